@@ -1,0 +1,310 @@
+// N-API surface: a File class (one open HDF5 file) and module functions. Each JS method is one
+// native call; arguments arrive already validated by the TypeScript wrapper, and anything
+// still wrong becomes a JS Error with a `code`, never a crash.
+#include <napi.h>
+#include <unistd.h>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include "ops.h"
+
+using namespace h5n;
+
+namespace {
+
+Napi::Error toJsError(Napi::Env env, const std::string& code, const std::string& msg) {
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, code));
+  return e;
+}
+
+// Runs `fn`, turning addon errors into JS errors with a code.
+template <typename Fn>
+auto guarded(Napi::Env env, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const AddonError& e) {
+    throw toJsError(env, e.code, e.what());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw toJsError(env, "ERR_HDF5", e.what());
+  }
+}
+
+hid_t makeFapl(bool libverLatest) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl < 0) throwHdf5("H5Pcreate(fapl)");
+  if (libverLatest && H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0) {
+    H5Pclose(fapl);
+    throwHdf5("H5Pset_libver_bounds");
+  }
+  return fapl;
+}
+
+hid_t createFileId(const std::string& path, unsigned flags, bool libverLatest) {
+  Hid fapl(makeFapl(libverLatest));
+  hid_t fid = H5Fcreate(path.c_str(), flags, H5P_DEFAULT, fapl);
+  if (fid < 0)
+    throwHdf5("cannot create HDF5 file '" + path + "'" +
+              (flags == H5F_ACC_EXCL ? " (it may already exist; pass overwrite: true to replace it)" : ""));
+  return fid;
+}
+
+class File : public Napi::ObjectWrap<File> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeFile", {
+      InstanceMethod<&File::Close>("close"),
+      InstanceMethod<&File::Flush>("flush"),
+      InstanceMethod<&File::CreateGroup>("createGroup"),
+      InstanceMethod<&File::List>("list"),
+      InstanceMethod<&File::Exists>("exists"),
+      InstanceMethod<&File::Remove>("remove"),
+      InstanceMethod<&File::CreateDataset>("createDataset"),
+      InstanceMethod<&File::Write>("write"),
+      InstanceMethod<&File::Read>("read"),
+      InstanceMethod<&File::Info>("info"),
+      InstanceMethod<&File::Resize>("resize"),
+      InstanceMethod<&File::CreateExternalLink>("createExternalLink"),
+      InstanceMethod<&File::CreateSoftLink>("createSoftLink"),
+      InstanceMethod<&File::CreateVirtualDataset>("createVirtualDataset"),
+      InstanceMethod<&File::SetAttribute>("setAttribute"),
+      InstanceMethod<&File::GetAttributes>("getAttributes"),
+    });
+  }
+  explicit File(const Napi::CallbackInfo& info) : Napi::ObjectWrap<File>(info) {}
+  ~File() override {
+    if (fid_ >= 0) {
+      Hdf5Lock lock;
+      H5Fclose(fid_);
+      H5Eclear2(H5E_DEFAULT);
+    }
+  }
+  void adopt(hid_t fid) { fid_ = fid; }
+
+ private:
+  hid_t fid_ = -1;
+
+  hid_t open() const {
+    if (fid_ < 0) throw AddonError("ERR_HDF5_CLOSED", "the HDF5 file is closed");
+    return fid_;
+  }
+
+  template <typename Fn>
+  Napi::Value run(const Napi::CallbackInfo& info, Fn&& fn) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      Hdf5Lock lock;
+      return fn(open());
+    });
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (fid_ < 0) return info.Env().Undefined();
+      Hdf5Lock lock;
+      hid_t fid = fid_;
+      fid_ = -1;
+      checkStatus(H5Fclose(fid), "cannot close the HDF5 file");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Flush(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      checkStatus(H5Fflush(f, H5F_SCOPE_GLOBAL), "cannot flush the HDF5 file");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      std::string path = getString(info[0], "path");
+      Hid g = check(H5Gcreate2(f, path.c_str(), lcplIntermediate(), H5P_DEFAULT, H5P_DEFAULT),
+                    "cannot create group '" + path + "'");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value List(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value { return listChildren(info.Env(), f, getString(info[0], "path")); });
+  }
+  Napi::Value Exists(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      return Napi::Boolean::New(info.Env(), linkExists(f, getString(info[0], "path")));
+    });
+  }
+  Napi::Value Remove(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      std::string path = getString(info[0], "path");
+      checkStatus(H5Ldelete(f, path.c_str(), H5P_DEFAULT), "cannot remove '" + path + "'");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CreateDataset(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      createDataset(f, getString(info[0], "path"), info[1].As<Napi::Object>());
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Write(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      writeDataset(f, getString(info[0], "path"), info[1], getSelection(info[2], info[3]));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Read(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      return readDataset(info.Env(), f, getString(info[0], "path"), getSelection(info[1], info[2]));
+    });
+  }
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value { return datasetInfo(info.Env(), f, getString(info[0], "path")); });
+  }
+  Napi::Value Resize(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      resizeDataset(f, getString(info[0], "path"), getDims(info[1], "shape"));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CreateExternalLink(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      std::string path = getString(info[0], "path"), file = getString(info[1], "file"),
+                  obj = getString(info[2], "objectPath");
+      checkStatus(H5Lcreate_external(file.c_str(), obj.c_str(), f, path.c_str(), lcplIntermediate(), H5P_DEFAULT),
+                  "cannot create external link '" + path + "' -> '" + file + "':'" + obj + "'");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CreateSoftLink(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      std::string path = getString(info[0], "path"), target = getString(info[1], "target");
+      checkStatus(H5Lcreate_soft(target.c_str(), f, path.c_str(), lcplIntermediate(), H5P_DEFAULT),
+                  "cannot create soft link '" + path + "' -> '" + target + "'");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CreateVirtualDataset(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      createVirtualDataset(f, getString(info[0], "path"), info[1].As<Napi::Object>());
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value SetAttribute(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      setAttribute(f, getString(info[0], "path"), getString(info[1], "name"), info[2]);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value GetAttributes(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value { return getAttributes(info.Env(), f, getString(info[0], "path")); });
+  }
+};
+
+class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
+ public:
+  Hdf5Addon(Napi::Env env, Napi::Object exports) {
+    fileClass_ = Napi::Persistent(File::Define(env));
+    DefineAddon(exports, {
+      InstanceMethod("createFile", &Hdf5Addon::CreateFile),
+      InstanceMethod("openFile", &Hdf5Addon::OpenFile),
+      InstanceMethod("writeFileAtomic", &Hdf5Addon::WriteFileAtomic),
+      InstanceMethod("libraryInfo", &Hdf5Addon::LibraryInfo),
+    });
+  }
+
+ private:
+  Napi::FunctionReference fileClass_;
+
+  Napi::Value wrap(hid_t fid) {
+    Napi::Object obj = fileClass_.New({});
+    File::Unwrap(obj)->adopt(fid);
+    return obj;
+  }
+
+  // createFile(path, overwrite, libverLatest)
+  Napi::Value CreateFile(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      std::string path = getString(info[0], "path");
+      bool overwrite = info[1].ToBoolean(), latest = info[2].ToBoolean();
+      Hdf5Lock lock;
+      return wrap(createFileId(path, overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, latest));
+    });
+  }
+  // openFile(path, write)
+  Napi::Value OpenFile(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      std::string path = getString(info[0], "path");
+      bool write = info[1].ToBoolean();
+      Hdf5Lock lock;
+      hid_t fid = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+      if (fid < 0) throwHdf5("cannot open HDF5 file '" + path + "' for " + (write ? "writing" : "reading"));
+      return wrap(fid);
+    });
+  }
+  // writeFileAtomic(path, datasets: {path, spec..., data}[], attributes: [name, value][], libverLatest)
+  Napi::Value WriteFileAtomic(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      std::string path = getString(info[0], "path");
+      Napi::Array datasets = info[1].As<Napi::Array>();
+      Napi::Array attrs = info[2].As<Napi::Array>();
+      thread_local std::mt19937_64 rng{std::random_device{}()};
+      char suffix[64];
+      std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08llx", static_cast<int>(getpid()),
+                    static_cast<unsigned long long>(rng() & 0xffffffffULL));
+      std::string tmp = path + suffix;
+      Hdf5Lock lock;
+      hid_t fid = createFileId(tmp, H5F_ACC_EXCL, false);
+      try {
+        for (uint32_t i = 0; i < datasets.Length(); i++) {
+          Napi::Object d = datasets.Get(i).As<Napi::Object>();
+          std::string dpath = getString(d.Get("path"), "datasets[].path");
+          createDataset(fid, dpath, d);
+          writeDataset(fid, dpath, d.Get("data"), Selection());
+        }
+        for (uint32_t i = 0; i < attrs.Length(); i++) {
+          Napi::Array kv = attrs.Get(i).As<Napi::Array>();
+          setAttribute(fid, "/", getString(kv.Get(0u), "attribute name"), kv.Get(1u));
+        }
+        hid_t closing = fid;
+        fid = -1;
+        checkStatus(H5Fclose(closing), "cannot close '" + tmp + "'");
+      } catch (...) {
+        if (fid >= 0) H5Fclose(fid);
+        H5Eclear2(H5E_DEFAULT);
+        std::remove(tmp.c_str());
+        throw;
+      }
+      if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        std::remove(tmp.c_str());
+        throw AddonError("ERR_HDF5", "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(err));
+      }
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value LibraryInfo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    unsigned maj = 0, min = 0, rel = 0;
+    hbool_t threadsafe = 0;
+    {
+      Hdf5Lock lock;
+      H5get_libversion(&maj, &min, &rel);
+      H5is_library_threadsafe(&threadsafe);
+    }
+    // libhdf5 reads HDF5_USE_FILE_LOCKING when a file is opened; report what it will see.
+    const char* env_lock = std::getenv("HDF5_USE_FILE_LOCKING");
+    std::string locking = "on";
+    if (env_lock) {
+      std::string v = env_lock;
+      if (v == "FALSE" || v == "0") locking = "off";
+      else if (v == "BEST_EFFORT") locking = "best-effort";
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("version", std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel));
+    out.Set("threadsafe", Napi::Boolean::New(env, threadsafe != 0));
+    out.Set("fileLocking", locking);
+    return out;
+  }
+};
+
+}  // namespace
+
+NODE_API_ADDON(Hdf5Addon)

@@ -1,0 +1,62 @@
+// Shared helpers for the libhdf5 addon: the process-wide lock, typed errors, RAII ids, dtypes.
+#pragma once
+#include <hdf5.h>
+#include <mutex>
+#include <string>
+#include <vector>
+#include <stdexcept>
+
+namespace h5n {
+
+// Errors raised inside the addon; converted to a JS Error with `code` at the N-API boundary.
+struct AddonError : std::runtime_error {
+  std::string code;
+  AddonError(std::string c, const std::string& msg) : std::runtime_error(msg), code(std::move(c)) {}
+};
+[[noreturn]] void throwInvalid(const std::string& msg);
+// Throws ERR_HDF5 with `context` plus the current thread's HDF5 error stack, then clears it.
+[[noreturn]] void throwHdf5(const std::string& context);
+
+// Every libhdf5 call happens while one of these is alive. libhdf5 is thread-safe here but the
+// high-level/C++ APIs are not, and one lock makes that explicit; it also makes sure the calling
+// thread's error printing is silenced (error stacks and printing are per thread).
+class Hdf5Lock {
+ public:
+  Hdf5Lock();
+ private:
+  std::lock_guard<std::mutex> guard_;
+};
+
+// Owns an hid_t (dataset, dataspace, datatype, property list, group, object, attribute).
+class Hid {
+ public:
+  Hid() = default;
+  explicit Hid(hid_t id) : id_(id) {}
+  Hid(const Hid&) = delete;
+  Hid& operator=(const Hid&) = delete;
+  Hid(Hid&& o) noexcept : id_(o.id_) { o.id_ = -1; }
+  Hid& operator=(Hid&& o) noexcept { reset(); id_ = o.id_; o.id_ = -1; return *this; }
+  ~Hid() { reset(); }
+  void reset();
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+ private:
+  hid_t id_ = -1;
+};
+// Wraps a freshly returned id; throws ERR_HDF5 with `context` when it is negative.
+Hid check(hid_t id, const std::string& context);
+void checkStatus(herr_t status, const std::string& context);
+
+// Dtype codes shared with TypeScript: float64 float32 float16 int8..int64 uint8..uint64 bool
+// string (variable-length UTF-8) and S<n> (fixed-length, n bytes).
+Hid fileTypeFor(const std::string& dtype);
+std::string dtypeOf(hid_t type);  // throws for types this package does not map
+bool isFloat16(const std::string& dtype);
+// Memory type matching how values of a dtype are handed to JavaScript on read.
+Hid readMemTypeFor(const std::string& dtype);
+
+// Link creation property list that creates missing intermediate groups.
+hid_t lcplIntermediate();
+
+}  // namespace h5n

@@ -1,0 +1,31 @@
+// HDF5 operations on an open file or group, taking and returning JavaScript values.
+// Callers hold an Hdf5Lock.
+#pragma once
+#include <napi.h>
+#include "h5util.h"
+
+namespace h5n {
+
+std::string getString(const Napi::Value& v, const char* what);  // rejects NUL bytes
+std::vector<hsize_t> getDims(const Napi::Value& v, const char* what);
+
+struct Selection {
+  bool present = false;
+  std::vector<hsize_t> start, count;
+};
+Selection getSelection(const Napi::Value& start, const Napi::Value& count);
+
+void createDataset(hid_t loc, const std::string& path, const Napi::Object& spec);
+void writeDataset(hid_t loc, const std::string& path, const Napi::Value& data, const Selection& sel);
+Napi::Object readDataset(Napi::Env env, hid_t loc, const std::string& path, const Selection& sel);
+Napi::Object datasetInfo(Napi::Env env, hid_t loc, const std::string& path);
+void resizeDataset(hid_t loc, const std::string& path, const std::vector<hsize_t>& shape);
+void createVirtualDataset(hid_t loc, const std::string& path, const Napi::Object& spec);
+
+void setAttribute(hid_t loc, const std::string& objPath, const std::string& name, const Napi::Value& value);
+Napi::Object getAttributes(Napi::Env env, hid_t loc, const std::string& objPath);
+
+Napi::Array listChildren(Napi::Env env, hid_t loc, const std::string& path);
+bool linkExists(hid_t loc, const std::string& path);
+
+}  // namespace h5n
