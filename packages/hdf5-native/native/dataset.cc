@@ -170,7 +170,7 @@ static void prepare(Prepared& p, const Values& vals, const std::string& dtype, h
     }
     return;
   }
-  if (vals.isStrings) throwInvalid(what + " must be numbers, bigints or booleans for a " + dtype + " dataset, got strings");
+  if (vals.isStrings && vals.length > 0) throwInvalid(what + " must be numbers, bigints or booleans for a " + dtype + " dataset, got strings");
   if (dtype == "bool") {
     p.ownedType = check(H5Tcopy(fileType), "H5Tcopy");
     p.memType = p.ownedType;

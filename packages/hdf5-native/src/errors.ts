@@ -1,0 +1,33 @@
+/** Error codes raised by this package. */
+export type Hdf5ErrorCode =
+  | 'ERR_HDF5' // libhdf5 refused; the message carries its error stack
+  | 'ERR_HDF5_CLOSED' // the file was closed
+  | 'ERR_HDF5_READONLY' // a change to a file opened read-only
+  | 'ERR_HDF5_UNSUPPORTED_TYPE' // a dataset/attribute type with no acme-ts dtype
+  | 'ERR_INVALID_ARG'; // an argument is malformed (message names it, what is allowed, what was given)
+
+/** Every error thrown by @acme-ts/hdf5-native. `code` says which kind (see Hdf5ErrorCode). */
+export class Hdf5Error extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'Hdf5Error';
+    this.code = code;
+  }
+}
+
+export function invalidArg(message: string): Hdf5Error {
+  return new Hdf5Error('ERR_INVALID_ARG', message);
+}
+
+/** Runs a native call, re-throwing the addon's coded errors as Hdf5Error. */
+export function callNative<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && !(err instanceof Hdf5Error)) {
+      throw new Hdf5Error((err as unknown as { code: string }).code, err.message);
+    }
+    throw err;
+  }
+}

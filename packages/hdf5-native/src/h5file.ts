@@ -1,0 +1,226 @@
+import * as path from 'node:path';
+import { callNative, Hdf5Error, invalidArg } from './errors';
+import { native, type NativeFile } from './native';
+import {
+  checkAttributeValue, checkDims, checkPath, checkSelection, dtypeFromCode, toNativeData,
+  toNativeSpec, toNativeVirtualSpec,
+} from './convert';
+import type {
+  AttributeValue, DataInput, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, ReadResult,
+  Selection, TypedArray, VirtualDatasetSpec,
+} from './types';
+
+function checkOptions(opts: unknown, name: string, allowed: string[]): Record<string, unknown> {
+  if (opts === undefined) return {};
+  if (typeof opts !== 'object' || opts === null) throw invalidArg(`${name} must be an object, got ${String(opts)}`);
+  for (const [key, value] of Object.entries(opts)) {
+    if (!allowed.includes(key)) throw invalidArg(`${name}.${key} is not an option; allowed: ${allowed.join(', ')}`);
+    if (value !== undefined && typeof value !== 'boolean') throw invalidArg(`${name}.${key} must be a boolean, got ${String(value)}`);
+  }
+  return opts as Record<string, unknown>;
+}
+
+/**
+ * An open HDF5 file. Every method is one synchronous call into libhdf5 (serialized process-wide).
+ * Paths inside the file are HDF5 paths ("/group/dataset"); intermediate groups are created.
+ */
+export class H5File {
+  /** Absolute path of the file. */
+  readonly path: string;
+  readonly writable: boolean;
+  #handle: NativeFile | null;
+
+  private constructor(handle: NativeFile, filePath: string, writable: boolean) {
+    this.#handle = handle;
+    this.path = filePath;
+    this.writable = writable;
+  }
+
+  /** Creates a file. overwrite false (default): fail if it exists. libverLatest is needed for virtual datasets. */
+  static create(filePath: string, opts?: { overwrite?: boolean; libverLatest?: boolean }): H5File {
+    const o = checkOptions(opts, 'opts', ['overwrite', 'libverLatest']);
+    const abs = path.resolve(checkPath(filePath, 'path'));
+    const handle = callNative(() => native.createFile(abs, o.overwrite === true, o.libverLatest === true));
+    return new H5File(handle, abs, true);
+  }
+
+  /** Opens an existing file read-only, or read-write with { write: true }. */
+  static open(filePath: string, opts?: { write?: boolean }): H5File {
+    const o = checkOptions(opts, 'opts', ['write']);
+    const abs = path.resolve(checkPath(filePath, 'path'));
+    const handle = callNative(() => native.openFile(abs, o.write === true));
+    return new H5File(handle, abs, o.write === true);
+  }
+
+  get closed(): boolean {
+    return this.#handle === null;
+  }
+
+  #open(): NativeFile {
+    if (this.#handle === null) throw new Hdf5Error('ERR_HDF5_CLOSED', `the HDF5 file ${this.path} is closed`);
+    return this.#handle;
+  }
+
+  #writable(what: string): NativeFile {
+    const handle = this.#open();
+    if (!this.writable) {
+      throw new Hdf5Error('ERR_HDF5_READONLY', `cannot ${what}: ${this.path} is open read-only; open it with { write: true }`);
+    }
+    return handle;
+  }
+
+  createGroup(groupPath: string): void {
+    const p = checkPath(groupPath, 'path');
+    const h = this.#writable(`create group '${p}'`);
+    callNative(() => h.createGroup(p));
+  }
+
+  /** Children of a group (default "/"), in creation order when the group tracks it, else by name. */
+  list(groupPath = '/'): NodeEntry[] {
+    const p = checkPath(groupPath, 'path');
+    const h = this.#open();
+    return callNative(() => h.list(p)) as NodeEntry[];
+  }
+
+  /** Whether a link exists at the path (a dangling external link counts). */
+  exists(objectPath: string): boolean {
+    const p = checkPath(objectPath, 'path');
+    const h = this.#open();
+    if (p === '/') return true;
+    return callNative(() => h.exists(p));
+  }
+
+  /** Removes the link (the object's space is not reclaimed, as in HDF5). */
+  remove(objectPath: string): void {
+    const p = checkPath(objectPath, 'path');
+    const h = this.#writable(`remove '${p}'`);
+    callNative(() => h.remove(p));
+  }
+
+  createDataset(datasetPath: string, spec: DatasetSpec): void {
+    const p = checkPath(datasetPath, 'path');
+    const nspec = toNativeSpec(spec);
+    const h = this.#writable(`create dataset '${p}'`);
+    callNative(() => h.createDataset(p, nspec));
+  }
+
+  /** Writes the whole dataset, or a hyperslab. Numbers are converted to the dataset's type. */
+  write(datasetPath: string, data: DataInput, selection?: Selection): void {
+    const p = checkPath(datasetPath, 'path');
+    const values = toNativeData(data);
+    const sel = checkSelection(selection);
+    const h = this.#writable(`write '${p}'`);
+    callNative(() => h.write(p, values, sel?.start, sel?.count));
+  }
+
+  read(datasetPath: string, selection?: Selection): ReadResult {
+    const p = checkPath(datasetPath, 'path');
+    const sel = checkSelection(selection);
+    const h = this.#open();
+    const r = callNative(() => h.read(p, sel?.start, sel?.count));
+    const dtype = dtypeFromCode(r.dtype);
+    const data = dtype === 'bool' ? Array.from(r.data as Uint8Array, (b) => b !== 0) : (r.data as TypedArray | string[]);
+    return { dtype, shape: r.shape, data };
+  }
+
+  info(datasetPath: string): DatasetInfo {
+    const p = checkPath(datasetPath, 'path');
+    const h = this.#open();
+    const i = callNative(() => h.info(p));
+    return { ...i, dtype: dtypeFromCode(i.dtype) };
+  }
+
+  /** Changes the extent of a chunked dataset within its maxshape. */
+  resize(datasetPath: string, shape: number[]): void {
+    const p = checkPath(datasetPath, 'path');
+    const dims = checkDims(shape, 'shape');
+    const h = this.#writable(`resize '${p}'`);
+    callNative(() => h.resize(p, dims));
+  }
+
+  /** A relative `file` resolves against the directory of this file when the link is followed. */
+  createExternalLink(linkPath: string, file: string, objectPath: string): void {
+    const p = checkPath(linkPath, 'path');
+    const f = checkPath(file, 'file');
+    const o = checkPath(objectPath, 'objectPath');
+    const h = this.#writable(`create external link '${p}'`);
+    callNative(() => h.createExternalLink(p, f, o));
+  }
+
+  createSoftLink(linkPath: string, target: string): void {
+    const p = checkPath(linkPath, 'path');
+    const t = checkPath(target, 'target');
+    const h = this.#writable(`create soft link '${p}'`);
+    callNative(() => h.createSoftLink(p, t));
+  }
+
+  /** Needs a file created with libverLatest. Sources need not exist yet (they read as fill value). */
+  createVirtualDataset(datasetPath: string, spec: VirtualDatasetSpec): void {
+    const p = checkPath(datasetPath, 'path');
+    const nspec = toNativeVirtualSpec(spec);
+    const h = this.#writable(`create virtual dataset '${p}'`);
+    callNative(() => h.createVirtualDataset(p, nspec));
+  }
+
+  /**
+   * Scalar attribute on a group, dataset or the file ("/"). number → float64, bigint → int64,
+   * boolean → h5py bool, string → variable-length UTF-8. Replaces an existing attribute.
+   */
+  setAttribute(objectPath: string, name: string, value: AttributeValue): void {
+    const p = checkPath(objectPath, 'path');
+    const n = checkPath(name, 'name');
+    const v = checkAttributeValue(value, 'value');
+    const h = this.#writable(`set attribute '${n}' on '${p}'`);
+    callNative(() => h.setAttribute(p, n, v));
+  }
+
+  /** Scalar attributes: floats and ≤32-bit integers as number, int64/uint64 as bigint. Others are skipped. */
+  getAttributes(objectPath: string): Record<string, AttributeValue> {
+    const p = checkPath(objectPath, 'path');
+    const h = this.#open();
+    return callNative(() => h.getAttributes(p));
+  }
+
+  flush(): void {
+    const h = this.#open();
+    callNative(() => h.flush());
+  }
+
+  /** Closes the file; closing twice is harmless. */
+  close(): void {
+    const h = this.#handle;
+    if (h === null) return;
+    this.#handle = null;
+    callNative(() => h.close());
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * One native call: creates `<path>.tmp-<pid>-<rand>` exclusively, writes all datasets and root
+ * attributes, closes it and renames it into place, so a file that exists is complete.
+ */
+export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attributes?: Record<string, AttributeValue>): void {
+  const abs = path.resolve(checkPath(filePath, 'path'));
+  if (!Array.isArray(datasets)) throw invalidArg(`datasets must be an array, got ${String(datasets)}`);
+  const items = datasets.map((d, i) => {
+    if (typeof d !== 'object' || d === null) throw invalidArg(`datasets[${i}] must be an object, got ${String(d)}`);
+    return {
+      ...toNativeSpec(d, `datasets[${i}]`),
+      path: checkPath(d.path, `datasets[${i}].path`),
+      data: toNativeData(d.data, `datasets[${i}].data`),
+    };
+  });
+  const attrs = Object.entries(attributes ?? {}).map(
+    ([k, v]) => [checkPath(k, 'attribute name'), checkAttributeValue(v, `attributes.${k}`)] as [string, AttributeValue],
+  );
+  callNative(() => native.writeFileAtomic(abs, items, attrs));
+}
+
+/** libhdf5 version, whether it is thread-safe, and the file locking HDF5_USE_FILE_LOCKING selects. */
+export function libraryInfo(): { version: string; threadsafe: boolean; fileLocking: string } {
+  return native.libraryInfo();
+}

@@ -1,0 +1,83 @@
+/** Element types. 'string' is variable-length UTF-8; { fixedString: n } is n bytes, NUL-padded. */
+export type Dtype =
+  | 'float64' | 'float32' | 'float16'
+  | 'int8' | 'int16' | 'int32' | 'int64'
+  | 'uint8' | 'uint16' | 'uint32' | 'uint64'
+  | 'bool' | 'string'
+  | { fixedString: number };
+
+export type TypedArray =
+  | Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | BigInt64Array
+  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+
+export type DataInput = TypedArray | number[] | bigint[] | boolean[] | string[] | number | bigint | boolean | string;
+
+/** A hyperslab: `count` elements from `start` along every dimension. */
+export interface Selection {
+  start: number[];
+  count: number[];
+}
+
+export interface DatasetSpec {
+  dtype: Dtype;
+  shape: number[];
+  /** null = unlimited. A maxshape other than shape needs chunking; chunks are chosen if not given. */
+  maxshape?: (number | null)[];
+  chunks?: number[];
+  fillValue?: number | bigint | boolean | string;
+}
+
+export interface DatasetWrite extends DatasetSpec {
+  path: string;
+  data: DataInput;
+}
+
+export interface VirtualMapping {
+  virtual: { start: number[]; count: (number | 'unlimited')[] };
+  /** Source file name; a relative name resolves against the directory of the file holding the VDS. */
+  file: string;
+  dataset: string;
+  source: {
+    shape: number[];
+    maxshape?: (number | null)[];
+    selection?: { start: number[]; count: (number | 'unlimited')[] };
+  };
+}
+
+export interface VirtualDatasetSpec {
+  dtype: Dtype;
+  shape: number[];
+  maxshape?: (number | null)[];
+  fillValue?: number;
+  mappings: VirtualMapping[];
+}
+
+export type NodeKind = 'group' | 'dataset' | 'external-link' | 'soft-link' | 'other';
+
+export interface NodeEntry {
+  name: string;
+  kind: NodeKind;
+  /** For links: the target path, and for external links the file name as stored. */
+  target?: { file?: string; path: string };
+}
+
+/**
+ * Values of a read. Numbers come as the matching typed array (int64/uint64 as BigInt64Array /
+ * BigUint64Array); float16 reads as Float32Array (exact); bool as boolean[]; strings as string[].
+ */
+export interface ReadResult {
+  dtype: Dtype;
+  shape: number[];
+  data: TypedArray | string[] | boolean[];
+}
+
+export interface DatasetInfo {
+  dtype: Dtype;
+  shape: number[];
+  maxshape: (number | null)[];
+  chunks?: number[];
+  layout: 'contiguous' | 'chunked' | 'compact' | 'virtual';
+  virtualSources?: { file: string; dataset: string }[];
+}
+
+export type AttributeValue = number | bigint | boolean | string;
