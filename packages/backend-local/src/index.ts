@@ -1,1 +1,17 @@
-export {};
+export { ThreadPool } from './thread-pool';
+export type { CallOutcome, FailureReason, RunOptions, RunSummary } from './thread-pool';
+export type { ThreadPoolOptions } from './options';
+export type { Runner, RunnerModule } from './protocol';
+export { BatchSizer } from './batch-sizer';
+export type { BatchSizerOptions } from './batch-sizer';
+export { WorkerThreadTransport, createWorkerThreadTransport } from './transport';
+export type { WorkerExitInfo, WorkerTransport, WorkerTransportFactory, WorkerTransportInit } from './transport';
+export {
+  AbortError,
+  InvalidTaskIDError,
+  PoolClosedError,
+  PoolOptionError,
+  WorkerCrashLoopError,
+  WorkerExitedError,
+  WorkerStartupError,
+} from './errors';

@@ -1,0 +1,2 @@
+// A module that is not a runner.
+exports.somethingElse = 1;

@@ -1,0 +1,41 @@
+// Test runner (CommonJS). `setup.behave` maps a taskID to a misbehaviour; other calls return 2*id.
+'use strict';
+
+exports.createRunner = async function createRunner(setup = {}) {
+  // A SharedArrayBuffer survives structured cloning as shared memory: count createRunner calls.
+  if (setup.createCounter) Atomics.add(new Int32Array(setup.createCounter), 0, 1);
+  if (setup.failCreate) throw new Error('createRunner failed on purpose');
+  const behave = setup.behave || {};
+  const tag = setup.tag;
+  return {
+    runCall(taskID, payload) {
+      switch (behave[taskID]) {
+        case 'throw':
+          throw new RangeError(`call ${taskID} failed on purpose`);
+        case 'reject':
+          return Promise.reject(new TypeError(`call ${taskID} rejected on purpose`));
+        case 'exit':
+          process.exit(7);
+        case 'oom': {
+          const hoard = [];
+          for (;;) hoard.push(new Array(100000).fill(taskID));
+        }
+        case 'loop':
+          for (;;);
+        case 'uncaught':
+          setImmediate(() => {
+            throw new SyntaxError(`uncaught in call ${taskID}`);
+          });
+          return new Promise(() => {});
+        case 'sleep':
+          return new Promise((resolve) => setTimeout(() => resolve(2 * taskID), setup.sleepMs ?? 50));
+        case 'uncloneable':
+          return () => taskID;
+        default:
+          if (payload !== undefined) return { taskID, payload };
+          if (tag !== undefined) return { value: 2 * taskID, tag };
+          return 2 * taskID;
+      }
+    },
+  };
+};

@@ -1,0 +1,68 @@
+// Errors of the pool. Each has a stable string `code` to branch on.
+
+import type { SerializedError } from './protocol';
+
+export class PoolOptionError extends TypeError {
+  override readonly name = 'PoolOptionError';
+  readonly code = 'ERR_POOL_OPTION';
+}
+
+export class WorkerExitedError extends Error {
+  override readonly name = 'WorkerExitedError';
+  readonly code = 'ERR_WORKER_EXITED';
+  readonly exitCode: number | undefined;
+  constructor(info: { code?: number; error?: Error }) {
+    super(
+      info.error
+        ? `worker thread ended by ${info.error.name}: ${info.error.message}`
+        : `worker thread exited with code ${info.code ?? 'unknown'}`,
+      info.error ? { cause: info.error } : undefined,
+    );
+    this.exitCode = info.code;
+  }
+}
+
+/** A worker could not be initialized (runner module failed to load or createRunner threw). */
+export class WorkerStartupError extends Error {
+  override readonly name = 'WorkerStartupError';
+  readonly code = 'ERR_WORKER_STARTUP';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Workers kept dying outside of any call, so the run cannot make progress. */
+export class WorkerCrashLoopError extends Error {
+  override readonly name = 'WorkerCrashLoopError';
+  readonly code = 'ERR_WORKER_CRASH_LOOP';
+}
+
+export class AbortError extends Error {
+  override readonly name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'the run was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class PoolClosedError extends Error {
+  override readonly name = 'PoolClosedError';
+  readonly code = 'ERR_POOL_CLOSED';
+  constructor() {
+    super('the pool is closed');
+  }
+}
+
+export class InvalidTaskIDError extends RangeError {
+  override readonly name = 'InvalidTaskIDError';
+  readonly code = 'ERR_INVALID_TASK_ID';
+}
+
+export function errorInfo(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const info: SerializedError = { name: error.name, message: error.message };
+    if (error.stack !== undefined) info.stack = error.stack;
+    return info;
+  }
+  return { name: 'Error', message: String(error) };
+}

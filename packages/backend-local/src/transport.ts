@@ -1,0 +1,104 @@
+// How the pool talks to one worker. The scheduler (thread-pool.ts) only sees WorkerTransport,
+// so queueing, batching, retries and timeouts never depend on worker_threads or comlink.
+
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/umd/node-adapter';
+import { WorkerExitedError } from './errors';
+
+export interface WorkerExitInfo {
+  /** Exit code of the thread (1 after terminate()). */
+  code?: number;
+  /** The error that ended the thread (uncaught exception, ERR_WORKER_OUT_OF_MEMORY, …). */
+  error?: Error;
+}
+
+export interface WorkerTransport {
+  start(): void;
+  /** Calls `method` in the worker; rejects with WorkerExitedError if the worker ends first. */
+  request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T>;
+  terminate(): Promise<void>;
+  /** Called once, when the worker has ended for whatever reason. */
+  onExit(callback: (info: WorkerExitInfo) => void): void;
+}
+
+export interface WorkerTransportInit {
+  /** Absolute path of the built thread entry (dist/worker.js). */
+  entry: string;
+  workerData: unknown;
+  resourceLimits?: ResourceLimits;
+}
+
+export type WorkerTransportFactory = (init: WorkerTransportInit) => WorkerTransport;
+
+/** worker_threads + comlink. */
+export class WorkerThreadTransport implements WorkerTransport {
+  private worker: Worker | undefined;
+  private remote: Record<string, (payload: unknown) => Promise<unknown>> | undefined;
+  private readonly pending = new Set<(error: Error) => void>();
+  private readonly exitCallbacks: ((info: WorkerExitInfo) => void)[] = [];
+  private exitInfo: WorkerExitInfo | undefined;
+  private lastError: Error | undefined;
+
+  constructor(private readonly init: WorkerTransportInit) {}
+
+  start(): void {
+    if (this.worker) return;
+    const worker = new Worker(this.init.entry, {
+      workerData: this.init.workerData,
+      ...(this.init.resourceLimits ? { resourceLimits: this.init.resourceLimits } : {}),
+    });
+    this.worker = worker;
+    // An idle worker must not keep the process alive; request() refs it while work is pending.
+    worker.unref();
+    worker.on('error', (error) => {
+      this.lastError = error;
+    });
+    worker.on('exit', (code) => this.handleExit(code));
+    this.remote = Comlink.wrap(nodeEndpoint(worker as never)) as never;
+  }
+
+  request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T> {
+    if (this.exitInfo) return Promise.reject(new WorkerExitedError(this.exitInfo));
+    if (!this.worker || !this.remote) this.start();
+    const worker = this.worker!;
+    const call = this.remote![method]!;
+    return new Promise<T>((resolve, reject) => {
+      const fail = (error: Error) => settle(() => reject(error));
+      const settle = (action: () => void) => {
+        if (!this.pending.delete(fail)) return;
+        if (this.pending.size === 0 && !this.exitInfo) worker.unref();
+        action();
+      };
+      this.pending.add(fail);
+      worker.ref();
+      const message = transfer && transfer.length > 0 ? Comlink.transfer(payload, transfer) : payload;
+      call(message).then(
+        (value) => settle(() => resolve(value as T)),
+        (error: unknown) => settle(() => reject(error)),
+      );
+    });
+  }
+
+  async terminate(): Promise<void> {
+    if (!this.worker || this.exitInfo) return;
+    await this.worker.terminate();
+  }
+
+  onExit(callback: (info: WorkerExitInfo) => void): void {
+    if (this.exitInfo) callback(this.exitInfo);
+    else this.exitCallbacks.push(callback);
+  }
+
+  private handleExit(code: number): void {
+    const info: WorkerExitInfo = { code };
+    if (this.lastError) info.error = this.lastError;
+    this.exitInfo = info;
+    // comlink never settles calls whose answer can no longer come; do it here.
+    const error = new WorkerExitedError(info);
+    for (const fail of [...this.pending]) fail(error);
+    for (const callback of this.exitCallbacks.splice(0)) callback(info);
+  }
+}
+
+export const createWorkerThreadTransport: WorkerTransportFactory = (init) => new WorkerThreadTransport(init);
