@@ -1,0 +1,243 @@
+import * as path from 'node:path';
+import { H5File, writeFileAtomic, libraryInfo } from './index';
+import type { Dtype } from './index';
+import { h5dump, tempDir } from './__fixtures__/h5check';
+
+const dir = tempDir('datasets');
+const file = (name: string) => path.join(dir, name);
+
+describe('datasets of every dtype, checked with h5py', () => {
+  const f = file('dtypes.h5');
+  const numeric: [Dtype, string, number[]][] = [
+    ['float64', 'float64', [1.5, -2.25, 1e300]],
+    ['float32', 'float32', [1.5, -2.25, Math.fround(3.0e38)]],
+    ['int8', 'int8', [-128, 0, 127]],
+    ['int16', 'int16', [-32768, 1, 32767]],
+    ['int32', 'int32', [-2147483648, 2, 2147483647]],
+    ['int64', 'int64', [-(2 ** 53), 3, 2 ** 53]],
+    ['uint8', 'uint8', [0, 1, 255]],
+    ['uint16', 'uint16', [0, 2, 65535]],
+    ['uint32', 'uint32', [0, 3, 4294967295]],
+    ['uint64', 'uint64', [0, 4, 2 ** 53]],
+  ];
+
+  beforeAll(() => {
+    using h = H5File.create(f);
+    for (const [dtype, , values] of numeric) {
+      h.createDataset(`/num/${dtype}`, { dtype, shape: [3] });
+      h.write(`/num/${dtype}`, values);
+    }
+    h.createDataset('/f16', { dtype: 'float16', shape: [2, 3] });
+    h.write('/f16', Float64Array.of(3.9991, 255.99, 1e-6, 65504, -0.1, 6e-8));
+    h.createDataset('/f16scalar', { dtype: 'float16', shape: [] });
+    h.write('/f16scalar', 0.333);
+    h.createDataset('/bool', { dtype: 'bool', shape: [4] });
+    h.write('/bool', [true, false, false, true]);
+    h.createDataset('/str', { dtype: 'string', shape: [3] });
+    h.write('/str', ['plain', 'Grüße ✓', '']);
+    h.createDataset('/fixed', { dtype: { fixedString: 6 }, shape: [2] });
+    h.write('/fixed', ['abc', 'abcdef']);
+    h.createDataset('/big', { dtype: 'int64', shape: [2] });
+    h.write('/big', [-(2n ** 63n), 2n ** 63n - 1n]);
+    h.createDataset('/ubig', { dtype: 'uint64', shape: [1] });
+    h.write('/ubig', [2n ** 64n - 1n]);
+    h.createDataset('/scalar', { dtype: 'float64', shape: [] });
+    h.write('/scalar', 42.5);
+    h.createDataset('/sscalar', { dtype: 'string', shape: [] });
+    h.write('/sscalar', 'ünï');
+    h.createDataset('/conv', { dtype: 'int32', shape: [2, 2] });
+    h.write('/conv', Float64Array.of(1, 2, 3, 4));
+    h.createDataset('/rank3', { dtype: 'float32', shape: [2, 3, 4] });
+    h.write('/rank3', Float32Array.from({ length: 24 }, (_, i) => i));
+    h.createDataset('/empty', { dtype: 'float64', shape: [0, 5] });
+  });
+
+  let dump: Record<string, any>;
+  beforeAll(() => {
+    dump = h5dump(f);
+  });
+
+  test.each(numeric)('%s', (dtype, npDtype, values) => {
+    const d = dump[`/num/${dtype}`];
+    expect(d.dtype).toBe(npDtype);
+    expect(d.shape).toEqual([3]);
+    expect(d.values.map((v: unknown) => Number(v))).toEqual(values);
+  });
+
+  test('float16 rounds like numpy and reads back as Float32Array', () => {
+    expect(dump['/f16'].dtype).toBe('float16');
+    expect(dump['/f16'].shape).toEqual([2, 3]);
+    // numpy: np.float16([3.9991, 255.99, 1e-6, 65504, -0.1, 6e-8])
+    const expected = [4.0, 256.0, 1.0132789611816406e-6, 65504.0, -0.0999755859375, 5.960464477539063e-8];
+    expect(dump['/f16'].values.flat()).toEqual(expected);
+    expect(dump['/f16scalar'].values).toBeCloseTo(0.333, 3);
+    expect(dump['/f16scalar'].shape).toEqual([]);
+    using h = H5File.open(f);
+    const r = h.read('/f16');
+    expect(r.dtype).toBe('float16');
+    // typed arrays made by the addon come from the outer realm under jest: compare by tag
+    expect(Object.prototype.toString.call(r.data)).toBe('[object Float32Array]');
+    expect(Array.from(r.data as Float32Array)).toEqual(expected.map(Math.fround));
+  });
+
+  test('bool, strings, big integers, scalars', () => {
+    expect(dump['/bool'].dtype).toBe('bool');
+    expect(dump['/bool'].values).toEqual([true, false, false, true]);
+    expect(dump['/str'].dtype).toBe('object');
+    expect(dump['/str'].values).toEqual(['plain', 'Grüße ✓', '']);
+    expect(dump['/fixed'].dtype).toBe('|S6');
+    expect(dump['/fixed'].values).toEqual(['abc', 'abcdef']);
+    expect(dump['/big'].values).toEqual([String(-(2n ** 63n)), String(2n ** 63n - 1n)]);
+    expect(dump['/ubig'].values).toEqual([String(2n ** 64n - 1n)]);
+    expect(dump['/scalar']).toMatchObject({ shape: [], values: 42.5 });
+    expect(dump['/sscalar']).toMatchObject({ shape: [], values: 'ünï' });
+    expect(dump['/conv']).toMatchObject({ dtype: 'int32', values: [[1, 2], [3, 4]] });
+    expect(dump['/rank3'].values[1][2]).toEqual([20, 21, 22, 23]);
+    expect(dump['/empty'].shape).toEqual([0, 5]);
+  });
+
+  test('our reader returns the same values and dtypes', () => {
+    using h = H5File.open(f);
+    expect(h.read('/bool')).toEqual({ dtype: 'bool', shape: [4], data: [true, false, false, true] });
+    expect(h.read('/str').data).toEqual(['plain', 'Grüße ✓', '']);
+    expect(h.read('/fixed')).toEqual({ dtype: { fixedString: 6 }, shape: [2], data: ['abc', 'abcdef'] });
+    expect(h.read('/big').data).toEqual(BigInt64Array.of(-(2n ** 63n), 2n ** 63n - 1n));
+    expect(h.read('/ubig').data).toEqual(BigUint64Array.of(2n ** 64n - 1n));
+    expect(h.read('/scalar')).toEqual({ dtype: 'float64', shape: [], data: Float64Array.of(42.5) });
+    expect(h.read('/num/uint16').data).toEqual(Uint16Array.of(0, 2, 65535));
+    expect(h.read('/empty').data).toEqual(new Float64Array(0));
+    expect(h.info('/rank3')).toEqual({ dtype: 'float32', shape: [2, 3, 4], maxshape: [2, 3, 4], layout: 'contiguous' });
+  });
+});
+
+describe('fill values, hyperslabs, chunking, resize', () => {
+  test('fill values and hyperslab write/read', () => {
+    const f = file('slab.h5');
+    {
+      using h = H5File.create(f);
+      h.createDataset('/a', { dtype: 'int32', shape: [4, 5], fillValue: -1 });
+      h.write('/a', [7, 8, 9, 10], { start: [1, 2], count: [2, 2] });
+      h.createDataset('/h', { dtype: 'float16', shape: [3], fillValue: 0.1 });
+      h.createDataset('/s', { dtype: 'string', shape: [2], fillValue: 'n/a' });
+      h.write('/s', ['x'], { start: [1], count: [1] });
+      h.createDataset('/b', { dtype: 'bool', shape: [2], fillValue: true });
+      expect(h.read('/a', { start: [1, 2], count: [2, 3] })).toEqual({
+        dtype: 'int32', shape: [2, 3], data: Int32Array.of(7, 8, -1, 9, 10, -1),
+      });
+    }
+    const d = h5dump(f);
+    expect(d['/a'].fillvalue).toBe(-1);
+    expect(d['/a'].values).toEqual([
+      [-1, -1, -1, -1, -1], [-1, -1, 7, 8, -1], [-1, -1, 9, 10, -1], [-1, -1, -1, -1, -1],
+    ]);
+    expect(d['/h'].values).toEqual([0.0999755859375, 0.0999755859375, 0.0999755859375]);
+    expect(d['/s'].values).toEqual(['n/a', 'x']);
+    expect(d['/b'].values).toEqual([true, true]);
+  });
+
+  test('chunked, unlimited maxshape, resize and append', () => {
+    const f = file('grow.h5');
+    {
+      using h = H5File.create(f);
+      h.createDataset('/g', { dtype: 'float64', shape: [0, 3], maxshape: [null, 3], chunks: [4, 3] });
+      h.createDataset('/auto', { dtype: 'float32', shape: [2], maxshape: [null] });
+      for (let i = 0; i < 5; i++) {
+        h.resize('/g', [i + 1, 3]);
+        h.write('/g', [i, i + 0.5, -i], { start: [i, 0], count: [1, 3] });
+      }
+      expect(h.info('/g')).toEqual({ dtype: 'float64', shape: [5, 3], maxshape: [null, 3], chunks: [4, 3], layout: 'chunked' });
+      expect(h.info('/auto').layout).toBe('chunked');
+    }
+    const d = h5dump(f);
+    expect(d['/g']).toMatchObject({ shape: [5, 3], maxshape: [null, 3], chunks: [4, 3] });
+    expect(d['/g'].values[4]).toEqual([4, 4.5, -4]);
+    expect(d['/auto'].maxshape).toEqual([null]);
+  });
+});
+
+describe('files, groups, listing, attributes', () => {
+  test('create exclusive vs overwrite, open r / r+, groups, list, exists, remove', () => {
+    const f = file('groups.h5');
+    {
+      using h = H5File.create(f);
+      h.createGroup('/a/b/c');
+      h.createDataset('/a/x', { dtype: 'uint8', shape: [1] });
+      h.createSoftLink('/a/soft', '/a/x');
+      h.flush();
+      expect(h.list('/a')).toEqual([
+        { name: 'b', kind: 'group' },
+        { name: 'soft', kind: 'soft-link', target: { path: '/a/x' } },
+        { name: 'x', kind: 'dataset' },
+      ]);
+      expect(h.exists('/a/b/c')).toBe(true);
+      expect(h.exists('/a/b/nope')).toBe(false);
+      expect(h.exists('/nope/deeper')).toBe(false);
+      expect(h.exists('/a/x/not-a-group')).toBe(false);
+    }
+    expect(() => H5File.create(f)).toThrow(expect.objectContaining({ code: 'ERR_HDF5', message: expect.stringContaining('overwrite') }));
+    {
+      using h = H5File.open(f, { write: true });
+      expect(h.writable).toBe(true);
+      h.remove('/a/b');
+      expect(h.list('/a').map((e) => e.name)).toEqual(['soft', 'x']);
+    }
+    {
+      using h = H5File.open(f);
+      expect(h.writable).toBe(false);
+      expect(h.list('/')).toEqual([{ name: 'a', kind: 'group' }]);
+    }
+    using h = H5File.create(f, { overwrite: true });
+    expect(h.list()).toEqual([]);
+    h.close();
+    h.close();
+    expect(h.closed).toBe(true);
+  });
+
+  test('attributes on the file, groups and datasets', () => {
+    const f = file('attrs.h5');
+    {
+      using h = H5File.create(f);
+      h.createGroup('/g');
+      h.createDataset('/g/d', { dtype: 'float64', shape: [1] });
+      h.setAttribute('/', 'version', '1.0 ✓');
+      h.setAttribute('/', 'n', 3);
+      h.setAttribute('/g', 'flag', true);
+      h.setAttribute('/g/d', 'big', 2n ** 40n);
+      h.setAttribute('/g/d', 'x', 0.5);
+      h.setAttribute('/g/d', 'x', 1.5); // replaces
+      expect(h.getAttributes('/g/d')).toEqual({ big: 2n ** 40n, x: 1.5 });
+      expect(h.getAttributes('/')).toEqual({ n: 3, version: '1.0 ✓' });
+    }
+    const d = h5dump(f);
+    expect(d['/'].attrs).toEqual({ version: '1.0 ✓', n: 3 });
+    expect(d['/g'].attrs).toEqual({ flag: true });
+    expect(d['/g/d'].attrs).toEqual({ big: 2 ** 40, x: 1.5 });
+  });
+
+  test('writeFileAtomic writes datasets and root attributes, leaves no temporary file', () => {
+    const f = file('atomic.h5');
+    writeFileAtomic(
+      f,
+      [
+        { path: '/result_0', dtype: 'float64', shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) },
+        { path: '/grp/s', dtype: 'string', shape: [], data: 'héllo' },
+        { path: '/h', dtype: 'float16', shape: [1], data: [3.9991] },
+      ],
+      { taskID: 7, host: 'x' },
+    );
+    const d = h5dump(f);
+    expect(d['/result_0'].values).toEqual([[1, 2], [3, 4]]);
+    expect(d['/grp/s'].values).toBe('héllo');
+    expect(d['/h'].values).toEqual([4]);
+    expect(d['/'].attrs).toEqual({ taskID: 7, host: 'x' });
+    expect(require('node:fs').readdirSync(dir).filter((n: string) => n.includes('.tmp-'))).toEqual([]);
+    // a failing write leaves neither the file nor a temporary one
+    const g = file('atomic-bad.h5');
+    expect(() => writeFileAtomic(g, [{ path: '/a', dtype: 'int8', shape: [3], data: [1, 2] }])).toThrow(/has 2 elements/);
+    expect(require('node:fs').readdirSync(dir).filter((n: string) => n.startsWith('atomic-bad'))).toEqual([]);
+  });
+
+  test('libraryInfo', () => {
+    expect(libraryInfo()).toEqual({ version: expect.stringMatching(/^1\.\d+\.\d+$/), threadsafe: true, fileLocking: 'on' });
+  });
+});
