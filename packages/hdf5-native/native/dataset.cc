@@ -440,7 +440,7 @@ void createVirtualDataset(hid_t loc, const std::string& path, const Napi::Object
                 where + ": cannot map '" + file + "':'" + dsetName + "'");
   }
   Hid dset = check(H5Dcreate2(loc, path.c_str(), ftype, vspace, lcplIntermediate(), dcpl, H5P_DEFAULT),
-                   "cannot create virtual dataset '" + path + "' (the file must be created with libverLatest)");
+                   "cannot create virtual dataset '" + path + "'");
 }
 
 void setAttribute(hid_t loc, const std::string& objPath, const std::string& name, const Napi::Value& value) {
