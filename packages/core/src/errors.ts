@@ -1,0 +1,121 @@
+/**
+ * Error classes of acme-ts. Every error carries a stable string `code` so callers (and the
+ * worker/SLURM transport, which can only ship plain data) can tell them apart without
+ * `instanceof`.
+ */
+
+export class AcmeError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    // The class name, not "Error", so stack traces and `String(err)` say what failed.
+    this.name = new.target.name;
+  }
+}
+
+/** A ParallelMap option has a wrong type, a wrong value, or conflicts with another option. */
+export class OptionError extends AcmeError {
+  /** The option that was rejected (camelCase, as the user wrote it). */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super('ERR_ACME_OPTION', message);
+    this.option = option;
+  }
+}
+
+/** The inputs cannot be distributed over calls (ACME's n_inputs / length errors). */
+export class ArgumentDistributionError extends AcmeError {
+  constructor(message: string) {
+    super('ERR_ACME_ARGUMENTS', message);
+  }
+}
+
+/** The function cannot be shipped to workers or loaded there. */
+export class FunctionReferenceError extends AcmeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_ACME_FUNCTION', message, options);
+  }
+}
+
+/** A value that cannot be turned into the requested result layout (e.g. a wrong stacked shape). */
+export class ResultLayoutError extends AcmeError {
+  constructor(message: string) {
+    super('ERR_ACME_RESULT', message);
+  }
+}
+
+/** Thrown by `taskContext()` when called outside a call of the user function. */
+export class TaskContextError extends AcmeError {
+  constructor(message: string) {
+    super('ERR_ACME_NO_TASK_CONTEXT', message);
+  }
+}
+
+/** One failed call, as plain data (it crosses thread and process boundaries). */
+export interface CallFailure {
+  taskID: number;
+  /** Error class name as thrown by the user function, e.g. 'TypeError'. */
+  name: string;
+  message: string;
+  stack?: string;
+  /** Why the call did not produce a result: it threw, timed out, was aborted, its worker died, … */
+  reason: string;
+}
+
+/** Only this many failures are spelled out in the message; all of them stay in `failures`. */
+export const MAX_LISTED_FAILURES = 20;
+
+/**
+ * Some calls did not produce a result (ACME: "Parallel computation failed: F/N tasks failed or
+ * stalled"). Unlike ACME, the failures themselves are listed, not a pointer to worker logs.
+ */
+export class ComputeError extends AcmeError {
+  readonly failures: readonly CallFailure[];
+  readonly nInputs: number | undefined;
+
+  constructor(failures: readonly CallFailure[], nInputs?: number) {
+    super('ERR_ACME_CALLS_FAILED', formatFailures(failures, nInputs));
+    this.failures = [...failures].sort((a, b) => a.taskID - b.taskID);
+    this.nInputs = nInputs;
+  }
+}
+
+function formatFailures(failures: readonly CallFailure[], nInputs: number | undefined): string {
+  const sorted = [...failures].sort((a, b) => a.taskID - b.taskID);
+  const total = nInputs === undefined ? '' : `/${nInputs}`;
+  const noun = sorted.length === 1 ? 'call' : 'calls';
+  const lines = [`Parallel computation failed: ${sorted.length}${total} ${noun} failed`];
+  for (const failure of sorted.slice(0, MAX_LISTED_FAILURES)) {
+    // First line of the message only: a multi-line message would break the one-line-per-call list.
+    const firstLine = failure.message.split('\n', 1)[0];
+    lines.push(`  call ${failure.taskID} (${failure.reason}): ${failure.name}: ${firstLine}`);
+  }
+  if (sorted.length > MAX_LISTED_FAILURES) {
+    lines.push(`  … and ${sorted.length - MAX_LISTED_FAILURES} more`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * A short, unambiguous rendering of a rejected value for "…, got X" messages: strings in double
+ * quotes (so `"0"` and `0` differ), arrays and objects abbreviated, never more than ~60 characters.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 50 ? value.slice(0, 50) + '…' : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return value.name ? `function ${value.name}` : 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 6).map((item) => (item !== null && typeof item === 'object' ? (Array.isArray(item) ? '[…]' : '{…}') : describeValue(item)));
+    if (value.length > 6) items.push('…');
+    return `[${items.join(', ')}]`;
+  }
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length ?? value.byteLength})`;
+  const ctor = Object.getPrototypeOf(value)?.constructor?.name as string | undefined;
+  if (ctor && ctor !== 'Object') return `a ${ctor}`;
+  return 'an object';
+}

@@ -1,0 +1,393 @@
+/**
+ * ParallelMap options: ACME's keyword options in camelCase, validated in ACME's order
+ * (reference §1.1, §1.4) with one message form:
+ *   `options.nWorkers must be a positive integer or "auto", got 0`
+ *
+ * Differences from ACME, on purpose:
+ * - Options and the function's keyword arguments are separate (`options.kwargs`), so an unknown
+ *   option name is an error with a did-you-mean suggestion instead of silently becoming a kwarg.
+ * - `nInputs` accepts 0 and 1 and says so (ACME accepts them but its message claims ">= 2").
+ * - `resultDtype` is checked whenever it is given (ACME only checks it together with result_shape).
+ * - `write_pickle` is `serializeResults` (v8 serialization instead of pickle).
+ * - `setup_timeout`, `partition`, `mem_per_worker`, `setup_interactive`, `stop_client` belong to
+ *   the SLURM backend (`options.slurm`), which validates them.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { OptionError, describeValue } from './errors';
+import type { NumericDtype } from './result-encoding';
+
+export type ResultMode = 'hdf5' | 'serialized' | 'memory';
+
+export interface ParallelMapOptions {
+  /** Number of calls: 'auto' (default) infers it from the arguments' lengths. */
+  nInputs?: 'auto' | number;
+  /** true (default): each call's result is written to disk; false: results are returned. */
+  writeWorkerResults?: boolean;
+  /** Output folder; default: an `ACME_YYYYMMDD-hhmmss-ffffff` folder. Only used when writing. */
+  outputDir?: string;
+  /** Stack result_0 of every call into one array; exactly one `null` marks the stacking dimension. */
+  resultShape?: readonly (number | null)[];
+  /** dtype of the stacked array (numpy names accepted); default 'float64'. */
+  resultDtype?: string;
+  /** Write all results into the one container instead of one payload file per call. */
+  singleFile?: boolean;
+  /** ACME's write_pickle: each call's raw return value is v8-serialized to `<f>_<i>.v8`. */
+  serializeResults?: boolean;
+  /** Number of workers; 'auto' (default) lets the backend decide. */
+  nWorkers?: 'auto' | number;
+  /** Per-call time limit in milliseconds. */
+  timeout?: number;
+  /** undefined: info; true: debug; false: warnings only. */
+  verbose?: boolean;
+  /** undefined: a log file in the output folder when writing; true/false; or a file path. */
+  logfile?: boolean | string;
+  /** Run one call in-process first to test the arguments (ACME's dryrun). */
+  dryrun?: boolean;
+  /** Aborts the whole run. */
+  signal?: AbortSignal;
+  /** Keyword arguments for the function: it is called as `func(...args, kwargs)`. */
+  kwargs?: Record<string, unknown>;
+  /** Where calls run; default: the local backend (worker threads). */
+  backend?: 'local' | 'slurm';
+  /** Settings of the SLURM backend, validated by it. */
+  slurm?: object;
+  /** Name used for the generated files instead of the function's own name. */
+  name?: string;
+}
+
+export interface ResolvedOptions {
+  nInputs: 'auto' | number;
+  writeWorkerResults: boolean;
+  /** Absolute; undefined when not writing or when an automatic folder is to be made. */
+  outputDir: string | undefined;
+  resultShape: (number | null)[] | undefined;
+  /** Index of the `null` in resultShape. */
+  stackingDim: number | undefined;
+  resultDtype: NumericDtype;
+  singleFile: boolean;
+  serializeResults: boolean;
+  nWorkers: 'auto' | number;
+  timeout: number | undefined;
+  verbose: boolean | undefined;
+  /** A string is an absolute path. */
+  logfile: boolean | string | undefined;
+  dryrun: boolean;
+  signal: AbortSignal | undefined;
+  kwargs: Record<string, unknown> | undefined;
+  backend: 'local' | 'slurm' | undefined;
+  slurm: object | undefined;
+  name: string | undefined;
+  /** Where results go: HDF5 files, serialized files, or back to the caller. */
+  mode: ResultMode;
+  /** ACME's option warnings (ignored combinations); the caller logs them. */
+  warnings: string[];
+}
+
+export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
+  'nInputs',
+  'writeWorkerResults',
+  'outputDir',
+  'resultShape',
+  'resultDtype',
+  'singleFile',
+  'serializeResults',
+  'nWorkers',
+  'timeout',
+  'verbose',
+  'logfile',
+  'dryrun',
+  'signal',
+  'kwargs',
+  'backend',
+  'slurm',
+  'name',
+];
+
+/** ACME option names whose camelCase form is not the acme-ts name. */
+const RENAMED_ACME_OPTIONS: Record<string, keyof ParallelMapOptions> = {
+  write_pickle: 'serializeResults',
+  writePickle: 'serializeResults',
+};
+
+/** Longest time Node's timers can wait; larger values fire immediately. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+const DTYPE_ALIASES: Record<string, NumericDtype> = {
+  float64: 'float64', float: 'float64', double: 'float64', f8: 'float64',
+  float32: 'float32', single: 'float32', f4: 'float32',
+  float16: 'float16', half: 'float16', f2: 'float16',
+  int8: 'int8', i1: 'int8',
+  int16: 'int16', i2: 'int16',
+  int32: 'int32', i4: 'int32',
+  int64: 'int64', i8: 'int64', int: 'int64',
+  uint8: 'uint8', u1: 'uint8',
+  uint16: 'uint16', u2: 'uint16',
+  uint32: 'uint32', u4: 'uint32',
+  uint64: 'uint64', u8: 'uint64',
+  bool: 'bool',
+};
+
+/** Normalize a numpy-style dtype name to the HDF5 dtype name, or undefined if unknown. */
+export function normalizeDtype(name: string): NumericDtype | undefined {
+  return Object.prototype.hasOwnProperty.call(DTYPE_ALIASES, name) ? DTYPE_ALIASES[name] : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkBoolean(raw: Record<string, unknown>, option: keyof ParallelMapOptions, fallback: boolean): boolean {
+  const value = raw[option];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new OptionError(option, `options.${option} must be true or false, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+export function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+function snakeToCamel(name: string): string {
+  return name.replace(/_+([a-z0-9])/gi, (_, letter: string) => letter.toUpperCase());
+}
+
+/** The option the user probably meant, or undefined when nothing is close. */
+export function suggestOption(unknownName: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(RENAMED_ACME_OPTIONS, unknownName)) return RENAMED_ACME_OPTIONS[unknownName];
+  const camel = snakeToCamel(unknownName);
+  const lower = camel.toLowerCase();
+  const caseInsensitive = OPTION_NAMES.find((name) => name.toLowerCase() === lower);
+  if (caseInsensitive) return caseInsensitive;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of OPTION_NAMES) {
+    const distance = levenshtein(lower, name.toLowerCase());
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  // Allow roughly one typo per three characters, at least two.
+  return bestDistance <= Math.max(2, Math.floor(unknownName.length / 3)) ? best : undefined;
+}
+
+function expandHome(p: string): string {
+  if (p === '~') return os.homedir();
+  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
+  return p;
+}
+
+/**
+ * Check every option, apply defaults and ACME's "ignored" rules, and return the resolved values
+ * with ACME's warnings. Throws `OptionError` at the first problem, in ACME's order (§1.4).
+ */
+export function validateOptions(raw: unknown): ResolvedOptions {
+  if (raw === undefined) raw = {};
+  if (!isPlainObject(raw)) {
+    throw new OptionError('options', `options must be a plain object of ParallelMap options, got ${describeValue(raw)}`);
+  }
+  for (const key of Object.keys(raw)) {
+    if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
+    const suggestion = suggestOption(key);
+    const hint = suggestion
+      ? `did you mean options.${suggestion}?`
+      : `known options are ${OPTION_NAMES.join(', ')}`;
+    throw new OptionError(
+      key,
+      `options.${key} is not a ParallelMap option; ${hint} (keyword arguments for the function belong in options.kwargs)`,
+    );
+  }
+  const warnings: string[] = [];
+
+  // ACME checks verbosity first (prepare_log), then n_inputs (prepare_input).
+  const verbose = raw.verbose;
+  if (verbose !== undefined && typeof verbose !== 'boolean') {
+    throw new OptionError('verbose', `options.verbose must be true, false or undefined, got ${describeValue(verbose)}`);
+  }
+
+  const nInputs = raw.nInputs ?? 'auto';
+  if (nInputs !== 'auto' && !isNonNegativeInteger(nInputs)) {
+    throw new OptionError('nInputs', `options.nInputs must be "auto" or a non-negative integer, got ${describeValue(nInputs)}`);
+  }
+
+  const dryrun = checkBoolean(raw, 'dryrun', false);
+
+  const writeWorkerResults = checkBoolean(raw, 'writeWorkerResults', true);
+  let singleFile = checkBoolean(raw, 'singleFile', false);
+  let serializeResults = checkBoolean(raw, 'serializeResults', false);
+  if (!writeWorkerResults) {
+    if (singleFile) {
+      warnings.push('options.singleFile has no effect when options.writeWorkerResults is false; ignoring it');
+      singleFile = false;
+    }
+    if (serializeResults) {
+      warnings.push('options.serializeResults has no effect when options.writeWorkerResults is false; ignoring it');
+      serializeResults = false;
+    }
+  }
+  if (singleFile && serializeResults) {
+    throw new OptionError(
+      'singleFile',
+      'options.singleFile and options.serializeResults cannot be combined: serialized results are one file per call; set one of them to false',
+    );
+  }
+
+  let outputDir: string | undefined;
+  const rawOutputDir = raw.outputDir;
+  if (rawOutputDir !== undefined && (typeof rawOutputDir !== 'string' || rawOutputDir === '')) {
+    throw new OptionError('outputDir', `options.outputDir must be a non-empty string or undefined, got ${describeValue(rawOutputDir)}`);
+  }
+  if (rawOutputDir !== undefined) {
+    if (writeWorkerResults) {
+      outputDir = path.resolve(expandHome(rawOutputDir));
+    } else {
+      warnings.push('options.outputDir has no effect when options.writeWorkerResults is false; ignoring it');
+    }
+  }
+
+  const rawLogfile = raw.logfile;
+  if (rawLogfile !== undefined && typeof rawLogfile !== 'boolean' && (typeof rawLogfile !== 'string' || rawLogfile === '')) {
+    throw new OptionError('logfile', `options.logfile must be true, false, undefined or a file path, got ${describeValue(rawLogfile)}`);
+  }
+  const logfile: boolean | string | undefined = typeof rawLogfile === 'string' ? path.resolve(expandHome(rawLogfile)) : rawLogfile;
+
+  const { resultShape, stackingDim } = checkResultShape(raw.resultShape, writeWorkerResults);
+  let resolvedShape = resultShape;
+  let resolvedStackingDim = stackingDim;
+  if (resultShape !== undefined && serializeResults) {
+    warnings.push('options.resultShape is ignored when options.serializeResults is true (each call\'s return value is serialized as is)');
+    resolvedShape = undefined;
+    resolvedStackingDim = undefined;
+  }
+
+  let resultDtype: NumericDtype = 'float64';
+  const rawDtype = raw.resultDtype;
+  if (rawDtype !== undefined) {
+    const normalized = typeof rawDtype === 'string' ? normalizeDtype(rawDtype) : undefined;
+    if (normalized === undefined) {
+      throw new OptionError(
+        'resultDtype',
+        `options.resultDtype must be a numeric dtype name (float64, float32, float16, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, or numpy aliases such as "float" or "double"), got ${describeValue(rawDtype)}`,
+      );
+    }
+    resultDtype = normalized;
+  }
+
+  const nWorkers = raw.nWorkers ?? 'auto';
+  if (nWorkers !== 'auto' && !(isNonNegativeInteger(nWorkers) && nWorkers >= 1)) {
+    throw new OptionError('nWorkers', `options.nWorkers must be a positive integer or "auto", got ${describeValue(nWorkers)}`);
+  }
+
+  const timeout = raw.timeout;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && timeout <= MAX_TIMEOUT_MS)) {
+    throw new OptionError(
+      'timeout',
+      `options.timeout must be a positive number of milliseconds (at most ${MAX_TIMEOUT_MS}) or undefined, got ${describeValue(timeout)}`,
+    );
+  }
+
+  const signal = raw.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new OptionError('signal', `options.signal must be an AbortSignal or undefined, got ${describeValue(signal)}`);
+  }
+
+  const kwargs = raw.kwargs;
+  if (kwargs !== undefined && !isPlainObject(kwargs)) {
+    throw new OptionError('kwargs', `options.kwargs must be a plain object of keyword arguments for the function, got ${describeValue(kwargs)}`);
+  }
+
+  const backend = raw.backend;
+  if (backend !== undefined && backend !== 'local' && backend !== 'slurm') {
+    throw new OptionError('backend', `options.backend must be "local", "slurm" or undefined, got ${describeValue(backend)}`);
+  }
+
+  const slurm = raw.slurm;
+  if (slurm !== undefined && (slurm === null || typeof slurm !== 'object' || Array.isArray(slurm))) {
+    throw new OptionError('slurm', `options.slurm must be an object of SLURM settings or undefined, got ${describeValue(slurm)}`);
+  }
+
+  const name = raw.name;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new OptionError('name', `options.name must be a non-empty string or undefined, got ${describeValue(name)}`);
+  }
+
+  const mode: ResultMode = !writeWorkerResults ? 'memory' : serializeResults ? 'serialized' : 'hdf5';
+  return {
+    nInputs: nInputs as 'auto' | number,
+    writeWorkerResults,
+    outputDir,
+    resultShape: resolvedShape,
+    stackingDim: resolvedStackingDim,
+    resultDtype,
+    singleFile,
+    serializeResults,
+    nWorkers: nWorkers as 'auto' | number,
+    timeout: timeout as number | undefined,
+    verbose: verbose as boolean | undefined,
+    logfile,
+    dryrun,
+    signal: signal as AbortSignal | undefined,
+    kwargs: kwargs as Record<string, unknown> | undefined,
+    backend: backend as 'local' | 'slurm' | undefined,
+    slurm: slurm as object | undefined,
+    name: name as string | undefined,
+    mode,
+    warnings,
+  };
+}
+
+function checkResultShape(
+  value: unknown,
+  writeWorkerResults: boolean,
+): { resultShape: (number | null)[] | undefined; stackingDim: number | undefined } {
+  if (value === undefined) return { resultShape: undefined, stackingDim: undefined };
+  if (!Array.isArray(value)) {
+    throw new OptionError(
+      'resultShape',
+      `options.resultShape must be an array like [null, 10] (null marks the dimension along which calls are stacked), got ${describeValue(value)}`,
+    );
+  }
+  value.forEach((entry: unknown, index) => {
+    if (entry === null || entry === Infinity || isNonNegativeInteger(entry)) return;
+    throw new OptionError(
+      'resultShape',
+      `options.resultShape entries must be non-negative integers, Infinity or null, got ${describeValue(entry)} at index ${index}`,
+    );
+  });
+  const nulls = value.filter((entry) => entry === null).length;
+  if (nulls !== 1) {
+    throw new OptionError(
+      'resultShape',
+      `options.resultShape must contain exactly one null (the dimension along which calls are stacked), got ${describeValue(value)}`,
+    );
+  }
+  const infinities = value.filter((entry) => entry === Infinity).length;
+  if (infinities > 1) {
+    throw new OptionError('resultShape', `options.resultShape may contain at most one Infinity (unlimited dimension), got ${describeValue(value)}`);
+  }
+  if (infinities === 1 && !writeWorkerResults) {
+    throw new OptionError(
+      'resultShape',
+      `options.resultShape may only contain Infinity when options.writeWorkerResults is true (in-memory results are allocated before the calls run), got ${describeValue(value)}`,
+    );
+  }
+  return { resultShape: [...(value as (number | null)[])], stackingDim: value.indexOf(null) };
+}

@@ -1,0 +1,40 @@
+/**
+ * Which call is running: the user function calls `taskContext()` to learn its taskID (ACME
+ * injects a `taskID` keyword; JS functions have no keyword introspection, so acme-ts offers this
+ * instead, identically in worker threads, SLURM tasks, dry runs and in-process calls).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { TaskContextError } from './errors';
+
+export interface TaskContext {
+  /** 0 … nInputs-1: this call's index. */
+  readonly taskID: number;
+  readonly nInputs: number;
+  /** The run's output folder, when results are written. */
+  readonly outputDir?: string;
+  /** Aborted when this call should stop (timeout, run aborted). */
+  readonly signal?: AbortSignal;
+}
+
+const storage = new AsyncLocalStorage<TaskContext>();
+
+/** The context of the call being executed; throws outside a call. */
+export function taskContext(): TaskContext {
+  const context = storage.getStore();
+  if (context === undefined) {
+    throw new TaskContextError(
+      'taskContext() was called outside a call of the parallel function; call it from inside the function ParallelMap runs (including code it awaits)',
+    );
+  }
+  return context;
+}
+
+/** The context of the call being executed, or undefined outside a call. */
+export function currentTaskContext(): TaskContext | undefined {
+  return storage.getStore();
+}
+
+/** Run `fn` (and everything it awaits or schedules) as the call described by `context`. */
+export function runInTaskContext<T>(context: TaskContext, fn: () => T): T {
+  return storage.run(Object.freeze({ ...context }), fn);
+}
