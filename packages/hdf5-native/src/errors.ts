@@ -25,8 +25,10 @@ export function callNative<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && !(err instanceof Hdf5Error)) {
-      throw new Hdf5Error((err as unknown as { code: string }).code, err.message);
+    // Not `instanceof Error`: the addon's errors may come from another realm (vm contexts, jest).
+    const e = err as { code?: unknown; message?: unknown } | null;
+    if (typeof e === 'object' && e !== null && typeof e.code === 'string' && !(err instanceof Hdf5Error)) {
+      throw new Hdf5Error(e.code, String(e.message));
     }
     throw err;
   }
