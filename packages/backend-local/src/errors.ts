@@ -59,10 +59,17 @@ export class InvalidTaskIDError extends RangeError {
 }
 
 export function errorInfo(error: unknown): SerializedError {
-  if (error instanceof Error) {
+  // Duck-typed: errors from worker threads or vm contexts are not instances of this realm's Error.
+  if (isErrorLike(error)) {
     const info: SerializedError = { name: error.name, message: error.message };
     if (error.stack !== undefined) info.stack = error.stack;
     return info;
   }
   return { name: 'Error', message: String(error) };
+}
+
+export function isErrorLike(value: unknown): value is Error {
+  if (value instanceof Error) return true;
+  const candidate = value as { name?: unknown; message?: unknown } | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.name === 'string' && typeof candidate.message === 'string';
 }

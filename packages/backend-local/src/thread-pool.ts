@@ -12,6 +12,7 @@ import {
   WorkerExitedError,
   WorkerStartupError,
   errorInfo,
+  isErrorLike,
 } from './errors';
 import { resolvePoolOptions, type ResolvedPoolOptions, type ThreadPoolOptions } from './options';
 import {
@@ -321,7 +322,7 @@ export class ThreadPool {
       },
       (error: unknown) => {
         if (worker.killReason || run.stopped) return;
-        const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        const detail = isErrorLike(error) ? `${error.name}: ${error.message}` : String(error);
         this.stop(run, new WorkerStartupError(`a worker could not start the runner: ${detail}`, { cause: error }));
       },
     );

@@ -2,6 +2,7 @@
 // call-state slots up to date so the main thread can time calls out and blame crashes.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { isErrorLike } from './errors';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as Comlink from 'comlink';
@@ -36,7 +37,7 @@ function loadRunnerModule(): Promise<RunnerModule> {
 }
 
 export function serializeError(thrown: unknown): SerializedError {
-  if (thrown instanceof Error) {
+  if (isErrorLike(thrown)) {
     const out: SerializedError = { name: thrown.name, message: thrown.message };
     if (thrown.stack !== undefined) out.stack = thrown.stack;
     const code = (thrown as { code?: unknown }).code;

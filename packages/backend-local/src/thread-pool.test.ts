@@ -1,0 +1,317 @@
+// Starts real worker threads, so it uses the built package (dist/): run `npx tsc -b
+// packages/backend-local` (or `-p`) first.
+import { join } from 'node:path';
+import {
+  AbortError,
+  InvalidTaskIDError,
+  PoolClosedError,
+  ThreadPool,
+  WorkerStartupError,
+  type CallOutcome,
+  type ThreadPoolOptions,
+  type WorkerTransport,
+} from '@acme-ts/backend-local';
+
+const fixture = (name: string) => join(__dirname, '__fixtures__', name);
+const runnerModule = fixture('runner.js');
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+const pools: ThreadPool[] = [];
+function makePool(options: Partial<ThreadPoolOptions> = {}): ThreadPool {
+  const pool = new ThreadPool({ nWorkers: 2, runnerModule, setup: {}, ...options });
+  pools.push(pool);
+  return pool;
+}
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((pool) => pool.close()));
+});
+
+async function runAll(pool: ThreadPool, taskIDs: number[], options?: Parameters<ThreadPool['run']>[2]) {
+  const outcomes: CallOutcome[] = [];
+  const summary = await pool.run(taskIDs, (outcome) => outcomes.push(outcome), options);
+  return { summary, outcomes, byID: new Map(outcomes.map((outcome) => [outcome.taskID, outcome])) };
+}
+
+function expectOneOutcomeEach(outcomes: CallOutcome[], taskIDs: number[]) {
+  expect(outcomes.map((outcome) => outcome.taskID).sort((a, b) => a - b)).toEqual([...taskIDs].sort((a, b) => a - b));
+}
+
+function failure(outcome: CallOutcome | undefined) {
+  if (!outcome || outcome.ok) throw new Error(`expected a failed outcome, got ${JSON.stringify(outcome)}`);
+  return outcome;
+}
+
+describe('ThreadPool results', () => {
+  it('runs every call exactly once and returns its value', async () => {
+    const pool = makePool();
+    const ids = range(500);
+    const { summary, outcomes, byID } = await runAll(pool, ids);
+    expectOneOutcomeEach(outcomes, ids);
+    for (const id of ids) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+    expect(summary).toMatchObject({ nCalls: 500, nSucceeded: 500, nFailed: 0 });
+    expect(pool.workerCount).toBeLessThanOrEqual(2);
+  });
+
+  it('runs sparse taskIDs (a re-run of missing calls)', async () => {
+    const { byID } = await runAll(makePool(), [7, 1000, 3]);
+    expect([...byID.keys()].sort((a, b) => a - b)).toEqual([3, 7, 1000]);
+    expect(byID.get(1000)).toMatchObject({ ok: true, value: 2000 });
+  });
+
+  it('loads an ESM runner', async () => {
+    const { byID } = await runAll(makePool({ runnerModule: fixture('runner.mjs'), setup: { offset: 5 } }), [0, 1]);
+    expect(byID.get(1)).toMatchObject({ ok: true, value: { taskID: 1, kind: 'esm', offset: 5 } });
+  });
+
+  it('sends per-call payloads with the batch', async () => {
+    const { byID } = await runAll(makePool(), [0, 1, 2], { payloadFor: (id) => ({ x: id * 10 }) });
+    expect(byID.get(2)).toMatchObject({ ok: true, value: { taskID: 2, payload: { x: 20 } } });
+  });
+
+  it('resolves at once for no calls, without starting workers', async () => {
+    const pool = makePool();
+    const { summary } = await runAll(pool, []);
+    expect(summary).toMatchObject({ nCalls: 0, nBatches: 0, nWorkersStarted: 0 });
+    expect(pool.workerCount).toBe(0);
+  });
+
+  it('rejects invalid and duplicate taskIDs', async () => {
+    const pool = makePool();
+    await expect(pool.run([1, -1], () => {})).rejects.toThrow(InvalidTaskIDError);
+    await expect(pool.run([1, 2.5], () => {})).rejects.toThrow('taskIDs must be non-negative integers, got 2.5');
+    await expect(pool.run([1, 1], () => {})).rejects.toThrow('taskIDs must be unique, got 1 twice');
+  });
+});
+
+describe('ThreadPool batching', () => {
+  it('groups tiny calls into few messages', async () => {
+    const { summary } = await runAll(makePool(), range(5000));
+    expect(summary.nSucceeded).toBe(5000);
+    expect(summary.nBatches).toBeLessThan(100);
+  });
+
+  it('sends slow calls one per message', async () => {
+    const behave = Object.fromEntries(range(12).map((id) => [id, 'sleep']));
+    const { summary } = await runAll(makePool({ setup: { behave, sleepMs: 20 } }), range(12));
+    expect(summary.nSucceeded).toBe(12);
+    // The first batch measures; after that the 5 ms target means one 20 ms call per message.
+    expect(summary.nBatches).toBeGreaterThanOrEqual(11);
+  });
+
+  it('uses a fixed batch size when asked', async () => {
+    const { summary } = await runAll(makePool({ batch: 100 }), range(1000));
+    expect(summary.nBatches).toBe(10);
+  });
+});
+
+describe('ThreadPool failures', () => {
+  it('fails only the call that throws or rejects, with name, message and stack', async () => {
+    const pool = makePool({ setup: { behave: { 3: 'throw', 4: 'reject' } } });
+    const { byID, summary } = await runAll(pool, range(10));
+    const thrown = failure(byID.get(3));
+    expect(thrown).toMatchObject({ reason: 'error', error: { name: 'RangeError', message: 'call 3 failed on purpose' } });
+    expect(thrown.error.stack).toContain('runner.js');
+    expect(failure(byID.get(4))).toMatchObject({ reason: 'error', error: { name: 'TypeError' } });
+    expect(summary).toMatchObject({ nSucceeded: 8, nFailed: 2 });
+    // Thrown errors do not cost a worker.
+    expect(summary.nWorkersStarted).toBeLessThanOrEqual(2);
+  });
+
+  it('fails the call that calls process.exit and replaces its worker', async () => {
+    const pool = makePool({ nWorkers: 1, batch: 4, setup: { behave: { 5: 'exit' } } });
+    const ids = range(12);
+    const { byID, outcomes, summary } = await runAll(pool, ids);
+    expectOneOutcomeEach(outcomes, ids);
+    expect(failure(byID.get(5))).toMatchObject({
+      reason: 'worker-exit',
+      error: { name: 'WorkerExitError', message: 'the worker thread exited with code 7 during call 5' },
+    });
+    // Calls before 5 in its batch lost their results with the worker and were re-run.
+    for (const id of ids.filter((id) => id !== 5)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+    expect(summary.nWorkersStarted).toBe(2);
+  });
+
+  it('fails the call whose stray async error kills the worker', async () => {
+    const { byID } = await runAll(makePool({ nWorkers: 1, setup: { behave: { 2: 'uncaught' } } }), range(6));
+    expect(failure(byID.get(2))).toMatchObject({
+      reason: 'worker-exit',
+      error: { name: 'SyntaxError', message: 'uncaught in call 2' },
+    });
+    expect([0, 1, 3, 4, 5].every((id) => byID.get(id)?.ok)).toBe(true);
+  });
+
+  it("reports 'out-of-memory' for a call that exhausts the worker's heap", async () => {
+    const pool = makePool({ setup: { behave: { 1: 'oom' } }, resourceLimits: { maxOldGenerationSizeMb: 32 } });
+    const { byID } = await runAll(pool, range(6));
+    expect(failure(byID.get(1)).reason).toBe('out-of-memory');
+    expect(failure(byID.get(1)).error.message).toMatch(/memory/);
+    expect([0, 2, 3, 4, 5].every((id) => byID.get(id)?.ok)).toBe(true);
+  });
+
+  it("times out an endless call with reason 'timeout' and completes the others", async () => {
+    const pool = makePool({ timeoutMs: 300, setup: { behave: { 4: 'loop' } } });
+    const started = Date.now();
+    const { byID, summary } = await runAll(pool, range(20));
+    const timedOut = failure(byID.get(4));
+    expect(timedOut).toMatchObject({ reason: 'timeout', error: { name: 'TimeoutError' } });
+    expect(timedOut.durationMs).toBeGreaterThanOrEqual(300);
+    expect(summary).toMatchObject({ nSucceeded: 19, nFailed: 1 });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('does not count the time a call waited in its batch towards its timeout', async () => {
+    // Four 120 ms calls in one batch take 480 ms in total, each well under the 300 ms limit.
+    const behave = Object.fromEntries(range(4).map((id) => [id, 'sleep']));
+    const pool = makePool({ nWorkers: 1, batch: 4, timeoutMs: 300, setup: { behave, sleepMs: 120 } });
+    const { summary } = await runAll(pool, range(4));
+    expect(summary).toMatchObject({ nSucceeded: 4, nBatches: 1 });
+  });
+
+  it('fails only the call whose result cannot be cloned', async () => {
+    const { byID, summary } = await runAll(makePool({ batch: 5, setup: { behave: { 2: 'uncloneable' } } }), range(10));
+    expect(failure(byID.get(2)).reason).toBe('error');
+    expect(summary).toMatchObject({ nSucceeded: 9, nFailed: 1 });
+  });
+
+  it('fails the run instead of looping when createRunner throws', async () => {
+    const pool = makePool({ setup: { failCreate: true } });
+    const outcomes: CallOutcome[] = [];
+    const error = await pool.run(range(50), (outcome) => outcomes.push(outcome)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerStartupError);
+    expect((error as WorkerStartupError).code).toBe('ERR_WORKER_STARTUP');
+    expect((error as Error).message).toContain('createRunner failed on purpose');
+    expectOneOutcomeEach(outcomes, range(50));
+    expect(outcomes.every((outcome) => !outcome.ok && outcome.reason === 'aborted')).toBe(true);
+    expect(pool.workerCount).toBe(0);
+  });
+
+  it('fails the run when the runner module has no createRunner', async () => {
+    const pool = makePool({ runnerModule: fixture('no-create-runner.js') });
+    await expect(pool.run([0], () => {})).rejects.toThrow(/does not export createRunner/);
+  });
+
+  it('fails the run when the runner module kills the thread while loading', async () => {
+    const pool = makePool({ runnerModule: fixture('crash-at-start.js') });
+    await expect(pool.run([0, 1], () => {})).rejects.toThrow(WorkerStartupError);
+  });
+
+  it('rejects with the error of an onOutcome callback that throws', async () => {
+    const pool = makePool();
+    const boom = new Error('callback failed');
+    await expect(
+      pool.run(range(10), (outcome) => {
+        if (outcome.taskID === 3) throw boom;
+      }),
+    ).rejects.toBe(boom);
+  });
+});
+
+describe('ThreadPool abort and lifetime', () => {
+  it("reports unfinished calls as 'aborted', rejects with AbortError and leaves no thread", async () => {
+    const behave = Object.fromEntries(range(40).map((id) => [id, 'sleep']));
+    const pool = makePool({ setup: { behave, sleepMs: 40 } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const outcomes: CallOutcome[] = [];
+    const error = await pool.run(range(40), (outcome) => outcomes.push(outcome), controller.signal).catch((e) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+    expectOneOutcomeEach(outcomes, range(40));
+    const aborted = outcomes.filter((outcome) => !outcome.ok && outcome.reason === 'aborted');
+    expect(aborted.length).toBeGreaterThan(20);
+    expect(outcomes.filter((outcome) => outcome.ok).length).toBeGreaterThan(2);
+    expect(pool.workerCount).toBe(0);
+
+    // The pool serves later runs with fresh workers.
+    const { summary } = await runAll(pool, range(5), { setup: {} });
+    expect(summary.nSucceeded).toBe(5);
+  });
+
+  it('aborts before starting when the signal is already aborted', async () => {
+    const pool = makePool();
+    const outcomes: CallOutcome[] = [];
+    await expect(pool.run([1, 2], (o) => outcomes.push(o), AbortSignal.abort())).rejects.toThrow(AbortError);
+    expect(outcomes.map((o) => !o.ok && o.reason)).toEqual(['aborted', 'aborted']);
+    expect(pool.workerCount).toBe(0);
+  });
+
+  it('sends the setup once per worker and reuses workers across runs', async () => {
+    const createCounter = new SharedArrayBuffer(4);
+    const creations = () => Atomics.load(new Int32Array(createCounter), 0);
+    const setup = { createCounter };
+    const pool = makePool({ setup });
+    const first = await runAll(pool, range(2000));
+    expect(first.summary.nWorkersStarted).toBe(2);
+    expect(creations()).toBe(2);
+
+    const again = await runAll(pool, range(2000), { setup });
+    expect(again.summary.nWorkersStarted).toBe(0);
+    expect(creations()).toBe(2);
+
+    // Another setup object re-initializes the live workers without new threads.
+    const tagged = await runAll(pool, range(100), { setup: { createCounter, tag: 'b' } });
+    expect(tagged.summary.nWorkersStarted).toBe(0);
+    expect(tagged.byID.get(10)).toMatchObject({ ok: true, value: { value: 20, tag: 'b' } });
+    expect(creations()).toBe(4);
+  });
+
+  it('runs concurrent run() calls one after the other', async () => {
+    const pool = makePool();
+    const [a, b] = await Promise.all([runAll(pool, range(300)), runAll(pool, range(200))]);
+    expect(a.summary.nSucceeded + b.summary.nSucceeded).toBe(500);
+  });
+
+  it('refuses runs after close() and disposes with await using', async () => {
+    const pool = makePool();
+    await runAll(pool, range(10));
+    await pool[Symbol.asyncDispose]();
+    expect(pool.workerCount).toBe(0);
+    await expect(pool.run([0], () => {})).rejects.toThrow(PoolClosedError);
+  });
+
+  it('close() during a run aborts it', async () => {
+    const behave = Object.fromEntries(range(20).map((id) => [id, 'sleep']));
+    const pool = makePool({ setup: { behave, sleepMs: 50 } });
+    const outcomes: CallOutcome[] = [];
+    const running = pool.run(range(20), (o) => outcomes.push(o));
+    setTimeout(() => void pool.close(), 100);
+    await expect(running).rejects.toThrow(PoolClosedError);
+    expectOneOutcomeEach(outcomes, range(20));
+  });
+});
+
+describe('ThreadPool transport seam', () => {
+  it('schedules through any WorkerTransport (in-process fake)', async () => {
+    const requests: string[] = [];
+    const fakeTransport = (): WorkerTransport => {
+      const exitCallbacks: ((info: { code?: number }) => void)[] = [];
+      return {
+        start() {},
+        async request<T>(method: string, payload: unknown): Promise<T> {
+          requests.push(method);
+          if (method === 'init') return undefined as T;
+          const { taskIDs } = payload as { taskIDs: Float64Array };
+          const n = taskIDs.length;
+          return {
+            nDone: n,
+            ok: new Uint8Array(n).fill(1),
+            durationsMs: new Float64Array(n),
+            values: Array.from(taskIDs, (id) => -id),
+            workMs: 0,
+          } as T;
+        },
+        async terminate() {
+          for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
+        },
+        onExit(callback) {
+          exitCallbacks.push(callback);
+        },
+      };
+    };
+    const pool = makePool({ nWorkers: 3, createTransport: fakeTransport, batch: 4 });
+    const { byID, summary } = await runAll(pool, range(10));
+    expect(byID.get(9)).toMatchObject({ ok: true, value: -9 });
+    expect(summary.nBatches).toBe(3);
+    expect(requests.filter((method) => method === 'init')).toHaveLength(3);
+  });
+});
