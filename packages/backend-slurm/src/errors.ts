@@ -1,0 +1,68 @@
+/**
+ * Errors of the low-level SLURM client. Like the rest of acme-ts, each carries a stable string
+ * `code`. This package's client does not import @acme-ts/core, so option errors use core's code
+ * (`ERR_ACME_OPTION`) and shape (`option`) without sharing its class.
+ */
+
+/** Codes of {@link SlurmCommandError}. */
+export type SlurmCommandErrorCode =
+  /** The program is not installed (or not on PATH). */
+  | 'ERR_SLURM_NOT_INSTALLED'
+  /** The program ran longer than its timeout and was killed. */
+  | 'ERR_SLURM_TIMEOUT'
+  /** The program exited with a non-zero status (or was killed by a signal). */
+  | 'ERR_SLURM_COMMAND'
+  /** The program succeeded but printed something this client cannot read. */
+  | 'ERR_SLURM_OUTPUT';
+
+/** A SLURM command (sbatch, squeue, …) failed; `stderr` holds what it said. */
+export class SlurmCommandError extends Error {
+  readonly code: SlurmCommandErrorCode;
+  /** The program and its arguments, as run (no shell was involved). */
+  readonly argv: readonly string[];
+  readonly exitStatus: number | null;
+  readonly stderr: string;
+  /**
+   * The controller was busy or unreachable (timeouts, "Socket timed out", "Unable to contact
+   * slurm controller"): the same command may well succeed a little later.
+   */
+  readonly transient: boolean;
+
+  constructor(
+    code: SlurmCommandErrorCode,
+    message: string,
+    details: { argv: readonly string[]; exitStatus?: number | null; stderr?: string; transient?: boolean; cause?: unknown },
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.argv = details.argv;
+    this.exitStatus = details.exitStatus ?? null;
+    this.stderr = details.stderr ?? '';
+    this.transient = details.transient ?? false;
+  }
+}
+
+/** A user-facing SLURM option (partition, memory, extra sbatch options, …) is invalid. */
+export class SlurmOptionError extends Error {
+  readonly code = 'ERR_ACME_OPTION';
+  /** The option as named in the message, e.g. `options.slurm.partition`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.option = option;
+  }
+}
+
+/** A short rendering of a rejected value for messages: strings quoted, long ones cut. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return 'an object';
+}

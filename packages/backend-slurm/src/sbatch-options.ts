@@ -1,0 +1,173 @@
+/**
+ * Validation of the user-facing SLURM options. Every rejection is a {@link SlurmOptionError}
+ * whose message has one form: `<option> must be <what is allowed>, got <value>`.
+ *
+ * We never run SLURM commands through a shell, but a batch script carries `#SBATCH` header
+ * lines, and a value with a newline there would inject directives; so names and options are
+ * held to a conservative character set.
+ */
+import { SlurmOptionError, describeValue } from './errors';
+
+/** Characters never allowed in job names and extra sbatch options. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARACTERS = /[\s\x00-\x1f\x7f;&|<>`$\\"'(){}*?!#~]/;
+const JOB_NAME = /^[A-Za-z0-9._+\-=@:,]{1,200}$/;
+const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * sbatch options the client sets itself (or that break it: `--wait` blocks, `--test-only`
+ * submits nothing), so they may not come in through `extra`.
+ */
+export const RESERVED_SBATCH_OPTIONS: readonly string[] = [
+  '--array', '-a', '--output', '-o', '--error', '-e', '--parsable', '--wrap', '--export',
+  '--partition', '-p', '--job-name', '-J', '--mem', '--mem-per-cpu', '--cpus-per-task', '-c',
+  '--time', '-t', '--chdir', '-D', '--wait', '-W', '--test-only',
+];
+
+/** `partition` is one of `available` (the names sinfo/scontrol report). */
+export function validatePartition(value: unknown, available: readonly string[], option = 'options.slurm.partition'): string {
+  if (typeof value !== 'string' || !available.includes(value)) {
+    const names = available.map((name) => JSON.stringify(name)).join(', ');
+    const allowed = available.length === 0 ? 'a partition name, but the cluster reports none' : `one of ${names}`;
+    throw new SlurmOptionError(option, `${option} must be ${allowed}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Memory per worker in MB, with ACME's rules: a string with "MB" or "GB" (GB = 1000 MB), a
+ * positive number before the unit, optional blanks between; "auto" gives `undefined` (the
+ * partition's default applies). Unlike ACME, exponents and "inf"/"nan" are rejected, and so
+ * is anything under 1 MB (sbatch reads `--mem=0` as "all the node's memory").
+ */
+export function parseMemory(value: unknown, option = 'options.slurm.memPerWorker'): number | undefined {
+  if (value === 'auto') return undefined;
+  const fail = (): never => {
+    throw new SlurmOptionError(option, `${option} must be "auto" or a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got ${describeValue(value)}`);
+  };
+  if (typeof value !== 'string') return fail();
+  const match = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(MB|GB)\s*$/.exec(value);
+  if (match === null) return fail();
+  const amount = Number(match[1]);
+  const megabytes = match[2] === 'GB' ? Math.round(amount * 1000) : Math.trunc(amount);
+  if (!(megabytes >= 1)) return fail();
+  return megabytes;
+}
+
+/**
+ * Seconds of a SLURM duration ("minutes", "minutes:seconds", "hours:minutes:seconds",
+ * "days-hours", "days-hours:minutes", "days-hours:minutes:seconds"); Infinity for
+ * "UNLIMITED"/"INFINITE"; undefined when the text is none of these.
+ */
+export function parseSlurmDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^(UNLIMITED|INFINITE)$/i.test(trimmed)) return Infinity;
+  const match = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/.exec(trimmed);
+  if (match === null) return undefined;
+  const [, days, first, second, third] = match;
+  const n = (part: string | undefined): number => (part === undefined ? 0 : Number(part));
+  if (days !== undefined) {
+    // days-hours[:minutes[:seconds]]
+    return n(days) * 86400 + n(first) * 3600 + n(second) * 60 + n(third);
+  }
+  if (third !== undefined) return n(first) * 3600 + n(second) * 60 + n(third); // h:m:s
+  if (second !== undefined) return n(first) * 60 + n(second); // m:s
+  return n(first) * 60; // minutes
+}
+
+/**
+ * A time limit in whole minutes (SLURM counts minutes; seconds round up), or Infinity for
+ * "UNLIMITED". Accepts a positive integer of minutes or a SLURM duration string. Zero is
+ * rejected: sbatch reads `--time=0` as "no limit", which is better said explicitly.
+ */
+export function parseTimeLimit(value: unknown, option = 'options.slurm.timeLimit'): number {
+  const fail = (): never => {
+    throw new SlurmOptionError(
+      option,
+      `${option} must be a positive whole number of minutes, "UNLIMITED", or a SLURM duration such as "90", "1:30:00" or "2-00:00:00", got ${describeValue(value)}`,
+    );
+  };
+  if (typeof value === 'number') {
+    if (value === Infinity) return Infinity;
+    if (!Number.isSafeInteger(value) || value < 1) return fail();
+    return value;
+  }
+  if (typeof value !== 'string') return fail();
+  const seconds = parseSlurmDuration(value);
+  if (seconds === undefined) return fail();
+  if (seconds === Infinity) return Infinity;
+  const minutes = Math.ceil(seconds / 60);
+  if (!(minutes >= 1) || !Number.isSafeInteger(minutes)) return fail();
+  return minutes;
+}
+
+/** The `--time` value for a limit from {@link parseTimeLimit}. */
+export function formatTimeLimit(minutes: number): string {
+  return minutes === Infinity ? 'UNLIMITED' : String(minutes);
+}
+
+/** A job name: 1–200 characters of letters, digits and `._+-=@:,`. */
+export function validateJobName(value: unknown, option = 'options.slurm.jobName'): string {
+  if (typeof value !== 'string' || !JOB_NAME.test(value)) {
+    throw new SlurmOptionError(option, `${option} must be 1 to 200 characters of letters, digits and ._+-=@:, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A positive integer (CPUs per task, array throttle, …). */
+export function validatePositiveInteger(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new SlurmOptionError(option, `${option} must be a positive integer, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Names of environment variables to pass with `--export`. */
+export function validateExportNames(value: unknown, option = 'options.slurm.export'): string[] {
+  if (!Array.isArray(value)) {
+    throw new SlurmOptionError(option, `${option} must be "NONE" or an array of environment variable names, got ${describeValue(value)}`);
+  }
+  value.forEach((name, index) => {
+    if (typeof name !== 'string' || !ENVIRONMENT_NAME.test(name)) {
+      throw new SlurmOptionError(`${option}[${index}]`, `${option}[${index}] must be an environment variable name (letters, digits, _; not starting with a digit), got ${describeValue(name)}`);
+    }
+  });
+  return value as string[];
+}
+
+/** The option's name as sbatch parses it: `--mem=4G` → `--mem`, `-c4` → `-c`. */
+function optionName(option: string): string {
+  if (option.startsWith('--')) return option.split('=', 1)[0] as string;
+  return option.slice(0, 2);
+}
+
+/**
+ * Extra sbatch options (ACME's `job_extra`): an array of single arguments, each starting with
+ * "-" and written with "=" (`--constraint=fast`, not `["--constraint", "fast"]`), without
+ * blanks or shell metacharacters, and none of the options in `reserved` (long options may be
+ * abbreviated for sbatch, so a prefix of a reserved one counts as that one).
+ */
+export function validateExtraOptions(
+  value: unknown,
+  option = 'options.slurm.extra',
+  reserved: readonly string[] = RESERVED_SBATCH_OPTIONS,
+): string[] {
+  if (!Array.isArray(value)) {
+    throw new SlurmOptionError(option, `${option} must be an array of sbatch options such as ["--constraint=fast"], got ${describeValue(value)}`);
+  }
+  value.forEach((item, index) => {
+    const name = `${option}[${index}]`;
+    if (typeof item !== 'string' || !/^-[^-]|^--[^-]/.test(item) || UNSAFE_CHARACTERS.test(item)) {
+      throw new SlurmOptionError(
+        name,
+        `${name} must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got ${describeValue(item)}`,
+      );
+    }
+    const given = optionName(item);
+    const clash = reserved.find((r) => r === given || (given.startsWith('--') && given.length > 3 && r.startsWith(given)));
+    if (clash !== undefined) {
+      throw new SlurmOptionError(name, `${name} must not set ${clash}, which acme-ts sets itself, got ${describeValue(item)}`);
+    }
+  });
+  return value as string[];
+}

@@ -1,0 +1,444 @@
+/**
+ * Typed wrappers over the SLURM command-line tools (scontrol, sbatch, squeue, scancel, sacct).
+ * Programs run with execFile and argv arrays (never a shell), each with a timeout; failures
+ * become {@link SlurmCommandError}s that carry the command's stderr.
+ *
+ * Nothing here needs accounting (slurmdbd): job states come from squeue, which keeps finished
+ * jobs for MinJobAge seconds (see {@link readClusterConfig}); sacct is optional.
+ */
+import { execFile } from 'node:child_process';
+import { SlurmCommandError, SlurmOptionError, describeValue } from './errors';
+import {
+  formatTimeLimit,
+  parseSlurmDuration,
+  validateExportNames,
+  validateExtraOptions,
+  validateJobName,
+  validatePartition,
+  validatePositiveInteger,
+} from './sbatch-options';
+
+/** Options every command accepts. */
+export interface SlurmCommandOptions {
+  /** Kill the command after this many milliseconds (default 30 s; sbatch 60 s). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const SBATCH_TIMEOUT_MS = 60_000;
+const TRANSIENT_STDERR = /socket timed out|unable to contact slurm controller|resource temporarily unavailable|zero bytes were transmitted|connection refused|try again later/i;
+
+/** Runs one SLURM program and resolves with its stdout. */
+export function runSlurmCommand(program: string, args: readonly string[], options: SlurmCommandOptions = {}): Promise<string> {
+  const argv = [program, ...args];
+  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    execFile(program, args, { timeout, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error === null) {
+        resolve(stdout);
+        return;
+      }
+      const err = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
+      const said = stderr.trim();
+      if (err.code === 'ENOENT') {
+        reject(new SlurmCommandError('ERR_SLURM_NOT_INSTALLED', `${program} not found: is SLURM installed and on PATH?`, { argv, cause: error }));
+      } else if (err.killed === true && err.signal === 'SIGKILL') {
+        reject(new SlurmCommandError('ERR_SLURM_TIMEOUT', `${argv.join(' ')} did not finish within ${timeout} ms`, { argv, stderr: said, transient: true, cause: error }));
+      } else {
+        const exitStatus = typeof err.code === 'number' ? err.code : null;
+        const how = exitStatus !== null ? `exited with status ${exitStatus}` : `was killed by ${err.signal ?? 'a signal'}`;
+        reject(
+          new SlurmCommandError('ERR_SLURM_COMMAND', `${argv.join(' ')} ${how}${said ? `: ${said}` : ''}`, {
+            argv,
+            exitStatus,
+            stderr: said,
+            transient: TRANSIENT_STDERR.test(said),
+            cause: error,
+          }),
+        );
+      }
+    });
+  });
+}
+
+// --- partitions and configuration ---------------------------------------------------------------
+
+export interface PartitionInfo {
+  name: string;
+  isDefault: boolean;
+  /** UP, DOWN, DRAIN or INACTIVE. */
+  state: string;
+  /** MaxTime as SLURM prints it ("UNLIMITED", "1-00:00:00", …). */
+  maxTime?: string;
+  /** MaxTime in minutes; Infinity when unlimited. */
+  maxTimeMinutes?: number;
+  /** The partition's own DefMemPerCPU; the cluster-wide one is in {@link ClusterConfig}. */
+  defMemPerCpuMb?: number;
+  maxMemPerCpuMb?: number;
+  totalCpus?: number;
+  nodes?: string;
+}
+
+/** Splits one line of `scontrol -o show …` into its Key=Value pairs. */
+export function parseScontrolRecord(line: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const token of line.trim().split(/\s+/)) {
+    const eq = token.indexOf('=');
+    if (eq > 0 && !fields.has(token.slice(0, eq))) fields.set(token.slice(0, eq), token.slice(eq + 1));
+  }
+  return fields;
+}
+
+function optionalInteger(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** The partitions this user may see, from `scontrol -o show partition`. */
+export async function listPartitions(options: SlurmCommandOptions = {}): Promise<PartitionInfo[]> {
+  const stdout = await runSlurmCommand('scontrol', ['-o', 'show', 'partition'], options);
+  const partitions: PartitionInfo[] = [];
+  for (const line of stdout.split('\n')) {
+    const fields = parseScontrolRecord(line);
+    const name = fields.get('PartitionName');
+    if (name === undefined) continue; // blank line, or "No partitions in the system"
+    const partition: PartitionInfo = { name, isDefault: fields.get('Default') === 'YES', state: fields.get('State') ?? 'UNKNOWN' };
+    const maxTime = fields.get('MaxTime');
+    if (maxTime !== undefined) {
+      partition.maxTime = maxTime;
+      const seconds = parseSlurmDuration(maxTime);
+      if (seconds !== undefined) partition.maxTimeMinutes = seconds === Infinity ? Infinity : Math.ceil(seconds / 60);
+    }
+    const defMem = optionalInteger(fields.get('DefMemPerCPU'));
+    if (defMem !== undefined) partition.defMemPerCpuMb = defMem;
+    const maxMem = optionalInteger(fields.get('MaxMemPerCPU'));
+    if (maxMem !== undefined) partition.maxMemPerCpuMb = maxMem;
+    const cpus = optionalInteger(fields.get('TotalCPUs'));
+    if (cpus !== undefined) partition.totalCpus = cpus;
+    const nodes = fields.get('Nodes');
+    if (nodes !== undefined) partition.nodes = nodes;
+    partitions.push(partition);
+  }
+  return partitions;
+}
+
+export interface ClusterConfig {
+  clusterName?: string;
+  slurmVersion?: string;
+  /** Array indices must be below this (MaxArraySize; SLURM's default is 1001). */
+  maxArraySize: number;
+  /** Seconds a finished job stays visible to squeue. */
+  minJobAge?: number;
+  maxJobCount?: number;
+  /** Cluster-wide DefMemPerCPU in MB, when set. */
+  defMemPerCpuMb?: number;
+  /** "accounting_storage/none" means sacct cannot work. */
+  accountingStorageType?: string;
+  jobCompType?: string;
+  jobCompLoc?: string;
+  /** Every "Key = Value" line of `scontrol show config`, first occurrence wins. */
+  raw: Record<string, string>;
+}
+
+/** Reads the controller's configuration (`scontrol show config`). */
+export async function readClusterConfig(options: SlurmCommandOptions = {}): Promise<ClusterConfig> {
+  const argv = ['show', 'config'];
+  const stdout = await runSlurmCommand('scontrol', argv, options);
+  const raw: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const match = /^(\S+)\s+= ?(.*)$/.exec(line);
+    if (match !== null && !((match[1] as string) in raw)) raw[match[1] as string] = (match[2] as string).trim();
+  }
+  const maxArraySize = optionalInteger(raw['MaxArraySize']);
+  if (maxArraySize === undefined) {
+    throw new SlurmCommandError('ERR_SLURM_OUTPUT', `scontrol show config printed no MaxArraySize (got ${Object.keys(raw).length} settings)`, {
+      argv: ['scontrol', ...argv],
+    });
+  }
+  const config: ClusterConfig = { maxArraySize, raw };
+  const set = <K extends keyof ClusterConfig>(key: K, value: ClusterConfig[K] | undefined): void => {
+    if (value !== undefined) config[key] = value;
+  };
+  set('clusterName', raw['ClusterName']);
+  set('slurmVersion', raw['SLURM_VERSION']);
+  set('minJobAge', optionalInteger(raw['MinJobAge']?.replace(/\s*sec$/, '')));
+  set('maxJobCount', optionalInteger(raw['MaxJobCount']));
+  set('defMemPerCpuMb', optionalInteger(raw['DefMemPerCPU']));
+  set('accountingStorageType', raw['AccountingStorageType']);
+  set('jobCompType', raw['JobCompType']);
+  set('jobCompLoc', raw['JobCompLoc']);
+  return config;
+}
+
+// --- submission ---------------------------------------------------------------------------------
+
+/** Which array indices to run: a range, or explicit indices (e.g. to re-run some). */
+export type ArraySpec = { first: number; last: number; throttle?: number } | { indices: readonly number[]; throttle?: number };
+
+export interface SubmitArrayRequest {
+  /** Path of the batch script to run (we write it; sbatch reads its #SBATCH lines too). */
+  script: string;
+  array: ArraySpec;
+  partition?: string;
+  /** Partition names to validate `partition` against; when absent they are asked for. */
+  knownPartitions?: readonly string[];
+  jobName?: string;
+  /** `--mem` in MB (per task). */
+  memMb?: number;
+  cpusPerTask?: number;
+  /** Whole minutes, or Infinity for UNLIMITED. */
+  timeLimitMinutes?: number;
+  /** `--output`, e.g. `<dir>/%A_%a.out`. Its folder must exist: otherwise the task fails without a trace. */
+  outputPattern: string;
+  /** `--error`; without it stderr goes to the output file. */
+  errorPattern?: string;
+  /** `--chdir` of the tasks (default: the submitting process's working directory). */
+  workingDir?: string;
+  /**
+   * `--export`: "NONE" (tasks start from the user's login environment, not ours) or the names
+   * of variables to pass from this process's environment.
+   */
+  export: 'NONE' | readonly string[];
+  /** More sbatch options, validated by {@link validateExtraOptions}. */
+  extra?: readonly string[];
+}
+
+/** "0,3,5-9": compact text of sorted unique non-negative integers. */
+export function formatIndexRanges(indices: readonly number[]): string {
+  const sorted = [...new Set(indices)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j += 1;
+    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : `${sorted[i]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+function validatePath(value: unknown, option: string): string {
+  if (typeof value !== 'string' || value.length === 0 || /[\n\r\0]/.test(value)) {
+    throw new SlurmOptionError(option, `${option} must be a non-empty path without newlines, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function validateIndex(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new SlurmOptionError(option, `${option} must be a non-negative integer, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The sbatch argv (without "sbatch") for a request, validated; partition names are checked
+ * only when `knownPartitions` is given.
+ */
+export function buildSbatchArgs(request: SubmitArrayRequest): string[] {
+  const o = 'submitArray options';
+  const args = ['--parsable'];
+  const array = request.array as Partial<{ first: unknown; last: unknown; indices: unknown; throttle: unknown }> | undefined;
+  if (array === undefined || array === null || typeof array !== 'object') {
+    throw new SlurmOptionError(`${o}.array`, `${o}.array must be {first, last} or {indices}, got ${describeValue(array)}`);
+  }
+  let spec: string;
+  if (array.indices !== undefined) {
+    if (!Array.isArray(array.indices) || array.indices.length === 0) {
+      throw new SlurmOptionError(`${o}.array.indices`, `${o}.array.indices must be a non-empty array of indices, got ${describeValue(array.indices)}`);
+    }
+    array.indices.forEach((index, i) => validateIndex(index, `${o}.array.indices[${i}]`));
+    spec = formatIndexRanges(array.indices as number[]);
+  } else {
+    const first = validateIndex(array.first, `${o}.array.first`);
+    const last = validateIndex(array.last, `${o}.array.last`);
+    if (last < first) throw new SlurmOptionError(`${o}.array.last`, `${o}.array.last must be at least array.first (${first}), got ${last}`);
+    spec = first === last ? `${first}` : `${first}-${last}`;
+  }
+  if (array.throttle !== undefined) spec += `%${validatePositiveInteger(array.throttle, `${o}.array.throttle`)}`;
+  args.push(`--array=${spec}`);
+  args.push(`--output=${validatePath(request.outputPattern, `${o}.outputPattern`)}`);
+  if (request.errorPattern !== undefined) args.push(`--error=${validatePath(request.errorPattern, `${o}.errorPattern`)}`);
+  if (request.workingDir !== undefined) args.push(`--chdir=${validatePath(request.workingDir, `${o}.workingDir`)}`);
+  if (request.partition !== undefined) {
+    const partition =
+      request.knownPartitions !== undefined
+        ? validatePartition(request.partition, request.knownPartitions, `${o}.partition`)
+        : validateJobName(request.partition, `${o}.partition`); // same safe character set
+    args.push(`--partition=${partition}`);
+  }
+  if (request.jobName !== undefined) args.push(`--job-name=${validateJobName(request.jobName, `${o}.jobName`)}`);
+  if (request.memMb !== undefined) args.push(`--mem=${validatePositiveInteger(request.memMb, `${o}.memMb`)}M`);
+  if (request.cpusPerTask !== undefined) args.push(`--cpus-per-task=${validatePositiveInteger(request.cpusPerTask, `${o}.cpusPerTask`)}`);
+  if (request.timeLimitMinutes !== undefined) {
+    const minutes = request.timeLimitMinutes === Infinity ? Infinity : validatePositiveInteger(request.timeLimitMinutes, `${o}.timeLimitMinutes`);
+    args.push(`--time=${formatTimeLimit(minutes)}`);
+  }
+  if (request.export === 'NONE') {
+    args.push('--export=NONE');
+  } else {
+    const names = validateExportNames(request.export, `${o}.export`);
+    args.push(names.length === 0 ? '--export=NONE' : `--export=${names.join(',')}`);
+  }
+  if (request.extra !== undefined) args.push(...validateExtraOptions(request.extra, `${o}.extra`));
+  args.push(validatePath(request.script, `${o}.script`));
+  return args;
+}
+
+/**
+ * Submits a job array with `sbatch --parsable`. Everything is validated before sbatch runs
+ * (a partition against the cluster's names), so invalid input submits nothing.
+ */
+export async function submitArray(request: SubmitArrayRequest, options: SlurmCommandOptions = {}): Promise<{ jobId: string }> {
+  let checked = request;
+  if (request.partition !== undefined && request.knownPartitions === undefined) {
+    const knownPartitions = (await listPartitions(options)).map((p) => p.name);
+    checked = { ...request, knownPartitions };
+  }
+  const args = buildSbatchArgs(checked);
+  const stdout = await runSlurmCommand('sbatch', args, { timeoutMs: options.timeoutMs ?? SBATCH_TIMEOUT_MS });
+  // "<jobid>" or "<jobid>;<cluster>"
+  const match = /^(\d+)(?:;\S+)?\s*$/.exec(stdout.trim());
+  if (match === null) {
+    throw new SlurmCommandError('ERR_SLURM_OUTPUT', `sbatch --parsable printed no job id: ${JSON.stringify(stdout.trim())}`, { argv: ['sbatch', ...args] });
+  }
+  return { jobId: match[1] as string };
+}
+
+// --- state --------------------------------------------------------------------------------------
+
+/** States after which a job does not run again (squeue's long names). */
+export const FINAL_JOB_STATES: ReadonlySet<string> = new Set([
+  'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED', 'REVOKED',
+]);
+
+export function isFinalJobState(state: string): boolean {
+  return FINAL_JOB_STATES.has(state);
+}
+
+export interface ArrayTaskStatus {
+  /** The task's own job id (pending tasks not yet split off may show the array's id). */
+  jobId: string;
+  /** PENDING, RUNNING, COMPLETING, COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, … */
+  state: string;
+  /** Why it is pending or why it ended: "None", "Resources", "NonZeroExitCode", "JobLaunchFailure", … */
+  reason: string;
+  /** Exit status of the batch script, null when it ended by a signal. */
+  exitCode: number | null;
+  /** The signal that ended it (9 for a memory-limit kill, 15 for scancel), else null. */
+  signal: number | null;
+}
+
+const SQUEUE_FIELDS = 'JobID:|,ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:|';
+
+/** Decodes squeue's exit_code: a raw wait status (exit status × 256 + signal). */
+export function decodeWaitStatus(raw: number): { exitCode: number | null; signal: number | null } {
+  const signal = raw & 0x7f;
+  return signal !== 0 ? { exitCode: null, signal } : { exitCode: (raw >> 8) & 0xff, signal: null };
+}
+
+/** Parses squeue lines printed with {@link SQUEUE_FIELDS}; lines of other arrays are skipped. */
+export function parseSqueueArrayLines(stdout: string, arrayJobId: string): Map<number, ArrayTaskStatus> {
+  const tasks = new Map<number, ArrayTaskStatus>();
+  for (const line of stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    const [jobId, arrayId, taskId, state, reason, exitRaw] = line.split('|').map((s) => s.trim());
+    if (arrayId !== arrayJobId || taskId === undefined || !/^\d+$/.test(taskId)) continue;
+    const raw = Number(exitRaw);
+    tasks.set(Number(taskId), {
+      jobId: jobId ?? '',
+      state: state ?? 'UNKNOWN',
+      reason: reason ?? '',
+      ...(Number.isInteger(raw) ? decodeWaitStatus(raw) : { exitCode: null, signal: null }),
+    });
+  }
+  return tasks;
+}
+
+function validateJobId(jobId: unknown): string {
+  if (typeof jobId !== 'string' || !/^\d+$/.test(jobId)) {
+    throw new SlurmOptionError('jobId', `jobId must be a SLURM job id (digits), got ${describeValue(jobId)}`);
+  }
+  return jobId;
+}
+
+/**
+ * States of an array's tasks, by task index, with one squeue call (pending tasks included, one
+ * line each). Finished tasks stay listed for MinJobAge seconds; an id squeue no longer knows
+ * gives an empty map, not an error. A task missing from a non-empty map finished more than
+ * MinJobAge ago, or was cancelled while pending (those vanish without a trace).
+ */
+export async function queryArray(jobId: string, options: SlurmCommandOptions = {}): Promise<Map<number, ArrayTaskStatus>> {
+  validateJobId(jobId);
+  // Without "-t all", squeue -j hides finished jobs; "-r" prints one line per pending task.
+  const args = ['-h', '-r', '-t', 'all', '-j', jobId, '-O', SQUEUE_FIELDS];
+  try {
+    return parseSqueueArrayLines(await runSlurmCommand('squeue', args, options), jobId);
+  } catch (error) {
+    if (error instanceof SlurmCommandError && error.code === 'ERR_SLURM_COMMAND' && /invalid job id/i.test(error.stderr)) {
+      return new Map();
+    }
+    throw error;
+  }
+}
+
+/** Cancels a whole array, or some of its tasks. Ids SLURM no longer knows are not an error. */
+export async function cancel(jobId: string, tasks?: readonly number[], options: SlurmCommandOptions = {}): Promise<void> {
+  validateJobId(jobId);
+  let target = jobId;
+  if (tasks !== undefined) {
+    if (!Array.isArray(tasks)) throw new SlurmOptionError('tasks', `tasks must be an array of task indices, got ${describeValue(tasks)}`);
+    if (tasks.length === 0) return;
+    tasks.forEach((task, i) => validateIndex(task, `tasks[${i}]`));
+    target = `${jobId}_[${formatIndexRanges(tasks)}]`;
+  }
+  try {
+    await runSlurmCommand('scancel', [target], options);
+  } catch (error) {
+    if (error instanceof SlurmCommandError && error.code === 'ERR_SLURM_COMMAND' && /invalid job id|already completing or completed/i.test(error.stderr)) {
+      return;
+    }
+    throw error;
+  }
+}
+
+// --- accounting (optional) ----------------------------------------------------------------------
+
+/** Whether sacct answers on this cluster (it needs slurmdbd; "accounting storage is disabled" otherwise). */
+export async function sacctAvailable(options: SlurmCommandOptions = {}): Promise<boolean> {
+  try {
+    await runSlurmCommand('sacct', ['-n', '-X', '-j', '1', '-o', 'JobID'], { timeoutMs: options.timeoutMs ?? 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface FinalTaskState {
+  state: string;
+  exitCode: number | null;
+  signal: number | null;
+}
+
+/** Parses `sacct -n -P -X -o JobID,State,ExitCode` lines of one array ("12_3|FAILED|1:0"). */
+export function parseSacctArrayLines(stdout: string, arrayJobId: string): Map<number, FinalTaskState> {
+  const tasks = new Map<number, FinalTaskState>();
+  for (const line of stdout.split('\n')) {
+    const [id, stateText, exitText] = line.trim().split('|');
+    const idMatch = /^(\d+)_(\d+)$/.exec(id ?? '');
+    if (idMatch === null || idMatch[1] !== arrayJobId) continue; // also skips pending "12_[4-9]"
+    const exitMatch = /^(\d+):(\d+)$/.exec(exitText ?? '');
+    const signal = exitMatch !== null ? Number(exitMatch[2]) : 0;
+    tasks.set(Number(idMatch[2]), {
+      state: (stateText ?? 'UNKNOWN').split(' ')[0] as string, // "CANCELLED by 0"
+      exitCode: exitMatch === null || signal !== 0 ? null : Number(exitMatch[1]),
+      signal: signal !== 0 ? signal : null,
+    });
+  }
+  return tasks;
+}
+
+/** Final states of an array's tasks from accounting (only where {@link sacctAvailable}). */
+export async function finalStates(jobId: string, options: SlurmCommandOptions = {}): Promise<Map<number, FinalTaskState>> {
+  validateJobId(jobId);
+  const stdout = await runSlurmCommand('sacct', ['-n', '-P', '-X', '-j', jobId, '-o', 'JobID,State,ExitCode'], options);
+  return parseSacctArrayLines(stdout, jobId);
+}
