@@ -1,0 +1,233 @@
+/**
+ * The result-layout planner: which files a run produces and what the container holds before the
+ * calls run — as plain data, without I/O (container.ts writes it). ACME's layout (§2):
+ *
+ *   default            <f>.h5: comp_i → ExternalLink("<f>_payload/<f>_i.h5", "/")
+ *   singleFile         <f>.h5: groups comp_i, filled by the writer
+ *   resultShape        <f>.h5 (libver latest): virtual dataset result_0 of shape S, slot i ←
+ *                      "<f>_payload/<f>_i.h5"/result_0; extra return values → comp_i/result_k
+ *                      links added after the run (extraResultLinks)
+ *   resultShape+single <f>.h5: regular dataset result_0 of shape S (fill 0)
+ *   serialized         <f>_<i>.v8, no container
+ *   memory             nothing
+ *
+ * Deviation (fix of ACME §6.8): virtual-dataset sources are RELATIVE file names, so the output
+ * folder can be moved or copied as a whole. An Infinity (unlimited) dimension starts at extent 0:
+ * a VDS resolves its real extent from the sources when read; a single-file dataset is resized by
+ * the writer to the exact length it receives (no ACME §6.10 guessing).
+ */
+import * as path from 'node:path';
+import type { DatasetSpec, VirtualDatasetSpec, VirtualMapping } from '@acme-ts/hdf5-native';
+import { AcmeError } from './errors';
+import type { ResultMode } from './options';
+import type { NumericDtype } from './result-encoding';
+
+export interface ExternalLinkPlan {
+  /** Path of the link inside the container, e.g. `comp_3` or `comp_3/result_1`. */
+  path: string;
+  /** Target file RELATIVE to the container's folder: `<f>_payload/<f>_<i>.h5`. */
+  file: string;
+  /** Object inside the target file: `/` or `/result_1`. */
+  object: string;
+}
+
+export interface ContainerSkeleton {
+  /** ACME creates VDS containers with libver="latest". */
+  libverLatest: boolean;
+  /** Groups to create, in order. */
+  groups: string[];
+  externalLinks: ExternalLinkPlan[];
+  virtualDatasets: { path: string; spec: VirtualDatasetSpec }[];
+  datasets: { path: string; spec: DatasetSpec }[];
+}
+
+export interface LayoutInput {
+  funcName: string;
+  nInputs: number;
+  /** Absolute output folder; may be undefined only in memory mode. */
+  outputDir: string | undefined;
+  mode: ResultMode;
+  singleFile: boolean;
+  /** As in the options: one null (stacking dimension), entries ≥ 0, at most one Infinity. */
+  resultShape?: readonly (number | null)[];
+  resultDtype: NumericDtype;
+}
+
+export interface RunLayout {
+  funcName: string;
+  nInputs: number;
+  mode: ResultMode;
+  singleFile: boolean;
+  /** resultShape is in effect (stacked result_0). */
+  stacked: boolean;
+  /** resultShape with null → nInputs and Infinity kept; undefined when not stacked. */
+  stackedShape: number[] | undefined;
+  stackingDim: number | undefined;
+  /** Index of the Infinity entry, if any. */
+  unlimitedDim: number | undefined;
+  outputDir: string | undefined;
+  /** `<out>/<f>.h5`; undefined in serialized and memory mode. */
+  containerPath: string | undefined;
+  /** `<out>/<f>_payload`; only in multi-file HDF5 mode. */
+  payloadDir: string | undefined;
+  /** `<out>/.acme-ts` */
+  metaDir: string | undefined;
+  /** What the container holds before any call runs; undefined when there is no container. */
+  container: ContainerSkeleton | undefined;
+  /** `<out>/<f>_payload/<f>_<i>.h5` */
+  payloadPath(taskID: number): string;
+  /** `<f>_payload/<f>_<i>.h5`, relative to the output folder (links and VDS sources use it). */
+  payloadRelativePath(taskID: number): string;
+  /** `<out>/<f>_<i>.v8` (serializeResults, and the fallback for values HDF5 cannot hold). */
+  serializedPath(taskID: number): string;
+  /** `<out>/ACME_<f>_<YYYYMMDD-hhmmss>.log` (local time, ACME's name). */
+  logPath(date: Date): string;
+  /**
+   * resultShape multi-file runs: links `comp_i/<name>` → `<f>_payload/<f>_i.h5`/`<name>` for the
+   * extra return values (every name except result_0), for the given calls (default: all).
+   */
+  extraResultLinks(names: readonly string[], taskIDs?: readonly number[]): { groups: string[]; externalLinks: ExternalLinkPlan[] };
+}
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, '0');
+}
+
+/** `YYYYMMDD-hhmmss` in local time. */
+export function timestamp(date: Date): string {
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+let lastMillis = -1;
+let sameMillisCount = 0;
+
+/**
+ * `<baseDir>/ACME_YYYYMMDD-hhmmss-ffffff` (local time). JS clocks have millisecond resolution,
+ * so the microseconds are ms·1000 plus a per-process counter: two runs started in the same
+ * millisecond by one process get different folders.
+ */
+export function autoOutputDir(baseDir: string, now: Date): string {
+  const millis = now.getTime();
+  sameMillisCount = millis === lastMillis ? sameMillisCount + 1 : 0;
+  lastMillis = millis;
+  const micros = now.getMilliseconds() * 1000 + (sameMillisCount % 1000);
+  return path.resolve(baseDir, `ACME_${timestamp(now)}-${pad(micros, 6)}`);
+}
+
+function needOutputDir(outputDir: string | undefined, what: string): string {
+  if (outputDir === undefined) throw new AcmeError('ERR_ACME_INTERNAL', `${what} needs an output folder, but this run keeps results in memory`);
+  return outputDir;
+}
+
+/** Plan files and container skeleton of a run. Pure: touches no file. */
+export function planLayout(input: LayoutInput): RunLayout {
+  const { funcName, nInputs, mode, resultDtype } = input;
+  const outputDir = input.outputDir === undefined ? undefined : path.resolve(input.outputDir);
+  if (mode !== 'memory') needOutputDir(outputDir, `${mode} mode`);
+  const hdf5 = mode === 'hdf5';
+  const singleFile = hdf5 && input.singleFile;
+  const stacked = mode !== 'serialized' && input.resultShape !== undefined;
+  const stackingDim = stacked ? input.resultShape!.indexOf(null) : undefined;
+  const stackedShape = stacked ? input.resultShape!.map((extent) => (extent === null ? nInputs : extent)) : undefined;
+  const unlimited = stackedShape?.indexOf(Infinity);
+  const unlimitedDim = unlimited !== undefined && unlimited >= 0 ? unlimited : undefined;
+
+  const payloadDirName = `${funcName}_payload`;
+  const payloadRelativePath = (taskID: number) => `${payloadDirName}/${funcName}_${taskID}.h5`;
+  const taskIDs = Array.from({ length: nInputs }, (_, i) => i);
+
+  let container: ContainerSkeleton | undefined;
+  if (hdf5) {
+    container = { libverLatest: false, groups: [], externalLinks: [], virtualDatasets: [], datasets: [] };
+    if (stacked && singleFile) {
+      container.datasets.push({ path: 'result_0', spec: stackedDatasetSpec(stackedShape!, unlimitedDim, resultDtype) });
+    } else if (stacked) {
+      container.libverLatest = true;
+      container.virtualDatasets.push({
+        path: 'result_0',
+        spec: virtualDatasetSpec(stackedShape!, stackingDim!, unlimitedDim, resultDtype, taskIDs.map(payloadRelativePath)),
+      });
+    } else if (singleFile) {
+      container.groups = taskIDs.map((i) => `comp_${i}`);
+    } else {
+      container.externalLinks = taskIDs.map((i) => ({ path: `comp_${i}`, file: payloadRelativePath(i), object: '/' }));
+    }
+  }
+
+  return {
+    funcName,
+    nInputs,
+    mode,
+    singleFile,
+    stacked,
+    stackedShape,
+    stackingDim,
+    unlimitedDim,
+    outputDir,
+    containerPath: hdf5 ? path.join(outputDir!, `${funcName}.h5`) : undefined,
+    payloadDir: hdf5 && !singleFile ? path.join(outputDir!, payloadDirName) : undefined,
+    metaDir: outputDir === undefined ? undefined : path.join(outputDir, '.acme-ts'),
+    container,
+    payloadPath: (taskID) => path.join(needOutputDir(outputDir, 'a payload file'), payloadRelativePath(taskID)),
+    payloadRelativePath,
+    serializedPath: (taskID) => path.join(needOutputDir(outputDir, 'a serialized result'), `${funcName}_${taskID}.v8`),
+    logPath: (date) => path.join(needOutputDir(outputDir, 'the automatic log file'), `ACME_${funcName}_${timestamp(date)}.log`),
+    extraResultLinks: (names, calls = taskIDs) => {
+      const extra = names.filter((name) => name !== 'result_0');
+      if (extra.length === 0) return { groups: [], externalLinks: [] };
+      return {
+        groups: calls.map((i) => `comp_${i}`),
+        externalLinks: calls.flatMap((i) => extra.map((name) => ({ path: `comp_${i}/${name}`, file: payloadRelativePath(i), object: `/${name}` }))),
+      };
+    },
+  };
+}
+
+/** singleFile + resultShape: a regular dataset; an unlimited dimension starts at 0 and grows. */
+function stackedDatasetSpec(shape: number[], unlimitedDim: number | undefined, dtype: NumericDtype): DatasetSpec {
+  if (unlimitedDim === undefined) return { dtype, shape: [...shape], fillValue: 0 };
+  return {
+    dtype,
+    shape: shape.map((extent) => (extent === Infinity ? 0 : extent)),
+    maxshape: shape.map((extent) => (extent === Infinity ? null : extent)),
+    fillValue: 0,
+  };
+}
+
+/**
+ * The VDS result_0: slot i along the stacking dimension maps the whole result_0 of payload file i.
+ * With an unlimited dimension both sides are declared unlimited (virtual count 'unlimited',
+ * source extent 0 / maxshape null), so HDF5 takes the real length from the payload files.
+ */
+function virtualDatasetSpec(
+  shape: number[],
+  stackingDim: number,
+  unlimitedDim: number | undefined,
+  dtype: NumericDtype,
+  files: string[],
+): VirtualDatasetSpec {
+  const slotShape = shape.filter((_, dim) => dim !== stackingDim);
+  const source = (): VirtualMapping['source'] =>
+    unlimitedDim === undefined
+      ? { shape: slotShape }
+      : {
+          shape: slotShape.map((extent) => (extent === Infinity ? 0 : extent)),
+          maxshape: slotShape.map((extent) => (extent === Infinity ? null : extent)),
+          selection: {
+            start: slotShape.map(() => 0),
+            count: slotShape.map((extent) => (extent === Infinity ? ('unlimited' as const) : extent)),
+          },
+        };
+  const mappings: VirtualMapping[] = files.map((file, taskID) => ({
+    virtual: {
+      start: shape.map((_, dim) => (dim === stackingDim ? taskID : 0)),
+      count: shape.map((extent, dim) => (dim === stackingDim ? 1 : extent === Infinity ? ('unlimited' as const) : extent)),
+    },
+    file,
+    dataset: 'result_0',
+    source: source(),
+  }));
+  const spec: VirtualDatasetSpec = { dtype, shape: shape.map((extent) => (extent === Infinity ? 0 : extent)), fillValue: 0, mappings };
+  if (unlimitedDim !== undefined) spec.maxshape = shape.map((extent) => (extent === Infinity ? null : extent));
+  return spec;
+}
