@@ -1,1 +1,47 @@
-export {};
+// @acme-ts/core: the task model, argument distribution, result layout and ParallelMap.
+
+export { ParallelMap } from './parallel-map';
+export type { CallResult } from './parallel-map';
+export { validateOptions } from './options';
+export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options';
+export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor } from './arguments';
+export type { ArgumentPlan, Distribution, Range } from './arguments';
+export { resolveFunctionReference, loadFunction } from './function-ref';
+export type { FunctionInput, FunctionReference, UserFunction } from './function-ref';
+export { taskContext, currentTaskContext, runInTaskContext } from './task-context';
+export type { TaskContext } from './task-context';
+export { encodeResult, ndarray, stackResults } from './result-encoding';
+export type { EncodedDataset, EncodedResult, NdArray, NumericDtype, StackedArray } from './result-encoding';
+export { planLayout, autoOutputDir } from './layout';
+export type { RunLayout, ContainerSkeleton } from './layout';
+export { openResults, readSerializedResult, ResultsContainer } from './results-reader';
+export type { CallResults, StoredArray } from './results-reader';
+export { createRunner } from './call-runner';
+export type { CallRunner, StoredCall } from './call-runner';
+export { readManifest, readCallRecords, hasManifest, StatusLog } from './run-store';
+export type { RunManifest, CallRecord } from './run-store';
+export { createBackendByName, isExecutionBackend } from './backend-registry';
+export type {
+  BackendFactory,
+  CallOutcome,
+  CallPayload,
+  ExecutionBackend,
+  ExecutionEvents,
+  ExecutionJob,
+  FailureReason,
+  ResultSink,
+  RunnerSetup,
+} from './backend';
+export { Logger } from './logger';
+export type { LogLevel, LoggerOptions } from './logger';
+export { Progress, formatProgressLine } from './progress';
+export {
+  AcmeError,
+  OptionError,
+  ArgumentDistributionError,
+  FunctionReferenceError,
+  ResultLayoutError,
+  TaskContextError,
+  ComputeError,
+} from './errors';
+export type { CallFailure } from './errors';

@@ -1,0 +1,99 @@
+// The one interface every execution backend implements (worker threads, SLURM, …).
+// A backend only schedules and transports; what a call does (load the function, build its
+// arguments, encode and store its result) is core's call runner, so a call behaves the same
+// wherever it runs.
+
+import type { FunctionReference } from './function-ref';
+import type { NumericDtype } from './result-encoding';
+
+/** How each call's result leaves the call runner. */
+export type ResultSink =
+  /** The value itself goes back to the client (in-memory mode). */
+  | { kind: 'memory' }
+  /** The runner writes `<payloadDir>/<f>_<i>.h5` atomically (default and resultShape modes). */
+  | { kind: 'payload-file'; stacked: boolean }
+  /** The runner encodes; the client writes it into the one container (singleFile mode). */
+  | { kind: 'encoded'; stacked: boolean }
+  /** The runner writes `<f>_<i>.v8` (serialized results, ACME's write_pickle). */
+  | { kind: 'serialized' };
+
+/** Everything a call runner needs; structured-cloneable, and JSON-able apart from `arguments`. */
+export interface RunnerSetup {
+  functionRef: FunctionReference;
+  nInputs: number;
+  /** Split arguments are sent per call (see CallPayload); broadcast ones once per worker. */
+  broadcast: { positional: (unknown | undefined)[]; keyword: Record<string, unknown>; hasKwargs: boolean };
+  /** Indices of split positional arguments and names of split keyword arguments. */
+  splitPositional: number[];
+  splitKeyword: string[];
+  sink: ResultSink;
+  /** Absolute paths the runner writes to (absent in memory mode). */
+  paths?: { outputDir: string; payloadDir?: string; funcName: string };
+  resultShape?: (number | null)[];
+  resultDtype?: NumericDtype;
+}
+
+/** The per-call part of a call's arguments: the split values, in the order of RunnerSetup. */
+export interface CallPayload {
+  positional: unknown[];
+  keyword: unknown[];
+}
+
+/** What a finished call reports back. `value` depends on the sink. */
+export type CallOutcome =
+  | { taskID: number; ok: true; value?: unknown; durationMs?: number }
+  | {
+      taskID: number;
+      ok: false;
+      error: { name: string; message: string; stack?: string };
+      /** Why it failed: the function threw, or the runtime ended the call. */
+      reason: FailureReason;
+      durationMs?: number;
+      /** Backend log file that holds the call's output (SLURM). */
+      logPath?: string;
+    };
+
+export type FailureReason =
+  | 'error'
+  | 'timeout'
+  | 'worker-exit'
+  | 'out-of-memory'
+  | 'aborted'
+  | 'cancelled'
+  | 'node-fail'
+  | 'unknown';
+
+/** A set of calls for a backend to execute. */
+export interface ExecutionJob {
+  setup: RunnerSetup;
+  /** The calls to execute (a re-run passes only the missing ones). */
+  taskIDs: number[];
+  /** Split arguments of call i (read lazily so 10⁶ calls need no 10⁶-element array of payloads). */
+  payloadFor(taskID: number): CallPayload;
+  /** Output folder of the run (absent in memory mode without a folder). */
+  outputDir?: string;
+  /** Per-call time limit in ms, counted from the start of the call. */
+  timeoutMs?: number;
+}
+
+export interface ExecutionEvents {
+  /** Exactly once per taskID. */
+  onOutcome(outcome: CallOutcome): void;
+  /** Optional: a call started (for progress "running" counts). */
+  onStart?(taskID: number): void;
+}
+
+export interface ExecutionBackend {
+  readonly name: string;
+  /** Number of calls that can run at once. */
+  readonly concurrency: number;
+  /**
+   * Executes the job's calls; settles after every call has an outcome. When `signal` aborts,
+   * stops dispatching, ends running calls, reports them 'aborted', then rejects.
+   */
+  execute(job: ExecutionJob, events: ExecutionEvents, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A module that provides a backend exports this factory (see loadBackend). */
+export type BackendFactory = (options: Record<string, unknown>) => ExecutionBackend | Promise<ExecutionBackend>;

@@ -1,0 +1,142 @@
+// What one call does, wherever it runs (worker thread, SLURM task, dry run): load the
+// function once, assemble call i's arguments, run it in its task context, then hand the
+// result to the sink of the run's mode. Both backends load this module in their workers.
+
+import { rename, writeFile, mkdir } from 'node:fs/promises';
+import { serialize } from 'node:v8';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@acme-ts/hdf5-native';
+import type { CallPayload, RunnerSetup } from './backend';
+import { loadFunction } from './function-ref';
+import { runInTaskContext, type TaskContext } from './task-context';
+import { encodeResult, type EncodedDataset } from './result-encoding';
+import { AcmeError, ResultLayoutError } from './errors';
+
+/** What a call reports in the modes that store results (not the in-memory value itself). */
+export interface StoredCall {
+  /** 'hdf5': payload file or encoded datasets; 'serialized': a .v8 file (requested or fallback). */
+  stored: 'hdf5' | 'serialized';
+  /** The file written by the call (absent for encoded datasets, which the client writes). */
+  path?: string;
+  /** Dataset names of the call (result_0, result_1, …). */
+  names?: string[];
+  /** singleFile mode: the datasets for the client to write. */
+  datasets?: EncodedDataset[];
+  /** Why HDF5 could not hold the value (serialized fallback). */
+  fallbackReason?: string;
+}
+
+export interface CallRunner {
+  runCall(taskID: number, payload: CallPayload): Promise<unknown>;
+}
+
+export function payloadFileName(funcName: string, taskID: number): string {
+  return `${funcName}_${taskID}.h5`;
+}
+
+export function serializedFileName(funcName: string, taskID: number): string {
+  return `${funcName}_${taskID}.v8`;
+}
+
+let tmpCounter = 0;
+/** Write-then-rename, so a file that exists is complete even after a crash. */
+export async function writeFileAtomically(path: string, data: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** The shape one call's result_0 must have in resultShape mode (stacking dim removed). */
+export function slotShape(resultShape: (number | null)[]): (number | null)[] {
+  const stackingDim = resultShape.indexOf(null);
+  // Infinity (an unlimited dimension) accepts any length: null marks "any" here.
+  return resultShape
+    .filter((_, i) => i !== stackingDim)
+    .map((n) => (n === Infinity ? null : (n as number)));
+}
+
+function checkSlotShape(taskID: number, got: number[], expected: (number | null)[]): void {
+  const ok = got.length === expected.length && got.every((n, i) => expected[i] === null || expected[i] === n);
+  if (!ok) {
+    const want = `[${expected.map((n) => (n === null ? 'any' : n)).join(', ')}]`;
+    throw new ResultLayoutError(
+      `call ${taskID} returned result_0 of shape [${got.join(', ')}], but options.resultShape expects ${want} per call`,
+    );
+  }
+}
+
+export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
+  const fn = await loadFunction(setup.functionRef);
+  const { broadcast, splitPositional, splitKeyword, sink, paths } = setup;
+  const expectedSlot = setup.resultShape ? slotShape(setup.resultShape) : undefined;
+  let payloadDirReady = false;
+
+  function argumentsOf(payload: CallPayload): unknown[] {
+    const args = broadcast.positional.slice();
+    splitPositional.forEach((index, k) => (args[index] = payload.positional[k]));
+    if (broadcast.hasKwargs) {
+      const kwargs: Record<string, unknown> = { ...broadcast.keyword };
+      splitKeyword.forEach((name, k) => (kwargs[name] = payload.keyword[k]));
+      args.push(kwargs);
+    }
+    return args;
+  }
+
+  async function serializeTo(path: string, value: unknown): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = serialize(value);
+    } catch (err) {
+      throw new AcmeError('ERR_ACME_UNSERIALIZABLE_RESULT', `the return value cannot be serialized (${(err as Error).message}); return data (numbers, strings, arrays, TypedArrays, Maps, plain objects)`);
+    }
+    await writeFileAtomically(path, bytes);
+  }
+
+  async function store(taskID: number, value: unknown): Promise<StoredCall> {
+    if (!paths) throw new AcmeError('ERR_ACME_INTERNAL', 'internal: a storing sink needs output paths');
+    if (sink.kind === 'serialized') {
+      const path = join(paths.outputDir, serializedFileName(paths.funcName, taskID));
+      await serializeTo(path, value);
+      return { stored: 'serialized', path };
+    }
+    const stacked = 'stacked' in sink && sink.stacked;
+    const encoded = encodeResult(value, { stacked });
+    if (!encoded.ok) {
+      // ACME's emergency pickling, without its file-name collisions: <f>_<i>.v8 beside the payloads.
+      const dir = paths.payloadDir ?? paths.outputDir;
+      const path = join(dir, serializedFileName(paths.funcName, taskID));
+      if (!payloadDirReady) {
+        await mkdir(dir, { recursive: true });
+        payloadDirReady = true;
+      }
+      await serializeTo(path, value);
+      return { stored: 'serialized', path, fallbackReason: encoded.reason };
+    }
+    const datasets = encoded.datasets;
+    if (stacked && expectedSlot) {
+      const first = datasets[0];
+      if (!first) throw new ResultLayoutError(`call ${taskID} returned no value for result_0 (options.resultShape is set)`);
+      checkSlotShape(taskID, first.shape, expectedSlot);
+      // Stored in resultDtype so the virtual dataset reads without a type conversion
+      // (libhdf5 1.10's own float → float16 conversion is wrong).
+      if (setup.resultDtype) first.dtype = setup.resultDtype;
+    }
+    const names = datasets.map((d) => d.name);
+    if (sink.kind === 'encoded') return { stored: 'hdf5', names, datasets };
+    const dir = paths.payloadDir ?? paths.outputDir;
+    const path = join(dir, payloadFileName(paths.funcName, taskID));
+    writeFileAtomic(
+      path,
+      datasets.map((d) => ({ path: d.name, dtype: d.dtype, shape: d.shape, data: d.data as never })),
+    );
+    return { stored: 'hdf5', path, names };
+  }
+
+  return {
+    async runCall(taskID: number, payload: CallPayload): Promise<unknown> {
+      const context: TaskContext = { taskID, nInputs: setup.nInputs, outputDir: paths?.outputDir };
+      const value = await runInTaskContext(context, () => fn.apply(context, argumentsOf(payload)));
+      return sink.kind === 'memory' ? value : store(taskID, value);
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// Writes what the layout planner decided: the container skeleton before the calls run,
+// the single-file writes while they run, and the finishing links after.
+
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { H5File } from '@acme-ts/hdf5-native';
+import type { EncodedDataset } from './result-encoding';
+import type { RunLayout } from './layout';
+
+/** Creates the container with its skeleton unless a previous attempt of the run already did. */
+export function createContainer(layout: RunLayout): void {
+  if (layout.payloadDir) mkdirSync(layout.payloadDir, { recursive: true });
+  const skeleton = layout.container;
+  if (!skeleton || existsSync(layout.containerPath!)) return;
+  // Built under a temporary name: a container that exists is a complete skeleton.
+  const tmp = `${layout.containerPath}.tmp-${process.pid}`;
+  const file = H5File.create(tmp, { overwrite: true, libverLatest: skeleton.libverLatest });
+  try {
+    for (const group of skeleton.groups) file.createGroup(group);
+    for (const link of skeleton.externalLinks) file.createExternalLink(link.path, link.file, link.object);
+    for (const vds of skeleton.virtualDatasets) file.createVirtualDataset(vds.path, vds.spec);
+    for (const ds of skeleton.datasets) file.createDataset(ds.path, ds.spec);
+  } finally {
+    file.close();
+  }
+  renameSync(tmp, layout.containerPath!);
+}
+
+/**
+ * singleFile mode: the client is the only writer of the container, so calls finishing in
+ * any order on any worker never interleave their writes (ACME needs a cluster-wide lock).
+ */
+export class SingleFileWriter {
+  private readonly file: H5File;
+  private readonly stackingDim: number;
+  private readonly unlimitedDim: number;
+  private currentExtent?: number[];
+
+  constructor(
+    containerPath: string,
+    private readonly resultShape?: (number | null)[],
+  ) {
+    this.file = H5File.open(containerPath, { write: true });
+    this.stackingDim = resultShape ? resultShape.indexOf(null) : -1;
+    this.unlimitedDim = resultShape ? resultShape.indexOf(Infinity) : -1;
+  }
+
+  write(taskID: number, datasets: EncodedDataset[]): void {
+    const group = `comp_${taskID}`;
+    // A re-run replaces whatever an interrupted attempt left of this call.
+    if (this.file.exists(group)) this.file.remove(group);
+    let rest = datasets;
+    if (this.resultShape && datasets[0]) {
+      this.writeSlot(taskID, datasets[0]);
+      rest = datasets.slice(1);
+    }
+    if (rest.length === 0) return;
+    for (const d of rest) {
+      this.file.createDataset(`${group}/${d.name}`, { dtype: d.dtype, shape: d.shape });
+      this.file.write(`${group}/${d.name}`, d.data as never);
+    }
+  }
+
+  /** Writes call i's result_0 into slot i of the stacked dataset, growing an unlimited dim exactly. */
+  private writeSlot(taskID: number, d: EncodedDataset): void {
+    const shape = this.resultShape!;
+    const slot = d.shape; // validated against resultShape by the call runner
+    const start: number[] = [];
+    const count: number[] = [];
+    let s = 0;
+    for (let dim = 0; dim < shape.length; dim++) {
+      if (dim === this.stackingDim) {
+        start.push(taskID);
+        count.push(1);
+      } else {
+        start.push(0);
+        count.push(slot[s++]!);
+      }
+    }
+    if (this.unlimitedDim >= 0) {
+      this.currentExtent ??= this.file.info('result_0').shape;
+      const needed = count[this.unlimitedDim]!;
+      if (needed > this.currentExtent[this.unlimitedDim]!) {
+        this.currentExtent = this.currentExtent.slice();
+        this.currentExtent[this.unlimitedDim] = needed;
+        this.file.resize('result_0', this.currentExtent);
+      }
+    }
+    this.file.write('result_0', d.data as never, { start, count });
+  }
+
+  flush(): void {
+    this.file.flush();
+  }
+
+  close(): void {
+    this.file.close();
+  }
+}
+
+/**
+ * After the calls: extra return values of resultShape runs become comp_i/result_k links
+ * (ACME's layout), and calls whose value had to be serialized lose their comp_i link, so the
+ * container never holds a link to a file that does not exist.
+ */
+export function finishContainer(
+  layout: RunLayout,
+  calls: { taskID: number; stored: 'hdf5' | 'serialized'; names?: string[] }[],
+): void {
+  if (!layout.containerPath || layout.singleFile) return;
+  const file = H5File.open(layout.containerPath, { write: true });
+  try {
+    for (const call of calls) {
+      const group = `comp_${call.taskID}`;
+      const relative = layout.payloadRelativePath(call.taskID);
+      if (layout.stacked) {
+        const extra = (call.names ?? []).filter((n) => n !== 'result_0');
+        if (call.stored !== 'hdf5' || extra.length === 0) continue;
+        if (!file.exists(group)) file.createGroup(group);
+        for (const name of extra) {
+          if (!file.exists(`${group}/${name}`)) file.createExternalLink(`${group}/${name}`, relative, `/${name}`);
+        }
+      } else if (call.stored === 'serialized' && file.exists(group)) {
+        file.remove(group);
+      } else if (call.stored === 'hdf5' && !file.exists(group)) {
+        file.createExternalLink(group, relative, '/');
+      }
+    }
+  } finally {
+    file.close();
+  }
+}

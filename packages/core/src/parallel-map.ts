@@ -1,0 +1,451 @@
+// ParallelMap: one function, many inputs, one call per input on a backend, every result
+// stored in ACME's HDF5 layout (or returned). The constructor validates everything it can
+// without touching the disk, so bad input fails at once; compute() does the work and can be
+// called again to finish what an earlier attempt left undone.
+
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { resolve, basename } from 'node:path';
+import { randomInt } from 'node:crypto';
+import type { CallOutcome, CallPayload, ExecutionBackend, RunnerSetup } from './backend';
+import { createBackendByName, isExecutionBackend } from './backend-registry';
+import { distributeArguments, valueFor, type Distribution, type ArgumentPlan } from './arguments';
+import { resolveFunctionReference, type FunctionInput, type FunctionReference } from './function-ref';
+import { validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
+import { autoOutputDir, planLayout, type RunLayout } from './layout';
+import { createContainer, finishContainer, SingleFileWriter } from './container';
+import { createRunner, type StoredCall } from './call-runner';
+import { encodeResult, stackResults } from './result-encoding';
+import { Logger } from './logger';
+import { Progress } from './progress';
+import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
+import {
+  hasManifest,
+  readCallRecords,
+  readManifest,
+  StatusLog,
+  writeManifest,
+  type RunManifest,
+} from './run-store';
+
+/** One settled call, as yielded by `pmap.results()`. */
+export interface CallResult {
+  taskID: number;
+  ok: boolean;
+  /** In-memory mode: the return value; file modes: the file holding the result (or the container). */
+  value?: unknown;
+  error?: CallFailure;
+}
+
+
+export class ParallelMap {
+  readonly func: FunctionReference;
+  readonly nInputs: number;
+  readonly options: ResolvedOptions;
+  /** The output folder (set once compute() created or found it). */
+  outputDir: string | undefined;
+  /** `<outputDir>/<f>.h5` after compute() in the HDF5 modes, as ACME's `results_container`. */
+  resultsContainer: string | undefined;
+  /** Warnings found while validating (also logged when the run starts). */
+  readonly warnings: string[];
+
+  private readonly distribution: Distribution;
+  private readonly backendOption: ParallelMapOptions['backend'] | ExecutionBackend;
+  private backend?: ExecutionBackend;
+  private ownsBackend = false;
+  private running = false;
+  /** In-memory mode: values of calls that already succeeded (a second compute() re-runs only the rest). */
+  private memoryValues?: unknown[];
+  private memoryDone?: Uint8Array;
+  private listener?: (result: CallResult) => void;
+
+  constructor(func: FunctionInput, args: unknown[] = [], options: ParallelMapOptions & { backend?: unknown } = {}) {
+    if (!Array.isArray(args)) {
+      throw new OptionError('args', `args must be an array of the function's positional arguments, got ${typeof args}; wrap a single argument as [x]`);
+    }
+    const { backend, ...rest } = options as ParallelMapOptions & { backend?: unknown };
+    this.options = validateOptions(isExecutionBackend(backend) ? rest : options);
+    this.warnings = [...this.options.warnings];
+    this.backendOption = isExecutionBackend(backend) ? backend : this.options.backend;
+    this.func = resolveFunctionReference(func, { name: this.options.name });
+    this.distribution = distributeArguments(args, this.options.kwargs, this.options.nInputs);
+    this.nInputs = this.distribution.nInputs;
+    this.warnings.push(...(this.distribution.warnings ?? []));
+  }
+
+  /** How results are produced: in memory, HDF5 files, or serialized files. */
+  private get storage(): 'memory' | 'hdf5' | 'serialized' {
+    return this.options.mode;
+  }
+
+  /**
+   * Runs every call that has no valid result yet and resolves with ACME's return value:
+   * payload paths (default), `[container]` (singleFile), serialized paths, or the values
+   * (in-memory; a stacked array with resultShape). Rejects with a ComputeError listing every
+   * failed call after all other calls finished and were stored.
+   */
+  async compute(): Promise<unknown> {
+    if (this.running) throw new AcmeError('ERR_ACME_BUSY', 'compute() is already running on this ParallelMap; await it first');
+    this.running = true;
+    try {
+      return await this.computeOnce();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Yields each call's result as it settles (compute() runs underneath). */
+  async *results(): AsyncGenerator<CallResult, void, undefined> {
+    const queue: CallResult[] = [];
+    let wake: (() => void) | undefined;
+    this.listener = (r) => {
+      queue.push(r);
+      wake?.();
+    };
+    let finished = false;
+    let failure: unknown;
+    const run = this.compute().then(
+      () => void (finished = true),
+      (err) => {
+        finished = true;
+        failure = err;
+      },
+    );
+    void run.finally(() => wake?.());
+    try {
+      while (true) {
+        if (queue.length > 0) {
+          yield queue.shift()!;
+          continue;
+        }
+        if (finished) break;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+      if (failure && !(failure instanceof ComputeError)) throw failure;
+    } finally {
+      this.listener = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.backend && this.ownsBackend) await this.backend.close();
+    this.backend = undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async getBackend(): Promise<ExecutionBackend> {
+    if (this.backend) return this.backend;
+    if (isExecutionBackend(this.backendOption)) {
+      this.backend = this.backendOption;
+      return this.backend;
+    }
+    const name = (this.backendOption as string | undefined) ?? process.env.ACME_TS_BACKEND ?? 'local';
+    this.backend = await createBackendByName(name, {
+      nWorkers: this.options.nWorkers,
+      ...(this.options.slurm ? { slurm: this.options.slurm } : {}),
+    });
+    this.ownsBackend = true;
+    return this.backend;
+  }
+
+  private runnerSetup(layout: RunLayout | undefined): RunnerSetup {
+    const d = this.distribution;
+    const broadcastPositional = d.positional.map((p) => (p.mode === 'broadcast' ? p.value : undefined));
+    const keyword: Record<string, unknown> = {};
+    for (const [name, p] of Object.entries(d.keyword)) if (p.mode === 'broadcast') keyword[name] = p.value;
+    const storage = this.storage;
+    const stacked = this.options.resultShape !== undefined;
+    return {
+      functionRef: this.func,
+      nInputs: this.nInputs,
+      broadcast: { positional: broadcastPositional, keyword, hasKwargs: d.hasKwargs },
+      splitPositional: d.positional.flatMap((p, i) => (p.mode === 'split' ? [i] : [])),
+      splitKeyword: Object.entries(d.keyword).flatMap(([n, p]) => (p.mode === 'split' ? [n] : [])),
+      sink:
+        storage === 'memory'
+          ? { kind: 'memory' }
+          : storage === 'serialized'
+            ? { kind: 'serialized' }
+            : this.options.singleFile
+              ? { kind: 'encoded', stacked }
+              : { kind: 'payload-file', stacked },
+      paths: layout?.outputDir ? { outputDir: layout.outputDir, payloadDir: layout.payloadDir, funcName: this.func.name } : undefined,
+      resultShape: this.options.resultShape,
+      resultDtype: this.options.resultDtype,
+    };
+  }
+
+  private payloadFor(taskID: number): CallPayload {
+    const d = this.distribution;
+    const positional: unknown[] = [];
+    const keyword: unknown[] = [];
+    for (const p of d.positional) if (p.mode === 'split') positional.push(valueFor(p, taskID));
+    for (const p of Object.values(d.keyword)) if (p.mode === 'split') keyword.push(valueFor(p, taskID));
+    return { positional, keyword };
+  }
+
+  private async computeOnce(): Promise<unknown> {
+    const o = this.options;
+    const logger = new Logger({ verbose: o.verbose, logfile: typeof o.logfile === 'string' ? o.logfile : undefined });
+    logger.announce(`This is acme-ts: ${this.nInputs} calls of ${this.func.name}`);
+    for (const w of this.warnings) logger.warn(w);
+
+    const storage = this.storage;
+    let layout: RunLayout | undefined;
+    let statusLog: StatusLog | undefined;
+    const stored = new Map<number, { stored: 'hdf5' | 'serialized'; path?: string; names?: string[] }>();
+    let pending: number[];
+
+    if (storage !== 'memory') {
+      const outputDir = this.outputDir ?? resolve(o.outputDir ?? autoOutputDir(process.cwd(), new Date()));
+      this.checkExistingRun(outputDir);
+      mkdirSync(outputDir, { recursive: true });
+      this.outputDir = outputDir;
+      layout = planLayout({
+        funcName: this.func.name,
+        nInputs: this.nInputs,
+        outputDir,
+        mode: storage,
+        singleFile: o.singleFile,
+        resultShape: o.resultShape,
+        resultDtype: o.resultDtype,
+      });
+      if (o.logfile !== false) logger.attachFile(typeof o.logfile === 'string' ? o.logfile : layout.logPath(new Date()));
+      createContainer(layout);
+      if (!hasManifest(outputDir)) writeManifest(outputDir, this.manifest(), this.argumentsBlob());
+      statusLog = new StatusLog(outputDir);
+      for (const [taskID, call] of findStoredCalls(layout, this.nInputs, o.singleFile)) stored.set(taskID, call);
+      pending = [];
+      for (let i = 0; i < this.nInputs; i++) if (!stored.has(i)) pending.push(i);
+      if (stored.size > 0) logger.info(`Found ${stored.size} of ${this.nInputs} calls already done in ${outputDir}; running the other ${pending.length}`);
+    } else {
+      if (!this.memoryValues) {
+        this.memoryValues = new Array(this.nInputs);
+        this.memoryDone = new Uint8Array(this.nInputs);
+      }
+      pending = [];
+      for (let i = 0; i < this.nInputs; i++) if (!this.memoryDone![i]) pending.push(i);
+    }
+
+    const setup = this.runnerSetup(layout);
+    if (o.dryrun && pending.length > 0) await this.dryrun(setup, pending, logger);
+
+    const failures: CallFailure[] = [];
+    const writer = layout && o.singleFile && layout.containerPath ? new SingleFileWriter(layout.containerPath, o.resultShape) : undefined;
+    const backend = await this.getBackend();
+    logger.info(`Preparing ${pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name})`);
+    if (this.outputDir) logger.debug(`Log information available at ${this.outputDir}`);
+
+    const progress = new Progress(pending.length, { enabled: o.verbose !== false && pending.length > 0, label: this.func.name });
+    let done = 0;
+    const internal = new AbortController();
+    const onAbort = () => internal.abort(o.signal?.reason);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    if (o.signal?.aborted) internal.abort(o.signal.reason);
+    let interrupts = 0;
+    const onSigint = () => {
+      // First Ctrl-C: stop cleanly and keep every finished result; second: leave at once.
+      if (++interrupts > 1) process.exit(130);
+      logger.warn('Interrupted: stopping the workers; finished results are kept (Ctrl-C again to quit at once)');
+      internal.abort(new AcmeError('ERR_ACME_ABORTED', 'the run was interrupted (SIGINT)'));
+    };
+    process.on('SIGINT', onSigint);
+
+    const onOutcome = (outcome: CallOutcome): void => {
+      const at = new Date().toISOString();
+      if (outcome.ok) {
+        done++;
+        if (storage === 'memory') {
+          this.memoryValues![outcome.taskID] = outcome.value;
+          this.memoryDone![outcome.taskID] = 1;
+          this.listener?.({ taskID: outcome.taskID, ok: true, value: outcome.value });
+        } else {
+          const call = outcome.value as StoredCall;
+          if (writer && call.datasets) writer.write(outcome.taskID, call.datasets);
+          stored.set(outcome.taskID, { stored: call.stored, path: call.path, names: call.names });
+          if (call.fallbackReason) {
+            logger.warn(`call ${outcome.taskID}: HDF5 cannot hold the value (${call.fallbackReason}); it was serialized to ${call.path}`);
+          }
+          statusLog!.record({ taskID: outcome.taskID, state: 'done', at, stored: call.stored, path: call.path, names: call.names, durationMs: outcome.durationMs });
+          this.listener?.({ taskID: outcome.taskID, ok: true, value: call.path ?? layout!.containerPath });
+        }
+      } else {
+        const failure: CallFailure = { taskID: outcome.taskID, ...outcome.error, reason: outcome.reason };
+        failures.push(failure);
+        logger.debug(`call ${outcome.taskID} failed (${outcome.reason}): ${outcome.error.name}: ${outcome.error.message}`);
+        statusLog?.record({ taskID: outcome.taskID, state: 'failed', at, reason: outcome.reason, error: outcome.error, logPath: outcome.logPath, durationMs: outcome.durationMs });
+        this.listener?.({ taskID: outcome.taskID, ok: false, error: failure });
+      }
+      progress.update({ done, failed: failures.length });
+    };
+
+    let aborted: unknown;
+    try {
+      await backend.execute(
+        { setup, taskIDs: pending, payloadFor: (i) => this.payloadFor(i), outputDir: this.outputDir, timeoutMs: o.timeout },
+        { onOutcome },
+        internal.signal,
+      );
+    } catch (err) {
+      if (!internal.signal.aborted) throw err;
+      aborted = err;
+    } finally {
+      process.off('SIGINT', onSigint);
+      o.signal?.removeEventListener('abort', onAbort);
+      progress.stop();
+      writer?.close();
+      statusLog?.flush();
+      if (layout) {
+        finishContainer(layout, [...stored].map(([taskID, c]) => ({ taskID, ...c })));
+        if (layout.containerPath) this.resultsContainer = layout.containerPath;
+      }
+      logger.flush();
+    }
+
+    if (internal.signal.aborted) {
+      const missing = this.nInputs - (storage === 'memory' ? countDone(this.memoryDone!) : stored.size);
+      logger.error(`Aborted with ${missing} of ${this.nInputs} calls without a result; compute() again (or \`acme-ts rerun ${this.outputDir ?? ''}\`) finishes them`);
+      logger.flush();
+      const reason = internal.signal.reason ?? aborted;
+      throw reason instanceof Error ? reason : new AcmeError('ERR_ACME_ABORTED', 'the run was aborted');
+    }
+    if (failures.length > 0) {
+      const error = new ComputeError(failures, this.nInputs);
+      const hint = this.outputDir ? `; every other call's result is stored in ${this.outputDir}, and compute() again (or \`acme-ts rerun ${this.outputDir}\`) re-runs only the failed ones` : '; compute() again re-runs only the failed ones';
+      error.message += `\n${hint.slice(2)}`;
+      logger.error(error.message);
+      logger.flush();
+      throw error;
+    }
+
+    if (storage === 'memory') {
+      logger.announce('SUCCESS! Finished parallel computation');
+      logger.flush();
+      if (o.resultShape) return stackResults(this.memoryValues!, o.resultShape, o.resultDtype);
+      return this.memoryValues!.slice();
+    }
+    logger.announce('SUCCESS!');
+    logger.info(`Results have been saved to ${layout!.containerPath ?? this.outputDir}`);
+    logger.flush();
+    if (o.singleFile && layout!.containerPath) return [layout!.containerPath];
+    return Array.from({ length: this.nInputs }, (_, i) => stored.get(i)!.path ?? layout!.payloadPath(i));
+  }
+
+  /** An output folder may hold an earlier attempt of this same run, never another run. */
+  private checkExistingRun(outputDir: string): void {
+    if (!existsSync(outputDir) || !hasManifest(outputDir)) return;
+    const m = readManifest(outputDir);
+    const mine = this.manifest();
+    const same =
+      m.funcName === mine.funcName &&
+      m.nInputs === mine.nInputs &&
+      m.storage === mine.storage &&
+      m.singleFile === mine.singleFile &&
+      JSON.stringify(m.resultShape ?? null) === JSON.stringify(mine.resultShape ?? null) &&
+      m.resultDtype === mine.resultDtype;
+    if (!same) {
+      throw new OptionError(
+        'outputDir',
+        `options.outputDir ${outputDir} already holds another run (${m.nInputs} calls of ${m.funcName}); choose a new folder, or re-run that run with \`acme-ts rerun ${outputDir}\``,
+      );
+    }
+  }
+
+  private manifest(): RunManifest {
+    const o = this.options;
+    return {
+      version: 1,
+      createdAt: new Date().toISOString(),
+      funcName: this.func.name,
+      functionRef: this.func,
+      nInputs: this.nInputs,
+      storage: this.storage === 'serialized' ? 'serialized' : 'hdf5',
+      singleFile: o.singleFile,
+      resultShape: o.resultShape,
+      resultDtype: o.resultDtype,
+      timeoutMs: o.timeout,
+      backend: typeof this.backendOption === 'string' ? this.backendOption : (this.backend?.name ?? 'local'),
+    };
+  }
+
+  /** The distributed arguments in a form that survives v8 serialization (ranges materialized). */
+  private argumentsBlob(): unknown {
+    const plain = (p: ArgumentPlan) => (p.mode === 'split' ? { mode: 'split', values: materialize(p.values) } : p);
+    return {
+      nInputs: this.nInputs,
+      positional: this.distribution.positional.map(plain),
+      keyword: Object.fromEntries(Object.entries(this.distribution.keyword).map(([k, p]) => [k, plain(p)])),
+      hasKwargs: this.distribution.hasKwargs,
+    };
+  }
+
+  /** ACME's dryrun: one random call in this process, timed, and checked to be storable. */
+  private async dryrun(setup: RunnerSetup, pending: number[], logger: Logger): Promise<void> {
+    const taskID = pending[randomInt(pending.length)]!;
+    logger.info(`Performing a single dry-run of ${this.func.name} simulating randomly picked call #${taskID} with automatically distributed arguments`);
+    const runner = await createRunner({ ...setup, sink: { kind: 'memory' } });
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const value = await runner.runCall(taskID, this.payloadFor(taskID));
+    const seconds = (performance.now() - t0) / 1000;
+    const mb = Math.max(0, process.memoryUsage().rss - rss0) / 1e6;
+    logger.info(`Dry-run completed. Elapsed time is ${seconds.toFixed(3)} seconds, estimated memory consumption was ${mb.toFixed(1)} MB.`);
+    if (this.storage === 'hdf5') {
+      const encoded = encodeResult(value, { stacked: this.options.resultShape !== undefined });
+      if (!encoded.ok) {
+        throw new OptionError(
+          'dryrun',
+          `dry run: call ${taskID} of ${this.func.name} returned a value HDF5 cannot hold (${encoded.reason}); return numbers, strings, TypedArrays or {data, shape}, or set options.serializeResults: true`,
+        );
+      }
+    }
+  }
+}
+
+function materialize(values: ArrayLike<unknown>): unknown {
+  if (Array.isArray(values) || ArrayBuffer.isView(values)) return values;
+  return Array.from({ length: values.length }, (_, i) => values[i]);
+}
+
+function countDone(flags: Uint8Array): number {
+  let n = 0;
+  for (const f of flags) n += f;
+  return n;
+}
+
+/** Calls whose result file exists (written atomically, so existing means complete). */
+function findStoredCalls(
+  layout: RunLayout,
+  nInputs: number,
+  singleFile: boolean,
+): Map<number, { stored: 'hdf5' | 'serialized'; path?: string; names?: string[] }> {
+  const found = new Map<number, { stored: 'hdf5' | 'serialized'; path?: string; names?: string[] }>();
+  const outputDir = layout.outputDir!;
+  if (singleFile) {
+    for (const [taskID, r] of readCallRecords(outputDir)) {
+      if (r.state === 'done' && taskID < nInputs) found.set(taskID, { stored: r.stored ?? 'hdf5', path: r.path, names: r.names });
+    }
+    return found;
+  }
+  const dirs = [layout.payloadDir, layout.outputDir].filter((d): d is string => !!d);
+  const prefix = `${layout.funcName}_`;
+  const records = readCallRecords(outputDir);
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir)) {
+      if (!entry.startsWith(prefix)) continue;
+      const m = /^(\d+)\.(h5|v8)$/.exec(entry.slice(prefix.length));
+      if (!m) continue;
+      const taskID = Number(m[1]);
+      if (taskID >= nInputs || found.has(taskID)) continue;
+      const path = resolve(dir, entry);
+      if (m[2] === 'v8' && layout.mode === 'hdf5' && dir === layout.outputDir) continue;
+      found.set(taskID, { stored: m[2] === 'h5' ? 'hdf5' : 'serialized', path, names: records.get(taskID)?.names });
+    }
+  }
+  void basename;
+  return found;
+}

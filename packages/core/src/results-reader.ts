@@ -1,0 +1,74 @@
+// Reading a run's results back in TypeScript: open the container, follow its external links
+// and virtual datasets (libhdf5 does), and hand back arrays with their shapes, per call.
+
+import { readFileSync } from 'node:fs';
+import { deserialize } from 'node:v8';
+import { H5File, type ReadResult } from '@acme-ts/hdf5-native';
+
+export interface StoredArray extends ReadResult {}
+
+export interface CallResults {
+  taskID: number;
+  /** result_0, result_1, … of the call (for stacked runs: the non-stacked ones). */
+  datasets: Record<string, StoredArray>;
+}
+
+const COMP = /^comp_(\d+)$/;
+
+/** A results container opened for reading; close it (or use `using`) when done. */
+export class ResultsContainer {
+  private readonly file: H5File;
+
+  constructor(readonly path: string) {
+    this.file = H5File.open(path);
+  }
+
+  /** taskIDs present in the container (comp_i groups or links), ascending. */
+  taskIDs(): number[] {
+    return this.file
+      .list('/')
+      .flatMap((e) => {
+        const m = COMP.exec(e.name);
+        return m ? [Number(m[1])] : [];
+      })
+      .sort((a, b) => a - b);
+  }
+
+  /** The datasets of call `taskID` (follows the external link to its payload file). */
+  call(taskID: number): CallResults {
+    const group = `comp_${taskID}`;
+    const datasets: Record<string, StoredArray> = {};
+    for (const entry of this.file.list(group)) {
+      if (entry.kind === 'group') continue;
+      datasets[entry.name] = this.file.read(`${group}/${entry.name}`);
+    }
+    return { taskID, datasets };
+  }
+
+  /** A root dataset, e.g. the stacked (virtual or regular) `result_0` of a resultShape run. */
+  dataset(name = 'result_0'): StoredArray {
+    return this.file.read(name);
+  }
+
+  /** Every call's datasets, in taskID order. */
+  *calls(): Generator<CallResults> {
+    for (const taskID of this.taskIDs()) yield this.call(taskID);
+  }
+
+  close(): void {
+    this.file.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+export function openResults(containerPath: string): ResultsContainer {
+  return new ResultsContainer(containerPath);
+}
+
+/** Reads a serialized result (`<f>_<i>.v8`: serializeResults mode or HDF5 fallback). */
+export function readSerializedResult(path: string): unknown {
+  return deserialize(readFileSync(path));
+}

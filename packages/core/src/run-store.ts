@@ -1,0 +1,150 @@
+// The run's own records inside its output folder (.acme-ts/): the manifest that lets a later
+// process re-run the calls without a valid result, the distributed arguments, and one JSON
+// line per settled call. Files, not a server: a SLURM task and a client that died and came
+// back read and write the same records.
+
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import type { FunctionReference } from './function-ref';
+import type { Dtype } from '@acme-ts/hdf5-native';
+import { AcmeError } from './errors';
+
+export const META_DIR = '.acme-ts';
+export const MANIFEST_VERSION = 1;
+
+export type StorageMode = 'hdf5' | 'serialized';
+
+/** JSON-able description of a run; Infinity in resultShape is stored as the string "Infinity". */
+export interface RunManifest {
+  version: number;
+  createdAt: string;
+  funcName: string;
+  functionRef: FunctionReference;
+  nInputs: number;
+  storage: StorageMode;
+  singleFile: boolean;
+  resultShape?: (number | null)[];
+  resultDtype: Dtype;
+  timeoutMs?: number;
+  backend: string;
+  /** Backend-specific settings of the last submission (SLURM: partition, memory, …). */
+  backendOptions?: Record<string, unknown>;
+}
+
+export type CallState = 'done' | 'failed';
+
+export interface CallRecord {
+  taskID: number;
+  state: CallState;
+  /** ISO time the client learned of the outcome. */
+  at: string;
+  /** 'hdf5' or 'serialized' for done calls; the file the call wrote, if any. */
+  stored?: 'hdf5' | 'serialized';
+  path?: string;
+  names?: string[];
+  reason?: string;
+  error?: { name: string; message: string; stack?: string };
+  logPath?: string;
+  durationMs?: number;
+}
+
+function encodeShape(shape: (number | null)[] | undefined): (number | null | string)[] | undefined {
+  return shape?.map((n) => (n === Infinity ? 'Infinity' : n));
+}
+
+function decodeShape(shape: (number | null | string)[] | undefined): (number | null)[] | undefined {
+  return shape?.map((n) => (n === 'Infinity' ? Infinity : (n as number | null)));
+}
+
+export function metaDir(outputDir: string): string {
+  return join(outputDir, META_DIR);
+}
+
+export function hasManifest(outputDir: string): boolean {
+  return existsSync(join(metaDir(outputDir), 'manifest.json'));
+}
+
+function writeAtomicSync(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export function writeManifest(outputDir: string, manifest: RunManifest, argumentsBlob: unknown): void {
+  const dir = metaDir(outputDir);
+  mkdirSync(join(dir, 'status'), { recursive: true });
+  writeAtomicSync(join(dir, 'arguments.v8'), serialize(argumentsBlob));
+  const json = { ...manifest, resultShape: encodeShape(manifest.resultShape) };
+  writeAtomicSync(join(dir, 'manifest.json'), JSON.stringify(json, null, 2) + '\n');
+}
+
+export function readManifest(outputDir: string): RunManifest {
+  const path = join(metaDir(outputDir), 'manifest.json');
+  if (!existsSync(path)) {
+    throw new AcmeError('ERR_ACME_NO_RUN', `${outputDir} holds no acme-ts run (no ${META_DIR}/manifest.json); pass the output folder of a run`);
+  }
+  const raw = JSON.parse(readFileSync(path, 'utf8'));
+  if (raw.version !== MANIFEST_VERSION) {
+    throw new AcmeError('ERR_ACME_NO_RUN', `${path} has manifest version ${raw.version}; this acme-ts reads version ${MANIFEST_VERSION}`);
+  }
+  return { ...raw, resultShape: decodeShape(raw.resultShape) };
+}
+
+export function readArgumentsBlob(outputDir: string): unknown {
+  return deserialize(readFileSync(join(metaDir(outputDir), 'arguments.v8')));
+}
+
+/**
+ * Appends call records to `.acme-ts/status/<writer>.jsonl`. Lines are buffered and flushed
+ * in batches (and on close), so 10⁵ tiny calls don't mean 10⁵ writes; a crash loses at most
+ * the last batch of records, never a result file (those are judged by their existence).
+ */
+export class StatusLog {
+  private readonly path: string;
+  private buffer: string[] = [];
+  private lastFlush = Date.now();
+
+  constructor(outputDir: string, writer = `client-${process.pid}`) {
+    const dir = join(metaDir(outputDir), 'status');
+    mkdirSync(dir, { recursive: true });
+    this.path = join(dir, `${writer}.jsonl`);
+  }
+
+  record(record: CallRecord): void {
+    this.buffer.push(JSON.stringify(record));
+    // Failures are written at once: they are what a user looks for after a crash.
+    if (record.state === 'failed' || this.buffer.length >= 1000 || Date.now() - this.lastFlush > 1000) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    appendFileSync(this.path, this.buffer.join('\n') + '\n');
+    this.buffer = [];
+    this.lastFlush = Date.now();
+  }
+}
+
+/** The latest record of every call, from all status files (later lines win). */
+export function readCallRecords(outputDir: string): Map<number, CallRecord> {
+  const dir = join(metaDir(outputDir), 'status');
+  const records = new Map<number, CallRecord>();
+  if (!existsSync(dir)) return records;
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => join(dir, f));
+  const all: CallRecord[] = [];
+  for (const file of files) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        all.push(JSON.parse(line));
+      } catch {
+        // A line cut by a crash mid-append: the call is simply re-run.
+      }
+    }
+  }
+  all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  for (const r of all) records.set(r.taskID, r);
+  return records;
+}
