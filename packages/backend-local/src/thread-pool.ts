@@ -267,7 +267,7 @@ export class ThreadPool {
     for (const worker of this.workers) {
       if (run.nQueued === 0) break;
       if (worker.state !== 'idle') continue;
-      if (worker.generation !== this.generation) this.initialize(worker, run);
+      if (worker.generation !== this.generation) this.initialize(worker);
       else this.dispatch(worker, run);
     }
     let starting = 0;
@@ -306,10 +306,10 @@ export class ThreadPool {
       markExited();
     });
     transport.start();
-    this.initialize(worker, run);
+    this.initialize(worker);
   }
 
-  private initialize(worker: PoolWorker, run: RunState): void {
+  private initialize(worker: PoolWorker): void {
     worker.state = 'starting';
     const generation = this.generation;
     worker.transport.request<void>('init', { setup: this.setup }).then(
@@ -317,11 +317,19 @@ export class ThreadPool {
         if (worker.state === 'exited') return;
         worker.generation = generation;
         worker.state = 'idle';
+        // The run that started this worker may be over; serve whichever run is active now.
+        const run = this.activeRun;
+        if (!run) return;
         run.unattributedDeaths = 0;
         this.pump(run);
       },
       (error: unknown) => {
-        if (worker.killReason || run.stopped) return;
+        if (worker.killReason) return;
+        // A worker without a runner is of no use, whether or not a run still needs it.
+        worker.killReason = 'stopped';
+        void worker.transport.terminate();
+        const run = this.activeRun;
+        if (!run) return;
         const detail = isErrorLike(error) ? `${error.name}: ${error.message}` : String(error);
         this.stop(run, new WorkerStartupError(`a worker could not start the runner: ${detail}`, { cause: error }));
       },

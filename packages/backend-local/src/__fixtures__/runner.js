@@ -7,6 +7,7 @@ exports.createRunner = async function createRunner(setup = {}) {
   if (setup.failCreate) throw new Error('createRunner failed on purpose');
   const behave = setup.behave || {};
   const tag = setup.tag;
+  const plain = (taskID) => (tag === undefined ? 2 * taskID : { value: 2 * taskID, tag });
   return {
     runCall(taskID, payload) {
       switch (behave[taskID]) {
@@ -28,13 +29,12 @@ exports.createRunner = async function createRunner(setup = {}) {
           });
           return new Promise(() => {});
         case 'sleep':
-          return new Promise((resolve) => setTimeout(() => resolve(2 * taskID), setup.sleepMs ?? 50));
+          return new Promise((resolve) => setTimeout(() => resolve(plain(taskID)), setup.sleepMs ?? 50));
         case 'uncloneable':
           return () => taskID;
         default:
           if (payload !== undefined) return { taskID, payload };
-          if (tag !== undefined) return { value: 2 * taskID, tag };
-          return 2 * taskID;
+          return plain(taskID);
       }
     },
   };
