@@ -468,7 +468,8 @@ async function importModule(modulePath: string): Promise<Record<string, unknown>
     return (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
   } catch (error) {
     // Inside jest's vm sandbox import() is unavailable; CommonJS files still load via require.
-    if ((error as { code?: string }).code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING' && !modulePath.endsWith('.mjs')) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') && !modulePath.endsWith('.mjs')) {
       const loaded = createRequire(modulePath)(modulePath) as unknown;
       return { ...(loaded as Record<string, unknown>), default: loaded };
     }
