@@ -43,8 +43,8 @@ hid_t makeFapl(bool libverLatest) {
 }
 
 hid_t createFileId(const std::string& path, unsigned flags, bool libverLatest) {
-  Hid fapl(makeFapl(libverLatest));
-  hid_t fid = H5Fcreate(path.c_str(), flags, H5P_DEFAULT, fapl);
+  Hid fapl(libverLatest ? makeFapl(true) : -1);
+  hid_t fid = H5Fcreate(path.c_str(), flags, H5P_DEFAULT, fapl.valid() ? fapl.get() : H5P_DEFAULT);
   if (fid < 0)
     throwHdf5("cannot create HDF5 file '" + path + "'" +
               (flags == H5F_ACC_EXCL ? " (it may already exist; pass overwrite: true to replace it)" : ""));
@@ -256,8 +256,8 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
         for (uint32_t i = 0; i < datasets.Length(); i++) {
           Napi::Object d = datasets.Get(i).As<Napi::Object>();
           std::string dpath = getString(d.Get("path"), "datasets[].path");
-          createDataset(fid, dpath, d);
-          writeDataset(fid, dpath, d.Get("data"), Selection());
+          Hid dset = createDataset(fid, dpath, d);
+          writeOpenDataset(dset, dpath, d.Get("data"), Selection());
         }
         for (uint32_t i = 0; i < attrs.Length(); i++) {
           Napi::Array kv = attrs.Get(i).As<Napi::Array>();

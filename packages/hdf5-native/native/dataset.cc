@@ -196,6 +196,8 @@ static void prepare(Prepared& p, const Values& vals, const std::string& dtype, h
   }
 }
 
+static void writeOpenDataset(hid_t dset, const std::string& path, const Values& vals, const Selection& sel);
+
 static Hid openDataset(hid_t loc, const std::string& path) {
   return check(H5Dopen2(loc, path.c_str(), H5P_DEFAULT), "cannot open dataset '" + path + "'");
 }
@@ -203,6 +205,14 @@ static Hid openDataset(hid_t loc, const std::string& path) {
 void writeDataset(hid_t loc, const std::string& path, const Napi::Value& data, const Selection& sel) {
   Values vals = getValues(data, "data for '" + path + "'");
   Hid dset = openDataset(loc, path);
+  writeOpenDataset(dset, path, vals, sel);
+}
+
+void writeOpenDataset(hid_t dset, const std::string& path, const Napi::Value& data, const Selection& sel) {
+  writeOpenDataset(dset, path, getValues(data, "data for '" + path + "'"), sel);
+}
+
+static void writeOpenDataset(hid_t dset, const std::string& path, const Values& vals, const Selection& sel) {
   Hid ftype = check(H5Dget_type(dset), "H5Dget_type");
   std::string dtype = dtypeOf(ftype);
   Hid fspace = check(H5Dget_space(dset), "H5Dget_space");
@@ -324,7 +334,7 @@ static Hid makeSpace(const std::vector<hsize_t>& shape, const std::vector<hsize_
                "cannot make a dataspace of shape " + dimsText(shape));
 }
 
-void createDataset(hid_t loc, const std::string& path, const Napi::Object& spec) {
+Hid createDataset(hid_t loc, const std::string& path, const Napi::Object& spec) {
   std::string dtype = getString(spec.Get("dtype"), "spec.dtype");
   std::vector<hsize_t> shape = getDims(spec.Get("shape"), "spec.shape");
   Napi::Value maxV = spec.Get("maxshape"), chunksV = spec.Get("chunks");
@@ -341,8 +351,8 @@ void createDataset(hid_t loc, const std::string& path, const Napi::Object& spec)
   Hid dcpl = check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate(dcpl)");
   if (!chunks.empty()) checkStatus(H5Pset_chunk(dcpl, static_cast<int>(chunks.size()), chunks.data()), "H5Pset_chunk " + dimsText(chunks));
   setFillValue(dcpl, ftype, dtype, spec.Get("fillValue"));
-  Hid dset = check(H5Dcreate2(loc, path.c_str(), ftype, space, lcplIntermediate(), dcpl, H5P_DEFAULT),
-                   "cannot create dataset '" + path + "' (" + dtype + ", shape " + dimsText(shape) + ")");
+  return check(H5Dcreate2(loc, path.c_str(), ftype, space, lcplIntermediate(), dcpl, H5P_DEFAULT),
+               "cannot create dataset '" + path + "' (" + dtype + ", shape " + dimsText(shape) + ")");
 }
 
 Napi::Object datasetInfo(Napi::Env env, hid_t loc, const std::string& path) {

@@ -15,8 +15,9 @@ struct Selection {
 };
 Selection getSelection(const Napi::Value& start, const Napi::Value& count);
 
-void createDataset(hid_t loc, const std::string& path, const Napi::Object& spec);
+Hid createDataset(hid_t loc, const std::string& path, const Napi::Object& spec);  // returns the open dataset
 void writeDataset(hid_t loc, const std::string& path, const Napi::Value& data, const Selection& sel);
+void writeOpenDataset(hid_t dset, const std::string& path, const Napi::Value& data, const Selection& sel);
 Napi::Object readDataset(Napi::Env env, hid_t loc, const std::string& path, const Selection& sel);
 Napi::Object datasetInfo(Napi::Env env, hid_t loc, const std::string& path);
 void resizeDataset(hid_t loc, const std::string& path, const std::vector<hsize_t>& shape);

@@ -1,0 +1,121 @@
+// The benchmark harness: runs each case's variants interleaved (baseline, subject, subject …,
+// baseline, …) so drift on a shared machine hits all of them alike, and reports min / median /
+// max of every variant plus the same figures as ratios against the baseline.
+'use strict';
+const { execSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+function sh(cmd) {
+  try {
+    return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function machineInfo(extra = {}) {
+  const commit = sh('git rev-parse --short HEAD');
+  const dirty = sh('git status --porcelain --untracked-files=no') ? ' (+ uncommitted changes)' : '';
+  return {
+    cpus: String(os.availableParallelism ? os.availableParallelism() : os.cpus().length) + ' (nproc ' + sh('nproc') + ')',
+    cpu: (os.cpus()[0] && os.cpus()[0].model) || 'unknown',
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    date: new Date().toISOString(),
+    commit: commit + dirty,
+    node: process.version,
+    'load average at start (1/5/15 min)': os.loadavg().map((l) => l.toFixed(2)).join(' / '),
+    ...extra,
+  };
+}
+
+function stats(times) {
+  const s = [...times].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { min: s[0], median, max: s[s.length - 1], n: s.length };
+}
+
+/**
+ * benchmark = { name, description, repeats?, baseline: variant, subjects: variant[] }
+ * variant   = { label, run(ctx) → ms | undefined }  (undefined: the harness times the call)
+ * ctx       = { dir } a fresh empty folder per run, removed afterwards (not timed).
+ */
+async function runBenchmark(bench, { repeats, workDir, log }) {
+  const variants = [bench.baseline, ...bench.subjects];
+  const times = variants.map(() => []);
+  const n = Math.max(repeats, bench.minRepeats || 0);
+  for (let r = 0; r < n; r++) {
+    for (let v = 0; v < variants.length; v++) {
+      const dir = fs.mkdtempSync(path.join(workDir, 'run-'));
+      try {
+        const t0 = process.hrtime.bigint();
+        const reported = await variants[v].run({ dir });
+        const measured = Number(process.hrtime.bigint() - t0) / 1e6;
+        times[v].push(typeof reported === 'number' ? reported : measured);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    log(`  ${bench.name}: round ${r + 1}/${n}: ` + variants.map((vv, i) => `${vv.label} ${times[i][r].toFixed(0)} ms`).join(', '));
+  }
+  const base = stats(times[0]);
+  return {
+    name: bench.name,
+    description: bench.description,
+    rows: variants.map((variant, i) => {
+      const s = stats(times[i]);
+      return {
+        label: variant.label,
+        ...s,
+        ratio: { min: s.min / base.min, median: s.median / base.median, max: s.max / base.max },
+      };
+    }),
+  };
+}
+
+const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const fmtRatio = (r) => `${r.toFixed(2)}×`;
+
+function benchmarkTable(result) {
+  const lines = [
+    `#### ${result.name}`,
+    '',
+    result.description,
+    '',
+    `| variant | min ms | median ms | max ms | min ratio | median ratio | max ratio |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
+  ];
+  for (const r of result.rows) {
+    lines.push(`| ${r.label} | ${fmtMs(r.min)} | ${fmtMs(r.median)} | ${fmtMs(r.max)} | ${fmtRatio(r.ratio.min)} | ${fmtRatio(r.ratio.median)} | ${fmtRatio(r.ratio.max)} |`);
+  }
+  lines.push('', `Runs per variant: ${result.rows[0].n}, interleaved. Ratio = variant figure ÷ baseline (first row) figure.`, '');
+  return lines.join('\n');
+}
+
+const START = (name) => `<!-- case:${name} -->`;
+const END = (name) => `<!-- /case:${name} -->`;
+
+/** Rewrites RESULTS.md: a fresh machine header, the sections of the cases just run, others kept. */
+function writeResults(file, machine, sections) {
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const kept = {};
+  const re = /<!-- case:([\w-]+) -->[\s\S]*?<!-- \/case:\1 -->/g;
+  for (const m of old.matchAll(re)) kept[m[1]] = m[0];
+  for (const s of sections) kept[s.name] = `${START(s.name)}\n${s.markdown}\n${END(s.name)}`;
+  const header = [
+    '# acme-ts benchmark results',
+    '',
+    'Written by `npm run bench` (`node bench/run.js [filter]`). Sections of cases not run in the',
+    'latest invocation are kept from earlier runs; each section states when it was measured.',
+    '',
+    '## Machine (latest run)',
+    '',
+    ...Object.entries(machine).map(([k, v]) => `- ${k}: ${v}`),
+    '',
+  ].join('\n');
+  fs.writeFileSync(file, header + '\n' + Object.keys(kept).sort().map((k) => kept[k]).join('\n\n') + '\n');
+}
+
+module.exports = { machineInfo, runBenchmark, benchmarkTable, writeResults, stats, sh };
