@@ -16,7 +16,8 @@ export function createContainer(layout: RunLayout): void {
   const file = H5File.create(tmp, { overwrite: true, libverLatest: skeleton.libverLatest });
   try {
     for (const group of skeleton.groups) file.createGroup(group);
-    for (const link of skeleton.externalLinks) file.createExternalLink(link.path, link.file, link.object);
+    // comp_i links are made by finishContainer for the calls that stored a result, so the
+    // container never links to a file that does not exist (ACME's dangles after failures).
     for (const vds of skeleton.virtualDatasets) file.createVirtualDataset(vds.path, vds.spec);
     for (const ds of skeleton.datasets) file.createDataset(ds.path, ds.spec);
   } finally {
@@ -104,16 +105,23 @@ export class SingleFileWriter {
  */
 export function finishContainer(
   layout: RunLayout,
-  calls: { taskID: number; stored: 'hdf5' | 'serialized'; names?: string[] }[],
+  stored: ReadonlyMap<number, { stored: 'hdf5' | 'serialized'; names?: string[] }>,
 ): void {
   if (!layout.containerPath || layout.singleFile) return;
   const file = H5File.open(layout.containerPath, { write: true });
   try {
-    for (const call of calls) {
-      const group = `comp_${call.taskID}`;
-      const relative = layout.payloadRelativePath(call.taskID);
+    for (let taskID = 0; taskID < layout.nInputs; taskID++) {
+      const call = stored.get(taskID);
+      if (!call) {
+        // No result (failed, aborted, not run yet): no link that would dangle.
+        if (!layout.stacked && file.exists(`comp_${taskID}`)) file.remove(`comp_${taskID}`);
+        continue;
+      }
+      const group = `comp_${taskID}`;
+      const relative = layout.payloadRelativePath(taskID);
       if (layout.stacked) {
-        const extra = (call.names ?? []).filter((n) => n !== 'result_0');
+        const names = call.names ?? (call.stored === 'hdf5' ? datasetNames(layout.payloadPath(taskID)) : []);
+        const extra = names.filter((n) => n !== 'result_0');
         if (call.stored !== 'hdf5' || extra.length === 0) continue;
         if (!file.exists(group)) file.createGroup(group);
         for (const name of extra) {
@@ -127,5 +135,14 @@ export function finishContainer(
     }
   } finally {
     file.close();
+  }
+}
+
+function datasetNames(payloadPath: string): string[] {
+  const payload = H5File.open(payloadPath);
+  try {
+    return payload.list('/').map((e) => e.name);
+  } finally {
+    payload.close();
   }
 }

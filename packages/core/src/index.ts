@@ -2,17 +2,17 @@
 
 export { ParallelMap } from './parallel-map';
 export type { CallResult } from './parallel-map';
-export { validateOptions } from './options';
+export { validateOptions, normalizeDtype, OPTION_NAMES } from './options';
 export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options';
-export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor } from './arguments';
+export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor, estimateSerializedSize } from './arguments';
 export type { ArgumentPlan, Distribution, Range } from './arguments';
-export { resolveFunctionReference, loadFunction } from './function-ref';
+export { resolveFunctionReference, loadFunction, checkFunctionName, ANONYMOUS_FUNCTION_NAME } from './function-ref';
 export type { FunctionInput, FunctionReference, UserFunction } from './function-ref';
 export { taskContext, currentTaskContext, runInTaskContext } from './task-context';
 export type { TaskContext } from './task-context';
-export { encodeResult, ndarray, stackResults } from './result-encoding';
-export type { EncodedDataset, EncodedResult, NdArray, NumericDtype, StackedArray } from './result-encoding';
-export { planLayout, autoOutputDir } from './layout';
+export { encodeResult, ndarray, stackResults, allocateStack, placeInStack, isTypedArray } from './result-encoding';
+export type { Dtype as ResultDtype, EncodedDataset, EncodedResult, NdArray, NumericArray, NumericDtype, StackedArray } from './result-encoding';
+export { planLayout, autoOutputDir, timestamp, missingFillValue } from './layout';
 export type { RunLayout, ContainerSkeleton } from './layout';
 export { openResults, readSerializedResult, ResultsContainer } from './results-reader';
 export type { CallResults, StoredArray } from './results-reader';
@@ -43,5 +43,6 @@ export {
   ResultLayoutError,
   TaskContextError,
   ComputeError,
+  describeValue,
 } from './errors';
 export type { CallFailure } from './errors';

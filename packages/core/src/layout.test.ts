@@ -54,7 +54,7 @@ describe('planLayout with resultShape', () => {
           spec: {
             dtype: 'float32',
             shape: [3, 2],
-            fillValue: 0,
+            fillValue: NaN,
             mappings: [
               { virtual: { start: [0, 0], count: [3, 1] }, file: 'f_payload/f_0.h5', dataset: 'result_0', source: { shape: [3] } },
               { virtual: { start: [0, 1], count: [3, 1] }, file: 'f_payload/f_1.h5', dataset: 'result_0', source: { shape: [3] } },
@@ -72,7 +72,7 @@ describe('planLayout with resultShape', () => {
       dtype: 'float64',
       shape: [2, 0],
       maxshape: [2, null],
-      fillValue: 0,
+      fillValue: NaN,
       mappings: [
         { virtual: { start: [0, 0], count: [1, 'unlimited'] }, file: 'f_payload/f_0.h5', dataset: 'result_0', source },
         { virtual: { start: [1, 0], count: [1, 'unlimited'] }, file: 'f_payload/f_1.h5', dataset: 'result_0', source },
@@ -82,7 +82,7 @@ describe('planLayout with resultShape', () => {
   test('single file: a regular dataset, an unlimited dimension starts at 0', () => {
     expect(planLayout({ ...base, mode: 'hdf5', singleFile: true, resultShape: [null, 4] }).container).toEqual({
       libverLatest: false, groups: [], externalLinks: [], virtualDatasets: [],
-      datasets: [{ path: 'result_0', spec: { dtype: 'float64', shape: [3, 4], fillValue: 0 } }],
+      datasets: [{ path: 'result_0', spec: { dtype: 'float64', shape: [3, 4], fillValue: NaN } }],
     });
     expect(planLayout({ ...base, mode: 'hdf5', singleFile: true, resultShape: [Infinity, null], resultDtype: 'int32' }).container!.datasets).toEqual([
       { path: 'result_0', spec: { dtype: 'int32', shape: [0, 3], maxshape: [null, 3], fillValue: 0 } },

@@ -183,14 +183,23 @@ export function planLayout(input: LayoutInput): RunLayout {
   };
 }
 
+/**
+ * What a slot of a call without a result reads as: NaN for floats, so a failed or missing call
+ * is not mistaken for a computed 0 (ACME fills with 0); 0 for integer and bool dtypes.
+ */
+export function missingFillValue(dtype: NumericDtype): number {
+  return dtype === 'float64' || dtype === 'float32' || dtype === 'float16' ? NaN : 0;
+}
+
 /** singleFile + resultShape: a regular dataset; an unlimited dimension starts at 0 and grows. */
 function stackedDatasetSpec(shape: number[], unlimitedDim: number | undefined, dtype: NumericDtype): DatasetSpec {
-  if (unlimitedDim === undefined) return { dtype, shape: [...shape], fillValue: 0 };
+  const fillValue = missingFillValue(dtype);
+  if (unlimitedDim === undefined) return { dtype, shape: [...shape], fillValue };
   return {
     dtype,
     shape: shape.map((extent) => (extent === Infinity ? 0 : extent)),
     maxshape: shape.map((extent) => (extent === Infinity ? null : extent)),
-    fillValue: 0,
+    fillValue,
   };
 }
 
@@ -227,7 +236,12 @@ function virtualDatasetSpec(
     dataset: 'result_0',
     source: source(),
   }));
-  const spec: VirtualDatasetSpec = { dtype, shape: shape.map((extent) => (extent === Infinity ? 0 : extent)), fillValue: 0, mappings };
+  const spec: VirtualDatasetSpec = {
+    dtype,
+    shape: shape.map((extent) => (extent === Infinity ? 0 : extent)),
+    fillValue: missingFillValue(dtype),
+    mappings,
+  };
   if (unlimitedDim !== undefined) spec.maxshape = shape.map((extent) => (extent === Infinity ? null : extent));
   return spec;
 }

@@ -69,7 +69,8 @@ export class ParallelMap {
     this.func = resolveFunctionReference(func, { name: this.options.name });
     this.distribution = distributeArguments(args, this.options.kwargs, this.options.nInputs);
     this.nInputs = this.distribution.nInputs;
-    this.warnings.push(...(this.distribution.warnings ?? []));
+    this.warnings.push(...this.distribution.warnings);
+    rejectFunctionArguments(args, this.options.kwargs);
   }
 
   /** How results are produced: in memory, HDF5 files, or serialized files. */
@@ -299,7 +300,7 @@ export class ParallelMap {
       writer?.close();
       statusLog?.flush();
       if (layout) {
-        finishContainer(layout, [...stored].map(([taskID, c]) => ({ taskID, ...c })));
+        finishContainer(layout, stored);
         if (layout.containerPath) this.resultsContainer = layout.containerPath;
       }
       logger.flush();
@@ -401,6 +402,22 @@ export class ParallelMap {
           `dry run: call ${taskID} of ${this.func.name} returned a value HDF5 cannot hold (${encoded.reason}); return numbers, strings, TypedArrays or {data, shape}, or set options.serializeResults: true`,
         );
       }
+    }
+  }
+}
+
+/** Functions cannot cross to a worker thread or a SLURM task (structured clone refuses them). */
+function rejectFunctionArguments(args: unknown[], kwargs: Record<string, unknown> | undefined): void {
+  const where = [
+    ...args.map((a, i) => [`args[${i}]`, a] as const),
+    ...Object.entries(kwargs ?? {}).map(([k, v]) => [`options.kwargs.${k}`, v] as const),
+  ];
+  for (const [name, value] of where) {
+    if (typeof value === 'function') {
+      throw new OptionError(
+        name.startsWith('args') ? 'args' : 'kwargs',
+        `${name} is a function; functions cannot be sent to workers. Import it inside your function (or from its module) instead of passing it`,
+      );
     }
   }
 }
