@@ -40,12 +40,17 @@ function stats(times) {
 /**
  * benchmark = { name, description, repeats?, baseline: variant, subjects: variant[] }
  * variant   = { label, run(ctx) → ms | undefined }  (undefined: the harness times the call)
- * ctx       = { dir } a fresh empty folder per run, removed afterwards (not timed).
+ * ctx       = { dir } a fresh empty folder per run, removed afterwards (not timed). With
+ *             bench.removeAtEnd the folders are removed only after all runs: deleting many
+ *             files makes the next run's file creation slower (ext4 skips recently freed
+ *             inodes), which would favour whichever variant runs first.
  */
 async function runBenchmark(bench, { repeats, workDir, log }) {
   const variants = [bench.baseline, ...bench.subjects];
   const times = variants.map(() => []);
   const n = Math.max(repeats, bench.minRepeats || 0);
+  const pending = [];
+  const remove = (dir) => fs.rmSync(dir, { recursive: true, force: true });
   for (let r = 0; r < n; r++) {
     for (let v = 0; v < variants.length; v++) {
       const dir = fs.mkdtempSync(path.join(workDir, 'run-'));
@@ -55,11 +60,13 @@ async function runBenchmark(bench, { repeats, workDir, log }) {
         const measured = Number(process.hrtime.bigint() - t0) / 1e6;
         times[v].push(typeof reported === 'number' ? reported : measured);
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        if (bench.removeAtEnd) pending.push(dir);
+        else remove(dir);
       }
     }
     log(`  ${bench.name}: round ${r + 1}/${n}: ` + variants.map((vv, i) => `${vv.label} ${times[i][r].toFixed(0)} ms`).join(', '));
   }
+  pending.forEach(remove);
   const base = stats(times[0]);
   return {
     name: bench.name,

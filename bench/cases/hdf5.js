@@ -59,6 +59,7 @@ module.exports = {
       {
         name: `(a) ${N_SMALL} small files`,
         description: `Create, write one 10-element float64 dataset, close: ${N_SMALL} files.`,
+        removeAtEnd: true,
         baseline: { label: 'C libhdf5 (H5Fcreate EXCL)', run: runC('small', N_SMALL) },
         subjects: [
           {
