@@ -27,6 +27,7 @@ export {
   queryArray,
   readClusterConfig,
   runSlurmCommand,
+  sbatchEnvironment,
   sacctAvailable,
   submitArray,
 } from './slurm-commands';
@@ -36,6 +37,7 @@ export type {
   ClusterConfig,
   FinalTaskState,
   PartitionInfo,
+  RunSlurmCommandOptions,
   SlurmCommandOptions,
   SubmitArrayRequest,
 } from './slurm-commands';

@@ -24,16 +24,21 @@ export interface SlurmCommandOptions {
   timeoutMs?: number;
 }
 
+/** For {@link runSlurmCommand} only: the program's whole environment (default: ours). */
+export interface RunSlurmCommandOptions extends SlurmCommandOptions {
+  env?: NodeJS.ProcessEnv;
+}
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 const SBATCH_TIMEOUT_MS = 60_000;
 const TRANSIENT_STDERR = /socket timed out|unable to contact slurm controller|resource temporarily unavailable|zero bytes were transmitted|connection refused|try again later/i;
 
 /** Runs one SLURM program and resolves with its stdout. */
-export function runSlurmCommand(program: string, args: readonly string[], options: SlurmCommandOptions = {}): Promise<string> {
+export function runSlurmCommand(program: string, args: readonly string[], options: RunSlurmCommandOptions = {}): Promise<string> {
   const argv = [program, ...args];
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    execFile(program, args, { timeout, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(program, args, { timeout, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env }, (error, stdout, stderr) => {
       if (error === null) {
         resolve(stdout);
         return;
@@ -194,10 +199,17 @@ export interface SubmitArrayRequest {
   /** `--chdir` of the tasks (default: the submitting process's working directory). */
   workingDir?: string;
   /**
-   * `--export`: "NONE" (tasks start from the user's login environment, not ours) or the names
-   * of variables to pass from this process's environment.
+   * The tasks' environment, chosen deliberately:
+   * - an array of names: the tasks get exactly these variables of this process's environment
+   *   (PATH always), plus `environment` and SLURM's own SLURM_* variables. sbatch then runs
+   *   in that reduced environment with `--export=ALL`, which is the fast way: SLURM's own
+   *   `--export=<names>` and `--export=NONE` load the user's login environment for every task
+   *   (a login shell per task: ≈ 4× slower starts, measured on the test cluster).
+   * - "NONE": `--export=NONE`, the user's login environment, as SLURM defines it.
    */
   export: 'NONE' | readonly string[];
+  /** Variables to set in the tasks (with an array `export` only). */
+  environment?: Readonly<Record<string, string>>;
   /** More sbatch options, validated by {@link validateExtraOptions}. */
   extra?: readonly string[];
 }
@@ -273,14 +285,46 @@ export function buildSbatchArgs(request: SubmitArrayRequest): string[] {
     args.push(`--time=${formatTimeLimit(minutes)}`);
   }
   if (request.export === 'NONE') {
+    if (request.environment !== undefined) {
+      throw new SlurmOptionError(`${o}.environment`, `${o}.environment must be undefined when export is "NONE", got ${describeValue(request.environment)}`);
+    }
     args.push('--export=NONE');
   } else {
-    const names = validateExportNames(request.export, `${o}.export`);
-    args.push(names.length === 0 ? '--export=NONE' : `--export=${names.join(',')}`);
+    validateExportNames(request.export, `${o}.export`);
+    if (request.environment !== undefined) validateEnvironment(request.environment, `${o}.environment`);
+    args.push('--export=ALL'); // of sbatch's reduced environment, see sbatchEnvironment
   }
   if (request.extra !== undefined) args.push(...validateExtraOptions(request.extra, `${o}.extra`));
   args.push(validatePath(request.script, `${o}.script`));
   return args;
+}
+
+function validateEnvironment(value: unknown, option: string): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SlurmOptionError(option, `${option} must be an object of variable names to string values, got ${describeValue(value)}`);
+  }
+  validateExportNames(Object.keys(value), `${option} names`);
+  for (const [name, text] of Object.entries(value)) {
+    if (typeof text !== 'string' || text.includes('\0')) {
+      throw new SlurmOptionError(`${option}.${name}`, `${option}.${name} must be a string without NUL characters, got ${describeValue(text)}`);
+    }
+  }
+  return value as Record<string, string>;
+}
+
+/**
+ * The environment sbatch runs in (and, with `--export=ALL`, the tasks start with): the named
+ * variables of `parent`, PATH (sbatch must be found, tasks need a PATH), SLURM_CONF when set
+ * (it tells sbatch which cluster), then `environment`. Undefined for export "NONE".
+ */
+export function sbatchEnvironment(request: SubmitArrayRequest, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv | undefined {
+  if (request.export === 'NONE') return undefined;
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'SLURM_CONF', ...request.export]) {
+    const value = parent[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...request.environment };
 }
 
 /**
@@ -294,7 +338,8 @@ export async function submitArray(request: SubmitArrayRequest, options: SlurmCom
     checked = { ...request, knownPartitions };
   }
   const args = buildSbatchArgs(checked);
-  const stdout = await runSlurmCommand('sbatch', args, { timeoutMs: options.timeoutMs ?? SBATCH_TIMEOUT_MS });
+  const env = sbatchEnvironment(checked);
+  const stdout = await runSlurmCommand('sbatch', args, { timeoutMs: options.timeoutMs ?? SBATCH_TIMEOUT_MS, ...(env ? { env } : {}) });
   // "<jobid>" or "<jobid>;<cluster>"
   const match = /^(\d+)(?:;\S+)?\s*$/.exec(stdout.trim());
   if (match === null) {
