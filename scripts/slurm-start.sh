@@ -44,7 +44,7 @@ pid_runs() { # pidfile program
 stop_pid() { # pidfile program
   pid_runs "$1" "$2" || return 0
   local pid; pid=$(cat "$1")
-  kill "$pid"
+  kill "$pid" 2>/dev/null || return 0
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
   kill -KILL "$pid" 2>/dev/null || true
 }

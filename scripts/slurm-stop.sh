@@ -24,7 +24,7 @@ stop_pid() { # name pidfile program
   if ! pid_runs "$2" "$3"; then say "$1 not running"; return 0; fi
   local pid; pid=$(cat "$2")
   say "stopping $1 (pid $pid)"
-  kill "$pid"
+  kill "$pid" 2>/dev/null || return 0
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
   say "$1 did not end within 10 s: SIGKILL"
   kill -KILL "$pid" 2>/dev/null || true
