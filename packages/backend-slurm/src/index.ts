@@ -16,6 +16,7 @@ export {
   FINAL_JOB_STATES,
   buildSbatchArgs,
   cancel,
+  classifyTaskEnd,
   decodeWaitStatus,
   finalStates,
   formatIndexRanges,
@@ -40,4 +41,5 @@ export type {
   RunSlurmCommandOptions,
   SlurmCommandOptions,
   SubmitArrayRequest,
+  TaskEndKind,
 } from './slurm-commands';

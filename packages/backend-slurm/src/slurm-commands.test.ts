@@ -13,6 +13,7 @@ import {
   buildSbatchArgs,
   sbatchEnvironment,
   cancel,
+  classifyTaskEnd,
   decodeWaitStatus,
   formatIndexRanges,
   isFinalJobState,
@@ -98,6 +99,16 @@ describe('parsers', () => {
         [1, { state: 'CANCELLED', exitCode: null, signal: 15 }],
       ]),
     );
+  });
+
+  it('classifies task ends', () => {
+    const failed = { jobId: '1', state: 'FAILED', reason: 'JobLaunchFailure', exitCode: null, signal: 9 };
+    expect(classifyTaskEnd(failed, 'slurmstepd-vm: error: StepId=22.batch exceeded memory limit (443297792 > 52428800), being killed').kind).toBe('memory');
+    expect(classifyTaskEnd(failed, '').kind).toBe('signal');
+    expect(classifyTaskEnd({ ...failed, reason: 'NonZeroExitCode', exitCode: 3, signal: null }).message).toBe('SLURM task FAILED: exit status 3');
+    expect(classifyTaskEnd({ ...failed, state: 'TIMEOUT' }).kind).toBe('timeout');
+    expect(classifyTaskEnd({ ...failed, state: 'CANCELLED' }).kind).toBe('cancelled');
+    expect(classifyTaskEnd({ ...failed, state: 'COMPLETED', exitCode: 0, signal: null }).kind).toBe('completed');
   });
 
   it('formats index ranges', () => {
@@ -208,7 +219,9 @@ describe('against the test cluster', () => {
     });
     const task = (await waitForFinal(jobId, 1, 30_000)).get(0);
     expect(task).toMatchObject({ state: 'FAILED', signal: 9 });
-    expect(fs.readFileSync(path.join(workDir, `hog_${jobId}_0.err`), 'utf8')).toMatch(/exceeded memory limit/);
+    const stderr = fs.readFileSync(path.join(workDir, `hog_${jobId}_0.err`), 'utf8');
+    expect(stderr).toMatch(/exceeded memory limit/);
+    expect(classifyTaskEnd(task as ArrayTaskStatus, stderr).kind).toBe('memory');
   }, 40_000);
 
   it('cancels a running and a pending task; the pending one vanishes', async () => {

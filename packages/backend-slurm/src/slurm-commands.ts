@@ -487,3 +487,33 @@ export async function finalStates(jobId: string, options: SlurmCommandOptions = 
   const stdout = await runSlurmCommand('sacct', ['-n', '-P', '-X', '-j', jobId, '-o', 'JobID,State,ExitCode'], options);
   return parseSacctArrayLines(stdout, jobId);
 }
+
+// --- why a task ended ---------------------------------------------------------------------------
+
+/** What ended a task, as far as squeue and the task's stderr tell. */
+export type TaskEndKind = 'completed' | 'exit-code' | 'memory' | 'timeout' | 'cancelled' | 'signal' | 'launch-failure' | 'node-failure' | 'other';
+
+/** Lines slurmstepd writes to a task's stderr when OverMemoryKill ends it. */
+const MEMORY_KILL_LINE = /exceeded (job )?memory limit/i;
+
+/**
+ * Classifies a final task. `stderrText` is (the tail of) the task's stderr file: without
+ * task/cgroup, a memory-limit kill shows in squeue only as FAILED with a signal, and only
+ * slurmstepd's "exceeded memory limit" line there tells it from other kills.
+ */
+export function classifyTaskEnd(status: ArrayTaskStatus, stderrText = ''): { kind: TaskEndKind; message: string } {
+  const { state, reason, exitCode, signal } = status;
+  if (state === 'COMPLETED') return { kind: 'completed', message: 'completed' };
+  if (state === 'OUT_OF_MEMORY' || (state === 'FAILED' && MEMORY_KILL_LINE.test(stderrText))) {
+    return { kind: 'memory', message: `SLURM task ${state}: exceeded its memory limit (--mem)` };
+  }
+  if (state === 'TIMEOUT' || state === 'DEADLINE') return { kind: 'timeout', message: `SLURM task ${state}: reached its time limit` };
+  if (state === 'CANCELLED') return { kind: 'cancelled', message: 'SLURM task CANCELLED (scancel or administrator)' };
+  if (state === 'NODE_FAIL' || state === 'BOOT_FAIL') return { kind: 'node-failure', message: `SLURM task ${state}: its node failed` };
+  if (state === 'FAILED' && reason === 'JobLaunchFailure' && signal === null) {
+    return { kind: 'launch-failure', message: 'SLURM task FAILED to launch (does the --output folder exist?)' };
+  }
+  if (state === 'FAILED' && signal !== null) return { kind: 'signal', message: `SLURM task FAILED: killed by signal ${signal}` };
+  if (state === 'FAILED' && exitCode !== null) return { kind: 'exit-code', message: `SLURM task FAILED: exit status ${exitCode}` };
+  return { kind: 'other', message: `SLURM task ${state} (${reason})` };
+}
