@@ -6,6 +6,7 @@ import {
   InvalidTaskIDError,
   PoolClosedError,
   ThreadPool,
+  WorkerCrashLoopError,
   WorkerStartupError,
   type CallOutcome,
   type ThreadPoolOptions,
@@ -300,6 +301,41 @@ describe('ThreadPool abort and lifetime', () => {
 });
 
 describe('ThreadPool transport seam', () => {
+  it('fails the run instead of looping when workers keep dying outside of calls', async () => {
+    // A transport whose workers start, then die on each batch before any call starts.
+    let started = 0;
+    const dyingTransport = (): WorkerTransport => {
+      let onExit: ((info: { code?: number }) => void) | undefined;
+      const exit = (info: { code?: number }) => {
+        const callback = onExit;
+        onExit = undefined; // the contract: once
+        callback?.(info);
+      };
+      return {
+        start: () => void started++,
+        async request<T>(method: string): Promise<T> {
+          if (method === 'init') return undefined as T;
+          setImmediate(() => exit({ code: 9 }));
+          return new Promise<T>(() => {});
+        },
+        async terminate() {
+          exit({ code: 1 });
+        },
+        onExit(callback) {
+          onExit = callback;
+        },
+      };
+    };
+    const pool = makePool({ createTransport: dyingTransport });
+    const outcomes: CallOutcome[] = [];
+    const error = await pool.run(range(20), (outcome) => outcomes.push(outcome)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerCrashLoopError);
+    expect((error as Error).message).toContain('code 9');
+    expectOneOutcomeEach(outcomes, range(20));
+    expect(outcomes.every((outcome) => !outcome.ok && outcome.reason === 'aborted')).toBe(true);
+    expect(started).toBeLessThan(10);
+  });
+
   it('schedules through any WorkerTransport (in-process fake)', async () => {
     const requests: string[] = [];
     const fakeTransport = (): WorkerTransport => {

@@ -318,10 +318,8 @@ export class ThreadPool {
         worker.generation = generation;
         worker.state = 'idle';
         // The run that started this worker may be over; serve whichever run is active now.
-        const run = this.activeRun;
-        if (!run) return;
-        run.unattributedDeaths = 0;
-        this.pump(run);
+        // (A successful start is no progress: the crash-loop count is reset only by calls.)
+        if (this.activeRun) this.pump(this.activeRun);
       },
       (error: unknown) => {
         if (worker.killReason) return;

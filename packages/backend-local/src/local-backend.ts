@@ -1,0 +1,72 @@
+// The embedded default backend: core's ExecutionBackend over a ThreadPool whose workers run
+// core's call runner. One pool serves every run of a ParallelMap (and several ParallelMaps
+// that share this backend); a new run's setup re-initializes the workers before its calls.
+
+import { availableParallelism } from 'node:os';
+import type { ExecutionBackend, ExecutionEvents, ExecutionJob } from '@acme-ts/core';
+import { ThreadPool } from './thread-pool';
+import type { ThreadPoolOptions } from './options';
+import { PoolOptionError } from './errors';
+
+export interface LocalBackendOptions {
+  /** Worker threads; 'auto' (default) = the cores available. */
+  nWorkers?: number | 'auto';
+  /** Per-worker V8 limits (e.g. { maxOldGenerationSizeMb: 2048 }): a call over them fails alone. */
+  resourceLimits?: ThreadPoolOptions['resourceLimits'];
+  /** Calls per message: 'auto' (default) adapts to the call time. */
+  batch?: ThreadPoolOptions['batch'];
+}
+
+/** Core's call runner, the module every worker thread loads. */
+const CALL_RUNNER_MODULE = require.resolve('@acme-ts/core/call-runner');
+
+export class LocalBackend implements ExecutionBackend {
+  readonly name = 'local';
+  readonly concurrency: number;
+  private pool?: ThreadPool;
+  private poolTimeoutMs?: number;
+
+  constructor(private readonly options: LocalBackendOptions = {}) {
+    const n = options.nWorkers ?? 'auto';
+    if (n !== 'auto' && !(Number.isSafeInteger(n) && n > 0)) {
+      throw new PoolOptionError(`options.nWorkers must be a positive integer or "auto", got ${JSON.stringify(n)}`);
+    }
+    this.concurrency = n === 'auto' ? availableParallelism() : n;
+  }
+
+  private poolFor(timeoutMs: number | undefined): ThreadPool {
+    // The time limit is a pool setting: a run with another limit gets a fresh pool.
+    if (this.pool && this.poolTimeoutMs !== timeoutMs) {
+      void this.pool.close();
+      this.pool = undefined;
+    }
+    this.pool ??= new ThreadPool({
+      nWorkers: this.concurrency,
+      runnerModule: CALL_RUNNER_MODULE,
+      timeoutMs,
+      resourceLimits: this.options.resourceLimits,
+      batch: this.options.batch,
+    });
+    this.poolTimeoutMs = timeoutMs;
+    return this.pool;
+  }
+
+  async execute(job: ExecutionJob, events: ExecutionEvents, signal?: AbortSignal): Promise<void> {
+    const pool = this.poolFor(job.timeoutMs);
+    await pool.run(job.taskIDs, (outcome) => events.onOutcome(outcome), {
+      signal,
+      setup: job.setup,
+      payloadFor: (taskID) => job.payloadFor(taskID),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+}
+
+/** The factory core looks for when `backend: "local"` (see core's backend registry). */
+export function createBackend(options: Record<string, unknown> = {}): LocalBackend {
+  return new LocalBackend(options as LocalBackendOptions);
+}
