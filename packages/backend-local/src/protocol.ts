@@ -23,26 +23,58 @@ export interface Runner {
 /** Data every worker receives at creation (workerData). */
 export interface WorkerBootData {
   runnerModule: string;
-  /** Shared call-state slots, see CallStateSlot. */
+  /** See CallState. */
   callState: SharedArrayBuffer;
 }
 
+/** Milliseconds on a clock both threads share (each thread's timeOrigin differs). */
+export function sharedClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /**
- * Slots of the BigInt64Array over WorkerBootData.callState. The worker writes them around every
- * call so the main thread can see which call is running and since when, without a message per
- * call (used for timeouts and to blame the right call when a worker dies).
+ * The state of one worker's calls in a SharedArrayBuffer. The worker writes it around every
+ * call so the main thread can see which call of a batch is running and since when, without a
+ * message per call (used for timeouts and to blame the right call when a worker dies).
+ * Layout: Int32 phase (2k+1 while call k of the batch runs, 2k+2 once it is done), Int32 batch
+ * sequence number, Float64 start of the running call (sharedClockMs). The Atomics store of the
+ * phase publishes the plain write of the start time that precedes it.
  */
-export const CallStateSlot = {
-  /** Number of calls of the current batch that have started (the running one included). */
-  started: 0,
-  /** 1 while a call runs, 0 between calls. */
-  running: 1,
-  /** Date.now() at the start of the running call. */
-  startedAt: 2,
-  /** Batch sequence number the slots refer to. */
-  batchSeq: 3,
-} as const;
-export const CALL_STATE_SLOTS = 4;
+export class CallState {
+  static readonly BYTES = 16;
+  private readonly ints: Int32Array;
+  private readonly startedAt: Float64Array;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    this.ints = new Int32Array(buffer, 0, 2);
+    this.startedAt = new Float64Array(buffer, 8, 1);
+  }
+
+  // worker side
+  beginBatch(batchSeq: number): void {
+    Atomics.store(this.ints, 0, 0);
+    Atomics.store(this.ints, 1, batchSeq);
+  }
+
+  beginCall(index: number, now: number): void {
+    this.startedAt[0] = now;
+    Atomics.store(this.ints, 0, 2 * index + 1);
+  }
+
+  endCall(index: number): void {
+    Atomics.store(this.ints, 0, 2 * index + 2);
+  }
+
+  // main-thread side
+  /** A consistent snapshot, or undefined if the worker moved on while it was being read. */
+  read(): { batchSeq: number; started: number; running: boolean; startedAt: number } | undefined {
+    const phase = Atomics.load(this.ints, 0);
+    const batchSeq = Atomics.load(this.ints, 1);
+    const startedAt = this.startedAt[0]!;
+    if (Atomics.load(this.ints, 0) !== phase || Atomics.load(this.ints, 1) !== batchSeq) return undefined;
+    return { batchSeq, started: Math.ceil(phase / 2), running: phase % 2 === 1, startedAt };
+  }
+}
 
 export interface InitRequest {
   setup: unknown;
@@ -70,8 +102,12 @@ export interface BatchResult {
   /** Per call: 1 = ok, 0 = failed. */
   ok: Uint8Array;
   durationsMs: Float64Array;
-  /** Result values for ok calls, errors for failed ones (index-aligned with the request). */
-  values: unknown[];
+  /**
+   * Result values for ok calls, errors for failed ones (index-aligned with the request). When
+   * every call succeeded with a number, a transferred Float64Array instead (no per-element
+   * cloning); when every call returned undefined, absent.
+   */
+  values?: unknown[] | Float64Array;
   /** Wall time of the calls, for batch sizing. */
   workMs: number;
 }

@@ -54,6 +54,12 @@ describe('ThreadPool results', () => {
     expect(pool.workerCount).toBeLessThanOrEqual(2);
   });
 
+  it('returns undefined values (the values array is left out of the batch result)', async () => {
+    const { outcomes } = await runAll(makePool({ setup: { returnUndefined: true } }), range(100));
+    expect(outcomes).toHaveLength(100);
+    expect(outcomes.every((outcome) => outcome.ok && outcome.value === undefined && 'value' in outcome)).toBe(true);
+  });
+
   it('runs sparse taskIDs (a re-run of missing calls)', async () => {
     const { byID } = await runAll(makePool(), [7, 1000, 3]);
     expect([...byID.keys()].sort((a, b) => a - b)).toEqual([3, 7, 1000]);

@@ -16,8 +16,8 @@ import {
 } from './errors';
 import { resolvePoolOptions, type ResolvedPoolOptions, type ThreadPoolOptions } from './options';
 import {
-  CALL_STATE_SLOTS,
-  CallStateSlot,
+  CallState,
+  sharedClockMs,
   type BatchRequest,
   type BatchResult,
   type SerializedError,
@@ -67,7 +67,7 @@ type KillReason = 'timeout' | 'stopped';
 
 interface PoolWorker {
   transport: WorkerTransport;
-  callState: BigInt64Array;
+  callState: CallState;
   state: 'starting' | 'idle' | 'busy' | 'exited';
   /** Setup generation the worker's runner was created with (-1: none yet). */
   generation: number;
@@ -163,15 +163,29 @@ class RunState {
 
 function normalizeTaskIDs(taskIDs: Iterable<number>): number[] {
   const ids = Array.from(taskIDs);
-  const seen = new Set<number>();
+  let max = 0;
   for (const id of ids) {
     if (!Number.isSafeInteger(id) || id < 0) {
       throw new InvalidTaskIDError(`taskIDs must be non-negative integers, got ${String(id)}`);
     }
+    if (id > max) max = id;
+  }
+  // Dense IDs (the usual 0..n-1) are checked with a bitmap; a Set is slower for 10⁵+ IDs.
+  const seen: { has(id: number): boolean; add(id: number): unknown } =
+    max <= 16 * ids.length + 1_000_000 ? bitmapSet(max + 1) : new Set<number>();
+  for (const id of ids) {
     if (seen.has(id)) throw new InvalidTaskIDError(`taskIDs must be unique, got ${id} twice`);
     seen.add(id);
   }
   return ids;
+}
+
+function bitmapSet(size: number) {
+  const bits = new Uint8Array(size);
+  return {
+    has: (id: number) => bits[id] === 1,
+    add: (id: number) => (bits[id] = 1),
+  };
 }
 
 export class ThreadPool {
@@ -279,7 +293,7 @@ export class ThreadPool {
   }
 
   private spawn(run: RunState): void {
-    const callState = new SharedArrayBuffer(CALL_STATE_SLOTS * BigInt64Array.BYTES_PER_ELEMENT);
+    const callState = new SharedArrayBuffer(CallState.BYTES);
     const bootData: WorkerBootData = { runnerModule: this.options.runnerModule, callState };
     const createTransport = this.options.createTransport ?? createWorkerThreadTransport;
     const transport = createTransport({
@@ -290,7 +304,7 @@ export class ThreadPool {
     let markExited!: () => void;
     const worker: PoolWorker = {
       transport,
-      callState: new BigInt64Array(callState),
+      callState: new CallState(callState),
       state: 'starting',
       generation: -1,
       batch: undefined,
@@ -365,9 +379,9 @@ export class ThreadPool {
       const taskID = batch.taskIDs[i]!;
       const durationMs = result.durationsMs[i]!;
       if (result.ok[i] === 1) {
-        this.settle(run, { taskID, ok: true, value: result.values[i], durationMs });
+        this.settle(run, { taskID, ok: true, value: result.values?.[i], durationMs });
       } else {
-        const { name, message, stack } = result.values[i] as SerializedError;
+        const { name, message, stack } = (result.values as unknown[])[i] as SerializedError;
         const error = stack === undefined ? { name, message } : { name, message, stack };
         this.settle(run, { taskID, ok: false, error, reason: 'error', durationMs });
       }
@@ -432,7 +446,7 @@ export class ThreadPool {
       this.countUnattributedDeath(run, info);
     } else {
       const taskID = batch.taskIDs[blamed]!;
-      const startedAt = Number(Atomics.load(worker.callState, CallStateSlot.startedAt));
+      const startedAt = worker.callState.read()?.startedAt ?? sharedClockMs();
       const others = batch.taskIDs.filter((_, i) => i !== blamed);
       // Calls that finished before the death lost their results with the worker: run them again.
       run.giveBack(others.reverse());
@@ -448,7 +462,7 @@ export class ThreadPool {
         const error = info.error
           ? errorInfo(info.error)
           : { name: 'WorkerExitError', message: `the worker thread exited with code ${info.code} during call ${taskID}` };
-        const durationMs = Math.max(0, Date.now() - startedAt);
+        const durationMs = Math.max(0, sharedClockMs() - startedAt);
         this.settle(run, { taskID, ok: false, error, reason: outOfMemory ? 'out-of-memory' : 'worker-exit', durationMs });
       }
     }
@@ -458,9 +472,10 @@ export class ThreadPool {
   /** Index in the batch of the call that was running (or had last started) when the worker died. */
   private blamedIndex(worker: PoolWorker, batch: InFlightBatch): number | undefined {
     if (worker.killReason === 'timeout') return worker.timedOutIndex;
-    if (Number(Atomics.load(worker.callState, CallStateSlot.batchSeq)) !== batch.seq) return undefined;
-    const started = Number(Atomics.load(worker.callState, CallStateSlot.started));
-    return started > 0 ? started - 1 : undefined;
+    // The worker is gone, so the state is stable.
+    const state = worker.callState.read();
+    if (!state || state.batchSeq !== batch.seq || state.started === 0) return undefined;
+    return state.started - 1;
   }
 
   private countUnattributedDeath(run: RunState, info: WorkerExitInfo): void {
@@ -524,20 +539,15 @@ export class ThreadPool {
   }
 
   private checkTimeouts(timeoutMs: number): void {
-    const now = Date.now();
+    const now = sharedClockMs();
     for (const worker of this.workers) {
       if (worker.state !== 'busy' || worker.killReason || !worker.batch) continue;
-      const state = worker.callState;
-      // Read `started` around the others: if it changed, a new call began meanwhile.
-      const started = Atomics.load(state, CallStateSlot.started);
-      const running = Atomics.load(state, CallStateSlot.running);
-      const startedAt = Number(Atomics.load(state, CallStateSlot.startedAt));
-      const seq = Number(Atomics.load(state, CallStateSlot.batchSeq));
-      if (Atomics.load(state, CallStateSlot.started) !== started || running !== 1n) continue;
-      if (seq !== worker.batch.seq || now - startedAt <= timeoutMs) continue;
+      const state = worker.callState.read();
+      if (!state || !state.running || state.batchSeq !== worker.batch.seq) continue;
+      if (now - state.startedAt <= timeoutMs) continue;
       worker.killReason = 'timeout';
-      worker.timedOutIndex = Number(started) - 1;
-      worker.timedOutMs = now - startedAt;
+      worker.timedOutIndex = state.started - 1;
+      worker.timedOutMs = now - state.startedAt;
       void worker.transport.terminate();
     }
   }

@@ -4,12 +4,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isErrorLike } from './errors';
 import { pathToFileURL } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import {
-  CALL_STATE_SLOTS,
-  CallStateSlot,
+  CallState,
+  sharedClockMs,
   type BatchRequest,
   type BatchResult,
   type InitRequest,
@@ -20,7 +19,7 @@ import {
 } from './protocol';
 
 const boot = workerData as WorkerBootData;
-const callState = new BigInt64Array(boot.callState, 0, CALL_STATE_SLOTS);
+const callState = new CallState(boot.callState);
 let runner: Runner | undefined;
 let runnerModule: Promise<RunnerModule> | undefined;
 
@@ -77,37 +76,43 @@ const api = {
     const durationsMs = new Float64Array(n);
     const values: unknown[] = new Array(n);
     const transfers = new Set<ArrayBuffer>();
-    Atomics.store(callState, CallStateSlot.started, 0n);
-    Atomics.store(callState, CallStateSlot.batchSeq, BigInt(request.batchSeq));
-    const batchStart = performance.now();
+    let allNumbers = true;
+    let allUndefined = true;
+    callState.beginBatch(request.batchSeq);
+    const batchStart = sharedClockMs();
+    // One clock reading per call: the end of a call is the start of the next.
+    let now = batchStart;
     let nDone = 0;
     while (nDone < n) {
       // The first call always runs so a batch makes progress; later ones only within budget.
-      if (nDone > 0 && performance.now() - batchStart > budgetMs) break;
-      Atomics.store(callState, CallStateSlot.startedAt, BigInt(Date.now()));
-      Atomics.store(callState, CallStateSlot.running, 1n);
-      Atomics.store(callState, CallStateSlot.started, BigInt(nDone + 1));
-      const callStart = performance.now();
+      if (nDone > 0 && now - batchStart > budgetMs) break;
+      callState.beginCall(nDone, now);
+      const callStart = now;
       try {
         let value = active.runCall(taskIDs[nDone]!, payloads?.[nDone]);
         if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') value = await value;
         ok[nDone] = 1;
         values[nDone] = value;
+        if (typeof value !== 'number') allNumbers = false;
+        if (value !== undefined) allUndefined = false;
         if (active.transferResults) collectTransferables(value, transfers);
       } catch (thrown) {
         values[nDone] = serializeError(thrown);
+        allNumbers = allUndefined = false;
       }
-      durationsMs[nDone] = performance.now() - callStart;
-      Atomics.store(callState, CallStateSlot.running, 0n);
+      now = sharedClockMs();
+      durationsMs[nDone] = now - callStart;
+      callState.endCall(nDone);
       nDone++;
     }
-    const result: BatchResult = {
-      nDone,
-      ok,
-      durationsMs,
-      values: nDone === n ? values : values.slice(0, nDone),
-      workMs: performance.now() - batchStart,
-    };
+    const result: BatchResult = { nDone, ok, durationsMs, workMs: now - batchStart };
+    if (allNumbers && nDone > 0) {
+      const numbers = Float64Array.from(values.slice(0, nDone) as number[]);
+      result.values = numbers;
+      transfers.add(numbers.buffer);
+    } else if (!allUndefined) {
+      result.values = nDone === n ? values : values.slice(0, nDone);
+    }
     transfers.add(ok.buffer).add(durationsMs.buffer);
     return Comlink.transfer(result, [...transfers]);
   },

@@ -7,7 +7,8 @@ exports.createRunner = async function createRunner(setup = {}) {
   if (setup.failCreate) throw new Error('createRunner failed on purpose');
   const behave = setup.behave || {};
   const tag = setup.tag;
-  const plain = (taskID) => (tag === undefined ? 2 * taskID : { value: 2 * taskID, tag });
+  const plain = (taskID) =>
+    setup.returnUndefined ? undefined : tag === undefined ? 2 * taskID : { value: 2 * taskID, tag };
   return {
     runCall(taskID, payload) {
       switch (behave[taskID]) {
