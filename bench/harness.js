@@ -25,6 +25,7 @@ function machineInfo(extra = {}) {
     date: new Date().toISOString(),
     commit: commit + dirty,
     node: process.version,
+    'files written to': sh(`df --output=fstype,target ${JSON.stringify(process.env.BENCH_DIR || os.tmpdir())} | tail -1`).replace(/\s+/g, ' '),
     'load average at start (1/5/15 min)': os.loadavg().map((l) => l.toFixed(2)).join(' / '),
     ...extra,
   };

@@ -27,7 +27,8 @@ async function main() {
   if (cases.length === 0) throw new Error(`no benchmark case matches ${filters.join(', ')}`);
   const outDir = path.join(__dirname, 'out');
   fs.mkdirSync(outDir, { recursive: true });
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acme-bench-'));
+  // BENCH_DIR picks the file system the cases write to (default: the OS temp folder).
+  const workDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR || os.tmpdir(), 'acme-bench-'));
   const log = (s) => console.log(s);
   const sections = [];
   let extra = {};

@@ -348,10 +348,15 @@ Hid createDataset(hid_t loc, const std::string& path, const Napi::Object& spec) 
     throwInvalid("spec.chunks must have as many dimensions as spec.shape " + dimsText(shape) + ", got " + dimsText(chunks));
   Hid ftype = fileTypeFor(dtype);
   Hid space = makeSpace(shape, hasMax ? &maxshape : nullptr);
-  Hid dcpl = check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate(dcpl)");
-  if (!chunks.empty()) checkStatus(H5Pset_chunk(dcpl, static_cast<int>(chunks.size()), chunks.data()), "H5Pset_chunk " + dimsText(chunks));
-  setFillValue(dcpl, ftype, dtype, spec.Get("fillValue"));
-  return check(H5Dcreate2(loc, path.c_str(), ftype, space, lcplIntermediate(), dcpl, H5P_DEFAULT),
+  // A creation property list costs as much as the dataset itself for small files: only when needed.
+  Napi::Value fill = spec.Get("fillValue");
+  Hid dcpl;
+  if (!chunks.empty() || !(fill.IsUndefined() || fill.IsNull())) {
+    dcpl = check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate(dcpl)");
+    if (!chunks.empty()) checkStatus(H5Pset_chunk(dcpl, static_cast<int>(chunks.size()), chunks.data()), "H5Pset_chunk " + dimsText(chunks));
+    setFillValue(dcpl, ftype, dtype, fill);
+  }
+  return check(H5Dcreate2(loc, path.c_str(), ftype, space, lcplIntermediate(), dcpl.valid() ? dcpl.get() : H5P_DEFAULT, H5P_DEFAULT),
                "cannot create dataset '" + path + "' (" + dtype + ", shape " + dimsText(shape) + ")");
 }
 
