@@ -15,3 +15,5 @@ export {
   WorkerExitedError,
   WorkerStartupError,
 } from './errors';
+export { LocalBackend, createBackend } from './local-backend';
+export type { LocalBackendOptions } from './local-backend';

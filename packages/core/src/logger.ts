@@ -1,6 +1,7 @@
 // Console + log-file logging with ACME's levels and line formats ("acme-ts - INFO - msg").
 // One Logger per run (ACME's logger is process-global, so a run without a log file kept
-// writing into the previous run's file: not here).
+// writing into the previous run's file: not here). The log file always gets INFO and up, also
+// when `verbose: false` quiets the console: it is what a user reads after the fact.
 
 import { appendFileSync } from 'node:fs';
 
@@ -27,6 +28,7 @@ export interface LoggerOptions {
 
 export class Logger {
   private readonly threshold: number;
+  private readonly fileThreshold: number;
   private readonly write: (line: string) => void;
   private readonly color: boolean;
   private logfile?: string;
@@ -34,6 +36,7 @@ export class Logger {
 
   constructor(options: LoggerOptions = {}) {
     this.threshold = options.verbose === true ? RANK.debug : options.verbose === false ? RANK.warning : RANK.info;
+    this.fileThreshold = Math.min(this.threshold, RANK.info);
     this.write = options.write ?? ((line) => process.stderr.write(line + '\n'));
     this.color = options.color ?? (process.stderr.isTTY === true && !process.env.NO_COLOR);
     this.logfile = options.logfile;
@@ -50,9 +53,9 @@ export class Logger {
   }
 
   log(level: LogLevel, message: string): void {
-    if (RANK[level] < this.threshold) return;
+    if (RANK[level] < this.fileThreshold) return;
     const line = `acme-ts ${TAG[level]} ${message}`;
-    this.write(this.color && COLOR[level] ? `${COLOR[level]}${line}\x1b[0m` : line);
+    if (RANK[level] >= this.threshold) this.write(this.color && COLOR[level] ? `${COLOR[level]}${line}\x1b[0m` : line);
     this.pending.push(`${new Date().toISOString()} ${line}`);
     if (level === 'error' || this.pending.length >= 100) this.flush();
   }

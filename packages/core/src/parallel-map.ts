@@ -310,8 +310,10 @@ export class ParallelMap {
       const missing = this.nInputs - (storage === 'memory' ? countDone(this.memoryDone!) : stored.size);
       logger.error(`Aborted with ${missing} of ${this.nInputs} calls without a result; compute() again (or \`acme-ts rerun ${this.outputDir ?? ''}\`) finishes them`);
       logger.flush();
-      const reason = internal.signal.reason ?? aborted;
-      throw reason instanceof Error ? reason : new AcmeError('ERR_ACME_ABORTED', 'the run was aborted');
+      // The signal's own reason (a DOMException AbortError for a bare abort()), possibly from
+      // another realm, so no instanceof check.
+      const reason: unknown = internal.signal.reason ?? aborted;
+      throw reason ?? new AcmeError('ERR_ACME_ABORTED', 'the run was aborted');
     }
     if (failures.length > 0) {
       const error = new ComputeError(failures, this.nInputs);

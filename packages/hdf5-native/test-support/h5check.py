@@ -26,6 +26,8 @@ def plain(value):
         return value
     if isinstance(value, int) and abs(value) > 2**53:
         return str(value)
+    if isinstance(value, float) and value != value:
+        return None  # NaN (a fill value): JSON has no NaN
     return value
 
 
@@ -62,11 +64,17 @@ def dump(path):
                 link = group.get(name, getlink=True)
                 if isinstance(link, h5py.ExternalLink):
                     entry = {"kind": "external-link", "file": link.filename, "target": link.path}
+                    result[full] = entry
                     try:
-                        entry["resolved"] = describe_dataset(group[name])
+                        target = group[name]
                     except Exception as e:  # dangling
                         entry["error"] = str(e)
-                    result[full] = entry
+                        continue
+                    if isinstance(target, h5py.Group):
+                        entry["resolved"] = {"kind": "group"}
+                        walk(target, full + "/")  # an ACME container's comp_i → payload root
+                    else:
+                        entry["resolved"] = describe_dataset(target)
                     continue
                 if isinstance(link, h5py.SoftLink):
                     result[full] = {"kind": "soft-link", "target": link.path}

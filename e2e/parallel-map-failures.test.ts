@@ -1,0 +1,142 @@
+// Nothing lost when calls fail, a process dies or a run is interrupted; a re-run finishes
+// exactly the calls without a valid result.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ComputeError, ParallelMap, range, readCallRecords } from '@acme-ts/core';
+import { h5dump, tempDir } from './support/h5';
+
+const TASKS = path.join(__dirname, 'fixtures', 'tasks.js');
+const RUN_SLOW = path.join(__dirname, 'fixtures', 'run-slow.js');
+const quiet = { verbose: false, nWorkers: 2 } as const;
+
+let work: string;
+beforeAll(() => {
+  work = tempDir('e2e-failures');
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+function payloadMtimes(dir: string): Map<string, number> {
+  return new Map(fs.readdirSync(dir).map((f) => [f, fs.statSync(path.join(dir, f)).mtimeMs]));
+}
+
+test('calls that throw: all others stored, one error lists each failure, status records, re-run does only the failed', async () => {
+  const outputDir = path.join(work, 'fail-odd');
+  const marker = path.join(work, 'fixed');
+  const pmap = new ParallelMap(`${TASKS}#failOdd`, [range(10), marker], { ...quiet, outputDir });
+  const error = (await pmap.compute().catch((e) => e)) as ComputeError;
+  expect(error).toBeInstanceOf(ComputeError);
+  expect(error.code).toBe('ERR_ACME_CALLS_FAILED');
+  expect(error.failures.map((f) => f.taskID)).toEqual([1, 3, 5, 7, 9]);
+  expect(error.failures[0]).toMatchObject({ name: 'RangeError', message: 'odd input 1', reason: 'error' });
+  expect(error.failures[0]!.stack).toContain('failOdd');
+  expect(error.message).toContain('call 7 (error): RangeError: odd input 7');
+
+  // The container is valid for the successful calls (no dangling links).
+  const dump = h5dump(pmap.resultsContainer!);
+  expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_0', '/comp_2', '/comp_4', '/comp_6', '/comp_8']);
+  expect(dump['/comp_4'].resolved ?? h5dump(path.join(outputDir, 'failOdd_payload', 'failOdd_4.h5'))['/result_0']).toBeDefined();
+  const records = readCallRecords(outputDir);
+  expect(records.get(3)).toMatchObject({ state: 'failed', reason: 'error', error: { name: 'RangeError', message: 'odd input 3' } });
+  expect(records.get(4)).toMatchObject({ state: 'done', stored: 'hdf5' });
+
+  // Fix the cause, compute() again: only the 5 failed calls run, the others' files are untouched.
+  const before = payloadMtimes(path.join(outputDir, 'failOdd_payload'));
+  fs.writeFileSync(marker, '');
+  const again = (await pmap.compute()) as string[];
+  await pmap.close();
+  expect(again).toHaveLength(10);
+  const after = payloadMtimes(path.join(outputDir, 'failOdd_payload'));
+  for (const [file, mtime] of before) expect(after.get(file)).toBe(mtime);
+  expect(after.size).toBe(10);
+  const full = h5dump(pmap.resultsContainer!);
+  expect(Object.keys(full).filter((k) => /^\/comp_\d+$/.test(k))).toHaveLength(10);
+  expect(h5dump(again[7]!)['/result_0'].values).toEqual([70]);
+});
+
+test('a new ParallelMap on the same outputDir resumes; another run there is refused', async () => {
+  const outputDir = path.join(work, 'resume');
+  const marker = path.join(work, 'resume-fixed');
+  const first = new ParallelMap(`${TASKS}#failOdd`, [range(6), marker], { ...quiet, outputDir });
+  await expect(first.compute()).rejects.toThrow(/3\/6 calls failed/);
+  await first.close();
+  fs.writeFileSync(marker, '');
+  await using second = new ParallelMap(`${TASKS}#failOdd`, [range(6), marker], { ...quiet, outputDir });
+  expect(await second.compute()).toHaveLength(6);
+  const other = new ParallelMap(`${TASKS}#randout`, [[1, 2]], { ...quiet, outputDir });
+  await expect(other.compute()).rejects.toThrow(/options.outputDir .* already holds another run \(6 calls of failOdd\)/);
+});
+
+function startClient(outputDir: string, n: number, ms: number) {
+  const child = spawn(process.execPath, [RUN_SLOW, outputDir, String(n), String(ms)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  const waitFor = async (pattern: RegExp) => {
+    const deadline = Date.now() + 30000;
+    while (!pattern.test(stdout)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output: ${stdout}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { child, exited, waitFor, output: () => stdout };
+}
+
+test('a client killed with SIGKILL mid-run: a new run on the folder completes exactly the missing calls', async () => {
+  const outputDir = path.join(work, 'killed');
+  const client = startClient(outputDir, 60, 100);
+  await client.waitFor(/done \d+\n(.|\n)*done \d+\n(.|\n)*done \d+\n/);
+  client.child.kill('SIGKILL');
+  await client.exited;
+  const payloadDir = path.join(outputDir, 'slowSquare_payload');
+  const survivors = fs.readdirSync(payloadDir);
+  // Only complete files under final names: temporary files never look like results.
+  expect(survivors.every((f) => /^slowSquare_\d+\.h5(\.tmp-.*)?$/.test(f))).toBe(true);
+  const finished = survivors.filter((f) => /^slowSquare_\d+\.h5$/.test(f));
+  expect(finished.length).toBeGreaterThanOrEqual(3);
+  expect(finished.length).toBeLessThan(60);
+  const before = payloadMtimes(payloadDir);
+
+  await using pmap = new ParallelMap(`${TASKS}#slowSquare`, [range(60), 100], { ...quiet, outputDir });
+  const results = (await pmap.compute()) as string[];
+  expect(results).toHaveLength(60);
+  for (const f of finished) expect(fs.statSync(path.join(payloadDir, f)).mtimeMs).toBe(before.get(f));
+  const dump = h5dump(pmap.resultsContainer!);
+  expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k))).toHaveLength(60);
+  expect(h5dump(results[59]!)['/result_0'].values).toEqual([59 * 59]);
+});
+
+test('Ctrl-C (SIGINT): stops, keeps finished results, exits 130; the re-run finishes the set', async () => {
+  const outputDir = path.join(work, 'sigint');
+  const client = startClient(outputDir, 40, 150);
+  await client.waitFor(/done \d+\n(.|\n)*done \d+\n/);
+  client.child.kill('SIGINT');
+  expect(await client.exited).toBe(130);
+  expect(client.output()).toMatch(/ERROR ERR_ACME_ABORTED/);
+  expect(client.output()).not.toMatch(/ALL DONE/);
+  const records = readCallRecords(outputDir);
+  const done = [...records.values()].filter((r) => r.state === 'done').length;
+  expect(done).toBeGreaterThanOrEqual(2);
+  expect(done).toBeLessThan(40);
+
+  await using pmap = new ParallelMap(`${TASKS}#slowSquare`, [range(40), 150], { ...quiet, outputDir });
+  expect(await pmap.compute()).toHaveLength(40);
+});
+
+test('abort with an AbortSignal: remaining calls are not run, finished ones kept', async () => {
+  const outputDir = path.join(work, 'abort');
+  const controller = new AbortController();
+  const pmap = new ParallelMap(`${TASKS}#slowSquare`, [range(40), 100], { ...quiet, outputDir, signal: controller.signal });
+  const seen: number[] = [];
+  const iterate = (async () => {
+    for await (const r of pmap.results()) {
+      if (r.ok) seen.push(r.taskID);
+      if (seen.length === 3) controller.abort();
+    }
+  })();
+  await expect(iterate).rejects.toMatchObject({ name: 'AbortError' });
+  await pmap.close();
+  const files = fs.readdirSync(path.join(outputDir, 'slowSquare_payload')).filter((f) => f.endsWith('.h5'));
+  expect(files.length).toBeGreaterThanOrEqual(3);
+  expect(files.length).toBeLessThan(40);
+});
