@@ -140,3 +140,34 @@ test('abort with an AbortSignal: remaining calls are not run, finished ones kept
   expect(files.length).toBeGreaterThanOrEqual(3);
   expect(files.length).toBeLessThan(40);
 });
+
+test('ParallelMap.resume(outputDir) re-creates the run from its folder (shipped function, split and broadcast arguments, kwargs)', async () => {
+  const outputDir = path.join(work, 'resume-from-folder');
+  const fn = function scaled(x: number, factor: number, opts: { offset: number; flaky: boolean[]; marker: string }) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { taskContext } = require('@acme-ts/core');
+    if (opts.flaky[taskContext().taskID] && !require('node:fs').existsSync(opts.marker)) throw new Error('not yet');
+    return x * factor + opts.offset;
+  };
+  const marker = path.join(work, 'resume-from-folder-marker');
+  const flaky = [false, true, false, true, false];
+  const first = new ParallelMap(fn, [range(5), 10], { ...quiet, outputDir, kwargs: { offset: 1, flaky: broadcastAll(flaky), marker } });
+  await expect(first.compute()).rejects.toThrow(/2\/5 calls failed/);
+  await first.close();
+
+  fs.writeFileSync(marker, '');
+  await using resumed = ParallelMap.resume(outputDir, { verbose: false });
+  expect(resumed.nInputs).toBe(5);
+  const files = (await resumed.compute()) as string[];
+  expect(files.map((f) => h5dump(f)['/result_0'].values[0])).toEqual([1, 11, 21, 31, 41]);
+});
+
+function broadcastAll<T>(value: T): T {
+  // A 5-element array in kwargs would be split (its length is nInputs); this one is meant whole.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@acme-ts/core').broadcast(value);
+}
+
+test('ParallelMap.resume on a folder without a run says so', () => {
+  expect(() => ParallelMap.resume(work)).toThrow(/holds no acme-ts run \(no \.acme-ts\/manifest\.json\); pass the output folder of a run/);
+});

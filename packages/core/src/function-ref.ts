@@ -25,7 +25,12 @@ export type FunctionReference =
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type UserFunction = (...args: any[]) => unknown;
 
-export type FunctionInput = UserFunction | string | { module: string; export: string };
+export type FunctionInput =
+  | UserFunction
+  | string
+  | { module: string; export: string }
+  /** A stored reference of a shipped function (a run's manifest), already checked when stored. */
+  | { kind: 'source'; source: string; name: string };
 
 export interface ResolveOptions {
   /** Overrides the name used for files. */
@@ -61,7 +66,12 @@ export function resolveFunctionReference(input: FunctionInput, options: ResolveO
     }
     return resolveModule(input.slice(0, hash), input.slice(hash + 1), cwd, options.name);
   }
-  if (input !== null && typeof input === 'object' && typeof input.module === 'string' && typeof input.export === 'string') {
+  if (input !== null && typeof input === 'object' && 'kind' in input && input.kind === 'source' && typeof input.source === 'string') {
+    const name = options.name ?? input.name;
+    checkFunctionName(name, `function ${input.name}`);
+    return { kind: 'source', source: input.source, name };
+  }
+  if (input !== null && typeof input === 'object' && 'module' in input && typeof input.module === 'string' && typeof input.export === 'string') {
     return resolveModule(input.module, input.export, cwd, options.name);
   }
   throw new FunctionReferenceError(

@@ -2,7 +2,7 @@
 
 export { ParallelMap } from './parallel-map';
 export type { CallResult } from './parallel-map';
-export { validateOptions, normalizeDtype, OPTION_NAMES } from './options';
+export { validateOptions, normalizeDtype, suggestName, OPTION_NAMES } from './options';
 export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options';
 export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor, estimateSerializedSize } from './arguments';
 export type { ArgumentPlan, Distribution, Range } from './arguments';
@@ -32,6 +32,8 @@ export type {
   ResultSink,
   RunnerSetup,
 } from './backend';
+export { loadConfig, findConfigFile, parseConfig, ConfigError, CONFIG_FILE_NAME } from './config';
+export type { AcmeConfig, LoadedConfig } from './config';
 export { Logger } from './logger';
 export type { LogLevel, LoggerOptions } from './logger';
 export { Progress, formatProgressLine } from './progress';

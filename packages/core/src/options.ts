@@ -169,16 +169,15 @@ function snakeToCamel(name: string): string {
   return name.replace(/_+([a-z0-9])/gi, (_, letter: string) => letter.toUpperCase());
 }
 
-/** The option the user probably meant, or undefined when nothing is close. */
-export function suggestOption(unknownName: string): string | undefined {
-  if (Object.prototype.hasOwnProperty.call(RENAMED_ACME_OPTIONS, unknownName)) return RENAMED_ACME_OPTIONS[unknownName];
+/** The name in `candidates` closest to `unknownName` (case, snake_case and typos), if any is close. */
+export function suggestName(unknownName: string, candidates: readonly string[]): string | undefined {
   const camel = snakeToCamel(unknownName);
   const lower = camel.toLowerCase();
-  const caseInsensitive = OPTION_NAMES.find((name) => name.toLowerCase() === lower);
+  const caseInsensitive = candidates.find((name) => name.toLowerCase() === lower);
   if (caseInsensitive) return caseInsensitive;
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const name of OPTION_NAMES) {
+  for (const name of candidates) {
     const distance = levenshtein(lower, name.toLowerCase());
     if (distance < bestDistance) {
       best = name;
@@ -187,6 +186,12 @@ export function suggestOption(unknownName: string): string | undefined {
   }
   // Allow roughly one typo per three characters, at least two.
   return bestDistance <= Math.max(2, Math.floor(unknownName.length / 3)) ? best : undefined;
+}
+
+/** The option the user probably meant, or undefined when nothing is close. */
+export function suggestOption(unknownName: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(RENAMED_ACME_OPTIONS, unknownName)) return RENAMED_ACME_OPTIONS[unknownName];
+  return suggestName(unknownName, OPTION_NAMES);
 }
 
 function expandHome(p: string): string {

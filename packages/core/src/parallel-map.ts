@@ -8,7 +8,8 @@ import { resolve, basename } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { CallOutcome, CallPayload, ExecutionBackend, RunnerSetup } from './backend';
 import { createBackendByName, isExecutionBackend } from './backend-registry';
-import { distributeArguments, valueFor, type Distribution, type ArgumentPlan } from './arguments';
+import { loadConfig } from './config';
+import { broadcast as broadcastValue, distributeArguments, split, valueFor, type Distribution, type ArgumentPlan } from './arguments';
 import { resolveFunctionReference, type FunctionInput, type FunctionReference } from './function-ref';
 import { validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
 import { autoOutputDir, planLayout, type RunLayout } from './layout';
@@ -20,6 +21,7 @@ import { Progress } from './progress';
 import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
 import {
   hasManifest,
+  readArgumentsBlob,
   readCallRecords,
   readManifest,
   StatusLog,
@@ -143,13 +145,50 @@ export class ParallelMap {
       this.backend = this.backendOption;
       return this.backend;
     }
-    const name = (this.backendOption as string | undefined) ?? process.env.ACME_TS_BACKEND ?? 'local';
+    // Explicit option > ACME_TS_BACKEND > config file > "local"; backend settings likewise.
+    const { path: configFile, config } = loadConfig();
+    const name = (this.backendOption as string | undefined) ?? process.env.ACME_TS_BACKEND ?? config.backend ?? 'local';
+    const fromConfig = (config as Record<string, Record<string, unknown> | undefined>)[name] ?? {};
+    const explicit = name === 'slurm' ? ((this.options.slurm as Record<string, unknown> | undefined) ?? {}) : {};
     this.backend = await createBackendByName(name, {
-      nWorkers: this.options.nWorkers,
-      ...(this.options.slurm ? { slurm: this.options.slurm } : {}),
+      ...fromConfig,
+      ...explicit,
+      ...(this.options.nWorkers !== 'auto' ? { nWorkers: this.options.nWorkers } : {}),
+      ...(configFile ? { configFile } : {}),
     });
     this.ownsBackend = true;
     return this.backend;
+  }
+
+  /**
+   * The run stored in `outputDir` (by any earlier ParallelMap or `acme-ts run`), ready to
+   * compute() the calls that have no valid result yet. `overrides` may change how it runs
+   * (workers, backend, time limit, logging), not what it computes.
+   */
+  static resume(
+    outputDir: string,
+    overrides: Pick<ParallelMapOptions, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'dryrun'> & { backend?: unknown } = {},
+  ): ParallelMap {
+    const dir = resolve(outputDir);
+    const manifest = readManifest(dir);
+    const blob = readArgumentsBlob(dir) as StoredArguments;
+    const asMarker = (p: ArgumentPlan) => (p.mode === 'split' ? split(p.values as ArrayLike<unknown>) : broadcastValue(p.value));
+    const args = blob.positional.map(asMarker);
+    const kwargs = blob.hasKwargs ? Object.fromEntries(Object.entries(blob.keyword).map(([k, p]) => [k, asMarker(p)])) : undefined;
+    const func = manifest.functionRef.kind === 'module' ? { module: manifest.functionRef.module, export: manifest.functionRef.exportName } : manifest.functionRef;
+    return new ParallelMap(func as FunctionInput, args, {
+      nInputs: manifest.nInputs,
+      outputDir: dir,
+      singleFile: manifest.singleFile,
+      serializeResults: manifest.storage === 'serialized',
+      resultShape: manifest.resultShape,
+      resultDtype: manifest.resultDtype as string,
+      timeout: manifest.timeoutMs,
+      name: manifest.funcName,
+      backend: manifest.backend === 'local' ? undefined : (manifest.backend as ParallelMapOptions['backend']),
+      ...(kwargs ? { kwargs } : {}),
+      ...overrides,
+    });
   }
 
   private runnerSetup(layout: RunLayout | undefined): RunnerSetup {
@@ -375,12 +414,12 @@ export class ParallelMap {
   }
 
   /** The distributed arguments in a form that survives v8 serialization (ranges materialized). */
-  private argumentsBlob(): unknown {
+  private argumentsBlob(): StoredArguments {
     const plain = (p: ArgumentPlan) => (p.mode === 'split' ? { mode: 'split', values: materialize(p.values) } : p);
     return {
       nInputs: this.nInputs,
-      positional: this.distribution.positional.map(plain),
-      keyword: Object.fromEntries(Object.entries(this.distribution.keyword).map(([k, p]) => [k, plain(p)])),
+      positional: this.distribution.positional.map(plain) as ArgumentPlan[],
+      keyword: Object.fromEntries(Object.entries(this.distribution.keyword).map(([k, p]) => [k, plain(p) as ArgumentPlan])),
       hasKwargs: this.distribution.hasKwargs,
     };
   }
@@ -406,6 +445,14 @@ export class ParallelMap {
       }
     }
   }
+}
+
+/** The distributed arguments as stored in .acme-ts/arguments.v8 (split values materialized). */
+interface StoredArguments {
+  nInputs: number;
+  positional: ArgumentPlan[];
+  keyword: Record<string, ArgumentPlan>;
+  hasKwargs: boolean;
 }
 
 /** Functions cannot cross to a worker thread or a SLURM task (structured clone refuses them). */
