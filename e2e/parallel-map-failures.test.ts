@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ComputeError, ParallelMap, range, readCallRecords } from '@acme-ts/core';
+import { ComputeError, ParallelMap, range, readCallRecords, runStatus } from '@acme-ts/core';
 import { h5dump, tempDir } from './support/h5';
 
 const TASKS = path.join(__dirname, 'fixtures', 'tasks.js');
@@ -170,4 +170,20 @@ function broadcastAll<T>(value: T): T {
 
 test('ParallelMap.resume on a folder without a run says so', () => {
   expect(() => ParallelMap.resume(work)).toThrow(/holds no acme-ts run \(no \.acme-ts\/manifest\.json\); pass the output folder of a run/);
+});
+
+test('runStatus(outputDir): done, failed (with why) and missing calls', async () => {
+  const outputDir = path.join(work, 'status');
+  const pmap = new ParallelMap(`${TASKS}#failOdd`, [range(4), path.join(work, 'never')], { ...quiet, outputDir });
+  await expect(pmap.compute()).rejects.toThrow(ComputeError);
+  await pmap.close();
+  fs.rmSync(path.join(outputDir, 'failOdd_payload', 'failOdd_2.h5'));
+  const status = runStatus(outputDir);
+  expect(status.done).toEqual([0]);
+  expect(status.failed.map((r) => [r.taskID, r.reason, r.error?.message])).toEqual([
+    [1, 'error', 'odd input 1'],
+    [3, 'error', 'odd input 3'],
+  ]);
+  expect(status.missing).toEqual([2]);
+  expect(status.containerPath).toBe(path.join(outputDir, 'failOdd.h5'));
 });

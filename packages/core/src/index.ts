@@ -19,6 +19,8 @@ export type { CallResults, StoredArray } from './results-reader';
 export { createRunner } from './call-runner';
 export type { CallRunner, StoredCall } from './call-runner';
 export { readManifest, readCallRecords, hasManifest, StatusLog } from './run-store';
+export { runStatus, findStoredCalls } from './run-status';
+export type { RunStatus, StoredCallInfo } from './run-status';
 export type { RunManifest, CallRecord } from './run-store';
 export { createBackendByName, isExecutionBackend } from './backend-registry';
 export type {

@@ -3,8 +3,8 @@
 // without touching the disk, so bad input fails at once; compute() does the work and can be
 // called again to finish what an earlier attempt left undone.
 
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { resolve, basename } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { CallOutcome, CallPayload, ExecutionBackend, RunnerSetup } from './backend';
 import { createBackendByName, isExecutionBackend } from './backend-registry';
@@ -18,11 +18,11 @@ import { createRunner, type StoredCall } from './call-runner';
 import { encodeResult, stackResults } from './result-encoding';
 import { Logger } from './logger';
 import { Progress } from './progress';
+import { findStoredCalls } from './run-status';
 import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
 import {
   hasManifest,
   readArgumentsBlob,
-  readCallRecords,
   readManifest,
   StatusLog,
   writeManifest,
@@ -480,38 +480,4 @@ function countDone(flags: Uint8Array): number {
   let n = 0;
   for (const f of flags) n += f;
   return n;
-}
-
-/** Calls whose result file exists (written atomically, so existing means complete). */
-function findStoredCalls(
-  layout: RunLayout,
-  nInputs: number,
-  singleFile: boolean,
-): Map<number, { stored: 'hdf5' | 'serialized'; path?: string; names?: string[] }> {
-  const found = new Map<number, { stored: 'hdf5' | 'serialized'; path?: string; names?: string[] }>();
-  const outputDir = layout.outputDir!;
-  if (singleFile) {
-    for (const [taskID, r] of readCallRecords(outputDir)) {
-      if (r.state === 'done' && taskID < nInputs) found.set(taskID, { stored: r.stored ?? 'hdf5', path: r.path, names: r.names });
-    }
-    return found;
-  }
-  const dirs = [layout.payloadDir, layout.outputDir].filter((d): d is string => !!d);
-  const prefix = `${layout.funcName}_`;
-  const records = readCallRecords(outputDir);
-  for (const dir of dirs) {
-    if (!existsSync(dir)) continue;
-    for (const entry of readdirSync(dir)) {
-      if (!entry.startsWith(prefix)) continue;
-      const m = /^(\d+)\.(h5|v8)$/.exec(entry.slice(prefix.length));
-      if (!m) continue;
-      const taskID = Number(m[1]);
-      if (taskID >= nInputs || found.has(taskID)) continue;
-      const path = resolve(dir, entry);
-      if (m[2] === 'v8' && layout.mode === 'hdf5' && dir === layout.outputDir) continue;
-      found.set(taskID, { stored: m[2] === 'h5' ? 'hdf5' : 'serialized', path, names: records.get(taskID)?.names });
-    }
-  }
-  void basename;
-  return found;
 }

@@ -1,0 +1,86 @@
+// What a run folder says about its calls: done (a valid result exists), failed (the last
+// attempt failed, with why), or missing (never ran, or was interrupted). Used to re-run only
+// what is missing and by `acme-ts status`.
+
+import { existsSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { planLayout, type RunLayout } from './layout';
+import { readCallRecords, readManifest, type CallRecord, type RunManifest } from './run-store';
+import type { NumericDtype } from './result-encoding';
+
+export interface StoredCallInfo {
+  stored: 'hdf5' | 'serialized';
+  path?: string;
+  names?: string[];
+}
+
+export interface RunStatus {
+  outputDir: string;
+  manifest: RunManifest;
+  /** The container, when the run has one. */
+  containerPath: string | undefined;
+  done: number[];
+  /** Calls whose latest attempt failed, with its record (error, reason, log path). */
+  failed: CallRecord[];
+  /** Calls with neither a result nor a failure record (not run yet, or interrupted). */
+  missing: number[];
+}
+
+/** The state of every call of the run stored in `outputDir`. */
+export function runStatus(outputDir: string): RunStatus {
+  const dir = resolve(outputDir);
+  const manifest = readManifest(dir);
+  const layout = planLayout({
+    funcName: manifest.funcName,
+    nInputs: manifest.nInputs,
+    outputDir: dir,
+    mode: manifest.storage,
+    singleFile: manifest.singleFile,
+    resultShape: manifest.resultShape,
+    resultDtype: manifest.resultDtype as NumericDtype,
+  });
+  const stored = findStoredCalls(layout, manifest.nInputs, manifest.singleFile);
+  const records = readCallRecords(dir);
+  const done: number[] = [];
+  const failed: CallRecord[] = [];
+  const missing: number[] = [];
+  for (let taskID = 0; taskID < manifest.nInputs; taskID++) {
+    if (stored.has(taskID)) done.push(taskID);
+    else if (records.get(taskID)?.state === 'failed') failed.push(records.get(taskID)!);
+    else missing.push(taskID);
+  }
+  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing };
+}
+
+/** Calls whose result file exists (written atomically, so existing means complete). */
+export function findStoredCalls(
+  layout: RunLayout,
+  nInputs: number,
+  singleFile: boolean,
+): Map<number, StoredCallInfo> {
+  const found = new Map<number, StoredCallInfo>();
+  const outputDir = layout.outputDir!;
+  if (singleFile) {
+    for (const [taskID, r] of readCallRecords(outputDir)) {
+      if (r.state === 'done' && taskID < nInputs) found.set(taskID, { stored: r.stored ?? 'hdf5', path: r.path, names: r.names });
+    }
+    return found;
+  }
+  const dirs = [layout.payloadDir, layout.outputDir].filter((d): d is string => !!d);
+  const prefix = `${layout.funcName}_`;
+  const records = readCallRecords(outputDir);
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir)) {
+      if (!entry.startsWith(prefix)) continue;
+      const m = /^(\d+)\.(h5|v8)$/.exec(entry.slice(prefix.length));
+      if (!m) continue;
+      const taskID = Number(m[1]);
+      if (taskID >= nInputs || found.has(taskID)) continue;
+      const path = resolve(dir, entry);
+      if (m[2] === 'v8' && layout.mode === 'hdf5' && dir === layout.outputDir) continue;
+      found.set(taskID, { stored: m[2] === 'h5' ? 'hdf5' : 'serialized', path, names: records.get(taskID)?.names });
+    }
+  }
+  return found;
+}
