@@ -15,7 +15,7 @@ function sh(cmd) {
   }
 }
 
-function machineInfo(extra = {}) {
+function machineInfo(extra = {}, filesDir = process.env.BENCH_DIR || os.tmpdir()) {
   const commit = sh('git rev-parse --short HEAD');
   const dirty = sh('git status --porcelain --untracked-files=no') ? ' (+ uncommitted changes)' : '';
   return {
@@ -25,7 +25,7 @@ function machineInfo(extra = {}) {
     date: new Date().toISOString(),
     commit: commit + dirty,
     node: process.version,
-    'files written to': sh(`df --output=fstype,target ${JSON.stringify(process.env.BENCH_DIR || os.tmpdir())} | tail -1`).replace(/\s+/g, ' '),
+    'files written to': `${filesDir} (` + sh(`df --output=fstype,target ${JSON.stringify(filesDir)} | tail -1`).replace(/\s+/g, ' ').trim() + ')',
     'load average at start (1/5/15 min)': os.loadavg().map((l) => l.toFixed(2)).join(' / '),
     ...extra,
   };
@@ -40,7 +40,12 @@ function stats(times) {
 
 /**
  * benchmark = { name, description, repeats?, baseline: variant, subjects: variant[] }
- * variant   = { label, run(ctx) → ms | undefined }  (undefined: the harness times the call)
+ * variant   = { label, run(ctx) → ms | { ms, metrics? } | undefined }  (undefined: the harness
+ *             times the call; metrics: named numbers, e.g. { 'peak RSS MiB': 123 }, reported with
+ *             min / median / max beside the times)
+ * bench.calls: number of calls per run; the table then adds µs per call and calls/s.
+ * bench.beforeEach(): optional, untimed, before every run (e.g. `sync`, so every run starts
+ *             without dirty pages left by the previous one).
  * ctx       = { dir } a fresh empty folder per run, removed afterwards (not timed). With
  *             bench.removeAtEnd the folders are removed only after all runs: deleting many
  *             files makes the next run's file creation slower (ext4 skips recently freed
@@ -49,17 +54,24 @@ function stats(times) {
 async function runBenchmark(bench, { repeats, workDir, log }) {
   const variants = [bench.baseline, ...bench.subjects];
   const times = variants.map(() => []);
+  const metrics = variants.map(() => ({}));
   const n = Math.max(repeats, bench.minRepeats || 0);
   const pending = [];
   const remove = (dir) => fs.rmSync(dir, { recursive: true, force: true });
   for (let r = 0; r < n; r++) {
     for (let v = 0; v < variants.length; v++) {
       const dir = fs.mkdtempSync(path.join(workDir, 'run-'));
+      if (bench.beforeEach) await bench.beforeEach();
       try {
         const t0 = process.hrtime.bigint();
         const reported = await variants[v].run({ dir });
         const measured = Number(process.hrtime.bigint() - t0) / 1e6;
-        times[v].push(typeof reported === 'number' ? reported : measured);
+        if (reported && typeof reported === 'object') {
+          times[v].push(typeof reported.ms === 'number' ? reported.ms : measured);
+          for (const [k, x] of Object.entries(reported.metrics || {})) (metrics[v][k] ??= []).push(x);
+        } else {
+          times[v].push(typeof reported === 'number' ? reported : measured);
+        }
       } finally {
         if (bench.removeAtEnd) pending.push(dir);
         else remove(dir);
@@ -72,11 +84,14 @@ async function runBenchmark(bench, { repeats, workDir, log }) {
   return {
     name: bench.name,
     description: bench.description,
+    calls: bench.calls,
     rows: variants.map((variant, i) => {
       const s = stats(times[i]);
       return {
         label: variant.label,
         ...s,
+        times: times[i],
+        metrics: Object.fromEntries(Object.entries(metrics[i]).map(([k, xs]) => [k, stats(xs)])),
         ratio: { min: s.min / base.min, median: s.median / base.median, max: s.max / base.max },
       };
     }),
@@ -85,6 +100,7 @@ async function runBenchmark(bench, { repeats, workDir, log }) {
 
 const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 const fmtRatio = (r) => `${r.toFixed(2)}×`;
+const fmtCount = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0));
 
 function benchmarkTable(result) {
   const lines = [
@@ -99,6 +115,27 @@ function benchmarkTable(result) {
     lines.push(`| ${r.label} | ${fmtMs(r.min)} | ${fmtMs(r.median)} | ${fmtMs(r.max)} | ${fmtRatio(r.ratio.min)} | ${fmtRatio(r.ratio.median)} | ${fmtRatio(r.ratio.max)} |`);
   }
   lines.push('', `Runs per variant: ${result.rows[0].n}, interleaved. Ratio = variant figure ÷ baseline (first row) figure.`, '');
+  const metricNames = [...new Set(result.rows.flatMap((r) => Object.keys(r.metrics || {})))];
+  if (result.calls || metricNames.length > 0) {
+    const head = ['variant'];
+    if (result.calls) head.push('calls/s min / median / max', 'µs per call (median)', 'throughput ÷ baseline (median)');
+    for (const m of metricNames) head.push(`${m} min / median / max`);
+    lines.push(`| ${head.join(' | ')} |`, `| --- |${' ---: |'.repeat(head.length - 1)}`);
+    const base = result.rows[0];
+    for (const r of result.rows) {
+      const cells = [r.label];
+      if (result.calls) {
+        const rate = (ms) => fmtCount(result.calls / (ms / 1000));
+        cells.push(`${rate(r.max)} / ${rate(r.median)} / ${rate(r.min)}`, fmtMs((r.median * 1000) / result.calls), fmtRatio(base.median / r.median));
+      }
+      for (const m of metricNames) {
+        const s = r.metrics && r.metrics[m];
+        cells.push(s ? `${fmtMs(s.min)} / ${fmtMs(s.median)} / ${fmtMs(s.max)}` : '—');
+      }
+      lines.push(`| ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  }
   return lines.join('\n');
 }
 

@@ -5,7 +5,6 @@
 // notes?(results, ctx) → markdown, machineInfo?(ctx) → extra header fields }; see harness.js.
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { machineInfo, runBenchmark, benchmarkTable, writeResults } = require('./harness');
 
@@ -27,15 +26,17 @@ async function main() {
   if (cases.length === 0) throw new Error(`no benchmark case matches ${filters.join(', ')}`);
   const outDir = path.join(__dirname, 'out');
   fs.mkdirSync(outDir, { recursive: true });
-  // BENCH_DIR picks the file system the cases write to (default: the OS temp folder).
-  const workDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR || os.tmpdir(), 'acme-bench-'));
+  // BENCH_DIR picks the file system the cases write to (default: bench/out/, on the disk that
+  // holds the checkout — the OS temp folder may be a tmpfs, which would hide the file system).
+  const filesDir = process.env.BENCH_DIR || outDir;
+  const workDir = fs.mkdtempSync(path.join(filesDir, 'acme-bench-'));
   const log = (s) => console.log(s);
   const sections = [];
   let extra = {};
   try {
     for (const c of cases) {
       log(`# ${c.name}: ${c.title}`);
-      const ctx = { outDir, workDir, repeats, log };
+      const ctx = { outDir, workDir, filesDir, repeats, log };
       if (c.prepare) await c.prepare(ctx);
       if (c.machineInfo) extra = { ...extra, ...c.machineInfo(ctx) };
       const results = [];
@@ -58,7 +59,7 @@ async function main() {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
   const file = path.join(__dirname, 'RESULTS.md');
-  writeResults(file, machineInfo(extra), sections);
+  writeResults(file, machineInfo(extra, filesDir), sections);
   log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 

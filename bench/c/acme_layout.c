@@ -1,0 +1,131 @@
+/* The libhdf5 baseline for bench/cases/files.js: writes the same files as a ParallelMap run in
+ * ACME's layout, directly through the C API, one call after another in one thread. Prints the
+ * elapsed wall time of the HDF5 work in milliseconds (process start-up excluded).
+ *   acme_layout default DIR N   DIR/f_payload/f_i.h5 (result_0 = [2i], float64 (1,)) for i < N,
+ *                               then DIR/f.h5 with N external links comp_i -> (f_payload/f_i.h5, /)
+ *   acme_layout single  DIR N   DIR/f.h5 with groups comp_i/result_0 = [2i], float64 (1,)
+ *   acme_layout vds     DIR N   DIR/f.h5 (libver latest) with a virtual dataset result_0 of shape
+ *                               (N, 1000, 1000), fill NaN, slot i <- f_payload/f_i.h5:/result_0,
+ *                               then the N payload files, each one 1000x1000 float64 dataset
+ * Files are created directly under their final names (no temporary name + rename).
+ */
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void die(const char *what) {
+  fprintf(stderr, "acme_layout: %s failed\n", what);
+  exit(1);
+}
+
+static void write_dataset(hid_t loc, const char *name, int rank, const hsize_t *dims, const double *data) {
+  hid_t space = H5Screate_simple(rank, dims, NULL);
+  hid_t dset = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (dset < 0) die("H5Dcreate2");
+  if (H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) die("H5Dwrite");
+  H5Dclose(dset);
+  H5Sclose(space);
+}
+
+static void write_payload(const char *dir, int i, int rank, const hsize_t *dims, const double *data) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/f_payload/f_%d.h5", dir, i);
+  hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  if (f < 0) die("H5Fcreate payload");
+  write_dataset(f, "result_0", rank, dims, data);
+  if (H5Fclose(f) < 0) die("H5Fclose payload");
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: acme_layout default|single|vds DIR N\n");
+    return 2;
+  }
+  const char *mode = argv[1], *dir = argv[2];
+  int n = atoi(argv[3]);
+  char path[4096], name[64], target[128];
+  hsize_t one[1] = {1}, big_dims[2] = {1000, 1000};
+  double *big = NULL;
+  if (strcmp(mode, "vds") == 0) {
+    big = malloc(sizeof(double) * 1000 * 1000);
+    for (int i = 0; i < 1000 * 1000; i++) big[i] = i * 1e-3;
+  }
+
+  double t0 = now_ms();
+  if (strcmp(mode, "default") == 0) {
+    snprintf(path, sizeof path, "%s/f_payload", dir);
+    if (mkdir(path, 0777) != 0) die("mkdir");
+    for (int i = 0; i < n; i++) {
+      double v = 2.0 * i;
+      write_payload(dir, i, 1, one, &v);
+    }
+    snprintf(path, sizeof path, "%s/f.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) die("H5Fcreate container");
+    for (int i = 0; i < n; i++) {
+      snprintf(name, sizeof name, "comp_%d", i);
+      snprintf(target, sizeof target, "f_payload/f_%d.h5", i);
+      if (H5Lcreate_external(target, "/", f, name, H5P_DEFAULT, H5P_DEFAULT) < 0) die("H5Lcreate_external");
+    }
+    if (H5Fclose(f) < 0) die("H5Fclose container");
+  } else if (strcmp(mode, "single") == 0) {
+    snprintf(path, sizeof path, "%s/f.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) die("H5Fcreate container");
+    for (int i = 0; i < n; i++) {
+      double v = 2.0 * i;
+      snprintf(name, sizeof name, "comp_%d", i);
+      hid_t g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      if (g < 0) die("H5Gcreate2");
+      write_dataset(g, "result_0", 1, one, &v);
+      H5Gclose(g);
+    }
+    if (H5Fclose(f) < 0) die("H5Fclose container");
+  } else if (strcmp(mode, "vds") == 0) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    snprintf(path, sizeof path, "%s/f.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    if (f < 0) die("H5Fcreate container");
+    hsize_t vdims[3] = {(hsize_t)n, 1000, 1000};
+    hid_t vspace = H5Screate_simple(3, vdims, NULL);
+    hid_t sspace = H5Screate_simple(2, big_dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    double nan_fill = NAN;
+    H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan_fill);
+    for (int i = 0; i < n; i++) {
+      hsize_t start[3] = {(hsize_t)i, 0, 0}, count[3] = {1, 1, 1}, block[3] = {1, 1000, 1000};
+      H5Sselect_hyperslab(vspace, H5S_SELECT_SET, start, NULL, count, block);
+      snprintf(target, sizeof target, "f_payload/f_%d.h5", i);
+      if (H5Pset_virtual(dcpl, vspace, target, "result_0", sspace) < 0) die("H5Pset_virtual");
+    }
+    H5Sselect_all(vspace);
+    hid_t d = H5Dcreate2(f, "result_0", H5T_IEEE_F64LE, vspace, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d < 0) die("H5Dcreate2 virtual");
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sspace);
+    H5Sclose(vspace);
+    if (H5Fclose(f) < 0) die("H5Fclose container");
+    H5Pclose(fapl);
+    snprintf(path, sizeof path, "%s/f_payload", dir);
+    if (mkdir(path, 0777) != 0) die("mkdir");
+    for (int i = 0; i < n; i++) write_payload(dir, i, 2, big_dims, big);
+  } else {
+    fprintf(stderr, "unknown mode %s\n", mode);
+    return 2;
+  }
+  printf("%.3f\n", now_ms() - t0);
+  free(big);
+  return 0;
+}
