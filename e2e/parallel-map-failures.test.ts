@@ -4,25 +4,19 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ComputeError, ParallelMap, range, readCallRecords, runStatus } from '@acme-ts/core';
-import { h5dump, tempDir } from './support/h5';
+import { h5dump } from './support/h5';
+import { TASKS, quiet, useWorkDir } from './support/run-fixtures';
 
-const TASKS = path.join(__dirname, 'fixtures', 'tasks.js');
 const RUN_SLOW = path.join(__dirname, 'fixtures', 'run-slow.js');
-const quiet = { verbose: false, nWorkers: 2 } as const;
-
-let work: string;
-beforeAll(() => {
-  work = tempDir('e2e-failures');
-});
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+const workDir = useWorkDir('e2e-failures');
 
 function payloadMtimes(dir: string): Map<string, number> {
   return new Map(fs.readdirSync(dir).map((f) => [f, fs.statSync(path.join(dir, f)).mtimeMs]));
 }
 
 test('calls that throw: all others stored, one error lists each failure, status records, re-run does only the failed', async () => {
-  const outputDir = path.join(work, 'fail-odd');
-  const marker = path.join(work, 'fixed');
+  const outputDir = path.join(workDir(), 'fail-odd');
+  const marker = path.join(workDir(), 'fixed');
   const pmap = new ParallelMap(`${TASKS}#failOdd`, [range(10), marker], { ...quiet, outputDir });
   const error = (await pmap.compute().catch((e) => e)) as ComputeError;
   expect(error).toBeInstanceOf(ComputeError);
@@ -55,8 +49,8 @@ test('calls that throw: all others stored, one error lists each failure, status 
 });
 
 test('a new ParallelMap on the same outputDir resumes; another run there is refused', async () => {
-  const outputDir = path.join(work, 'resume');
-  const marker = path.join(work, 'resume-fixed');
+  const outputDir = path.join(workDir(), 'resume');
+  const marker = path.join(workDir(), 'resume-fixed');
   const first = new ParallelMap(`${TASKS}#failOdd`, [range(6), marker], { ...quiet, outputDir });
   await expect(first.compute()).rejects.toThrow(/3\/6 calls failed/);
   await first.close();
@@ -83,7 +77,7 @@ function startClient(outputDir: string, n: number, ms: number) {
 }
 
 test('a client killed with SIGKILL mid-run: a new run on the folder completes exactly the missing calls', async () => {
-  const outputDir = path.join(work, 'killed');
+  const outputDir = path.join(workDir(), 'killed');
   const client = startClient(outputDir, 60, 100);
   await client.waitFor(/done \d+\n(.|\n)*done \d+\n(.|\n)*done \d+\n/);
   client.child.kill('SIGKILL');
@@ -107,7 +101,7 @@ test('a client killed with SIGKILL mid-run: a new run on the folder completes ex
 });
 
 test('Ctrl-C (SIGINT): stops, keeps finished results, exits 130; the re-run finishes the set', async () => {
-  const outputDir = path.join(work, 'sigint');
+  const outputDir = path.join(workDir(), 'sigint');
   const client = startClient(outputDir, 40, 150);
   await client.waitFor(/done \d+\n(.|\n)*done \d+\n/);
   client.child.kill('SIGINT');
@@ -124,7 +118,7 @@ test('Ctrl-C (SIGINT): stops, keeps finished results, exits 130; the re-run fini
 });
 
 test('abort with an AbortSignal: remaining calls are not run, finished ones kept', async () => {
-  const outputDir = path.join(work, 'abort');
+  const outputDir = path.join(workDir(), 'abort');
   const controller = new AbortController();
   const pmap = new ParallelMap(`${TASKS}#slowSquare`, [range(40), 100], { ...quiet, outputDir, signal: controller.signal });
   const seen: number[] = [];
@@ -142,14 +136,14 @@ test('abort with an AbortSignal: remaining calls are not run, finished ones kept
 });
 
 test('ParallelMap.resume(outputDir) re-creates the run from its folder (shipped function, split and broadcast arguments, kwargs)', async () => {
-  const outputDir = path.join(work, 'resume-from-folder');
+  const outputDir = path.join(workDir(), 'resume-from-folder');
   const fn = function scaled(x: number, factor: number, opts: { offset: number; flaky: boolean[]; marker: string }) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { taskContext } = require('@acme-ts/core');
     if (opts.flaky[taskContext().taskID] && !require('node:fs').existsSync(opts.marker)) throw new Error('not yet');
     return x * factor + opts.offset;
   };
-  const marker = path.join(work, 'resume-from-folder-marker');
+  const marker = path.join(workDir(), 'resume-from-folder-marker');
   const flaky = [false, true, false, true, false];
   const first = new ParallelMap(fn, [range(5), 10], { ...quiet, outputDir, kwargs: { offset: 1, flaky: broadcastAll(flaky), marker } });
   await expect(first.compute()).rejects.toThrow(/2\/5 calls failed/);
@@ -169,12 +163,12 @@ function broadcastAll<T>(value: T): T {
 }
 
 test('ParallelMap.resume on a folder without a run says so', () => {
-  expect(() => ParallelMap.resume(work)).toThrow(/holds no acme-ts run \(no \.acme-ts\/manifest\.json\); pass the output folder of a run/);
+  expect(() => ParallelMap.resume(workDir())).toThrow(/holds no acme-ts run \(no \.acme-ts\/manifest\.json\); pass the output folder of a run/);
 });
 
 test('runStatus(outputDir): done, failed (with why) and missing calls', async () => {
-  const outputDir = path.join(work, 'status');
-  const pmap = new ParallelMap(`${TASKS}#failOdd`, [range(4), path.join(work, 'never')], { ...quiet, outputDir });
+  const outputDir = path.join(workDir(), 'status');
+  const pmap = new ParallelMap(`${TASKS}#failOdd`, [range(4), path.join(workDir(), 'never')], { ...quiet, outputDir });
   await expect(pmap.compute()).rejects.toThrow(ComputeError);
   await pmap.close();
   fs.rmSync(path.join(outputDir, 'failOdd_payload', 'failOdd_2.h5'));

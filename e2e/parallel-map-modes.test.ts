@@ -3,19 +3,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParallelMap, openResults, readSerializedResult, range, taskContext } from '@acme-ts/core';
-import { h5dump, h5copyExpand, tempDir } from './support/h5';
+import { h5dump, h5copyExpand } from './support/h5';
+import { TASKS, quiet, useWorkDir } from './support/run-fixtures';
 
-const TASKS = path.join(__dirname, 'fixtures', 'tasks.js');
-const quiet = { verbose: false, nWorkers: 2 } as const;
-
-let work: string;
-beforeAll(() => {
-  work = tempDir('e2e-modes');
-});
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+const workDir = useWorkDir('e2e-modes');
 
 function out(name: string): string {
-  return path.join(work, name);
+  return path.join(workDir(), name);
 }
 
 describe('default mode: container of external links to one payload file per call', () => {
@@ -53,12 +47,12 @@ describe('default mode: container of external links to one payload file per call
 
   test('ACME names: an automatic ACME_YYYYMMDD-hhmmss-ffffff folder in the cwd, log file beside the results', async () => {
     const cwd = process.cwd();
-    process.chdir(work);
+    process.chdir(workDir());
     try {
       await using pmap = new ParallelMap(`${TASKS}#randout`, [[5, 6]], quiet);
       await pmap.compute();
       expect(path.basename(pmap.outputDir!)).toMatch(/^ACME_\d{8}-\d{6}-\d{6}$/);
-      expect(path.dirname(pmap.outputDir!)).toBe(fs.realpathSync(work));
+      expect(path.dirname(pmap.outputDir!)).toBe(fs.realpathSync(workDir()));
       const logs = fs.readdirSync(pmap.outputDir!).filter((f) => /^ACME_randout_\d{8}-\d{6}\.log$/.test(f));
       expect(logs).toHaveLength(1);
       expect(fs.readFileSync(path.join(pmap.outputDir!, logs[0]!), 'utf8')).toContain('Preparing 2 parallel calls');

@@ -4,16 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ComputeError, OptionError, ParallelMap } from '@acme-ts/core';
-import { tempDir } from './support/h5';
+import { TASKS, quiet, useWorkDir } from './support/run-fixtures';
 
-const TASKS = path.join(__dirname, 'fixtures', 'tasks.js');
-const quiet = { verbose: false, nWorkers: 2 } as const;
-
-let work: string;
-beforeAll(() => {
-  work = tempDir('e2e-validation');
-});
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+const workDir = useWorkDir('e2e-validation');
 
 describe('rejected before the run starts', () => {
   test('a function that closes over outer variables: names them and says how to fix it', () => {
@@ -63,7 +56,7 @@ describe('rejected before the run starts', () => {
   });
 
   test('dryrun: a value HDF5 cannot store is caught before the full run, nothing else runs', async () => {
-    const outputDir = path.join(work, 'dry');
+    const outputDir = path.join(workDir(), 'dry');
     const pmap = new ParallelMap(function objects(k: number) { return { k }; }, [[1, 2, 3]], { ...quiet, dryrun: true, outputDir });
     await expect(pmap.compute()).rejects.toThrow(/dry run: call \d of objects returned a value HDF5 cannot hold .*set options\.serializeResults: true/);
     await pmap.close();
@@ -71,7 +64,7 @@ describe('rejected before the run starts', () => {
   });
 
   test('a resultShape that does not fit the returned value fails that call with both shapes', async () => {
-    const pmap = new ParallelMap(function vec(k: number) { return new Float64Array(k + 2); }, [[1, 2]], { ...quiet, resultShape: [null, 3], outputDir: path.join(work, 'shape') });
+    const pmap = new ParallelMap(function vec(k: number) { return new Float64Array(k + 2); }, [[1, 2]], { ...quiet, resultShape: [null, 3], outputDir: path.join(workDir(), 'shape') });
     const error = (await pmap.compute().catch((e) => e)) as ComputeError;
     await pmap.close();
     expect(error.failures.map((f) => f.taskID)).toEqual([1]);
@@ -82,7 +75,7 @@ describe('rejected before the run starts', () => {
 describe('calls that misbehave fail alone', () => {
   test('a call past options.timeout and a call that exits its worker: each fails with its reason; the others are stored', async () => {
     const inputs = ['a', 'loop', 'b', 'exit', 'c', 'd'];
-    const pmap = new ParallelMap(`${TASKS}#misbehave`, [inputs], { ...quiet, timeout: 500, outputDir: path.join(work, 'misbehave') });
+    const pmap = new ParallelMap(`${TASKS}#misbehave`, [inputs], { ...quiet, timeout: 500, outputDir: path.join(workDir(), 'misbehave') });
     const error = (await pmap.compute().catch((e) => e)) as ComputeError;
     await pmap.close();
     expect(error).toBeInstanceOf(ComputeError);
@@ -90,7 +83,7 @@ describe('calls that misbehave fail alone', () => {
       [1, 'timeout'],
       [3, 'worker-exit'],
     ]);
-    const stored = fs.readdirSync(path.join(work, 'misbehave', 'misbehave_payload')).sort();
+    const stored = fs.readdirSync(path.join(workDir(), 'misbehave', 'misbehave_payload')).sort();
     expect(stored).toEqual(['misbehave_0.h5', 'misbehave_2.h5', 'misbehave_4.h5', 'misbehave_5.h5']);
   });
 });
