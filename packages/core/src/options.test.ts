@@ -94,6 +94,8 @@ describe('validateOptions errors: one per validation', () => {
     ['serializeResults', { serializeResults: 0 }, 'serializeResults', 'options.serializeResults must be true or false, got 0'],
     ['singleFile + serializeResults', { singleFile: true, serializeResults: true }, 'singleFile', 'options.singleFile and options.serializeResults cannot be combined: serialized results are one file per call; set one of them to false'],
     ['outputDir', { outputDir: 5 }, 'outputDir', 'options.outputDir must be a non-empty string or undefined, got 5'],
+    ['cleanupThresholdDays negative', { cleanupThresholdDays: -1 }, 'cleanupThresholdDays', 'options.cleanupThresholdDays must be a number of days ≥ 0 (0 removes every earlier ACME_* folder) or undefined, got -1'],
+    ['cleanupThresholdDays string', { cleanupThresholdDays: '7' }, 'cleanupThresholdDays', 'options.cleanupThresholdDays must be a number of days ≥ 0 (0 removes every earlier ACME_* folder) or undefined, got "7"'],
     ['logfile', { logfile: 3 }, 'logfile', 'options.logfile must be true, false, undefined or a file path, got 3'],
     ['resultShape type', { resultShape: 5 }, 'resultShape', 'options.resultShape must be an array like [null, 10] (null marks the dimension along which calls are stacked), got 5'],
     ['resultShape entry', { resultShape: [null, 'a'] }, 'resultShape', 'options.resultShape entries must be non-negative integers, Infinity or null, got "a" at index 1'],
@@ -126,7 +128,7 @@ describe('validateOptions errors: one per validation', () => {
 
   test('an unknown name far from every option lists the known ones', () => {
     expect(rejection({ zzzzzzzzzzzz: 1 }).message).toBe(
-      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, verbose, logfile, dryrun, signal, kwargs, backend, slurm, name (keyword arguments for the function belong in options.kwargs)',
+      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, verbose, logfile, dryrun, cleanupThresholdDays, signal, kwargs, backend, slurm, name (keyword arguments for the function belong in options.kwargs)',
     );
   });
 

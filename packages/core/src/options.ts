@@ -44,6 +44,11 @@ export interface ParallelMapOptions {
   logfile?: boolean | string;
   /** Run one call in-process first to test the arguments (ACME's dryrun). */
   dryrun?: boolean;
+  /**
+   * With an automatic output folder: remove earlier `ACME_*` run folders in the same place that
+   * are older than this many days (0: all of them). Undefined: keep them, warn above 20.
+   */
+  cleanupThresholdDays?: number;
   /** Aborts the whole run. */
   signal?: AbortSignal;
   /** Keyword arguments for the function: it is called as `func(...args, kwargs)`. */
@@ -73,6 +78,7 @@ export interface ResolvedOptions {
   /** A string is an absolute path. */
   logfile: boolean | string | undefined;
   dryrun: boolean;
+  cleanupThresholdDays: number | undefined;
   signal: AbortSignal | undefined;
   kwargs: Record<string, unknown> | undefined;
   backend: 'local' | 'slurm' | undefined;
@@ -97,6 +103,7 @@ export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
   'verbose',
   'logfile',
   'dryrun',
+  'cleanupThresholdDays',
   'signal',
   'kwargs',
   'backend',
@@ -107,6 +114,7 @@ export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
 /** ACME option names whose camelCase form is not the acme-ts name. */
 const RENAMED_ACME_OPTIONS: Record<string, keyof ParallelMapOptions> = {
   write_pickle: 'serializeResults',
+  cleanup_threshold_days: 'cleanupThresholdDays',
   writePickle: 'serializeResults',
 };
 
@@ -268,6 +276,15 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     }
   }
 
+  // ACME validates nothing here; a typo would silently delete (or keep) folders.
+  const cleanupThresholdDays = raw.cleanupThresholdDays;
+  if (cleanupThresholdDays !== undefined && !(typeof cleanupThresholdDays === 'number' && Number.isFinite(cleanupThresholdDays) && cleanupThresholdDays >= 0)) {
+    throw new OptionError(
+      'cleanupThresholdDays',
+      `options.cleanupThresholdDays must be a number of days ≥ 0 (0 removes every earlier ACME_* folder) or undefined, got ${describeValue(cleanupThresholdDays)}`,
+    );
+  }
+
   const rawLogfile = raw.logfile;
   if (rawLogfile !== undefined && typeof rawLogfile !== 'boolean' && (typeof rawLogfile !== 'string' || rawLogfile === '')) {
     throw new OptionError('logfile', `options.logfile must be true, false, undefined or a file path, got ${describeValue(rawLogfile)}`);
@@ -349,6 +366,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     verbose: verbose as boolean | undefined,
     logfile,
     dryrun,
+    cleanupThresholdDays: cleanupThresholdDays as number | undefined,
     signal: signal as AbortSignal | undefined,
     kwargs: kwargs as Record<string, unknown> | undefined,
     backend: backend as 'local' | 'slurm' | undefined,

@@ -19,6 +19,7 @@ import { encodeResult, stackResults } from './result-encoding';
 import { Logger } from './logger';
 import { Progress } from './progress';
 import { findStoredCalls } from './run-status';
+import { cleanupOldRuns, OLD_RUNS_WARNING_COUNT } from './old-runs';
 import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
 import {
   hasManifest,
@@ -240,6 +241,7 @@ export class ParallelMap {
     let pending: number[];
 
     if (storage !== 'memory') {
+      if (!this.outputDir && !o.outputDir) this.cleanupOldRuns(logger);
       const outputDir = this.outputDir ?? resolve(o.outputDir ?? autoOutputDir(process.cwd(), new Date()));
       this.checkExistingRun(outputDir);
       mkdirSync(outputDir, { recursive: true });
@@ -374,6 +376,16 @@ export class ParallelMap {
     logger.flush();
     if (o.singleFile && layout!.containerPath) return [layout!.containerPath];
     return Array.from({ length: this.nInputs }, (_, i) => stored.get(i)!.path ?? layout!.payloadPath(i));
+  }
+
+  private cleanupOldRuns(logger: Logger): void {
+    const base = process.cwd();
+    const report = cleanupOldRuns(base, this.options.cleanupThresholdDays);
+    for (const f of report.failed) logger.warn(`Could not remove the old run folder ${f.path}: ${f.reason}`);
+    if (report.removed.length > 0) logger.info(`Removed ${report.removed.length} old ACME_* run folders from ${base}`);
+    else if (this.options.cleanupThresholdDays === undefined && report.found > OLD_RUNS_WARNING_COUNT) {
+      logger.warn(`Found ${report.found} ACME directories in ${base}; set options.cleanupThresholdDays (e.g. 7) to remove older ones`);
+    }
   }
 
   /** An output folder may hold an earlier attempt of this same run, never another run. */
