@@ -66,3 +66,22 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   return 'an object';
 }
+
+/** Codes of {@link SlurmRunError}. */
+export type SlurmRunErrorCode =
+  /** close() was called while a run was in progress. */
+  | 'ERR_SLURM_CLOSED'
+  /** memPerWorker "2x" found no earlier memory to multiply. */
+  | 'ERR_SLURM_MEMORY_BASE'
+  /** memPerWorker "auto": the measuring call failed. */
+  | 'ERR_SLURM_MEMORY_ESTIMATE';
+
+/** The SLURM backend could not carry out a run (not a failure of one call). */
+export class SlurmRunError extends Error {
+  readonly code: SlurmRunErrorCode;
+  constructor(code: SlurmRunErrorCode, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}

@@ -1,3 +1,11 @@
+export { SlurmBackend, createBackend } from './slurm-backend';
+export type { ClusterInfo } from './slurm-backend';
+export { resolveSlurmOptions } from './backend-options';
+export type { ResolvedSlurmOptions, SlurmBackendOptions } from './backend-options';
+export { SlurmRunError } from './errors';
+export type { SlurmRunErrorCode } from './errors';
+export { LOG_DIR_NAME, SLURM_META_DIR, readSubmissions } from './submission-files';
+export type { ArrayRecord, StatusLine, SubmissionRecord } from './submission-files';
 export { SlurmCommandError, SlurmOptionError, describeValue } from './errors';
 export type { SlurmCommandErrorCode } from './errors';
 export {

@@ -1,0 +1,148 @@
+/**
+ * The SLURM backend's user-facing options, as core hands them over: the config file's "slurm"
+ * section, overridden by `options.slurm`, plus `nWorkers` and `configFile`. Everything is checked
+ * before anything is submitted; a rejected value that came from the config file says so.
+ */
+import { readFileSync } from 'node:fs';
+import { SlurmOptionError, describeValue } from './errors';
+import { parseMemory, parseTimeLimit, validateExtraOptions, validateJobName, validatePartition, validatePositiveInteger } from './sbatch-options';
+import type { PartitionInfo } from './slurm-commands';
+
+/** What a user may write in `options.slurm` or the config file's "slurm" section. */
+export interface SlurmBackendOptions {
+  /** Partition to submit to (default: the cluster's default partition). */
+  partition?: string;
+  /** Array tasks running at once (the array's `%throttle`). Default: the partition's CPUs / cpusPerWorker. */
+  nWorkers?: number;
+  /** `--mem` per array task: "4GB", "500MB", "auto" (measured with one call), or "2x" (twice the previous submission's). */
+  memPerWorker?: string;
+  /** `--cpus-per-task`; also the worker threads inside each task (default 1). */
+  cpusPerWorker?: number;
+  /** `--time` of each array task: minutes or a SLURM duration. */
+  timeLimit?: number | string;
+  /** Seconds to wait for the first task to start before saying why the array pends (default 60). */
+  setupTimeout?: number;
+  /** Extra sbatch options, each one argv entry starting with "-". */
+  sbatchOptions?: string[];
+  /** `--job-name` (default "acme_<function>"). */
+  jobName?: string;
+  /** Calls each array task runs (default: the calls spread over one wave of nWorkers tasks). */
+  callsPerTask?: number;
+  /** Longest pause between two looks at the queue, in seconds (default 5; the first is 0.2). */
+  pollInterval?: number;
+}
+
+/** The options after validation (memory still symbolic where it depends on the run). */
+export interface ResolvedSlurmOptions {
+  partition: string | undefined;
+  nWorkers: number | undefined;
+  memory: { kind: 'default' } | { kind: 'fixed'; mb: number } | { kind: 'auto' } | { kind: 'factor'; factor: number };
+  cpusPerWorker: number;
+  timeLimitMinutes: number | undefined;
+  setupTimeoutMs: number;
+  sbatchOptions: string[];
+  jobName: string | undefined;
+  callsPerTask: number | undefined;
+  pollIntervalMs: number;
+  configFile: string | undefined;
+}
+
+const KNOWN_KEYS = [
+  'partition', 'nWorkers', 'memPerWorker', 'cpusPerWorker', 'timeLimit', 'setupTimeout', 'sbatchOptions', 'jobName', 'callsPerTask',
+  'pollInterval', 'configFile',
+] as const;
+
+/** Reads the config file's "slurm" section (to tell the user where a bad value came from). */
+function configSection(configFile: string | undefined): Record<string, unknown> {
+  if (configFile === undefined) return {};
+  try {
+    const parsed = JSON.parse(readFileSync(configFile, 'utf8')) as { slurm?: Record<string, unknown> };
+    return parsed.slurm ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Validates the options core passes to `createBackend`. `partitions` are the cluster's (checked
+ * only when `partition` is set). Throws {@link SlurmOptionError}.
+ */
+export function resolveSlurmOptions(raw: Record<string, unknown>, partitions?: readonly PartitionInfo[]): ResolvedSlurmOptions {
+  const configFile = typeof raw.configFile === 'string' ? raw.configFile : undefined;
+  const fromFile = configSection(configFile);
+  // A rejection names the config file when the value is the one the file holds.
+  const check = <T>(key: string, validate: () => T): T => {
+    try {
+      return validate();
+    } catch (error) {
+      if (error instanceof SlurmOptionError && configFile !== undefined && key in fromFile && JSON.stringify(fromFile[key]) === JSON.stringify(raw[key])) {
+        throw new SlurmOptionError(error.option, `${error.message} (set in ${configFile})`);
+      }
+      throw error;
+    }
+  };
+
+  for (const key of Object.keys(raw)) {
+    if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
+      check(key, () => {
+        throw new SlurmOptionError(
+          `options.slurm.${key}`,
+          `options.slurm.${key} must be one of the SLURM settings ${KNOWN_KEYS.filter((k) => k !== 'configFile').join(', ')}, got ${describeValue(raw[key])}`,
+        );
+      });
+    }
+  }
+
+  const partition =
+    raw.partition === undefined
+      ? undefined
+      : check('partition', () => validatePartition(raw.partition, partitions?.map((p) => p.name) ?? [raw.partition as string]));
+  const positive = (key: string): number | undefined =>
+    raw[key] === undefined ? undefined : check(key, () => validatePositiveInteger(raw[key], `options.slurm.${key}`));
+  const seconds = (key: string, fallback: number): number => {
+    const value = raw[key];
+    if (value === undefined) return fallback;
+    return check(key, () => {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+        throw new SlurmOptionError(`options.slurm.${key}`, `options.slurm.${key} must be a positive number of seconds, got ${describeValue(value)}`);
+      }
+      return value;
+    });
+  };
+
+  let memory: ResolvedSlurmOptions['memory'] = { kind: 'default' };
+  if (raw.memPerWorker !== undefined) {
+    memory = check('memPerWorker', () => {
+      const text = raw.memPerWorker;
+      const factor = typeof text === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*x\s*$/.exec(text) : null;
+      if (factor !== null && Number(factor[1]) >= 1) return { kind: 'factor', factor: Number(factor[1]) } as const;
+      if (text === 'auto') return { kind: 'auto' } as const;
+      try {
+        return { kind: 'fixed', mb: parseMemory(text) as number } as const;
+      } catch (error) {
+        throw new SlurmOptionError(
+          'options.slurm.memPerWorker',
+          `options.slurm.memPerWorker must be "auto", a factor such as "2x" (of the previous submission's memory), or a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got ${describeValue(text)}`,
+        );
+      }
+    });
+  }
+
+  const timeLimitMinutes = raw.timeLimit === undefined ? undefined : check('timeLimit', () => parseTimeLimit(raw.timeLimit));
+  const sbatchOptions = raw.sbatchOptions === undefined ? [] : check('sbatchOptions', () => validateExtraOptions(raw.sbatchOptions, 'options.slurm.sbatchOptions'));
+  const jobName = raw.jobName === undefined ? undefined : check('jobName', () => validateJobName(raw.jobName));
+
+  return {
+    partition,
+    nWorkers: positive('nWorkers'),
+    memory,
+    cpusPerWorker: positive('cpusPerWorker') ?? 1,
+    timeLimitMinutes,
+    setupTimeoutMs: seconds('setupTimeout', 60) * 1000,
+    sbatchOptions: [...sbatchOptions],
+    jobName,
+    callsPerTask: positive('callsPerTask'),
+    pollIntervalMs: Math.max(200, seconds('pollInterval', 5) * 1000),
+    configFile,
+  };
+}

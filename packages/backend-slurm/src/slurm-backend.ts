@@ -1,0 +1,625 @@
+/**
+ * SlurmBackend: core's ExecutionBackend on a SLURM cluster. Calls are grouped into chunks, one
+ * chunk per array task, submitted as one job array; tasks and client talk only through files in
+ * the run folder (see submission-files.ts), and the client watches the queue with one squeue per
+ * array per interval. A task that ends without reporting some of its calls fails the call that
+ * was running with the task's SLURM state and log path; the calls it never reached fail as
+ * 'cancelled' (task cancelled) or 'worker-exit' (any other end), so a re-run (`compute()` again,
+ * `ParallelMap.resume`) runs exactly those — nothing is resubmitted behind the user's back.
+ */
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core';
+import { SlurmCommandError, SlurmRunError } from './errors';
+import { resolveSlurmOptions, type ResolvedSlurmOptions } from './backend-options';
+import {
+  cancel,
+  classifyTaskEnd,
+  isFinalJobState,
+  listPartitions,
+  queryArray,
+  readClusterConfig,
+  submitArray,
+  type ArrayTaskStatus,
+  type ClusterConfig,
+  type PartitionInfo,
+  type TaskEndKind,
+} from './slurm-commands';
+import {
+  CHUNK_OFFSET_ENV,
+  LOG_DIR_NAME,
+  SUBMISSION_DIR_ENV,
+  appendSubmission,
+  chunkPath,
+  readNewStatusLines,
+  readSubmissions,
+  readV8,
+  slurmMetaDir,
+  statusPath,
+  valuePath,
+  writeFileAtomicSync,
+  writeV8,
+  type ArrayRecord,
+  type StatusLine,
+  type SubmissionRecord,
+  type SubmissionSetup,
+} from './submission-files';
+
+const ARRAY_TASK_ENTRY = join(__dirname, 'array-task.js');
+const MEASURE_CALL_ENTRY = join(__dirname, 'measure-call.js');
+/** Variables of the client's environment a task gets (PATH and SLURM_CONF always); nothing else leaks. */
+const TASK_ENVIRONMENT = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'HDF5_USE_FILE_LOCKING', 'NODE_PATH'];
+const FIRST_POLL_MS = 200;
+/** Pending reasons after which a job can never start: waiting longer is pointless. */
+const NEVER_RUNS = new Set([
+  'BadConstraints', 'PartitionConfig', 'PartitionNodeLimit', 'PartitionTimeLimit', 'DependencyNeverSatisfied', 'InvalidAccount',
+  'InvalidQOS', 'AccountNotAllowed', 'QOSNotAllowed', 'PartitionDown', 'PartitionInactive',
+]);
+const STDERR_TAIL_BYTES = 2000;
+
+/** A chunk of calls the client waits for (of this client's submission, or adopted from an earlier one). */
+interface TrackedChunk {
+  submissionDir: string;
+  chunk: number;
+  arrayJobId: string;
+  index: number;
+  /** The chunk's taskIDs in the order the task runs them. */
+  taskIDs: number[];
+  statusOffset: number;
+  /** taskIDs the chunk's status file has a line for. */
+  seen: Set<number>;
+  settled: boolean;
+  lastState?: string;
+  threads: number;
+  logDir: string;
+}
+
+/** Cluster facts the backend needs, read once when it is created. */
+export interface ClusterInfo {
+  partitions: PartitionInfo[];
+  config: ClusterConfig;
+}
+
+export class SlurmBackend implements ExecutionBackend {
+  readonly name = 'slurm';
+  readonly concurrency: number;
+  /** Arrays submitted or adopted whose tasks may still be queued or running. */
+  private readonly liveArrays = new Set<string>();
+  private readonly closing = new AbortController();
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    readonly options: ResolvedSlurmOptions,
+    private readonly cluster: ClusterInfo,
+  ) {
+    const partition = cluster.partitions.find((p) => (options.partition === undefined ? p.isDefault : p.name === options.partition));
+    const cpus = partition?.totalCpus ?? 1;
+    this.concurrency = options.nWorkers ?? Math.max(1, Math.floor(cpus / options.cpusPerWorker));
+  }
+
+  async execute(job: ExecutionJob, events: ExecutionEvents, signal?: AbortSignal): Promise<void> {
+    const run = this.executeJob(job, events, signal);
+    this.running = run.catch(() => undefined);
+    try {
+      await run;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** Cancels what is still queued or running (no orphan jobs), then returns. */
+  async close(): Promise<void> {
+    this.closing.abort(new SlurmRunError('ERR_SLURM_CLOSED', 'the SLURM backend was closed'));
+    await this.running;
+    await this.cancelAndWait([...this.liveArrays]);
+  }
+
+  private async executeJob(job: ExecutionJob, events: ExecutionEvents, signal: AbortSignal | undefined): Promise<void> {
+    const stop = anySignal([signal, this.closing.signal]);
+    const reported = new Set<number>();
+    const wanted = new Set(job.taskIDs);
+    const report = (outcome: CallOutcome): void => {
+      if (!wanted.has(outcome.taskID) || reported.has(outcome.taskID)) return;
+      reported.add(outcome.taskID);
+      events.onOutcome(outcome);
+    };
+    if (stop.aborted) {
+      for (const taskID of job.taskIDs) report(abortedOutcome(taskID, stop.reason));
+      throw stop.reason;
+    }
+    if (job.taskIDs.length === 0) return;
+
+    // In-memory runs have no run folder: a scratch folder in the working directory, which the
+    // tasks see too (a shared filesystem), removed afterwards unless a failure's log is in it.
+    const scratch = job.outputDir === undefined ? mkdtempSync(join(process.cwd(), '.acme-ts-slurm-')) : undefined;
+    const runDir = job.outputDir ?? (scratch as string);
+    let keepScratch = false;
+    const tracked: TrackedChunk[] = [];
+    try {
+      const covered = job.outputDir !== undefined ? await this.recover(runDir, wanted, report, tracked) : new Set<number>();
+      const toSubmit = job.taskIDs.filter((taskID) => !reported.has(taskID) && !covered.has(taskID));
+      if (toSubmit.length > 0) tracked.push(...(await this.submit(job, runDir, toSubmit)));
+      await this.watch(tracked, report, stop);
+      for (const taskID of job.taskIDs) {
+        // A status line said done, but the value or file it names is gone (deleted meanwhile).
+        report({ taskID, ok: false, reason: 'unknown', error: { name: 'SlurmTaskError', message: `call ${taskID} was reported done, but its result file is missing; compute() again re-runs it` } });
+      }
+      keepScratch = reported.size < job.taskIDs.length;
+    } catch (error) {
+      if (stop.aborted) {
+        await this.cancelAndWait([...new Set([...tracked.map((t) => t.arrayJobId), ...this.liveArrays])]);
+        this.collect(tracked, report); // results that arrived while cancelling are kept
+        for (const taskID of job.taskIDs) report(abortedOutcome(taskID, stop.reason));
+        throw stop.reason;
+      }
+      keepScratch = true;
+      throw error;
+    } finally {
+      if (scratch !== undefined && !keepScratch) rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  // --- earlier submissions ---------------------------------------------------------------------
+
+  /**
+   * Results earlier submissions of this run left (a client that died, a compute() again) are
+   * reported at once; calls that an earlier array still has queued or running are adopted:
+   * waited for, not submitted again. Returns the adopted taskIDs.
+   */
+  private async recover(runDir: string, wanted: Set<number>, report: (o: CallOutcome) => void, tracked: TrackedChunk[]): Promise<Set<number>> {
+    const covered = new Set<number>();
+    const submissions = latestRecords(readSubmissions(runDir));
+    for (const record of submissions) {
+      const submissionDir = join(slurmMetaDir(runDir), record.submission);
+      for (let chunk = 0; chunk < record.chunks.length; chunk++) {
+        if (!record.chunks[chunk]!.some((taskID) => wanted.has(taskID))) continue;
+        for (const line of readNewStatusLines(statusPath(submissionDir, chunk), 0).lines) {
+          if (line.ok && wanted.has(line.taskID)) {
+            const outcome = outcomeOf(line, submissionDir);
+            if (outcome !== undefined) report(outcome);
+          }
+        }
+      }
+    }
+    for (const record of submissions) {
+      const submissionDir = join(slurmMetaDir(runDir), record.submission);
+      for (const array of record.arrays) {
+        const chunks = range(array.firstChunk, array.firstChunk + array.nChunks).filter((chunk) =>
+          record.chunks[chunk]!.some((taskID) => wanted.has(taskID) && !covered.has(taskID)),
+        );
+        if (chunks.length === 0) continue;
+        const states = await queryArray(array.jobId);
+        for (const chunk of chunks) {
+          const state = states.get(chunk - array.firstChunk);
+          if (state === undefined || isFinalJobState(state.state)) continue;
+          const taskIDs = record.chunks[chunk]!;
+          for (const taskID of taskIDs) if (wanted.has(taskID)) covered.add(taskID);
+          this.liveArrays.add(array.jobId);
+          tracked.push({
+            submissionDir,
+            chunk,
+            arrayJobId: array.jobId,
+            index: chunk - array.firstChunk,
+            taskIDs,
+            statusOffset: 0,
+            seen: new Set(),
+            settled: false,
+            lastState: state.state,
+            threads: record.cpusPerWorker,
+            logDir: join(runDir, LOG_DIR_NAME),
+          });
+        }
+      }
+    }
+    return covered;
+  }
+
+  // --- submission ------------------------------------------------------------------------------
+
+  private async submit(job: ExecutionJob, runDir: string, taskIDs: number[]): Promise<TrackedChunk[]> {
+    const o = this.options;
+    const submission = `${timestamp()}-${randomBytes(3).toString('hex')}`;
+    const submissionDir = join(slurmMetaDir(runDir), submission);
+    const logDir = join(runDir, LOG_DIR_NAME);
+    // A missing --output folder makes a task fail without any trace: create it first.
+    mkdirSync(logDir, { recursive: true });
+    mkdirSync(join(submissionDir, 'chunks'), { recursive: true });
+    mkdirSync(join(submissionDir, 'status'), { recursive: true });
+
+    const shared: SubmissionSetup = { setup: job.setup, timeoutMs: job.timeoutMs, threads: o.cpusPerWorker };
+    writeV8(join(submissionDir, 'setup.v8'), shared);
+    const memMb = await this.memoryFor(job, runDir, submissionDir, taskIDs[0] as number);
+
+    const perTask = o.callsPerTask ?? Math.ceil(taskIDs.length / this.concurrency);
+    const chunks: number[][] = [];
+    for (let i = 0; i < taskIDs.length; i += perTask) chunks.push(taskIDs.slice(i, i + perTask));
+    chunks.forEach((ids, chunk) => writeV8(chunkPath(submissionDir, chunk), { taskIDs: ids, payloads: ids.map((id) => job.payloadFor(id)) }));
+
+    const script = join(submissionDir, 'task.sh');
+    // Only our own paths go into the script; the run folder reaches the task through its environment.
+    writeFileAtomicSync(script, `#!/bin/sh\n# acme-ts array task (@acme-ts/backend-slurm)\nexec ${shellQuote(process.execPath)} ${shellQuote(ARRAY_TASK_ENTRY)}\n`);
+
+    const partition = this.cluster.partitions.find((p) => (o.partition === undefined ? p.isDefault : p.name === o.partition));
+    const defMemPerCpu = partition?.defMemPerCpuMb ?? this.cluster.config.defMemPerCpuMb;
+    const record: SubmissionRecord = {
+      submission,
+      submittedAt: new Date().toISOString(),
+      arrays: [],
+      chunks,
+      cpusPerWorker: o.cpusPerWorker,
+      ...(memMb !== undefined ? { memMb } : {}),
+      ...(defMemPerCpu !== undefined ? { defaultMemMb: defMemPerCpu * o.cpusPerWorker } : {}),
+      ...(o.timeLimitMinutes !== undefined ? { timeLimitMinutes: o.timeLimitMinutes } : {}),
+      ...(o.partition !== undefined ? { partition: o.partition } : {}),
+    };
+    const jobName = o.jobName ?? defaultJobName(job.setup.functionRef.name);
+    const maxTasks = Math.max(1, this.cluster.config.maxArraySize);
+    const tracked: TrackedChunk[] = [];
+    for (let first = 0; first < chunks.length; first += maxTasks) {
+      const nChunks = Math.min(maxTasks, chunks.length - first);
+      const { jobId } = await submitArray({
+        script,
+        array: { first: 0, last: nChunks - 1, throttle: this.concurrency },
+        ...(o.partition !== undefined ? { partition: o.partition, knownPartitions: this.cluster.partitions.map((p) => p.name) } : {}),
+        jobName,
+        ...(memMb !== undefined ? { memMb } : {}),
+        cpusPerTask: o.cpusPerWorker,
+        ...(o.timeLimitMinutes !== undefined ? { timeLimitMinutes: o.timeLimitMinutes } : {}),
+        outputPattern: join(logDir, '%A_%a.out'),
+        errorPattern: join(logDir, '%A_%a.err'),
+        export: TASK_ENVIRONMENT,
+        environment: { [SUBMISSION_DIR_ENV]: submissionDir, [CHUNK_OFFSET_ENV]: String(first) },
+        extra: o.sbatchOptions,
+      });
+      this.liveArrays.add(jobId);
+      const array: ArrayRecord = { jobId, firstChunk: first, nChunks };
+      record.arrays.push(array);
+      // Recorded after each sbatch, so a client killed now still tells the next one what runs.
+      appendSubmission(runDir, record);
+      for (let chunk = first; chunk < first + nChunks; chunk++) {
+        tracked.push({
+          submissionDir,
+          chunk,
+          arrayJobId: jobId,
+          index: chunk - first,
+          taskIDs: chunks[chunk]!,
+          statusOffset: 0,
+          seen: new Set(),
+          settled: false,
+          threads: o.cpusPerWorker,
+          logDir,
+        });
+      }
+    }
+    return tracked;
+  }
+
+  /** `--mem` in MB for this submission (undefined: the partition's default). */
+  private async memoryFor(job: ExecutionJob, runDir: string, submissionDir: string, sampleTaskID: number): Promise<number | undefined> {
+    const memory = this.options.memory;
+    switch (memory.kind) {
+      case 'default':
+        return undefined;
+      case 'fixed':
+        return memory.mb;
+      case 'factor': {
+        const previous = latestRecords(readSubmissions(runDir)).at(-1);
+        const base = previous?.memMb ?? previous?.defaultMemMb ?? this.defaultTaskMemory();
+        if (base === undefined) {
+          throw new SlurmRunError(
+            'ERR_SLURM_MEMORY_BASE',
+            `options.slurm.memPerWorker is "${memory.factor}x", but neither an earlier submission of this run nor the cluster (DefMemPerCPU) tells the memory to multiply; give a size such as "4GB"`,
+          );
+        }
+        return Math.ceil(base * memory.factor);
+      }
+      case 'auto':
+        return estimateMemory(job, submissionDir, sampleTaskID);
+    }
+  }
+
+  private defaultTaskMemory(): number | undefined {
+    const partition = this.cluster.partitions.find((p) => (this.options.partition === undefined ? p.isDefault : p.name === this.options.partition));
+    const perCpu = partition?.defMemPerCpuMb ?? this.cluster.config.defMemPerCpuMb;
+    return perCpu === undefined ? undefined : perCpu * this.options.cpusPerWorker;
+  }
+
+  // --- watching --------------------------------------------------------------------------------
+
+  /** Reports every tracked call: from status files, or from its task's end when it has none. */
+  private async watch(tracked: TrackedChunk[], report: (o: CallOutcome) => void, stop: AbortSignal): Promise<void> {
+    const startedAt = Date.now();
+    let started = false;
+    let warned = false;
+    let pause = FIRST_POLL_MS;
+    while (true) {
+      const progressed = this.collect(tracked, report);
+      if (progressed) started = true;
+      if (tracked.every((t) => t.settled)) break;
+      if (stop.aborted) throw stop.reason;
+
+      const byArray = new Map<string, TrackedChunk[]>();
+      for (const t of tracked) if (!t.settled) byArray.set(t.arrayJobId, [...(byArray.get(t.arrayJobId) ?? []), t]);
+      const pendingReasons = new Set<string>();
+      for (const [jobId, chunks] of byArray) {
+        let states: Map<number, ArrayTaskStatus>;
+        try {
+          states = await queryArray(jobId);
+        } catch (error) {
+          if (error instanceof SlurmCommandError && error.transient) continue; // a busy controller: ask again later
+          throw error;
+        }
+        let live = false;
+        for (const t of chunks) {
+          const state = states.get(t.index);
+          if (state !== undefined && !isFinalJobState(state.state)) {
+            live = true;
+            if (state.state === 'PENDING') pendingReasons.add(state.reason);
+            else started = true;
+            t.lastState = state.state;
+            continue;
+          }
+          if (state !== undefined) started = true;
+          // Final (or gone): its status file is complete now, read it before blaming anything.
+          this.collect([t], report);
+          if (!t.settled) await this.failUnreported(t, state, report);
+          t.settled = true;
+        }
+        if (!live && chunks.every((t) => t.settled)) this.liveArrays.delete(jobId);
+      }
+      if (tracked.every((t) => t.settled)) break;
+
+      if (!started && !warned && Date.now() - startedAt > this.options.setupTimeoutMs && pendingReasons.size > 0) {
+        warned = true;
+        const reasons = [...pendingReasons].join(', ');
+        const never = [...pendingReasons].filter((r) => NEVER_RUNS.has(r));
+        const seconds = Math.round(this.options.setupTimeoutMs / 1000);
+        if (never.length > 0) {
+          const arrays = [...new Set(tracked.map((t) => t.arrayJobId))];
+          await this.cancelAndWait(arrays);
+          this.collect(tracked, report);
+          for (const t of tracked) {
+            for (const taskID of t.taskIDs) {
+              report({
+                taskID,
+                ok: false,
+                reason: 'cancelled',
+                error: { name: 'SlurmPendingError', message: `SLURM array ${t.arrayJobId} can never start (squeue reason: ${never.join(', ')}); it was cancelled. Change the partition, time limit or sbatchOptions` },
+              });
+            }
+            t.settled = true;
+          }
+          break;
+        }
+        console.warn(`acme-ts: no task of SLURM array ${[...byArray.keys()].join(', ')} has started after ${seconds} s; squeue says it is pending because of: ${reasons}. Still waiting (Ctrl-C cancels the array).`);
+      }
+
+      pause = progressed ? FIRST_POLL_MS : Math.min(this.options.pollIntervalMs, pause * 1.5);
+      await sleep(pause, stop);
+    }
+  }
+
+  /** Reads new status lines of the given chunks and reports them; true if any call settled. */
+  private collect(tracked: TrackedChunk[], report: (o: CallOutcome) => void): boolean {
+    let progressed = false;
+    for (const t of tracked) {
+      if (t.settled) continue;
+      const { lines, offset } = readNewStatusLines(statusPath(t.submissionDir, t.chunk), t.statusOffset);
+      t.statusOffset = offset;
+      for (const line of lines) {
+        t.seen.add(line.taskID);
+        const outcome = outcomeOf(line, t.submissionDir);
+        if (outcome !== undefined) {
+          report(outcome);
+          progressed = true;
+        }
+      }
+      if (t.seen.size === t.taskIDs.length) t.settled = true;
+    }
+    return progressed;
+  }
+
+  /** A task ended without reporting some calls: blame the running one(s), the rest were never reached. */
+  private async failUnreported(t: TrackedChunk, state: ArrayTaskStatus | undefined, report: (o: CallOutcome) => void): Promise<void> {
+    const unreported = t.taskIDs.filter((taskID) => !t.seen.has(taskID));
+    if (unreported.length === 0) return;
+    const job = `${t.arrayJobId}_${t.index}`;
+    const errPath = join(t.logDir, `${job}.err`);
+    let kind: TaskEndKind | 'vanished';
+    let what: string;
+    let tail = '';
+    if (state === undefined) {
+      // Gone from squeue: cancelled while pending (those leave no trace), or ended long ago.
+      kind = t.lastState === 'PENDING' || t.lastState === undefined ? 'cancelled' : 'vanished';
+      what = kind === 'cancelled' ? 'SLURM task CANCELLED while pending' : `SLURM task left the queue (last seen ${t.lastState})`;
+    } else {
+      tail = readTail(errPath);
+      let end = classifyTaskEnd(state, tail);
+      if (end.kind === 'signal') {
+        // slurmstepd's "exceeded memory limit" line may land just after the state changes.
+        await sleep(1000);
+        tail = readTail(errPath);
+        end = classifyTaskEnd(state, tail);
+      }
+      kind = end.kind;
+      what = end.message;
+    }
+    const reason = REASON_OF[kind];
+    const ranAny = state !== undefined && state.state !== 'CANCELLED' ? true : t.lastState !== 'PENDING' && t.lastState !== undefined;
+    const running = ranAny ? unreported.slice(0, Math.max(1, t.threads)) : [];
+    const tailText = tail.trim() === '' ? '' : `\nend of its stderr:\n${tail.trim().split('\n').slice(-8).join('\n')}`;
+    for (const taskID of unreported) {
+      if (running.includes(taskID)) {
+        report({
+          taskID,
+          ok: false,
+          reason,
+          logPath: errPath,
+          error: { name: 'SlurmTaskError', message: `${what}; call ${taskID} was running in SLURM task ${job} (log: ${errPath})${tailText}` },
+        });
+      } else {
+        report({
+          taskID,
+          ok: false,
+          reason: kind === 'cancelled' ? 'cancelled' : 'worker-exit',
+          logPath: errPath,
+          error: {
+            name: 'SlurmTaskError',
+            message: `call ${taskID} did not run: SLURM task ${job} ended before reaching it (${what}); compute() again re-runs it (log: ${errPath})`,
+          },
+        });
+      }
+    }
+  }
+
+  // --- cancelling ------------------------------------------------------------------------------
+
+  /** scancel, then wait until squeue shows none of the arrays' tasks queued or running. */
+  private async cancelAndWait(jobIds: string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await Promise.all(jobIds.map((jobId) => cancel(jobId).catch(() => undefined)));
+    const deadline = Date.now() + 120_000;
+    for (const jobId of jobIds) {
+      while (Date.now() < deadline) {
+        const states = await queryArray(jobId).catch(() => undefined);
+        if (states !== undefined && [...states.values()].every((s) => isFinalJobState(s.state))) break;
+        await sleep(250);
+      }
+      this.liveArrays.delete(jobId);
+    }
+  }
+}
+
+/** The factory core calls for `backend: "slurm"`: validates everything before anything is submitted. */
+export async function createBackend(options: Record<string, unknown> = {}): Promise<SlurmBackend> {
+  const [partitions, config] = await Promise.all([listPartitions(), readClusterConfig()]);
+  return new SlurmBackend(resolveSlurmOptions(options, partitions), { partitions, config });
+}
+
+// --- helpers -------------------------------------------------------------------------------------
+
+const REASON_OF: Record<TaskEndKind | 'vanished', FailureReason> = {
+  completed: 'worker-exit',
+  'exit-code': 'error',
+  memory: 'out-of-memory',
+  timeout: 'timeout',
+  cancelled: 'cancelled',
+  signal: 'error',
+  'launch-failure': 'error',
+  'node-failure': 'node-fail',
+  other: 'unknown',
+  vanished: 'unknown',
+};
+
+function outcomeOf(line: StatusLine, submissionDir: string): CallOutcome | undefined {
+  const durationMs = line.durationMs;
+  if (!line.ok) {
+    return {
+      taskID: line.taskID,
+      ok: false,
+      reason: (line.reason ?? 'error') as FailureReason,
+      error: line.error ?? { name: 'Error', message: 'unknown failure' },
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    };
+  }
+  if (line.valueFile) {
+    const path = valuePath(submissionDir, line.taskID);
+    if (!existsSync(path)) return undefined;
+    return { taskID: line.taskID, ok: true, value: readV8(path), ...(durationMs !== undefined ? { durationMs } : {}) };
+  }
+  // A stored file that has disappeared since (deleted by the user) is no result.
+  if (line.stored?.path !== undefined && !existsSync(line.stored.path)) return undefined;
+  return { taskID: line.taskID, ok: true, value: line.stored, ...(durationMs !== undefined ? { durationMs } : {}) };
+}
+
+function abortedOutcome(taskID: number, reason: unknown): CallOutcome {
+  const message = reason instanceof Error ? reason.message : 'the run was aborted';
+  return { taskID, ok: false, reason: 'aborted', error: { name: 'AbortError', message } };
+}
+
+/** The last line per submission id (a submission is re-recorded after each of its arrays). */
+function latestRecords(records: SubmissionRecord[]): SubmissionRecord[] {
+  const byId = new Map<string, SubmissionRecord>();
+  for (const record of records) {
+    byId.delete(record.submission);
+    byId.set(record.submission, record);
+  }
+  return [...byId.values()];
+}
+
+async function estimateMemory(job: ExecutionJob, submissionDir: string, taskID: number): Promise<number> {
+  const input = join(submissionDir, 'measure.v8');
+  writeV8(input, { setup: job.setup, taskID, payload: job.payloadFor(taskID) });
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [MEASURE_CALL_ENTRY, input], { encoding: 'utf8', maxBuffer: 1 << 20 }, (error, out, err) => {
+      if (error) reject(new SlurmRunError('ERR_SLURM_MEMORY_ESTIMATE', `options.slurm.memPerWorker "auto": measuring call ${taskID} failed: ${err.trim() || error.message}`));
+      else resolve(out);
+    });
+  });
+  const { maxRssKb } = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { maxRssKb: number };
+  // Margin: the task also runs a worker thread and the client's bookkeeping (≈ 60 MB), and
+  // calls differ; 30 % on top of the measured peak.
+  return Math.ceil((maxRssKb / 1024) * 1.3 + 100);
+}
+
+function readTail(path: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, STDERR_TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function defaultJobName(funcName: string): string {
+  const name = `acme_${funcName}`;
+  return /^[A-Za-z0-9._+\-=@:,]{1,200}$/.test(name) ? name : 'acme-ts';
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s === undefined) continue;
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
+}
+
