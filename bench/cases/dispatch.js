@@ -48,7 +48,42 @@ module.exports = {
         lines.push(`- 10^6 calls, ${label}: main-process peak RSS max ${rss.max.toFixed(0)} MiB (target < 1024 MiB) — ${rss.max < 1024 ? 'met' : '**missed**'}`);
       }
     }
-    lines.push('');
+    lines.push(
+      '',
+      '### Where the time goes (profiled: `node --cpu-prof` of one 10^6-call ParallelMap run, all three threads)',
+      '',
+      'The main thread is the bottleneck: it was busy ≈ 80 % of the run while each worker was idle',
+      '≈ 35 % (waiting for work). Main-thread self time at 10^6 calls (≈ 2.15 s profiled):',
+      '',
+      '- ≈ 33 % `postMessage` (structured clone): `ThreadPool.dispatch` (packages/backend-local/src/thread-pool.ts)',
+      '  sends `request.payloads = taskIDs.map(run.payloadFor)`, i.e. one `{ positional: [x], keyword: [] }`',
+      '  object per call built by `ParallelMap.payloadFor` (packages/core/src/parallel-map.ts) through the',
+      '  `payloadFor` closure of `LocalBackend.execute`. Measured alone: 0.81 µs per call to clone and receive',
+      '  such objects in batches of 10^4, against 0.007 µs per call for a Float64Array of the same inputs',
+      '  (what the bare loop sends). The task IDs already travel as a Float64Array; the split values of',
+      '  numeric inputs could travel the same way (one typed array per split argument per batch).',
+      '- ≈ 24 % `onOutcome` in `ParallelMap.computeOnce` (parallel-map.ts): its first line',
+      '  `const at = new Date().toISOString()` runs for every call, also in memory mode where `at` is never',
+      '  used (measured alone: 0.57 µs per call). Computing it only in the file branches (or once per batch)',
+      '  removes it.',
+      '- ≈ 6 % garbage collection, ≈ 5 % the per-call outcome objects and the `payloadFor` closures.',
+      '',
+      'Worker threads (each ≈ 1.95 s profiled): ≈ 35 % idle, ≈ 13 % GC, ≈ 10 % `runInTaskContext`',
+      '(packages/core/src/task-context.ts: `AsyncLocalStorage.run` with `Object.freeze({ ...context })` per call)',
+      'plus ≈ 6 % async_hooks promise hooks that AsyncLocalStorage switches on, ≈ 6 % `runBatch`, ≈ 4 % the',
+      '`async runCall` of the call runner (packages/core/src/call-runner.ts: a promise and an `await` per call',
+      'even for a synchronous function). The user function itself: 5 ms of 1.95 s.',
+      '',
+      'At 10^4 calls the run is dominated by start-up: a ParallelMap of 2 calls takes ≈ 60 ms (the bare loop',
+      'does all 10^4 calls in ≈ 35 ms). Each worker loads core\'s call runner (`require(\'@acme-ts/core/call-runner\')`',
+      '≈ 23 ms: acorn, the libhdf5 addon via dlopen) and comlink; the profile shows the main thread idle 60 %',
+      'and module compilation (`wrapSafe`, `compileForInternalLoader`) as the largest worker items.',
+      '',
+      'piscina per call is slower still (≈ 40 µs per call, 2.5 GB peak RSS at 10^6: one task object and',
+      'promise per call); batched piscina is ≈ 0.7× the bare loop. Peak RSS of ParallelMap at 10^6 calls is',
+      'well under the 1 GiB target.',
+      '',
+    );
     return lines.join('\n');
   },
 };
