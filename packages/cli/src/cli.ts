@@ -1,0 +1,185 @@
+// The `acme-ts` command line: yargs commands, their help and examples, strict parsing with
+// "did you mean" for unknown flags, and one place that turns errors into messages and exit
+// statuses. `main(argv)` runs it in-process and resolves with the exit status.
+
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { suggestName } from '@acme-ts/core';
+import { exportCommand } from './commands/export';
+import { inspectCommand } from './commands/inspect';
+import { rerunCommand, type RerunArgs } from './commands/rerun';
+import { runCommand, type RunArgs } from './commands/run';
+import { statusCommand } from './commands/status';
+import { CliError, EXIT, UsageError } from './errors';
+import { addExecutionFlags, addRunFlags } from './flags';
+import { colorsFor, processIO, type CliIO } from './io';
+
+export const COMMANDS = ['run', 'inspect', 'status', 'rerun', 'export', 'completion'] as const;
+
+const USAGE: Record<string, string> = {
+  run: 'acme-ts run <module>#<export> [inputs…] [options]',
+  inspect: 'acme-ts inspect <file.h5> [--json] [--all]',
+  status: 'acme-ts status <output-folder> [--json]',
+  rerun: 'acme-ts rerun <output-folder> [options]',
+  export: 'acme-ts export <container.h5> <out.h5> [--force]',
+};
+
+const INPUT_HELP = `Inputs (positional, and the value of --kwarg name=value):
+  4  -2.5  true  null  [1,2,3]  '{"a":1}'  '"text"'   literals and JSON
+  @x.json                       the JSON in a file
+  range:100  range:0:100:5      a range of integers (split: one per call)
+  h5:data.h5:/x                 a dataset of an HDF5 file (1-D: one element per call)
+  split:<input>  broadcast:<input>   force the rule; otherwise lists whose length is the
+                                number of calls are split, everything else is broadcast`;
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The flag names (without dashes) of the command `words` start with, for "did you mean". */
+function knownFlags(command: string | undefined): string[] {
+  const probe = yargs();
+  const withFlags: Argv = command === 'run' ? addRunFlags(probe) : command === 'rerun' ? addExecutionFlags(probe) : probe;
+  const own: Record<string, string[]> = { inspect: ['json', 'all'], status: ['json'], export: ['force', 'skip-missing'] };
+  // getOptions() is public yargs API, missing from @types/yargs.
+  const keys = Object.keys((withFlags as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+  return [...keys.filter((k) => !/[A-Z]/.test(k)), ...(own[command ?? ''] ?? []), 'help', 'version'];
+}
+
+/** yargs' validation message, with a suggestion for each unknown flag and the usage line. */
+export function explainParseFailure(message: string, words: readonly string[]): UsageError {
+  const command = words.find((w) => (COMMANDS as readonly string[]).includes(w));
+  const unknown = /^Unknown arguments?: (.*)$/s.exec(message);
+  if (unknown) {
+    const names = unknown[1]!.split(', ');
+    // yargs reports --foo-bar also as fooBar; keep the spelling the user typed.
+    const typed = names.filter((n) => words.some((w) => w === `--${n}` || w.startsWith(`--${n}=`) || w === `-${n}`));
+    if (typed.length > 0) {
+      const flags = knownFlags(command);
+      const hints = typed.map((name) => {
+        const guess = suggestName(name, flags);
+        return guess ? `--${name} (did you mean --${guess}?)` : `--${name}`;
+      });
+      const where = command ? `acme-ts ${command}` : 'acme-ts';
+      return new UsageError(`unknown flag ${hints.join(', ')}; see ${where} --help for its flags`, `--${typed[0]}`);
+    }
+    const extra = names.filter((n) => !/[A-Z]/.test(n) || !names.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
+    if (!command) {
+      const guess = suggestName(extra[0] ?? '', COMMANDS.filter((c) => c !== 'completion'));
+      return new UsageError(`unknown command ${JSON.stringify(extra[0])}${guess ? `; did you mean ${guess}?` : ''}; the commands are run, inspect, status, rerun, export`);
+    }
+    return new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(', ')}; usage: ${USAGE[command] ?? `acme-ts ${command}`}`);
+  }
+  const usage = command && USAGE[command] ? `; usage: ${USAGE[command]} (acme-ts ${command} --help shows examples)` : '';
+  return new UsageError(`${message.replace(/\n\s*/g, ' ')}${usage}`);
+}
+
+/** The yargs program; `finish` receives each command's exit status. */
+export function buildCli(io: CliIO = processIO(), finish: (code: number) => void = () => {}, words: readonly string[] = []): Argv {
+  return yargs()
+    .scriptName('acme-ts')
+    .usage(
+      'acme-ts <command> [options]\n\nCalls one function once per input, in parallel (worker threads or SLURM), and stores every result in ACME\'s HDF5 layout.',
+    )
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'populate--': true })
+    .command(
+      'run <func> [inputs..]',
+      'call <module>#<export> once per input and store the results',
+      (y) =>
+        addRunFlags(
+          y
+            .positional('func', { type: 'string', describe: 'the function: <module file>#<export name>' })
+            .positional('inputs', { type: 'string', array: true, describe: 'positional arguments of the function (see Inputs below)' }),
+        )
+          .example('$0 run ./tasks.js#randout range:0:10 --kwarg y=3 --n-workers 4', 'randout(x, {y: 3}) for x = 0…9, 4 workers')
+          .example('$0 run ./tasks.js#matconstruct range:0:8 --result-shape null,10,9 -o mats', 'stack the 8 (10, 9) results into one (8, 10, 9) dataset in mats/')
+          .example('$0 run ./tasks.js#randout h5:data.h5:/x --no-write-worker-results', 'one call per element of /x; print the values as JSON')
+          .epilogue(INPUT_HELP),
+      async (argv) => finish(await runCommand(argv as unknown as RunArgs, io)),
+    )
+    .command(
+      'inspect <file>',
+      'show the tree of an HDF5 file: datasets, links and virtual datasets with their targets',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'an HDF5 file (any, not only acme-ts containers)' })
+          .option('json', { type: 'boolean', describe: 'the tree as JSON' })
+          .option('all', { type: 'boolean', describe: 'every member of long groups (default: the first and last few and a count)' })
+          .example('$0 inspect ACME_20261125-101500-123000/randout.h5', 'comp_0 → randout_payload/randout_0.h5:/ (exists) …'),
+      (argv) => finish(inspectCommand(argv as never, io)),
+    )
+    .command(
+      'status <folder>',
+      'count the done, failed and missing calls of a run; list the failed ones',
+      (y) =>
+        y
+          .positional('folder', { type: 'string', describe: 'the output folder of a run (or its container)' })
+          .option('json', { type: 'boolean', describe: 'as JSON (counts, failed calls, missing taskIDs)' })
+          .example('$0 status ACME_20261125-101500-123000', '10 calls of failOdd: 5 done, 5 failed, 0 missing …'),
+      (argv) => finish(statusCommand(argv as never, io)),
+    )
+    .command(
+      'rerun <folder>',
+      'run the calls of a run that have no valid result, in place, and complete its container',
+      (y) =>
+        addExecutionFlags(y.positional('folder', { type: 'string', describe: 'the output folder of a run' }))
+          .example('$0 rerun ACME_20261125-101500-123000 --n-workers 8', 'finish an interrupted or partly failed run')
+          .example('$0 rerun runs/big --mem-per-worker 2x --time-limit 2:00:00', 'on SLURM: retry with twice the memory and 2 hours'),
+      async (argv) => finish(await rerunCommand(argv as unknown as RerunArgs, io)),
+    )
+    .command(
+      'export <source> <target>',
+      'write a self-contained copy of a container: links followed, virtual datasets made regular',
+      (y) =>
+        y
+          .positional('source', { type: 'string', describe: 'the container (or any HDF5 file)' })
+          .positional('target', { type: 'string', describe: 'the file to write' })
+          .option('force', { type: 'boolean', describe: 'replace the target if it exists' })
+          .option('skip-missing', { type: 'boolean', describe: 'leave out links whose target is missing (default: refuse)' })
+          .example('$0 export ACME_20261125-101500-123000/randout.h5 randout-all.h5', 'one file to mail or archive, no payload folder needed'),
+      (argv) => finish(exportCommand(argv as never, io)),
+    )
+    .completion('completion', 'print a shell completion script (bash/zsh): acme-ts completion >> ~/.bashrc')
+    .example('$0 run ./tasks.js#randout range:0:10 --n-workers 4', 'run, then:')
+    .example('$0 status ACME_…', 'what is done, failed, missing')
+    .example('$0 rerun ACME_…', 'finish what failed or was interrupted')
+    .example('$0 inspect ACME_…/randout.h5', 'the container\'s tree')
+    .example('$0 export ACME_…/randout.h5 copy.h5', 'a self-contained copy')
+    .epilogue('Exit status: 0 all calls succeeded, 1 some calls failed, 2 bad command line, 130 interrupted (Ctrl-C).\nColors are off with NO_COLOR=1 or when output is not a terminal.')
+    .demandCommand(1, 'name a command: run, inspect, status, rerun or export')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version(packageVersion())
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw explainParseFailure(message, words);
+    })
+    .exitProcess(false);
+}
+
+/** Runs the command line `words` (without "node acme-ts") and resolves with the exit status. */
+export async function main(words: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let status: number = EXIT.ok;
+  const colors = colorsFor(io.stderr, io.env);
+  try {
+    await buildCli(io, (code) => (status = code), words).parseAsync([...words]);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`${colors.red('acme-ts: error:')} ${error.message}\n`);
+      return error.exitCode;
+    }
+    const verbose = words.includes('--verbose') || words.includes('-v') || io.env.ACME_TS_DEBUG;
+    const text = error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+    io.stderr.write(`${colors.red('acme-ts: error:')} ${text}\n`);
+    return EXIT.failed;
+  }
+  return status;
+}

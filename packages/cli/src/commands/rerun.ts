@@ -1,0 +1,26 @@
+// `acme-ts rerun <output-folder>`: the calls of a stored run that have no valid result, run in
+// place (core's ParallelMap.resume), ending with a complete container.
+
+import { ParallelMap, readManifest } from '@acme-ts/core';
+import { checkSlurmFlags, effectiveBackend, executionOptions, type ExecutionFlags } from '../flags';
+import type { CliIO } from '../io';
+import { asCliError, executeRun } from '../session';
+import { runFolder } from './status';
+
+export interface RerunArgs extends ExecutionFlags {
+  folder: string;
+  [flag: string]: unknown;
+}
+
+export async function rerunCommand(argv: RerunArgs, io: CliIO): Promise<number> {
+  const folder = runFolder(argv.folder);
+  const overrides = executionOptions(argv);
+  let pmap: ParallelMap;
+  try {
+    checkSlurmFlags(argv, effectiveBackend(overrides.backend, readManifest(folder).backend));
+    pmap = ParallelMap.resume(folder, overrides);
+  } catch (error) {
+    throw asCliError(error);
+  }
+  return executeRun(pmap, io, { quiet: argv.quiet === true, verbose: argv.verbose === true, nWorkers: overrides.nWorkers, verb: 'rerun' });
+}

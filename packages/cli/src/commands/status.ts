@@ -1,0 +1,93 @@
+// `acme-ts status <output-folder>`: which calls of a stored run are done, failed or missing.
+
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { hasManifest, runStatus, type RunStatus } from '@acme-ts/core';
+import { UsageError } from '../errors';
+import { colorsFor, type CliIO } from '../io';
+
+export interface StatusArgs {
+  folder: string;
+  json?: boolean;
+}
+
+/** The run folder an argument names; the container (`<f>.h5`) inside it is accepted too. */
+export function runFolder(argument: string): string {
+  const absolute = path.resolve(argument);
+  if (!existsSync(absolute)) throw new UsageError(`${absolute} does not exist; pass the output folder of a run (printed by acme-ts run as "output folder:")`, '<output-folder>');
+  const folder = statSync(absolute).isFile() ? path.dirname(absolute) : absolute;
+  if (!hasManifest(folder)) {
+    throw new UsageError(`${folder} holds no acme-ts run (no .acme-ts/manifest.json); pass the output folder a run printed as "output folder:"`, '<output-folder>');
+  }
+  return folder;
+}
+
+/** What `status --json` prints: stable keys for scripts. */
+export interface StatusReport {
+  outputDir: string;
+  function: string;
+  nInputs: number;
+  container: string | null;
+  complete: boolean;
+  counts: { done: number; failed: number; missing: number };
+  failed: { taskID: number; name: string; message: string; reason: string; logPath: string | null; at: string }[];
+  missing: number[];
+}
+
+export function statusReport(status: RunStatus): StatusReport {
+  return {
+    outputDir: status.outputDir,
+    function: status.manifest.funcName,
+    nInputs: status.manifest.nInputs,
+    container: status.containerPath ?? null,
+    complete: status.done.length === status.manifest.nInputs,
+    counts: { done: status.done.length, failed: status.failed.length, missing: status.missing.length },
+    failed: status.failed.map((r) => ({
+      taskID: r.taskID,
+      name: r.error?.name ?? 'Error',
+      message: r.error?.message ?? '',
+      reason: r.reason ?? 'unknown',
+      logPath: r.logPath ?? null,
+      at: r.at,
+    })),
+    missing: status.missing,
+  };
+}
+
+/** "0-3, 7, 9-12" */
+export function formatIdList(ids: readonly number[], limit = 20): string {
+  const parts: string[] = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
+    parts.push(i === j ? `${ids[i]}` : `${ids[i]}-${ids[j]}`);
+    i = j + 1;
+  }
+  return parts.length > limit ? `${parts.slice(0, limit).join(', ')}, …` : parts.join(', ');
+}
+
+export function statusCommand(argv: StatusArgs, io: CliIO): number {
+  const report = statusReport(runStatus(runFolder(argv.folder)));
+  if (argv.json) {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const c = colorsFor(io.stdout, io.env);
+  const { done, failed, missing } = report.counts;
+  const out: string[] = [
+    `${report.outputDir}: ${report.nInputs} calls of ${report.function}`,
+    `  container: ${report.container ?? '(none: serialized results)'}`,
+    `  ${done === report.nInputs ? c.green(`${done} done`) : `${done} done`}, ${failed > 0 ? c.red(`${failed} failed`) : '0 failed'}, ${missing} missing`,
+  ];
+  if (failed > 0) {
+    out.push('failed calls:');
+    for (const f of report.failed.slice(0, 50)) {
+      out.push(`  call ${f.taskID} (${f.reason}): ${f.name}: ${f.message.split('\n', 1)[0]}${f.logPath ? `  log: ${f.logPath}` : ''}`);
+    }
+    if (report.failed.length > 50) out.push(`  … and ${report.failed.length - 50} more (--json lists all)`);
+  }
+  if (missing > 0) out.push(`missing calls (never run or interrupted): ${formatIdList(report.missing)}`);
+  if (!report.complete) out.push(`finish them with: acme-ts rerun ${report.outputDir}`);
+  io.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
