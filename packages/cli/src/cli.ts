@@ -75,6 +75,11 @@ export function explainParseFailure(message: string, words: readonly string[]): 
     }
     return new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(', ')}; usage: ${USAGE[command] ?? `acme-ts ${command}`}`);
   }
+  const recommended = /^Did you mean (\w+)\?/.exec(message);
+  if (recommended) {
+    const typed = words.find((w) => !w.startsWith('-'));
+    return new UsageError(`unknown command ${JSON.stringify(typed)}; did you mean ${recommended[1]}? The commands are run, inspect, status, rerun, export`);
+  }
   const usage = command && USAGE[command] ? `; usage: ${USAGE[command]} (acme-ts ${command} --help shows examples)` : '';
   return new UsageError(`${message.replace(/\n\s*/g, ' ')}${usage}`);
 }

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetInfo, Dtype, H5File, NodeEntry } from '@acme-ts/hdf5-native';
 
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
 export interface LinkTarget {
   /** The file name as stored in the link (absent for soft links). */
   file?: string;
@@ -81,7 +83,8 @@ export function describeFile(file: H5File, options: TreeOptions = {}, groupPath 
 }
 
 function describeChildren(file: H5File, groupPath: string, options: TreeOptions, parent: TreeNode): TreeNode[] {
-  const entries = file.list(groupPath);
+  // comp_2 before comp_10: files without tracked creation order list by plain name.
+  const entries = file.list(groupPath).sort((a, b) => NATURAL.compare(a.name, b.name));
   const maxChildren = options.maxChildren ?? 12;
   const atEachEnd = options.shownAtEachEnd ?? 3;
   let shown = entries;

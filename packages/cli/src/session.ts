@@ -14,6 +14,7 @@ import { CliError, EXIT, UsageError } from './errors';
 import { inFlagTerms } from './flags';
 import { colorsFor, type CliIO } from './io';
 import { RunProgress } from './progress';
+import { classifyCalls } from './commands/status';
 
 export interface SessionOptions {
   quiet: boolean;
@@ -25,7 +26,7 @@ export interface SessionOptions {
 }
 
 /** Errors core raises for a bad command line (as opposed to a failure while running). */
-const USAGE_CODES = new Set(['ERR_ACME_OPTION', 'ERR_ACME_ARGUMENTS', 'ERR_ACME_FUNCTION', 'ERR_ACME_CONFIG', 'ERR_ACME_NO_RUN', 'ERR_ACME_RESULT']);
+const USAGE_CODES = new Set(['ERR_ACME_OPTION', 'ERR_ACME_ARGUMENTS', 'ERR_ACME_FUNCTION', 'ERR_ACME_CONFIG', 'ERR_ACME_NO_RUN']);
 
 /** Core's error in command-line words: a UsageError for bad input, else unchanged. */
 export function asCliError(error: unknown): unknown {
@@ -100,9 +101,9 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
 
   // The folder is the truth for file modes (a rerun counts the calls done before it too).
   let done = okCount + alreadyDone;
-  let failed = failures.length;
+  let failed = failures.filter((f) => f.reason !== 'aborted').length;
   if (!memory && pmap.outputDir && hasManifest(pmap.outputDir)) {
-    const status = runStatus(pmap.outputDir);
+    const status = classifyCalls(runStatus(pmap.outputDir));
     done = status.done.length;
     failed = status.failed.length;
   }

@@ -34,7 +34,23 @@ export interface StatusReport {
   missing: number[];
 }
 
-export function statusReport(status: RunStatus): StatusReport {
+/**
+ * core's RunStatus with interrupted calls counted as missing: core records a call stopped by
+ * Ctrl-C or an abort as failed (reason "aborted"), but nothing is wrong with it — it just has
+ * not run to the end, and `rerun` runs it like any never-started call.
+ */
+export function classifyCalls(status: RunStatus): RunStatus {
+  const aborted = status.failed.filter((r) => r.reason === 'aborted').map((r) => r.taskID);
+  if (aborted.length === 0) return status;
+  return {
+    ...status,
+    failed: status.failed.filter((r) => r.reason !== 'aborted'),
+    missing: [...status.missing, ...aborted].sort((a, b) => a - b),
+  };
+}
+
+export function statusReport(raw: RunStatus): StatusReport {
+  const status = classifyCalls(raw);
   return {
     outputDir: status.outputDir,
     function: status.manifest.funcName,
@@ -86,7 +102,7 @@ export function statusCommand(argv: StatusArgs, io: CliIO): number {
     }
     if (report.failed.length > 50) out.push(`  … and ${report.failed.length - 50} more (--json lists all)`);
   }
-  if (missing > 0) out.push(`missing calls (never run or interrupted): ${formatIdList(report.missing)}`);
+  if (missing > 0) out.push(`missing calls (not run, or interrupted): ${formatIdList(report.missing)}`);
   if (!report.complete) out.push(`finish them with: acme-ts rerun ${report.outputDir}`);
   io.stdout.write(`${out.join('\n')}\n`);
   return 0;
