@@ -1,0 +1,141 @@
+// `acme-ts run`, `status` and `rerun` as a user runs them: the real executable as a child
+// process; the files it writes are checked with h5py (the independent reader).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { h5dump, tempDir } from './support/h5';
+import { acme, python, start, TASKS, until } from './fixtures/cli-harness';
+
+let work: string;
+beforeAll(() => {
+  work = tempDir('cli-run');
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const compKeys = (dump: Record<string, unknown>) => Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k));
+
+test('run: default layout, keyword arguments, printed folder/container/summary, h5py reads every call', async () => {
+  const r = await acme(['run', `${TASKS}#scaled`, 'range:0:6', '--kwarg', 'factor=2', '--kwarg', 'offset=-0.5', '--n-workers', '2', '-o', 'plain'], { cwd: work });
+  expect(r.stderr).toContain('acme-ts run: 6 calls of scaled');
+  expect(r.code).toBe(0);
+  const folder = path.join(work, 'plain');
+  expect(r.stdout).toContain(`output folder: ${folder}\n`);
+  expect(r.stdout).toContain(`container:     ${path.join(folder, 'scaled.h5')}\n`);
+  expect(r.stdout).toMatch(/^6 calls: 6 done, 0 failed in \d+\.\d s$/m);
+  const dump = h5dump(path.join(folder, 'scaled.h5'));
+  expect(compKeys(dump)).toHaveLength(6);
+  expect(dump['/comp_4']).toMatchObject({ kind: 'external-link', file: 'scaled_payload/scaled_4.h5' });
+  expect(dump['/comp_4/result_0'].values).toEqual([7.5]);
+});
+
+test('run: the automatic folder is ACME_<date>-<time> in the working directory', async () => {
+  const cwd = path.join(work, 'auto');
+  fs.mkdirSync(cwd);
+  const r = await acme(['run', `${TASKS}#randout`, '[1,2]', '-q'], { cwd });
+  expect(r.code).toBe(0);
+  expect(r.stderr).toBe('');
+  const [folder] = fs.readdirSync(cwd);
+  expect(folder).toMatch(/^ACME_\d{8}-\d{6}-\d{6}$/);
+  expect(r.stdout).toContain(`output folder: ${path.join(cwd, folder!)}`);
+});
+
+test('run: --result-shape null,10,9 gives a virtual (n, 10, 9) dataset; --single-file a regular one', async () => {
+  const vds = await acme(['run', `${TASKS}#matconstruct`, 'range:0:4', '--result-shape', 'null,10,9', '--result-dtype', 'float32', '-o', 'stacked', '-q'], { cwd: work });
+  expect(vds.code).toBe(0);
+  const dump = h5dump(path.join(work, 'stacked', 'matconstruct.h5'));
+  expect(dump['/result_0']).toMatchObject({ virtual: true, shape: [4, 10, 9], dtype: 'float32' });
+  expect(dump['/result_0'].values[3][2][5]).toBeCloseTo(Math.cos(3 + 10) / 3, 6);
+
+  const single = await acme(['run', `${TASKS}#matconstruct`, 'range:0:3', '--result-shape', '[null, 10, inf]', '--single-file', '-o', 'single', '-q'], { cwd: work });
+  expect(single.code).toBe(0);
+  const s = h5dump(path.join(work, 'single', 'matconstruct.h5'));
+  expect(s['/result_0']).toMatchObject({ virtual: false, shape: [3, 10, 9], maxshape: [3, 10, null] });
+});
+
+test('run: inputs from a JSON file, an h5py-made HDF5 dataset, and split:/broadcast: markers; --no-write-worker-results prints JSON', async () => {
+  fs.writeFileSync(path.join(work, 'xs.json'), '[1, 2, 3]');
+  python("with h5py.File('in.h5', 'w') as f:\n    f['x'] = np.array([4, 5, 6], dtype='int32')\n    f['grp/m'] = np.ones((3, 2))", work);
+
+  const json = await acme(['run', `${TASKS}#randout`, '@xs.json', '2', '--no-write-worker-results'], { cwd: work });
+  expect(json.code).toBe(0);
+  expect(JSON.parse(json.stdout)).toEqual([0.5, 1, 1.5]);
+  expect(json.stderr).toMatch(/3 calls: 3 done, 0 failed/);
+
+  const h5 = await acme(['run', `${TASKS}#randout`, 'h5:in.h5:/x', '--no-write-worker-results', '-q'], { cwd: work });
+  expect(h5.code).toBe(0);
+  expect(JSON.parse(h5.stdout)).toEqual([4 / 3, 5 / 3, 2]);
+
+  // [1, 2, 3] has the length of the calls, so it would be split; broadcast: passes it whole.
+  const b = await acme(['run', `${TASKS}#addSum`, 'split:[10,20,30]', 'broadcast:[1,2,3]', '--no-write-worker-results', '-q'], { cwd: work });
+  expect(JSON.parse(b.stdout)).toEqual([16, 26, 36]);
+
+  // An N-D dataset is broadcast ({data, shape}); --n-inputs repeats the call.
+  const repeat = await acme(['run', `${TASKS}#randout`, '-2.5', '--n-inputs', '3', '--no-write-worker-results', '-q'], { cwd: work });
+  expect(JSON.parse(repeat.stdout)).toEqual([-7.5, -7.5, -7.5]);
+});
+
+test('run: failed calls exit 1 with each failure listed; status lists them; rerun finishes in place', async () => {
+  const marker = path.join(work, 'fixed');
+  const r = await acme(['run', `${TASKS}#failOdd`, 'range:0:6', JSON.stringify(marker), '-o', 'fails', '--n-workers', '2'], { cwd: work });
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/^6 calls: 3 done, 3 failed in/m);
+  expect(r.stderr).toContain('call 3 (error): RangeError: odd input 3');
+  expect(r.stderr).toContain(`acme-ts rerun ${path.join(work, 'fails')}`);
+
+  const status = await acme(['status', 'fails'], { cwd: work });
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain('3 done, 3 failed, 0 missing');
+  expect(status.stdout).toContain('call 5 (error): RangeError: odd input 5');
+  const json = JSON.parse((await acme(['status', 'fails', '--json'], { cwd: work })).stdout);
+  expect(json).toMatchObject({ complete: false, counts: { done: 3, failed: 3, missing: 0 } });
+  expect(json.failed.map((f: { taskID: number }) => f.taskID)).toEqual([1, 3, 5]);
+  expect(json.failed[0]).toMatchObject({ name: 'RangeError', message: 'odd input 1', reason: 'error' });
+
+  const payload = path.join(work, 'fails', 'failOdd_payload');
+  const before = new Map(fs.readdirSync(payload).map((f) => [f, fs.statSync(path.join(payload, f)).mtimeMs]));
+  fs.writeFileSync(marker, '');
+  const rerun = await acme(['rerun', 'fails', '--n-workers', '1'], { cwd: work });
+  expect(rerun.code).toBe(0);
+  expect(rerun.stderr).toContain('acme-ts rerun: 3 calls of failOdd (3 of 6 already done)');
+  expect(rerun.stdout).toMatch(/^6 calls: 6 done, 0 failed in/m);
+  for (const [file, mtime] of before) expect(fs.statSync(path.join(payload, file)).mtimeMs).toBe(mtime);
+  const dump = h5dump(path.join(work, 'fails', 'failOdd.h5'));
+  expect(compKeys(dump)).toHaveLength(6);
+  expect(dump['/comp_5/result_0'].values).toEqual([50]);
+  expect(JSON.parse((await acme(['status', 'fails', '--json'], { cwd: work })).stdout).complete).toBe(true);
+});
+
+test('SIGINT stops the run cleanly (exit 130, rerun hint); status shows the missing calls; rerun completes the container', async () => {
+  const folder = path.join(work, 'interrupted');
+  const run = start(['run', `${TASKS}#slowSquare`, 'range:0:40', '150', '--n-workers', '2', '-o', folder], { cwd: work });
+  const payload = path.join(folder, 'slowSquare_payload');
+  const finishedFiles = () => (fs.existsSync(payload) ? fs.readdirSync(payload).filter((f) => /^slowSquare_\d+\.h5$/.test(f)).length : 0);
+  await until(() => finishedFiles() >= 3, '3 finished calls');
+  run.child.kill('SIGINT');
+  const r = await run.finished;
+  expect(r.code).toBe(130);
+  expect(r.stderr).toContain(`finish the run with: acme-ts rerun ${folder}`);
+  expect(r.stdout).toMatch(/^40 calls: \d+ done, 0 failed, \d+ not run in/m);
+
+  const status = JSON.parse((await acme(['status', folder, '--json'], { cwd: work })).stdout);
+  expect(status.counts.done).toBeGreaterThanOrEqual(3);
+  expect(status.counts.done).toBeLessThan(40);
+  expect(status.counts.failed).toBe(0);
+  expect(status.counts.missing).toBe(40 - status.counts.done);
+
+  const rerun = await acme(['rerun', folder, '-q'], { cwd: work });
+  expect(rerun.code).toBe(0);
+  expect(rerun.stdout).toMatch(/^40 calls: 40 done, 0 failed in/m);
+  const dump = h5dump(path.join(folder, 'slowSquare.h5'));
+  expect(compKeys(dump)).toHaveLength(40);
+  expect(dump['/comp_39/result_0'].values).toEqual([39 * 39]);
+});
+
+test('progress: plain periodic lines when stderr is not a terminal; none with --quiet', async () => {
+  const env = { ACME_TS_PROGRESS_INTERVAL: '0.2' };
+  const r = await acme(['run', `${TASKS}#slowSquare`, 'range:0:12', '100', '--n-workers', '2', '-o', 'progress'], { cwd: work, env });
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/slowSquare +\d+% \|[█ ]+\| \d+ done, 0 failed, \d running of 12 \[\d\d:\d\d<\d\d:\d\d, [\d.]+ calls\/s\]\n/);
+  expect(r.stderr).not.toContain('\r');
+  const quiet = await acme(['run', `${TASKS}#slowSquare`, 'range:0:12', '100', '--n-workers', '2', '-o', 'progress-q', '-q'], { cwd: work, env });
+  expect(quiet.stderr).toBe('');
+});
