@@ -15,6 +15,10 @@ function sh(cmd) {
   }
 }
 
+const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+/** The load average when this module was loaded, i.e. when the run started. */
+const loadAtStart = loadavg();
+
 function machineInfo(extra = {}, filesDir = process.env.BENCH_DIR || os.tmpdir()) {
   const commit = sh('git rev-parse --short HEAD');
   const dirty = sh('git status --porcelain --untracked-files=no') ? ' (+ uncommitted changes)' : '';
@@ -26,7 +30,8 @@ function machineInfo(extra = {}, filesDir = process.env.BENCH_DIR || os.tmpdir()
     commit: commit + dirty,
     node: process.version,
     'files written to': `${filesDir} (` + sh(`df --output=fstype,target ${JSON.stringify(filesDir)} | tail -1`).replace(/\s+/g, ' ').trim() + ')',
-    'load average at start (1/5/15 min)': os.loadavg().map((l) => l.toFixed(2)).join(' / '),
+    'load average at start (1/5/15 min)': loadAtStart,
+    'load average at end (1/5/15 min)': loadavg(),
     ...extra,
   };
 }
