@@ -229,6 +229,10 @@ export function flagFor(option: string): string {
  */
 export function inFlagTerms(message: string): string {
   return message
+    .replace(
+      /automatic input distribution failed: found 0 objects containing 0 to 0 elements\. Please specify `nInputs` manually\./,
+      'no input is a list to split over the calls; give one (e.g. range:0:10) or set --n-inputs N to make N calls with these inputs',
+    )
     .replace(/options\.slurm\.(\w+)/g, (_, name: string) => flagFor(name))
     .replace(/options\.kwargs\.(\w+)/g, (_, name: string) => `--kwarg ${name}`)
     .replace(/options\.(\w+)/g, (_, name: string) => flagFor(name))
