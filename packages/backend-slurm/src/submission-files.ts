@@ -14,7 +14,7 @@
  * Value files are written under a temporary name and renamed before the status line that
  * announces them is appended, so a status line always refers to a complete file.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { CallPayload, RunnerSetup, StoredCall } from '@acme-ts/core';
@@ -140,17 +140,31 @@ export function readSubmissions(outputDir: string): SubmissionRecord[] {
  * written (no newline yet) is left for the next read.
  */
 export function readNewStatusLines(path: string, offset: number): { lines: StatusLine[]; offset: number } {
-  let text: Buffer;
+  let fd: number;
   try {
-    text = readFileSync(path);
+    fd = openSync(path, 'r');
   } catch {
     return { lines: [], offset };
   }
-  if (text.length <= offset) return { lines: [], offset };
+  let text: Buffer;
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return { lines: [], offset };
+    text = Buffer.alloc(size - offset);
+    let read = 0;
+    while (read < text.length) {
+      const n = readSync(fd, text, read, text.length - read, offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    text = text.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
   const end = text.lastIndexOf(0x0a);
-  if (end < offset) return { lines: [], offset };
+  if (end < 0) return { lines: [], offset };
   const lines: StatusLine[] = [];
-  for (const line of text.subarray(offset, end).toString('utf8').split('\n')) {
+  for (const line of text.subarray(0, end).toString('utf8').split('\n')) {
     if (line.trim() === '') continue;
     try {
       lines.push(JSON.parse(line) as StatusLine);
@@ -158,5 +172,5 @@ export function readNewStatusLines(path: string, offset: number): { lines: Statu
       // Not ours to interpret; the call then counts as unreported.
     }
   }
-  return { lines, offset: end + 1 };
+  return { lines, offset: offset + end + 1 };
 }
