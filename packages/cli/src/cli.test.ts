@@ -1,0 +1,127 @@
+// The CLI's parsing pieces in-process: inputs, flag values, core messages in flag terms,
+// "did you mean" for flags, progress and summary lines, colors.
+import { isRange } from '@acme-ts/core';
+import { UsageError, InputError } from './errors';
+import { explainParseFailure, main } from './cli';
+import { inFlagTerms, parseResultShape, parseSeconds, runOptions, executionOptions } from './flags';
+import { parseInput, parseKeywordInput } from './inputs';
+import { formatProgress, RunProgress } from './progress';
+import { formatSummary, toJson } from './session';
+import { colorsFor } from './io';
+import { formatIdList } from './commands/status';
+
+const cwd = __dirname;
+const value = (text: string) => parseInput(text, 'input 1', { cwd });
+
+test('literals: numbers, booleans, null, JSON, BigInt; other words stay strings', () => {
+  expect(value('4')).toBe(4);
+  expect(value('-2.5')).toBe(-2.5);
+  expect(value('1e3')).toBe(1000);
+  expect(value('inf')).toBe(Infinity);
+  expect(value('-Infinity')).toBe(-Infinity);
+  expect(value('NaN')).toBeNaN();
+  expect(value('12n')).toBe(12n);
+  expect(value('true')).toBe(true);
+  expect(value('null')).toBeNull();
+  expect(value('[1,2,3]')).toEqual([1, 2, 3]);
+  expect(value('{"a":[1]}')).toEqual({ a: [1] });
+  expect(value('"true"')).toBe('true');
+  expect(value('hello')).toBe('hello');
+  expect(value('a:b')).toBe('a:b');
+  expect(value('http://x')).toBe('http://x');
+});
+
+test('range:, split:, broadcast: use core\'s range and markers', () => {
+  const r = value('range:2:11:3') as ArrayLike<number>;
+  expect(isRange(r)).toBe(true);
+  expect(Array.from(r)).toEqual([2, 5, 8]);
+  expect(Array.from(value('range:4') as ArrayLike<number>)).toEqual([0, 1, 2, 3]);
+  const split = value('split:[1,2]') as Record<symbol, unknown>;
+  expect(split[Symbol.for('acme-ts.split')]).toBe(true);
+  const broadcast = value('broadcast:range:3') as { value: unknown } & Record<symbol, unknown>;
+  expect(broadcast[Symbol.for('acme-ts.broadcast')]).toBe(true);
+  expect(isRange(broadcast.value)).toBe(true);
+});
+
+test('bad inputs name the input and the fix', () => {
+  expect(() => value('range:0:x')).toThrow(/^input 1: "range:0:x" is not a range; write range:STOP/);
+  expect(() => value('range:0:10:0')).toThrow(/range step must not be 0/);
+  expect(() => value('brodcast:[1]')).toThrow(/did you mean "broadcast:"/);
+  expect(() => value('split:5')).toThrow(/split: needs a list/);
+  expect(() => value('{a:1}')).toThrow(InputError);
+  expect(() => value('h5:nofile')).toThrow(/names no dataset; write h5:FILE:\/DATASET/);
+  expect(() => parseKeywordInput('1x=2', { cwd })).toThrow(/^--kwarg: expected name=value/);
+  expect(parseKeywordInput('y=range:3', { cwd })[0]).toBe('y');
+  expect(() => parseKeywordInput('y=rnage:3', { cwd })).toThrow(/^--kwarg y: "rnage:"/);
+});
+
+test('flag values: result shape, durations, counts, conflicts', () => {
+  expect(parseResultShape('null,10,9')).toEqual([null, 10, 9]);
+  expect(parseResultShape('[None, inf]')).toEqual([null, Infinity]);
+  expect(parseResultShape('(null, Infinity, 3)')).toEqual([null, Infinity, 3]);
+  expect(() => parseResultShape('null,-1')).toThrow(/entry 2 is "-1"/);
+  expect(parseSeconds('90', '--timeout')).toBe(90);
+  expect(parseSeconds('500ms', '--timeout')).toBe(0.5);
+  expect(parseSeconds('5m', '--timeout')).toBe(300);
+  expect(() => parseSeconds('0', '--timeout')).toThrow(UsageError);
+  expect(runOptions({ timeout: '2s', nWorkers: 'auto', nInputs: '0', resultShape: 'null' })).toMatchObject({ timeout: 2000, nWorkers: 'auto', nInputs: 0, resultShape: [null], verbose: false });
+  expect(() => runOptions({ nInputs: 'many' })).toThrow(/--n-inputs must be a non-negative integer or "auto", got "many"/);
+  expect(() => runOptions({ singleFile: true, serializeResults: true })).toThrow(/--single-file and --serialize-results/);
+  expect(() => executionOptions({ quiet: true, verbose: true })).toThrow(/--quiet and --verbose/);
+  expect(executionOptions({ partition: 'gpu', sbatchOption: ['--a=1', '--b=2'], timeLimit: '90', setupTimeout: '2m', memPerWorker: '2x', cpusPerWorker: '4' }).slurm).toEqual({
+    partition: 'gpu',
+    sbatchOptions: ['--a=1', '--b=2'],
+    timeLimit: 90,
+    setupTimeout: 120,
+    memPerWorker: '2x',
+    cpusPerWorker: 4,
+  });
+  expect(executionOptions({ logfile: false }).logfile).toBe(false);
+});
+
+test('core messages are said in flags', () => {
+  expect(inFlagTerms('options.nWorkers must be a positive integer or "auto", got 0')).toBe('--n-workers must be a positive integer or "auto", got 0');
+  expect(inFlagTerms('options.slurm.sbatchOptions[0] must be …')).toBe('--sbatch-option[0] must be …');
+  expect(inFlagTerms('positional argument 0 is marked split() but has 2 elements, not nInputs = 3')).toBe('input 1 is marked split() but has 2 elements, not --n-inputs = 3');
+  expect(inFlagTerms('keyword argument y has …')).toBe('--kwarg y has …');
+});
+
+test('parse failures: did-you-mean for flags and commands, usage for missing arguments', () => {
+  expect(explainParseFailure('Unknown arguments: singel-file, singelFile', ['run', 'x#y', '--singel-file']).message).toBe(
+    'unknown flag --singel-file (did you mean --single-file?); see acme-ts run --help for its flags',
+  );
+  expect(explainParseFailure('Unknown argument: verbos', ['rerun', 'dir', '--verbos']).message).toMatch(/did you mean --verbose\?/);
+  expect(explainParseFailure('Unknown argument: x', ['status', 'a', 'x']).message).toBe('unexpected argument "x"; usage: acme-ts status <output-folder> [--json]');
+  expect(explainParseFailure('Not enough non-option arguments: got 0, need at least 1', ['export']).message).toContain('usage: acme-ts export <container.h5> <out.h5>');
+});
+
+test('progress and summary lines; colors only on a terminal and never with NO_COLOR', () => {
+  expect(formatProgress('f', { total: 40, done: 18, failed: 1, running: 2 }, 4)).toBe(
+    'f  47% |███████████             | 18 done, 1 failed, 2 running of 40 [00:04<00:04, 4.8 calls/s]',
+  );
+  expect(formatSummary(10, 8, 2, 0, 3.14159, colorsFor({ isTTY: false }, {}))).toBe('10 calls: 8 done, 2 failed in 3.1 s');
+  expect(formatSummary(10, 4, 0, 6, 1, colorsFor({ isTTY: false }, {}))).toBe('10 calls: 4 done, 0 failed, 6 not run in 1.0 s');
+  expect(colorsFor({ isTTY: true }, {}).red('x')).toBe('\x1b[31mx\x1b[0m');
+  expect(colorsFor({ isTTY: true }, { NO_COLOR: '1' }).red('x')).toBe('x');
+  expect(formatIdList([0, 1, 2, 5, 7, 8])).toBe('0-2, 5, 7-8');
+  expect(toJson([Float32Array.of(1.5), 2n ** 60n, new Map([['a', 1]]), NaN])).toBe('[[1.5],"1152921504606846976",{"a":1},null]');
+});
+
+test('on a terminal the progress line is redrawn in place and ended with a newline', async () => {
+  let written = '';
+  const progress = new RunProgress({ isTTY: true, write: (t: string) => (written += t) }, 3, { label: 'f', workers: 2, enabled: true });
+  progress.settled(true);
+  await new Promise((r) => setTimeout(r, 250));
+  progress.settled(false);
+  progress.stop();
+  expect(written.startsWith('\r\x1b[2Kf  33% |')).toBe(true);
+  expect(written).toContain('1 done, 0 failed, 2 running of 3');
+  expect(written).toMatch(/\r\x1b\[2Kf  66% \|[█ ]+\| 1 done, 1 failed, 1 running of 3 \[[^\]]+\]\n$/);
+});
+
+test('main() runs in-process and returns the exit status', async () => {
+  let err = '';
+  const io = { stdout: { write: () => true }, stderr: { write: (t: string) => (err += t) }, env: {} };
+  expect(await main(['status', '/definitely/not/here'], io)).toBe(2);
+  expect(err).toContain('/definitely/not/here does not exist');
+});
