@@ -139,3 +139,17 @@ test('progress: plain periodic lines when stderr is not a terminal; none with --
   const quiet = await acme(['run', `${TASKS}#slowSquare`, 'range:0:12', '100', '--n-workers', '2', '-o', 'progress-q', '-q'], { cwd: work, env });
   expect(quiet.stderr).toBe('');
 });
+
+test('--serialize-results writes <f>_<i>.v8 and says so; --timeout fails slow calls (reason timeout); rerun --timeout raises it', async () => {
+  const ser = await acme(['run', `${TASKS}#randout`, 'range:1:4', '--serialize-results', '-o', 'ser', '-q'], { cwd: work });
+  expect(ser.code).toBe(0);
+  expect(ser.stdout).toContain(`results:       ${path.join(work, 'ser', 'randout_<i>.v8')} (serialized`);
+  expect(fs.readdirSync(path.join(work, 'ser')).filter((f) => f.endsWith('.v8')).sort()).toEqual(['randout_0.v8', 'randout_1.v8', 'randout_2.v8']);
+
+  const slow = await acme(['run', `${TASKS}#slowSquare`, 'range:0:2', '1500', '--timeout', '200ms', '-o', 'slowcalls', '-q'], { cwd: work });
+  expect(slow.code).toBe(1);
+  expect(slow.stderr).toContain('call 1 (timeout): TimeoutError');
+  const rerun = await acme(['rerun', 'slowcalls', '--timeout', '20s', '-q'], { cwd: work });
+  expect(rerun.code).toBe(0);
+  expect(h5dump(path.join(work, 'slowcalls', 'slowSquare.h5'))['/comp_1/result_0'].values).toEqual([1]);
+});
