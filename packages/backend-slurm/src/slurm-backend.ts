@@ -92,7 +92,7 @@ export class SlurmBackend implements ExecutionBackend {
 
   constructor(
     readonly options: ResolvedSlurmOptions,
-    private readonly cluster: ClusterInfo,
+    readonly cluster: ClusterInfo,
   ) {
     const partition = cluster.partitions.find((p) => (options.partition === undefined ? p.isDefault : p.name === options.partition));
     const cpus = partition?.totalCpus ?? 1;
@@ -170,7 +170,7 @@ export class SlurmBackend implements ExecutionBackend {
    */
   private async recover(runDir: string, wanted: Set<number>, report: (o: CallOutcome) => void, tracked: TrackedChunk[]): Promise<Set<number>> {
     const covered = new Set<number>();
-    const submissions = latestRecords(readSubmissions(runDir));
+    const submissions = readSubmissions(runDir);
     for (const record of submissions) {
       const submissionDir = join(slurmMetaDir(runDir), record.submission);
       for (let chunk = 0; chunk < record.chunks.length; chunk++) {
@@ -305,7 +305,7 @@ export class SlurmBackend implements ExecutionBackend {
       case 'fixed':
         return memory.mb;
       case 'factor': {
-        const previous = latestRecords(readSubmissions(runDir)).at(-1);
+        const previous = readSubmissions(runDir).at(-1);
         const base = previous?.memMb ?? previous?.defaultMemMb ?? this.defaultTaskMemory();
         if (base === undefined) {
           throw new SlurmRunError(
@@ -557,16 +557,6 @@ function outcomeOf(line: StatusLine, submissionDir: string): CallOutcome | undef
 function abortedOutcome(taskID: number, reason: unknown): CallOutcome {
   const message = reason instanceof Error ? reason.message : 'the run was aborted';
   return { taskID, ok: false, reason: 'aborted', error: { name: 'AbortError', message } };
-}
-
-/** The last line per submission id (a submission is re-recorded after each of its arrays). */
-function latestRecords(records: SubmissionRecord[]): SubmissionRecord[] {
-  const byId = new Map<string, SubmissionRecord>();
-  for (const record of records) {
-    byId.delete(record.submission);
-    byId.set(record.submission, record);
-  }
-  return [...byId.values()];
 }
 
 async function estimateMemory(job: ExecutionJob, submissionDir: string, taskID: number): Promise<number> {

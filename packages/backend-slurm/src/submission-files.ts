@@ -119,7 +119,10 @@ export function appendSubmission(outputDir: string, record: SubmissionRecord): v
   appendFileSync(submissionsFile(outputDir), `${JSON.stringify(record)}\n`);
 }
 
-/** Every submission recorded in the run folder, oldest first (a torn last line is skipped). */
+/**
+ * Every submission recorded in the run folder, oldest first. A submission is recorded again
+ * after each of its arrays; the last record of each counts. A torn last line is skipped.
+ */
 export function readSubmissions(outputDir: string): SubmissionRecord[] {
   const file = submissionsFile(outputDir);
   if (!existsSync(file)) return [];
@@ -132,7 +135,9 @@ export function readSubmissions(outputDir: string): SubmissionRecord[] {
       // A client killed mid-append leaves a partial line; that submission never got a job id.
     }
   }
-  return records;
+  const latest = new Map<string, SubmissionRecord>();
+  for (const record of records) latest.set(record.submission, record);
+  return [...latest.values()];
 }
 
 /**
