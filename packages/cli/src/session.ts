@@ -14,7 +14,6 @@ import { CliError, EXIT, UsageError } from './errors';
 import { inFlagTerms } from './flags';
 import { colorsFor, type CliIO } from './io';
 import { RunProgress } from './progress';
-import { classifyCalls } from './commands/status';
 
 export interface SessionOptions {
   quiet: boolean;
@@ -103,7 +102,7 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
   let done = okCount + alreadyDone;
   let failed = failures.filter((f) => f.reason !== 'aborted').length;
   if (!memory && pmap.outputDir && hasManifest(pmap.outputDir)) {
-    const status = classifyCalls(runStatus(pmap.outputDir));
+    const status = runStatus(pmap.outputDir);
     done = status.done.length;
     failed = status.failed.length;
   }

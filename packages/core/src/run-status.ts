@@ -22,7 +22,7 @@ export interface RunStatus {
   done: number[];
   /** Calls whose latest attempt failed, with its record (error, reason, log path). */
   failed: CallRecord[];
-  /** Calls with neither a result nor a failure record (not run yet, or interrupted). */
+  /** Calls with neither a result nor a failure of their own (not run yet, or stopped by an abort). */
   missing: number[];
 }
 
@@ -46,8 +46,12 @@ export function runStatus(outputDir: string): RunStatus {
   const missing: number[] = [];
   for (let taskID = 0; taskID < manifest.nInputs; taskID++) {
     if (stored.has(taskID)) done.push(taskID);
-    else if (records.get(taskID)?.state === 'failed') failed.push(records.get(taskID)!);
-    else missing.push(taskID);
+    else {
+      const record = records.get(taskID);
+      // An aborted call did not fail: it was stopped (Ctrl-C, abort signal) and simply has to run.
+      if (record?.state === 'failed' && record.reason !== 'aborted') failed.push(record);
+      else missing.push(taskID);
+    }
   }
   return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing };
 }

@@ -34,23 +34,7 @@ export interface StatusReport {
   missing: number[];
 }
 
-/**
- * core's RunStatus with interrupted calls counted as missing: core records a call stopped by
- * Ctrl-C or an abort as failed (reason "aborted"), but nothing is wrong with it — it just has
- * not run to the end, and `rerun` runs it like any never-started call.
- */
-export function classifyCalls(status: RunStatus): RunStatus {
-  const aborted = status.failed.filter((r) => r.reason === 'aborted').map((r) => r.taskID);
-  if (aborted.length === 0) return status;
-  return {
-    ...status,
-    failed: status.failed.filter((r) => r.reason !== 'aborted'),
-    missing: [...status.missing, ...aborted].sort((a, b) => a - b),
-  };
-}
-
-export function statusReport(raw: RunStatus): StatusReport {
-  const status = classifyCalls(raw);
+export function statusReport(status: RunStatus): StatusReport {
   return {
     outputDir: status.outputDir,
     function: status.manifest.funcName,
