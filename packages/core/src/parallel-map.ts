@@ -296,30 +296,34 @@ export class ParallelMap {
     };
     process.on('SIGINT', onSigint);
 
+    const now = () => new Date().toISOString();
+    const recordFailure = (taskID: number, error: { name: string; message: string; stack?: string }, reason: string, extra: { logPath?: string; durationMs?: number }) => {
+      const failure: CallFailure = { taskID, ...error, reason };
+      failures.push(failure);
+      logger.debug(`call ${taskID} failed (${reason}): ${error.name}: ${error.message}`);
+      statusLog?.record({ taskID, state: 'failed', at: now(), reason, error, ...extra });
+      this.listener?.({ taskID, ok: false, error: failure });
+    };
+    const recordStored = (taskID: number, call: StoredCall, durationMs: number | undefined) => {
+      // singleFile: the client is the container's only writer. A write it refuses fails the call.
+      const writeError = writer && call.datasets ? tryWrite(() => writer.write(taskID, call.datasets!)) : undefined;
+      if (writeError) return recordFailure(taskID, writeError, 'error', { durationMs });
+      done++;
+      stored.set(taskID, { stored: call.stored, path: call.path, names: call.names });
+      if (call.fallbackReason) logger.warn(`call ${taskID}: HDF5 cannot hold the value (${call.fallbackReason}); it was serialized to ${call.path}`);
+      statusLog!.record({ taskID, state: 'done', at: now(), stored: call.stored, path: call.path, names: call.names, durationMs });
+      this.listener?.({ taskID, ok: true, value: call.path ?? layout!.containerPath });
+    };
     const onOutcome = (outcome: CallOutcome): void => {
-      const at = new Date().toISOString();
-      if (outcome.ok) {
+      if (!outcome.ok) {
+        recordFailure(outcome.taskID, outcome.error, outcome.reason, { logPath: outcome.logPath, durationMs: outcome.durationMs });
+      } else if (storage === 'memory') {
         done++;
-        if (storage === 'memory') {
-          this.memoryValues![outcome.taskID] = outcome.value;
-          this.memoryDone![outcome.taskID] = 1;
-          this.listener?.({ taskID: outcome.taskID, ok: true, value: outcome.value });
-        } else {
-          const call = outcome.value as StoredCall;
-          if (writer && call.datasets) writer.write(outcome.taskID, call.datasets);
-          stored.set(outcome.taskID, { stored: call.stored, path: call.path, names: call.names });
-          if (call.fallbackReason) {
-            logger.warn(`call ${outcome.taskID}: HDF5 cannot hold the value (${call.fallbackReason}); it was serialized to ${call.path}`);
-          }
-          statusLog!.record({ taskID: outcome.taskID, state: 'done', at, stored: call.stored, path: call.path, names: call.names, durationMs: outcome.durationMs });
-          this.listener?.({ taskID: outcome.taskID, ok: true, value: call.path ?? layout!.containerPath });
-        }
+        this.memoryValues![outcome.taskID] = outcome.value;
+        this.memoryDone![outcome.taskID] = 1;
+        this.listener?.({ taskID: outcome.taskID, ok: true, value: outcome.value });
       } else {
-        const failure: CallFailure = { taskID: outcome.taskID, ...outcome.error, reason: outcome.reason };
-        failures.push(failure);
-        logger.debug(`call ${outcome.taskID} failed (${outcome.reason}): ${outcome.error.name}: ${outcome.error.message}`);
-        statusLog?.record({ taskID: outcome.taskID, state: 'failed', at, reason: outcome.reason, error: outcome.error, logPath: outcome.logPath, durationMs: outcome.durationMs });
-        this.listener?.({ taskID: outcome.taskID, ok: false, error: failure });
+        recordStored(outcome.taskID, outcome.value as StoredCall, outcome.durationMs);
       }
       progress.update({ done, failed: failures.length });
     };
@@ -456,6 +460,16 @@ export class ParallelMap {
         );
       }
     }
+  }
+}
+
+function tryWrite(write: () => void): { name: string; message: string; stack?: string } | undefined {
+  try {
+    write();
+    return undefined;
+  } catch (err) {
+    const e = err as Error;
+    return { name: e.name ?? 'Error', message: `writing the result into the container failed: ${e.message}`, stack: e.stack };
   }
 }
 
