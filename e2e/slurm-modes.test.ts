@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParallelMap, range, readSerializedResult } from '@acme-ts/core';
 import { tempDir } from './support/h5';
-import { TASKS, dumpRunFolder, serializedFiles, startCluster, liveJobs, submittedJobIds } from './fixtures/slurm-support';
+import { TASKS, dumpRunFolder, serializedFiles, startCluster, submittedJobIds, waitUntilNoLiveJobs } from './fixtures/slurm-support';
 
 const local = { verbose: false, nWorkers: 2 } as const;
 const slurm = { verbose: false, backend: 'slurm', slurm: { nWorkers: 8 } } as const;
@@ -23,10 +23,10 @@ async function both(label: string, func: ConstructorParameters<typeof ParallelMa
   const localResult = await a.compute();
   await using b = new ParallelMap(func, args, { ...slurm, ...options, outputDir: dirs.slurm } as never);
   const slurmResult = await b.compute();
-  // The run went through SLURM (an array was submitted) and left nothing queued.
+  // The run went through SLURM (an array was submitted), and its tasks end on their own.
   const jobs = submittedJobIds(dirs.slurm);
   expect(jobs.length).toBeGreaterThan(0);
-  expect(liveJobs(jobs)).toEqual([]);
+  expect(await waitUntilNoLiveJobs(jobs)).toEqual([]);
   return { dirs, localResult, slurmResult, relative: (r: unknown) => JSON.stringify(r).split(dirs.slurm).join('<out>').split(dirs.local).join('<out>') };
 }
 

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParallelMap } from '@acme-ts/core';
 import { tempDir } from './support/h5';
-import { TASKS, startCluster, submittedJobIds, liveJobs } from './fixtures/slurm-support';
+import { TASKS, startCluster, submittedJobIds, waitUntilNoLiveJobs } from './fixtures/slurm-support';
 
 let work: string;
 let callLog: string;
@@ -82,7 +82,7 @@ function runUserScript(cwd: string, env: NodeJS.ProcessEnv = {}): { status: numb
   }
 }
 
-test('acme-ts.config.json {"backend": "slurm"} in the cwd runs unchanged user code on SLURM', () => {
+test('acme-ts.config.json {"backend": "slurm"} in the cwd runs unchanged user code on SLURM', async () => {
   const cwd = path.join(work, 'project');
   fs.mkdirSync(cwd);
   fs.writeFileSync(path.join(cwd, 'acme-ts.config.json'), JSON.stringify({ backend: 'slurm', slurm: { partition: 'debug', jobName: 'from-config' } }));
@@ -91,7 +91,7 @@ test('acme-ts.config.json {"backend": "slurm"} in the cwd runs unchanged user co
   expect(status).toBe(0);
   const jobs = submittedJobIds(path.join(cwd, 'out'));
   expect(jobs).toHaveLength(1);
-  expect(liveJobs(jobs)).toEqual([]);
+  expect(await waitUntilNoLiveJobs(jobs)).toEqual([]);
   expect(fs.readdirSync(path.join(cwd, 'out', 'slurm_logs'))).toContain(`${jobs[0]}_0.out`);
 });
 

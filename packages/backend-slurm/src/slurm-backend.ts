@@ -142,6 +142,8 @@ export class SlurmBackend implements ExecutionBackend {
       const toSubmit = job.taskIDs.filter((taskID) => !reported.has(taskID) && !covered.has(taskID));
       if (toSubmit.length > 0) tracked.push(...(await this.submit(job, runDir, toSubmit)));
       await this.watch(tracked, report, stop);
+      // Every call has reported: the tasks are exiting on their own, close() must not cancel them.
+      for (const t of tracked) this.liveArrays.delete(t.arrayJobId);
       for (const taskID of job.taskIDs) {
         // A status line said done, but the value or file it names is gone (deleted meanwhile).
         report({ taskID, ok: false, reason: 'unknown', error: { name: 'SlurmTaskError', message: `call ${taskID} was reported done, but its result file is missing; compute() again re-runs it` } });
