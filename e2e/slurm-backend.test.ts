@@ -31,7 +31,8 @@ test('more chunks than MaxArraySize: several arrays, each task finds its chunk',
 
 test('tasks that cannot start yet: a warning with squeue\'s reason after setupTimeout; an abort cancels them, no job left', async () => {
   const outputDir = path.join(work, 'pending');
-  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  // The warning goes to the run's log: the console (stderr) and the log file.
+  const warn = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const controller = new AbortController();
   const pmap = new ParallelMap(`${TASKS}#randout`, [range(3)], {
     verbose: false,
@@ -43,7 +44,9 @@ test('tasks that cannot start yet: a warning with squeue\'s reason after setupTi
   const running = pmap.compute().catch((e) => e);
   const deadline = Date.now() + 15_000;
   while (!warn.mock.calls.some((c) => /pending because of: BeginTime/.test(String(c[0]))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const warned = warn.mock.calls.some((c) => /pending because of: BeginTime/.test(String(c[0])));
   warn.mockRestore();
+  expect(warned).toBe(true);
   const jobs = submittedJobIds(outputDir);
   expect(liveJobs(jobs).length).toBe(3);
   controller.abort();
@@ -52,4 +55,6 @@ test('tasks that cannot start yet: a warning with squeue\'s reason after setupTi
   expect(error).not.toBeInstanceOf(ComputeError);
   expect(liveJobs(jobs)).toEqual([]);
   expect([...readCallRecords(outputDir).values()].map((r) => r.reason)).toEqual(['aborted', 'aborted', 'aborted']);
+  const log = fs.readdirSync(outputDir).find((f) => f.startsWith('ACME_randout_') && f.endsWith('.log'))!;
+  expect(fs.readFileSync(path.join(outputDir, log), 'utf8')).toMatch(/WARNING ! no task of SLURM array \d+ has started after 1 s; squeue says it is pending because of: BeginTime/);
 });

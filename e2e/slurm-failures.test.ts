@@ -70,6 +70,7 @@ test('a task killed by scancel: its call fails "cancelled" with the log path, th
   expect(error.failures).toHaveLength(1);
   expect(error.failures[0]).toMatchObject({ taskID: 1, reason: 'cancelled', name: 'SlurmTaskError' });
   expect(error.failures[0]!.message).toContain(`${jobId}_1`);
+  expect(error.failures[0]!.logPath).toBe(path.join(outputDir, 'slurm_logs', `${jobId}_1.err`));
   expect(readCallRecords(outputDir).get(1)).toMatchObject({ state: 'failed', reason: 'cancelled', logPath: path.join(outputDir, 'slurm_logs', `${jobId}_1.err`) });
   expect(readCallRecords(outputDir).get(3)).toMatchObject({ state: 'done' });
 

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ParallelMap } from '@acme-ts/core';
+import { ParallelMap, readManifest } from '@acme-ts/core';
 import { tempDir } from './support/h5';
 import { TASKS, startCluster, submittedJobIds, waitUntilNoLiveJobs } from './fixtures/slurm-support';
 
@@ -93,6 +93,8 @@ test('acme-ts.config.json {"backend": "slurm"} in the cwd runs unchanged user co
   expect(jobs).toHaveLength(1);
   expect(await waitUntilNoLiveJobs(jobs)).toEqual([]);
   expect(fs.readdirSync(path.join(cwd, 'out', 'slurm_logs'))).toContain(`${jobs[0]}_0.out`);
+  // The manifest names the backend the run used, so a later resume() goes back to SLURM.
+  expect(readManifest(path.join(cwd, 'out')).backend).toBe('slurm');
 });
 
 test('a bad value in the config file (ACME_TS_CONFIG) is refused naming the file', () => {

@@ -141,7 +141,7 @@ export class SlurmBackend implements ExecutionBackend {
       const covered = job.outputDir !== undefined ? await this.recover(runDir, wanted, report, tracked) : new Set<number>();
       const toSubmit = job.taskIDs.filter((taskID) => !reported.has(taskID) && !covered.has(taskID));
       if (toSubmit.length > 0) tracked.push(...(await this.submit(job, runDir, toSubmit)));
-      await this.watch(tracked, report, stop);
+      await this.watch(tracked, report, stop, events);
       // Every call has reported: the tasks are exiting on their own, close() must not cancel them.
       for (const t of tracked) this.liveArrays.delete(t.arrayJobId);
       for (const taskID of job.taskIDs) {
@@ -336,7 +336,7 @@ export class SlurmBackend implements ExecutionBackend {
    * chunks); squeue costs the controller, so it is asked once per array per interval, starting
    * at 0.2 s and growing ×1.5 up to pollInterval while nothing new is reported.
    */
-  private async watch(tracked: TrackedChunk[], report: (o: CallOutcome) => void, stop: AbortSignal): Promise<void> {
+  private async watch(tracked: TrackedChunk[], report: (o: CallOutcome) => void, stop: AbortSignal, events: ExecutionEvents): Promise<void> {
     const startedAt = Date.now();
     let started = false;
     let warned = false;
@@ -394,8 +394,11 @@ export class SlurmBackend implements ExecutionBackend {
           break;
         }
         const seconds = Math.round(this.options.setupTimeoutMs / 1000);
-        console.warn(
-          `acme-ts: no task of SLURM array ${[...byArray.keys()].join(', ')} has started after ${seconds} s; squeue says it is pending because of: ${[...pendingReasons].join(', ')}. Still waiting (Ctrl-C cancels the array).`,
+        // Into the run's log (console and log file) when core listens, else the console.
+        const log = events.onLog ?? ((_level: string, message: string) => console.warn(`acme-ts: ${message}`));
+        log(
+          'warning',
+          `no task of SLURM array ${[...byArray.keys()].join(', ')} has started after ${seconds} s; squeue says it is pending because of: ${[...pendingReasons].join(', ')}. Still waiting (Ctrl-C cancels the array).`,
         );
       }
       pause = Math.min(this.options.pollIntervalMs, pause * 1.5);

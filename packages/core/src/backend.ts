@@ -81,6 +81,8 @@ export interface ExecutionEvents {
   onOutcome(outcome: CallOutcome): void;
   /** Optional: a call started (for progress "running" counts). */
   onStart?(taskID: number): void;
+  /** Optional: a message for the run's log (console and log file), e.g. why SLURM tasks pend. */
+  onLog?(level: 'debug' | 'info' | 'warning', message: string): void;
 }
 
 export interface ExecutionBackend {

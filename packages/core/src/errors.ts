@@ -63,6 +63,8 @@ export interface CallFailure {
   stack?: string;
   /** Why the call did not produce a result: it threw, timed out, was aborted, its worker died, … */
   reason: string;
+  /** The backend's log of the call, when it keeps one (SLURM: the array task's .err file). */
+  logPath?: string;
 }
 
 /** Only this many failures are spelled out in the message; all of them stay in `failures`. */

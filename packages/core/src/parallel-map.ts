@@ -235,6 +235,8 @@ export class ParallelMap {
     for (const w of this.warnings) logger.warn(w);
 
     const storage = this.storage;
+    // Resolved first: the manifest records the backend the run actually uses (config file included).
+    const backend = await this.getBackend();
     let layout: RunLayout | undefined;
     let statusLog: StatusLog | undefined;
     const stored = new Map<number, { stored: 'hdf5' | 'serialized'; path?: string; names?: string[] }>();
@@ -277,7 +279,6 @@ export class ParallelMap {
 
     const failures: CallFailure[] = [];
     const writer = layout && o.singleFile && layout.containerPath ? new SingleFileWriter(layout.containerPath, o.resultShape) : undefined;
-    const backend = await this.getBackend();
     logger.info(`Preparing ${pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name})`);
     if (this.outputDir) logger.debug(`Log information available at ${this.outputDir}`);
 
@@ -298,7 +299,7 @@ export class ParallelMap {
 
     const now = () => new Date().toISOString();
     const recordFailure = (taskID: number, error: { name: string; message: string; stack?: string }, reason: string, extra: { logPath?: string; durationMs?: number }) => {
-      const failure: CallFailure = { taskID, ...error, reason };
+      const failure: CallFailure = { taskID, ...error, reason, ...(extra.logPath ? { logPath: extra.logPath } : {}) };
       failures.push(failure);
       logger.debug(`call ${taskID} failed (${reason}): ${error.name}: ${error.message}`);
       statusLog?.record({ taskID, state: 'failed', at: now(), reason, error, ...extra });
@@ -332,7 +333,7 @@ export class ParallelMap {
     try {
       await backend.execute(
         { setup, taskIDs: pending, payloadFor: (i) => this.payloadFor(i), outputDir: this.outputDir, timeoutMs: o.timeout },
-        { onOutcome },
+        { onOutcome, onLog: (level, message) => logger.log(level, message) },
         internal.signal,
       );
     } catch (err) {
@@ -425,7 +426,7 @@ export class ParallelMap {
       resultShape: o.resultShape,
       resultDtype: o.resultDtype,
       timeoutMs: o.timeout,
-      backend: typeof this.backendOption === 'string' ? this.backendOption : (this.backend?.name ?? 'local'),
+      backend: this.backend?.name ?? (typeof this.backendOption === 'string' ? this.backendOption : 'local'),
     };
   }
 
