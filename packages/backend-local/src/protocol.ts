@@ -83,8 +83,8 @@ export interface InitRequest {
 export interface BatchRequest {
   batchSeq: number;
   taskIDs: Float64Array;
-  /** Per-call payloads, parallel to taskIDs (absent when the run has none). */
-  payloads?: unknown[];
+  /** Per-call payloads, parallel to taskIDs (absent when the run has none; packed when all numbers). */
+  payloads?: unknown[] | Float64Array;
   /** Stop starting calls once the batch has run this long; unstarted ones are handed back. */
   budgetMs: number;
 }

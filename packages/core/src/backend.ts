@@ -21,11 +21,10 @@ export type ResultSink =
 export interface RunnerSetup {
   functionRef: FunctionReference;
   nInputs: number;
-  /** Split arguments are sent per call (see CallPayload); broadcast ones once per worker. */
+  /** Broadcast arguments travel once per worker; split ones per call (see CallPayload). */
   broadcast: { positional: (unknown | undefined)[]; keyword: Record<string, unknown>; hasKwargs: boolean };
-  /** Indices of split positional arguments and names of split keyword arguments. */
-  splitPositional: number[];
-  splitKeyword: string[];
+  /** The split arguments, in payload order; a `range` split is computed from the taskID. */
+  splits: SplitArgument[];
   sink: ResultSink;
   /** Absolute paths the runner writes to (absent in memory mode). */
   paths?: { outputDir: string; payloadDir?: string; funcName: string };
@@ -33,11 +32,19 @@ export interface RunnerSetup {
   resultDtype?: NumericDtype;
 }
 
-/** The per-call part of a call's arguments: the split values, in the order of RunnerSetup. */
-export interface CallPayload {
-  positional: unknown[];
-  keyword: unknown[];
+/** Where a split argument goes, and for a `range` the arithmetic that replaces a payload. */
+export interface SplitArgument {
+  target: { positional: number } | { keyword: string };
+  range?: { start: number; step: number };
 }
+
+/**
+ * The per-call part of a call's arguments: the values of the splits without a range, in
+ * RunnerSetup.splits order — `undefined` when there are none, the value itself when there is
+ * one (so a batch of numeric inputs is a plain number array), else an array of them.
+ * Opaque to backends: they carry it from `ExecutionJob.payloadFor` to `runCall`.
+ */
+export type CallPayload = unknown;
 
 /** What a finished call reports back. `value` depends on the sink. */
 export type CallOutcome =

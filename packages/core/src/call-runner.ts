@@ -5,10 +5,9 @@
 import { rename, writeFile, mkdir } from 'node:fs/promises';
 import { serialize } from 'node:v8';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@acme-ts/hdf5-native';
 import type { CallPayload, RunnerSetup } from './backend';
-import { loadFunction } from './function-ref';
-import { runInTaskContext, type TaskContext } from './task-context';
+import { loadFunction } from './function-loader';
+import { enterSoleCall, leaveSoleCall, type TaskContext } from './task-context';
 import { encodeResult, type EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
 
@@ -27,7 +26,8 @@ export interface StoredCall {
 }
 
 export interface CallRunner {
-  runCall(taskID: number, payload: CallPayload): Promise<unknown>;
+  /** The value (memory mode) or a StoredCall; a promise when the function or the storing is async. */
+  runCall(taskID: number, payload: CallPayload): unknown;
 }
 
 export function payloadFileName(funcName: string, taskID: number): string {
@@ -65,20 +65,37 @@ function checkSlotShape(taskID: number, got: number[], expected: (number | null)
   }
 }
 
+/** libhdf5 is loaded only by runners that write HDF5 (in-memory workers start faster). */
+function hdf5(): typeof import('@acme-ts/hdf5-native') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@acme-ts/hdf5-native');
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
 export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const fn = await loadFunction(setup.functionRef);
-  const { broadcast, splitPositional, splitKeyword, sink, paths } = setup;
+  const { broadcast, splits, sink, paths } = setup;
   const expectedSlot = setup.resultShape ? slotShape(setup.resultShape) : undefined;
+  const payloadWidth = splits.filter((s) => !s.range).length;
   let payloadDirReady = false;
 
-  function argumentsOf(payload: CallPayload): unknown[] {
+  function argumentsOf(taskID: number, payload: CallPayload): unknown[] {
     const args = broadcast.positional.slice();
-    splitPositional.forEach((index, k) => (args[index] = payload.positional[k]));
-    if (broadcast.hasKwargs) {
-      const kwargs: Record<string, unknown> = { ...broadcast.keyword };
-      splitKeyword.forEach((name, k) => (kwargs[name] = payload.keyword[k]));
-      args.push(kwargs);
+    const kwargs: Record<string, unknown> | undefined = broadcast.hasKwargs ? { ...broadcast.keyword } : undefined;
+    let k = 0;
+    for (const split of splits) {
+      const value = split.range
+        ? split.range.start + taskID * split.range.step
+        : payloadWidth === 1
+          ? payload
+          : (payload as unknown[])[k++];
+      if ('positional' in split.target) args[split.target.positional] = value;
+      else kwargs![split.target.keyword] = value;
     }
+    if (kwargs) args.push(kwargs);
     return args;
   }
 
@@ -125,18 +142,41 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     if (sink.kind === 'encoded') return { stored: 'hdf5', names, datasets };
     const dir = paths.payloadDir ?? paths.outputDir;
     const path = join(dir, payloadFileName(paths.funcName, taskID));
-    writeFileAtomic(
+    hdf5().writeFileAtomic(
       path,
       datasets.map((d) => ({ path: d.name, dtype: d.dtype, shape: d.shape, data: d.data as never })),
     );
     return { stored: 'hdf5', path, names };
   }
 
+  const finish = (taskID: number, value: unknown): unknown => (sink.kind === 'memory' ? value : store(taskID, value));
+
   return {
-    async runCall(taskID: number, payload: CallPayload): Promise<unknown> {
+    // Synchronous for synchronous functions in memory mode: the worker then needs no await per call.
+    runCall(taskID: number, payload: CallPayload): unknown {
       const context: TaskContext = { taskID, nInputs: setup.nInputs, outputDir: paths?.outputDir };
-      const value = await runInTaskContext(context, () => fn.apply(context, argumentsOf(payload)));
-      return sink.kind === 'memory' ? value : store(taskID, value);
+      enterSoleCall(context);
+      let value: unknown;
+      try {
+        value = fn.apply(context, argumentsOf(taskID, payload));
+      } catch (error) {
+        leaveSoleCall();
+        throw error;
+      }
+      if (!isPromiseLike(value)) {
+        leaveSoleCall();
+        return finish(taskID, value);
+      }
+      return Promise.resolve(value).then(
+        (resolved) => {
+          leaveSoleCall();
+          return finish(taskID, resolved);
+        },
+        (error: unknown) => {
+          leaveSoleCall();
+          throw error;
+        },
+      );
     },
   };
 }

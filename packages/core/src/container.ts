@@ -15,9 +15,8 @@ export function createContainer(layout: RunLayout): void {
   const tmp = `${layout.containerPath}.tmp-${process.pid}`;
   const file = H5File.create(tmp, { overwrite: true, libverLatest: skeleton.libverLatest });
   try {
-    for (const group of skeleton.groups) file.createGroup(group);
-    // comp_i links are made by finishContainer for the calls that stored a result, so the
-    // container never links to a file that does not exist (ACME's dangles after failures).
+    // comp_i entries come when call i stored a result, so the container never links to a file
+    // that does not exist (ACME's dangle after failures).
     for (const vds of skeleton.virtualDatasets) file.createVirtualDataset(vds.path, vds.spec);
     for (const ds of skeleton.datasets) file.createDataset(ds.path, ds.spec);
   } finally {
@@ -35,6 +34,8 @@ export class SingleFileWriter {
   private readonly stackingDim: number;
   private readonly unlimitedDim: number;
   private currentExtent?: number[];
+  /** comp_i groups already in the container (from an interrupted earlier attempt). */
+  private readonly existingGroups: Set<string>;
 
   constructor(
     containerPath: string,
@@ -43,22 +44,21 @@ export class SingleFileWriter {
     this.file = H5File.open(containerPath, { write: true });
     this.stackingDim = resultShape ? resultShape.indexOf(null) : -1;
     this.unlimitedDim = resultShape ? resultShape.indexOf(Infinity) : -1;
+    this.existingGroups = new Set(this.file.list('/').map((e) => e.name));
   }
 
   write(taskID: number, datasets: EncodedDataset[]): void {
     const group = `comp_${taskID}`;
     // A re-run replaces whatever an interrupted attempt left of this call.
-    if (this.file.exists(group)) this.file.remove(group);
+    if (this.existingGroups.delete(group)) this.file.remove(group);
     let rest = datasets;
     if (this.resultShape && datasets[0]) {
       this.writeSlot(taskID, datasets[0]);
       rest = datasets.slice(1);
     }
     if (rest.length === 0) return;
-    for (const d of rest) {
-      this.file.createDataset(`${group}/${d.name}`, { dtype: d.dtype, shape: d.shape });
-      this.file.write(`${group}/${d.name}`, d.data as never);
-    }
+    // One native call creates comp_i and all its datasets.
+    this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
   }
 
   /** Writes call i's result_0 into slot i of the stacked dataset, growing an unlimited dim exactly. */
@@ -103,34 +103,21 @@ export class SingleFileWriter {
  * (ACME's layout), and calls whose value had to be serialized lose their comp_i link, so the
  * container never holds a link to a file that does not exist.
  */
-export function finishContainer(
-  layout: RunLayout,
-  stored: ReadonlyMap<number, { stored: 'hdf5' | 'serialized'; names?: string[] }>,
-): void {
+export function finishContainer(layout: RunLayout, stored: ReadonlyMap<number, { stored: 'hdf5' | 'serialized'; names?: string[] }>): void {
   if (!layout.containerPath || layout.singleFile) return;
   const file = H5File.open(layout.containerPath, { write: true });
   try {
     for (let taskID = 0; taskID < layout.nInputs; taskID++) {
       const call = stored.get(taskID);
-      if (!call) {
-        // No result (failed, aborted, not run yet): no link that would dangle.
-        if (!layout.stacked && file.exists(`comp_${taskID}`)) file.remove(`comp_${taskID}`);
+      const group = `comp_${taskID}`;
+      if (!call || call.stored !== 'hdf5') {
+        // No HDF5 result (failed, aborted, not run yet, or serialized): no link that would dangle.
+        if (file.exists(group)) file.remove(group);
         continue;
       }
-      const group = `comp_${taskID}`;
-      const relative = layout.payloadRelativePath(taskID);
-      if (layout.stacked) {
-        const names = call.names ?? (call.stored === 'hdf5' ? datasetNames(layout.payloadPath(taskID)) : []);
-        const extra = names.filter((n) => n !== 'result_0');
-        if (call.stored !== 'hdf5' || extra.length === 0) continue;
-        if (!file.exists(group)) file.createGroup(group);
-        for (const name of extra) {
-          if (!file.exists(`${group}/${name}`)) file.createExternalLink(`${group}/${name}`, relative, `/${name}`);
-        }
-      } else if (call.stored === 'serialized' && file.exists(group)) {
-        file.remove(group);
-      } else if (call.stored === 'hdf5' && !file.exists(group)) {
-        file.createExternalLink(group, relative, '/');
+      const names = call.names ?? (layout.stacked ? datasetNames(layout.payloadPath(taskID)) : []);
+      for (const link of layout.callLinks(taskID, names)) {
+        if (!file.exists(link.path)) file.createExternalLink(link.path, link.file, link.object);
       }
     }
   } finally {

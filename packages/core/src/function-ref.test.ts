@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { parse } from 'acorn';
 import { FunctionReferenceError } from './errors';
-import { freeVariables, loadFunction, resolveFunctionReference } from './function-ref';
+import { freeVariables, resolveFunctionReference } from './function-ref';
+import { loadFunction } from './function-loader';
 
 const fixtures = path.join(__dirname, '__fixtures__');
 

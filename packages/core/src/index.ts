@@ -6,7 +6,8 @@ export { validateOptions, normalizeDtype, suggestName, OPTION_NAMES } from './op
 export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options';
 export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor, estimateSerializedSize } from './arguments';
 export type { ArgumentPlan, Distribution, Range } from './arguments';
-export { resolveFunctionReference, loadFunction, checkFunctionName, ANONYMOUS_FUNCTION_NAME } from './function-ref';
+export { resolveFunctionReference, checkFunctionName, ANONYMOUS_FUNCTION_NAME } from './function-ref';
+export { loadFunction } from './function-loader';
 export type { FunctionInput, FunctionReference, UserFunction } from './function-ref';
 export { taskContext, currentTaskContext, runInTaskContext } from './task-context';
 export type { TaskContext } from './task-context';
@@ -33,6 +34,7 @@ export type {
   FailureReason,
   ResultSink,
   RunnerSetup,
+  SplitArgument,
 } from './backend';
 export { loadConfig, findConfigFile, parseConfig, ConfigError, CONFIG_FILE_NAME } from './config';
 export type { AcmeConfig, LoadedConfig } from './config';

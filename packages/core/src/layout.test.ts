@@ -13,22 +13,15 @@ describe('planLayout paths', () => {
     expect(layout.serializedPath(2)).toBe('/data/run/f_2.v8');
     expect(layout.metaDir).toBe('/data/run/.acme-ts');
     expect(layout.logPath(new Date(2024, 0, 2, 3, 4, 5))).toBe('/data/run/ACME_f_20240102-030405.log');
-    expect(layout.container).toEqual({
-      libverLatest: false,
-      groups: [],
-      externalLinks: [
-        { path: 'comp_0', file: 'f_payload/f_0.h5', object: '/' },
-        { path: 'comp_1', file: 'f_payload/f_1.h5', object: '/' },
-        { path: 'comp_2', file: 'f_payload/f_2.h5', object: '/' },
-      ],
-      virtualDatasets: [],
-      datasets: [],
-    });
+    // An empty container; call i's link comes once its payload exists.
+    expect(layout.container).toEqual({ libverLatest: false, virtualDatasets: [], datasets: [] });
+    expect(layout.callLinks(2, ['result_0', 'result_1'])).toEqual([{ path: 'comp_2', file: 'f_payload/f_2.h5', object: '/' }]);
   });
-  test('single file: pre-created groups, no payload folder', () => {
+  test('single file: no payload folder, groups made by the writer (no links)', () => {
     const layout = planLayout({ ...base, mode: 'hdf5', singleFile: true });
     expect(layout.payloadDir).toBeUndefined();
-    expect(layout.container).toEqual({ libverLatest: false, groups: ['comp_0', 'comp_1', 'comp_2'], externalLinks: [], virtualDatasets: [], datasets: [] });
+    expect(layout.container).toEqual({ libverLatest: false, virtualDatasets: [], datasets: [] });
+    expect(layout.callLinks(0, ['result_0'])).toEqual([]);
   });
   test('serialized and memory modes have no container', () => {
     const serialized = planLayout({ ...base, mode: 'serialized', resultShape: [null] });
@@ -45,8 +38,6 @@ describe('planLayout with resultShape', () => {
     expect([layout.stacked, layout.stackingDim, layout.stackedShape, layout.unlimitedDim]).toEqual([true, 1, [3, 2], undefined]);
     expect(layout.container).toEqual({
       libverLatest: true,
-      groups: [],
-      externalLinks: [],
       datasets: [],
       virtualDatasets: [
         {
@@ -81,7 +72,7 @@ describe('planLayout with resultShape', () => {
   });
   test('single file: a regular dataset, an unlimited dimension starts at 0', () => {
     expect(planLayout({ ...base, mode: 'hdf5', singleFile: true, resultShape: [null, 4] }).container).toEqual({
-      libverLatest: false, groups: [], externalLinks: [], virtualDatasets: [],
+      libverLatest: false, virtualDatasets: [],
       datasets: [{ path: 'result_0', spec: { dtype: 'float64', shape: [3, 4], fillValue: NaN } }],
     });
     expect(planLayout({ ...base, mode: 'hdf5', singleFile: true, resultShape: [Infinity, null], resultDtype: 'int32' }).container!.datasets).toEqual([
@@ -90,17 +81,11 @@ describe('planLayout with resultShape', () => {
   });
   test('extra return values become comp_i/result_k links', () => {
     const layout = planLayout({ ...base, nInputs: 2, mode: 'hdf5', resultShape: [null] });
-    expect(layout.extraResultLinks(['result_0', 'result_1', 'result_2'])).toEqual({
-      groups: ['comp_0', 'comp_1'],
-      externalLinks: [
-        { path: 'comp_0/result_1', file: 'f_payload/f_0.h5', object: '/result_1' },
-        { path: 'comp_0/result_2', file: 'f_payload/f_0.h5', object: '/result_2' },
-        { path: 'comp_1/result_1', file: 'f_payload/f_1.h5', object: '/result_1' },
-        { path: 'comp_1/result_2', file: 'f_payload/f_1.h5', object: '/result_2' },
-      ],
-    });
-    expect(layout.extraResultLinks(['result_0'])).toEqual({ groups: [], externalLinks: [] });
-    expect(layout.extraResultLinks(['result_0', 'result_1'], [1]).externalLinks).toEqual([{ path: 'comp_1/result_1', file: 'f_payload/f_1.h5', object: '/result_1' }]);
+    expect(layout.callLinks(1, ['result_0', 'result_1', 'result_2'])).toEqual([
+      { path: 'comp_1/result_1', file: 'f_payload/f_1.h5', object: '/result_1' },
+      { path: 'comp_1/result_2', file: 'f_payload/f_1.h5', object: '/result_2' },
+    ]);
+    expect(layout.callLinks(0, ['result_0'])).toEqual([]);
   });
 });
 

@@ -2,11 +2,11 @@
  * The result-layout planner: which files a run produces and what the container holds before the
  * calls run — as plain data, without I/O (container.ts writes it). ACME's layout (§2):
  *
- *   default            <f>.h5: comp_i → ExternalLink("<f>_payload/<f>_i.h5", "/")
- *   singleFile         <f>.h5: groups comp_i, filled by the writer
+ *   default            <f>.h5: comp_i → ExternalLink("<f>_payload/<f>_i.h5", "/") (callLinks)
+ *   singleFile         <f>.h5: groups comp_i, made by the writer as calls finish
  *   resultShape        <f>.h5 (libver latest): virtual dataset result_0 of shape S, slot i ←
  *                      "<f>_payload/<f>_i.h5"/result_0; extra return values → comp_i/result_k
- *                      links added after the run (extraResultLinks)
+ *                      links (callLinks)
  *   resultShape+single <f>.h5: regular dataset result_0 of shape S (fill 0)
  *   serialized         <f>_<i>.v8, no container
  *   memory             nothing
@@ -31,12 +31,13 @@ export interface ExternalLinkPlan {
   object: string;
 }
 
+/**
+ * What the container holds before any call ran. Per-call entries (comp_i) come later, when call
+ * i has stored a result: see RunLayout.callLinks and the singleFile writer.
+ */
 export interface ContainerSkeleton {
   /** ACME creates VDS containers with libver="latest". */
   libverLatest: boolean;
-  /** Groups to create, in order. */
-  groups: string[];
-  externalLinks: ExternalLinkPlan[];
   virtualDatasets: { path: string; spec: VirtualDatasetSpec }[];
   datasets: { path: string; spec: DatasetSpec }[];
 }
@@ -83,10 +84,11 @@ export interface RunLayout {
   /** `<out>/ACME_<f>_<YYYYMMDD-hhmmss>.log` (local time, ACME's name). */
   logPath(date: Date): string;
   /**
-   * resultShape multi-file runs: links `comp_i/<name>` → `<f>_payload/<f>_i.h5`/`<name>` for the
-   * extra return values (every name except result_0), for the given calls (default: all).
+   * The container's links to call i's payload file once it holds datasets `names`: default mode
+   * `comp_i` → the file's root; resultShape mode `comp_i/<name>` for every name but result_0;
+   * none in singleFile mode (real groups) and without a container.
    */
-  extraResultLinks(names: readonly string[], taskIDs?: readonly number[]): { groups: string[]; externalLinks: ExternalLinkPlan[] };
+  callLinks(taskID: number, names: readonly string[]): ExternalLinkPlan[];
 }
 
 function pad(value: number, width = 2): string {
@@ -138,7 +140,7 @@ export function planLayout(input: LayoutInput): RunLayout {
 
   let container: ContainerSkeleton | undefined;
   if (hdf5) {
-    container = { libverLatest: false, groups: [], externalLinks: [], virtualDatasets: [], datasets: [] };
+    container = { libverLatest: false, virtualDatasets: [], datasets: [] };
     if (stacked && singleFile) {
       container.datasets.push({ path: 'result_0', spec: stackedDatasetSpec(stackedShape!, unlimitedDim, resultDtype) });
     } else if (stacked) {
@@ -147,11 +149,9 @@ export function planLayout(input: LayoutInput): RunLayout {
         path: 'result_0',
         spec: virtualDatasetSpec(stackedShape!, stackingDim!, unlimitedDim, resultDtype, taskIDs.map(payloadRelativePath)),
       });
-    } else if (singleFile) {
-      container.groups = taskIDs.map((i) => `comp_${i}`);
-    } else {
-      container.externalLinks = taskIDs.map((i) => ({ path: `comp_${i}`, file: payloadRelativePath(i), object: '/' }));
     }
+    // comp_i (a group in singleFile mode, an external link otherwise) is added when call i has
+    // stored a result, never before: a container only holds what exists.
   }
 
   return {
@@ -172,13 +172,11 @@ export function planLayout(input: LayoutInput): RunLayout {
     payloadRelativePath,
     serializedPath: (taskID) => path.join(needOutputDir(outputDir, 'a serialized result'), `${funcName}_${taskID}.v8`),
     logPath: (date) => path.join(needOutputDir(outputDir, 'the automatic log file'), `ACME_${funcName}_${timestamp(date)}.log`),
-    extraResultLinks: (names, calls = taskIDs) => {
-      const extra = names.filter((name) => name !== 'result_0');
-      if (extra.length === 0) return { groups: [], externalLinks: [] };
-      return {
-        groups: calls.map((i) => `comp_${i}`),
-        externalLinks: calls.flatMap((i) => extra.map((name) => ({ path: `comp_${i}/${name}`, file: payloadRelativePath(i), object: `/${name}` }))),
-      };
+    callLinks: (taskID, names) => {
+      if (!hdf5 || singleFile) return [];
+      const file = payloadRelativePath(taskID);
+      if (!stacked) return [{ path: `comp_${taskID}`, file, object: '/' }];
+      return names.filter((name) => name !== 'result_0').map((name) => ({ path: `comp_${taskID}/${name}`, file, object: `/${name}` }));
     },
   };
 }

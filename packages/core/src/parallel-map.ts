@@ -6,10 +6,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
-import type { CallOutcome, CallPayload, ExecutionBackend, RunnerSetup } from './backend';
+import type { CallOutcome, CallPayload, ExecutionBackend, RunnerSetup, SplitArgument } from './backend';
 import { createBackendByName, isExecutionBackend } from './backend-registry';
 import { loadConfig } from './config';
-import { broadcast as broadcastValue, distributeArguments, split, valueFor, type Distribution, type ArgumentPlan } from './arguments';
+import { broadcast as broadcastValue, distributeArguments, isRange, range, split, type Distribution, type ArgumentPlan } from './arguments';
 import { resolveFunctionReference, type FunctionInput, type FunctionReference } from './function-ref';
 import { validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
 import { autoOutputDir, planLayout, type RunLayout } from './layout';
@@ -60,6 +60,7 @@ export class ParallelMap {
   private memoryValues?: unknown[];
   private memoryDone?: Uint8Array;
   private listener?: (result: CallResult) => void;
+  private payloadSources?: ArrayLike<unknown>[];
 
   constructor(func: FunctionInput, args: unknown[] = [], options: ParallelMapOptions & { backend?: unknown } = {}) {
     if (!Array.isArray(args)) {
@@ -173,7 +174,8 @@ export class ParallelMap {
     const dir = resolve(outputDir);
     const manifest = readManifest(dir);
     const blob = readArgumentsBlob(dir) as StoredArguments;
-    const asMarker = (p: ArgumentPlan) => (p.mode === 'split' ? split(p.values as ArrayLike<unknown>) : broadcastValue(p.value));
+    const asMarker = (p: StoredPlan) =>
+      p.mode === 'broadcast' ? broadcastValue(p.value) : 'range' in p ? split(range(...p.range)) : split(p.values as ArrayLike<unknown>);
     const args = blob.positional.map(asMarker);
     const kwargs = blob.hasKwargs ? Object.fromEntries(Object.entries(blob.keyword).map(([k, p]) => [k, asMarker(p)])) : undefined;
     const func = manifest.functionRef.kind === 'module' ? { module: manifest.functionRef.module, export: manifest.functionRef.exportName } : manifest.functionRef;
@@ -203,8 +205,7 @@ export class ParallelMap {
       functionRef: this.func,
       nInputs: this.nInputs,
       broadcast: { positional: broadcastPositional, keyword, hasKwargs: d.hasKwargs },
-      splitPositional: d.positional.flatMap((p, i) => (p.mode === 'split' ? [i] : [])),
-      splitKeyword: Object.entries(d.keyword).flatMap(([n, p]) => (p.mode === 'split' ? [n] : [])),
+      splits: this.splitArguments().map(({ target, values }) => (isRange(values) ? { target, range: { start: values.start, step: values.step } } : { target })),
       sink:
         storage === 'memory'
           ? { kind: 'memory' }
@@ -219,13 +220,23 @@ export class ParallelMap {
     };
   }
 
-  private payloadFor(taskID: number): CallPayload {
+  /** The split arguments in RunnerSetup.splits order (positional, then keyword). */
+  private splitArguments(): { target: SplitArgument['target']; values: ArrayLike<unknown> }[] {
     const d = this.distribution;
-    const positional: unknown[] = [];
-    const keyword: unknown[] = [];
-    for (const p of d.positional) if (p.mode === 'split') positional.push(valueFor(p, taskID));
-    for (const p of Object.values(d.keyword)) if (p.mode === 'split') keyword.push(valueFor(p, taskID));
-    return { positional, keyword };
+    return [
+      ...d.positional.flatMap((p, i) => (p.mode === 'split' ? [{ target: { positional: i }, values: p.values }] : [])),
+      ...Object.entries(d.keyword).flatMap(([k, p]) => (p.mode === 'split' ? [{ target: { keyword: k }, values: p.values }] : [])),
+    ];
+  }
+
+  /** Call i's payload (see CallPayload): ranges travel as arithmetic in the setup, not per call. */
+  private payloadFor(taskID: number): CallPayload {
+    const sources = (this.payloadSources ??= this.splitArguments()
+      .map((s) => s.values)
+      .filter((values) => !isRange(values)));
+    if (sources.length === 0) return undefined;
+    if (sources.length === 1) return sources[0]![taskID];
+    return sources.map((values) => values[taskID]);
   }
 
   private async computeOnce(): Promise<unknown> {
@@ -432,11 +443,16 @@ export class ParallelMap {
 
   /** The distributed arguments in a form that survives v8 serialization (ranges materialized). */
   private argumentsBlob(): StoredArguments {
-    const plain = (p: ArgumentPlan) => (p.mode === 'split' ? { mode: 'split', values: materialize(p.values) } : p);
+    const plain = (p: ArgumentPlan): StoredPlan =>
+      p.mode === 'broadcast'
+        ? p
+        : isRange(p.values)
+          ? { mode: 'split', range: [p.values.start, p.values.stop, p.values.step] }
+          : { mode: 'split', values: materialize(p.values) as ArrayLike<unknown> };
     return {
       nInputs: this.nInputs,
-      positional: this.distribution.positional.map(plain) as ArgumentPlan[],
-      keyword: Object.fromEntries(Object.entries(this.distribution.keyword).map(([k, p]) => [k, plain(p) as ArgumentPlan])),
+      positional: this.distribution.positional.map(plain),
+      keyword: Object.fromEntries(Object.entries(this.distribution.keyword).map(([k, p]) => [k, plain(p)])),
       hasKwargs: this.distribution.hasKwargs,
     };
   }
@@ -477,10 +493,13 @@ function tryWrite(write: () => void): { name: string; message: string; stack?: s
 /** The distributed arguments as stored in .acme-ts/arguments.v8 (split values materialized). */
 interface StoredArguments {
   nInputs: number;
-  positional: ArgumentPlan[];
-  keyword: Record<string, ArgumentPlan>;
+  positional: StoredPlan[];
+  keyword: Record<string, StoredPlan>;
   hasKwargs: boolean;
 }
+
+/** A range is stored as [start, stop, step], so a resumed run still computes it per call. */
+type StoredPlan = ArgumentPlan | { mode: 'split'; range: [number, number, number] };
 
 /** Functions cannot cross to a worker thread or a SLURM task (structured clone refuses them). */
 function rejectFunctionArguments(args: unknown[], kwargs: Record<string, unknown> | undefined): void {

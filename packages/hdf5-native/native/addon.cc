@@ -63,6 +63,7 @@ class File : public Napi::ObjectWrap<File> {
       InstanceMethod<&File::Remove>("remove"),
       InstanceMethod<&File::CreateDataset>("createDataset"),
       InstanceMethod<&File::Write>("write"),
+      InstanceMethod<&File::WriteDatasets>("writeDatasets"),
       InstanceMethod<&File::Read>("read"),
       InstanceMethod<&File::Info>("info"),
       InstanceMethod<&File::Resize>("resize"),
@@ -141,6 +142,13 @@ class File : public Napi::ObjectWrap<File> {
   Napi::Value CreateDataset(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
       createDataset(f, getString(info[0], "path"), info[1].As<Napi::Object>());
+      return info.Env().Undefined();
+    });
+  }
+  // writeDatasets(datasets: {path, spec..., data}[]): create and fill several datasets in one call.
+  Napi::Value WriteDatasets(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      createAndWriteDatasets(f, info[0].As<Napi::Array>());
       return info.Env().Undefined();
     });
   }
@@ -253,12 +261,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       Hdf5Lock lock;
       hid_t fid = createFileId(tmp, H5F_ACC_EXCL, false);
       try {
-        for (uint32_t i = 0; i < datasets.Length(); i++) {
-          Napi::Object d = datasets.Get(i).As<Napi::Object>();
-          std::string dpath = getString(d.Get("path"), "datasets[].path");
-          Hid dset = createDataset(fid, dpath, d);
-          writeOpenDataset(dset, dpath, d.Get("data"), Selection());
-        }
+        createAndWriteDatasets(fid, datasets);
         for (uint32_t i = 0; i < attrs.Length(); i++) {
           Napi::Array kv = attrs.Get(i).As<Napi::Array>();
           setAttribute(fid, "/", getString(kv.Get(0u), "attribute name"), kv.Get(1u));

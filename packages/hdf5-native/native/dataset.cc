@@ -212,6 +212,15 @@ void writeOpenDataset(hid_t dset, const std::string& path, const Napi::Value& da
   writeOpenDataset(dset, path, getValues(data, "data for '" + path + "'"), sel);
 }
 
+void createAndWriteDatasets(hid_t loc, const Napi::Array& datasets) {
+  for (uint32_t i = 0; i < datasets.Length(); i++) {
+    Napi::Object d = datasets.Get(i).As<Napi::Object>();
+    std::string dpath = getString(d.Get("path"), "datasets[].path");
+    Hid dset = createDataset(loc, dpath, d);
+    writeOpenDataset(dset, dpath, d.Get("data"), Selection());
+  }
+}
+
 static void writeOpenDataset(hid_t dset, const std::string& path, const Values& vals, const Selection& sel) {
   Hid ftype = check(H5Dget_type(dset), "H5Dget_type");
   std::string dtype = dtypeOf(ftype);

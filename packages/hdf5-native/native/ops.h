@@ -18,6 +18,8 @@ Selection getSelection(const Napi::Value& start, const Napi::Value& count);
 Hid createDataset(hid_t loc, const std::string& path, const Napi::Object& spec);  // returns the open dataset
 void writeDataset(hid_t loc, const std::string& path, const Napi::Value& data, const Selection& sel);
 void writeOpenDataset(hid_t dset, const std::string& path, const Napi::Value& data, const Selection& sel);
+// Creates each {path, spec…, data} of `datasets` under `loc` and writes its data.
+void createAndWriteDatasets(hid_t loc, const Napi::Array& datasets);
 Napi::Object readDataset(Napi::Env env, hid_t loc, const std::string& path, const Selection& sel);
 Napi::Object datasetInfo(Napi::Env env, hid_t loc, const std::string& path);
 void resizeDataset(hid_t loc, const std::string& path, const std::vector<hsize_t>& shape);

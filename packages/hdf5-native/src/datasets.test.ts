@@ -237,6 +237,22 @@ describe('files, groups, listing, attributes', () => {
     expect(require('node:fs').readdirSync(dir).filter((n: string) => n.startsWith('atomic-bad'))).toEqual([]);
   });
 
+  test('writeDatasets creates groups and datasets and writes them in one call, into an open file', () => {
+    const f = file('many.h5');
+    const h5 = H5File.create(f);
+    h5.writeDatasets([
+      { path: 'comp_0/result_0', dtype: 'float64', shape: [1], data: [0.5] },
+      { path: 'comp_1/result_0', dtype: 'int32', shape: [2], data: Int32Array.of(7, 8) },
+      { path: 'comp_1/result_1', dtype: 'string', shape: [], data: 'ok' },
+    ]);
+    expect(() => h5.writeDatasets([{ path: 'comp_1/result_0', dtype: 'int8', shape: [1], data: [1] }])).toThrow(/comp_1\/result_0/);
+    h5.close();
+    const d = h5dump(f);
+    expect(d['/comp_0/result_0']).toMatchObject({ dtype: 'float64', values: [0.5] });
+    expect(d['/comp_1/result_0']).toMatchObject({ dtype: 'int32', values: [7, 8] });
+    expect(d['/comp_1/result_1'].values).toBe('ok');
+  });
+
   test('libraryInfo', () => {
     expect(libraryInfo()).toEqual({ version: expect.stringMatching(/^1\.\d+\.\d+$/), threadsafe: true, fileLocking: 'on' });
   });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { callNative, Hdf5Error, invalidArg } from './errors';
-import { native, type NativeFile } from './native';
+import { native, type NativeDatasetWrite, type NativeFile } from './native';
 import {
   checkAttributeValue, checkDims, checkPath, checkSelection, dtypeFromCode, toNativeData,
   toNativeSpec, toNativeVirtualSpec,
@@ -104,6 +104,13 @@ export class H5File {
     callNative(() => h.createDataset(p, nspec));
   }
 
+  /** Creates several datasets (with intermediate groups) and writes their data: one native call. */
+  writeDatasets(datasets: DatasetWrite[]): void {
+    const items = toNativeWrites(datasets);
+    const h = this.#writable('write datasets');
+    callNative(() => h.writeDatasets(items));
+  }
+
   /** Writes the whole dataset, or a hyperslab. Numbers are converted to the dataset's type. */
   write(datasetPath: string, data: DataInput, selection?: Selection): void {
     const p = checkPath(datasetPath, 'path');
@@ -205,15 +212,7 @@ export class H5File {
  */
 export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attributes?: Record<string, AttributeValue>): void {
   const abs = path.resolve(checkPath(filePath, 'path'));
-  if (!Array.isArray(datasets)) throw invalidArg(`datasets must be an array, got ${String(datasets)}`);
-  const items = datasets.map((d, i) => {
-    if (typeof d !== 'object' || d === null) throw invalidArg(`datasets[${i}] must be an object, got ${String(d)}`);
-    return {
-      ...toNativeSpec(d, `datasets[${i}]`),
-      path: checkPath(d.path, `datasets[${i}].path`),
-      data: toNativeData(d.data, `datasets[${i}].data`),
-    };
-  });
+  const items = toNativeWrites(datasets);
   const attrs = Object.entries(attributes ?? {}).map(
     ([k, v]) => [checkPath(k, 'attribute name'), checkAttributeValue(v, `attributes.${k}`)] as [string, AttributeValue],
   );
@@ -223,4 +222,16 @@ export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attr
 /** libhdf5 version, whether it is thread-safe, and the file locking HDF5_USE_FILE_LOCKING selects. */
 export function libraryInfo(): { version: string; threadsafe: boolean; fileLocking: string } {
   return native.libraryInfo();
+}
+
+function toNativeWrites(datasets: DatasetWrite[]): NativeDatasetWrite[] {
+  if (!Array.isArray(datasets)) throw invalidArg(`datasets must be an array, got ${String(datasets)}`);
+  return datasets.map((d, i) => {
+    if (typeof d !== 'object' || d === null) throw invalidArg(`datasets[${i}] must be an object, got ${String(d)}`);
+    return {
+      ...toNativeSpec(d, `datasets[${i}]`),
+      path: checkPath(d.path, `datasets[${i}].path`),
+      data: toNativeData(d.data, `datasets[${i}].data`),
+    };
+  });
 }

@@ -10,6 +10,7 @@ export interface NativeFile {
   remove(path: string): void;
   createDataset(path: string, spec: NativeDatasetSpec): void;
   write(path: string, data: NativeData, start?: number[], count?: number[]): void;
+  writeDatasets(datasets: NativeDatasetWrite[]): void;
   read(path: string, start?: number[], count?: number[]): { dtype: string; shape: number[]; data: unknown };
   info(path: string): NativeInfo;
   resize(path: string, shape: number[]): void;

@@ -1,0 +1,53 @@
+// Loading a function reference in a worker. Apart from function-ref.ts (which parses sources
+// with acorn to check them on the client), so a worker's start-up loads no parser.
+
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FunctionReferenceError, describeValue } from './errors';
+import type { FunctionReference, UserFunction } from './function-ref';
+
+/** Re-create the function a reference describes. */
+export async function loadFunction(ref: FunctionReference): Promise<UserFunction> {
+  if (ref.kind === 'source') {
+    // `require` is module-scoped in Node, so a re-created function gets one rooted at cwd.
+    const localRequire = createRequire(path.join(process.cwd(), 'noop.js'));
+    const fn = new Function('require', `return (${ref.source}\n);`)(localRequire) as unknown;
+    if (typeof fn !== 'function') throw new FunctionReferenceError(`the source of ${ref.name} does not evaluate to a function`);
+    return fn as UserFunction;
+  }
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await importModule(ref.module);
+  } catch (error) {
+    throw new FunctionReferenceError(`module ${ref.module} failed to load: ${(error as Error).message}`, { cause: error });
+  }
+  let exported = namespace[ref.exportName];
+  // CommonJS modules whose exports Node's static analysis misses land on `default` only.
+  const fallback = namespace.default as Record<string, unknown> | undefined;
+  if (exported === undefined && fallback !== null && (typeof fallback === 'object' || typeof fallback === 'function')) exported = fallback[ref.exportName];
+  if (typeof exported !== 'function') {
+    const names = new Set(Object.keys(namespace));
+    if (fallback !== null && typeof fallback === 'object') for (const key of Object.keys(fallback)) names.add(key);
+    const found = exported === undefined ? 'does not export' : `exports a ${typeof exported} as`;
+    throw new FunctionReferenceError(
+      `module ${ref.module} ${found} ${describeValue(ref.exportName)}, not a function; its exports are: ${[...names].sort().join(', ') || '(none)'}`,
+    );
+  }
+  return exported as UserFunction;
+}
+
+async function importModule(modulePath: string): Promise<Record<string, unknown>> {
+  try {
+    // Stays a real import() in the CommonJS output (module: node16), so ES modules load too.
+    return (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+  } catch (error) {
+    // Inside jest's vm sandbox import() is unavailable; CommonJS files still load via require.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') && !modulePath.endsWith('.mjs')) {
+      const loaded = createRequire(modulePath)(modulePath) as unknown;
+      return { ...(loaded as Record<string, unknown>), default: loaded };
+    }
+    throw error;
+  }
+}
