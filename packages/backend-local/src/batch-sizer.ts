@@ -40,6 +40,11 @@ export class BatchSizer {
     this.perCallMs = this.perCallMs === undefined ? perCall : 0.7 * this.perCallMs + 0.3 * perCall;
   }
 
+  /** Mean time of one call so far (ms), undefined before the first batch returned. */
+  get meanCallMs(): number | undefined {
+    return this.perCallMs;
+  }
+
   /** Size of the next batch given the calls still queued and the number of workers. */
   next(queued: number, nWorkers: number): number {
     if (queued <= 0) return 0;

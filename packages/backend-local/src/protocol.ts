@@ -87,6 +87,11 @@ export interface BatchRequest {
   payloads?: unknown[] | Float64Array;
   /** Stop starting calls once the batch has run this long; unstarted ones are handed back. */
   budgetMs: number;
+  /**
+   * Read the clock around every call. Off only for tiny calls without a time limit: then a
+   * clock reading would cost more than the call, and each call is given the batch's mean time.
+   */
+  timeEachCall: boolean;
 }
 
 export interface SerializedError {

@@ -162,10 +162,12 @@ class RunState {
 }
 
 function normalizeTaskIDs(taskIDs: Iterable<number>): number[] {
-  const ids = Array.from(taskIDs);
+  const ids = Array.isArray(taskIDs) ? taskIDs.slice() : Array.from(taskIDs);
   let max = 0;
-  for (const id of ids) {
-    if (!Number.isSafeInteger(id) || id < 0) {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    // One cheap test for the usual small integers; the exact check only when it fails.
+    if (!((id | 0) === id && id >= 0) && !(Number.isSafeInteger(id) && id >= 0)) {
       throw new InvalidTaskIDError(`taskIDs must be non-negative integers, got ${String(id)}`);
     }
     if (id > max) max = id;
@@ -173,11 +175,34 @@ function normalizeTaskIDs(taskIDs: Iterable<number>): number[] {
   // Dense IDs (the usual 0..n-1) are checked with a bitmap; a Set is slower for 10⁵+ IDs.
   const seen: { has(id: number): boolean; add(id: number): unknown } =
     max <= 16 * ids.length + 1_000_000 ? bitmapSet(max + 1) : new Set<number>();
-  for (const id of ids) {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
     if (seen.has(id)) throw new InvalidTaskIDError(`taskIDs must be unique, got ${id} twice`);
     seen.add(id);
   }
   return ids;
+}
+
+/** Calls shorter than this (ms) are timed per batch, not per call (see BatchRequest.timeEachCall). */
+const TINY_CALL_MS = 0.02;
+
+/**
+ * The batch's payloads: undefined when no call has one; one transferred Float64Array when all
+ * are numbers (the common case: cloning an array costs more per call than tiny calls); else
+ * the array as is.
+ */
+function packPayloads(taskIDs: number[], payloadFor: (taskID: number) => unknown): Float64Array | unknown[] | undefined {
+  const payloads = new Array<unknown>(taskIDs.length);
+  let anyDefined = false;
+  let allNumbers = true;
+  for (let j = 0; j < taskIDs.length; j++) {
+    const p = payloadFor(taskIDs[j]!);
+    payloads[j] = p;
+    if (p !== undefined) anyDefined = true;
+    if (typeof p !== 'number') allNumbers = false;
+  }
+  if (!anyDefined) return undefined;
+  return allNumbers ? Float64Array.from(payloads as number[]) : payloads;
 }
 
 function bitmapSet(size: number) {
@@ -359,21 +384,13 @@ export class ThreadPool {
       batchSeq: seq,
       taskIDs: Float64Array.from(taskIDs),
       budgetMs: this.sizer.isAdaptive ? ADAPTIVE_BATCH_BUDGET_MS : Infinity,
+      timeEachCall: this.options.timeoutMs !== undefined || !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
     };
     const transfer = [request.taskIDs.buffer as ArrayBuffer];
     if (run.payloadFor) {
-      const payloads = taskIDs.map(run.payloadFor);
-      // Numeric inputs (the common case) travel as one transferred Float64Array: cloning an
-      // array of values costs far more per call than the calls themselves when they are tiny.
-      if (payloads.every((p) => p === undefined)) {
-        // Nothing per call (every argument broadcast or computed from the taskID).
-      } else if (payloads.every((p) => typeof p === 'number')) {
-        const packed = Float64Array.from(payloads as number[]);
-        request.payloads = packed;
-        transfer.push(packed.buffer);
-      } else {
-        request.payloads = payloads;
-      }
+      const payloads = packPayloads(taskIDs, run.payloadFor);
+      if (payloads !== undefined) request.payloads = payloads;
+      if (payloads instanceof Float64Array) transfer.push(payloads.buffer as ArrayBuffer);
     }
     worker.transport.request<BatchResult>('runBatch', request, transfer).then(
       (result) => this.handleBatchResult(worker, batch, result),

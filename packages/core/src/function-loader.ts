@@ -18,7 +18,7 @@ export async function loadFunction(ref: FunctionReference): Promise<UserFunction
   }
   let namespace: Record<string, unknown>;
   try {
-    namespace = await importModule(ref.module);
+    namespace = await importModuleFile(ref.module);
   } catch (error) {
     throw new FunctionReferenceError(`module ${ref.module} failed to load: ${(error as Error).message}`, { cause: error });
   }
@@ -37,17 +37,19 @@ export async function loadFunction(ref: FunctionReference): Promise<UserFunction
   return exported as UserFunction;
 }
 
-async function importModule(modulePath: string): Promise<Record<string, unknown>> {
-  try {
-    // Stays a real import() in the CommonJS output (module: node16), so ES modules load too.
-    return (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
-  } catch (error) {
-    // Inside jest's vm sandbox import() is unavailable; CommonJS files still load via require.
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') && !modulePath.endsWith('.mjs')) {
+/**
+ * Loads a module file: `require` for CommonJS (several times faster to start than import(),
+ * which parses CommonJS through the ESM loader), `import()` for ES modules.
+ */
+export async function importModuleFile(modulePath: string): Promise<Record<string, unknown>> {
+  if (!modulePath.endsWith('.mjs')) {
+    try {
       const loaded = createRequire(modulePath)(modulePath) as unknown;
       return { ...(loaded as Record<string, unknown>), default: loaded };
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_REQUIRE_ESM') throw error;
     }
-    throw error;
   }
+  // Stays a real import() in the CommonJS output (module: node16), so ES modules load too.
+  return (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
 }

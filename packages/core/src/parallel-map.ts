@@ -273,16 +273,15 @@ export class ParallelMap {
       if (!hasManifest(outputDir)) writeManifest(outputDir, this.manifest(), this.argumentsBlob());
       statusLog = new StatusLog(outputDir);
       for (const [taskID, call] of findStoredCalls(layout, this.nInputs, o.singleFile)) stored.set(taskID, call);
-      pending = [];
-      for (let i = 0; i < this.nInputs; i++) if (!stored.has(i)) pending.push(i);
+      pending = missingCalls(this.nInputs, (i) => stored.has(i));
       if (stored.size > 0) logger.info(`Found ${stored.size} of ${this.nInputs} calls already done in ${outputDir}; running the other ${pending.length}`);
     } else {
       if (!this.memoryValues) {
         this.memoryValues = new Array(this.nInputs);
         this.memoryDone = new Uint8Array(this.nInputs);
       }
-      pending = [];
-      for (let i = 0; i < this.nInputs; i++) if (!this.memoryDone![i]) pending.push(i);
+      const doneFlags = this.memoryDone!;
+      pending = missingCalls(this.nInputs, (i) => doneFlags[i] === 1);
     }
 
     const setup = this.runnerSetup(layout);
@@ -337,7 +336,7 @@ export class ParallelMap {
       } else {
         recordStored(outcome.taskID, outcome.value as StoredCall, outcome.durationMs);
       }
-      progress.update({ done, failed: failures.length });
+      progress.update(done, failures.length);
     };
 
     let aborted: unknown;
@@ -478,6 +477,15 @@ export class ParallelMap {
       }
     }
   }
+}
+
+/** 0..n-1 without the done ones; preallocated, as n may be 10⁶. */
+function missingCalls(n: number, isDone: (taskID: number) => boolean): number[] {
+  const pending = new Array<number>(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) if (!isDone(i)) pending[k++] = i;
+  pending.length = k;
+  return pending;
 }
 
 function tryWrite(write: () => void): { name: string; message: string; stack?: string } | undefined {

@@ -14,7 +14,7 @@ test('not a TTY: plain lines at the interval, nothing redrawn; disabled: nothing
   let written = '';
   (stream as unknown as PassThrough).on('data', (d) => (written += d));
   const progress = new Progress(4, { stream, intervalMs: 20, label: 'g' });
-  progress.update({ done: 1 });
+  progress.update(1, 0);
   await new Promise((r) => setTimeout(r, 70));
   progress.stop();
   const lines = written.split('\n').filter(Boolean);

@@ -56,8 +56,10 @@ export class Progress {
     this.timer.unref();
   }
 
-  update(counts: Partial<ProgressCounts>): void {
-    Object.assign(this.counts, counts);
+  /** Called once per settled call: plain numbers, no object per call. */
+  update(done: number, failed: number): void {
+    this.counts.done = done;
+    this.counts.failed = failed;
   }
 
   private render(final = false): void {
