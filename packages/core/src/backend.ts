@@ -10,8 +10,13 @@ import type { NumericDtype } from './result-encoding';
 export type ResultSink =
   /** The value itself goes back to the client (in-memory mode). */
   | { kind: 'memory' }
-  /** The runner writes `<payloadDir>/<f>_<i>.h5` atomically (default and resultShape modes). */
-  | { kind: 'payload-file'; stacked: boolean }
+  /**
+   * `<payloadDir>/<f>_<i>.h5`, written atomically (default and resultShape modes). With
+   * `deferSmallWrites` the runner hands small results back unwritten (StoredCall.deferred) and
+   * the host process writes them (writeDeferredPayload): libhdf5 serializes every call, so one
+   * writing thread beats several threads queueing for its lock.
+   */
+  | { kind: 'payload-file'; stacked: boolean; deferSmallWrites?: boolean }
   /** The runner encodes; the client writes it into the one container (singleFile mode). */
   | { kind: 'encoded'; stacked: boolean }
   /** The runner writes `<f>_<i>.v8` (serialized results, ACME's write_pickle). */

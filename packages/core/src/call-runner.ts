@@ -23,6 +23,26 @@ export interface StoredCall {
   datasets?: EncodedDataset[];
   /** Why HDF5 could not hold the value (serialized fallback). */
   fallbackReason?: string;
+  /** `datasets` still have to be written to `path` (see ResultSink deferSmallWrites). */
+  deferred?: boolean;
+}
+
+/** Results up to this size are written by the host thread when writes are deferred. */
+export const DEFERRED_WRITE_MAX_BYTES = 1 << 20;
+
+function byteSize(datasets: EncodedDataset[]): number {
+  let bytes = 0;
+  for (const d of datasets) bytes += ArrayBuffer.isView(d.data) ? d.data.byteLength : 16 * d.data.length;
+  return bytes;
+}
+
+/** Writes a call's payload file (atomically) and returns the call without its data. */
+export function writeDeferredPayload(call: StoredCall): StoredCall {
+  hdf5().writeFileAtomic(
+    call.path!,
+    call.datasets!.map((d) => ({ path: d.name, dtype: d.dtype, shape: d.shape, data: d.data as never })),
+  );
+  return { stored: call.stored, path: call.path, names: call.names };
 }
 
 export interface CallRunner {
@@ -141,12 +161,12 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     const names = datasets.map((d) => d.name);
     if (sink.kind === 'encoded') return { stored: 'hdf5', names, datasets };
     const dir = paths.payloadDir ?? paths.outputDir;
-    const path = join(dir, payloadFileName(paths.funcName, taskID));
-    hdf5().writeFileAtomic(
-      path,
-      datasets.map((d) => ({ path: d.name, dtype: d.dtype, shape: d.shape, data: d.data as never })),
-    );
-    return { stored: 'hdf5', path, names };
+    const call: StoredCall = { stored: 'hdf5', path: join(dir, payloadFileName(paths.funcName, taskID)), names, datasets };
+    if (sink.kind === 'payload-file' && sink.deferSmallWrites && byteSize(datasets) <= DEFERRED_WRITE_MAX_BYTES) {
+      call.deferred = true;
+      return call;
+    }
+    return writeDeferredPayload(call);
   }
 
   const finish = (taskID: number, value: unknown): unknown => (sink.kind === 'memory' ? value : store(taskID, value));
