@@ -181,3 +181,29 @@ test('runStatus(outputDir): done, failed (with why) and missing calls', async ()
   expect(status.missing).toEqual([2]);
   expect(status.containerPath).toBe(path.join(outputDir, 'failOdd.h5'));
 });
+
+test('a payload file that cannot be written fails its call only; compute() again completes the run', async () => {
+  const outputDir = path.join(workDir(), 'unwritable');
+  const payloadDir = path.join(outputDir, 'slowSquare_payload');
+  await using pmap = new ParallelMap(`${TASKS}#slowSquare`, [range(8), 100], { ...quiet, outputDir });
+  let removed = false;
+  const failures: number[] = [];
+  const iterate = (async () => {
+    for await (const r of pmap.results()) {
+      if (!r.ok) failures.push(r.taskID);
+      if (r.ok && !removed) {
+        // The folder vanishes under the run (a full or unmounted disk looks the same to us).
+        fs.rmSync(payloadDir, { recursive: true, force: true });
+        removed = true;
+      }
+    }
+  })();
+  await iterate;
+  const records = [...readCallRecords(outputDir).values()].filter((r) => r.state === 'failed');
+  expect(records.length).toBeGreaterThan(0);
+  expect(records.map((r) => r.taskID).sort()).toEqual(failures.sort());
+  expect(records[0]!.error!.message).toMatch(/writing .*slowSquare_payload\/slowSquare_\d+\.h5 failed/);
+  const files = (await pmap.compute()) as string[];
+  expect(files).toHaveLength(8);
+  expect(fs.readdirSync(payloadDir).filter((f) => f.endsWith('.h5'))).toHaveLength(8);
+});

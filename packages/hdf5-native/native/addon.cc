@@ -1,6 +1,7 @@
 // N-API surface: a File class (one open HDF5 file) and module functions. Each JS method is one
 // native call; arguments arrive already validated by the TypeScript wrapper, and anything
 // still wrong becomes a JS Error with a `code`, never a crash.
+#include <sys/stat.h>
 #include <napi.h>
 #include <unistd.h>
 #include <cstdio>
@@ -45,9 +46,15 @@ hid_t makeFapl(bool libverLatest) {
 hid_t createFileId(const std::string& path, unsigned flags, bool libverLatest) {
   Hid fapl(libverLatest ? makeFapl(true) : -1);
   hid_t fid = H5Fcreate(path.c_str(), flags, H5P_DEFAULT, fapl.valid() ? fapl.get() : H5P_DEFAULT);
-  if (fid < 0)
-    throwHdf5("cannot create HDF5 file '" + path + "'" +
-              (flags == H5F_ACC_EXCL ? " (it may already exist; pass overwrite: true to replace it)" : ""));
+  if (fid < 0) {
+    // Say which of the two usual causes it is: the folder is missing, or the file exists.
+    std::string folder = path.substr(0, path.find_last_of('/') + 1);
+    struct stat st;
+    std::string why = !folder.empty() && stat(folder.c_str(), &st) != 0 ? " (the folder " + folder + " does not exist)"
+                      : flags == H5F_ACC_EXCL ? " (it may already exist; pass overwrite: true to replace it)"
+                                              : "";
+    throwHdf5("cannot create HDF5 file '" + path + "'" + why);
+  }
   return fid;
 }
 

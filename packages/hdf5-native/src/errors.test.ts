@@ -92,9 +92,12 @@ describe('bad input gives a typed error that says what was wrong', () => {
   test('non-existent folder, missing file, bad options', () => {
     const e = thrown(() => H5File.create(path.join(dir, 'no', 'such', 'dir', 'f.h5')));
     expect(e.code).toBe('ERR_HDF5');
-    expect(e.message).toMatch(/cannot create HDF5 file .*no\/such\/dir\/f\.h5[\s\S]*No such file or directory/);
+    expect(e.message).toMatch(/cannot create HDF5 file .*no\/such\/dir\/f\.h5' \(the folder .*no\/such\/dir\/ does not exist\)[\s\S]*No such file or directory/);
     expect(thrown(() => H5File.open(path.join(dir, 'missing.h5'))).message).toMatch(/cannot open HDF5 file .* for reading[\s\S]*No such file/);
-    expect(thrown(() => writeFileAtomic(path.join(dir, 'nodir', 'f.h5'), [])).message).toMatch(/No such file or directory/);
+    expect(thrown(() => writeFileAtomic(path.join(dir, 'nodir', 'f.h5'), [])).message).toMatch(/the folder .*nodir\/ does not exist[\s\S]*No such file or directory/);
+    // A file that exists is the other cause, and the message says so.
+    H5File.create(path.join(dir, 'exists.h5')).close();
+    expect(thrown(() => H5File.create(path.join(dir, 'exists.h5'))).message).toMatch(/it may already exist; pass overwrite: true to replace it/);
     expect(thrown(() => H5File.open(f, { wirte: true } as never)).message).toBe('opts.wirte is not an option; allowed: write');
   });
 });
