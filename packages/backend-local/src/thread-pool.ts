@@ -24,18 +24,14 @@ import {
   type WorkerBootData,
 } from './protocol';
 import { createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
+import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason } from '@acme-ts/core';
 
-export type FailureReason = 'error' | 'timeout' | 'worker-exit' | 'out-of-memory' | 'aborted';
+/** The pool reports core's outcomes, with the reasons a thread can give. */
+export type FailureReason = Extract<CoreFailureReason, 'error' | 'timeout' | 'worker-exit' | 'out-of-memory' | 'aborted'>;
 
 export type CallOutcome =
-  | { taskID: number; ok: true; value: unknown; durationMs: number }
-  | {
-      taskID: number;
-      ok: false;
-      error: { name: string; message: string; stack?: string };
-      reason: FailureReason;
-      durationMs?: number;
-    };
+  | (Extract<CoreCallOutcome, { ok: true }> & { durationMs: number })
+  | (Extract<CoreCallOutcome, { ok: false }> & { reason: FailureReason });
 
 export interface RunOptions {
   signal?: AbortSignal;

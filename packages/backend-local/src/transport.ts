@@ -39,6 +39,8 @@ export class WorkerThreadTransport implements WorkerTransport {
   private readonly exitCallbacks: ((info: WorkerExitInfo) => void)[] = [];
   private exitInfo: WorkerExitInfo | undefined;
   private lastError: Error | undefined;
+  /** Set by terminate(): from then on the worker stays ref'd until it has exited. */
+  private terminating = false;
 
   constructor(private readonly init: WorkerTransportInit) {}
 
@@ -67,7 +69,7 @@ export class WorkerThreadTransport implements WorkerTransport {
       const fail = (error: Error) => settle(() => reject(error));
       const settle = (action: () => void) => {
         if (!this.pending.delete(fail)) return;
-        if (this.pending.size === 0 && !this.exitInfo) worker.unref();
+        if (this.pending.size === 0 && !this.exitInfo && !this.terminating) worker.unref();
         action();
       };
       this.pending.add(fail);
@@ -82,6 +84,10 @@ export class WorkerThreadTransport implements WorkerTransport {
 
   async terminate(): Promise<void> {
     if (!this.worker || this.exitInfo) return;
+    // Ref'd until it has exited: an unref'd worker lets the event loop end while the caller
+    // still awaits the termination (seen: `await close()` and the process exits silently).
+    this.terminating = true;
+    this.worker.ref();
     await this.worker.terminate();
   }
 

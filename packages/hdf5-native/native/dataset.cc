@@ -221,15 +221,33 @@ void createAndWriteDatasets(hid_t loc, const Napi::Array& datasets) {
   }
 }
 
-static void writeOpenDataset(hid_t dset, const std::string& path, const Values& vals, const Selection& sel) {
-  Hid ftype = check(H5Dget_type(dset), "H5Dget_type");
-  std::string dtype = dtypeOf(ftype);
-  Hid fspace = check(H5Dget_space(dset), "H5Dget_space");
+// An open dataset's type and the spaces of a (possibly empty) selection of it.
+struct SelectedDataset {
+  Hid ftype, fspace, mspace;
+  std::string dtype;
   std::vector<hsize_t> shape;
-  Hid mspace = applySelection(fspace, sel, path, &shape);
-  hssize_t npoints = H5Sget_select_npoints(fspace);
+  size_t npoints = 0;
+};
+
+static SelectedDataset selectDataset(hid_t dset, const std::string& path, const Selection& sel) {
+  SelectedDataset d;
+  d.ftype = check(H5Dget_type(dset), "H5Dget_type");
+  d.dtype = dtypeOf(d.ftype);
+  d.fspace = check(H5Dget_space(dset), "H5Dget_space");
+  d.mspace = applySelection(d.fspace, sel, path, &d.shape);
+  hssize_t npoints = H5Sget_select_npoints(d.fspace);
   if (npoints < 0) throwHdf5("H5Sget_select_npoints");
-  if (static_cast<size_t>(npoints) != vals.length)
+  d.npoints = static_cast<size_t>(npoints);
+  return d;
+}
+
+static void writeOpenDataset(hid_t dset, const std::string& path, const Values& vals, const Selection& sel) {
+  SelectedDataset d = selectDataset(dset, path, sel);
+  Hid& ftype = d.ftype; Hid& fspace = d.fspace; Hid& mspace = d.mspace;
+  const std::string& dtype = d.dtype;
+  const std::vector<hsize_t>& shape = d.shape;
+  size_t npoints = d.npoints;
+  if (npoints != vals.length)
     throwInvalid("data for '" + path + "' has " + std::to_string(vals.length) + " elements but " +
                  (sel.present ? "the selection " : "the dataset shape ") + dimsText(shape) + " holds " +
                  std::to_string(npoints));
@@ -265,14 +283,12 @@ static Napi::Array dimsArray(Napi::Env env, const std::vector<hsize_t>& d, bool 
 
 Napi::Object readDataset(Napi::Env env, hid_t loc, const std::string& path, const Selection& sel) {
   Hid dset = openDataset(loc, path);
-  Hid ftype = check(H5Dget_type(dset), "H5Dget_type");
-  std::string dtype = dtypeOf(ftype);
-  Hid fspace = check(H5Dget_space(dset), "H5Dget_space");
-  std::vector<hsize_t> shape;
-  Hid mspace = applySelection(fspace, sel, path, &shape);
-  hssize_t npoints = H5Sget_select_npoints(fspace);
-  if (npoints < 0) throwHdf5("H5Sget_select_npoints");
-  size_t n = static_cast<size_t>(npoints);
+  SelectedDataset d = selectDataset(dset, path, sel);
+  Hid& ftype = d.ftype; Hid& fspace = d.fspace; Hid& mspace = d.mspace;
+  const std::string& dtype = d.dtype;
+  const std::vector<hsize_t>& shape = d.shape;
+  size_t npoints = d.npoints;
+  size_t n = npoints;
   Hid memType = readMemTypeFor(dtype);
   hid_t ms = mspace.valid() ? mspace.get() : H5S_ALL, fs = mspace.valid() ? fspace.get() : H5S_ALL;
   std::string ctx = "cannot read dataset '" + path + "'";
