@@ -48,3 +48,10 @@ fi
 
 # --- TypeScript --------------------------------------------------------------------------------
 npx tsc -b
+
+# --- the acme-ts command -------------------------------------------------------------------------
+# npm links a workspace's bin only when its target exists, and dist/ is built after `npm ci`:
+# link it (and make it executable) now that the build made it.
+if [ ! -x node_modules/.bin/acme-ts ] || [ ! -x packages/cli/dist/bin.js ]; then
+  npm rebuild @acme-ts/cli --ignore-scripts --loglevel=error >/dev/null
+fi
