@@ -2,7 +2,7 @@
 // h5py (not with our own reader).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ParallelMap, openResults, readSerializedResult, range, taskContext } from '@acme-ts/core';
+import { ParallelMap, openResults, readSerializedResult, range } from '@acme-ts/core';
 import { h5dump, h5copyExpand } from './support/h5';
 import { TASKS, quiet, useWorkDir } from './support/run-fixtures';
 
@@ -187,18 +187,15 @@ describe('in memory (writeWorkerResults: false)', () => {
     expect(await pmap.compute()).toEqual([0, 1, 2, 3, 4, 5].map((x) => [x, 10 * x]));
   });
 
-  test('taskContext() tells the call index in every mode, without a range argument', async () => {
-    const fn = function seeded(x: number) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { taskContext } = require('@acme-ts/core');
-      return x * 1000 + taskContext().taskID;
-    };
-    await using mem = new ParallelMap(fn, [3], { ...quiet, nInputs: 4, writeWorkerResults: false });
+  test('taskContext() (or `this`) tells the call index in every mode, without a range argument or an import', async () => {
+    // Written as plain JS source, as a user would: a shipped function gets `taskContext` from the
+    // loader (no require of @acme-ts/core, which need not resolve from the workers' cwd).
+    const seeded = new Function('return function seeded(x) { return x * 1000 + taskContext().taskID + 100 * (this.taskID !== taskContext().taskID); }')();
+    await using mem = new ParallelMap(seeded, [3], { ...quiet, nInputs: 4, writeWorkerResults: false });
     expect(await mem.compute()).toEqual([3000, 3001, 3002, 3003]);
-    await using files = new ParallelMap(fn, [3], { ...quiet, nInputs: 4, singleFile: true, outputDir: out('ctx') });
+    await using files = new ParallelMap(seeded, [3], { ...quiet, nInputs: 4, singleFile: true, outputDir: out('ctx') });
     await files.compute();
     expect(h5dump(files.resultsContainer!)['/comp_2/result_0'].values).toEqual([3002]);
-    void taskContext;
   });
 
   test('results() yields each call as it settles', async () => {

@@ -6,13 +6,15 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FunctionReferenceError, describeValue } from './errors';
 import type { FunctionReference, UserFunction } from './function-ref';
+import { taskContext } from './task-context';
 
 /** Re-create the function a reference describes. */
 export async function loadFunction(ref: FunctionReference): Promise<UserFunction> {
   if (ref.kind === 'source') {
-    // `require` is module-scoped in Node, so a re-created function gets one rooted at cwd.
+    // `require` is module-scoped in Node, so a re-created function gets one rooted at cwd; and
+    // `taskContext` directly, so it works wherever @acme-ts/core would not resolve from cwd.
     const localRequire = createRequire(path.join(process.cwd(), 'noop.js'));
-    const fn = new Function('require', `return (${ref.source}\n);`)(localRequire) as unknown;
+    const fn = new Function('require', 'taskContext', `return (${ref.source}\n);`)(localRequire, taskContext) as unknown;
     if (typeof fn !== 'function') throw new FunctionReferenceError(`the source of ${ref.name} does not evaluate to a function`);
     return fn as UserFunction;
   }

@@ -142,8 +142,9 @@ function parseFunctionSource(source: string, label: string): { node: AstNode; so
 }
 
 /** Names a shipped function may use without defining them. */
+// `require` and `taskContext` are given to every shipped function by the loader (function-loader.ts).
 const EXTRA_GLOBALS = [
-  'require', 'arguments', 'undefined', 'NaN', 'Infinity', 'globalThis', 'console', 'process', 'Buffer',
+  'require', 'taskContext', 'arguments', 'undefined', 'NaN', 'Infinity', 'globalThis', 'console', 'process', 'Buffer',
   'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask',
   'structuredClone', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal',
   'fetch', 'performance', 'crypto', 'atob', 'btoa', 'Blob', 'EventTarget', 'Event', 'MessageChannel', 'BroadcastChannel',
