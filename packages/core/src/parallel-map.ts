@@ -39,7 +39,6 @@ export interface CallResult {
   error?: CallFailure;
 }
 
-
 export class ParallelMap {
   readonly func: FunctionReference;
   readonly nInputs: number;
