@@ -16,26 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void die(const char *what) {
-  fprintf(stderr, "acme_layout: %s failed\n", what);
-  exit(1);
-}
-
-static void write_dataset(hid_t loc, const char *name, int rank, const hsize_t *dims, const double *data) {
-  hid_t space = H5Screate_simple(rank, dims, NULL);
-  hid_t dset = H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (dset < 0) die("H5Dcreate2");
-  if (H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) die("H5Dwrite");
-  H5Dclose(dset);
-  H5Sclose(space);
-}
+#define BENCH_PROGRAM "acme_layout"
+#include "bench_common.h"
 
 static void write_payload(const char *dir, int i, int rank, const hsize_t *dims, const double *data) {
   char path[4096];

@@ -9,26 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void die(const char *what) {
-  fprintf(stderr, "hdf5_bench: %s failed\n", what);
-  exit(1);
-}
-
-static void write_dataset(hid_t file, const char *name, int rank, const hsize_t *dims, const double *data) {
-  hid_t space = H5Screate_simple(rank, dims, NULL);
-  hid_t dset = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (dset < 0) die("H5Dcreate2");
-  if (H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) die("H5Dwrite");
-  H5Dclose(dset);
-  H5Sclose(space);
-}
+#define BENCH_PROGRAM "hdf5_bench"
+#include "bench_common.h"
 
 int main(int argc, char **argv) {
   if (argc != 4) {

@@ -4,6 +4,7 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { compileC } = require('./fixtures/children');
 
 const N_SMALL = 1000;
 const N_BIG = 200;
@@ -13,17 +14,6 @@ const BIG_DATA = Float64Array.from({ length: BIG[0] * BIG[1] }, (_, i) => i * 1e
 
 let cBinary;
 let h5;
-
-function compileC(outDir, log) {
-  const src = path.join(__dirname, '..', 'c', 'hdf5_bench.c');
-  const bin = path.join(outDir, 'hdf5_bench');
-  if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
-    const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'hdf5'], { encoding: 'utf8' }).trim().split(/\s+/);
-    log(`  gcc -O2 ${path.relative(process.cwd(), src)} ${flags.join(' ')}`);
-    execFileSync('gcc', ['-O2', '-o', bin, src, ...flags], { stdio: 'inherit' });
-  }
-  return bin;
-}
 
 /** Runs the C baseline; it reports the time of its HDF5 work (process start-up excluded). */
 function runC(mode, n) {
@@ -43,7 +33,7 @@ module.exports = {
   title: 'HDF5 writing — acme-ts API vs libhdf5 C',
 
   prepare(ctx) {
-    cBinary = compileC(ctx.outDir, ctx.log);
+    cBinary = compileC('hdf5_bench', ctx.outDir, ctx.log);
     h5 = require('@acme-ts/hdf5-native');
   },
 
