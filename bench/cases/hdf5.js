@@ -2,8 +2,6 @@
 // program through libhdf5 (bench/c/hdf5_bench.c, compiled here into bench/out/).
 'use strict';
 const { execFileSync } = require('node:child_process');
-const fs = require('node:fs');
-const path = require('node:path');
 const { compileC } = require('./fixtures/children');
 
 const N_SMALL = 1000;
