@@ -5,6 +5,7 @@
 import { rename, writeFile, mkdir } from 'node:fs/promises';
 import { serialize } from 'node:v8';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { CallPayload, RunnerSetup } from './backend';
 import { loadFunction } from './function-loader';
 import { enterSoleCall, leaveSoleCall, type TaskContext } from './task-context';
@@ -61,7 +62,8 @@ export function serializedFileName(funcName: string, taskID: number): string {
 let tmpCounter = 0;
 /** Write-then-rename, so a file that exists is complete even after a crash. */
 export async function writeFileAtomically(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}`;
+  // pid, thread and counter: unique among the writers of one host (each thread has its counter).
+  const tmp = `${path}.tmp-${process.pid}-${threadId}-${++tmpCounter}`;
   await writeFile(tmp, data);
   await rename(tmp, path);
 }
