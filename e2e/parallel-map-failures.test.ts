@@ -207,3 +207,17 @@ test('a payload file that cannot be written fails its call only; compute() again
   expect(files).toHaveLength(8);
   expect(fs.readdirSync(payloadDir).filter((f) => f.endsWith('.h5'))).toHaveLength(8);
 });
+
+test('in memory: compute() again re-runs only the calls that failed and returns every value', async () => {
+  const marker = path.join(workDir(), 'memory-fixed');
+  const log = path.join(workDir(), 'memory-executions.log');
+  await using pmap = new ParallelMap(`${TASKS}#countedFailOdd`, [range(10), marker, log], { ...quiet, writeWorkerResults: false });
+  const error = (await pmap.compute().catch((e) => e)) as ComputeError;
+  expect(error.failures.map((f) => f.taskID)).toEqual([1, 3, 5, 7, 9]);
+  fs.writeFileSync(marker, '');
+  expect(await pmap.compute()).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+  const executed = fs.readFileSync(log, 'utf8').trim().split('\n').map(Number);
+  // 10 in the first attempt, then only the 5 odd ones.
+  expect(executed).toHaveLength(15);
+  expect(executed.slice(10).sort((a, b) => a - b)).toEqual([1, 3, 5, 7, 9]);
+});

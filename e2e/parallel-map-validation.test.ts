@@ -87,3 +87,10 @@ describe('calls that misbehave fail alone', () => {
     expect(stored).toEqual(['misbehave_0.h5', 'misbehave_2.h5', 'misbehave_4.h5', 'misbehave_5.h5']);
   });
 });
+
+test('compute() while the same ParallelMap is computing is refused, the first run is unaffected', async () => {
+  await using pmap = new ParallelMap(`${TASKS}#slowSquare`, [[1, 2, 3], 50], { ...quiet, writeWorkerResults: false });
+  const first = pmap.compute();
+  await expect(pmap.compute()).rejects.toThrow('compute() is already running on this ParallelMap; await it first');
+  expect(await first).toEqual([1, 4, 9]);
+});
