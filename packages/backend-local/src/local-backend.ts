@@ -61,7 +61,13 @@ export class LocalBackend implements ExecutionBackend {
     await pool.run(
       job.taskIDs,
       (outcome) => events.onOutcome(outcome.ok ? completeDeferredWrite(outcome) : outcome),
-      { signal, setup, payloadFor: (taskID) => job.payloadFor(taskID) },
+      {
+        signal,
+        setup,
+        payloadFor: (taskID) => job.payloadFor(taskID),
+        // Values come back as they are only in memory mode; stored calls need completeDeferredWrite.
+        ...(sink.kind === 'memory' && events.onSuccesses ? { onSuccesses: events.onSuccesses.bind(events) } : {}),
+      },
     );
   }
 

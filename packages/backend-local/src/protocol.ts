@@ -65,6 +65,20 @@ export class CallState {
     Atomics.store(this.ints, 0, 2 * index + 2);
   }
 
+  /**
+   * beginCall without publishing: a plain store, for batches no watchdog reads while they run
+   * (untimed tiny calls). The main thread reads it only after the worker died, when the
+   * thread's end has made every write visible.
+   */
+  markCall(index: number): void {
+    this.ints[0] = 2 * index + 1;
+  }
+
+  /** The batch's first `count` calls are done (after markCall). */
+  markDone(count: number): void {
+    Atomics.store(this.ints, 0, 2 * count);
+  }
+
   // main-thread side
   /** A consistent snapshot, or undefined if the worker moved on while it was being read. */
   read(): { batchSeq: number; started: number; running: boolean; startedAt: number } | undefined {
@@ -73,6 +87,54 @@ export class CallState {
     const startedAt = this.startedAt[0]!;
     if (Atomics.load(this.ints, 0) !== phase || Atomics.load(this.ints, 1) !== batchSeq) return undefined;
     return { batchSeq, started: Math.ceil(phase / 2), running: phase % 2 === 1, startedAt };
+  }
+}
+
+/**
+ * Collects a batch's values (payloads one way, results the other) in the form that crosses
+ * threads cheapest: a Float64Array while every value is a number (transferred, no per-value
+ * cloning), nothing while every value is undefined, otherwise a plain array.
+ */
+export class ValueCollector {
+  private numbers: Float64Array | undefined;
+  private mixed: unknown[] | undefined;
+  private allUndefined = true;
+
+  constructor(private readonly size: number) {}
+
+  set(index: number, value: unknown): void {
+    if (this.mixed) {
+      this.mixed[index] = value;
+    } else if (typeof value === 'number' && (this.numbers !== undefined || this.allUndefined)) {
+      // A number after undefined values is mixed; the first number opens the typed array.
+      if (this.numbers === undefined) {
+        if (index > 0) return this.toMixed(index, value);
+        this.numbers = new Float64Array(this.size);
+      }
+      this.numbers[index] = value;
+      this.allUndefined = false;
+    } else if (value !== undefined || this.numbers !== undefined) {
+      this.toMixed(index, value);
+    }
+  }
+
+  private toMixed(index: number, value: unknown): void {
+    const mixed = new Array<unknown>(this.size);
+    // Before index, every slot holds a number or every slot is undefined.
+    if (this.numbers) for (let i = 0; i < index; i++) mixed[i] = this.numbers[i];
+    mixed[index] = value;
+    this.mixed = mixed;
+    this.numbers = undefined;
+    this.allUndefined = false;
+  }
+
+  /** The values of the first `count` calls, adding any buffer to transfer to `transfers`. */
+  take(count: number, transfers: Set<ArrayBuffer>): Float64Array | unknown[] | undefined {
+    if (this.mixed) return count === this.size ? this.mixed : this.mixed.slice(0, count);
+    if (!this.numbers || count === 0) return undefined;
+    const numbers = count === this.size ? this.numbers : this.numbers.slice(0, count);
+    transfers.add(numbers.buffer as ArrayBuffer);
+    return numbers;
   }
 }
 
@@ -104,9 +166,10 @@ export interface SerializedError {
 export interface BatchResult {
   /** Number of calls that ran (the first nDone taskIDs of the request); the rest were not started. */
   nDone: number;
-  /** Per call: 1 = ok, 0 = failed. */
-  ok: Uint8Array;
-  durationsMs: Float64Array;
+  /** Per call: 1 = ok, 0 = failed; absent when every call that ran succeeded. */
+  ok?: Uint8Array;
+  /** Per call, or one figure for all (untimed tiny calls are each given the batch's mean). */
+  durationsMs: Float64Array | number;
   /**
    * Result values for ok calls, errors for failed ones (index-aligned with the request). When
    * every call succeeded with a number, a transferred Float64Array instead (no per-element

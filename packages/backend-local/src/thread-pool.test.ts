@@ -91,6 +91,48 @@ describe('ThreadPool results', () => {
   });
 });
 
+describe('ThreadPool bulk successes', () => {
+  it('reports all-successful batches through onSuccesses and failures one by one, each call once', async () => {
+    const pool = makePool({ setup: { behave: { 3: 'throw' } } });
+    const outcomes: CallOutcome[] = [];
+    const succeeded = new Map<number, unknown>();
+    let bulkReports = 0;
+    const summary = await pool.run(range(2000), (outcome) => outcomes.push(outcome), {
+      onSuccesses: (taskIDs, values) => {
+        bulkReports++;
+        // Packed, not one value object per call (jest's realm: no instanceof for worker-made arrays).
+        expect(Object.prototype.toString.call(values)).toBe('[object Float64Array]');
+        taskIDs.forEach((id, i) => {
+          expect(succeeded.has(id)).toBe(false);
+          succeeded.set(id, values![i]);
+        });
+      },
+    });
+    expect(summary).toMatchObject({ nSucceeded: 1999, nFailed: 1 });
+    expect(bulkReports).toBeGreaterThan(0);
+    // The batch holding call 3 comes back call by call (its successes included).
+    expect(failure(outcomes.find((outcome) => outcome.taskID === 3))).toMatchObject({ reason: 'error' });
+    for (const outcome of outcomes.filter((o) => o.ok)) {
+      expect(succeeded.has(outcome.taskID)).toBe(false);
+      succeeded.set(outcome.taskID, outcome.value);
+    }
+    expect(succeeded.size).toBe(1999);
+    for (const id of range(2000)) if (id !== 3) expect(succeeded.get(id)).toBe(2 * id);
+  });
+
+  it('rejects with the error of an onSuccesses callback that throws', async () => {
+    const pool = makePool();
+    const error = await pool
+      .run(range(100), () => {}, {
+        onSuccesses: () => {
+          throw new Error('consumer broke');
+        },
+      })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe('consumer broke');
+  });
+});
+
 describe('ThreadPool batching', () => {
   it('groups tiny calls into few messages', async () => {
     const { summary } = await runAll(makePool(), range(5000));
@@ -137,6 +179,17 @@ describe('ThreadPool failures', () => {
     // Calls before 5 in its batch lost their results with the worker and were re-run.
     for (const id of ids.filter((id) => id !== 5)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
     expect(summary.nWorkersStarted).toBe(2);
+  });
+
+  it('re-runs the batch queued behind the one whose call killed the worker', async () => {
+    // Tiny calls: after the first batch the worker holds two, so 400 … 599 wait behind call 250.
+    const pool = makePool({ nWorkers: 1, batch: 200, setup: { behave: { 250: 'exit' } } });
+    const ids = range(1000);
+    const { byID, outcomes, summary } = await runAll(pool, ids);
+    expectOneOutcomeEach(outcomes, ids);
+    expect(failure(byID.get(250))).toMatchObject({ reason: 'worker-exit' });
+    for (const id of ids.filter((id) => id !== 250)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+    expect(summary).toMatchObject({ nSucceeded: 999, nFailed: 1, nWorkersStarted: 2 });
   });
 
   it('fails the call whose stray async error kills the worker', async () => {
@@ -340,6 +393,47 @@ describe('ThreadPool transport seam', () => {
     expectOneOutcomeEach(outcomes, range(20));
     expect(outcomes.every((outcome) => !outcome.ok && outcome.reason === 'aborted')).toBe(true);
     expect(started).toBeLessThan(10);
+  });
+
+  /** A fake worker answering each batch on the next turn as if its calls took `callMs` each. */
+  const timedTransport = (callMs: number, inFlight: number[]) => (): WorkerTransport => {
+    const exitCallbacks: ((info: { code?: number }) => void)[] = [];
+    const index = inFlight.push(0) - 1;
+    let pending = 0;
+    return {
+      start() {},
+      async request<T>(method: string, payload: unknown): Promise<T> {
+        if (method === 'init') return undefined as T;
+        pending++;
+        inFlight[index] = Math.max(inFlight[index]!, pending);
+        const { taskIDs } = payload as { taskIDs: Float64Array };
+        await new Promise((resolve) => setImmediate(resolve));
+        pending--;
+        const n = taskIDs.length;
+        return { nDone: n, durationsMs: callMs, values: Float64Array.from(taskIDs, (id) => 2 * id), workMs: n * callMs } as T;
+      },
+      async terminate() {
+        for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
+      },
+      onExit(callback) {
+        exitCallbacks.push(callback);
+      },
+    };
+  };
+
+  it('queues a second batch in each worker when calls are tiny', async () => {
+    const inFlight: number[] = [];
+    const { summary, byID } = await runAll(makePool({ createTransport: timedTransport(0.001, inFlight) }), range(5000));
+    expect(summary.nSucceeded).toBe(5000);
+    expect(byID.get(4999)).toMatchObject({ ok: true, value: 9998 });
+    expect(inFlight).toEqual([2, 2]);
+  });
+
+  it('sends slow calls one batch at a time per worker', async () => {
+    const inFlight: number[] = [];
+    const { summary } = await runAll(makePool({ createTransport: timedTransport(20, inFlight) }), range(40));
+    expect(summary.nSucceeded).toBe(40);
+    expect(inFlight).toEqual([1, 1]);
   });
 
   it('schedules through any WorkerTransport (in-process fake)', async () => {

@@ -17,6 +17,7 @@ import {
 import { resolvePoolOptions, type ResolvedPoolOptions, type ThreadPoolOptions } from './options';
 import {
   CallState,
+  ValueCollector,
   sharedClockMs,
   type BatchRequest,
   type BatchResult,
@@ -42,6 +43,12 @@ export interface RunOptions {
   setup?: unknown;
   /** Per-call data sent with the call's batch (for what is not in the setup). */
   payloadFor?: (taskID: number) => unknown;
+  /**
+   * Successful calls in bulk: when given, a batch whose calls all succeeded is reported here
+   * (`values[i]` belongs to `taskIDs[i]`; absent when every value is undefined) instead of one
+   * onOutcome per call — for tiny calls the per-call objects cost more than the calls.
+   */
+  onSuccesses?: (taskIDs: Float64Array, values: Float64Array | unknown[] | undefined) => void;
 }
 
 export interface RunSummary {
@@ -58,31 +65,37 @@ export interface RunSummary {
 const WORKER_ENTRY = join(__dirname, 'worker.js');
 /** An adaptive batch returns early after this long, which bounds what a crash makes us re-run. */
 const ADAPTIVE_BATCH_BUDGET_MS = 50;
+/**
+ * Calls shorter than this (mean, ms) get a second batch queued in their worker while the first
+ * runs, so the worker never waits for the main thread between batches. Slower calls go one
+ * batch at a time: a queued slow call could wait behind its neighbour while another worker idles.
+ */
+const PIPELINE_MAX_CALL_MS = 1;
 
 type KillReason = 'timeout' | 'stopped';
 
 interface PoolWorker {
   transport: WorkerTransport;
   callState: CallState;
-  state: 'starting' | 'idle' | 'busy' | 'exited';
+  state: 'starting' | 'ready' | 'exited';
   /** Setup generation the worker's runner was created with (-1: none yet). */
   generation: number;
-  batch: InFlightBatch | undefined;
+  /** Batches sent and not yet answered, oldest (the one running) first. */
+  batches: InFlightBatch[];
   killReason: KillReason | undefined;
-  /** Index in the batch of the call the watchdog found over time. */
-  timedOutIndex: number;
-  timedOutMs: number;
+  /** The call the watchdog found over time: its batch and index in it. */
+  timedOut: { seq: number; index: number; ms: number } | undefined;
   exited: Promise<void>;
 }
 
 interface InFlightBatch {
   seq: number;
-  taskIDs: number[];
+  taskIDs: Float64Array;
   run: RunState;
 }
 
 class RunState {
-  private readonly queue: number[];
+  private readonly queue: Float64Array;
   private head = 0;
   /** Calls handed back (unstarted or lost in a crash); they go before the queue. */
   private readonly requeued: number[] = [];
@@ -100,12 +113,15 @@ class RunState {
   reject!: (error: unknown) => void;
   readonly done: Promise<RunSummary>;
 
-  constructor(
-    taskIDs: number[],
-    readonly onOutcome: (outcome: CallOutcome) => void,
-    readonly payloadFor: ((taskID: number) => unknown) | undefined,
-  ) {
+  readonly onOutcome: (outcome: CallOutcome) => void;
+  readonly payloadFor: RunOptions['payloadFor'];
+  readonly onSuccesses: RunOptions['onSuccesses'];
+
+  constructor(taskIDs: Float64Array, onOutcome: (outcome: CallOutcome) => void, options: RunOptions) {
     this.queue = taskIDs;
+    this.onOutcome = onOutcome;
+    this.payloadFor = options.payloadFor;
+    this.onSuccesses = options.onSuccesses;
     this.done = new Promise<RunSummary>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -120,12 +136,17 @@ class RunState {
     return this.queue.length - this.head + this.requeued.length + this.isolated.length;
   }
 
-  take(size: number): number[] {
-    if (this.isolated.length > 0) return [this.isolated.pop()!];
-    const batch: number[] = [];
-    while (batch.length < size && this.requeued.length > 0) batch.push(this.requeued.pop()!);
-    const fromQueue = Math.min(size - batch.length, this.queue.length - this.head);
-    for (let i = 0; i < fromQueue; i++) batch.push(this.queue[this.head++]!);
+  /** The next batch: a view of the queue in the usual case, a new array when calls were handed back. */
+  take(size: number): Float64Array {
+    if (this.isolated.length > 0) return Float64Array.of(this.isolated.pop()!);
+    const fromRequeued = Math.min(size, this.requeued.length);
+    const fromQueue = Math.min(size - fromRequeued, this.queue.length - this.head);
+    const fromHead = this.queue.subarray(this.head, this.head + fromQueue);
+    this.head += fromQueue;
+    if (fromRequeued === 0) return fromHead;
+    const batch = new Float64Array(fromRequeued + fromQueue);
+    for (let i = 0; i < fromRequeued; i++) batch[i] = this.requeued.pop()!;
+    batch.set(fromHead, fromRequeued);
     return batch;
   }
 
@@ -138,7 +159,7 @@ class RunState {
   }
 
   drainQueued(): number[] {
-    const rest = [...this.isolated, ...this.requeued, ...this.queue.slice(this.head)];
+    const rest = [...this.isolated, ...this.requeued, ...this.queue.subarray(this.head)];
     this.isolated.length = 0;
     this.requeued.length = 0;
     this.head = this.queue.length;
@@ -157,17 +178,24 @@ class RunState {
   }
 }
 
-function normalizeTaskIDs(taskIDs: Iterable<number>): number[] {
-  const ids = Array.isArray(taskIDs) ? taskIDs.slice() : Array.from(taskIDs);
+/** The taskIDs as a Float64Array (the form batches travel in), checked to be valid and unique. */
+function normalizeTaskIDs(taskIDs: Iterable<number>): Float64Array {
+  const list: ArrayLike<number> = Array.isArray(taskIDs) || taskIDs instanceof Float64Array ? taskIDs : Array.from(taskIDs);
+  const ids = new Float64Array(list.length);
   let max = 0;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
+  let ascending = true;
+  for (let i = 0; i < list.length; i++) {
+    const id = list[i]!;
     // One cheap test for the usual small integers; the exact check only when it fails.
     if (!((id | 0) === id && id >= 0) && !(Number.isSafeInteger(id) && id >= 0)) {
       throw new InvalidTaskIDError(`taskIDs must be non-negative integers, got ${String(id)}`);
     }
+    // Strictly ascending IDs (the usual 0..n-1, and every re-run) are unique already.
+    if (id <= max && i > 0) ascending = false;
     if (id > max) max = id;
+    ids[i] = id;
   }
+  if (ascending) return ids;
   // Dense IDs (the usual 0..n-1) are checked with a bitmap; a Set is slower for 10⁵+ IDs.
   const seen: { has(id: number): boolean; add(id: number): unknown } =
     max <= 16 * ids.length + 1_000_000 ? bitmapSet(max + 1) : new Set<number>();
@@ -182,23 +210,14 @@ function normalizeTaskIDs(taskIDs: Iterable<number>): number[] {
 /** Calls shorter than this (ms) are timed per batch, not per call (see BatchRequest.timeEachCall). */
 const TINY_CALL_MS = 0.02;
 
-/**
- * The batch's payloads: undefined when no call has one; one transferred Float64Array when all
- * are numbers (the common case: cloning an array costs more per call than tiny calls); else
- * the array as is.
- */
-function packPayloads(taskIDs: number[], payloadFor: (taskID: number) => unknown): Float64Array | unknown[] | undefined {
-  const payloads = new Array<unknown>(taskIDs.length);
-  let anyDefined = false;
-  let allNumbers = true;
-  for (let j = 0; j < taskIDs.length; j++) {
-    const p = payloadFor(taskIDs[j]!);
-    payloads[j] = p;
-    if (p !== undefined) anyDefined = true;
-    if (typeof p !== 'number') allNumbers = false;
-  }
-  if (!anyDefined) return undefined;
-  return allNumbers ? Float64Array.from(payloads as number[]) : payloads;
+/** The batch's payloads (see ValueCollector): usually one transferred Float64Array. */
+function packPayloads(taskIDs: Float64Array, payloadFor: (taskID: number) => unknown, transfer: ArrayBuffer[]): Float64Array | unknown[] | undefined {
+  const payloads = new ValueCollector(taskIDs.length);
+  for (let j = 0; j < taskIDs.length; j++) payloads.set(j, payloadFor(taskIDs[j]!));
+  const taken = new Set<ArrayBuffer>();
+  const packed = payloads.take(taskIDs.length, taken);
+  transfer.push(...taken);
+  return packed;
 }
 
 function bitmapSet(size: number) {
@@ -272,12 +291,12 @@ export class ThreadPool {
     await this.close();
   }
 
-  private async execute(ids: number[], onOutcome: (o: CallOutcome) => void, options: RunOptions): Promise<RunSummary> {
+  private async execute(ids: Float64Array, onOutcome: (o: CallOutcome) => void, options: RunOptions): Promise<RunSummary> {
     if ('setup' in options && options.setup !== this.setup) {
       this.setup = options.setup;
       this.generation++;
     }
-    const run = new RunState(ids, onOutcome, options.payloadFor);
+    const run = new RunState(ids, onOutcome, options);
     const { signal } = options;
     if (ids.length === 0 && !signal?.aborted) return run.summary();
     this.activeRun = run;
@@ -299,11 +318,16 @@ export class ThreadPool {
 
   private pump(run: RunState): void {
     if (run.stopped) return;
-    for (const worker of this.workers) {
-      if (run.nQueued === 0) break;
-      if (worker.state !== 'idle') continue;
-      if (worker.generation !== this.generation) this.initialize(worker);
-      else this.dispatch(worker, run);
+    // Every ready worker gets a batch before any gets a second one.
+    const depth = this.pipelineDepth();
+    for (let slot = 1; slot <= depth; slot++) {
+      for (const worker of this.workers) {
+        if (run.nQueued === 0) break;
+        if (worker.state !== 'ready' || worker.batches.length >= slot) continue;
+        if (worker.generation !== this.generation) {
+          if (worker.batches.length === 0) this.initialize(worker);
+        } else this.dispatch(worker, run);
+      }
     }
     let starting = 0;
     for (const worker of this.workers) if (worker.state === 'starting') starting++;
@@ -328,10 +352,9 @@ export class ThreadPool {
       callState: new CallState(callState),
       state: 'starting',
       generation: -1,
-      batch: undefined,
+      batches: [],
       killReason: undefined,
-      timedOutIndex: -1,
-      timedOutMs: 0,
+      timedOut: undefined,
       exited: new Promise<void>((resolve) => (markExited = resolve)),
     };
     this.workers.add(worker);
@@ -351,7 +374,7 @@ export class ThreadPool {
       () => {
         if (worker.state === 'exited') return;
         worker.generation = generation;
-        worker.state = 'idle';
+        worker.state = 'ready';
         // The run that started this worker may be over; serve whichever run is active now.
         // (A successful start is no progress: the crash-loop count is reset only by calls.)
         if (this.activeRun) this.pump(this.activeRun);
@@ -369,24 +392,27 @@ export class ThreadPool {
     );
   }
 
+  /** Batches a worker may hold at once (see PIPELINE_MAX_CALL_MS). */
+  private pipelineDepth(): number {
+    return (this.sizer.meanCallMs ?? Infinity) < PIPELINE_MAX_CALL_MS ? 2 : 1;
+  }
+
   private dispatch(worker: PoolWorker, run: RunState): void {
-    const taskIDs = run.take(this.sizer.next(run.nQueued, this.options.nWorkers));
+    const taskIDs = run.take(this.sizer.next(run.nQueued, this.options.nWorkers * this.pipelineDepth()));
     const seq = ++this.batchSeq;
     const batch: InFlightBatch = { seq, taskIDs, run };
-    worker.state = 'busy';
-    worker.batch = batch;
+    worker.batches.push(batch);
     run.nBatches++;
     const request: BatchRequest = {
       batchSeq: seq,
-      taskIDs: Float64Array.from(taskIDs),
+      taskIDs: taskIDs.slice(), // the batch keeps its own copy to attribute outcomes
       budgetMs: this.sizer.isAdaptive ? ADAPTIVE_BATCH_BUDGET_MS : Infinity,
       timeEachCall: this.options.timeoutMs !== undefined || !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
     };
     const transfer = [request.taskIDs.buffer as ArrayBuffer];
     if (run.payloadFor) {
-      const payloads = packPayloads(taskIDs, run.payloadFor);
+      const payloads = packPayloads(taskIDs, run.payloadFor, transfer);
       if (payloads !== undefined) request.payloads = payloads;
-      if (payloads instanceof Float64Array) transfer.push(payloads.buffer as ArrayBuffer);
     }
     worker.transport.request<BatchResult>('runBatch', request, transfer).then(
       (result) => this.handleBatchResult(worker, batch, result),
@@ -394,35 +420,44 @@ export class ThreadPool {
     );
   }
 
+  /** Takes an answered batch off its worker; false if it was no longer in flight there. */
+  private static answered(worker: PoolWorker, batch: InFlightBatch): boolean {
+    const index = worker.batches.indexOf(batch);
+    if (index < 0) return false;
+    worker.batches.splice(index, 1);
+    return true;
+  }
+
   private handleBatchResult(worker: PoolWorker, batch: InFlightBatch, result: BatchResult): void {
-    if (worker.batch !== batch) return;
-    worker.batch = undefined;
-    if (worker.state === 'busy') worker.state = 'idle';
+    if (!ThreadPool.answered(worker, batch)) return;
     const { run } = batch;
     if (run.stopped) return;
     run.unattributedDeaths = 0;
     this.sizer.record(result.nDone, result.workMs);
-    for (let i = 0; i < result.nDone; i++) {
-      const taskID = batch.taskIDs[i]!;
-      const durationMs = result.durationsMs[i]!;
-      if (result.ok[i] === 1) {
-        this.settle(run, { taskID, ok: true, value: result.values?.[i], durationMs });
-      } else {
-        const { name, message, stack } = (result.values as unknown[])[i] as SerializedError;
-        const error = stack === undefined ? { name, message } : { name, message, stack };
-        this.settle(run, { taskID, ok: false, error, reason: 'error', durationMs });
+    const { ok, durationsMs } = result;
+    if (run.onSuccesses && result.nDone > 0 && !ok) {
+      this.settleSuccesses(run, batch.taskIDs.subarray(0, result.nDone), result.values);
+    } else {
+      for (let i = 0; i < result.nDone && !run.stopped; i++) {
+        const taskID = batch.taskIDs[i]!;
+        const durationMs = typeof durationsMs === 'number' ? durationsMs : durationsMs[i]!;
+        if (!ok || ok[i] === 1) {
+          this.settle(run, { taskID, ok: true, value: result.values?.[i], durationMs });
+        } else {
+          const { name, message, stack } = (result.values as unknown[])[i] as SerializedError;
+          const error = stack === undefined ? { name, message } : { name, message, stack };
+          this.settle(run, { taskID, ok: false, error, reason: 'error', durationMs });
+        }
       }
-      if (run.stopped) return;
     }
+    if (run.stopped) return;
     run.giveBack(batch.taskIDs.slice(result.nDone).reverse());
     this.pump(run);
   }
 
   private handleBatchFailure(worker: PoolWorker, batch: InFlightBatch, error: unknown): void {
     // A worker that died is handled by handleExit, which knows which call was running.
-    if (error instanceof WorkerExitedError || worker.batch !== batch) return;
-    worker.batch = undefined;
-    if (worker.state === 'busy') worker.state = 'idle';
+    if (error instanceof WorkerExitedError || !ThreadPool.answered(worker, batch)) return;
     const { run } = batch;
     if (run.stopped) return;
     if (batch.taskIDs.length > 1) {
@@ -435,6 +470,18 @@ export class ThreadPool {
     this.pump(run);
   }
 
+  private settleSuccesses(run: RunState, taskIDs: Float64Array, values: BatchResult['values']): void {
+    run.nSucceeded += taskIDs.length;
+    run.nSettled += taskIDs.length;
+    try {
+      run.onSuccesses!(taskIDs, values);
+    } catch (error) {
+      this.stop(run, error);
+      return;
+    }
+    this.resolveIfComplete(run);
+  }
+
   private settle(run: RunState, outcome: CallOutcome): void {
     if (outcome.ok) run.nSucceeded++;
     else run.nFailed++;
@@ -445,6 +492,10 @@ export class ThreadPool {
       this.stop(run, error);
       return;
     }
+    this.resolveIfComplete(run);
+  }
+
+  private resolveIfComplete(run: RunState): void {
     if (run.nSettled === run.nCalls && !run.stopped) {
       run.stopped = true;
       run.resolve(run.summary());
@@ -457,33 +508,35 @@ export class ThreadPool {
     const wasStarting = worker.state === 'starting';
     worker.state = 'exited';
     this.workers.delete(worker);
-    const batch = worker.batch;
-    worker.batch = undefined;
-    const run = batch?.run ?? this.activeRun;
+    const batches = worker.batches;
+    worker.batches = [];
+    const run = batches[0]?.run ?? this.activeRun;
     if (!run || run.stopped) return;
-    if (!batch) {
+    if (batches.length === 0) {
       // A starting worker's failure is reported by its init request; one we killed is expected.
       if (!wasStarting && !worker.killReason) this.countUnattributedDeath(run, info);
       this.pump(run);
       return;
     }
-    const blamed = this.blamedIndex(worker, batch);
+    const blamed = this.blamedCall(worker, batches);
+    // Calls that finished before the death lost their results with the worker, and queued
+    // batches never ran: all of them run again (later batches go back first: a stack).
+    for (let b = batches.length - 1; b >= 0; b--) {
+      const batch = batches[b]!;
+      run.giveBack(batch.taskIDs.filter((_, i) => batch !== blamed?.batch || i !== blamed.index).reverse());
+    }
     if (blamed === undefined) {
-      run.giveBack([...batch.taskIDs].reverse());
       this.countUnattributedDeath(run, info);
     } else {
-      const taskID = batch.taskIDs[blamed]!;
+      const taskID = blamed.batch.taskIDs[blamed.index]!;
       const startedAt = worker.callState.read()?.startedAt ?? sharedClockMs();
-      const others = batch.taskIDs.filter((_, i) => i !== blamed);
-      // Calls that finished before the death lost their results with the worker: run them again.
-      run.giveBack(others.reverse());
       run.unattributedDeaths = 0;
       if (worker.killReason === 'timeout') {
         const error = {
           name: 'TimeoutError',
           message: `call ${taskID} exceeded the timeout of ${this.options.timeoutMs} ms and its worker was terminated`,
         };
-        this.settle(run, { taskID, ok: false, error, reason: 'timeout', durationMs: worker.timedOutMs });
+        this.settle(run, { taskID, ok: false, error, reason: 'timeout', durationMs: worker.timedOut?.ms });
       } else {
         const outOfMemory = (info.error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
         const error = info.error
@@ -496,13 +549,14 @@ export class ThreadPool {
     this.pump(run);
   }
 
-  /** Index in the batch of the call that was running (or had last started) when the worker died. */
-  private blamedIndex(worker: PoolWorker, batch: InFlightBatch): number | undefined {
-    if (worker.killReason === 'timeout') return worker.timedOutIndex;
+  /** The call that was running (or had last started) when the worker died, if any. */
+  private blamedCall(worker: PoolWorker, batches: InFlightBatch[]): { batch: InFlightBatch; index: number } | undefined {
+    const timedOut = worker.killReason === 'timeout' ? worker.timedOut : undefined;
     // The worker is gone, so the state is stable.
-    const state = worker.callState.read();
-    if (!state || state.batchSeq !== batch.seq || state.started === 0) return undefined;
-    return state.started - 1;
+    const state = timedOut ? { batchSeq: timedOut.seq, started: timedOut.index + 1 } : worker.callState.read();
+    if (!state || state.started === 0) return undefined;
+    const batch = batches.find((b) => b.seq === state.batchSeq);
+    return batch ? { batch, index: state.started - 1 } : undefined;
   }
 
   private countUnattributedDeath(run: RunState, info: WorkerExitInfo): void {
@@ -523,8 +577,8 @@ export class ThreadPool {
     const info = errorInfo(error);
     const unfinished: number[] = [];
     for (const worker of this.workers) {
-      if (worker.batch?.run === run) unfinished.push(...worker.batch.taskIDs);
-      worker.batch = undefined;
+      for (const batch of worker.batches) if (batch.run === run) unfinished.push(...batch.taskIDs);
+      worker.batches = [];
     }
     unfinished.push(...run.drainQueued());
     const terminated = this.terminateAll();
@@ -568,13 +622,12 @@ export class ThreadPool {
   private checkTimeouts(timeoutMs: number): void {
     const now = sharedClockMs();
     for (const worker of this.workers) {
-      if (worker.state !== 'busy' || worker.killReason || !worker.batch) continue;
+      if (worker.killReason || worker.batches.length === 0) continue;
       const state = worker.callState.read();
-      if (!state || !state.running || state.batchSeq !== worker.batch.seq) continue;
+      if (!state || !state.running || !worker.batches.some((b) => b.seq === state.batchSeq)) continue;
       if (now - state.startedAt <= timeoutMs) continue;
       worker.killReason = 'timeout';
-      worker.timedOutIndex = state.started - 1;
-      worker.timedOutMs = now - state.startedAt;
+      worker.timedOut = { seq: state.batchSeq, index: state.started - 1, ms: now - state.startedAt };
       void worker.transport.terminate();
     }
   }

@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import {
   CallState,
+  ValueCollector,
   sharedClockMs,
   type BatchRequest,
   type BatchResult,
@@ -67,65 +68,68 @@ const api = {
     runner = created;
   },
 
-  async runBatch(request: BatchRequest): Promise<BatchResult> {
-    if (!runner) throw new Error('runBatch before init');
-    const active = runner;
-    const { taskIDs, payloads, budgetMs } = request;
-    const n = taskIDs.length;
-    const ok = new Uint8Array(n);
-    const durationsMs = new Float64Array(n);
-    const values: unknown[] = new Array(n);
-    const transfers = new Set<ArrayBuffer>();
-    let allNumbers = true;
-    let allUndefined = true;
-    callState.beginBatch(request.batchSeq);
-    const batchStart = sharedClockMs();
-    // One clock reading per call: the end of a call is the start of the next.
-    let now = batchStart;
-    let nDone = 0;
-    const timeEachCall = request.timeEachCall;
-    while (nDone < n) {
-      // The first call always runs so a batch makes progress; later ones only within budget
-      // (checked every 64 calls when calls are not timed one by one).
-      if (!timeEachCall && nDone > 0 && (nDone & 63) === 0) now = sharedClockMs();
-      if (nDone > 0 && now - batchStart > budgetMs) break;
-      callState.beginCall(nDone, now);
-      const callStart = now;
-      try {
-        let value = active.runCall(taskIDs[nDone]!, payloads?.[nDone]);
-        if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') value = await value;
-        ok[nDone] = 1;
-        values[nDone] = value;
-        if (typeof value !== 'number') allNumbers = false;
-        if (value !== undefined) allUndefined = false;
-        if (active.transferResults) collectTransferables(value, transfers);
-      } catch (thrown) {
-        values[nDone] = serializeError(thrown);
-        allNumbers = allUndefined = false;
-      }
-      if (timeEachCall) {
-        now = sharedClockMs();
-        durationsMs[nDone] = now - callStart;
-      }
-      callState.endCall(nDone);
-      nDone++;
-    }
-    if (!timeEachCall) {
-      now = sharedClockMs();
-      durationsMs.fill((now - batchStart) / Math.max(1, nDone), 0, nDone);
-    }
-    const result: BatchResult = { nDone, ok, durationsMs, workMs: now - batchStart };
-    if (allNumbers && nDone > 0) {
-      const numbers = Float64Array.from(values.slice(0, nDone) as number[]);
-      result.values = numbers;
-      transfers.add(numbers.buffer);
-    } else if (!allUndefined) {
-      result.values = nDone === n ? values : values.slice(0, nDone);
-    }
-    transfers.add(ok.buffer).add(durationsMs.buffer);
-    return Comlink.transfer(result, [...transfers]);
+  runBatch(request: BatchRequest): Promise<BatchResult> {
+    // The pool may queue a second batch while one runs (an async call yields to the message
+    // loop): batches run one after the other, so the call state always describes one batch.
+    const result = batchTail.then(() => runBatch(request));
+    batchTail = result.catch(() => undefined);
+    return result;
   },
 };
+
+let batchTail: Promise<unknown> = Promise.resolve();
+
+async function runBatch(request: BatchRequest): Promise<BatchResult> {
+  if (!runner) throw new Error('runBatch before init');
+  const active = runner;
+  const { taskIDs, payloads, budgetMs, timeEachCall } = request;
+  const n = taskIDs.length;
+  let ok: Uint8Array | undefined; // created at the first failure
+  const durationsMs = timeEachCall ? new Float64Array(n) : undefined;
+  const values = new ValueCollector(n);
+  const transfers = new Set<ArrayBuffer>();
+  // Without per-call timing there is no watchdog: the call state is read only after a crash.
+  const publish = timeEachCall;
+  callState.beginBatch(request.batchSeq);
+  const batchStart = sharedClockMs();
+  // One clock reading per call: the end of a call is the start of the next.
+  let now = batchStart;
+  let nDone = 0;
+  while (nDone < n) {
+    // The first call always runs so a batch makes progress; later ones only within budget
+    // (checked every 64 calls when calls are not timed one by one).
+    if (!timeEachCall && nDone > 0 && (nDone & 63) === 0) now = sharedClockMs();
+    if (nDone > 0 && now - batchStart > budgetMs) break;
+    if (publish) callState.beginCall(nDone, now);
+    else callState.markCall(nDone);
+    const callStart = now;
+    try {
+      let value = active.runCall(taskIDs[nDone]!, payloads?.[nDone]);
+      if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') value = await value;
+      values.set(nDone, value);
+      if (active.transferResults) collectTransferables(value, transfers);
+    } catch (thrown) {
+      ok ??= new Uint8Array(n).fill(1);
+      ok[nDone] = 0;
+      values.set(nDone, serializeError(thrown));
+    }
+    if (timeEachCall) {
+      now = sharedClockMs();
+      durationsMs![nDone] = now - callStart;
+    }
+    if (publish) callState.endCall(nDone);
+    nDone++;
+  }
+  if (!publish) callState.markDone(nDone);
+  if (!timeEachCall) now = sharedClockMs();
+  const workMs = now - batchStart;
+  const result: BatchResult = { nDone, durationsMs: durationsMs ?? workMs / Math.max(1, nDone), workMs };
+  const taken = values.take(nDone, transfers);
+  if (taken !== undefined) result.values = taken;
+  if (ok) transfers.add((result.ok = ok).buffer as ArrayBuffer);
+  if (durationsMs) transfers.add(durationsMs.buffer as ArrayBuffer);
+  return Comlink.transfer(result, [...transfers]);
+}
 
 export type WorkerApi = typeof api;
 

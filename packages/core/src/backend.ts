@@ -91,6 +91,13 @@ export interface ExecutionJob {
 export interface ExecutionEvents {
   /** Exactly once per taskID. */
   onOutcome(outcome: CallOutcome): void;
+  /**
+   * Optional: successful calls in bulk, `values[i]` being the value of `taskIDs[i]` (absent
+   * when every value is undefined). A backend may report a batch of successes here instead of
+   * one onOutcome each (for tiny calls the per-call objects cost more than the calls); each
+   * taskID is still reported exactly once, through one of the two.
+   */
+  onSuccesses?(taskIDs: ArrayLike<number>, values: ArrayLike<unknown> | undefined): void;
   /** Optional: a call started (for progress "running" counts). */
   onStart?(taskID: number): void;
   /** Optional: a message for the run's log (console and log file), e.g. why SLURM tasks pend. */

@@ -121,6 +121,15 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     return args;
   }
 
+  // The usual call has one split argument and nothing else: no argument array per call.
+  const sole = splits.length === 1 && !broadcast.hasKwargs && broadcast.positional.length === 1 ? splits[0]! : undefined;
+  const soleArgument = sole && 'positional' in sole.target && sole.target.positional === 0 ? sole : undefined;
+  const soleRange = soleArgument?.range;
+  const invoke = (context: TaskContext, taskID: number, payload: CallPayload): unknown =>
+    soleArgument === undefined
+      ? fn.apply(context, argumentsOf(taskID, payload))
+      : fn.call(context, soleRange ? soleRange.start + taskID * soleRange.step : payload);
+
   async function serializeTo(path: string, value: unknown): Promise<void> {
     let bytes: Uint8Array;
     try {
@@ -180,7 +189,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       enterSoleCall(context);
       let value: unknown;
       try {
-        value = fn.apply(context, argumentsOf(taskID, payload));
+        value = invoke(context, taskID, payload);
       } catch (error) {
         leaveSoleCall();
         throw error;

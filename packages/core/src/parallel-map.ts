@@ -337,12 +337,24 @@ export class ParallelMap {
       }
       progress.update(done, failures.length);
     };
+    const onSuccesses = (taskIDs: ArrayLike<number>, values: ArrayLike<unknown> | undefined): void => {
+      const memoryValues = this.memoryValues!;
+      const memoryDone = this.memoryDone!;
+      for (let i = 0; i < taskIDs.length; i++) {
+        const taskID = taskIDs[i]!;
+        memoryValues[taskID] = values?.[i];
+        memoryDone[taskID] = 1;
+      }
+      done += taskIDs.length;
+      if (this.listener) for (let i = 0; i < taskIDs.length; i++) this.listener({ taskID: taskIDs[i]!, ok: true, value: values?.[i] });
+      progress.update(done, failures.length);
+    };
 
     let aborted: unknown;
     try {
       await backend.execute(
         { setup, taskIDs: pending, payloadFor: (i) => this.payloadFor(i), outputDir: this.outputDir, timeoutMs: o.timeout },
-        { onOutcome, onLog: (level, message) => logger.log(level, message) },
+        { onOutcome, ...(storage === 'memory' ? { onSuccesses } : {}), onLog: (level, message) => logger.log(level, message) },
         internal.signal,
       );
     } catch (err) {
