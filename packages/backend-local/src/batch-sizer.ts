@@ -13,13 +13,22 @@ export interface BatchSizerOptions {
   maxGrowth?: number;
 }
 
+/** Smallest work (ms) worth its own message when the last calls are shared out. */
+const MIN_SHARE_MS = 0.5;
+/** Weight of the past per batch recorded (see BatchSizer.workMs). */
+const DECAY = 0.7;
+
 export class BatchSizer {
   private readonly fixed: number | undefined;
   readonly targetMs: number;
   private readonly maxSize: number;
   private readonly maxGrowth: number;
-  /** Moving average of the time of one call, undefined until the first batch returns. */
-  private perCallMs: number | undefined;
+  /**
+   * Decaying sums of work and calls: the time of one call is their ratio, so a batch counts by
+   * its number of calls (one cold first call must not outweigh the thousand warm ones after it).
+   */
+  private workMs = 0;
+  private calls = 0;
   private lastSize = 1;
 
   constructor(options: BatchSizerOptions = {}) {
@@ -36,13 +45,13 @@ export class BatchSizer {
   /** Feeds back the wall time of `nCalls` calls that ran in one batch. */
   record(nCalls: number, workMs: number): void {
     if (nCalls <= 0) return;
-    const perCall = workMs / nCalls;
-    this.perCallMs = this.perCallMs === undefined ? perCall : 0.7 * this.perCallMs + 0.3 * perCall;
+    this.workMs = DECAY * this.workMs + workMs;
+    this.calls = DECAY * this.calls + nCalls;
   }
 
   /** Mean time of one call so far (ms), undefined before the first batch returned. */
   get meanCallMs(): number | undefined {
-    return this.perCallMs;
+    return this.calls > 0 ? this.workMs / this.calls : undefined;
   }
 
   /** Size of the next batch given the calls still queued and the number of workers. */
@@ -50,13 +59,17 @@ export class BatchSizer {
     if (queued <= 0) return 0;
     if (this.fixed !== undefined) return Math.min(this.fixed, queued);
     let size = 1;
-    if (this.perCallMs !== undefined) {
+    const perCallMs = this.meanCallMs;
+    if (perCallMs !== undefined) {
       // 1 µs floor: a zero measurement must not mean "infinitely many calls".
-      size = Math.round(this.targetMs / Math.max(this.perCallMs, 0.001));
+      size = Math.round(this.targetMs / Math.max(perCallMs, 0.001));
       size = Math.max(1, Math.min(size, this.maxSize, this.lastSize * this.maxGrowth));
     }
     const fairShare = Math.max(1, Math.floor(queued / Math.max(1, nWorkers)));
-    size = Math.min(size, fairShare, queued);
+    // Sharing out the last calls pays only while a share is more work than a message costs:
+    // without this floor the tail of a run of tiny calls is dozens of messages of a few calls.
+    const worthSharing = perCallMs === undefined ? 1 : Math.ceil(MIN_SHARE_MS / Math.max(perCallMs, 0.001));
+    size = Math.min(size, Math.max(fairShare, worthSharing), queued);
     this.lastSize = Math.max(this.lastSize, size);
     return size;
   }

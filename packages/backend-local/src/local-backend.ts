@@ -52,6 +52,10 @@ export class LocalBackend implements ExecutionBackend {
     return this.pool;
   }
 
+  prepare(hint: { timeoutMs?: number }): void {
+    this.poolFor(hint.timeoutMs).warmUp();
+  }
+
   async execute(job: ExecutionJob, events: ExecutionEvents, signal?: AbortSignal): Promise<void> {
     const pool = this.poolFor(job.timeoutMs);
     const { sink } = job.setup;

@@ -281,6 +281,15 @@ export class ThreadPool {
     }
   }
 
+  /**
+   * Starts the worker threads now, so their start-up (tens of ms) overlaps what the caller
+   * does before its first run(); each gets its setup with the run.
+   */
+  warmUp(): void {
+    if (this.closed) return;
+    while (this.workers.size < this.options.nWorkers) this.spawn(undefined);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.activeRun) this.stop(this.activeRun, new PoolClosedError());
@@ -337,7 +346,7 @@ export class ThreadPool {
     }
   }
 
-  private spawn(run: RunState): void {
+  private spawn(run: RunState | undefined): void {
     const callState = new SharedArrayBuffer(CallState.BYTES);
     const bootData: WorkerBootData = { runnerModule: this.options.runnerModule, callState };
     const createTransport = this.options.createTransport ?? createWorkerThreadTransport;
@@ -358,13 +367,15 @@ export class ThreadPool {
       exited: new Promise<void>((resolve) => (markExited = resolve)),
     };
     this.workers.add(worker);
-    run.nWorkersStarted++;
+    if (run) run.nWorkersStarted++;
     transport.onExit((info) => {
       this.handleExit(worker, info);
       markExited();
     });
     transport.start();
-    this.initialize(worker);
+    // A warmed-up worker is initialized by the first pump (its generation is behind).
+    if (run) this.initialize(worker);
+    else worker.state = 'ready';
   }
 
   private initialize(worker: PoolWorker): void {

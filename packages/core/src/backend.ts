@@ -109,6 +109,11 @@ export interface ExecutionBackend {
   /** Number of calls that can run at once. */
   readonly concurrency: number;
   /**
+   * Optional: a job with these settings follows soon. Start what is slow to start (worker
+   * threads) now, so it overlaps the caller's own preparation of the job.
+   */
+  prepare?(hint: { timeoutMs?: number }): void;
+  /**
    * Executes the job's calls; settles after every call has an outcome. When `signal` aborts,
    * stops dispatching, ends running calls, reports them 'aborted', then rejects.
    */

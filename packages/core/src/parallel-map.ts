@@ -247,6 +247,7 @@ export class ParallelMap {
     const storage = this.storage;
     // Resolved first: the manifest records the backend the run actually uses (config file included).
     const backend = await this.getBackend();
+    backend.prepare?.({ timeoutMs: o.timeout });
     let layout: RunLayout | undefined;
     let statusLog: StatusLog | undefined;
     const stored = new Map<number, { stored: 'hdf5' | 'serialized'; path?: string; names?: string[] }>();
