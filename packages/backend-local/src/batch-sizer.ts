@@ -13,6 +13,11 @@ export interface BatchSizerOptions {
   maxGrowth?: number;
 }
 
+/**
+ * Floor of the measured call time (10 ns): a zero measurement must not mean "infinitely many
+ * calls"; maxSize bounds the batch anyway.
+ */
+const MIN_CALL_MS = 1e-5;
 /** Smallest work (ms) worth its own message when the last calls are shared out. */
 const MIN_SHARE_MS = 0.5;
 /** Weight of the past per batch recorded (see BatchSizer.workMs). */
@@ -34,7 +39,7 @@ export class BatchSizer {
   constructor(options: BatchSizerOptions = {}) {
     this.fixed = options.fixed;
     this.targetMs = options.targetMs ?? 5;
-    this.maxSize = options.maxSize ?? 10_000;
+    this.maxSize = options.maxSize ?? 1 << 16;
     this.maxGrowth = options.maxGrowth ?? 8;
   }
 
@@ -61,14 +66,13 @@ export class BatchSizer {
     let size = 1;
     const perCallMs = this.meanCallMs;
     if (perCallMs !== undefined) {
-      // 1 µs floor: a zero measurement must not mean "infinitely many calls".
-      size = Math.round(this.targetMs / Math.max(perCallMs, 0.001));
+      size = Math.round(this.targetMs / Math.max(perCallMs, MIN_CALL_MS));
       size = Math.max(1, Math.min(size, this.maxSize, this.lastSize * this.maxGrowth));
     }
     const fairShare = Math.max(1, Math.floor(queued / Math.max(1, nWorkers)));
     // Sharing out the last calls pays only while a share is more work than a message costs:
     // without this floor the tail of a run of tiny calls is dozens of messages of a few calls.
-    const worthSharing = perCallMs === undefined ? 1 : Math.ceil(MIN_SHARE_MS / Math.max(perCallMs, 0.001));
+    const worthSharing = perCallMs === undefined ? 1 : Math.ceil(MIN_SHARE_MS / Math.max(perCallMs, MIN_CALL_MS));
     size = Math.min(size, Math.max(fairShare, worthSharing), queued);
     this.lastSize = Math.max(this.lastSize, size);
     return size;

@@ -68,7 +68,7 @@ export class LocalBackend implements ExecutionBackend {
       {
         signal,
         setup,
-        payloadFor: (taskID) => job.payloadFor(taskID),
+        payloadFor: job.payloadFor.bind(job),
         // Values come back as they are only in memory mode; stored calls need completeDeferredWrite.
         ...(sink.kind === 'memory' && events.onSuccesses ? { onSuccesses: events.onSuccesses.bind(events) } : {}),
       },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CallPayload, RunnerSetup } from './backend';
 import { loadFunction } from './function-loader';
-import { enterSoleCall, leaveSoleCall, type TaskContext } from './task-context';
+import { enterSoleCall, leaveSoleCall, soleCallContext, type SoleRun } from './task-context';
 import { encodeResult, type EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
 
@@ -125,10 +125,16 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const sole = splits.length === 1 && !broadcast.hasKwargs && broadcast.positional.length === 1 ? splits[0]! : undefined;
   const soleArgument = sole && 'positional' in sole.target && sole.target.positional === 0 ? sole : undefined;
   const soleRange = soleArgument?.range;
-  const invoke = (context: TaskContext, taskID: number, payload: CallPayload): unknown =>
-    soleArgument === undefined
-      ? fn.apply(context, argumentsOf(taskID, payload))
-      : fn.call(context, soleRange ? soleRange.start + taskID * soleRange.step : payload);
+  // The task context is also `this`; made per call only for functions that mention `this`
+  // (taskContext() makes it on demand), so a trivial call allocates nothing for it.
+  const usesThis = /\bthis\b/.test(Function.prototype.toString.call(fn));
+  const invoke = (taskID: number, payload: CallPayload): unknown => {
+    const self = usesThis ? soleCallContext() : undefined;
+    return soleArgument === undefined
+      ? fn.apply(self, argumentsOf(taskID, payload))
+      : fn.call(self, soleRange ? soleRange.start + taskID * soleRange.step : payload);
+  };
+  const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir };
 
   async function serializeTo(path: string, value: unknown): Promise<void> {
     let bytes: Uint8Array;
@@ -185,11 +191,10 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   return {
     // Synchronous for synchronous functions in memory mode: the worker then needs no await per call.
     runCall(taskID: number, payload: CallPayload): unknown {
-      const context: TaskContext = { taskID, nInputs: setup.nInputs, outputDir: paths?.outputDir };
-      enterSoleCall(context);
+      enterSoleCall(run, taskID);
       let value: unknown;
       try {
-        value = invoke(context, taskID, payload);
+        value = invoke(taskID, payload);
       } catch (error) {
         leaveSoleCall();
         throw error;

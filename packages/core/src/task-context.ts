@@ -18,15 +18,28 @@ export interface TaskContext {
 
 const storage = new AsyncLocalStorage<TaskContext>();
 /**
- * The call a worker thread is running. A worker runs one call at a time, so a plain variable
- * serves it, without AsyncLocalStorage's per-call cost and promise hooks (a third of the
- * per-call overhead of trivial calls).
+ * The call a worker thread is running. A worker runs one call at a time, so plain variables
+ * serve it, without AsyncLocalStorage's per-call cost and promise hooks (a third of the
+ * per-call overhead of trivial calls); the context object is made only when asked for.
  */
-let soleCall: TaskContext | undefined;
+let soleRun: SoleRun | undefined;
+let soleTaskID = -1;
+let soleContext: TaskContext | undefined;
+
+/** What every call of a run shares (see enterSoleCall). */
+export interface SoleRun {
+  nInputs: number;
+  outputDir?: string;
+}
+
+function soleCall(): TaskContext | undefined {
+  if (soleRun === undefined) return undefined;
+  return (soleContext ??= { taskID: soleTaskID, nInputs: soleRun.nInputs, outputDir: soleRun.outputDir });
+}
 
 /** The context of the call being executed; throws outside a call. */
 export function taskContext(): TaskContext {
-  const context = storage.getStore() ?? soleCall;
+  const context = storage.getStore() ?? soleCall();
   if (context === undefined) {
     throw new TaskContextError(
       'taskContext() was called outside a call of the parallel function; call it from inside the function ParallelMap runs (including code it awaits)',
@@ -37,19 +50,28 @@ export function taskContext(): TaskContext {
 
 /** The context of the call being executed, or undefined outside a call. */
 export function currentTaskContext(): TaskContext | undefined {
-  return storage.getStore() ?? soleCall;
+  return storage.getStore() ?? soleCall();
 }
 
 /**
- * Marks `context` as the call this thread runs until `leaveSoleCall()`; for runners that never
- * run two calls at once in a thread (the call runner in worker threads and SLURM tasks).
+ * Marks call `taskID` of `run` as the call this thread runs until `leaveSoleCall()`, and
+ * returns a function that gives its context; for runners that never run two calls at once in
+ * a thread (the call runner in worker threads and SLURM tasks).
  */
-export function enterSoleCall(context: TaskContext): void {
-  soleCall = context;
+export function enterSoleCall(run: SoleRun, taskID: number): void {
+  soleRun = run;
+  soleTaskID = taskID;
+  soleContext = undefined;
+}
+
+/** The context of the sole call (the object taskContext() returns during it). */
+export function soleCallContext(): TaskContext {
+  return soleCall()!;
 }
 
 export function leaveSoleCall(): void {
-  soleCall = undefined;
+  soleRun = undefined;
+  soleContext = undefined;
 }
 
 /** Run `fn` (and everything it awaits or schedules) as the call described by `context`. */
