@@ -179,8 +179,8 @@ class RunState {
 }
 
 /** The taskIDs as a Float64Array (the form batches travel in), checked to be valid and unique. */
-function normalizeTaskIDs(taskIDs: Iterable<number>): Float64Array {
-  const list: ArrayLike<number> = Array.isArray(taskIDs) || taskIDs instanceof Float64Array ? taskIDs : Array.from(taskIDs);
+function normalizeTaskIDs(taskIDs: Iterable<number> | ArrayLike<number>): Float64Array {
+  const list: ArrayLike<number> = 'length' in taskIDs ? taskIDs : Array.from(taskIDs);
   const ids = new Float64Array(list.length);
   let max = 0;
   let ascending = true;
@@ -262,7 +262,7 @@ export class ThreadPool {
    * executed one after another.
    */
   async run(
-    taskIDs: Iterable<number>,
+    taskIDs: Iterable<number> | ArrayLike<number>,
     onOutcome: (outcome: CallOutcome) => void,
     options: RunOptions | AbortSignal = {},
   ): Promise<RunSummary> {

@@ -100,7 +100,8 @@ export class SlurmBackend implements ExecutionBackend {
   }
 
   async execute(job: ExecutionJob, events: ExecutionEvents, signal?: AbortSignal): Promise<void> {
-    const run = this.executeJob(job, events, signal);
+    // Plain arrays inside: the job's IDs are filtered, chunked and written to chunk files.
+    const run = this.executeJob({ ...job, taskIDs: Array.from(job.taskIDs) }, events, signal);
     this.running = run.catch(() => undefined);
     try {
       await run;
@@ -116,7 +117,7 @@ export class SlurmBackend implements ExecutionBackend {
     await this.cancelAndWait([...this.liveArrays]);
   }
 
-  private async executeJob(job: ExecutionJob, events: ExecutionEvents, signal: AbortSignal | undefined): Promise<void> {
+  private async executeJob(job: ExecutionJob & { taskIDs: number[] }, events: ExecutionEvents, signal: AbortSignal | undefined): Promise<void> {
     const stop = anySignal([signal, this.closing.signal]);
     const reported = new Set<number>();
     const wanted = new Set(job.taskIDs);

@@ -79,7 +79,7 @@ export type FailureReason =
 export interface ExecutionJob {
   setup: RunnerSetup;
   /** The calls to execute (a re-run passes only the missing ones). */
-  taskIDs: number[];
+  taskIDs: ArrayLike<number>;
   /** Split arguments of call i (read lazily so 10⁶ calls need no 10⁶-element array of payloads). */
   payloadFor(taskID: number): CallPayload;
   /** Output folder of the run (absent in memory mode without a folder). */

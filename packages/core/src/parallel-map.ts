@@ -256,7 +256,7 @@ export class ParallelMap {
     let layout: RunLayout | undefined;
     let statusLog: StatusLog | undefined;
     const stored = new Map<number, { stored: 'hdf5' | 'serialized'; path?: string; names?: string[] }>();
-    let pending: number[];
+    let pending: Float64Array;
 
     if (storage !== 'memory') {
       if (!this.outputDir && !o.outputDir) this.cleanupOldRuns(logger);
@@ -406,7 +406,8 @@ export class ParallelMap {
       logger.announce('SUCCESS! Finished parallel computation');
       logger.flush();
       if (o.resultShape) return stackResults(this.memoryValues!, o.resultShape, o.resultDtype);
-      return this.memoryValues!.slice();
+      // The array itself, not a copy (10⁶ values): a later compute() returns it again.
+      return this.memoryValues!;
     }
     logger.announce('SUCCESS!');
     logger.info(`Results have been saved to ${layout!.containerPath ?? this.outputDir}`);
@@ -479,7 +480,7 @@ export class ParallelMap {
   }
 
   /** ACME's dryrun: one random call in this process, timed, and checked to be storable. */
-  private async dryrun(setup: RunnerSetup, pending: number[], logger: Logger): Promise<void> {
+  private async dryrun(setup: RunnerSetup, pending: ArrayLike<number>, logger: Logger): Promise<void> {
     const taskID = pending[randomInt(pending.length)]!;
     logger.info(`Performing a single dry-run of ${this.func.name} simulating randomly picked call #${taskID} with automatically distributed arguments`);
     const runner = await createRunner({ ...setup, sink: { kind: 'memory' } });
@@ -502,21 +503,22 @@ export class ParallelMap {
 }
 
 /** 0..n-1 without the done ones; preallocated, as n may be 10⁶. */
-/** Indices of the zero flags, ascending (a tight loop: 10⁶ calls in memory mode). */
-function unsetFlags(flags: Uint8Array): number[] {
-  const unset = new Array<number>(flags.length);
+/**
+ * Indices of the zero flags, ascending, as the Float64Array batches travel in (a tight loop:
+ * memory mode runs 10⁶ tiny calls).
+ */
+function unsetFlags(flags: Uint8Array): Float64Array {
+  const unset = new Float64Array(flags.length);
   let k = 0;
   for (let i = 0; i < flags.length; i++) if (flags[i] === 0) unset[k++] = i;
-  unset.length = k;
-  return unset;
+  return unset.subarray(0, k);
 }
 
-function missingCalls(n: number, isDone: (taskID: number) => boolean): number[] {
-  const pending = new Array<number>(n);
+function missingCalls(n: number, isDone: (taskID: number) => boolean): Float64Array {
+  const pending = new Float64Array(n);
   let k = 0;
   for (let i = 0; i < n; i++) if (!isDone(i)) pending[k++] = i;
-  pending.length = k;
-  return pending;
+  return pending.subarray(0, k);
 }
 
 function tryWrite(write: () => void): { name: string; message: string; stack?: string } | undefined {
