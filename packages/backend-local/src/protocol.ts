@@ -23,6 +23,8 @@ export interface Runner {
 /** Data every worker receives at creation (workerData). */
 export interface WorkerBootData {
   runnerModule: string;
+  /** Absolute path of core's function-loader (its importModuleFile loads the runner module). */
+  moduleLoader: string;
   /** See CallState. */
   callState: SharedArrayBuffer;
 }

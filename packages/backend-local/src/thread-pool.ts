@@ -63,6 +63,7 @@ export interface RunSummary {
 }
 
 const WORKER_ENTRY = join(__dirname, 'worker.js');
+const MODULE_LOADER = require.resolve('@acme-ts/core/function-loader');
 /** An adaptive batch returns early after this long, which bounds what a crash makes us re-run. */
 const ADAPTIVE_BATCH_BUDGET_MS = 50;
 /**
@@ -348,7 +349,7 @@ export class ThreadPool {
 
   private spawn(run: RunState | undefined): void {
     const callState = new SharedArrayBuffer(CallState.BYTES);
-    const bootData: WorkerBootData = { runnerModule: this.options.runnerModule, callState };
+    const bootData: WorkerBootData = { runnerModule: this.options.runnerModule, moduleLoader: MODULE_LOADER, callState };
     const createTransport = this.options.createTransport ?? createWorkerThreadTransport;
     const transport = createTransport({
       entry: WORKER_ENTRY,

@@ -3,7 +3,6 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { isErrorLike } from './errors';
-import { importModuleFile } from '@acme-ts/core/function-loader';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/umd/node-adapter';
 import {
@@ -20,6 +19,9 @@ import {
 } from './protocol';
 
 const boot = workerData as WorkerBootData;
+// By the absolute path the pool resolved: resolving a package path costs a cold thread ms.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { importModuleFile } = require(boot.moduleLoader) as typeof import('@acme-ts/core/function-loader');
 const callState = new CallState(boot.callState);
 let runner: Runner | undefined;
 let runnerModule: Promise<RunnerModule> | undefined;

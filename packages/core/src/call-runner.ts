@@ -2,14 +2,12 @@
 // function once, assemble call i's arguments, run it in its task context, then hand the
 // result to the sink of the run's mode. Both backends load this module in their workers.
 
-import { rename, writeFile, mkdir } from 'node:fs/promises';
-import { serialize } from 'node:v8';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CallPayload, RunnerSetup } from './backend';
 import { loadFunction } from './function-loader';
 import { enterSoleCall, leaveSoleCall, soleCallContext, type SoleRun } from './task-context';
-import { encodeResult, type EncodedDataset } from './result-encoding';
+import type { EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
 
 /** What a call reports in the modes that store results (not the in-memory value itself). */
@@ -64,6 +62,7 @@ let tmpCounter = 0;
 export async function writeFileAtomically(path: string, data: Uint8Array): Promise<void> {
   // pid, thread and counter: unique among the writers of one host (each thread has its counter).
   const tmp = `${path}.tmp-${process.pid}-${threadId}-${++tmpCounter}`;
+  const { writeFile, rename } = fsPromises();
   await writeFile(tmp, data);
   await rename(tmp, path);
 }
@@ -86,6 +85,11 @@ function checkSlotShape(taskID: number, got: number[], expected: (number | null)
     );
   }
 }
+
+// What only the storing sinks need is loaded on first use: a worker thread of an in-memory run
+// starts a few ms sooner without it.
+const fsPromises = () => require('node:fs/promises') as typeof import('node:fs/promises');
+const resultEncoding = () => require('./result-encoding') as typeof import('./result-encoding');
 
 /** libhdf5 is loaded only by runners that write HDF5 (in-memory workers start faster). */
 function hdf5(): typeof import('@acme-ts/hdf5-native') {
@@ -139,7 +143,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   async function serializeTo(path: string, value: unknown): Promise<void> {
     let bytes: Uint8Array;
     try {
-      bytes = serialize(value);
+      bytes = (require('node:v8') as typeof import('node:v8')).serialize(value);
     } catch (err) {
       throw new AcmeError('ERR_ACME_UNSERIALIZABLE_RESULT', `the return value cannot be serialized (${(err as Error).message}); return data (numbers, strings, arrays, TypedArrays, Maps, plain objects)`);
     }
@@ -154,13 +158,13 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return { stored: 'serialized', path };
     }
     const stacked = 'stacked' in sink && sink.stacked;
-    const encoded = encodeResult(value, { stacked });
+    const encoded = resultEncoding().encodeResult(value, { stacked });
     if (!encoded.ok) {
       // ACME's emergency pickling, without its file-name collisions: <f>_<i>.v8 beside the payloads.
       const dir = paths.payloadDir ?? paths.outputDir;
       const path = join(dir, serializedFileName(paths.funcName, taskID));
       if (!payloadDirReady) {
-        await mkdir(dir, { recursive: true });
+        await fsPromises().mkdir(dir, { recursive: true });
         payloadDirReady = true;
       }
       await serializeTo(path, value);
