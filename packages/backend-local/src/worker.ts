@@ -81,56 +81,114 @@ const api = {
 
 let batchTail: Promise<unknown> = Promise.resolve();
 
+/**
+ * One batch's calls. The loop over synchronous calls is a small synchronous method: an async
+ * function with an await in its loop compiles slowly, and a worker cannot end while V8 still
+ * compiles its hot code (measured: close() after 10⁴ calls 15–20 ms, 4–6 ms without).
+ */
+class BatchRun {
+  private readonly n: number;
+  private readonly timeEachCall: boolean;
+  private ok: Uint8Array | undefined; // created at the first failure
+  private readonly durationsMs: Float64Array | undefined;
+  private readonly values: ValueCollector;
+  private readonly transfers = new Set<ArrayBuffer>();
+  private readonly batchStart: number;
+  /** One clock reading per call: the end of a call is the start of the next. */
+  private now: number;
+  private callStart = 0;
+  nDone = 0;
+
+  constructor(
+    private readonly runner: Runner,
+    private readonly request: BatchRequest,
+  ) {
+    this.n = request.taskIDs.length;
+    this.timeEachCall = request.timeEachCall;
+    this.durationsMs = this.timeEachCall ? new Float64Array(this.n) : undefined;
+    this.values = new ValueCollector(this.n);
+    callState.beginBatch(request.batchSeq);
+    this.batchStart = this.now = sharedClockMs();
+  }
+
+  /**
+   * Runs calls until the batch is over (undefined) or a call returns a promise (returned, for
+   * the caller to await and hand to settle or fail).
+   */
+  runSynchronously(): PromiseLike<unknown> | undefined {
+    const { taskIDs, payloads, budgetMs } = this.request;
+    while (this.nDone < this.n) {
+      const index = this.nDone;
+      // The first call always runs so a batch makes progress; later ones only within budget
+      // (checked every 64 calls when calls are not timed one by one).
+      if (!this.timeEachCall && index > 0 && (index & 63) === 0) this.now = sharedClockMs();
+      if (index > 0 && this.now - this.batchStart > budgetMs) return undefined;
+      // Without per-call timing there is no watchdog: the call state is read only after a crash.
+      if (this.timeEachCall) callState.beginCall(index, this.now);
+      else callState.markCall(index);
+      this.callStart = this.now;
+      let value: unknown;
+      try {
+        value = this.runner.runCall(taskIDs[index]!, payloads?.[index]);
+      } catch (thrown) {
+        this.fail(thrown);
+        continue;
+      }
+      if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') return value as PromiseLike<unknown>;
+      this.settle(value);
+    }
+    return undefined;
+  }
+
+  settle(value: unknown): void {
+    this.values.set(this.nDone, value);
+    if (this.runner.transferResults) collectTransferables(value, this.transfers);
+    this.endCall();
+  }
+
+  fail(thrown: unknown): void {
+    this.ok ??= new Uint8Array(this.n).fill(1);
+    this.ok[this.nDone] = 0;
+    this.values.set(this.nDone, serializeError(thrown));
+    this.endCall();
+  }
+
+  private endCall(): void {
+    if (this.timeEachCall) {
+      this.now = sharedClockMs();
+      this.durationsMs![this.nDone] = this.now - this.callStart;
+      callState.endCall(this.nDone);
+    }
+    this.nDone++;
+  }
+
+  result(): BatchResult {
+    const { nDone, ok, durationsMs, transfers } = this;
+    if (!this.timeEachCall) {
+      callState.markDone(nDone);
+      this.now = sharedClockMs();
+    }
+    const workMs = this.now - this.batchStart;
+    const result: BatchResult = { nDone, durationsMs: durationsMs ?? workMs / Math.max(1, nDone), workMs };
+    const taken = this.values.take(nDone, transfers);
+    if (taken !== undefined) result.values = taken;
+    if (ok) transfers.add((result.ok = ok).buffer as ArrayBuffer);
+    if (durationsMs) transfers.add(durationsMs.buffer as ArrayBuffer);
+    return Comlink.transfer(result, [...transfers]);
+  }
+}
+
 async function runBatch(request: BatchRequest): Promise<BatchResult> {
   if (!runner) throw new Error('runBatch before init');
-  const active = runner;
-  const { taskIDs, payloads, budgetMs, timeEachCall } = request;
-  const n = taskIDs.length;
-  let ok: Uint8Array | undefined; // created at the first failure
-  const durationsMs = timeEachCall ? new Float64Array(n) : undefined;
-  const values = new ValueCollector(n);
-  const transfers = new Set<ArrayBuffer>();
-  // Without per-call timing there is no watchdog: the call state is read only after a crash.
-  const publish = timeEachCall;
-  callState.beginBatch(request.batchSeq);
-  const batchStart = sharedClockMs();
-  // One clock reading per call: the end of a call is the start of the next.
-  let now = batchStart;
-  let nDone = 0;
-  while (nDone < n) {
-    // The first call always runs so a batch makes progress; later ones only within budget
-    // (checked every 64 calls when calls are not timed one by one).
-    if (!timeEachCall && nDone > 0 && (nDone & 63) === 0) now = sharedClockMs();
-    if (nDone > 0 && now - batchStart > budgetMs) break;
-    if (publish) callState.beginCall(nDone, now);
-    else callState.markCall(nDone);
-    const callStart = now;
+  const batch = new BatchRun(runner, request);
+  for (let pending = batch.runSynchronously(); pending !== undefined; pending = batch.runSynchronously()) {
     try {
-      let value = active.runCall(taskIDs[nDone]!, payloads?.[nDone]);
-      if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') value = await value;
-      values.set(nDone, value);
-      if (active.transferResults) collectTransferables(value, transfers);
+      batch.settle(await pending);
     } catch (thrown) {
-      ok ??= new Uint8Array(n).fill(1);
-      ok[nDone] = 0;
-      values.set(nDone, serializeError(thrown));
+      batch.fail(thrown);
     }
-    if (timeEachCall) {
-      now = sharedClockMs();
-      durationsMs![nDone] = now - callStart;
-    }
-    if (publish) callState.endCall(nDone);
-    nDone++;
   }
-  if (!publish) callState.markDone(nDone);
-  if (!timeEachCall) now = sharedClockMs();
-  const workMs = now - batchStart;
-  const result: BatchResult = { nDone, durationsMs: durationsMs ?? workMs / Math.max(1, nDone), workMs };
-  const taken = values.take(nDone, transfers);
-  if (taken !== undefined) result.values = taken;
-  if (ok) transfers.add((result.ok = ok).buffer as ArrayBuffer);
-  if (durationsMs) transfers.add(durationsMs.buffer as ArrayBuffer);
-  return Comlink.transfer(result, [...transfers]);
+  return batch.result();
 }
 
 export type WorkerApi = typeof api;
