@@ -61,14 +61,16 @@ export class LocalBackend implements ExecutionBackend {
     const { sink } = job.setup;
     // Small payload files are written here, by this one thread, not by workers queueing for
     // libhdf5's process-wide lock (measured: two writing threads are slower than one).
-    const setup = sink.kind === 'payload-file' ? { ...job.setup, sink: { ...sink, deferSmallWrites: true } } : job.setup;
+    let setup = sink.kind === 'payload-file' ? { ...job.setup, sink: { ...sink, deferSmallWrites: true } } : job.setup;
+    const sharedPayloads = sharedNumericPayloads(job);
+    if (sharedPayloads) setup = { ...setup, sharedPayloads };
     await pool.run(
       job.taskIDs,
       (outcome) => events.onOutcome(outcome.ok ? completeDeferredWrite(outcome) : outcome),
       {
         signal,
         setup,
-        payloadFor: job.payloadFor.bind(job),
+        ...(sharedPayloads ? {} : { payloadFor: job.payloadFor.bind(job) }),
         // Values come back as they are only in memory mode; stored calls need completeDeferredWrite.
         ...(sink.kind === 'memory' && events.onSuccesses ? { onSuccesses: events.onSuccesses.bind(events) } : {}),
       },
@@ -79,6 +81,30 @@ export class LocalBackend implements ExecutionBackend {
     await this.pool?.close();
     this.pool = undefined;
   }
+}
+
+/** Entries of shared payload memory at most (512 MiB); larger runs send payloads per batch. */
+const SHARED_PAYLOADS_MAX = 1 << 26;
+
+/**
+ * The job's payloads in memory every worker shares, when each call's payload is one number
+ * (one split argument of numbers, the usual map over an array): batches then carry only their
+ * taskIDs, and the host packs no payloads per batch. Undefined otherwise (found at the first
+ * payload that is not a number, so other runs pay for one call).
+ */
+function sharedNumericPayloads(job: ExecutionJob): Float64Array | undefined {
+  if (job.setup.splits.filter((split) => !split.range).length !== 1) return undefined;
+  const { taskIDs } = job;
+  const size = job.setup.nInputs; // taskIDs are below nInputs
+  if (taskIDs.length === 0 || size > SHARED_PAYLOADS_MAX) return undefined;
+  const shared = new Float64Array(new SharedArrayBuffer(8 * size));
+  for (let i = 0; i < taskIDs.length; i++) {
+    const taskID = taskIDs[i]!;
+    const payload = job.payloadFor(taskID);
+    if (typeof payload !== 'number' || !(taskID < size)) return undefined;
+    shared[taskID] = payload;
+  }
+  return shared;
 }
 
 /** Writes a deferred payload file; a write libhdf5 refuses fails that call, not the run. */

@@ -146,7 +146,10 @@ export interface InitRequest {
 
 export interface BatchRequest {
   batchSeq: number;
-  taskIDs: Float64Array;
+  /** The calls' taskIDs; absent when they are firstTaskID, firstTaskID + 1, … (count of them). */
+  taskIDs?: Float64Array;
+  firstTaskID: number;
+  count: number;
   /** Per-call payloads, parallel to taskIDs (absent when the run has none; packed when all numbers). */
   payloads?: unknown[] | Float64Array;
   /** Stop starting calls once the batch has run this long; unstarted ones are handed back. */

@@ -38,6 +38,12 @@ function expectOneOutcomeEach(outcomes: CallOutcome[], taskIDs: number[]) {
   expect(outcomes.map((outcome) => outcome.taskID).sort((a, b) => a - b)).toEqual([...taskIDs].sort((a, b) => a - b));
 }
 
+/** A batch request's taskIDs, whether sent as an array or as a range (first, count). */
+function batchTaskIDs(request: unknown): Float64Array {
+  const { taskIDs, firstTaskID, count } = request as { taskIDs?: Float64Array; firstTaskID: number; count: number };
+  return taskIDs ?? Float64Array.from({ length: count }, (_, i) => firstTaskID + i);
+}
+
 function failure(outcome: CallOutcome | undefined) {
   if (!outcome || outcome.ok) throw new Error(`expected a failed outcome, got ${JSON.stringify(outcome)}`);
   return outcome;
@@ -406,7 +412,7 @@ describe('ThreadPool transport seam', () => {
         if (method === 'init') return undefined as T;
         pending++;
         inFlight[index] = Math.max(inFlight[index]!, pending);
-        const { taskIDs } = payload as { taskIDs: Float64Array };
+        const taskIDs = batchTaskIDs(payload);
         await new Promise((resolve) => setImmediate(resolve));
         pending--;
         const n = taskIDs.length;
@@ -436,6 +442,39 @@ describe('ThreadPool transport seam', () => {
     expect(inFlight).toEqual([1, 1]);
   });
 
+  it('sends consecutive taskIDs as a range and others as an array', async () => {
+    const sent: { taskIDs?: Float64Array; firstTaskID: number; count: number }[] = [];
+    const recording = (): WorkerTransport => {
+      const exitCallbacks: ((info: { code?: number }) => void)[] = [];
+      return {
+        start() {},
+        async request<T>(method: string, payload: unknown): Promise<T> {
+          if (method === 'init') return undefined as T;
+          sent.push(payload as (typeof sent)[number]);
+          const taskIDs = batchTaskIDs(payload);
+          return { nDone: taskIDs.length, durationsMs: 0, values: Float64Array.from(taskIDs, (id) => -id), workMs: 0 } as T;
+        },
+        async terminate() {
+          for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
+        },
+        onExit(callback) {
+          exitCallbacks.push(callback);
+        },
+      };
+    };
+    const pool = makePool({ nWorkers: 1, createTransport: recording, batch: 3 });
+    const first = await runAll(pool, [4, 5, 6, 10, 12]);
+    expect(first.byID.get(12)).toMatchObject({ ok: true, value: -12 });
+    expect(sent.map((r) => [r.taskIDs ? [...r.taskIDs] : 'range', r.firstTaskID, r.count])).toEqual([
+      ['range', 4, 3],
+      [[10, 12], 10, 2],
+    ]);
+    sent.length = 0;
+    const second = await runAll(pool, [9, 8, 7]); // consecutive, but not ascending
+    expect(second.byID.get(8)).toMatchObject({ ok: true, value: -8 });
+    expect(sent.map((r) => (r.taskIDs ? [...r.taskIDs] : 'range'))).toEqual([[9, 8, 7]]);
+  });
+
   it('schedules through any WorkerTransport (in-process fake)', async () => {
     const requests: string[] = [];
     const fakeTransport = (): WorkerTransport => {
@@ -445,7 +484,7 @@ describe('ThreadPool transport seam', () => {
         async request<T>(method: string, payload: unknown): Promise<T> {
           requests.push(method);
           if (method === 'init') return undefined as T;
-          const { taskIDs } = payload as { taskIDs: Float64Array };
+          const taskIDs = batchTaskIDs(payload);
           const n = taskIDs.length;
           return {
             nDone: n,

@@ -118,7 +118,12 @@ class RunState {
   readonly payloadFor: RunOptions['payloadFor'];
   readonly onSuccesses: RunOptions['onSuccesses'];
 
-  constructor(taskIDs: Float64Array, onOutcome: (outcome: CallOutcome) => void, options: RunOptions) {
+  constructor(
+    taskIDs: Float64Array,
+    private readonly queueAscends: boolean,
+    onOutcome: (outcome: CallOutcome) => void,
+    options: RunOptions,
+  ) {
     this.queue = taskIDs;
     this.onOutcome = onOutcome;
     this.payloadFor = options.payloadFor;
@@ -151,6 +156,12 @@ class RunState {
     return batch;
   }
 
+  /** Whether a batch from take() is the consecutive IDs first … first + length − 1. */
+  isConsecutive(batch: Float64Array): boolean {
+    // A slice of the ascending queue (requeued calls make a new array) spanning its length.
+    return this.queueAscends && batch.buffer === this.queue.buffer && batch[batch.length - 1]! - batch[0]! === batch.length - 1;
+  }
+
   giveBack(taskIDs: Iterable<number>): void {
     for (const id of taskIDs) this.requeued.push(id);
   }
@@ -179,10 +190,15 @@ class RunState {
   }
 }
 
-/** The taskIDs as a Float64Array (the form batches travel in), checked to be valid and unique. */
-function normalizeTaskIDs(taskIDs: Iterable<number> | ArrayLike<number>): Float64Array {
+/**
+ * The taskIDs as a Float64Array (the form batches travel in), checked to be valid and unique,
+ * and whether they ascend (then a batch from the queue's head may travel as a range).
+ */
+function normalizeTaskIDs(taskIDs: Iterable<number> | ArrayLike<number>): { ids: Float64Array; ascending: boolean } {
   const list: ArrayLike<number> = 'length' in taskIDs ? taskIDs : Array.from(taskIDs);
-  const ids = new Float64Array(list.length);
+  // A Float64Array (what core passes) is copied in one go, then only read.
+  const copied = list instanceof Float64Array;
+  const ids = copied ? list.slice() : new Float64Array(list.length);
   let max = 0;
   let ascending = true;
   for (let i = 0; i < list.length; i++) {
@@ -194,9 +210,9 @@ function normalizeTaskIDs(taskIDs: Iterable<number> | ArrayLike<number>): Float6
     // Strictly ascending IDs (the usual 0..n-1, and every re-run) are unique already.
     if (id <= max && i > 0) ascending = false;
     if (id > max) max = id;
-    ids[i] = id;
+    if (!copied) ids[i] = id;
   }
-  if (ascending) return ids;
+  if (ascending) return { ids, ascending };
   // Dense IDs (the usual 0..n-1) are checked with a bitmap; a Set is slower for 10⁵+ IDs.
   const seen: { has(id: number): boolean; add(id: number): unknown } =
     max <= 16 * ids.length + 1_000_000 ? bitmapSet(max + 1) : new Set<number>();
@@ -205,7 +221,7 @@ function normalizeTaskIDs(taskIDs: Iterable<number> | ArrayLike<number>): Float6
     if (seen.has(id)) throw new InvalidTaskIDError(`taskIDs must be unique, got ${id} twice`);
     seen.add(id);
   }
-  return ids;
+  return { ids, ascending };
 }
 
 /** Calls shorter than this (ms) are timed per batch, not per call (see BatchRequest.timeEachCall). */
@@ -301,12 +317,12 @@ export class ThreadPool {
     await this.close();
   }
 
-  private async execute(ids: Float64Array, onOutcome: (o: CallOutcome) => void, options: RunOptions): Promise<RunSummary> {
+  private async execute({ ids, ascending }: { ids: Float64Array; ascending: boolean }, onOutcome: (o: CallOutcome) => void, options: RunOptions): Promise<RunSummary> {
     if ('setup' in options && options.setup !== this.setup) {
       this.setup = options.setup;
       this.generation++;
     }
-    const run = new RunState(ids, onOutcome, options);
+    const run = new RunState(ids, ascending, onOutcome, options);
     const { signal } = options;
     if (ids.length === 0 && !signal?.aborted) return run.summary();
     this.activeRun = run;
@@ -417,11 +433,16 @@ export class ThreadPool {
     run.nBatches++;
     const request: BatchRequest = {
       batchSeq: seq,
-      taskIDs: taskIDs.slice(), // the batch keeps its own copy to attribute outcomes
+      firstTaskID: taskIDs[0]!,
+      count: taskIDs.length,
       budgetMs: this.sizer.isAdaptive ? ADAPTIVE_BATCH_BUDGET_MS : Infinity,
       timeEachCall: this.options.timeoutMs !== undefined || !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
     };
-    const transfer = [request.taskIDs.buffer as ArrayBuffer];
+    const transfer: ArrayBuffer[] = [];
+    if (!run.isConsecutive(taskIDs)) {
+      request.taskIDs = taskIDs.slice(); // the batch keeps its own array to attribute outcomes
+      transfer.push(request.taskIDs.buffer as ArrayBuffer);
+    }
     if (run.payloadFor) {
       const payloads = packPayloads(taskIDs, run.payloadFor, transfer);
       if (payloads !== undefined) request.payloads = payloads;

@@ -103,7 +103,7 @@ class BatchRun {
     private readonly runner: Runner,
     private readonly request: BatchRequest,
   ) {
-    this.n = request.taskIDs.length;
+    this.n = request.count;
     this.timeEachCall = request.timeEachCall;
     this.durationsMs = this.timeEachCall ? new Float64Array(this.n) : undefined;
     this.values = new ValueCollector(this.n);
@@ -116,7 +116,7 @@ class BatchRun {
    * the caller to await and hand to settle or fail).
    */
   runSynchronously(): PromiseLike<unknown> | undefined {
-    const { taskIDs, payloads, budgetMs } = this.request;
+    const { taskIDs, firstTaskID, payloads, budgetMs } = this.request;
     while (this.nDone < this.n) {
       const index = this.nDone;
       // The first call always runs so a batch makes progress; later ones only within budget
@@ -129,7 +129,7 @@ class BatchRun {
       this.callStart = this.now;
       let value: unknown;
       try {
-        value = this.runner.runCall(taskIDs[index]!, payloads?.[index]);
+        value = this.runner.runCall(taskIDs === undefined ? firstTaskID + index : taskIDs[index]!, payloads?.[index]);
       } catch (thrown) {
         this.fail(thrown);
         continue;

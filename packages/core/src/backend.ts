@@ -35,6 +35,12 @@ export interface RunnerSetup {
   paths?: { outputDir: string; payloadDir?: string; funcName: string };
   resultShape?: (number | null)[];
   resultDtype?: NumericDtype;
+  /**
+   * Numeric payloads of the calls by taskID, in memory all threads of one host share (a
+   * SharedArrayBuffer): set by a backend instead of sending each batch its payloads; the
+   * runner then reads call i's payload here. Only for a single non-range split.
+   */
+  sharedPayloads?: Float64Array;
 }
 
 /** Where a split argument goes, and for a `range` the arithmetic that replaces a payload. */

@@ -103,7 +103,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const fn = await loadFunction(setup.functionRef);
-  const { broadcast, splits, sink, paths } = setup;
+  const { broadcast, splits, sink, paths, sharedPayloads } = setup;
   const expectedSlot = setup.resultShape ? slotShape(setup.resultShape) : undefined;
   const payloadWidth = splits.filter((s) => !s.range).length;
   let payloadDirReady = false;
@@ -195,6 +195,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   return {
     // Synchronous for synchronous functions in memory mode: the worker then needs no await per call.
     runCall(taskID: number, payload: CallPayload): unknown {
+      if (sharedPayloads !== undefined) payload = sharedPayloads[taskID];
       enterSoleCall(run, taskID);
       let value: unknown;
       try {

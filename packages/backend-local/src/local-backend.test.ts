@@ -1,0 +1,63 @@
+// Runs core's real call runner in worker threads (dist/ of both packages must be built).
+import { join } from 'node:path';
+import type { CallOutcome, ExecutionJob, RunnerSetup } from '@acme-ts/core';
+import { LocalBackend, ThreadPool } from '@acme-ts/backend-local';
+
+const functions = join(__dirname, '__fixtures__', 'functions.js');
+
+function memorySetup(exportName: string, nInputs: number): RunnerSetup {
+  return {
+    functionRef: { kind: 'module', module: functions, exportName, name: exportName } as RunnerSetup['functionRef'],
+    nInputs,
+    broadcast: { positional: [undefined], keyword: {}, hasKwargs: false },
+    splits: [{ target: { positional: 0 } }],
+    sink: { kind: 'memory' },
+  };
+}
+
+async function execute(job: ExecutionJob) {
+  const backend = new LocalBackend({ nWorkers: 2 });
+  const values = new Map<number, unknown>();
+  const record = (taskID: number, value: unknown) => {
+    expect(values.has(taskID)).toBe(false);
+    values.set(taskID, value);
+  };
+  const run = jest.spyOn(ThreadPool.prototype, 'run');
+  try {
+    await backend.execute(job, {
+      onOutcome: (outcome: CallOutcome) => record(outcome.taskID, outcome.ok ? outcome.value : outcome.error),
+      onSuccesses: (taskIDs, batchValues) => Array.from(taskIDs, (id, i) => record(id, batchValues?.[i])),
+    });
+    const options = run.mock.calls[0]![2] as { payloadFor?: unknown };
+    return { values, sentPerBatch: options.payloadFor !== undefined };
+  } finally {
+    run.mockRestore();
+    await backend.close();
+  }
+}
+
+describe('LocalBackend payloads', () => {
+  it('shares numeric payloads with the workers instead of sending them per batch', async () => {
+    const taskIDs = Array.from({ length: 3000 }, (_, i) => i);
+    const { values, sentPerBatch } = await execute({ setup: memorySetup('triple', 3000), taskIDs, payloadFor: (i) => i / 2 });
+    expect(sentPerBatch).toBe(false);
+    expect(values.size).toBe(3000);
+    for (const i of taskIDs) expect(values.get(i)).toBe(1.5 * i);
+  });
+
+  it('reads shared payloads by taskID in a re-run of some calls', async () => {
+    const taskIDs = [999, 3, 500];
+    const { values, sentPerBatch } = await execute({ setup: memorySetup('triple', 1000), taskIDs, payloadFor: (i) => -i });
+    expect(sentPerBatch).toBe(false);
+    expect(Object.fromEntries(values)).toEqual({ 3: -9, 500: -1500, 999: -2997 });
+  });
+
+  it('sends payloads per batch when one of them is not a number', async () => {
+    const taskIDs = Array.from({ length: 200 }, (_, i) => i);
+    const payloadFor = (i: number) => (i === 199 ? 'last' : i);
+    const { values, sentPerBatch } = await execute({ setup: memorySetup('kind', 200), taskIDs, payloadFor });
+    expect(sentPerBatch).toBe(true);
+    expect(values.get(0)).toBe('number:0');
+    expect(values.get(199)).toBe('string:last');
+  });
+});
