@@ -1,4 +1,5 @@
 #include "h5util.h"
+#include <sys/stat.h>
 #include <cstring>
 
 namespace h5n {
@@ -151,6 +152,13 @@ std::string dtypeOf(hid_t type) {
   throw AddonError("ERR_HDF5_UNSUPPORTED_TYPE",
                    "HDF5 datatype (class " + std::to_string(static_cast<int>(cls)) + ", size " +
                        std::to_string(size) + ") has no acme-ts dtype");
+}
+
+std::string whyCannotCreate(const std::string& path, bool exclusive) {
+  std::string folder = path.substr(0, path.find_last_of('/') + 1);
+  struct stat st;
+  if (!folder.empty() && stat(folder.c_str(), &st) != 0) return " (the folder " + folder + " does not exist)";
+  return exclusive ? " (it may already exist; pass overwrite: true to replace it)" : "";
 }
 
 hid_t lcplIntermediate() {

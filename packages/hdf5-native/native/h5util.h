@@ -56,6 +56,10 @@ bool isFloat16(const std::string& dtype);
 // Memory type matching how values of a dtype are handed to JavaScript on read.
 Hid readMemTypeFor(const std::string& dtype);
 
+// Why creating the file at `path` may have failed, as " (…)" or "": the folder is missing, or
+// (exclusive creation) the file exists.
+std::string whyCannotCreate(const std::string& path, bool exclusive);
+
 // Link creation property list that creates missing intermediate groups.
 hid_t lcplIntermediate();
 
