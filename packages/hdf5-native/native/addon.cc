@@ -119,7 +119,7 @@ class File : public Napi::ObjectWrap<File> {
   Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
       std::string path = getString(info[0], "path");
-      Hid g = check(H5Gcreate2(f, path.c_str(), lcplIntermediate(), H5P_DEFAULT, H5P_DEFAULT),
+      Hid g = check(H5Gcreate2(f, path.c_str(), lcplFor(path), H5P_DEFAULT, H5P_DEFAULT),
                     "cannot create group '" + path + "'");
       return info.Env().Undefined();
     });
@@ -176,7 +176,7 @@ class File : public Napi::ObjectWrap<File> {
     return run(info, [&](hid_t f) -> Napi::Value {
       std::string path = getString(info[0], "path"), file = getString(info[1], "file"),
                   obj = getString(info[2], "objectPath");
-      checkStatus(H5Lcreate_external(file.c_str(), obj.c_str(), f, path.c_str(), lcplIntermediate(), H5P_DEFAULT),
+      checkStatus(H5Lcreate_external(file.c_str(), obj.c_str(), f, path.c_str(), lcplFor(path), H5P_DEFAULT),
                   "cannot create external link '" + path + "' -> '" + file + "':'" + obj + "'");
       return info.Env().Undefined();
     });
@@ -184,7 +184,7 @@ class File : public Napi::ObjectWrap<File> {
   Napi::Value CreateSoftLink(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
       std::string path = getString(info[0], "path"), target = getString(info[1], "target");
-      checkStatus(H5Lcreate_soft(target.c_str(), f, path.c_str(), lcplIntermediate(), H5P_DEFAULT),
+      checkStatus(H5Lcreate_soft(target.c_str(), f, path.c_str(), lcplFor(path), H5P_DEFAULT),
                   "cannot create soft link '" + path + "' -> '" + target + "'");
       return info.Env().Undefined();
     });

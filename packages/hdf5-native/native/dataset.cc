@@ -381,7 +381,7 @@ Hid createDataset(hid_t loc, const std::string& path, const Napi::Object& spec) 
     if (!chunks.empty()) checkStatus(H5Pset_chunk(dcpl, static_cast<int>(chunks.size()), chunks.data()), "H5Pset_chunk " + dimsText(chunks));
     setFillValue(dcpl, ftype, dtype, fill);
   }
-  return check(H5Dcreate2(loc, path.c_str(), ftype, space, lcplIntermediate(), dcpl.valid() ? dcpl.get() : H5P_DEFAULT, H5P_DEFAULT),
+  return check(H5Dcreate2(loc, path.c_str(), ftype, space, lcplFor(path), dcpl.valid() ? dcpl.get() : H5P_DEFAULT, H5P_DEFAULT),
                "cannot create dataset '" + path + "' (" + dtype + ", shape " + dimsText(shape) + ")");
 }
 
@@ -479,7 +479,7 @@ void createVirtualDataset(hid_t loc, const std::string& path, const Napi::Object
     checkStatus(H5Pset_virtual(dcpl, mapSpace, file.c_str(), dsetName.c_str(), srcSpace),
                 where + ": cannot map '" + file + "':'" + dsetName + "'");
   }
-  Hid dset = check(H5Dcreate2(loc, path.c_str(), ftype, vspace, lcplIntermediate(), dcpl, H5P_DEFAULT),
+  Hid dset = check(H5Dcreate2(loc, path.c_str(), ftype, vspace, lcplFor(path), dcpl, H5P_DEFAULT),
                    "cannot create virtual dataset '" + path + "'");
 }
 

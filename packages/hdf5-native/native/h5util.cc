@@ -161,15 +161,23 @@ std::string whyCannotCreate(const std::string& path, bool exclusive) {
   return exclusive ? " (it may already exist; pass overwrite: true to replace it)" : "";
 }
 
-hid_t lcplIntermediate() {
-  thread_local hid_t lcpl = -1;
-  if (lcpl < 0) {
-    // Kept for the thread's lifetime: one per thread, reused by every link creation.
-    lcpl = H5Pcreate(H5P_LINK_CREATE);
-    if (lcpl < 0) throwHdf5("H5Pcreate(lcpl)");
-    checkStatus(H5Pset_create_intermediate_group(lcpl, 1), "H5Pset_create_intermediate_group");
-    checkStatus(H5Pset_char_encoding(lcpl, H5T_CSET_UTF8), "H5Pset_char_encoding");
+static hid_t makeLcpl(H5T_cset_t encoding) {
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  if (lcpl < 0) throwHdf5("H5Pcreate(lcpl)");
+  if (H5Pset_create_intermediate_group(lcpl, 1) < 0 || H5Pset_char_encoding(lcpl, encoding) < 0) {
+    H5Pclose(lcpl);
+    throwHdf5("cannot set up a link creation property list");
   }
+  return lcpl;
+}
+
+hid_t lcplFor(const std::string& path) {
+  // Kept for the thread's lifetime: one of each per thread, reused by every link creation.
+  thread_local hid_t ascii = -1, utf8 = -1;
+  bool isAscii = true;
+  for (unsigned char c : path) isAscii = isAscii && c < 0x80;
+  hid_t& lcpl = isAscii ? ascii : utf8;
+  if (lcpl < 0) lcpl = makeLcpl(isAscii ? H5T_CSET_ASCII : H5T_CSET_UTF8);
   return lcpl;
 }
 

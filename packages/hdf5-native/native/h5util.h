@@ -60,7 +60,9 @@ Hid readMemTypeFor(const std::string& dtype);
 // (exclusive creation) the file exists.
 std::string whyCannotCreate(const std::string& path, bool exclusive);
 
-// Link creation property list that creates missing intermediate groups.
-hid_t lcplIntermediate();
+// Link creation property list for a new link at `path`: creates missing intermediate groups;
+// the link name is ASCII unless `path` has other bytes, then UTF-8 (as h5py does, so groups keep
+// HDF5's original symbol-table format, which a UTF-8 link name would convert to link messages).
+hid_t lcplFor(const std::string& path);
 
 }  // namespace h5n
