@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { callNative, Hdf5Error, invalidArg } from './errors';
 import { native, type NativeDatasetWrite, type NativeFile } from './native';
 import {
-  checkAttributeValue, checkDims, checkPath, checkSelection, dtypeFromCode, toNativeData,
+  checkAttributeValue, checkDims, checkPath, checkSelection, dtypeFromCode, isSimpleDtype, toNativeData,
   toNativeSpec, toNativeVirtualSpec,
 } from './convert';
 import type {
@@ -238,12 +238,33 @@ export function libraryInfo(): { version: string; threadsafe: boolean; fileLocki
 
 function toNativeWrites(datasets: DatasetWrite[]): NativeDatasetWrite[] {
   if (!Array.isArray(datasets)) throw invalidArg(`datasets must be an array, got ${String(datasets)}`);
-  return datasets.map((d, i) => {
+  const out = new Array<NativeDatasetWrite>(datasets.length);
+  for (let i = 0; i < datasets.length; i++) {
+    const d = datasets[i];
+    // The usual write (a typed array into a fixed-shape dataset) is checked without building
+    // the names of error messages; anything else takes the full checks, which explain errors.
+    if (isPlainWrite(d)) {
+      out[i] = { path: d.path, dtype: d.dtype as string, shape: d.shape, data: d.data as ArrayBufferView };
+      continue;
+    }
     if (typeof d !== 'object' || d === null) throw invalidArg(`datasets[${i}] must be an object, got ${String(d)}`);
-    return {
+    out[i] = {
       ...toNativeSpec(d, `datasets[${i}]`),
       path: checkPath(d.path, `datasets[${i}].path`),
       data: toNativeData(d.data, `datasets[${i}].data`),
     };
-  });
+  }
+  return out;
+}
+
+/** What toNativeSpec, checkPath and toNativeData accept unchanged: a typed array into a simple dtype, no options. */
+function isPlainWrite(d: DatasetWrite): boolean {
+  if (typeof d !== 'object' || d === null) return false;
+  const { path: p, dtype, shape, data } = d;
+  if (typeof p !== 'string' || p.length === 0 || p.includes('\0')) return false;
+  if (typeof dtype !== 'string' || !isSimpleDtype(dtype)) return false;
+  if (!Array.isArray(shape)) return false;
+  for (let k = 0; k < shape.length; k++) if (!(Number.isSafeInteger(shape[k]) && shape[k]! >= 0)) return false;
+  if (d.maxshape !== undefined || d.chunks !== undefined || d.fillValue !== undefined) return false;
+  return ArrayBuffer.isView(data) && !(data instanceof DataView);
 }
