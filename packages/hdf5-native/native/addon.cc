@@ -274,11 +274,11 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       return info.Env().Undefined();
     });
   }
-  // The first file of a structure (or one an image cannot hold); keeps its image when it can.
+  // A file without an image; keeps the image of the second file of a structure when it can.
   void writeWithLibhdf5(const std::string& tmp, const Napi::Array& datasets, const Napi::Array& attrs,
                         const ImageRequest& request) {
     ImageSlots slots;
-    bool located = false;
+    bool located = false, wanted = images_.wantImage(request);
     uint32_t writtenFrom = static_cast<uint32_t>(std::time(nullptr));
     {
       Hdf5Lock lock;
@@ -289,7 +289,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
           Napi::Array kv = attrs.Get(i).As<Napi::Array>();
           setAttribute(fid, "/", getString(kv.Get(0u), "attribute name"), kv.Get(1u));
         }
-        if (!request.key.empty()) {
+        if (wanted) {
           located = FileImages::locate(fid, request, slots);
           H5Eclear2(H5E_DEFAULT);
         }

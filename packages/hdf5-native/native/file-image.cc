@@ -118,6 +118,19 @@ const FileImages::Image* FileImages::findImage(const std::string& key) const {
   return nullptr;
 }
 
+bool FileImages::wantImage(const ImageRequest& req) {
+  if (req.key.empty()) return false;
+  for (auto it = seenOnce_.begin(); it != seenOnce_.end(); ++it) {
+    if (*it == req.key) {
+      seenOnce_.erase(it);
+      return true;
+    }
+  }
+  if (seenOnce_.size() >= kMaxSeenOnce) seenOnce_.pop_front();
+  seenOnce_.push_back(req.key);
+  return false;
+}
+
 bool FileImages::locate(hid_t fid, const ImageRequest& req, ImageSlots& slots) {
   slots = ImageSlots();
   H5O_info_t info;

@@ -1,6 +1,6 @@
 // Payload files of one structure (same dataset names, dtypes and shapes) differ only in their
-// values and the datasets' modification times. After libhdf5 wrote the first file of a
-// structure, later ones are that file's bytes with the values and times replaced, written
+// values and the datasets' modification times. After libhdf5 wrote two files of a structure,
+// later ones are the second file's bytes with the values and times replaced, written
 // without libhdf5: creating an HDF5 file costs libhdf5 ≈ 1.3 M instructions (a fresh metadata
 // cache per file), far more than the few KiB it writes.
 #pragma once
@@ -21,7 +21,7 @@ struct ImageRequest {
   std::vector<size_t> sizes;
 };
 
-// Where the first file of a structure keeps what changes from file to file.
+// Where a file libhdf5 wrote keeps what changes from file to file of its structure.
 struct ImageSlots {
   std::vector<uint64_t> valueOffsets;  // one per dataset
   std::vector<uint64_t> objectAddresses;  // object headers (root group, datasets): their times
@@ -35,7 +35,10 @@ class FileImages {
   static void describe(const Napi::Array& datasets, uint32_t nAttributes, ImageRequest& req);
   // Whether an image of req's structure is kept.
   bool has(const ImageRequest& req) const { return !req.key.empty() && findImage(req.key) != nullptr; }
-  // Before libhdf5 closes the first file of a structure: where its values and times are.
+  // Whether libhdf5's file for req should become an image: on the second file of a structure
+  // (a structure seen once, e.g. results of varying shapes, is not worth reading back).
+  bool wantImage(const ImageRequest& req);
+  // Before libhdf5 closes that file: where its values and times are.
   // False when the file does not have the plain layout an image needs.
   static bool locate(hid_t fid, const ImageRequest& req, ImageSlots& slots);
   // After libhdf5 closed it: keeps the file's bytes if they hold exactly what locate() found.
@@ -47,7 +50,7 @@ class FileImages {
   size_t filesWritten() const { return filesWritten_; }
 
   // Images kept at most (the oldest goes), and the largest file kept as an image.
-  static constexpr size_t kMaxImages = 8;
+  static constexpr size_t kMaxImages = 8, kMaxSeenOnce = 64;
   static constexpr size_t kMaxImageBytes = 256 * 1024;
 
  private:
@@ -58,6 +61,7 @@ class FileImages {
     std::vector<uint64_t> mtimeOffsets;
   };
   std::deque<Image> images_;
+  std::deque<std::string> seenOnce_;  // keys of structures libhdf5 wrote once, most recent last
   size_t filesWritten_ = 0;
   const Image* findImage(const std::string& key) const;
 };

@@ -208,10 +208,10 @@ export class H5File {
 
 /**
  * One native call: creates `<path>.tmp-<pid>-<rand>` exclusively, writes all datasets and root
- * attributes, closes it and renames it into place, so a file that exists is complete. Files of
- * a structure libhdf5 already wrote in this thread (same root-level dataset names, dtypes and
- * shapes, values in the dtype's own typed array, no attributes) are written from that file's
- * image: the same bytes with the new values and time, without libhdf5's per-file set-up.
+ * attributes, closes it and renames it into place, so a file that exists is complete. From the
+ * third file of a structure in this thread on (same root-level dataset names, dtypes and shapes,
+ * values in the dtype's own typed array, no attributes), files are written from the image of
+ * one libhdf5 wrote: the same bytes with the new values and time, without libhdf5's per-file set-up.
  */
 export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attributes?: Record<string, AttributeValue>): void {
   const abs = path.resolve(checkPath(filePath, 'path'));
@@ -224,8 +224,7 @@ export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attr
 
 /**
  * writeFileAtomic's file images in this thread: structures kept (at most 8), and files written
- * from one instead of through libhdf5 (a later file of a structure libhdf5 wrote once: its
- * bytes with the new values and time).
+ * from one instead of through libhdf5.
  */
 export function fileImageStats(): { images: number; filesWritten: number } {
   return native.fileImageStats();
