@@ -251,7 +251,8 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
     });
   }
   // writeFileAtomic(path, datasets: {path, spec..., data}[], attributes: [name, value][])
-  // Writes `<path>.tmp-<pid>-<random>` and renames it into place: a file that exists is complete.
+  // A file that exists is complete: written under `<path>.tmp-<pid>-<random>` (or unnamed, from
+  // an image) and renamed (linked) into place.
   Napi::Value WriteFileAtomic(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       std::string path = getString(info[0], "path");
@@ -264,12 +265,11 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       std::string tmp = path + suffix;
       ImageRequest request;
       FileImages::describe(datasets, attrs.Length(), request);
-      if (images_.has(request)) images_.write(request, tmp);
-      else writeWithLibhdf5(tmp, datasets, attrs, request);
-      if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        std::remove(tmp.c_str());
-        throw AddonError("ERR_HDF5", "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(err));
+      if (images_.has(request)) {
+        images_.write(request, path, tmp);
+      } else {
+        writeWithLibhdf5(tmp, datasets, attrs, request);
+        renameIntoPlace(tmp, path);
       }
       return info.Env().Undefined();
     });

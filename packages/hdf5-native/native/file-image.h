@@ -43,8 +43,9 @@ class FileImages {
   static bool locate(hid_t fid, const ImageRequest& req, ImageSlots& slots);
   // After libhdf5 closed it: keeps the file's bytes if they hold exactly what locate() found.
   void remember(const std::string& writtenPath, const ImageRequest& req, const ImageSlots& slots);
-  // Writes req's file to `path` (created exclusively) from its image (has(req) must be true).
-  void write(const ImageRequest& req, const std::string& path);
+  // Writes req's file from its image (has(req) must be true) so that `path` appears complete,
+  // replacing a file there; `tmp` is the temporary name to use if one is needed.
+  void write(const ImageRequest& req, const std::string& path, const std::string& tmp);
 
   size_t imageCount() const { return images_.size(); }
   size_t filesWritten() const { return filesWritten_; }

@@ -1,5 +1,7 @@
 #include "h5util.h"
 #include <sys/stat.h>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace h5n {
@@ -159,6 +161,13 @@ std::string whyCannotCreate(const std::string& path, bool exclusive) {
   struct stat st;
   if (!folder.empty() && stat(folder.c_str(), &st) != 0) return " (the folder " + folder + " does not exist)";
   return exclusive ? " (it may already exist; pass overwrite: true to replace it)" : "";
+}
+
+void renameIntoPlace(const std::string& tmp, const std::string& path) {
+  if (std::rename(tmp.c_str(), path.c_str()) == 0) return;
+  int err = errno;
+  std::remove(tmp.c_str());
+  throw AddonError("ERR_HDF5", "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(err));
 }
 
 static hid_t makeLcpl(H5T_cset_t encoding) {

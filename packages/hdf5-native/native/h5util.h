@@ -60,6 +60,9 @@ Hid readMemTypeFor(const std::string& dtype);
 // (exclusive creation) the file exists.
 std::string whyCannotCreate(const std::string& path, bool exclusive);
 
+// Renames the complete file `tmp` to `path` (replacing it); removes `tmp` and throws on failure.
+void renameIntoPlace(const std::string& tmp, const std::string& path);
+
 // Link creation property list for a new link at `path`: creates missing intermediate groups;
 // the link name is ASCII unless `path` has other bytes, then UTF-8 (as h5py does, so groups keep
 // HDF5's original symbol-table format, which a UTF-8 link name would convert to link messages).
