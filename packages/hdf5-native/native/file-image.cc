@@ -92,6 +92,7 @@ void FileImages::describe(const Napi::Array& datasets, uint32_t nAttributes, Ima
   req = ImageRequest();
   if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ || nAttributes > 0 || datasets.Length() == 0) return;
   std::string key;
+  size_t bytes = 0;
   for (uint32_t i = 0; i < datasets.Length(); i++) {
     Napi::Object d = datasets.Get(i).As<Napi::Object>();
     Napi::Value pathV = d.Get("path"), dtypeV = d.Get("dtype"), shapeV = d.Get("shape"), data = d.Get("data");
@@ -117,6 +118,9 @@ void FileImages::describe(const Napi::Array& datasets, uint32_t nAttributes, Ima
     // A wrong element count is libhdf5's path's error to report; nothing to store has no address.
     if (npoints != static_cast<double>(values.ElementLength()) || npoints == 0) return;
     key += '\x1e';
+    // A large file is all values: libhdf5's per-file cost does not matter, and it is not kept.
+    bytes += values.ByteLength();
+    if (bytes > kMaxImageBytes) return;
     req.names.push_back(name);
     req.values.push_back(static_cast<const uint8_t*>(values.ArrayBuffer().Data()) + values.ByteOffset());
     req.sizes.push_back(values.ByteLength());

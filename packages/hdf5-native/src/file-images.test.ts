@@ -103,6 +103,10 @@ describe('writeFileAtomic from file images', () => {
     // A wrong element count is still refused (by libhdf5's path), leaving no file.
     expect(() => writeFileAtomic(file('bad.h5'), ds(Float64Array.of(1, 2)))).toThrow(/has 2 elements/);
     expect(fs.existsSync(file('bad.h5'))).toBe(false);
+    // Large files (over 256 KiB of values) are all values: never from an image.
+    for (let k = 0; k < 3; k++) writeFileAtomic(file(`large_${k}.h5`), [{ path: 'v', dtype: 'float64', shape: [40000], data: new Float64Array(40000).fill(k) }]);
+    expect(fileImageStats().filesWritten).toBe(before);
+    expect(h5dump(file('large_2.h5'))['/v'].values.slice(0, 2)).toEqual([2, 2]);
     // Another shape is another structure; one written once is not kept (varying shapes cost nothing).
     const images = fileImageStats().images;
     writeFileAtomic(file('once.h5'), [{ path: 'v', dtype: 'float64', shape: [5], data: new Float64Array(5) }]);
