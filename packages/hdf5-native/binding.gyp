@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "hdf5_native",
-      "sources": ["native/addon.cc", "native/h5util.cc", "native/dataset.cc"],
+      "sources": ["native/addon.cc", "native/h5util.cc", "native/dataset.cc", "native/file-image.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O2", "<!@(pkg-config --cflags hdf5)"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -1,12 +1,13 @@
 // N-API surface: a File class (one open HDF5 file) and module functions. Each JS method is one
 // native call; arguments arrive already validated by the TypeScript wrapper, and anything
 // still wrong becomes a JS Error with a `code`, never a crash.
-#include <sys/stat.h>
 #include <napi.h>
 #include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <random>
+#include "file-image.h"
 #include "ops.h"
 
 using namespace h5n;
@@ -46,15 +47,7 @@ hid_t makeFapl(bool libverLatest) {
 hid_t createFileId(const std::string& path, unsigned flags, bool libverLatest) {
   Hid fapl(libverLatest ? makeFapl(true) : -1);
   hid_t fid = H5Fcreate(path.c_str(), flags, H5P_DEFAULT, fapl.valid() ? fapl.get() : H5P_DEFAULT);
-  if (fid < 0) {
-    // Say which of the two usual causes it is: the folder is missing, or the file exists.
-    std::string folder = path.substr(0, path.find_last_of('/') + 1);
-    struct stat st;
-    std::string why = !folder.empty() && stat(folder.c_str(), &st) != 0 ? " (the folder " + folder + " does not exist)"
-                      : flags == H5F_ACC_EXCL ? " (it may already exist; pass overwrite: true to replace it)"
-                                              : "";
-    throwHdf5("cannot create HDF5 file '" + path + "'" + why);
-  }
+  if (fid < 0) throwHdf5("cannot create HDF5 file '" + path + "'" + whyCannotCreate(path, flags == H5F_ACC_EXCL));
   return fid;
 }
 
@@ -126,7 +119,7 @@ class File : public Napi::ObjectWrap<File> {
   Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
       std::string path = getString(info[0], "path");
-      Hid g = check(H5Gcreate2(f, path.c_str(), lcplIntermediate(), H5P_DEFAULT, H5P_DEFAULT),
+      Hid g = check(H5Gcreate2(f, path.c_str(), lcplFor(path), H5P_DEFAULT, H5P_DEFAULT),
                     "cannot create group '" + path + "'");
       return info.Env().Undefined();
     });
@@ -183,7 +176,7 @@ class File : public Napi::ObjectWrap<File> {
     return run(info, [&](hid_t f) -> Napi::Value {
       std::string path = getString(info[0], "path"), file = getString(info[1], "file"),
                   obj = getString(info[2], "objectPath");
-      checkStatus(H5Lcreate_external(file.c_str(), obj.c_str(), f, path.c_str(), lcplIntermediate(), H5P_DEFAULT),
+      checkStatus(H5Lcreate_external(file.c_str(), obj.c_str(), f, path.c_str(), lcplFor(path), H5P_DEFAULT),
                   "cannot create external link '" + path + "' -> '" + file + "':'" + obj + "'");
       return info.Env().Undefined();
     });
@@ -191,7 +184,7 @@ class File : public Napi::ObjectWrap<File> {
   Napi::Value CreateSoftLink(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
       std::string path = getString(info[0], "path"), target = getString(info[1], "target");
-      checkStatus(H5Lcreate_soft(target.c_str(), f, path.c_str(), lcplIntermediate(), H5P_DEFAULT),
+      checkStatus(H5Lcreate_soft(target.c_str(), f, path.c_str(), lcplFor(path), H5P_DEFAULT),
                   "cannot create soft link '" + path + "' -> '" + target + "'");
       return info.Env().Undefined();
     });
@@ -222,11 +215,14 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       InstanceMethod("openFile", &Hdf5Addon::OpenFile),
       InstanceMethod("writeFileAtomic", &Hdf5Addon::WriteFileAtomic),
       InstanceMethod("libraryInfo", &Hdf5Addon::LibraryInfo),
+      InstanceMethod("fileImageStats", &Hdf5Addon::FileImageStats),
     });
   }
 
  private:
   Napi::FunctionReference fileClass_;
+  // This thread's payload file images (an addon instance serves one thread).
+  FileImages images_;
 
   Napi::Value wrap(hid_t fid) {
     Napi::Object obj = fileClass_.New({});
@@ -254,7 +250,9 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       return wrap(fid);
     });
   }
-  // writeFileAtomic(path, datasets: {path, spec..., data}[], attributes: [name, value][], libverLatest)
+  // writeFileAtomic(path, datasets: {path, spec..., data}[], attributes: [name, value][])
+  // A file that exists is complete: written under `<path>.tmp-<pid>-<random>` (or unnamed, from
+  // an image) and renamed (linked) into place.
   Napi::Value WriteFileAtomic(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       std::string path = getString(info[0], "path");
@@ -265,6 +263,24 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08llx", static_cast<int>(getpid()),
                     static_cast<unsigned long long>(rng() & 0xffffffffULL));
       std::string tmp = path + suffix;
+      ImageRequest request;
+      FileImages::describe(datasets, attrs.Length(), request);
+      if (images_.has(request)) {
+        images_.write(request, path, tmp);
+      } else {
+        writeWithLibhdf5(tmp, datasets, attrs, request);
+        renameIntoPlace(tmp, path);
+      }
+      return info.Env().Undefined();
+    });
+  }
+  // A file without an image; keeps the image of the second file of a structure when it can.
+  void writeWithLibhdf5(const std::string& tmp, const Napi::Array& datasets, const Napi::Array& attrs,
+                        const ImageRequest& request) {
+    ImageSlots slots;
+    bool located = false, wanted = images_.wantImage(request);
+    uint32_t writtenFrom = static_cast<uint32_t>(std::time(nullptr));
+    {
       Hdf5Lock lock;
       hid_t fid = createFileId(tmp, H5F_ACC_EXCL, false);
       try {
@@ -272,6 +288,10 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
         for (uint32_t i = 0; i < attrs.Length(); i++) {
           Napi::Array kv = attrs.Get(i).As<Napi::Array>();
           setAttribute(fid, "/", getString(kv.Get(0u), "attribute name"), kv.Get(1u));
+        }
+        if (wanted) {
+          located = FileImages::locate(fid, request, slots);
+          H5Eclear2(H5E_DEFAULT);
         }
         hid_t closing = fid;
         fid = -1;
@@ -282,13 +302,19 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
         std::remove(tmp.c_str());
         throw;
       }
-      if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        std::remove(tmp.c_str());
-        throw AddonError("ERR_HDF5", "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(err));
-      }
-      return info.Env().Undefined();
-    });
+    }
+    if (located) {
+      slots.writtenFrom = writtenFrom;
+      slots.writtenTo = static_cast<uint32_t>(std::time(nullptr));
+      images_.remember(tmp, request, slots);
+    }
+  }
+  // This thread's file images: how many are kept, how many files were written from one.
+  Napi::Value FileImageStats(const Napi::CallbackInfo& info) {
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("images", Napi::Number::New(info.Env(), static_cast<double>(images_.imageCount())));
+    out.Set("filesWritten", Napi::Number::New(info.Env(), static_cast<double>(images_.filesWritten())));
+    return out;
   }
   Napi::Value LibraryInfo(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();

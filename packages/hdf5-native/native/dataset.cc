@@ -212,12 +212,25 @@ void writeOpenDataset(hid_t dset, const std::string& path, const Napi::Value& da
   writeOpenDataset(dset, path, getValues(data, "data for '" + path + "'"), sel);
 }
 
+// A dataset just created, with the type and shape it was created with.
+struct CreatedDataset {
+  Hid dset, ftype;
+  std::string dtype;
+  std::vector<hsize_t> shape;
+};
+static CreatedDataset createFromSpec(hid_t loc, const std::string& path, const Napi::Object& spec);
+static void writeValues(hid_t dset, const std::string& path, const Values& vals, const std::string& dtype, hid_t ftype,
+                        const std::vector<hsize_t>& shape, size_t npoints, const Hid& mspace, const Hid& fspace, bool selection);
+
 void createAndWriteDatasets(hid_t loc, const Napi::Array& datasets) {
   for (uint32_t i = 0; i < datasets.Length(); i++) {
     Napi::Object d = datasets.Get(i).As<Napi::Object>();
     std::string dpath = getString(d.Get("path"), "datasets[].path");
-    Hid dset = createDataset(loc, dpath, d);
-    writeOpenDataset(dset, dpath, d.Get("data"), Selection());
+    // Written as created: no queries of its type and space back from libhdf5.
+    CreatedDataset c = createFromSpec(loc, dpath, d);
+    size_t npoints = 1;
+    for (hsize_t n : c.shape) npoints *= n;
+    writeValues(c.dset, dpath, getValues(d.Get("data"), "data for '" + dpath + "'"), c.dtype, c.ftype, c.shape, npoints, Hid(), Hid(), false);
   }
 }
 
@@ -243,13 +256,16 @@ static SelectedDataset selectDataset(hid_t dset, const std::string& path, const 
 
 static void writeOpenDataset(hid_t dset, const std::string& path, const Values& vals, const Selection& sel) {
   SelectedDataset d = selectDataset(dset, path, sel);
-  Hid& ftype = d.ftype; Hid& fspace = d.fspace; Hid& mspace = d.mspace;
-  const std::string& dtype = d.dtype;
-  const std::vector<hsize_t>& shape = d.shape;
-  size_t npoints = d.npoints;
+  writeValues(dset, path, vals, d.dtype, d.ftype, d.shape, d.npoints, d.mspace, d.fspace, sel.present);
+}
+
+// Writes `vals` into the `npoints` points of `shape` (the dataset's, or a selection's given by
+// mspace/fspace; whole dataset when mspace is not valid).
+static void writeValues(hid_t dset, const std::string& path, const Values& vals, const std::string& dtype, hid_t ftype,
+                        const std::vector<hsize_t>& shape, size_t npoints, const Hid& mspace, const Hid& fspace, bool selection) {
   if (npoints != vals.length)
     throwInvalid("data for '" + path + "' has " + std::to_string(vals.length) + " elements but " +
-                 (sel.present ? "the selection " : "the dataset shape ") + dimsText(shape) + " holds " +
+                 (selection ? "the selection " : "the dataset shape ") + dimsText(shape) + " holds " +
                  std::to_string(npoints));
   Prepared p;
   prepare(p, vals, dtype, ftype, "data for '" + path + "'");
@@ -360,6 +376,10 @@ static Hid makeSpace(const std::vector<hsize_t>& shape, const std::vector<hsize_
 }
 
 Hid createDataset(hid_t loc, const std::string& path, const Napi::Object& spec) {
+  return std::move(createFromSpec(loc, path, spec).dset);
+}
+
+static CreatedDataset createFromSpec(hid_t loc, const std::string& path, const Napi::Object& spec) {
   std::string dtype = getString(spec.Get("dtype"), "spec.dtype");
   std::vector<hsize_t> shape = getDims(spec.Get("shape"), "spec.shape");
   Napi::Value maxV = spec.Get("maxshape"), chunksV = spec.Get("chunks");
@@ -381,8 +401,13 @@ Hid createDataset(hid_t loc, const std::string& path, const Napi::Object& spec) 
     if (!chunks.empty()) checkStatus(H5Pset_chunk(dcpl, static_cast<int>(chunks.size()), chunks.data()), "H5Pset_chunk " + dimsText(chunks));
     setFillValue(dcpl, ftype, dtype, fill);
   }
-  return check(H5Dcreate2(loc, path.c_str(), ftype, space, lcplIntermediate(), dcpl.valid() ? dcpl.get() : H5P_DEFAULT, H5P_DEFAULT),
-               "cannot create dataset '" + path + "' (" + dtype + ", shape " + dimsText(shape) + ")");
+  CreatedDataset created;
+  created.dset = check(H5Dcreate2(loc, path.c_str(), ftype, space, lcplFor(path), dcpl.valid() ? dcpl.get() : H5P_DEFAULT, H5P_DEFAULT),
+                       "cannot create dataset '" + path + "' (" + dtype + ", shape " + dimsText(shape) + ")");
+  created.ftype = std::move(ftype);
+  created.dtype = std::move(dtype);
+  created.shape = std::move(shape);
+  return created;
 }
 
 Napi::Object datasetInfo(Napi::Env env, hid_t loc, const std::string& path) {
@@ -479,7 +504,7 @@ void createVirtualDataset(hid_t loc, const std::string& path, const Napi::Object
     checkStatus(H5Pset_virtual(dcpl, mapSpace, file.c_str(), dsetName.c_str(), srcSpace),
                 where + ": cannot map '" + file + "':'" + dsetName + "'");
   }
-  Hid dset = check(H5Dcreate2(loc, path.c_str(), ftype, vspace, lcplIntermediate(), dcpl, H5P_DEFAULT),
+  Hid dset = check(H5Dcreate2(loc, path.c_str(), ftype, vspace, lcplFor(path), dcpl, H5P_DEFAULT),
                    "cannot create virtual dataset '" + path + "'");
 }
 

@@ -1,4 +1,7 @@
 #include "h5util.h"
+#include <sys/stat.h>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace h5n {
@@ -153,15 +156,37 @@ std::string dtypeOf(hid_t type) {
                        std::to_string(size) + ") has no acme-ts dtype");
 }
 
-hid_t lcplIntermediate() {
-  thread_local hid_t lcpl = -1;
-  if (lcpl < 0) {
-    // Kept for the thread's lifetime: one per thread, reused by every link creation.
-    lcpl = H5Pcreate(H5P_LINK_CREATE);
-    if (lcpl < 0) throwHdf5("H5Pcreate(lcpl)");
-    checkStatus(H5Pset_create_intermediate_group(lcpl, 1), "H5Pset_create_intermediate_group");
-    checkStatus(H5Pset_char_encoding(lcpl, H5T_CSET_UTF8), "H5Pset_char_encoding");
+std::string whyCannotCreate(const std::string& path, bool exclusive) {
+  std::string folder = path.substr(0, path.find_last_of('/') + 1);
+  struct stat st;
+  if (!folder.empty() && stat(folder.c_str(), &st) != 0) return " (the folder " + folder + " does not exist)";
+  return exclusive ? " (it may already exist; pass overwrite: true to replace it)" : "";
+}
+
+void renameIntoPlace(const std::string& tmp, const std::string& path) {
+  if (std::rename(tmp.c_str(), path.c_str()) == 0) return;
+  int err = errno;
+  std::remove(tmp.c_str());
+  throw AddonError("ERR_HDF5", "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(err));
+}
+
+static hid_t makeLcpl(H5T_cset_t encoding) {
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  if (lcpl < 0) throwHdf5("H5Pcreate(lcpl)");
+  if (H5Pset_create_intermediate_group(lcpl, 1) < 0 || H5Pset_char_encoding(lcpl, encoding) < 0) {
+    H5Pclose(lcpl);
+    throwHdf5("cannot set up a link creation property list");
   }
+  return lcpl;
+}
+
+hid_t lcplFor(const std::string& path) {
+  // Kept for the thread's lifetime: one of each per thread, reused by every link creation.
+  thread_local hid_t ascii = -1, utf8 = -1;
+  bool isAscii = true;
+  for (unsigned char c : path) isAscii = isAscii && c < 0x80;
+  hid_t& lcpl = isAscii ? ascii : utf8;
+  if (lcpl < 0) lcpl = makeLcpl(isAscii ? H5T_CSET_ASCII : H5T_CSET_UTF8);
   return lcpl;
 }
 

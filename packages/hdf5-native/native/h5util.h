@@ -56,7 +56,16 @@ bool isFloat16(const std::string& dtype);
 // Memory type matching how values of a dtype are handed to JavaScript on read.
 Hid readMemTypeFor(const std::string& dtype);
 
-// Link creation property list that creates missing intermediate groups.
-hid_t lcplIntermediate();
+// Why creating the file at `path` may have failed, as " (…)" or "": the folder is missing, or
+// (exclusive creation) the file exists.
+std::string whyCannotCreate(const std::string& path, bool exclusive);
+
+// Renames the complete file `tmp` to `path` (replacing it); removes `tmp` and throws on failure.
+void renameIntoPlace(const std::string& tmp, const std::string& path);
+
+// Link creation property list for a new link at `path`: creates missing intermediate groups;
+// the link name is ASCII unless `path` has other bytes, then UTF-8 (as h5py does, so groups keep
+// HDF5's original symbol-table format, which a UTF-8 link name would convert to link messages).
+hid_t lcplFor(const std::string& path);
 
 }  // namespace h5n

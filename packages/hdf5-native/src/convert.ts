@@ -32,6 +32,10 @@ export function checkPath(value: unknown, name: string): string {
   return value;
 }
 
+export function isSimpleDtype(dtype: string): boolean {
+  return SIMPLE_DTYPES.has(dtype);
+}
+
 /** Dtype → the addon's code (S<n> for fixed strings). */
 export function dtypeCode(dtype: unknown, name = 'dtype'): string {
   if (typeof dtype === 'string' && SIMPLE_DTYPES.has(dtype)) return dtype;

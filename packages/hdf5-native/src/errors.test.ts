@@ -40,6 +40,21 @@ describe('bad input gives a typed error that says what was wrong', () => {
       .toMatch(/has 1 elements but the dataset shape \[2,2\] holds 4/);
   });
 
+  test('writeDatasets and writeFileAtomic check each dataset like createDataset and write', () => {
+    const w = (d: Record<string, unknown>) => thrown(() => h.writeDatasets([{ path: '/ok', dtype: 'float64', shape: [1], data: Float64Array.of(1), ...d } as never]));
+    expect(w({ path: 'a\0b' }).message).toMatch(/datasets\[0\]\.path must not contain a NUL byte/);
+    expect(w({ path: '' }).message).toMatch(/datasets\[0\]\.path must be a non-empty string/);
+    expect(w({ dtype: 'complex128' }).message).toMatch(/datasets\[0\]\.dtype must be one of float64.*got "complex128"/);
+    expect(w({ shape: [-1] }).message).toMatch(/datasets\[0\]\.shape must be an array of non-negative integers, got \[-1\]/);
+    expect(w({ shape: [1.5] }).message).toMatch(/datasets\[0\]\.shape must be an array of non-negative integers/);
+    expect(w({ data: new DataView(new ArrayBuffer(8)) }).message).toMatch(/datasets\[0\]\.data must be a typed array, not a DataView/);
+    expect(w({ maxshape: [0] }).message).toMatch(/datasets\[0\]\.maxshape\[0\] must be null \(unlimited\) or an integer ≥ shape\[0\] = 1, got 0/);
+    expect(thrown(() => h.writeDatasets([null as never])).message).toMatch(/datasets\[0\] must be an object, got null/);
+    expect(thrown(() => writeFileAtomic(path.join(dir, 'w2.h5'), [{ path: '/a', dtype: 'int9' as Dtype, shape: [1], data: Int8Array.of(1) }])).message)
+      .toMatch(/datasets\[0\]\.dtype must be one of/);
+    expect(h.exists('/ok')).toBe(false);
+  });
+
   test('hyperslab out of range or of the wrong rank', () => {
     const e = thrown(() => h.write('/d', [1, 2], { start: [1, 2], count: [1, 2] }));
     expect(e.code).toBe('ERR_INVALID_ARG');

@@ -1,4 +1,4 @@
-export { H5File, writeFileAtomic, libraryInfo } from './h5file';
+export { H5File, writeFileAtomic, libraryInfo, fileImageStats } from './h5file';
 export { Hdf5Error } from './errors';
 export type { Hdf5ErrorCode } from './errors';
 export type {

@@ -68,6 +68,7 @@ export interface NativeAddon {
   openFile(path: string, write: boolean): NativeFile;
   writeFileAtomic(path: string, datasets: NativeDatasetWrite[], attributes: [string, AttributeValue][]): void;
   libraryInfo(): { version: string; threadsafe: boolean; fileLocking: string };
+  fileImageStats(): { images: number; filesWritten: number };
 }
 
 const addonPath = path.join(__dirname, '..', 'build', 'Release', 'hdf5_native.node');

@@ -1,0 +1,70 @@
+// Payload files of one structure (same dataset names, dtypes and shapes) differ only in their
+// values and the datasets' modification times. After libhdf5 wrote two files of a structure,
+// later ones are the second file's bytes with the values and times replaced, written
+// without libhdf5: creating an HDF5 file costs libhdf5 ≈ 1.3 M instructions (a fresh metadata
+// cache per file), far more than the few KiB it writes.
+#pragma once
+#include <napi.h>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+#include "h5util.h"
+
+namespace h5n {
+
+// The datasets of one writeFileAtomic call, when an image can stand for the file.
+struct ImageRequest {
+  std::string key;  // names, dtypes and shapes; empty: libhdf5 must write this file
+  std::vector<std::string> names;
+  std::vector<const uint8_t*> values;  // the typed arrays' bytes, laid out as the file type
+  std::vector<size_t> sizes;
+};
+
+// Where a file libhdf5 wrote keeps what changes from file to file of its structure.
+struct ImageSlots {
+  std::vector<uint64_t> valueOffsets;  // one per dataset
+  std::vector<uint64_t> objectAddresses;  // object headers (root group, datasets): their times
+  uint32_t writtenFrom = 0, writtenTo = 0;  // the seconds in which libhdf5 wrote the file
+};
+
+class FileImages {
+ public:
+  // Fills `req` from writeFileAtomic's arguments; req.key stays empty for what an image cannot
+  // hold (attributes, strings, converted values, chunking, nested paths, no values).
+  static void describe(const Napi::Array& datasets, uint32_t nAttributes, ImageRequest& req);
+  // Whether an image of req's structure is kept.
+  bool has(const ImageRequest& req) const { return !req.key.empty() && findImage(req.key) != nullptr; }
+  // Whether libhdf5's file for req should become an image: on the second file of a structure
+  // (a structure seen once, e.g. results of varying shapes, is not worth reading back).
+  bool wantImage(const ImageRequest& req);
+  // Before libhdf5 closes that file: where its values and times are.
+  // False when the file does not have the plain layout an image needs.
+  static bool locate(hid_t fid, const ImageRequest& req, ImageSlots& slots);
+  // After libhdf5 closed it: keeps the file's bytes if they hold exactly what locate() found.
+  void remember(const std::string& writtenPath, const ImageRequest& req, const ImageSlots& slots);
+  // Writes req's file from its image (has(req) must be true) so that `path` appears complete,
+  // replacing a file there; `tmp` is the temporary name to use if one is needed.
+  void write(const ImageRequest& req, const std::string& path, const std::string& tmp);
+
+  size_t imageCount() const { return images_.size(); }
+  size_t filesWritten() const { return filesWritten_; }
+
+  // Images kept at most (the oldest goes), and the largest file kept as an image.
+  static constexpr size_t kMaxImages = 8, kMaxSeenOnce = 64;
+  static constexpr size_t kMaxImageBytes = 256 * 1024;
+
+ private:
+  struct Image {
+    std::string key;
+    std::vector<uint8_t> bytes;
+    std::vector<uint64_t> valueOffsets;
+    std::vector<uint64_t> mtimeOffsets;
+  };
+  std::deque<Image> images_;
+  std::deque<std::string> seenOnce_;  // keys of structures libhdf5 wrote once, most recent last
+  size_t filesWritten_ = 0;
+  const Image* findImage(const std::string& key) const;
+};
+
+}  // namespace h5n
