@@ -52,6 +52,17 @@ describe('LocalBackend payloads', () => {
     expect(Object.fromEntries(values)).toEqual({ 3: -9, 500: -1500, 999: -2997 });
   });
 
+  it('copies a typed-array argument into shared memory in one go (payloadFor is not called)', async () => {
+    const payloadSource = Float32Array.from({ length: 500 }, (_, i) => i + 0.5);
+    const payloadFor = () => {
+      throw new Error('payloadFor called');
+    };
+    const taskIDs = Array.from({ length: 500 }, (_, i) => i);
+    const { values, sentPerBatch } = await execute({ setup: memorySetup('triple', 500), taskIDs, payloadFor, payloadSource });
+    expect(sentPerBatch).toBe(false);
+    for (const i of taskIDs) expect(values.get(i)).toBe(3 * (i + 0.5));
+  });
+
   it('sends payloads per batch when one of them is not a number', async () => {
     const taskIDs = Array.from({ length: 200 }, (_, i) => i);
     const payloadFor = (i: number) => (i === 199 ? 'last' : i);

@@ -71,6 +71,7 @@ export class LocalBackend implements ExecutionBackend {
         signal,
         setup,
         ...(sharedPayloads ? {} : { payloadFor: job.payloadFor.bind(job) }),
+        taskIDsChecked: true, // ExecutionJob's contract
         // Values come back as they are only in memory mode; stored calls need completeDeferredWrite.
         ...(sink.kind === 'memory' && events.onSuccesses ? { onSuccesses: events.onSuccesses.bind(events) } : {}),
       },
@@ -94,17 +95,27 @@ const SHARED_PAYLOADS_MAX = 1 << 26;
  */
 function sharedNumericPayloads(job: ExecutionJob): Float64Array | undefined {
   if (job.setup.splits.filter((split) => !split.range).length !== 1) return undefined;
-  const { taskIDs } = job;
+  const { taskIDs, payloadSource } = job;
   const size = job.setup.nInputs; // taskIDs are below nInputs
   if (taskIDs.length === 0 || size > SHARED_PAYLOADS_MAX) return undefined;
   const shared = new Float64Array(new SharedArrayBuffer(8 * size));
+  if (isNumberArray(payloadSource) && payloadSource.length === size) {
+    shared.set(payloadSource); // one native copy (with conversion) of the whole argument
+    return shared;
+  }
+  const read = payloadSource ? (taskID: number) => payloadSource[taskID] : job.payloadFor.bind(job);
   for (let i = 0; i < taskIDs.length; i++) {
     const taskID = taskIDs[i]!;
-    const payload = job.payloadFor(taskID);
+    const payload = read(taskID);
     if (typeof payload !== 'number' || !(taskID < size)) return undefined;
     shared[taskID] = payload;
   }
   return shared;
+}
+
+/** A typed array of numbers (not bigints): it converts to Float64Array exactly. */
+function isNumberArray(values: unknown): values is ArrayLike<number> {
+  return ArrayBuffer.isView(values) && !(values instanceof DataView) && !(values instanceof BigInt64Array) && !(values instanceof BigUint64Array);
 }
 
 /** Writes a deferred payload file; a write libhdf5 refuses fails that call, not the run. */

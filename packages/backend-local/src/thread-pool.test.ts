@@ -89,6 +89,12 @@ describe('ThreadPool results', () => {
     expect(pool.workerCount).toBe(0);
   });
 
+  it('takes a checked Float64Array of taskIDs as it is, and checks anything else', async () => {
+    const { byID } = await runAll(makePool(), Float64Array.of(2, 5, 9) as unknown as number[], { taskIDsChecked: true });
+    expect([...byID.keys()].sort((a, b) => a - b)).toEqual([2, 5, 9]);
+    await expect(makePool().run([1, 1], () => {}, { taskIDsChecked: true })).rejects.toThrow('taskIDs must be unique, got 1 twice');
+  });
+
   it('rejects invalid and duplicate taskIDs', async () => {
     const pool = makePool();
     await expect(pool.run([1, -1], () => {})).rejects.toThrow(InvalidTaskIDError);

@@ -84,8 +84,16 @@ export type FailureReason =
 /** A set of calls for a backend to execute. */
 export interface ExecutionJob {
   setup: RunnerSetup;
-  /** The calls to execute (a re-run passes only the missing ones). */
+  /**
+   * The calls to execute (a re-run passes only the missing ones): distinct integers in
+   * [0, setup.nInputs), ascending — backends may rely on this without checking.
+   */
   taskIDs: ArrayLike<number>;
+  /**
+   * Optional: when each call's payload is one value, the values by taskID (`payloadFor(i)` is
+   * `payloadSource[i]`), so a backend can read them in bulk.
+   */
+  payloadSource?: ArrayLike<unknown>;
   /** Split arguments of call i (read lazily so 10⁶ calls need no 10⁶-element array of payloads). */
   payloadFor(taskID: number): CallPayload;
   /** Output folder of the run (absent in memory mode without a folder). */

@@ -234,13 +234,18 @@ export class ParallelMap {
    */
   private get payloadFor(): (taskID: number) => CallPayload {
     if (this.payloadAccessor) return this.payloadAccessor;
-    const sources = this.splitArguments()
-      .map((s) => s.values)
-      .filter((values) => !isRange(values));
+    const sources = this.payloadSources();
     const only = sources[0];
     this.payloadAccessor =
       sources.length === 0 ? () => undefined : sources.length === 1 ? (taskID) => only![taskID] : (taskID) => sources.map((values) => values[taskID]);
     return this.payloadAccessor;
+  }
+
+  /** The values of the splits that travel as payloads (ranges do not). */
+  private payloadSources(): ArrayLike<unknown>[] {
+    return this.splitArguments()
+      .map((s) => s.values)
+      .filter((values) => !isRange(values));
   }
 
   private async computeOnce(): Promise<unknown> {
@@ -364,7 +369,14 @@ export class ParallelMap {
     let aborted: unknown;
     try {
       await backend.execute(
-        { setup, taskIDs: pending, payloadFor: this.payloadFor, outputDir: this.outputDir, timeoutMs: o.timeout },
+        {
+          setup,
+          taskIDs: pending,
+          payloadFor: this.payloadFor,
+          ...(this.payloadSources().length === 1 ? { payloadSource: this.payloadSources()[0] } : {}),
+          outputDir: this.outputDir,
+          timeoutMs: o.timeout,
+        },
         { onOutcome, ...(storage === 'memory' ? { onSuccesses } : {}), onLog: (level, message) => logger.log(level, message) },
         internal.signal,
       );
