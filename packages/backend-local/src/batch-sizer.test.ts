@@ -1,8 +1,13 @@
 import { BatchSizer } from './batch-sizer';
 
 describe('BatchSizer', () => {
-  it('starts with one call, then grows towards the target work per batch', () => {
-    const sizer = new BatchSizer({ targetMs: 5, maxGrowth: 8 });
+  it('starts with firstSize calls (16 by default, within the fair share)', () => {
+    expect(new BatchSizer().next(1000, 2)).toBe(16);
+    expect(new BatchSizer().next(12, 2)).toBe(6);
+  });
+
+  it('grows from the first batch towards the target work per batch', () => {
+    const sizer = new BatchSizer({ targetMs: 5, maxGrowth: 8, firstSize: 1 });
     expect(sizer.next(1_000_000, 2)).toBe(1);
     sizer.record(1, 0.001); // 1 µs per call → 5000 wanted, growth limited to 8×
     expect(sizer.next(1_000_000, 2)).toBe(8);

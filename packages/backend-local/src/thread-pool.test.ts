@@ -156,8 +156,9 @@ describe('ThreadPool batching', () => {
     const behave = Object.fromEntries(range(12).map((id) => [id, 'sleep']));
     const { summary } = await runAll(makePool({ setup: { behave, sleepMs: 20 } }), range(12));
     expect(summary.nSucceeded).toBe(12);
-    // The first batch measures; after that the 5 ms target means one 20 ms call per message.
-    expect(summary.nBatches).toBeGreaterThanOrEqual(11);
+    // Each worker's first batch (6 calls, its fair share) stops at the 50 ms budget after three
+    // and hands the rest back; after that the 5 ms target means one 20 ms call per message.
+    expect(summary.nBatches).toBeGreaterThanOrEqual(8);
   });
 
   it('uses a fixed batch size when asked', async () => {
@@ -302,6 +303,21 @@ describe('ThreadPool abort and lifetime', () => {
     // The pool serves later runs with fresh workers.
     const { summary } = await runAll(pool, range(5), { setup: {} });
     expect(summary.nSucceeded).toBe(5);
+  });
+
+  it('reports the rest of a batch as aborted when a callback aborts while its outcomes are handed out', async () => {
+    const pool = makePool({ nWorkers: 1, batch: 10, setup: { behave: { 3: 'throw' } } }); // no bulk path: one by one
+    const controller = new AbortController();
+    const outcomes: CallOutcome[] = [];
+    const onOutcome = (outcome: CallOutcome) => {
+      outcomes.push(outcome);
+      if (outcomes.length === 3) controller.abort();
+    };
+    const error = await pool.run(range(40), onOutcome, controller.signal).catch((e) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expectOneOutcomeEach(outcomes, range(40));
+    expect(outcomes.slice(0, 3).every((outcome) => outcome.ok)).toBe(true);
+    expect(outcomes.slice(3).every((outcome) => !outcome.ok && outcome.reason === 'aborted')).toBe(true);
   });
 
   it('aborts before starting when the signal is already aborted', async () => {

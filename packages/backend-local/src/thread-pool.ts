@@ -98,6 +98,8 @@ interface PoolWorker {
 interface InFlightBatch {
   seq: number;
   taskIDs: Float64Array;
+  /** Calls of the batch already reported (its result is being handed out one by one). */
+  nSettled: number;
   run: RunState;
 }
 
@@ -435,7 +437,7 @@ export class ThreadPool {
   private dispatch(worker: PoolWorker, run: RunState): void {
     const taskIDs = run.take(this.sizer.next(run.nQueued, this.options.nWorkers * this.pipelineDepth()));
     const seq = ++this.batchSeq;
-    const batch: InFlightBatch = { seq, taskIDs, run };
+    const batch: InFlightBatch = { seq, taskIDs, nSettled: 0, run };
     worker.batches.push(batch);
     run.nBatches++;
     const request: BatchRequest = {
@@ -469,17 +471,21 @@ export class ThreadPool {
   }
 
   private handleBatchResult(worker: PoolWorker, batch: InFlightBatch, result: BatchResult): void {
-    if (!ThreadPool.answered(worker, batch)) return;
+    // The batch stays in flight while its outcomes are handed out: a callback that stops the
+    // run (abort, close, a throw) makes stop() report the batch's calls not handed out yet.
+    if (!worker.batches.includes(batch)) return;
     const { run } = batch;
-    if (run.stopped) return;
+    if (run.stopped) return void ThreadPool.answered(worker, batch);
     run.unattributedDeaths = 0;
     this.sizer.record(result.nDone, result.workMs);
     const { ok, durationsMs } = result;
     if (run.onSuccesses && result.nDone > 0 && !ok) {
+      batch.nSettled = result.nDone;
       this.settleSuccesses(run, batch.taskIDs.subarray(0, result.nDone), result.values);
     } else {
       for (let i = 0; i < result.nDone && !run.stopped; i++) {
         const taskID = batch.taskIDs[i]!;
+        batch.nSettled = i + 1;
         const durationMs = typeof durationsMs === 'number' ? durationsMs : durationsMs[i]!;
         if (!ok || ok[i] === 1) {
           this.settle(run, { taskID, ok: true, value: result.values?.[i], durationMs });
@@ -490,6 +496,7 @@ export class ThreadPool {
         }
       }
     }
+    ThreadPool.answered(worker, batch); // no-op when stop() has taken it
     if (run.stopped) return;
     run.giveBack(batch.taskIDs.slice(result.nDone).reverse());
     this.pump(run);
@@ -617,7 +624,7 @@ export class ThreadPool {
     const info = errorInfo(error);
     const unfinished: number[] = [];
     for (const worker of this.workers) {
-      for (const batch of worker.batches) if (batch.run === run) unfinished.push(...batch.taskIDs);
+      for (const batch of worker.batches) if (batch.run === run) unfinished.push(...batch.taskIDs.subarray(batch.nSettled));
       worker.batches = [];
     }
     unfinished.push(...run.drainQueued());
