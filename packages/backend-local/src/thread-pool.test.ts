@@ -34,6 +34,18 @@ async function runAll(pool: ThreadPool, taskIDs: number[], options?: Parameters<
   return { summary, outcomes, byID: new Map(outcomes.map((outcome) => [outcome.taskID, outcome])) };
 }
 
+/** Runs calls 0 … nCalls-1 and aborts from inside onOutcome when the k-th outcome arrives. */
+async function runAbortingAt(pool: ThreadPool, nCalls: number, k: number) {
+  const controller = new AbortController();
+  const outcomes: CallOutcome[] = [];
+  const onOutcome = (outcome: CallOutcome) => {
+    outcomes.push(outcome);
+    if (outcomes.length === k) controller.abort();
+  };
+  const error: unknown = await pool.run(range(nCalls), onOutcome, controller.signal).catch((e: unknown) => e);
+  return { error, outcomes };
+}
+
 function expectOneOutcomeEach(outcomes: CallOutcome[], taskIDs: number[]) {
   expect(outcomes.map((outcome) => outcome.taskID).sort((a, b) => a - b)).toEqual([...taskIDs].sort((a, b) => a - b));
 }
@@ -284,14 +296,8 @@ describe('ThreadPool abort and lifetime', () => {
   it("reports unfinished calls as 'aborted', rejects with AbortError and leaves no thread", async () => {
     const behave = Object.fromEntries(range(40).map((id) => [id, 'sleep']));
     const pool = makePool({ setup: { behave, sleepMs: 40 } });
-    const controller = new AbortController();
-    const outcomes: CallOutcome[] = [];
-    const onOutcome = (outcome: CallOutcome) => {
-      outcomes.push(outcome);
-      // Abort from inside the callback once 4 calls have finished (re-entrancy included).
-      if (outcomes.length === 4) controller.abort();
-    };
-    const error = await pool.run(range(40), onOutcome, controller.signal).catch((e) => e);
+    // Abort from inside the callback once 4 calls have finished (re-entrancy included).
+    const { error, outcomes } = await runAbortingAt(pool, 40, 4);
     expect(error).toBeInstanceOf(AbortError);
     expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
     expectOneOutcomeEach(outcomes, range(40));
@@ -307,13 +313,7 @@ describe('ThreadPool abort and lifetime', () => {
 
   it('reports the rest of a batch as aborted when a callback aborts while its outcomes are handed out', async () => {
     const pool = makePool({ nWorkers: 1, batch: 10, setup: { behave: { 3: 'throw' } } }); // no bulk path: one by one
-    const controller = new AbortController();
-    const outcomes: CallOutcome[] = [];
-    const onOutcome = (outcome: CallOutcome) => {
-      outcomes.push(outcome);
-      if (outcomes.length === 3) controller.abort();
-    };
-    const error = await pool.run(range(40), onOutcome, controller.signal).catch((e) => e);
+    const { error, outcomes } = await runAbortingAt(pool, 40, 3);
     expect(error).toBeInstanceOf(AbortError);
     expectOneOutcomeEach(outcomes, range(40));
     expect(outcomes.slice(0, 3).every((outcome) => outcome.ok)).toBe(true);
