@@ -46,10 +46,10 @@ describe('LocalBackend payloads', () => {
   });
 
   it('reads shared payloads by taskID in a re-run of some calls', async () => {
-    const taskIDs = [999, 3, 500];
+    const taskIDs = [3, 4, 6, 9]; // ascending, as ExecutionJob promises
     const { values, sentPerBatch } = await execute({ setup: memorySetup('triple', 1000), taskIDs, payloadFor: (i) => -i });
     expect(sentPerBatch).toBe(false);
-    expect(Object.fromEntries(values)).toEqual({ 3: -9, 500: -1500, 999: -2997 });
+    expect(Object.fromEntries(values)).toEqual({ 3: -9, 4: -12, 6: -18, 9: -27 });
   });
 
   it('copies a typed-array argument into shared memory in one go (payloadFor is not called)', async () => {
@@ -61,6 +61,18 @@ describe('LocalBackend payloads', () => {
     const { values, sentPerBatch } = await execute({ setup: memorySetup('triple', 500), taskIDs, payloadFor, payloadSource });
     expect(sentPerBatch).toBe(false);
     for (const i of taskIDs) expect(values.get(i)).toBe(3 * (i + 0.5));
+  });
+
+  it('shares only the span of the calls it runs, and sends sparse calls per batch', async () => {
+    // A SLURM task's chunk of a large run: calls 5000 … 5099 of 10⁶.
+    const chunk = Array.from({ length: 100 }, (_, i) => 5000 + i);
+    const payloadSource = Float64Array.from({ length: 6000 }, (_, i) => i);
+    const shared = await execute({ setup: memorySetup('triple', 1e6), taskIDs: chunk, payloadFor: (i) => i, payloadSource });
+    expect(shared.sentPerBatch).toBe(false);
+    expect(shared.values.get(5099)).toBe(3 * 5099);
+    const sparse = await execute({ setup: memorySetup('triple', 1e6), taskIDs: [0, 999_999], payloadFor: (i) => i });
+    expect(sparse.sentPerBatch).toBe(true);
+    expect(sparse.values.get(999_999)).toBe(3 * 999_999);
   });
 
   it('sends payloads per batch when one of them is not a number', async () => {

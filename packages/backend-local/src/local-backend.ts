@@ -3,7 +3,7 @@
 // that share this backend); a new run's setup re-initializes the workers before its calls.
 
 import { availableParallelism } from 'node:os';
-import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, StoredCall } from '@acme-ts/core';
+import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, RunnerSetup, StoredCall } from '@acme-ts/core';
 import { writeDeferredPayload } from '@acme-ts/core/call-runner';
 import { ThreadPool } from './thread-pool';
 import type { ThreadPoolOptions } from './options';
@@ -86,6 +86,8 @@ export class LocalBackend implements ExecutionBackend {
 
 /** Entries of shared payload memory at most (512 MiB); larger runs send payloads per batch. */
 const SHARED_PAYLOADS_MAX = 1 << 26;
+/** Shared memory spans the job's first to last taskID: at most this many entries per call. */
+const SHARED_PAYLOADS_MAX_SPREAD = 4;
 
 /**
  * The job's payloads in memory every worker shares, when each call's payload is one number
@@ -93,28 +95,36 @@ const SHARED_PAYLOADS_MAX = 1 << 26;
  * taskIDs, and the host packs no payloads per batch. Undefined otherwise (found at the first
  * payload that is not a number, so other runs pay for one call).
  */
-function sharedNumericPayloads(job: ExecutionJob): Float64Array | undefined {
+function sharedNumericPayloads(job: ExecutionJob): RunnerSetup['sharedPayloads'] {
   if (job.setup.splits.filter((split) => !split.range).length !== 1) return undefined;
   const { taskIDs, payloadSource } = job;
-  const size = job.setup.nInputs; // taskIDs are below nInputs
-  if (taskIDs.length === 0 || size > SHARED_PAYLOADS_MAX) return undefined;
-  const shared = new Float64Array(new SharedArrayBuffer(8 * size));
-  if (isNumberArray(payloadSource) && payloadSource.length === size) {
-    shared.set(payloadSource); // one native copy (with conversion) of the whole argument
-    return shared;
+  if (taskIDs.length === 0) return undefined;
+  // Ascending taskIDs (ExecutionJob's contract): the memory spans the first to the last, so a
+  // SLURM task's chunk of a large run shares only its own calls' payloads.
+  const firstTaskID = taskIDs[0]!;
+  const size = taskIDs[taskIDs.length - 1]! - firstTaskID + 1;
+  if (size > SHARED_PAYLOADS_MAX || size > SHARED_PAYLOADS_MAX_SPREAD * taskIDs.length) return undefined;
+  const values = new Float64Array(new SharedArrayBuffer(8 * size));
+  if (isNumberArray(payloadSource) && payloadSource.length >= firstTaskID + size) {
+    // One native copy (with conversion) of the argument's span.
+    values.set(payloadSource.subarray(firstTaskID, firstTaskID + size));
+    return { values, firstTaskID };
   }
   const read = payloadSource ? (taskID: number) => payloadSource[taskID] : job.payloadFor.bind(job);
   for (let i = 0; i < taskIDs.length; i++) {
     const taskID = taskIDs[i]!;
     const payload = read(taskID);
-    if (typeof payload !== 'number' || !(taskID < size)) return undefined;
-    shared[taskID] = payload;
+    const index = taskID - firstTaskID;
+    if (typeof payload !== 'number' || !(index >= 0 && index < size)) return undefined;
+    values[index] = payload;
   }
-  return shared;
+  return { values, firstTaskID };
 }
 
+type NumberArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+
 /** A typed array of numbers (not bigints): it converts to Float64Array exactly. */
-function isNumberArray(values: unknown): values is ArrayLike<number> {
+function isNumberArray(values: unknown): values is NumberArray {
   return ArrayBuffer.isView(values) && !(values instanceof DataView) && !(values instanceof BigInt64Array) && !(values instanceof BigUint64Array);
 }
 

@@ -36,11 +36,11 @@ export interface RunnerSetup {
   resultShape?: (number | null)[];
   resultDtype?: NumericDtype;
   /**
-   * Numeric payloads of the calls by taskID, in memory all threads of one host share (a
-   * SharedArrayBuffer): set by a backend instead of sending each batch its payloads; the
-   * runner then reads call i's payload here. Only for a single non-range split.
+   * Numeric payloads in memory all threads of one host share (a SharedArrayBuffer): set by a
+   * backend instead of sending each batch its payloads; the runner then reads call i's payload
+   * at `values[i - firstTaskID]`. Only for a single non-range split.
    */
-  sharedPayloads?: Float64Array;
+  sharedPayloads?: { values: Float64Array; firstTaskID: number };
 }
 
 /** Where a split argument goes, and for a `range` the arithmetic that replaces a payload. */

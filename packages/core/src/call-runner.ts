@@ -103,7 +103,9 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const fn = await loadFunction(setup.functionRef);
-  const { broadcast, splits, sink, paths, sharedPayloads } = setup;
+  const { broadcast, splits, sink, paths } = setup;
+  const sharedValues = setup.sharedPayloads?.values;
+  const sharedFirstTaskID = setup.sharedPayloads?.firstTaskID ?? 0;
   const expectedSlot = setup.resultShape ? slotShape(setup.resultShape) : undefined;
   const payloadWidth = splits.filter((s) => !s.range).length;
   let payloadDirReady = false;
@@ -195,7 +197,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   return {
     // Synchronous for synchronous functions in memory mode: the worker then needs no await per call.
     runCall(taskID: number, payload: CallPayload): unknown {
-      if (sharedPayloads !== undefined) payload = sharedPayloads[taskID];
+      if (sharedValues !== undefined) payload = sharedValues[taskID - sharedFirstTaskID];
       enterSoleCall(run, taskID);
       let value: unknown;
       try {
