@@ -245,6 +245,17 @@ describe('ThreadPool failures', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   }, 10_000);
 
+  it('times out an endless call while a second batch waits in its worker, and re-runs that batch', async () => {
+    // Tiny calls in batches of 50 on one worker: 100 … 149 run while 150 … 199 wait behind call 120.
+    const pool = makePool({ nWorkers: 1, batch: 50, timeoutMs: 300, setup: { behave: { 120: 'loop' } } });
+    const ids = range(400);
+    const { byID, outcomes, summary } = await runAll(pool, ids);
+    expectOneOutcomeEach(outcomes, ids);
+    expect(failure(byID.get(120))).toMatchObject({ reason: 'timeout' });
+    for (const id of ids.filter((id) => id !== 120)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+    expect(summary).toMatchObject({ nSucceeded: 399, nFailed: 1, nWorkersStarted: 2 });
+  }, 10_000);
+
   it('does not count the time a call waited in its batch towards its timeout', async () => {
     // Four 120 ms calls in one batch take 480 ms in total, each well under the 300 ms limit.
     const behave = Object.fromEntries(range(4).map((id) => [id, 'sleep']));
