@@ -1,9 +1,9 @@
 // Loading a function reference in a worker. Apart from function-ref.ts (which parses sources
-// with acorn to check them on the client), so a worker's start-up loads no parser.
+// with acorn to check them on the client), so a worker's start-up loads no parser; node:module
+// and node:url (which bring Node's ESM loader along) only when a shipped source or an ES module
+// needs them.
 
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { FunctionReferenceError, describeValue } from './errors';
 import type { FunctionReference, UserFunction } from './function-ref';
 import { taskContext } from './task-context';
@@ -13,6 +13,7 @@ export async function loadFunction(ref: FunctionReference): Promise<UserFunction
   if (ref.kind === 'source') {
     // `require` is module-scoped in Node, so a re-created function gets one rooted at cwd; and
     // `taskContext` directly, so it works wherever @acme-ts/core would not resolve from cwd.
+    const { createRequire } = require('node:module') as typeof import('node:module');
     const localRequire = createRequire(path.join(process.cwd(), 'noop.js'));
     const fn = new Function('require', 'taskContext', `return (${ref.source}\n);`)(localRequire, taskContext) as unknown;
     if (typeof fn !== 'function') throw new FunctionReferenceError(`the source of ${ref.name} does not evaluate to a function`);
@@ -46,12 +47,14 @@ export async function loadFunction(ref: FunctionReference): Promise<UserFunction
 export async function importModuleFile(modulePath: string): Promise<Record<string, unknown>> {
   if (!modulePath.endsWith('.mjs')) {
     try {
-      const loaded = createRequire(modulePath)(modulePath) as unknown;
+      // An absolute path, so this module's own require loads it as the file's would.
+      const loaded = require(path.resolve(modulePath)) as unknown;
       return { ...(loaded as Record<string, unknown>), default: loaded };
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'ERR_REQUIRE_ESM') throw error;
     }
   }
   // Stays a real import() in the CommonJS output (module: node16), so ES modules load too.
+  const { pathToFileURL } = require('node:url') as typeof import('node:url');
   return (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
 }
