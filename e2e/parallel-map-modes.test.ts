@@ -181,6 +181,12 @@ describe('serialized results (ACME write_pickle)', () => {
 });
 
 describe('in memory (writeWorkerResults: false)', () => {
+  test('a function exported by an ES module', async () => {
+    const esm = path.join(__dirname, 'fixtures', 'esm-tasks.mjs');
+    await using pmap = new ParallelMap(`${esm}#tripleWithID`, [[1, 2, 3]], { ...quiet, writeWorkerResults: false });
+    expect(await pmap.compute()).toEqual([3, 6.1, 9.2]);
+  });
+
   test('values in call order; tuples stay arrays', async () => {
     const fn = (x: number, y: number) => [x, x * y];
     await using pmap = new ParallelMap(fn, [range(6), 10], { ...quiet, writeWorkerResults: false });
