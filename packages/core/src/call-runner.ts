@@ -192,7 +192,11 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     return writeDeferredPayload(call);
   }
 
-  const finish = (taskID: number, value: unknown): unknown => (sink.kind === 'memory' ? value : store(taskID, value));
+  const inMemory = sink.kind === 'memory';
+  const finish = (taskID: number, value: unknown): unknown => (inMemory ? value : store(taskID, value));
+  // The usual call (one argument, no `this`) calls the function directly: in a worker's first
+  // thousands of calls (interpreted code) every call level counts.
+  const direct = soleArgument !== undefined && soleRange === undefined && !usesThis;
 
   return {
     // Synchronous for synchronous functions in memory mode: the worker then needs no await per call.
@@ -201,14 +205,14 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       enterSoleCall(run, taskID);
       let value: unknown;
       try {
-        value = invoke(taskID, payload);
+        value = direct ? fn(payload) : invoke(taskID, payload);
       } catch (error) {
         leaveSoleCall();
         throw error;
       }
       if (!isPromiseLike(value)) {
         leaveSoleCall();
-        return finish(taskID, value);
+        return inMemory ? value : store(taskID, value);
       }
       return Promise.resolve(value).then(
         (resolved) => {
