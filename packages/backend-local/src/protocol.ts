@@ -120,6 +120,12 @@ export class ValueCollector {
     }
   }
 
+  /** set() for a number (the common case, checked first). */
+  setNumber(index: number, value: number): void {
+    if (this.numbers !== undefined) this.numbers[index] = value;
+    else this.set(index, value);
+  }
+
   private toMixed(index: number, value: unknown): void {
     const mixed = new Array<unknown>(this.size);
     // Before index, every slot holds a number or every slot is undefined.

@@ -163,8 +163,9 @@ class BatchRun {
           index = this.nDone;
           continue;
         }
-        if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') return value as PromiseLike<unknown>;
-        values.set(index, value);
+        if (typeof value === 'number') values.setNumber(index, value);
+        else if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') return value as PromiseLike<unknown>;
+        else values.set(index, value);
         index++;
       }
     } finally {
