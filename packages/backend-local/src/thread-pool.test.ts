@@ -121,9 +121,14 @@ describe('ThreadPool bulk successes', () => {
     const outcomes: CallOutcome[] = [];
     const succeeded = new Map<number, unknown>();
     let bulkReports = 0;
+    let rangeReports = 0;
     const summary = await pool.run(range(2000), (outcome) => outcomes.push(outcome), {
-      onSuccesses: (taskIDs, values) => {
+      onSuccesses: (taskIDs, values, firstTaskID) => {
         bulkReports++;
+        if (firstTaskID !== undefined) {
+          rangeReports++;
+          expect([...taskIDs]).toEqual(Array.from(taskIDs, (_, i) => firstTaskID + i));
+        }
         // Packed, not one value object per call (jest's realm: no instanceof for worker-made arrays).
         expect(Object.prototype.toString.call(values)).toBe('[object Float64Array]');
         taskIDs.forEach((id, i) => {
@@ -134,6 +139,7 @@ describe('ThreadPool bulk successes', () => {
     });
     expect(summary).toMatchObject({ nSucceeded: 1999, nFailed: 1 });
     expect(bulkReports).toBeGreaterThan(0);
+    expect(rangeReports).toBeGreaterThan(0); // batches from the ascending queue say where they start
     // The batch holding call 3 comes back call by call (its successes included).
     expect(failure(outcomes.find((outcome) => outcome.taskID === 3))).toMatchObject({ reason: 'error' });
     for (const outcome of outcomes.filter((o) => o.ok)) {

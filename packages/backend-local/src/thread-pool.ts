@@ -48,7 +48,7 @@ export interface RunOptions {
    * (`values[i]` belongs to `taskIDs[i]`; absent when every value is undefined) instead of one
    * onOutcome per call — for tiny calls the per-call objects cost more than the calls.
    */
-  onSuccesses?: (taskIDs: Float64Array, values: Float64Array | unknown[] | undefined) => void;
+  onSuccesses?: (taskIDs: Float64Array, values: Float64Array | unknown[] | undefined, firstTaskID: number | undefined) => void;
   /**
    * The caller guarantees that taskIDs is a Float64Array of distinct non-negative integers in
    * ascending order (core's ExecutionJob contract), so run() takes it as it is — no check, no
@@ -100,6 +100,8 @@ interface InFlightBatch {
   taskIDs: Float64Array;
   /** Calls of the batch already reported (its result is being handed out one by one). */
   nSettled: number;
+  /** The taskIDs are taskIDs[0], taskIDs[0] + 1, … */
+  consecutive: boolean;
   run: RunState;
 }
 
@@ -437,7 +439,8 @@ export class ThreadPool {
   private dispatch(worker: PoolWorker, run: RunState): void {
     const taskIDs = run.take(this.sizer.next(run.nQueued, this.options.nWorkers * this.pipelineDepth()));
     const seq = ++this.batchSeq;
-    const batch: InFlightBatch = { seq, taskIDs, nSettled: 0, run };
+    const consecutive = run.isConsecutive(taskIDs);
+    const batch: InFlightBatch = { seq, taskIDs, nSettled: 0, consecutive, run };
     worker.batches.push(batch);
     run.nBatches++;
     const request: BatchRequest = {
@@ -448,7 +451,7 @@ export class ThreadPool {
       timeEachCall: this.options.timeoutMs !== undefined || !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
     };
     const transfer: ArrayBuffer[] = [];
-    if (!run.isConsecutive(taskIDs)) {
+    if (!consecutive) {
       request.taskIDs = taskIDs.slice(); // the batch keeps its own array to attribute outcomes
       transfer.push(request.taskIDs.buffer as ArrayBuffer);
     }
@@ -481,7 +484,7 @@ export class ThreadPool {
     const { ok, durationsMs } = result;
     if (run.onSuccesses && result.nDone > 0 && !ok) {
       batch.nSettled = result.nDone;
-      this.settleSuccesses(run, batch.taskIDs.subarray(0, result.nDone), result.values);
+      this.settleSuccesses(run, batch, batch.taskIDs.subarray(0, result.nDone), result.values);
     } else {
       for (let i = 0; i < result.nDone && !run.stopped; i++) {
         const taskID = batch.taskIDs[i]!;
@@ -517,11 +520,11 @@ export class ThreadPool {
     this.pump(run);
   }
 
-  private settleSuccesses(run: RunState, taskIDs: Float64Array, values: BatchResult['values']): void {
+  private settleSuccesses(run: RunState, batch: InFlightBatch, taskIDs: Float64Array, values: BatchResult['values']): void {
     run.nSucceeded += taskIDs.length;
     run.nSettled += taskIDs.length;
     try {
-      run.onSuccesses!(taskIDs, values);
+      run.onSuccesses!(taskIDs, values, batch.consecutive ? taskIDs[0] : undefined);
     } catch (error) {
       this.stop(run, error);
       return;

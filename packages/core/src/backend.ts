@@ -109,9 +109,10 @@ export interface ExecutionEvents {
    * Optional: successful calls in bulk, `values[i]` being the value of `taskIDs[i]` (absent
    * when every value is undefined). A backend may report a batch of successes here instead of
    * one onOutcome each (for tiny calls the per-call objects cost more than the calls); each
-   * taskID is still reported exactly once, through one of the two.
+   * taskID is still reported exactly once, through one of the two. `firstTaskID` is given when
+   * the taskIDs are firstTaskID, firstTaskID + 1, … (they need not be read one by one).
    */
-  onSuccesses?(taskIDs: ArrayLike<number>, values: ArrayLike<unknown> | undefined): void;
+  onSuccesses?(taskIDs: ArrayLike<number>, values: ArrayLike<unknown> | undefined, firstTaskID?: number): void;
   /** Optional: a call started (for progress "running" counts). */
   onStart?(taskID: number): void;
   /** Optional: a message for the run's log (console and log file), e.g. why SLURM tasks pend. */

@@ -348,11 +348,15 @@ export class ParallelMap {
       }
       progress.update(done, failures.length);
     };
-    const onSuccesses = (taskIDs: ArrayLike<number>, values: ArrayLike<unknown> | undefined): void => {
+    const onSuccesses = (taskIDs: ArrayLike<number>, values: ArrayLike<unknown> | undefined, firstTaskID?: number): void => {
       const memoryValues = this.memoryValues!;
       const memoryDone = this.memoryDone!;
       // Tight loops: for tiny calls this is most of the main thread's work per call.
-      if (values === undefined) {
+      if (firstTaskID !== undefined) {
+        const n = taskIDs.length;
+        if (values !== undefined) for (let i = 0; i < n; i++) memoryValues[firstTaskID + i] = values[i];
+        memoryDone.fill(1, firstTaskID, firstTaskID + n);
+      } else if (values === undefined) {
         for (let i = 0; i < taskIDs.length; i++) memoryDone[taskIDs[i]!] = 1;
       } else {
         for (let i = 0; i < taskIDs.length; i++) {
