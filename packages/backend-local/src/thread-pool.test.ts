@@ -1,5 +1,6 @@
 // Starts real worker threads, so it uses the built package (dist/): run `npx tsc -b
 // packages/backend-local` (or `-p`) first.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   AbortError,
@@ -514,10 +515,47 @@ describe('ThreadPool transport seam', () => {
     expect(sent.map((r) => (r.taskIDs ? [...r.taskIDs] : 'range'))).toEqual([[9, 8, 7]]);
   });
 
+  it('starts workers at most cores − 1 at a time (the host thread keeps a core)', async () => {
+    let booting = 0;
+    let mostBooting = 0;
+    let started = 0;
+    const slowStart = (): WorkerTransport => {
+      const exitCallbacks: ((info: { code?: number }) => void)[] = [];
+      started++;
+      return {
+        start() {},
+        async request<T>(method: string, payload: unknown): Promise<T> {
+          if (method === 'init') {
+            mostBooting = Math.max(mostBooting, ++booting);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            booting--;
+            return undefined as T;
+          }
+          const taskIDs = batchTaskIDs(payload);
+          await new Promise((resolve) => setTimeout(resolve, 30)); // slow calls: every worker is wanted
+          return { nDone: taskIDs.length, durationsMs: 30 / taskIDs.length, values: Float64Array.from(taskIDs), workMs: 30 } as T;
+        },
+        async terminate() {
+          for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
+        },
+        onExit(callback) {
+          exitCallbacks.push(callback);
+        },
+      };
+    };
+    const pool = makePool({ nWorkers: 4, createTransport: slowStart, batch: 1 });
+    const { summary } = await runAll(pool, range(40));
+    expect(summary.nSucceeded).toBe(40);
+    expect(started).toBe(4);
+    expect(mostBooting).toBe(Math.max(1, Math.min(4, availableParallelism() - 1)));
+  });
+
   it('schedules through any WorkerTransport (in-process fake)', async () => {
     const requests: string[] = [];
+    let transports = 0;
     const fakeTransport = (): WorkerTransport => {
       const exitCallbacks: ((info: { code?: number }) => void)[] = [];
+      transports++;
       return {
         start() {},
         async request<T>(method: string, payload: unknown): Promise<T> {
@@ -545,6 +583,8 @@ describe('ThreadPool transport seam', () => {
     const { byID, summary } = await runAll(pool, range(10));
     expect(byID.get(9)).toMatchObject({ ok: true, value: -9 });
     expect(summary.nBatches).toBe(3);
-    expect(requests.filter((method) => method === 'init')).toHaveLength(3);
+    // One init per worker started (they start one after another on a machine of 2 cores).
+    expect(transports).toBeGreaterThanOrEqual(1);
+    expect(requests.filter((method) => method === 'init')).toHaveLength(transports);
   });
 });
