@@ -550,6 +550,46 @@ describe('ThreadPool transport seam', () => {
     expect(mostBooting).toBe(Math.max(1, Math.min(4, availableParallelism() - 1)));
   });
 
+  /** A fake worker whose batches take `batchMs(taskIDs)` ms; records when each one is created. */
+  const timedWorkers = (batchMs: (taskIDs: Float64Array) => number, createdAt: number[]) => (): WorkerTransport => {
+    const exitCallbacks: ((info: { code?: number }) => void)[] = [];
+    createdAt.push(performance.now());
+    return {
+      start() {},
+      async request<T>(method: string, payload: unknown): Promise<T> {
+        if (method === 'init') return undefined as T;
+        const taskIDs = batchTaskIDs(payload);
+        const ms = batchMs(taskIDs);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        return { nDone: taskIDs.length, durationsMs: ms / taskIDs.length, values: Float64Array.from(taskIDs), workMs: ms } as T;
+      },
+      async terminate() {
+        for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
+      },
+      onExit(callback) {
+        exitCallbacks.push(callback);
+      },
+    };
+  };
+
+  it('runs a short job of tiny calls on one worker: another would take longer to start', async () => {
+    const createdAt: number[] = [];
+    const pool = makePool({ nWorkers: 4, createTransport: timedWorkers(() => 0, createdAt) });
+    const { summary } = await runAll(pool, range(3000));
+    expect(summary.nSucceeded).toBe(3000);
+    expect(createdAt).toHaveLength(1);
+  });
+
+  it('starts the next worker soon when the first calls are long (no measurement to wait for)', async () => {
+    const createdAt: number[] = [];
+    const pool = makePool({ nWorkers: 2, createTransport: timedWorkers(() => 300, createdAt), batch: 1 });
+    const { summary } = await runAll(pool, range(4));
+    expect(summary.nSucceeded).toBe(4);
+    expect(createdAt).toHaveLength(2);
+    // Started ≈ 10 ms after the first could run, not after its first 300 ms call.
+    expect(createdAt[1]! - createdAt[0]!).toBeLessThan(150);
+  });
+
   it('schedules through any WorkerTransport (in-process fake)', async () => {
     const requests: string[] = [];
     let transports = 0;

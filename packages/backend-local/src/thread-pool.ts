@@ -77,6 +77,8 @@ const WORKER_ENTRY = join(__dirname, 'worker.js');
  * for short runs and cost a slow run one thread's start-up).
  */
 const BOOT_AT_ONCE = Math.max(1, availableParallelism() - 1);
+/** How long the pool waits for measured calls before it starts more workers (ms). */
+const DECIDE_WITHIN_MS = 10;
 const MODULE_LOADER = require.resolve('@acme-ts/core/function-loader');
 /** An adaptive batch returns early after this long, which bounds what a crash makes us re-run. */
 const ADAPTIVE_BATCH_BUDGET_MS = 50;
@@ -101,6 +103,8 @@ interface PoolWorker {
   /** The call the watchdog found over time: its batch and index in it. */
   timedOut: { seq: number; index: number; ms: number } | undefined;
   exited: Promise<void>;
+  /** performance.now() at spawn, until the worker's first init came back (see startupMs). */
+  spawnedAt: number | undefined;
 }
 
 interface InFlightBatch {
@@ -128,6 +132,9 @@ class RunState {
   unattributedDeaths = 0;
   stopped = false;
   readonly startedAt = performance.now();
+  /** Set DECIDE_WITHIN_MS after a worker of this run could first take calls (see worthStartingAnother). */
+  waitedForEvidence = false;
+  decisionTimer: NodeJS.Timeout | undefined;
   resolve!: (summary: RunSummary) => void;
   reject!: (error: unknown) => void;
   readonly done: Promise<RunSummary>;
@@ -274,6 +281,8 @@ export class ThreadPool {
   private runTail: Promise<unknown> = Promise.resolve();
   private closed = false;
   private watchdog: NodeJS.Timeout | undefined;
+  /** How long the last worker took from spawn to running calls (ms). */
+  private startupMs = 30;
 
   constructor(options: ThreadPoolOptions) {
     this.options = resolvePoolOptions(options);
@@ -355,6 +364,7 @@ export class ThreadPool {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.stopWatchdog();
+      clearTimeout(run.decisionTimer);
       this.activeRun = undefined;
     }
   }
@@ -376,7 +386,12 @@ export class ThreadPool {
     }
     let starting = 0;
     for (const worker of this.workers) if (worker.state === 'starting') starting++;
-    while (run.nQueued > starting && this.workers.size < this.options.nWorkers && starting < BOOT_AT_ONCE) {
+    while (
+      run.nQueued > starting &&
+      this.workers.size < this.options.nWorkers &&
+      starting < BOOT_AT_ONCE &&
+      this.worthStartingAnother(run, this.workers.size - starting)
+    ) {
       this.spawn(run);
       starting++;
     }
@@ -401,6 +416,7 @@ export class ThreadPool {
       killReason: undefined,
       timedOut: undefined,
       exited: new Promise<void>((resolve) => (markExited = resolve)),
+      spawnedAt: performance.now(),
     };
     this.workers.add(worker);
     if (run) run.nWorkersStarted++;
@@ -422,6 +438,8 @@ export class ThreadPool {
         if (worker.state === 'exited') return;
         worker.generation = generation;
         worker.state = 'ready';
+        if (worker.spawnedAt !== undefined) this.startupMs = performance.now() - worker.spawnedAt;
+        worker.spawnedAt = undefined;
         // The run that started this worker may be over; serve whichever run is active now.
         // (A successful start is no progress: the crash-loop count is reset only by calls.)
         if (this.activeRun) this.pump(this.activeRun);
@@ -437,6 +455,27 @@ export class ThreadPool {
         this.stop(run, new WorkerStartupError(`a worker could not start the runner: ${detail}`, { cause: error }));
       },
     );
+  }
+
+  /**
+   * Whether one more worker would finish calls sooner, given `running` workers (started or
+   * ready). A worker takes tens of ms to start and slows the others meanwhile (it takes a core):
+   * it is started when the queued work per running worker is more than twice that. Without two
+   * measured batches the pool waits up to DECIDE_WITHIN_MS after the first worker runs, so a
+   * short run of tiny calls starts one worker and a run of long calls loses only those ms.
+   */
+  private worthStartingAnother(run: RunState, running: number): boolean {
+    if (running === 0) return true;
+    const perCallMs = this.sizer.meanCallMs;
+    if (perCallMs === undefined || this.sizer.batchesRecorded < 2) {
+      if (run.waitedForEvidence) return true;
+      run.decisionTimer ??= setTimeout(() => {
+        run.waitedForEvidence = true;
+        this.pump(run);
+      }, DECIDE_WITHIN_MS).unref();
+      return false;
+    }
+    return (run.nQueued * perCallMs) / running > 2 * this.startupMs;
   }
 
   /** Batches a worker may hold at once (see PIPELINE_MAX_CALL_MS). */
