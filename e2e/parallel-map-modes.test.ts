@@ -154,7 +154,7 @@ describe('resultShape: stacking into one (virtual) dataset', () => {
 describe('serialized results (ACME write_pickle)', () => {
   test('one .v8 file per call holding the raw value; no container', async () => {
     const fn = function sparse(k: number) {
-      return new Map([['diag', [k, k, k]], ['n', 3]]);
+      return new Map<string, unknown>([['diag', [k, k, k]], ['n', 3]]);
     };
     await using pmap = new ParallelMap(fn, [[1, 2, 3, 4]], { ...quiet, serializeResults: true, outputDir: out('ser') });
     const results = (await pmap.compute()) as string[];

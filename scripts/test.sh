@@ -4,15 +4,29 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results="${TMPDIR:-/tmp}/acme-ts-jest-results.$$.json"
+# The whole suite also type-checks the tests (jest runs them without types): one test more.
+typecheck=
+if [ $# -eq 0 ]; then
+  if npx tsc -p tsconfig.test.json --noEmit; then
+    typecheck=passed
+  else
+    echo "type check of the tests (npx tsc -p tsconfig.test.json --noEmit) failed" >&2
+    typecheck=failed
+  fi
+fi
 npx jest --json --outputFile="$results" "$@"
 status=$?
+[ "$typecheck" != failed ] || status=1
 if [ -s "$results" ]; then
   node -e '
     const r = require(process.argv[1]);
+    const typecheck = process.argv[2];
     // Suites that failed to load count as failed tests too: they ran nothing.
     const broken = r.testResults.filter(s => s.status === "failed" && s.assertionResults.length === 0).length;
-    console.log(`${r.numPassedTests} passed, ${r.numFailedTests + broken} failed`);
-  ' "$results"
+    const passed = r.numPassedTests + (typecheck === "passed" ? 1 : 0);
+    const failed = r.numFailedTests + broken + (typecheck === "failed" ? 1 : 0);
+    console.log(`${passed} passed, ${failed} failed`);
+  ' "$results" "$typecheck"
   rm -f "$results"
 else
   echo "0 passed, 1 failed"

@@ -57,6 +57,57 @@ function batchTaskIDs(request: unknown): Float64Array {
   return taskIDs ?? Float64Array.from({ length: count }, (_, i) => firstTaskID + i);
 }
 
+/**
+ * In-process fake workers: each batch is answered after `batchMs` (or on the next turn), as if
+ * each call took `callMs`; values are `value(id)` (default 2·id). The log records what the pool
+ * did: workers created (when), requests, batch requests, most batches in flight per worker,
+ * most workers starting at once.
+ */
+function fakeWorkers(behaviour: { batchMs?: number; callMs?: number; initMs?: number; value?: (id: number) => number }) {
+  const log = {
+    createdAt: [] as number[],
+    requests: [] as string[],
+    sent: [] as { taskIDs?: Float64Array; firstTaskID: number; count: number }[],
+    mostInFlight: [] as number[],
+    mostStarting: 0,
+  };
+  let starting = 0;
+  const sleep = (ms: number | undefined) => new Promise((resolve) => (ms === undefined ? setImmediate(resolve) : setTimeout(resolve, ms)));
+  const createTransport = (): WorkerTransport => {
+    const exitCallbacks: ((info: { code?: number }) => void)[] = [];
+    const index = log.createdAt.push(performance.now()) - 1;
+    log.mostInFlight[index] = 0;
+    let inFlight = 0;
+    return {
+      start() {},
+      async request<T>(method: string, payload: unknown): Promise<T> {
+        log.requests.push(method);
+        if (method === 'init') {
+          log.mostStarting = Math.max(log.mostStarting, ++starting);
+          if (behaviour.initMs !== undefined) await sleep(behaviour.initMs);
+          starting--;
+          return undefined as T;
+        }
+        log.sent.push(payload as (typeof log.sent)[number]);
+        log.mostInFlight[index] = Math.max(log.mostInFlight[index]!, ++inFlight);
+        const taskIDs = batchTaskIDs(payload);
+        await sleep(behaviour.batchMs);
+        inFlight--;
+        const workMs = behaviour.batchMs ?? taskIDs.length * (behaviour.callMs ?? 0);
+        const values = Float64Array.from(taskIDs, behaviour.value ?? ((id) => 2 * id));
+        return { nDone: taskIDs.length, durationsMs: workMs / taskIDs.length, values, workMs } as T;
+      },
+      async terminate() {
+        for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
+      },
+      onExit(callback) {
+        exitCallbacks.push(callback);
+      },
+    };
+  };
+  return { log, createTransport };
+}
+
 function failure(outcome: CallOutcome | undefined) {
   if (!outcome || outcome.ok) throw new Error(`expected a failed outcome, got ${JSON.stringify(outcome)}`);
   return outcome;
@@ -441,68 +492,25 @@ describe('ThreadPool transport seam', () => {
     expect(started).toBeLessThan(10);
   });
 
-  /** A fake worker answering each batch on the next turn as if its calls took `callMs` each. */
-  const timedTransport = (callMs: number, inFlight: number[]) => (): WorkerTransport => {
-    const exitCallbacks: ((info: { code?: number }) => void)[] = [];
-    const index = inFlight.push(0) - 1;
-    let pending = 0;
-    return {
-      start() {},
-      async request<T>(method: string, payload: unknown): Promise<T> {
-        if (method === 'init') return undefined as T;
-        pending++;
-        inFlight[index] = Math.max(inFlight[index]!, pending);
-        const taskIDs = batchTaskIDs(payload);
-        await new Promise((resolve) => setImmediate(resolve));
-        pending--;
-        const n = taskIDs.length;
-        return { nDone: n, durationsMs: callMs, values: Float64Array.from(taskIDs, (id) => 2 * id), workMs: n * callMs } as T;
-      },
-      async terminate() {
-        for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
-      },
-      onExit(callback) {
-        exitCallbacks.push(callback);
-      },
-    };
-  };
-
   it('queues a second batch in each worker when calls are tiny', async () => {
-    const inFlight: number[] = [];
-    const { summary, byID } = await runAll(makePool({ createTransport: timedTransport(0.001, inFlight) }), range(5000));
+    const fake = fakeWorkers({ callMs: 0.001 });
+    const { summary, byID } = await runAll(makePool({ createTransport: fake.createTransport }), range(5000));
     expect(summary.nSucceeded).toBe(5000);
     expect(byID.get(4999)).toMatchObject({ ok: true, value: 9998 });
-    expect(inFlight).toEqual([2, 2]);
+    expect(fake.log.mostInFlight).toEqual([2, 2]);
   });
 
   it('sends slow calls one batch at a time per worker', async () => {
-    const inFlight: number[] = [];
-    const { summary } = await runAll(makePool({ createTransport: timedTransport(20, inFlight) }), range(40));
+    const fake = fakeWorkers({ callMs: 20 });
+    const { summary } = await runAll(makePool({ createTransport: fake.createTransport }), range(40));
     expect(summary.nSucceeded).toBe(40);
-    expect(inFlight).toEqual([1, 1]);
+    expect(fake.log.mostInFlight).toEqual([1, 1]);
   });
 
   it('sends consecutive taskIDs as a range and others as an array', async () => {
-    const sent: { taskIDs?: Float64Array; firstTaskID: number; count: number }[] = [];
-    const recording = (): WorkerTransport => {
-      const exitCallbacks: ((info: { code?: number }) => void)[] = [];
-      return {
-        start() {},
-        async request<T>(method: string, payload: unknown): Promise<T> {
-          if (method === 'init') return undefined as T;
-          sent.push(payload as (typeof sent)[number]);
-          const taskIDs = batchTaskIDs(payload);
-          return { nDone: taskIDs.length, durationsMs: 0, values: Float64Array.from(taskIDs, (id) => -id), workMs: 0 } as T;
-        },
-        async terminate() {
-          for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
-        },
-        onExit(callback) {
-          exitCallbacks.push(callback);
-        },
-      };
-    };
-    const pool = makePool({ nWorkers: 1, createTransport: recording, batch: 3 });
+    const fake = fakeWorkers({ value: (id) => -id });
+    const { sent } = fake.log;
+    const pool = makePool({ nWorkers: 1, createTransport: fake.createTransport, batch: 3 });
     const first = await runAll(pool, [4, 5, 6, 10, 12]);
     expect(first.byID.get(12)).toMatchObject({ ok: true, value: -12 });
     expect(sent.map((r) => [r.taskIDs ? [...r.taskIDs] : 'range', r.firstTaskID, r.count])).toEqual([
@@ -516,115 +524,37 @@ describe('ThreadPool transport seam', () => {
   });
 
   it('starts workers at most cores − 1 at a time (the host thread keeps a core)', async () => {
-    let booting = 0;
-    let mostBooting = 0;
-    let started = 0;
-    const slowStart = (): WorkerTransport => {
-      const exitCallbacks: ((info: { code?: number }) => void)[] = [];
-      started++;
-      return {
-        start() {},
-        async request<T>(method: string, payload: unknown): Promise<T> {
-          if (method === 'init') {
-            mostBooting = Math.max(mostBooting, ++booting);
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            booting--;
-            return undefined as T;
-          }
-          const taskIDs = batchTaskIDs(payload);
-          await new Promise((resolve) => setTimeout(resolve, 30)); // slow calls: every worker is wanted
-          return { nDone: taskIDs.length, durationsMs: 30 / taskIDs.length, values: Float64Array.from(taskIDs), workMs: 30 } as T;
-        },
-        async terminate() {
-          for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
-        },
-        onExit(callback) {
-          exitCallbacks.push(callback);
-        },
-      };
-    };
-    const pool = makePool({ nWorkers: 4, createTransport: slowStart, batch: 1 });
-    const { summary } = await runAll(pool, range(40));
+    const fake = fakeWorkers({ initMs: 20, batchMs: 30 }); // slow calls: every worker is wanted
+    const { summary } = await runAll(makePool({ nWorkers: 4, createTransport: fake.createTransport, batch: 1 }), range(40));
     expect(summary.nSucceeded).toBe(40);
-    expect(started).toBe(4);
-    expect(mostBooting).toBe(Math.max(1, Math.min(4, availableParallelism() - 1)));
+    expect(fake.log.createdAt).toHaveLength(4);
+    expect(fake.log.mostStarting).toBe(Math.max(1, Math.min(4, availableParallelism() - 1)));
   });
 
-  /** A fake worker whose batches take `batchMs(taskIDs)` ms; records when each one is created. */
-  const timedWorkers = (batchMs: (taskIDs: Float64Array) => number, createdAt: number[]) => (): WorkerTransport => {
-    const exitCallbacks: ((info: { code?: number }) => void)[] = [];
-    createdAt.push(performance.now());
-    return {
-      start() {},
-      async request<T>(method: string, payload: unknown): Promise<T> {
-        if (method === 'init') return undefined as T;
-        const taskIDs = batchTaskIDs(payload);
-        const ms = batchMs(taskIDs);
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        return { nDone: taskIDs.length, durationsMs: ms / taskIDs.length, values: Float64Array.from(taskIDs), workMs: ms } as T;
-      },
-      async terminate() {
-        for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
-      },
-      onExit(callback) {
-        exitCallbacks.push(callback);
-      },
-    };
-  };
-
   it('runs a short job of tiny calls on one worker: another would take longer to start', async () => {
-    const createdAt: number[] = [];
-    const pool = makePool({ nWorkers: 4, createTransport: timedWorkers(() => 0, createdAt) });
-    const { summary } = await runAll(pool, range(3000));
+    const fake = fakeWorkers({ callMs: 0 });
+    const { summary } = await runAll(makePool({ nWorkers: 4, createTransport: fake.createTransport }), range(3000));
     expect(summary.nSucceeded).toBe(3000);
-    expect(createdAt).toHaveLength(1);
+    expect(fake.log.createdAt).toHaveLength(1);
   });
 
   it('starts the next worker soon when the first calls are long (no measurement to wait for)', async () => {
-    const createdAt: number[] = [];
-    const pool = makePool({ nWorkers: 2, createTransport: timedWorkers(() => 300, createdAt), batch: 1 });
-    const { summary } = await runAll(pool, range(4));
+    const fake = fakeWorkers({ batchMs: 300 });
+    const { summary } = await runAll(makePool({ nWorkers: 2, createTransport: fake.createTransport, batch: 1 }), range(4));
     expect(summary.nSucceeded).toBe(4);
+    const { createdAt } = fake.log;
     expect(createdAt).toHaveLength(2);
     // Started ≈ 10 ms after the first could run, not after its first 300 ms call.
     expect(createdAt[1]! - createdAt[0]!).toBeLessThan(150);
   });
 
   it('schedules through any WorkerTransport (in-process fake)', async () => {
-    const requests: string[] = [];
-    let transports = 0;
-    const fakeTransport = (): WorkerTransport => {
-      const exitCallbacks: ((info: { code?: number }) => void)[] = [];
-      transports++;
-      return {
-        start() {},
-        async request<T>(method: string, payload: unknown): Promise<T> {
-          requests.push(method);
-          if (method === 'init') return undefined as T;
-          const taskIDs = batchTaskIDs(payload);
-          const n = taskIDs.length;
-          return {
-            nDone: n,
-            ok: new Uint8Array(n).fill(1),
-            durationsMs: new Float64Array(n),
-            values: Array.from(taskIDs, (id) => -id),
-            workMs: 0,
-          } as T;
-        },
-        async terminate() {
-          for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
-        },
-        onExit(callback) {
-          exitCallbacks.push(callback);
-        },
-      };
-    };
-    const pool = makePool({ nWorkers: 3, createTransport: fakeTransport, batch: 4 });
+    const fake = fakeWorkers({ value: (id) => -id });
+    const pool = makePool({ nWorkers: 3, createTransport: fake.createTransport, batch: 4 });
     const { byID, summary } = await runAll(pool, range(10));
     expect(byID.get(9)).toMatchObject({ ok: true, value: -9 });
     expect(summary.nBatches).toBe(3);
     // One init per worker started (they start one after another on a machine of 2 cores).
-    expect(transports).toBeGreaterThanOrEqual(1);
-    expect(requests.filter((method) => method === 'init')).toHaveLength(transports);
+    expect(fake.log.requests.filter((method) => method === 'init')).toHaveLength(fake.log.createdAt.length);
   });
 });

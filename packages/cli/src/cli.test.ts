@@ -99,10 +99,10 @@ test('progress and summary lines; colors only on a terminal and never with NO_CO
   expect(formatProgress('f', { total: 40, done: 18, failed: 1, running: 2 }, 4)).toBe(
     'f  47% |███████████             | 18 done, 1 failed, 2 running of 40 [00:04<00:04, 4.8 calls/s]',
   );
-  expect(formatSummary(10, 8, 2, 0, 3.14159, colorsFor({ isTTY: false }, {}))).toBe('10 calls: 8 done, 2 failed in 3.1 s');
-  expect(formatSummary(10, 4, 0, 6, 1, colorsFor({ isTTY: false }, {}))).toBe('10 calls: 4 done, 0 failed, 6 not run in 1.0 s');
-  expect(colorsFor({ isTTY: true }, {}).red('x')).toBe('\x1b[31mx\x1b[0m');
-  expect(colorsFor({ isTTY: true }, { NO_COLOR: '1' }).red('x')).toBe('x');
+  expect(formatSummary(10, 8, 2, 0, 3.14159, colorsFor({ isTTY: false, write: () => true }, {}))).toBe('10 calls: 8 done, 2 failed in 3.1 s');
+  expect(formatSummary(10, 4, 0, 6, 1, colorsFor({ isTTY: false, write: () => true }, {}))).toBe('10 calls: 4 done, 0 failed, 6 not run in 1.0 s');
+  expect(colorsFor({ isTTY: true, write: () => true }, {}).red('x')).toBe('\x1b[31mx\x1b[0m');
+  expect(colorsFor({ isTTY: true, write: () => true }, { NO_COLOR: '1' }).red('x')).toBe('x');
   expect(formatIdList([0, 1, 2, 5, 7, 8])).toBe('0-2, 5, 7-8');
   expect(toJson([Float32Array.of(1.5), 2n ** 60n, new Map([['a', 1]]), NaN])).toBe('[[1.5],"1152921504606846976",{"a":1},null]');
 });

@@ -1,7 +1,7 @@
 // @acme-ts/core: the task model, argument distribution, result layout and ParallelMap.
 
 export { ParallelMap } from './parallel-map';
-export type { CallResult } from './parallel-map';
+export type { CallResult, ParallelMapInit } from './parallel-map';
 export { validateOptions, normalizeDtype, suggestName, OPTION_NAMES } from './options';
 export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options';
 export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor, estimateSerializedSize } from './arguments';

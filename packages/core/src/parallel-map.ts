@@ -39,6 +39,9 @@ export interface CallResult {
   error?: CallFailure;
 }
 
+/** ParallelMap's options: `backend` also takes an ExecutionBackend object (e.g. a shared LocalBackend). */
+export type ParallelMapInit = Omit<ParallelMapOptions, 'backend'> & { backend?: ParallelMapOptions['backend'] | ExecutionBackend };
+
 export class ParallelMap {
   readonly func: FunctionReference;
   readonly nInputs: number;
@@ -61,7 +64,7 @@ export class ParallelMap {
   private listener?: (result: CallResult) => void;
   private payloadAccessor?: (taskID: number) => CallPayload;
 
-  constructor(func: FunctionInput, args: unknown[] = [], options: ParallelMapOptions & { backend?: unknown } = {}) {
+  constructor(func: FunctionInput, args: unknown[] = [], options: ParallelMapInit = {}) {
     if (!Array.isArray(args)) {
       throw new OptionError('args', `args must be an array of the function's positional arguments, got ${typeof args}; wrap a single argument as [x]`);
     }
@@ -168,7 +171,7 @@ export class ParallelMap {
    */
   static resume(
     outputDir: string,
-    overrides: Pick<ParallelMapOptions, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'dryrun'> & { backend?: unknown } = {},
+    overrides: Pick<ParallelMapInit, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'dryrun'> = {},
   ): ParallelMap {
     const dir = resolve(outputDir);
     const manifest = readManifest(dir);
