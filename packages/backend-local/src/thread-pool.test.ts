@@ -47,6 +47,15 @@ async function runAbortingAt(pool: ThreadPool, nCalls: number, k: number) {
   return { error, outcomes };
 }
 
+/** Runs `ids`: each has one outcome, `failedID` failed with `reason`, every other returned 2·id. */
+async function expectOnlyFailure(pool: ThreadPool, ids: number[], failedID: number, reason: string) {
+  const run = await runAll(pool, ids);
+  expectOneOutcomeEach(run.outcomes, ids);
+  expect(failure(run.byID.get(failedID))).toMatchObject({ reason });
+  for (const id of ids.filter((id) => id !== failedID)) expect(run.byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+  return run;
+}
+
 function expectOneOutcomeEach(outcomes: CallOutcome[], taskIDs: number[]) {
   expect(outcomes.map((outcome) => outcome.taskID).sort((a, b) => a - b)).toEqual([...taskIDs].sort((a, b) => a - b));
 }
@@ -267,11 +276,7 @@ describe('ThreadPool failures', () => {
   it('re-runs the batch queued behind the one whose call killed the worker', async () => {
     // Tiny calls: after the first batch the worker holds two, so 400 … 599 wait behind call 250.
     const pool = makePool({ nWorkers: 1, batch: 200, setup: { behave: { 250: 'exit' } } });
-    const ids = range(1000);
-    const { byID, outcomes, summary } = await runAll(pool, ids);
-    expectOneOutcomeEach(outcomes, ids);
-    expect(failure(byID.get(250))).toMatchObject({ reason: 'worker-exit' });
-    for (const id of ids.filter((id) => id !== 250)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+    const { summary } = await expectOnlyFailure(pool, range(1000), 250, 'worker-exit');
     expect(summary).toMatchObject({ nSucceeded: 999, nFailed: 1, nWorkersStarted: 2 });
   });
 
@@ -306,11 +311,7 @@ describe('ThreadPool failures', () => {
   it('times out an endless call while a second batch waits in its worker, and re-runs that batch', async () => {
     // Tiny calls in batches of 50 on one worker: 100 … 149 run while 150 … 199 wait behind call 120.
     const pool = makePool({ nWorkers: 1, batch: 50, timeoutMs: 300, setup: { behave: { 120: 'loop' } } });
-    const ids = range(400);
-    const { byID, outcomes, summary } = await runAll(pool, ids);
-    expectOneOutcomeEach(outcomes, ids);
-    expect(failure(byID.get(120))).toMatchObject({ reason: 'timeout' });
-    for (const id of ids.filter((id) => id !== 120)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+    const { summary } = await expectOnlyFailure(pool, range(400), 120, 'timeout');
     expect(summary).toMatchObject({ nSucceeded: 399, nFailed: 1, nWorkersStarted: 2 });
   }, 10_000);
 
