@@ -39,8 +39,6 @@ export class BatchSizer {
    * its number of calls (one cold first call must not outweigh the thousand warm ones after it).
    */
   private workMs = 0;
-  /** Batches measured so far. */
-  batchesRecorded = 0;
   private calls = 0;
   private lastSize: number;
   private readonly firstSize: number;
@@ -60,7 +58,6 @@ export class BatchSizer {
   /** Feeds back the wall time of `nCalls` calls that ran in one batch. */
   record(nCalls: number, workMs: number): void {
     if (nCalls <= 0) return;
-    this.batchesRecorded++;
     this.workMs = DECAY * this.workMs + workMs;
     this.calls = DECAY * this.calls + nCalls;
   }

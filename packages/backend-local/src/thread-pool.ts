@@ -79,6 +79,9 @@ const WORKER_ENTRY = join(__dirname, 'worker.js');
 const BOOT_AT_ONCE = Math.max(1, availableParallelism() - 1);
 /** How long the pool waits for measured calls before it starts more workers (ms). */
 const DECIDE_WITHIN_MS = 10;
+/** A batch tells the call time once it ran this many calls or this long (ms). */
+const EVIDENCE_CALLS = 1000;
+const EVIDENCE_MS = 5;
 const MODULE_LOADER = require.resolve('@acme-ts/core/function-loader');
 /** An adaptive batch returns early after this long, which bounds what a crash makes us re-run. */
 const ADAPTIVE_BATCH_BUDGET_MS = 50;
@@ -134,6 +137,8 @@ class RunState {
   readonly startedAt = performance.now();
   /** Set DECIDE_WITHIN_MS after a worker of this run could first take calls (see worthStartingAnother). */
   waitedForEvidence = false;
+  /** The last batch of this run that came back: how many calls ran and how long they took. */
+  latestBatch: { calls: number; workMs: number } | undefined;
   decisionTimer: NodeJS.Timeout | undefined;
   resolve!: (summary: RunSummary) => void;
   reject!: (error: unknown) => void;
@@ -460,14 +465,16 @@ export class ThreadPool {
   /**
    * Whether one more worker would finish calls sooner, given `running` workers (started or
    * ready). A worker takes tens of ms to start and slows the others meanwhile (it takes a core):
-   * it is started when the queued work per running worker is more than twice that. Without two
-   * measured batches the pool waits up to DECIDE_WITHIN_MS after the first worker runs, so a
-   * short run of tiny calls starts one worker and a run of long calls loses only those ms.
+   * it is started when the queued work per running worker is more than twice that, estimated
+   * from this run's latest batch. A short batch of few calls says little (V8 has not optimized
+   * the code yet: the first calls can be 50× slower than the rest), and more batches come soon,
+   * so the decision waits for one of EVIDENCE_CALLS calls or EVIDENCE_MS of work. Before any
+   * batch returns the pool waits at most DECIDE_WITHIN_MS: a run of long calls loses only that.
    */
   private worthStartingAnother(run: RunState, running: number): boolean {
     if (running === 0) return true;
-    const perCallMs = this.sizer.meanCallMs;
-    if (perCallMs === undefined || this.sizer.batchesRecorded < 2) {
+    const latest = run.latestBatch;
+    if (latest === undefined) {
       if (run.waitedForEvidence) return true;
       run.decisionTimer ??= setTimeout(() => {
         run.waitedForEvidence = true;
@@ -475,7 +482,8 @@ export class ThreadPool {
       }, DECIDE_WITHIN_MS).unref();
       return false;
     }
-    return (run.nQueued * perCallMs) / running > 2 * this.startupMs;
+    if (latest.calls < EVIDENCE_CALLS && latest.workMs < EVIDENCE_MS) return false;
+    return (run.nQueued * latest.workMs) / latest.calls / running > 2 * this.startupMs;
   }
 
   /** Batches a worker may hold at once (see PIPELINE_MAX_CALL_MS). */
@@ -528,6 +536,7 @@ export class ThreadPool {
     if (run.stopped) return void ThreadPool.answered(worker, batch);
     run.unattributedDeaths = 0;
     this.sizer.record(result.nDone, result.workMs);
+    if (result.nDone > 0) run.latestBatch = { calls: result.nDone, workMs: result.workMs };
     const { ok, durationsMs } = result;
     if (run.onSuccesses && result.nDone > 0 && !ok) {
       batch.nSettled = result.nDone;
