@@ -498,14 +498,15 @@ describe('ThreadPool transport seam', () => {
     const { summary, byID } = await runAll(makePool({ createTransport: fake.createTransport }), range(5000));
     expect(summary.nSucceeded).toBe(5000);
     expect(byID.get(4999)).toMatchObject({ ok: true, value: 9998 });
-    expect(fake.log.mostInFlight).toEqual([2, 2]);
+    expect(fake.log.mostInFlight.length).toBeGreaterThan(0);
+    expect(fake.log.mostInFlight.every((n) => n === 2)).toBe(true);
   });
 
   it('sends slow calls one batch at a time per worker', async () => {
     const fake = fakeWorkers({ callMs: 20 });
     const { summary } = await runAll(makePool({ createTransport: fake.createTransport }), range(40));
     expect(summary.nSucceeded).toBe(40);
-    expect(fake.log.mostInFlight).toEqual([1, 1]);
+    expect(fake.log.mostInFlight).toEqual([1, 1]); // both workers: 800 ms of calls are worth a second one
   });
 
   it('sends consecutive taskIDs as a range and others as an array', async () => {
@@ -547,6 +548,14 @@ describe('ThreadPool transport seam', () => {
     expect(createdAt).toHaveLength(2);
     // Started ≈ 10 ms after the first could run, not after its first 300 ms call.
     expect(createdAt[1]! - createdAt[0]!).toBeLessThan(150);
+  });
+
+  it('starts more workers for batches of one short call once they add up to evidence', async () => {
+    // 4 ms calls one per batch (as in a SLURM task): no single batch says much, 100 of them do.
+    const fake = fakeWorkers({ batchMs: 4 });
+    const { summary } = await runAll(makePool({ nWorkers: 2, createTransport: fake.createTransport, batch: 1 }), range(100));
+    expect(summary.nSucceeded).toBe(100);
+    expect(fake.log.createdAt).toHaveLength(2);
   });
 
   it('schedules through any WorkerTransport (in-process fake)', async () => {

@@ -139,6 +139,8 @@ class RunState {
   waitedForEvidence = false;
   /** The last batch of this run that came back: how many calls ran and how long they took. */
   latestBatch: { calls: number; workMs: number } | undefined;
+  /** All batches of this run that came back. */
+  readonly measured = { calls: 0, workMs: 0 };
   decisionTimer: NodeJS.Timeout | undefined;
   resolve!: (summary: RunSummary) => void;
   reject!: (error: unknown) => void;
@@ -482,8 +484,11 @@ export class ThreadPool {
       }, DECIDE_WITHIN_MS).unref();
       return false;
     }
-    if (latest.calls < EVIDENCE_CALLS && latest.workMs < EVIDENCE_MS) return false;
-    return (run.nQueued * latest.workMs) / latest.calls / running > 2 * this.startupMs;
+    const isEvidence = (b: { calls: number; workMs: number }) => b.calls >= EVIDENCE_CALLS || b.workMs >= EVIDENCE_MS;
+    // Small fixed batches (SLURM tasks run batches of one) add up to evidence instead.
+    const measured = isEvidence(latest) ? latest : run.measured;
+    if (!isEvidence(measured)) return false;
+    return (run.nQueued * measured.workMs) / measured.calls / running > 2 * this.startupMs;
   }
 
   /** Batches a worker may hold at once (see PIPELINE_MAX_CALL_MS). */
@@ -536,7 +541,11 @@ export class ThreadPool {
     if (run.stopped) return void ThreadPool.answered(worker, batch);
     run.unattributedDeaths = 0;
     this.sizer.record(result.nDone, result.workMs);
-    if (result.nDone > 0) run.latestBatch = { calls: result.nDone, workMs: result.workMs };
+    if (result.nDone > 0) {
+      run.latestBatch = { calls: result.nDone, workMs: result.workMs };
+      run.measured.calls += result.nDone;
+      run.measured.workMs += result.workMs;
+    }
     const { ok, durationsMs } = result;
     if (run.onSuccesses && result.nDone > 0 && !ok) {
       batch.nSettled = result.nDone;
