@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BatchSizer } from './batch-sizer';
+import { CallTimeEstimate } from './call-time-estimate';
 import {
   AbortError,
   InvalidTaskIDError,
@@ -79,9 +80,6 @@ const WORKER_ENTRY = join(__dirname, 'worker.js');
 const BOOT_AT_ONCE = Math.max(1, availableParallelism() - 1);
 /** How long the pool waits for measured calls before it starts more workers (ms). */
 const DECIDE_WITHIN_MS = 10;
-/** A batch tells the call time once it ran this many calls or this long (ms). */
-const EVIDENCE_CALLS = 1000;
-const EVIDENCE_MS = 5;
 const MODULE_LOADER = require.resolve('@acme-ts/core/function-loader');
 /** An adaptive batch returns early after this long, which bounds what a crash makes us re-run. */
 const ADAPTIVE_BATCH_BUDGET_MS = 50;
@@ -137,10 +135,10 @@ class RunState {
   readonly startedAt = performance.now();
   /** Set DECIDE_WITHIN_MS after a worker of this run could first take calls (see worthStartingAnother). */
   waitedForEvidence = false;
-  /** The last batch of this run that came back: how many calls ran and how long they took. */
-  latestBatch: { calls: number; workMs: number } | undefined;
-  /** All batches of this run that came back. */
-  readonly measured = { calls: 0, workMs: 0 };
+  /** Whether a batch of this run came back (a measured call time is on its way). */
+  anyBatchBack = false;
+  /** The steady call time of this run, from the batches that came back. */
+  readonly callTime = new CallTimeEstimate();
   decisionTimer: NodeJS.Timeout | undefined;
   resolve!: (summary: RunSummary) => void;
   reject!: (error: unknown) => void;
@@ -467,16 +465,14 @@ export class ThreadPool {
   /**
    * Whether one more worker would finish calls sooner, given `running` workers (started or
    * ready). A worker takes tens of ms to start and slows the others meanwhile (it takes a core):
-   * it is started when the queued work per running worker is more than twice that, estimated
-   * from this run's latest batch. A short batch of few calls says little (V8 has not optimized
-   * the code yet: the first calls can be 50× slower than the rest), and more batches come soon,
-   * so the decision waits for one of EVIDENCE_CALLS calls or EVIDENCE_MS of work. Before any
-   * batch returns the pool waits at most DECIDE_WITHIN_MS: a run of long calls loses only that.
+   * it is started when the queued work per running worker is more than twice that, at this
+   * run's steady call time (see CallTimeEstimate: the first calls run unoptimized, up to 50×
+   * slower). Before any batch returns the pool waits at most DECIDE_WITHIN_MS: a run of long
+   * calls loses only that.
    */
   private worthStartingAnother(run: RunState, running: number): boolean {
     if (running === 0) return true;
-    const latest = run.latestBatch;
-    if (latest === undefined) {
+    if (!run.anyBatchBack) {
       if (run.waitedForEvidence) return true;
       run.decisionTimer ??= setTimeout(() => {
         run.waitedForEvidence = true;
@@ -484,11 +480,8 @@ export class ThreadPool {
       }, DECIDE_WITHIN_MS).unref();
       return false;
     }
-    const isEvidence = (b: { calls: number; workMs: number }) => b.calls >= EVIDENCE_CALLS || b.workMs >= EVIDENCE_MS;
-    // Small fixed batches (SLURM tasks run batches of one) add up to evidence instead.
-    const measured = isEvidence(latest) ? latest : run.measured;
-    if (!isEvidence(measured)) return false;
-    return (run.nQueued * measured.workMs) / measured.calls / running > 2 * this.startupMs;
+    const msPerCall = run.callTime.msPerCall(2 * this.startupMs);
+    return msPerCall !== undefined && (run.nQueued * msPerCall) / running > 2 * this.startupMs;
   }
 
   /** Batches a worker may hold at once (see PIPELINE_MAX_CALL_MS). */
@@ -542,9 +535,8 @@ export class ThreadPool {
     run.unattributedDeaths = 0;
     this.sizer.record(result.nDone, result.workMs);
     if (result.nDone > 0) {
-      run.latestBatch = { calls: result.nDone, workMs: result.workMs };
-      run.measured.calls += result.nDone;
-      run.measured.workMs += result.workMs;
+      run.anyBatchBack = true;
+      run.callTime.record(result.nDone, result.workMs);
     }
     const { ok, durationsMs } = result;
     if (run.onSuccesses && result.nDone > 0 && !ok) {
