@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { parse } from 'acorn';
 import { FunctionReferenceError } from './errors';
-import { freeVariables, resolveFunctionReference } from './function-ref';
+import { freeVariables, resolveFunctionReference, usesOnlyParamsAndGlobals } from './function-ref';
 import { loadFunction } from './function-loader';
 
 const fixtures = path.join(__dirname, '__fixtures__');
@@ -40,6 +40,46 @@ describe('free variable analysis', () => {
   });
   test('switch-case lexical scope and new.target', () => {
     expect(free('function f(v) { switch (v) { case 1: let w = 2; return w; default: return new.target; } }')).toEqual([]);
+  });
+});
+
+describe('the glance before the parser (usesOnlyParamsAndGlobals)', () => {
+  const globals = new Set([...Object.getOwnPropertyNames(globalThis), 'require', 'arguments']);
+  const certain = [
+    'function double(x) { return 2 * x; }',
+    'x => Math.sqrt(x)',
+    'async (a, b,) => a.length + b',
+    'function* gen(n) { return n; }',
+    'function fact(n) { return n ? n * fact(n - 1) : 1; }',
+    '(s) => s + "a string" + \'another\' + s?.length',
+    '(x) => 1..toString() + x + 0x1f + 1.5e3 + 10n + .5',
+    'function (of) { return of; }',
+  ];
+  const unsure = [
+    '(x) => x * factor', // an outer variable
+    '(x) => ({ key: x })', // object keys need the parser
+    '(...xs) => xs', // rest, destructuring and defaults need the parser
+    '({ a }) => a',
+    '(x = outer) => x',
+    '(x) => x / outer', // a slash could be a regexp or a comment
+    '(x) => x /* outer */',
+    '(x) => `${outer}`',
+    '(x) => [...outer]', // a spread is no property name
+    'function f(x) { const y = x; return y; }', // locals need the parser
+    "(x) => 'a\\' + outer", // an escape may hide where the string ends
+    '(x) => of', // contextual keywords can name outer variables
+    'async => async',
+    'scale(x) { return x * 2; }', // a method
+    'get value() { return 1; }',
+    '(x) => x + \u00fc',
+    'const notAFunction = 1',
+  ];
+  test.each(certain)('certain: %s', (source) => {
+    expect(usesOnlyParamsAndGlobals(source, globals)).toBe(true);
+    expect(free(source).filter((name) => !globals.has(name))).toEqual([]); // the parser agrees
+  });
+  test.each(unsure)('left to the parser: %s', (source) => {
+    expect(usesOnlyParamsAndGlobals(source, globals)).toBe(false);
   });
 });
 

@@ -15,7 +15,6 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'acorn';
 import { FunctionReferenceError, describeValue } from './errors';
 
 export type FunctionReference =
@@ -114,10 +113,14 @@ interface AstNode {
 
 const PARSE_OPTIONS = { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: false } as const;
 
+/** acorn, loaded when a shipped function needs it (loading it costs every process 7–10 ms). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const acornParse = () => (require('acorn') as typeof import('acorn')).parse;
+
 /** Parse a function's source into its function node, rewriting methods to function expressions. */
 function parseFunctionSource(source: string, label: string): { node: AstNode; source: string } {
   try {
-    const program = parse(`(${source}\n)`, PARSE_OPTIONS) as unknown as AstNode;
+    const program = acornParse()(`(${source}\n)`, PARSE_OPTIONS) as unknown as AstNode;
     const expression = ((program.body as AstNode[])[0].expression as AstNode);
     if (expression.type === 'FunctionExpression' || expression.type === 'ArrowFunctionExpression') return { node: expression, source };
   } catch {
@@ -125,7 +128,7 @@ function parseFunctionSource(source: string, label: string): { node: AstNode; so
   }
   try {
     const wrapped = `({${source}\n})`;
-    const program = parse(wrapped, PARSE_OPTIONS) as unknown as AstNode;
+    const program = acornParse()(wrapped, PARSE_OPTIONS) as unknown as AstNode;
     const object = (program.body as AstNode[])[0].expression as AstNode;
     const property = (object.properties as AstNode[])[0];
     if (property.kind === 'get' || property.kind === 'set') {
@@ -426,16 +429,118 @@ function resolveSource(fn: UserFunction, nameOverride: string | undefined): Func
   if (/^class[\s{]/.test(text)) {
     throw new FunctionReferenceError(`${label} is a class, not a function; pass a function that creates and uses the instance`);
   }
-  const { node, source } = parseFunctionSource(text, label);
   const globals = knownGlobals();
-  const outer = freeVariables(node).filter((name) => !globals.has(name));
-  if (outer.length > 0) {
-    throw new FunctionReferenceError(
-      `${label} uses variables from outside its body (${outer.join(', ')}), which do not exist where workers run it; ` +
+  let source = text;
+  if (!usesOnlyParamsAndGlobals(text, globals)) {
+    const parsed = parseFunctionSource(text, label);
+    source = parsed.source;
+    const outer = freeVariables(parsed.node).filter((name) => !globals.has(name));
+    if (outer.length > 0) {
+      throw new FunctionReferenceError(
+        `${label} uses variables from outside its body (${outer.join(', ')}), which do not exist where workers run it; ` +
         'move them inside the function, pass them as arguments, or export the function from a module and pass `{ module, export }`',
-    );
+      );
+    }
   }
   const name = nameOverride ?? (ownName || ANONYMOUS_FUNCTION_NAME);
   checkFunctionName(name, label);
   return { kind: 'source', source, name };
+}
+
+// A glance before the parser: the first parse of a process costs acorn 3–5 ms (cold code), a
+// one-line function like `x => Math.sqrt(x)` needs none of it.
+
+/** Words that can never be identifiers (sloppy-mode script); contextual ones (of, let, async…) can. */
+const RESERVED_WORDS = new Set(
+  ('break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
+    'import in instanceof new null return super switch this throw true try typeof var void while with').split(' '),
+);
+
+/**
+ * True only when `source` is certainly a function (`function f(a, b) {…}`, `(a, b) => …`,
+ * `a => …`, optionally async) with plain parameters whose every identifier is a parameter, its
+ * own name, a reserved word, a global or a property name after `.`. Anything else (comments,
+ * regexps, templates, escapes, local declarations, object keys, non-ASCII) answers false and
+ * goes to the full scope analysis: an unknown word can only make this say false.
+ */
+export function usesOnlyParamsAndGlobals(source: string, globals: ReadonlySet<string>): boolean {
+  const tokens = glanceTokens(source);
+  if (!tokens) return false;
+  const bound = new Set<string>();
+  let i = tokens[0] === 'async' ? 1 : 0;
+  const params = (): boolean => {
+    if (tokens[i++] !== '(') return false;
+    while (tokens[i] !== ')') {
+      const name = tokens[i++]!;
+      if (!isIdentifierToken(name) || RESERVED_WORDS.has(name)) return false;
+      bound.add(name);
+      if (tokens[i] === ',') i++;
+      else if (tokens[i] !== ')') return false;
+    }
+    i++;
+    return true;
+  };
+  if (tokens[i] === 'function') {
+    i++;
+    if (tokens[i] === '*') i++;
+    if (tokens[i] !== '(') {
+      const ownName = tokens[i++]!;
+      if (!isIdentifierToken(ownName)) return false;
+      bound.add(ownName);
+    }
+    if (!params() || tokens[i] !== '{') return false;
+  } else if (tokens[i] === '(') {
+    if (!params() || tokens[i++] !== '=>') return false;
+  } else {
+    const name = tokens[i++]!;
+    if (!isIdentifierToken(name) || RESERVED_WORDS.has(name) || tokens[i++] !== '=>') return false;
+    bound.add(name);
+  }
+  for (; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (!isIdentifierToken(token) || bound.has(token) || RESERVED_WORDS.has(token) || globals.has(token)) continue;
+    const isPropertyName = tokens[i - 1] === '.' && tokens[i - 2] !== '.'; // `a.b`, `a?.b`; not `...b`
+    if (!isPropertyName) return false;
+  }
+  return true;
+}
+
+function isIdentifierToken(token: string): boolean {
+  const c = token.charCodeAt(0);
+  return c === 36 || c === 95 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * Identifiers, numbers, simple strings (kept as one token) and one-character punctuators, plus
+ * `=>`; undefined for any character that could hide code or words from this simple scan.
+ */
+function glanceTokens(source: string): string[] | undefined {
+  const tokens: string[] = [];
+  const isWordChar = (c: number) => c === 36 || c === 95 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  for (let i = 0; i < source.length; ) {
+    const c = source.charCodeAt(i);
+    if (c > 126 || c === 47 /* / */ || c === 92 /* \ */ || c === 96 /* ` */) return undefined;
+    if (c === 32 || c === 9 || c === 10 || c === 13) {
+      i++;
+    } else if (isWordChar(c) || (c === 46 && source.charCodeAt(i + 1) >= 48 && source.charCodeAt(i + 1) <= 57)) {
+      // A word, or a number (digits, letters and dots: 1.5e3, 0x1f, 10n, .5).
+      const isNumber = c < 65 && c !== 36;
+      let j = i + 1;
+      while (j < source.length && (isWordChar(source.charCodeAt(j)) || (isNumber && source.charCodeAt(j) === 46))) j++;
+      tokens.push(source.slice(i, j));
+      i = j;
+    } else if (c === 39 || c === 34) {
+      const end = source.indexOf(source[i]!, i + 1);
+      if (end < 0 || /[\\\n]/.test(source.slice(i, end))) return undefined; // an escape may hide the real end
+      tokens.push('"string"');
+      i = end + 1;
+    } else if (c === 61 && source.charCodeAt(i + 1) === 62) {
+      tokens.push('=>');
+      i += 2;
+    } else {
+      tokens.push(source[i]!);
+      i++;
+    }
+  }
+  return tokens;
 }
