@@ -75,6 +75,29 @@ describe('LocalBackend payloads', () => {
     expect(sparse.values.get(999_999)).toBe(3 * 999_999);
   });
 
+  it('runs shared numeric calls in one loop and leaves every other outcome to the general path', async () => {
+    const taskIDs = Array.from({ length: 3000 }, (_, i) => i);
+    const { values } = await execute({ setup: memorySetup('mostlyNumbers', 3000), taskIDs, payloadFor: (i) => i });
+    expect(values.size).toBe(3000);
+    for (const i of taskIDs) {
+      const value = values.get(i);
+      if (i % 7 === 3) expect(value).toBe(`seven:${i}`);
+      else if (i % 11 === 5) expect(value).toMatchObject({ name: 'RangeError', message: `eleven:${i}` });
+      else if (i % 13 === 4) expect(value).toBe(-i);
+      else if (i % 17 === 2) expect(value).toBeUndefined();
+      else expect(value).toBe(2 * i);
+    }
+  });
+
+  it('blames a crash inside the numeric loop on the call that crashed', async () => {
+    const taskIDs = Array.from({ length: 3000 }, (_, i) => i);
+    const { values } = await execute({ setup: memorySetup('exitAt1234', 3000), taskIDs, payloadFor: (i) => i });
+    expect(values.size).toBe(3000);
+    expect(values.get(1234)).toMatchObject({ name: 'WorkerExitError' });
+    expect(values.get(1233)).toBe(2466);
+    expect(values.get(1235)).toBe(2470);
+  });
+
   it('sends payloads per batch when one of them is not a number', async () => {
     const taskIDs = Array.from({ length: 200 }, (_, i) => i);
     const payloadFor = (i: number) => (i === 199 ? 'last' : i);

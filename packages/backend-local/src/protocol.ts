@@ -1,6 +1,8 @@
 // What the pool and its worker threads exchange. Kept free of Node and comlink imports so both
 // sides (and tests) can share it.
 
+import type { CallRunner } from '@acme-ts/core';
+
 /** A user-supplied module loaded in each worker; the pool knows nothing else about it. */
 export interface RunnerModule {
   createRunner(setup: unknown): Runner | Promise<Runner>;
@@ -18,6 +20,8 @@ export interface Runner {
   readonly transferResults?: boolean;
   /** Called before the runner is replaced by one with another setup. */
   close?(): unknown;
+  /** Runs a range of calls in one loop while they return numbers (see core's CallRunner). */
+  runNumbers?: CallRunner['runNumbers'];
 }
 
 /** Data every worker receives at creation (workerData). */
@@ -76,6 +80,11 @@ export class CallState {
     this.ints[0] = 2 * index + 1;
   }
 
+  /** The phase alone, for loops that do markCall's store themselves (core's runNumbers). */
+  get marks(): Int32Array {
+    return this.ints.subarray(0, 1);
+  }
+
   /** The batch's first `count` calls are done (after markCall). */
   markDone(count: number): void {
     Atomics.store(this.ints, 0, 2 * count);
@@ -118,6 +127,15 @@ export class ValueCollector {
     } else if (value !== undefined || this.numbers !== undefined) {
       this.toMixed(index, value);
     }
+  }
+
+  /**
+   * The array numbers go into from `index` on (opened if no value is set yet), or undefined once
+   * the values are mixed (set() then).
+   */
+  numberSlots(index: number): Float64Array | undefined {
+    if (this.numbers === undefined && this.allUndefined && index === 0) this.numbers = new Float64Array(this.size);
+    return this.numbers;
   }
 
   /** set() for a number (the common case, checked first). */

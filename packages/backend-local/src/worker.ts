@@ -146,6 +146,11 @@ class BatchRun {
    * same steps with the loop's state in locals, as this loop runs millions of times.
    */
   private runUntimed(): PromiseLike<unknown> | undefined {
+    const { runNumbers } = this.runner;
+    if (runNumbers && this.request.taskIDs === undefined) {
+      const pending = this.runNumberRange(runNumbers);
+      if (pending !== false) return pending;
+    }
     const { taskIDs, firstTaskID, payloads, budgetMs } = this.request;
     const { runner, n, batchStart, values } = this;
     let index = this.nDone;
@@ -170,6 +175,26 @@ class BatchRun {
       }
     } finally {
       this.nDone = index;
+    }
+    return undefined;
+  }
+
+  /**
+   * runUntimed through the runner's own loop while the values are numbers; false once they are
+   * not (the general loop takes over).
+   */
+  private runNumberRange(runNumbers: NonNullable<Runner['runNumbers']>): PromiseLike<unknown> | undefined | false {
+    const { firstTaskID, budgetMs } = this.request;
+    const hooks = { callMarks: callState.marks, overBudget: () => sharedClockMs() - this.batchStart > budgetMs };
+    while (this.nDone < this.n) {
+      const out = this.values.numberSlots(this.nDone);
+      if (!out) return false;
+      const end = runNumbers(firstTaskID, this.nDone, this.n, out, hooks);
+      this.nDone = end.index;
+      if (end.stop === 'error') this.fail(end.error);
+      else if (end.stop !== 'value') return undefined;
+      else if (end.value !== null && typeof (end.value as PromiseLike<unknown>)?.then === 'function') return end.value as PromiseLike<unknown>;
+      else this.settle(end.value);
     }
     return undefined;
   }

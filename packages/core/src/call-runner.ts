@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CallPayload, RunnerSetup } from './backend';
 import { loadFunction } from './function-loader';
-import { enterSoleCall, leaveSoleCall, soleCallContext, type SoleRun } from './task-context';
+import { enterSoleCall, leaveSoleCall, soleCall, soleCallContext, type SoleRun } from './task-context';
 import type { EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
 
@@ -47,7 +47,32 @@ export function writeDeferredPayload(call: StoredCall): StoredCall {
 export interface CallRunner {
   /** The value (memory mode) or a StoredCall; a promise when the function or the storing is async. */
   runCall(taskID: number, payload: CallPayload): unknown;
+  /**
+   * Present when calls can run in one tight loop: memory mode, a one-argument function, numeric
+   * payloads shared in memory (RunnerSetup.sharedPayloads). Runs calls `firstTaskID + from` …
+   * `firstTaskID + to - 1`, each number result into `out[index]`, and stops early at a call that
+   * throws or returns anything else (see NumberRunEnd) or when `hooks.overBudget()` says so
+   * (asked every 64 calls, never before the first). A worker's first thousands of calls run in
+   * V8's interpreter, where each function level a call passes through costs.
+   */
+  runNumbers?(firstTaskID: number, from: number, to: number, out: Float64Array, hooks: NumberRunHooks): NumberRunEnd;
 }
+
+export interface NumberRunHooks {
+  /**
+   * Element 0 is set to 2·index + 1 before the call at `index` (so a crash blames it): the
+   * local backend's call state, written here without a function call per call.
+   */
+  callMarks: Int32Array;
+  overBudget(): boolean;
+}
+
+/** Where runNumbers stopped: `index` is the first call whose result is not in `out`. */
+export type NumberRunEnd =
+  | { index: number; stop: 'done' | 'over-budget' }
+  /** The call at `index` returned a value that is not a number: as runCall would return it. */
+  | { index: number; stop: 'value'; value: unknown }
+  | { index: number; stop: 'error'; error: unknown };
 
 export function payloadFileName(funcName: string, taskID: number): string {
   return `${funcName}_${taskID}.h5`;
@@ -198,7 +223,25 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   // thousands of calls (interpreted code) every call level counts.
   const direct = soleArgument !== undefined && soleRange === undefined && !usesThis;
 
-  return {
+  /** The result of the call the sole-call context describes (left when the value is final). */
+  const settle = (taskID: number, value: unknown): unknown => {
+    if (!isPromiseLike(value)) {
+      leaveSoleCall();
+      return inMemory ? value : store(taskID, value);
+    }
+    return Promise.resolve(value).then(
+      (resolved) => {
+        leaveSoleCall();
+        return finish(taskID, resolved);
+      },
+      (error: unknown) => {
+        leaveSoleCall();
+        throw error;
+      },
+    );
+  };
+
+  const runner: CallRunner = {
     // Synchronous for synchronous functions in memory mode: the worker then needs no await per call.
     runCall(taskID: number, payload: CallPayload): unknown {
       if (sharedValues !== undefined) payload = sharedValues[taskID - sharedFirstTaskID];
@@ -210,20 +253,36 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
         leaveSoleCall();
         throw error;
       }
-      if (!isPromiseLike(value)) {
-        leaveSoleCall();
-        return inMemory ? value : store(taskID, value);
-      }
-      return Promise.resolve(value).then(
-        (resolved) => {
-          leaveSoleCall();
-          return finish(taskID, resolved);
-        },
-        (error: unknown) => {
-          leaveSoleCall();
-          throw error;
-        },
-      );
+      return settle(taskID, value);
     },
   };
+  if (inMemory && direct && sharedValues !== undefined) {
+    runner.runNumbers = (firstTaskID, from, to, out, hooks) => {
+      const offset = firstTaskID - sharedFirstTaskID;
+      const marks = hooks.callMarks;
+      const sole = soleCall; // enterSoleCall, inlined
+      let index = from;
+      sole.run = run;
+      try {
+        for (; index < to; index++) {
+          if (index > from && (index & 63) === 0 && hooks.overBudget()) {
+            leaveSoleCall();
+            return { index, stop: 'over-budget' };
+          }
+          marks[0] = 2 * index + 1;
+          sole.taskID = firstTaskID + index;
+          sole.context = undefined;
+          const value = fn(sharedValues[offset + index]);
+          if (typeof value !== 'number') return { index, stop: 'value', value: settle(firstTaskID + index, value) };
+          out[index] = value;
+        }
+      } catch (error) {
+        leaveSoleCall();
+        return { index, stop: 'error', error };
+      }
+      leaveSoleCall();
+      return { index, stop: 'done' };
+    };
+  }
+  return runner;
 }

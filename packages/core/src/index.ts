@@ -18,7 +18,7 @@ export type { RunLayout, ContainerSkeleton } from './layout';
 export { openResults, readSerializedResult, ResultsContainer } from './results-reader';
 export type { CallResults, StoredArray } from './results-reader';
 export { createRunner } from './call-runner';
-export type { CallRunner, StoredCall } from './call-runner';
+export type { CallRunner, NumberRunEnd, NumberRunHooks, StoredCall } from './call-runner';
 export { readManifest, readCallRecords, hasManifest, StatusLog } from './run-store';
 export { runStatus, findStoredCalls } from './run-status';
 export type { RunStatus, StoredCallInfo } from './run-status';

@@ -18,13 +18,16 @@ export interface TaskContext {
 
 const storage = new AsyncLocalStorage<TaskContext>();
 /**
- * The call a worker thread is running. A worker runs one call at a time, so plain variables
- * serve it, without AsyncLocalStorage's per-call cost and promise hooks (a third of the
- * per-call overhead of trivial calls); the context object is made only when asked for.
+ * The call a worker thread is running. A worker runs one call at a time, so plain fields serve
+ * it, without AsyncLocalStorage's per-call cost and promise hooks (a third of the per-call
+ * overhead of trivial calls); the context object is made only when asked for. Set through
+ * enterSoleCall; a runner's tight loop moves `taskID` and clears `context` itself.
  */
-let soleRun: SoleRun | undefined;
-let soleTaskID = -1;
-let soleContext: TaskContext | undefined;
+export const soleCall: { run: SoleRun | undefined; taskID: number; context: TaskContext | undefined } = {
+  run: undefined,
+  taskID: -1,
+  context: undefined,
+};
 
 /** What every call of a run shares (see enterSoleCall). */
 export interface SoleRun {
@@ -32,14 +35,15 @@ export interface SoleRun {
   outputDir?: string;
 }
 
-function soleCall(): TaskContext | undefined {
-  if (soleRun === undefined) return undefined;
-  return (soleContext ??= { taskID: soleTaskID, nInputs: soleRun.nInputs, outputDir: soleRun.outputDir });
+function soleCallOrUndefined(): TaskContext | undefined {
+  const { run } = soleCall;
+  if (run === undefined) return undefined;
+  return (soleCall.context ??= { taskID: soleCall.taskID, nInputs: run.nInputs, outputDir: run.outputDir });
 }
 
 /** The context of the call being executed; throws outside a call. */
 export function taskContext(): TaskContext {
-  const context = storage.getStore() ?? soleCall();
+  const context = storage.getStore() ?? soleCallOrUndefined();
   if (context === undefined) {
     throw new TaskContextError(
       'taskContext() was called outside a call of the parallel function; call it from inside the function ParallelMap runs (including code it awaits)',
@@ -50,7 +54,7 @@ export function taskContext(): TaskContext {
 
 /** The context of the call being executed, or undefined outside a call. */
 export function currentTaskContext(): TaskContext | undefined {
-  return storage.getStore() ?? soleCall();
+  return storage.getStore() ?? soleCallOrUndefined();
 }
 
 /**
@@ -59,19 +63,19 @@ export function currentTaskContext(): TaskContext | undefined {
  * a thread (the call runner in worker threads and SLURM tasks).
  */
 export function enterSoleCall(run: SoleRun, taskID: number): void {
-  soleRun = run;
-  soleTaskID = taskID;
-  soleContext = undefined;
+  soleCall.run = run;
+  soleCall.taskID = taskID;
+  soleCall.context = undefined;
 }
 
 /** The context of the sole call (the object taskContext() returns during it). */
 export function soleCallContext(): TaskContext {
-  return soleCall()!;
+  return soleCallOrUndefined()!;
 }
 
 export function leaveSoleCall(): void {
-  soleRun = undefined;
-  soleContext = undefined;
+  soleCall.run = undefined;
+  soleCall.context = undefined;
 }
 
 /** Run `fn` (and everything it awaits or schedules) as the call described by `context`. */

@@ -2,3 +2,14 @@
 'use strict';
 exports.triple = (x) => 3 * x;
 exports.kind = (x) => `${typeof x}:${x}`;
+// Numbers mostly, and every other kind of outcome in between (core's runNumbers loop stops at each).
+exports.mostlyNumbers = (x) => {
+  const { taskID } = require('@acme-ts/core').taskContext();
+  if (taskID !== x) throw new Error(`taskContext says ${taskID} in call ${x}`);
+  if (x % 7 === 3) return `seven:${x}`;
+  if (x % 11 === 5) throw new RangeError(`eleven:${x}`);
+  if (x % 13 === 4) return Promise.resolve(-x);
+  if (x % 17 === 2) return undefined;
+  return 2 * x;
+};
+exports.exitAt1234 = (x) => (x === 1234 ? process.exit(3) : 2 * x);
