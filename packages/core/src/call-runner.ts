@@ -9,6 +9,7 @@ import { loadFunction } from './function-loader';
 import { enterSoleCall, leaveSoleCall, soleCall, soleCallContext, type SoleRun } from './task-context';
 import type { EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
+import { hdf5 } from './hdf5';
 
 /** What a call reports in the modes that store results (not the in-memory value itself). */
 export interface StoredCall {
@@ -116,11 +117,6 @@ function checkSlotShape(taskID: number, got: number[], expected: (number | null)
 const fsPromises = () => require('node:fs/promises') as typeof import('node:fs/promises');
 const resultEncoding = () => require('./result-encoding') as typeof import('./result-encoding');
 
-/** libhdf5 is loaded only by runners that write HDF5 (in-memory workers start faster). */
-function hdf5(): typeof import('@acme-ts/hdf5-native') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('@acme-ts/hdf5-native');
-}
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';

@@ -2,7 +2,8 @@
 // the single-file writes while they run, and the finishing links after.
 
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { H5File } from '@acme-ts/hdf5-native';
+import type { H5File } from '@acme-ts/hdf5-native';
+import { hdf5 } from './hdf5';
 import type { EncodedDataset } from './result-encoding';
 import type { RunLayout } from './layout';
 
@@ -13,7 +14,7 @@ export function createContainer(layout: RunLayout): void {
   if (!skeleton || existsSync(layout.containerPath!)) return;
   // Built under a temporary name: a container that exists is a complete skeleton.
   const tmp = `${layout.containerPath}.tmp-${process.pid}`;
-  const file = H5File.create(tmp, { overwrite: true, libverLatest: skeleton.libverLatest });
+  const file = hdf5().H5File.create(tmp, { overwrite: true, libverLatest: skeleton.libverLatest });
   try {
     // comp_i entries come when call i stored a result, so the container never links to a file
     // that does not exist (ACME's dangle after failures).
@@ -41,7 +42,7 @@ export class SingleFileWriter {
     containerPath: string,
     private readonly resultShape?: (number | null)[],
   ) {
-    this.file = H5File.open(containerPath, { write: true });
+    this.file = hdf5().H5File.open(containerPath, { write: true });
     this.stackingDim = resultShape ? resultShape.indexOf(null) : -1;
     this.unlimitedDim = resultShape ? resultShape.indexOf(Infinity) : -1;
     this.existingGroups = new Set(this.file.list('/').map((e) => e.name));
@@ -105,7 +106,7 @@ export class SingleFileWriter {
  */
 export function finishContainer(layout: RunLayout, stored: ReadonlyMap<number, { stored: 'hdf5' | 'serialized'; names?: string[] }>): void {
   if (!layout.containerPath || layout.singleFile) return;
-  const file = H5File.open(layout.containerPath, { write: true });
+  const file = hdf5().H5File.open(layout.containerPath, { write: true });
   try {
     for (let taskID = 0; taskID < layout.nInputs; taskID++) {
       const call = stored.get(taskID);
@@ -126,7 +127,7 @@ export function finishContainer(layout: RunLayout, stored: ReadonlyMap<number, {
 }
 
 function datasetNames(payloadPath: string): string[] {
-  const payload = H5File.open(payloadPath);
+  const payload = hdf5().H5File.open(payloadPath);
   try {
     return payload.list('/').map((e) => e.name);
   } finally {

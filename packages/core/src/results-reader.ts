@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { deserialize } from 'node:v8';
-import { H5File, type ReadResult } from '@acme-ts/hdf5-native';
+import type { H5File, ReadResult } from '@acme-ts/hdf5-native';
+import { hdf5 } from './hdf5';
 
 export interface StoredArray extends ReadResult {}
 
@@ -20,7 +21,7 @@ export class ResultsContainer {
   private readonly file: H5File;
 
   constructor(readonly path: string) {
-    this.file = H5File.open(path);
+    this.file = hdf5().H5File.open(path);
   }
 
   /** taskIDs present in the container (comp_i groups or links), ascending. */
