@@ -79,6 +79,9 @@ function fakeWorkers(behaviour: { batchMs?: number; callMs?: number; initMs?: nu
     sent: [] as { taskIDs?: Float64Array; firstTaskID: number; count: number }[],
     mostInFlight: [] as number[],
     mostStarting: 0,
+    /** performance.now() of each request sent, and of each init answered. */
+    requestedAt: [] as number[],
+    initDoneAt: [] as number[],
   };
   let starting = 0;
   const sleep = (ms: number | undefined) => new Promise((resolve) => (ms === undefined ? setImmediate(resolve) : setTimeout(resolve, ms)));
@@ -87,20 +90,28 @@ function fakeWorkers(behaviour: { batchMs?: number; callMs?: number; initMs?: nu
     const index = log.createdAt.push(performance.now()) - 1;
     log.mostInFlight[index] = 0;
     let inFlight = 0;
+    // Like a worker: requests run one after the other, in the order they came.
+    let turns: Promise<unknown> = Promise.resolve();
+    const inTurn = async (run: () => Promise<void>) => {
+      const turn = turns.then(run);
+      turns = turn;
+      await turn;
+    };
     return {
       start() {},
       async request<T>(method: string, payload: unknown): Promise<T> {
         log.requests.push(method);
+        log.requestedAt.push(performance.now());
         if (method === 'init') {
           log.mostStarting = Math.max(log.mostStarting, ++starting);
-          if (behaviour.initMs !== undefined) await sleep(behaviour.initMs);
-          starting--;
+          await inTurn(() => sleep(behaviour.initMs).then(() => void starting--));
+          log.initDoneAt.push(performance.now());
           return undefined as T;
         }
         log.sent.push(payload as (typeof log.sent)[number]);
         log.mostInFlight[index] = Math.max(log.mostInFlight[index]!, ++inFlight);
         const taskIDs = batchTaskIDs(payload);
-        await sleep(behaviour.batchMs);
+        await inTurn(() => sleep(behaviour.batchMs).then(() => undefined));
         inFlight--;
         const workMs = behaviour.batchMs ?? taskIDs.length * (behaviour.callMs ?? 0);
         const values = Float64Array.from(taskIDs, behaviour.value ?? ((id) => 2 * id));
@@ -523,6 +534,17 @@ describe('ThreadPool transport seam', () => {
     const second = await runAll(pool, [9, 8, 7]); // consecutive, but not ascending
     expect(second.byID.get(8)).toMatchObject({ ok: true, value: -8 });
     expect(sent.map((r) => (r.taskIDs ? [...r.taskIDs] : 'range'))).toEqual([[9, 8, 7]]);
+  });
+
+  it("sends a starting worker's first batch right behind its init, not after the answer", async () => {
+    const fake = fakeWorkers({ initMs: 40 });
+    const { summary } = await runAll(makePool({ nWorkers: 1, createTransport: fake.createTransport }), range(100));
+    expect(summary.nSucceeded).toBe(100);
+    const { requests, requestedAt, initDoneAt } = fake.log;
+    expect(requests.slice(0, 2)).toEqual(['init', 'runBatch']);
+    expect(requestedAt[1]).toBeLessThan(initDoneAt[0]!);
+    // Only one: the call time is unknown until a batch came back.
+    expect(requests.filter((method, i) => method === 'runBatch' && requestedAt[i]! < initDoneAt[0]!)).toHaveLength(1);
   });
 
   it('starts workers at most cores − 1 at a time (the host thread keeps a core)', async () => {

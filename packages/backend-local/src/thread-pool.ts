@@ -96,7 +96,7 @@ interface PoolWorker {
   transport: WorkerTransport;
   callState: CallState;
   state: 'starting' | 'ready' | 'exited';
-  /** Setup generation the worker's runner was created with (-1: none yet). */
+  /** Setup generation last sent to the worker (-1: none yet); 'ready' once its init is done. */
   generation: number;
   /** Batches sent and not yet answered, oldest (the one running) first. */
   batches: InFlightBatch[];
@@ -378,28 +378,45 @@ export class ThreadPool {
 
   private pump(run: RunState): void {
     if (run.stopped) return;
+    this.dispatchQueued(run);
+    // A new worker's first batch goes right behind its init.
+    if (this.startWorkers(run) > 0) this.dispatchQueued(run);
+  }
+
+  private dispatchQueued(run: RunState): void {
     // Every ready worker gets a batch before any gets a second one.
     const depth = this.pipelineDepth();
     for (let slot = 1; slot <= depth; slot++) {
       for (const worker of this.workers) {
-        if (run.nQueued === 0) break;
-        if (worker.state !== 'ready' || worker.batches.length >= slot) continue;
+        if (run.nQueued === 0) return;
+        if (worker.state === 'exited' || worker.batches.length >= slot) continue;
         if (worker.generation !== this.generation) {
-          if (worker.batches.length === 0) this.initialize(worker);
-        } else this.dispatch(worker, run);
+          // Re-initialized once its batches of the earlier setup are back.
+          if (worker.batches.length > 0) continue;
+          this.initialize(worker);
+        }
+        // A starting worker takes one batch (it runs after the init, without a round trip).
+        if (worker.state === 'ready' || slot === 1) this.dispatch(worker, run);
       }
     }
+  }
+
+  /** Starts the workers worth starting now (see worthStartingAnother); returns how many. */
+  private startWorkers(run: RunState): number {
     let starting = 0;
     for (const worker of this.workers) if (worker.state === 'starting') starting++;
+    let started = 0;
     while (
-      run.nQueued > starting &&
+      run.nQueued > started && // each new worker takes a batch right away
       this.workers.size < this.options.nWorkers &&
       starting < BOOT_AT_ONCE &&
       this.worthStartingAnother(run, this.workers.size - starting)
     ) {
       this.spawn(run);
       starting++;
+      started++;
     }
+    return started;
   }
 
   private spawn(run: RunState | undefined): void {
@@ -432,16 +449,15 @@ export class ThreadPool {
     transport.start();
     // A warmed-up worker is initialized by the first pump (its generation is behind).
     if (run) this.initialize(worker);
-    else worker.state = 'ready';
   }
 
+  /** Sends the current setup; batches sent after it run after it (see dispatch). */
   private initialize(worker: PoolWorker): void {
     worker.state = 'starting';
-    const generation = this.generation;
+    worker.generation = this.generation;
     worker.transport.request<void>('init', { setup: this.setup }).then(
       () => {
         if (worker.state === 'exited') return;
-        worker.generation = generation;
         worker.state = 'ready';
         if (worker.spawnedAt !== undefined) this.startupMs = performance.now() - worker.spawnedAt;
         worker.spawnedAt = undefined;

@@ -57,29 +57,38 @@ function collectTransferables(value: unknown, into: Set<ArrayBuffer>): void {
   }
 }
 
+async function init(request: InitRequest): Promise<void> {
+  const mod = await loadRunnerModule();
+  const previous = runner;
+  runner = undefined;
+  if (previous?.close) await previous.close();
+  const created = await mod.createRunner(request.setup);
+  if (typeof created?.runCall !== 'function') {
+    throw new TypeError(`createRunner of ${boot.runnerModule} did not return an object with runCall(taskID)`);
+  }
+  runner = created;
+}
+
+let turns: Promise<unknown> = Promise.resolve();
+
+function inTurn<T>(request: () => Promise<T>): Promise<T> {
+  const result = turns.then(request);
+  turns = result.catch(() => undefined);
+  return result;
+}
+
+// Requests run one after the other in the order they came: the pool sends a worker's first
+// batch right behind its init (no round trip), and may queue a second batch while one runs (an
+// async call yields to the message loop), so the call state always describes one batch.
 const api = {
-  async init(request: InitRequest): Promise<void> {
-    const mod = await loadRunnerModule();
-    const previous = runner;
-    runner = undefined;
-    if (previous?.close) await previous.close();
-    const created = await mod.createRunner(request.setup);
-    if (typeof created?.runCall !== 'function') {
-      throw new TypeError(`createRunner of ${boot.runnerModule} did not return an object with runCall(taskID)`);
-    }
-    runner = created;
+  init(request: InitRequest): Promise<void> {
+    return inTurn(() => init(request));
   },
 
   runBatch(request: BatchRequest): Promise<BatchResult> {
-    // The pool may queue a second batch while one runs (an async call yields to the message
-    // loop): batches run one after the other, so the call state always describes one batch.
-    const result = batchTail.then(() => runBatch(request));
-    batchTail = result.catch(() => undefined);
-    return result;
+    return inTurn(() => runBatch(request));
   },
 };
-
-let batchTail: Promise<unknown> = Promise.resolve();
 
 /**
  * One batch's calls. The loop over synchronous calls is a small synchronous method: an async
