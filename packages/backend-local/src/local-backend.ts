@@ -3,8 +3,8 @@
 // that share this backend); a new run's setup re-initializes the workers before its calls.
 
 import { availableParallelism } from 'node:os';
+import { CALL_RUNNER_PATH, writeDeferredPayload } from '@acme-ts/core';
 import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, RunnerSetup, StoredCall } from '@acme-ts/core';
-import { writeDeferredPayload } from '@acme-ts/core/call-runner';
 import { ThreadPool } from './thread-pool';
 import type { ThreadPoolOptions } from './options';
 import { PoolOptionError } from './errors';
@@ -18,8 +18,6 @@ export interface LocalBackendOptions {
   batch?: ThreadPoolOptions['batch'];
 }
 
-/** Core's call runner, the module every worker thread loads. */
-const CALL_RUNNER_MODULE = require.resolve('@acme-ts/core/call-runner');
 
 export class LocalBackend implements ExecutionBackend {
   readonly name = 'local';
@@ -43,7 +41,7 @@ export class LocalBackend implements ExecutionBackend {
     }
     this.pool ??= new ThreadPool({
       nWorkers: this.concurrency,
-      runnerModule: CALL_RUNNER_MODULE,
+      runnerModule: CALL_RUNNER_PATH, // core's call runner, the module every worker thread loads
       timeoutMs,
       resourceLimits: this.options.resourceLimits,
       batch: this.options.batch,

@@ -27,6 +27,7 @@ import {
   type WorkerBootData,
 } from './protocol';
 import { createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
+import { FUNCTION_LOADER_PATH } from '@acme-ts/core';
 import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason } from '@acme-ts/core';
 
 /** The pool reports core's outcomes, with the reasons a thread can give. */
@@ -80,7 +81,7 @@ const WORKER_ENTRY = join(__dirname, 'worker.js');
 const BOOT_AT_ONCE = Math.max(1, availableParallelism() - 1);
 /** How long the pool waits for measured calls before it starts more workers (ms). */
 const DECIDE_WITHIN_MS = 10;
-const MODULE_LOADER = require.resolve('@acme-ts/core/function-loader');
+
 /** An adaptive batch returns early after this long, which bounds what a crash makes us re-run. */
 const ADAPTIVE_BATCH_BUDGET_MS = 50;
 /**
@@ -421,7 +422,7 @@ export class ThreadPool {
 
   private spawn(run: RunState | undefined): void {
     const callState = new SharedArrayBuffer(CallState.BYTES);
-    const bootData: WorkerBootData = { runnerModule: this.options.runnerModule, moduleLoader: MODULE_LOADER, callState };
+    const bootData: WorkerBootData = { runnerModule: this.options.runnerModule, moduleLoader: FUNCTION_LOADER_PATH, callState };
     const createTransport = this.options.createTransport ?? createWorkerThreadTransport;
     const transport = createTransport({
       entry: WORKER_ENTRY,

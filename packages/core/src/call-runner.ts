@@ -45,6 +45,9 @@ export function writeDeferredPayload(call: StoredCall): StoredCall {
   return { stored: call.stored, path: call.path, names: call.names };
 }
 
+/** This module's file: what a backend's workers load (see createRunner). */
+export const CALL_RUNNER_PATH = __filename;
+
 export interface CallRunner {
   /** The value (memory mode) or a StoredCall; a promise when the function or the storing is async. */
   runCall(taskID: number, payload: CallPayload): unknown;

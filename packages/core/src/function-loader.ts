@@ -8,6 +8,9 @@ import { FunctionReferenceError, describeValue } from './errors';
 import type { FunctionReference, UserFunction } from './function-ref';
 import { taskContext } from './task-context';
 
+/** This module's file, for threads that load modules with importModuleFile before anything else. */
+export const FUNCTION_LOADER_PATH = __filename;
+
 /** Re-create the function a reference describes. */
 export async function loadFunction(ref: FunctionReference): Promise<UserFunction> {
   if (ref.kind === 'source') {

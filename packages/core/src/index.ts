@@ -7,7 +7,7 @@ export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options'
 export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor, estimateSerializedSize } from './arguments';
 export type { ArgumentPlan, Distribution, Range } from './arguments';
 export { resolveFunctionReference, checkFunctionName, ANONYMOUS_FUNCTION_NAME } from './function-ref';
-export { loadFunction } from './function-loader';
+export { loadFunction, FUNCTION_LOADER_PATH } from './function-loader';
 export type { FunctionInput, FunctionReference, UserFunction } from './function-ref';
 export { taskContext, currentTaskContext, runInTaskContext } from './task-context';
 export type { TaskContext } from './task-context';
@@ -17,7 +17,7 @@ export { planLayout, autoOutputDir, timestamp, missingFillValue } from './layout
 export type { RunLayout, ContainerSkeleton } from './layout';
 export { openResults, readSerializedResult, ResultsContainer } from './results-reader';
 export type { CallResults, StoredArray } from './results-reader';
-export { createRunner } from './call-runner';
+export { createRunner, writeDeferredPayload, CALL_RUNNER_PATH } from './call-runner';
 export type { CallRunner, NumberRunEnd, NumberRunHooks, StoredCall } from './call-runner';
 export { readManifest, readCallRecords, hasManifest, StatusLog } from './run-store';
 export { runStatus, findStoredCalls } from './run-status';
