@@ -98,6 +98,23 @@ describe('LocalBackend payloads', () => {
     expect(values.get(1235)).toBe(2470);
   });
 
+  it('copies the span of a JS Array argument of numbers, and sends an Array with a string per batch', async () => {
+    const taskIDs = Array.from({ length: 300 }, (_, i) => 100 + i);
+    const payloadFor = () => {
+      throw new Error('payloadFor called');
+    };
+    const numbers = Array.from({ length: 400 }, (_, i) => i / 4);
+    const shared = await execute({ setup: memorySetup('triple', 400), taskIDs, payloadFor, payloadSource: numbers });
+    expect(shared.sentPerBatch).toBe(false);
+    expect(shared.values.get(399)).toBe(3 * (399 / 4));
+    const mixed: unknown[] = [...numbers];
+    mixed[250] = '62.5';
+    const perBatch = await execute({ setup: memorySetup('kind', 400), taskIDs, payloadFor: (i) => mixed[i], payloadSource: mixed });
+    expect(perBatch.sentPerBatch).toBe(true);
+    expect(perBatch.values.get(250)).toBe('string:62.5');
+    expect(perBatch.values.get(251)).toBe('number:62.75');
+  });
+
   it('sends payloads per batch when one of them is not a number', async () => {
     const taskIDs = Array.from({ length: 200 }, (_, i) => i);
     const payloadFor = (i: number) => (i === 199 ? 'last' : i);

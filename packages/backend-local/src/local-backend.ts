@@ -108,6 +108,16 @@ function sharedNumericPayloads(job: ExecutionJob): RunnerSetup['sharedPayloads']
     values.set(payloadSource.subarray(firstTaskID, firstTaskID + size));
     return { values, firstTaskID };
   }
+  if (Array.isArray(payloadSource) && payloadSource.length >= firstTaskID + size) {
+    // The usual JS Array of numbers: its span in one plain loop (this runs cold, while the
+    // first worker starts on the other core; a call per element here cost 2–6 ms per 10⁴).
+    for (let i = 0; i < size; i++) {
+      const payload: unknown = payloadSource[firstTaskID + i];
+      if (typeof payload !== 'number') return undefined;
+      values[i] = payload;
+    }
+    return { values, firstTaskID };
+  }
   const read = payloadSource ? (taskID: number) => payloadSource[taskID] : job.payloadFor.bind(job);
   for (let i = 0; i < taskIDs.length; i++) {
     const taskID = taskIDs[i]!;
