@@ -60,10 +60,12 @@ describe('writeFileAtomic from file images', () => {
       }
     }
     expect(structure(file('s_5.h5'))).toBe(structure(file('s_0.h5')));
-    // The first file's values again, from the image: the same bytes as libhdf5's file but for
-    // the times (4 bytes each, equal when both were written in the same second).
-    writeFileAtomic(file('s_0_again.h5'), call(0));
-    const diff = differingOffsets(file('s_0.h5'), file('s_0_again.h5'));
+    // The second file's values again, from its own image: the same bytes as libhdf5's file but
+    // for the times (4 bytes each, equal when both were written in the same second). Not the
+    // first file's: libhdf5 leaves uninitialised heap bytes in unused parts of metadata blocks,
+    // which differ between two of its files once the process's heap has been used (a full suite).
+    writeFileAtomic(file('s_1_again.h5'), call(1));
+    const diff = differingOffsets(file('s_1.h5'), file('s_1_again.h5'));
     expect(diff.length).toBeLessThanOrEqual(12);
     expect(temporaries()).toEqual([]);
   });
