@@ -1,21 +1,26 @@
 import { CallTimeEstimate } from './call-time-estimate';
 
-/** Batches (calls, ms) of one measured run of 10⁶ calls of x => 2*x: V8 warming up. */
+/** Batches (calls, ms) of measured runs of 10⁶ calls of x => 2*x: V8 warming up. */
 const WARM_UP: [number, number][] = [
   [16, 0.64], [125, 0.24], [125, 0.19], [983, 0.61], [1622, 3.76], [5251, 1.84],
   [2676, 0.33], [6940, 0.15], [9821, 0.19], [21536, 0.36], [42203, 0.71], [65536, 1.25],
+  [65536, 1.25], [65536, 1.3], [65536, 1.2], [65536, 1.25],
+];
+/** A run whose baseline code (before the optimizing compiler) ran at a steady 0.2 µs per call. */
+const BASELINE_PHASE: [number, number][] = [
+  [16, 0.5], [128, 0.22], [160, 0.25], [1211, 0.59], [1981, 0.24], [6678, 0.94], [15253, 3.36],
 ];
 
 describe('CallTimeEstimate', () => {
-  it('has no estimate before a window of 10000 calls or 5 ms closed twice', () => {
+  it('has no estimate before a window of 100000 calls or 5 ms closed twice', () => {
     const estimate = new CallTimeEstimate();
     expect(estimate.msPerCall(60)).toBeUndefined();
-    estimate.record(9999, 4);
+    estimate.record(99_999, 4);
     expect(estimate.msPerCall(60)).toBeUndefined();
-    estimate.record(1, 0.004); // closes the first window: 0.4 µs per call
+    estimate.record(1, 0.00004); // closes the first window: 40 ns per call
     expect(estimate.msPerCall(60)).toBeUndefined();
-    estimate.record(10_000, 4.4); // 0.44 µs: agrees within 1.5×
-    expect(estimate.msPerCall(60)).toBeCloseTo(0.0004); // the faster window
+    estimate.record(100_000, 4.4); // 44 ns: agrees within 1.5×
+    expect(estimate.msPerCall(60)).toBeCloseTo(0.00004); // the faster window
   });
 
   it('waits through the warm-up of trivial calls and then estimates the optimized call', () => {
@@ -26,11 +31,15 @@ describe('CallTimeEstimate', () => {
       seen.push(estimate.msPerCall(60));
     }
     // Every estimate during the warm-up would have said "start another worker" (> 60 ns).
-    expect(seen.slice(0, 10).every((ms) => ms === undefined)).toBe(true);
-    for (const ms of seen.slice(10)) {
-      expect(ms).toBeGreaterThan(1e-5);
-      expect(ms).toBeLessThan(3e-5); // 10–30 ns per call
-    }
+    expect(seen.slice(0, -1).every((ms) => ms === undefined)).toBe(true);
+    expect(seen.at(-1)).toBeGreaterThan(1e-5);
+    expect(seen.at(-1)).toBeLessThan(3e-5); // 10–30 ns per call
+  });
+
+  it('does not take a steady phase of baseline code for the steady call time', () => {
+    const estimate = new CallTimeEstimate();
+    for (const [calls, ms] of BASELINE_PHASE) estimate.record(calls, ms);
+    expect(estimate.msPerCall(60)).toBeUndefined();
   });
 
   it('closes windows by time for slow calls, one call per batch', () => {
@@ -54,12 +63,12 @@ describe('CallTimeEstimate', () => {
 
   it('does not take a warm-up window and a slowed one that agree within 2× for agreement', () => {
     const estimate = new CallTimeEstimate();
-    estimate.record(10_000, 0.56); // 56 ns
-    estimate.record(20_000, 2.2); // 110 ns: the thread lost its core for a while
-    expect(estimate.msPerCall(60)).toBeUndefined();
-    estimate.record(40_000, 0.7); // 17.5 ns
-    estimate.record(40_000, 0.68);
-    expect(estimate.msPerCall(60)).toBeCloseTo(0.000017);
+    estimate.record(100_000, 5.6); // 56 ns
+    estimate.record(200_000, 22); // 110 ns: the thread lost its core for a while
+    expect(estimate.msPerCall(200)).toBeUndefined();
+    estimate.record(400_000, 7); // 17.5 ns
+    estimate.record(400_000, 6.8);
+    expect(estimate.msPerCall(200)).toBeCloseTo(0.000017);
   });
 
   it('ignores empty batches', () => {
