@@ -2,8 +2,8 @@
 // so queueing, batching, retries and timeouts never depend on worker_threads or comlink.
 
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/umd/node-adapter';
+import type * as ComlinkModule from 'comlink';
+import type nodeEndpointFunction from 'comlink/dist/umd/node-adapter';
 import { WorkerExitedError } from './errors';
 
 export interface WorkerExitInfo {
@@ -31,6 +31,27 @@ export interface WorkerTransportInit {
 
 export type WorkerTransportFactory = (init: WorkerTransportInit) => WorkerTransport;
 
+interface Comlink {
+  wrap: typeof ComlinkModule.wrap;
+  transfer: typeof ComlinkModule.transfer;
+  nodeEndpoint: typeof nodeEndpointFunction;
+}
+let comlinkModule: Comlink | undefined;
+
+/**
+ * comlink, loaded right after the first thread was created rather than before: the thread's own
+ * start-up (tens of ms) then covers it.
+ */
+function comlink(): Comlink {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  comlinkModule ??= {
+    ...(require('comlink') as typeof ComlinkModule),
+    nodeEndpoint: require('comlink/dist/umd/node-adapter') as typeof nodeEndpointFunction, // a CommonJS function export
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return comlinkModule;
+}
+
 /** worker_threads + comlink. */
 export class WorkerThreadTransport implements WorkerTransport {
   private worker: Worker | undefined;
@@ -57,7 +78,8 @@ export class WorkerThreadTransport implements WorkerTransport {
       this.lastError = error;
     });
     worker.on('exit', (code) => this.handleExit(code));
-    this.remote = Comlink.wrap(nodeEndpoint(worker as never)) as never;
+    const { wrap, nodeEndpoint } = comlink();
+    this.remote = wrap(nodeEndpoint(worker as never)) as never;
   }
 
   request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T> {
@@ -74,7 +96,7 @@ export class WorkerThreadTransport implements WorkerTransport {
       };
       this.pending.add(fail);
       worker.ref();
-      const message = transfer && transfer.length > 0 ? Comlink.transfer(payload, transfer) : payload;
+      const message = transfer && transfer.length > 0 ? comlink().transfer(payload, transfer) : payload;
       call(message).then(
         (value) => settle(() => resolve(value as T)),
         (error: unknown) => settle(() => reject(error)),
