@@ -12,3 +12,11 @@ test('a script that awaits close() 100 times runs to its end', () => {
   const out = execFileSync(process.execPath, [LOOP, '100'], { encoding: 'utf8', timeout: 60_000 });
   expect(out).toBe('closed 100\n');
 });
+
+test('workers started ahead of a run that never comes let the process end', () => {
+  // comlink's message listener used to ref the worker again after the pool had unref'd it: a
+  // ParallelMap whose compute() failed before its run (prepare() had started the workers) kept
+  // node running until close().
+  const out = execFileSync(process.execPath, [path.join(__dirname, '__fixtures__', 'idle-start.js')], { encoding: 'utf8', timeout: 20_000 });
+  expect(out).toBe('started\n');
+});

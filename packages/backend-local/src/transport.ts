@@ -72,14 +72,16 @@ export class WorkerThreadTransport implements WorkerTransport {
       ...(this.init.resourceLimits ? { resourceLimits: this.init.resourceLimits } : {}),
     });
     this.worker = worker;
-    // An idle worker must not keep the process alive; request() refs it while work is pending.
-    worker.unref();
     worker.on('error', (error) => {
       this.lastError = error;
     });
     worker.on('exit', (code) => this.handleExit(code));
     const { wrap, nodeEndpoint } = comlink();
     this.remote = wrap(nodeEndpoint(worker as never)) as never;
+    // An idle worker must not keep the process alive; request() refs it while work is pending.
+    // After the listeners: adding a 'message' listener (comlink's) refs the worker's port again,
+    // and a worker started ahead of a run that never came kept the process alive for good.
+    worker.unref();
   }
 
   request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T> {
