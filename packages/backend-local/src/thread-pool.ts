@@ -81,7 +81,6 @@ const WORKER_ENTRY = join(__dirname, 'worker.js');
 const BOOT_AT_ONCE = Math.max(1, availableParallelism() - 1);
 /** How long the pool waits for measured calls before it starts more workers (ms). */
 const DECIDE_WITHIN_MS = 10;
-
 /** An adaptive batch returns early after this long, which bounds what a crash makes us re-run. */
 const ADAPTIVE_BATCH_BUDGET_MS = 50;
 /**
