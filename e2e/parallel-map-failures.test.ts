@@ -61,8 +61,8 @@ test('a new ParallelMap on the same outputDir resumes; another run there is refu
   await expect(other.compute()).rejects.toThrow(/options.outputDir .* already holds another run \(6 calls of failOdd\)/);
 });
 
-function startClient(outputDir: string, n: number, ms: number) {
-  const child = spawn(process.execPath, [RUN_SLOW, outputDir, String(n), String(ms)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startClient(outputDir: string, n: number, ms: number, mode: 'payload-files' | 'single' = 'payload-files') {
+  const child = spawn(process.execPath, [RUN_SLOW, outputDir, String(n), String(ms), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
@@ -98,6 +98,37 @@ test('a client killed with SIGKILL mid-run: a new run on the folder completes ex
   const dump = h5dump(pmap.resultsContainer!);
   expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k))).toHaveLength(60);
   expect(h5dump(results[59]!)['/result_0'].values).toEqual([59 * 59]);
+});
+
+test('singleFile, a client killed with SIGKILL mid-run: the container stays readable, and a new run keeps what the dead one stored', async () => {
+  const outputDir = path.join(workDir(), 'killed-single');
+  const container = path.join(outputDir, 'slowSquare.h5');
+  const client = startClient(outputDir, 60, 100, 'single');
+  // Status records (and the journal before them) are written at least once a second.
+  await client.waitFor(/^(done \d+\n){30}/);
+  client.child.kill('SIGKILL');
+  await client.exited;
+  // The container is as the run began (libhdf5 never touched it); the dead client wrote a copy.
+  expect(Object.keys(h5dump(container)).filter((k) => /^\/comp_/.test(k))).toEqual([]);
+  const journals = fs.readdirSync(path.join(outputDir, '.acme-ts', 'journal'));
+  expect(journals).toHaveLength(1);
+  const doneBeforeKill = [...readCallRecords(outputDir).values()].filter((r) => r.state === 'done').map((r) => r.taskID);
+  expect(doneBeforeKill.length).toBeGreaterThanOrEqual(1);
+
+  await using pmap = new ParallelMap(`${TASKS}#slowSquare`, [range(60), 100], { ...quiet, outputDir, singleFile: true });
+  const ran: number[] = [];
+  for await (const r of pmap.results()) if (r.ok) ran.push(r.taskID);
+  // Every call the dead client recorded as done was recovered from its journal, not run again.
+  expect(ran.filter((taskID) => doneBeforeKill.includes(taskID))).toEqual([]);
+  expect(ran.length).toBeLessThanOrEqual(60 - doneBeforeKill.length);
+  const log = fs.readFileSync(path.join(outputDir, fs.readdirSync(outputDir).filter((f) => f.endsWith('.log')).sort().pop()!), 'utf8');
+  expect(log).toMatch(/Recovered \d+ results that an interrupted client had stored/);
+  const dump = h5dump(container);
+  const groups = Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k));
+  expect(groups).toHaveLength(60);
+  for (const i of [0, doneBeforeKill[0]!, 59]) expect(dump[`/comp_${i}/result_0`].values).toEqual([i * i]);
+  expect(fs.readdirSync(path.join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
+  expect(fs.readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
 });
 
 test('Ctrl-C (SIGINT): stops, keeps finished results, exits 130; the re-run finishes the set', async () => {

@@ -1,11 +1,14 @@
 // Writes what the layout planner decided: the container skeleton before the calls run,
 // the single-file writes while they run, and the finishing links after.
 
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { H5File } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
 import type { EncodedDataset } from './result-encoding';
 import type { RunLayout } from './layout';
+import { leftoverJournals, readJournal, type ResultJournal } from './result-journal';
+import type { StatusLog } from './run-store';
 
 /** Creates the container with its skeleton unless a previous attempt of the run already did. */
 export function createContainer(layout: RunLayout): void {
@@ -26,12 +29,41 @@ export function createContainer(layout: RunLayout): void {
   renameSync(tmp, layout.containerPath!);
 }
 
+/** `<container>.writing-<pid>`: the copy a client writes (see SingleFileWriter). */
+function workingCopyPath(containerPath: string): string {
+  return `${containerPath}.writing-${process.pid}`;
+}
+
+/**
+ * Edits the container in a copy that replaces it once closed: libhdf5 leaves a file
+ * consistent only when it is closed, so a client that dies while editing leaves the
+ * container as the last run that ended made it, never a file libhdf5 cannot open.
+ */
+function editCopy(containerPath: string, edit: (file: H5File) => void): void {
+  const copy = workingCopyPath(containerPath);
+  copyFileSync(containerPath, copy);
+  const file = hdf5().H5File.open(copy, { write: true });
+  try {
+    edit(file);
+  } catch (err) {
+    file.close();
+    unlinkSync(copy);
+    throw err;
+  }
+  file.close();
+  renameSync(copy, containerPath);
+}
+
 /**
  * singleFile mode: the client is the only writer of the container, so calls finishing in
  * any order on any worker never interleave their writes (ACME needs a cluster-wide lock).
+ * It writes a copy of the container (`<f>.h5.writing-<pid>`) that replaces the container
+ * at close(), and journals every call it stored (see result-journal.ts): a client that dies
+ * leaves the container as it was, and the next run replays the journal.
  */
 export class SingleFileWriter {
   private readonly file: H5File;
+  private readonly workPath: string;
   private readonly stackingDim: number;
   private readonly unlimitedDim: number;
   private currentExtent?: number[];
@@ -39,10 +71,14 @@ export class SingleFileWriter {
   private readonly existingGroups: Set<string>;
 
   constructor(
-    containerPath: string,
+    private readonly containerPath: string,
     private readonly resultShape?: (number | null)[],
+    /** Absent when replaying a journal (recoverSingleFileRun). */
+    private readonly journal?: ResultJournal,
   ) {
-    this.file = hdf5().H5File.open(containerPath, { write: true });
+    this.workPath = workingCopyPath(containerPath);
+    copyFileSync(containerPath, this.workPath);
+    this.file = hdf5().H5File.open(this.workPath, { write: true });
     this.stackingDim = resultShape ? resultShape.indexOf(null) : -1;
     this.unlimitedDim = resultShape ? resultShape.indexOf(Infinity) : -1;
     this.existingGroups = new Set(this.file.list('/').map((e) => e.name));
@@ -57,9 +93,10 @@ export class SingleFileWriter {
       this.writeSlot(taskID, datasets[0]);
       rest = datasets.slice(1);
     }
-    if (rest.length === 0) return;
     // One native call creates comp_i and all its datasets.
-    this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
+    if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
+    // Only what the container took: a replay must not fail where the run did.
+    this.journal?.add(taskID, datasets);
   }
 
   /** Writes call i's result_0 into slot i of the stacked dataset, growing an unlimited dim exactly. */
@@ -90,12 +127,58 @@ export class SingleFileWriter {
     this.file.write('result_0', d.data as never, { start, count });
   }
 
-  flush(): void {
-    this.file.flush();
+  /** Appends the journal's buffered calls: before any status record says they are done. */
+  flushJournal(): void {
+    this.journal?.flush();
   }
 
+  /**
+   * Closes the copy and puts it in the container's place. The journal stays until the status
+   * records of its calls are written (then discardJournal).
+   */
   close(): void {
+    this.journal?.flush();
     this.file.close();
+    renameSync(this.workPath, this.containerPath);
+  }
+
+  discardJournal(): void {
+    this.journal?.discard();
+  }
+}
+
+/**
+ * singleFile mode, before a run: what clients that died mid-run had stored (their journals)
+ * goes into the container, with a status record per call, so it is not computed again.
+ * Returns the number of calls recovered. Throws if another living client writes the run.
+ */
+export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | null)[] | undefined, statusLog: StatusLog): number {
+  const containerPath = layout.containerPath!;
+  const journals = leftoverJournals(layout.outputDir!);
+  removeStaleCopies(containerPath);
+  if (journals.length === 0) return 0;
+  const calls = journals.flatMap(readJournal);
+  if (calls.length > 0) {
+    const writer = new SingleFileWriter(containerPath, resultShape);
+    try {
+      for (const call of calls) writer.write(call.taskID, call.datasets);
+    } finally {
+      writer.close();
+    }
+    const at = new Date().toISOString();
+    for (const call of calls) statusLog.record({ taskID: call.taskID, state: 'done', at, stored: 'hdf5', names: call.datasets.map((d) => d.name) });
+    statusLog.flush();
+  }
+  for (const journal of journals) unlinkSync(journal);
+  return calls.length;
+}
+
+/** Copies left by clients that died while writing (see editCopy); live writers hold journals. */
+function removeStaleCopies(containerPath: string): void {
+  const prefix = `${basename(containerPath)}.writing-`;
+  const dir = dirname(containerPath);
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith(prefix)) unlinkSync(join(dir, entry));
   }
 }
 
@@ -106,8 +189,7 @@ export class SingleFileWriter {
  */
 export function finishContainer(layout: RunLayout, stored: ReadonlyMap<number, { stored: 'hdf5' | 'serialized'; names?: string[] }>): void {
   if (!layout.containerPath || layout.singleFile) return;
-  const file = hdf5().H5File.open(layout.containerPath, { write: true });
-  try {
+  editCopy(layout.containerPath, (file) => {
     for (let taskID = 0; taskID < layout.nInputs; taskID++) {
       const call = stored.get(taskID);
       const group = `comp_${taskID}`;
@@ -121,9 +203,7 @@ export function finishContainer(layout: RunLayout, stored: ReadonlyMap<number, {
         if (!file.exists(link.path)) file.createExternalLink(link.path, link.file, link.object);
       }
     }
-  } finally {
-    file.close();
-  }
+  });
 }
 
 function datasetNames(payloadPath: string): string[] {

@@ -13,7 +13,8 @@ import { broadcast as broadcastValue, distributeArguments, isRange, range, split
 import { resolveFunctionReference, type FunctionInput, type FunctionReference } from './function-ref';
 import { validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
 import { autoOutputDir, planLayout, type RunLayout } from './layout';
-import { createContainer, finishContainer, SingleFileWriter } from './container';
+import { createContainer, finishContainer, recoverSingleFileRun, SingleFileWriter } from './container';
+import { ResultJournal } from './result-journal';
 import { createRunner, type StoredCall } from './call-runner';
 import { encodeResult, stackResults } from './result-encoding';
 import { Logger } from './logger';
@@ -285,6 +286,10 @@ export class ParallelMap {
       createContainer(layout);
       if (!hasManifest(outputDir)) writeManifest(outputDir, this.manifest(), this.argumentsBlob());
       statusLog = new StatusLog(outputDir);
+      if (o.singleFile) {
+        const recovered = recoverSingleFileRun(layout, o.resultShape, statusLog);
+        if (recovered > 0) logger.warn(`Recovered ${recovered} results that an interrupted client had stored into ${layout.containerPath} (from its journal)`);
+      }
       for (const [taskID, call] of findStoredCalls(layout, this.nInputs, o.singleFile)) stored.set(taskID, call);
       pending = missingCalls(this.nInputs, (i) => stored.has(i));
       if (stored.size > 0) logger.info(`Found ${stored.size} of ${this.nInputs} calls already done in ${outputDir}; running the other ${pending.length}`);
@@ -303,7 +308,9 @@ export class ParallelMap {
     if (o.dryrun && pending.length > 0) await this.dryrun(setup, pending, logger);
 
     const failures: CallFailure[] = [];
-    const writer = layout && o.singleFile && layout.containerPath ? new SingleFileWriter(layout.containerPath, o.resultShape) : undefined;
+    const writer = layout && o.singleFile && layout.containerPath ? new SingleFileWriter(layout.containerPath, o.resultShape, new ResultJournal(layout.outputDir!)) : undefined;
+    // A status record says "done" only once the journal holds the call's datasets.
+    if (writer) statusLog!.beforeFlush = () => writer.flushJournal();
     logger.info(`Preparing ${pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name})`);
     if (this.outputDir) logger.debug(`Log information available at ${this.outputDir}`);
 
@@ -398,6 +405,7 @@ export class ParallelMap {
       progress.stop();
       writer?.close();
       statusLog?.flush();
+      writer?.discardJournal();
       if (layout) {
         finishContainer(layout, stored);
         if (layout.containerPath) this.resultsContainer = layout.containerPath;

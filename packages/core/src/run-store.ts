@@ -104,6 +104,8 @@ export class StatusLog {
   private readonly path: string;
   private buffer: string[] = [];
   private lastFlush = Date.now();
+  /** Runs before records are written (singleFile: the journal of the calls they declare done). */
+  beforeFlush?: () => void;
 
   constructor(outputDir: string, writer = `client-${process.pid}`) {
     const dir = join(metaDir(outputDir), 'status');
@@ -119,6 +121,7 @@ export class StatusLog {
 
   flush(): void {
     if (this.buffer.length === 0) return;
+    this.beforeFlush?.();
     appendFileSync(this.path, this.buffer.join('\n') + '\n');
     this.buffer = [];
     this.lastFlush = Date.now();
