@@ -25,6 +25,10 @@ template <typename Fn>
 auto guarded(Napi::Env env, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
+  } catch (const RowError& e) {
+    Napi::Error js = toJsError(env, e.code, e.what());
+    js.Set("row", Napi::Number::New(env, e.row));
+    throw js;
   } catch (const AddonError& e) {
     throw toJsError(env, e.code, e.what());
   } catch (const Napi::Error&) {
@@ -64,6 +68,7 @@ class File : public Napi::ObjectWrap<File> {
       InstanceMethod<&File::CreateDataset>("createDataset"),
       InstanceMethod<&File::Write>("write"),
       InstanceMethod<&File::WriteDatasets>("writeDatasets"),
+      InstanceMethod<&File::WriteRows>("writeRows"),
       InstanceMethod<&File::Read>("read"),
       InstanceMethod<&File::Info>("info"),
       InstanceMethod<&File::Resize>("resize"),
@@ -149,6 +154,13 @@ class File : public Napi::ObjectWrap<File> {
   Napi::Value WriteDatasets(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
       createAndWriteDatasets(f, info[0].As<Napi::Array>());
+      return info.Env().Undefined();
+    });
+  }
+  // writeRows(groups: string[], columns: {name, dtype, shape, data}[]): one group per row.
+  Napi::Value WriteRows(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      writeRows(f, info[0].As<Napi::Array>(), info[1].As<Napi::Array>());
       return info.Env().Undefined();
     });
   }

@@ -112,7 +112,9 @@ struct Values {
   napi_typedarray_type type = napi_float64_array;
 };
 
-static Values getValues(const Napi::Value& v, const std::string& what) {
+// `path` names the dataset in error messages.
+static Values getValues(const Napi::Value& v, const std::string& path) {
+  auto what = [&] { return "data for '" + path + "'"; };
   Values out;
   if (v.IsTypedArray()) {
     Napi::TypedArray ta = v.As<Napi::TypedArray>();
@@ -128,12 +130,12 @@ static Values getValues(const Napi::Value& v, const std::string& what) {
     out.strings.reserve(out.length);
     for (uint32_t i = 0; i < a.Length(); i++) {
       Napi::Value e = a.Get(i);
-      if (!e.IsString()) throwInvalid(what + " must be a typed array or an array of strings");
+      if (!e.IsString()) throwInvalid(what() + " must be a typed array or an array of strings");
       out.strings.push_back(e.As<Napi::String>().Utf8Value());
     }
     return out;
   }
-  throwInvalid(what + " must be a typed array or an array of strings");
+  throwInvalid(what() + " must be a typed array or an array of strings");
 }
 
 // Converts `vals` into a buffer laid out as `dtype` (strings, bool, float16) or returns the
@@ -146,10 +148,12 @@ struct Prepared {
   std::vector<const char*> cstrs;
 };
 
+// `path` names the dataset in error messages (built only when one is thrown).
 static void prepare(Prepared& p, const Values& vals, const std::string& dtype, hid_t fileType,
-                    const std::string& what) {
+                    const std::string& path) {
+  auto what = [&] { return "data for '" + path + "'"; };
   if (dtype == "string" || dtype[0] == 'S') {
-    if (!vals.isStrings) throwInvalid(what + " must be strings for a " + (dtype == "string" ? "string" : "fixedString") + " dataset");
+ if (!vals.isStrings) throwInvalid(what() + " must be strings for a " + (dtype == "string" ? "string" : "fixedString") + " dataset");
     p.ownedType = check(H5Tcopy(fileType), "H5Tcopy");
     p.memType = p.ownedType;
     if (dtype == "string") {
@@ -162,7 +166,7 @@ static void prepare(Prepared& p, const Values& vals, const std::string& dtype, h
       for (size_t i = 0; i < vals.length; i++) {
         const std::string& s = vals.strings[i];
         if (s.size() > size)
-          throwInvalid(what + "[" + std::to_string(i) + "] is " + std::to_string(s.size()) +
+ throwInvalid(what() + "[" + std::to_string(i) + "] is " + std::to_string(s.size()) +
                        " bytes in UTF-8, longer than the fixedString size " + std::to_string(size));
         std::memcpy(p.bytes.data() + i * size, s.data(), s.size());
       }
@@ -170,7 +174,7 @@ static void prepare(Prepared& p, const Values& vals, const std::string& dtype, h
     }
     return;
   }
-  if (vals.isStrings && vals.length > 0) throwInvalid(what + " must be numbers, bigints or booleans for a " + dtype + " dataset, got strings");
+  if (vals.isStrings && vals.length > 0) throwInvalid(what() + " must be numbers, bigints or booleans for a " + dtype + " dataset, got strings");
   if (dtype == "bool") {
     p.ownedType = check(H5Tcopy(fileType), "H5Tcopy");
     p.memType = p.ownedType;
@@ -203,13 +207,13 @@ static Hid openDataset(hid_t loc, const std::string& path) {
 }
 
 void writeDataset(hid_t loc, const std::string& path, const Napi::Value& data, const Selection& sel) {
-  Values vals = getValues(data, "data for '" + path + "'");
+  Values vals = getValues(data, path);
   Hid dset = openDataset(loc, path);
   writeOpenDataset(dset, path, vals, sel);
 }
 
 void writeOpenDataset(hid_t dset, const std::string& path, const Napi::Value& data, const Selection& sel) {
-  writeOpenDataset(dset, path, getValues(data, "data for '" + path + "'"), sel);
+  writeOpenDataset(dset, path, getValues(data, path), sel);
 }
 
 // A dataset just created, with the type and shape it was created with.
@@ -219,6 +223,7 @@ struct CreatedDataset {
   std::vector<hsize_t> shape;
 };
 static CreatedDataset createFromSpec(hid_t loc, const std::string& path, const Napi::Object& spec);
+static Hid makeSpace(const std::vector<hsize_t>& shape, const std::vector<hsize_t>* maxshape);
 static void writeValues(hid_t dset, const std::string& path, const Values& vals, const std::string& dtype, hid_t ftype,
                         const std::vector<hsize_t>& shape, size_t npoints, const Hid& mspace, const Hid& fspace, bool selection);
 
@@ -230,7 +235,62 @@ void createAndWriteDatasets(hid_t loc, const Napi::Array& datasets) {
     CreatedDataset c = createFromSpec(loc, dpath, d);
     size_t npoints = 1;
     for (hsize_t n : c.shape) npoints *= n;
-    writeValues(c.dset, dpath, getValues(d.Get("data"), "data for '" + dpath + "'"), c.dtype, c.ftype, c.shape, npoints, Hid(), Hid(), false);
+    writeValues(c.dset, dpath, getValues(d.Get("data"), dpath), c.dtype, c.ftype, c.shape, npoints, Hid(), Hid(), false);
+  }
+}
+
+static size_t bytesPerElement(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: return 1;
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    default: return 8;
+  }
+}
+
+void writeRows(hid_t loc, const Napi::Array& groups, const Napi::Array& columns) {
+  // Everything about a column is set up once; per row only its slice of the data moves.
+  struct Column {
+    std::string name, dtype;
+    std::vector<hsize_t> shape;
+    Hid ftype, space;
+    Values vals;
+    size_t rowElements = 1, rowBytes = 0;
+  };
+  const uint32_t nRows = groups.Length();
+  std::vector<Column> cols(columns.Length());
+  for (uint32_t k = 0; k < cols.size(); k++) {
+    Napi::Object c = columns.Get(k).As<Napi::Object>();
+    Column& col = cols[k];
+    col.name = getString(c.Get("name"), "columns[].name");
+    col.dtype = getString(c.Get("dtype"), "columns[].dtype");
+    col.shape = getDims(c.Get("shape"), "columns[].shape");
+    col.ftype = fileTypeFor(col.dtype);
+    col.space = makeSpace(col.shape, nullptr);
+    col.vals = getValues(c.Get("data"), col.name);
+    if (col.vals.isStrings) throwInvalid("columns[].data of '" + col.name + "' must be a typed array");
+    for (hsize_t n : col.shape) col.rowElements *= n;
+    col.rowBytes = col.rowElements * bytesPerElement(col.vals.type);
+    if (col.vals.length != col.rowElements * nRows)
+      throwInvalid("columns[].data of '" + col.name + "' has " + std::to_string(col.vals.length) + " elements, not " +
+                   std::to_string(nRows) + " rows of " + std::to_string(col.rowElements));
+  }
+  for (uint32_t r = 0; r < nRows; r++) {
+    try {
+      std::string group = getString(groups.Get(r), "groups[]");
+      Hid g(H5Gcreate2(loc, group.c_str(), lcplFor(group), H5P_DEFAULT, H5P_DEFAULT));
+      if (!g.valid()) throwHdf5("cannot create group '" + group + "'");
+      for (Column& col : cols) {
+        Hid d(H5Dcreate2(g, col.name.c_str(), col.ftype, col.space, lcplFor(col.name), H5P_DEFAULT, H5P_DEFAULT));
+        if (!d.valid()) throwHdf5("cannot create dataset '" + group + "/" + col.name + "'");
+        Values row = col.vals;
+        row.ptr = static_cast<const uint8_t*>(col.vals.ptr) + r * col.rowBytes;
+        row.length = col.rowElements;
+        writeValues(d, col.name, row, col.dtype, col.ftype, col.shape, col.rowElements, Hid(), Hid(), false);
+      }
+    } catch (const AddonError& e) {
+      throw RowError(e, r);
+    }
   }
 }
 
@@ -268,11 +328,11 @@ static void writeValues(hid_t dset, const std::string& path, const Values& vals,
                  (selection ? "the selection " : "the dataset shape ") + dimsText(shape) + " holds " +
                  std::to_string(npoints));
   Prepared p;
-  prepare(p, vals, dtype, ftype, "data for '" + path + "'");
+  prepare(p, vals, dtype, ftype, path);
   if (npoints == 0) return;
-  checkStatus(H5Dwrite(dset, p.memType, mspace.valid() ? mspace.get() : H5S_ALL,
-                       mspace.valid() ? fspace.get() : H5S_ALL, H5P_DEFAULT, p.buf),
-              "cannot write dataset '" + path + "'");
+  if (H5Dwrite(dset, p.memType, mspace.valid() ? mspace.get() : H5S_ALL, mspace.valid() ? fspace.get() : H5S_ALL,
+               H5P_DEFAULT, p.buf) < 0)
+    throwHdf5("cannot write dataset '" + path + "'");
 }
 
 static Napi::Value makeTypedArray(Napi::Env env, const std::string& dtype, size_t n, Napi::ArrayBuffer buf) {
@@ -300,7 +360,7 @@ static Napi::Array dimsArray(Napi::Env env, const std::vector<hsize_t>& d, bool 
 Napi::Object readDataset(Napi::Env env, hid_t loc, const std::string& path, const Selection& sel) {
   Hid dset = openDataset(loc, path);
   SelectedDataset d = selectDataset(dset, path, sel);
-  Hid& ftype = d.ftype; Hid& fspace = d.fspace; Hid& mspace = d.mspace;
+  Hid& fspace = d.fspace; Hid& mspace = d.mspace;
   const std::string& dtype = d.dtype;
   const std::vector<hsize_t>& shape = d.shape;
   size_t npoints = d.npoints;
@@ -402,8 +462,8 @@ static CreatedDataset createFromSpec(hid_t loc, const std::string& path, const N
     setFillValue(dcpl, ftype, dtype, fill);
   }
   CreatedDataset created;
-  created.dset = check(H5Dcreate2(loc, path.c_str(), ftype, space, lcplFor(path), dcpl.valid() ? dcpl.get() : H5P_DEFAULT, H5P_DEFAULT),
-                       "cannot create dataset '" + path + "' (" + dtype + ", shape " + dimsText(shape) + ")");
+  created.dset = Hid(H5Dcreate2(loc, path.c_str(), ftype, space, lcplFor(path), dcpl.valid() ? dcpl.get() : H5P_DEFAULT, H5P_DEFAULT));
+  if (!created.dset.valid()) throwHdf5("cannot create dataset '" + path + "' (" + dtype + ", shape " + dimsText(shape) + ")");
   created.ftype = std::move(ftype);
   created.dtype = std::move(dtype);
   created.shape = std::move(shape);

@@ -13,6 +13,11 @@ struct AddonError : std::runtime_error {
   std::string code;
   AddonError(std::string c, const std::string& msg) : std::runtime_error(msg), code(std::move(c)) {}
 };
+// An AddonError at row `row` of a writeRows call (becomes the JS error's `row`).
+struct RowError : AddonError {
+  uint32_t row;
+  RowError(const AddonError& e, uint32_t r) : AddonError(e), row(r) {}
+};
 [[noreturn]] void throwInvalid(const std::string& msg);
 // Throws ERR_HDF5 with `context` plus the current thread's HDF5 error stack, then clears it.
 [[noreturn]] void throwHdf5(const std::string& context);

@@ -20,6 +20,10 @@ void writeDataset(hid_t loc, const std::string& path, const Napi::Value& data, c
 void writeOpenDataset(hid_t dset, const std::string& path, const Napi::Value& data, const Selection& sel);
 // Creates each {path, spec…, data} of `datasets` under `loc` and writes its data.
 void createAndWriteDatasets(hid_t loc, const Napi::Array& datasets);
+// For each group name of `groups` (row r): creates the group and in it one dataset per column
+// {name, dtype, shape, data} holding row r of the column's typed array (rows of prod(shape)
+// elements). Throws RowError at the first row that fails; earlier rows are complete.
+void writeRows(hid_t loc, const Napi::Array& groups, const Napi::Array& columns);
 Napi::Object readDataset(Napi::Env env, hid_t loc, const std::string& path, const Selection& sel);
 Napi::Object datasetInfo(Napi::Env env, hid_t loc, const std::string& path);
 void resizeDataset(hid_t loc, const std::string& path, const std::vector<hsize_t>& shape);

@@ -253,6 +253,40 @@ describe('files, groups, listing, attributes', () => {
     expect(d['/comp_1/result_1'].values).toBe('ok');
   });
 
+  test('writeRows: one group per row with a dataset per column, as writeDatasets would write them', () => {
+    const f = file('rows.h5');
+    const h5 = H5File.create(f);
+    h5.writeRows(['comp_3', 'comp_4'], [
+      { name: 'result_0', dtype: 'float64', shape: [], data: Float64Array.of(0.5, -1) },
+      { name: 'result_1', dtype: 'int16', shape: [2, 2], data: Int16Array.of(1, 2, 3, 4, 5, 6, 7, 8) },
+      { name: 'result_2', dtype: 'float16', shape: [1], data: Float32Array.of(0.333, 65504) },
+      { name: 'result_3', dtype: 'bool', shape: [2], data: Uint8Array.of(1, 0, 0, 1) },
+    ]);
+    // The row that fails is named; the rows before it are complete.
+    let failure: unknown;
+    try {
+      h5.writeRows(['comp_5', 'comp_3', 'comp_6'], [{ name: 'result_0', dtype: 'float64', shape: [], data: Float64Array.of(5, 3, 6) }]);
+    } catch (err) {
+      failure = err;
+    }
+    expect(failure).toMatchObject({ name: 'Hdf5RowError', code: 'ERR_HDF5', row: 1, message: expect.stringContaining("cannot create group 'comp_3'") });
+    expect(() => h5.writeRows(['comp_7'], [{ name: 'result_0', dtype: 'float64', shape: [2], data: Float64Array.of(1) }])).toThrow(
+      'columns[0].data must hold 1 rows of 2 elements (2), got 1',
+    );
+    expect(() => h5.writeRows(['comp_7'], [{ name: 'result_0', dtype: 'string', shape: [], data: Float64Array.of(1) }])).toThrow(
+      /columns\[0\]\.dtype must be a dtype of numbers/,
+    );
+    h5.close();
+    const d = h5dump(f);
+    expect(d['/comp_3/result_0']).toMatchObject({ dtype: 'float64', shape: [], values: 0.5 });
+    expect(d['/comp_4/result_0']).toMatchObject({ dtype: 'float64', values: -1 });
+    expect(d['/comp_4/result_1']).toMatchObject({ dtype: 'int16', shape: [2, 2], values: [[5, 6], [7, 8]] });
+    expect(d['/comp_4/result_2']).toMatchObject({ dtype: 'float16', values: [65504] });
+    expect(d['/comp_3/result_3']).toMatchObject({ dtype: 'bool', values: [true, false] });
+    expect(d['/comp_5/result_0'].values).toBe(5);
+    expect(Object.keys(d).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_3', '/comp_4', '/comp_5']);
+  });
+
   test('libraryInfo', () => {
     expect(libraryInfo()).toEqual({ version: expect.stringMatching(/^1\.\d+\.\d+$/), threadsafe: true, fileLocking: 'on' });
   });

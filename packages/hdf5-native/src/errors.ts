@@ -16,6 +16,18 @@ export class Hdf5Error extends Error {
   }
 }
 
+/** writeRows failed at group `row`: the groups before it are complete. */
+export class Hdf5RowError extends Hdf5Error {
+  constructor(
+    code: string,
+    message: string,
+    readonly row: number,
+  ) {
+    super(code, message);
+    this.name = 'Hdf5RowError';
+  }
+}
+
 export function invalidArg(message: string): Hdf5Error {
   return new Hdf5Error('ERR_INVALID_ARG', message);
 }
@@ -26,9 +38,9 @@ export function callNative<T>(fn: () => T): T {
     return fn();
   } catch (err) {
     // Not `instanceof Error`: the addon's errors may come from another realm (vm contexts, jest).
-    const e = err as { code?: unknown; message?: unknown } | null;
+    const e = err as { code?: unknown; message?: unknown; row?: unknown } | null;
     if (typeof e === 'object' && e !== null && typeof e.code === 'string' && !(err instanceof Hdf5Error)) {
-      throw new Hdf5Error(e.code, String(e.message));
+      throw typeof e.row === 'number' ? new Hdf5RowError(e.code, String(e.message), e.row) : new Hdf5Error(e.code, String(e.message));
     }
     throw err;
   }

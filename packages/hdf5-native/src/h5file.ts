@@ -6,7 +6,7 @@ import {
   toNativeSpec, toNativeVirtualSpec,
 } from './convert';
 import type {
-  AttributeValue, DataInput, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, ReadResult,
+  AttributeValue, DataInput, DatasetColumn, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, ReadResult,
   Selection, TypedArray, VirtualDatasetSpec,
 } from './types';
 
@@ -109,6 +109,37 @@ export class H5File {
     const items = toNativeWrites(datasets);
     const h = this.#writable('write datasets');
     callNative(() => h.writeDatasets(items));
+  }
+
+  /**
+   * For each of `groups` (row r): creates the group and in it one dataset per column holding row
+   * r of the column's data — one native call for many groups of the same structure. Throws
+   * Hdf5RowError at the first row that fails (`row`; the groups before it are complete).
+   */
+  writeRows(groups: string[], columns: DatasetColumn[]): void {
+    if (!Array.isArray(groups)) throw invalidArg(`groups must be an array of group paths, got ${String(groups)}`);
+    if (!Array.isArray(columns)) throw invalidArg(`columns must be an array, got ${String(columns)}`);
+    for (let r = 0; r < groups.length; r++) {
+      const g = groups[r];
+      if (typeof g !== 'string' || g.length === 0 || g.includes('\0')) checkPath(g, `groups[${r}]`);
+    }
+    const cols = columns.map((c, k) => {
+      const what = `columns[${k}]`;
+      if (typeof c !== 'object' || c === null) throw invalidArg(`${what} must be an object, got ${String(c)}`);
+      const name = checkPath(c.name, `${what}.name`);
+      if (typeof c.dtype !== 'string' || !isSimpleDtype(c.dtype) || c.dtype === 'string') {
+        throw invalidArg(`${what}.dtype must be a dtype of numbers (float64 … uint64, float16) or bool, got ${String(c.dtype)}`);
+      }
+      const shape = checkDims(c.shape, `${what}.shape`);
+      if (!ArrayBuffer.isView(c.data) || c.data instanceof DataView) throw invalidArg(`${what}.data must be a typed array`);
+      const rowLength = shape.reduce((a, b) => a * b, 1);
+      if (c.data.length !== rowLength * groups.length) {
+        throw invalidArg(`${what}.data must hold ${groups.length} rows of ${rowLength} elements (${groups.length * rowLength}), got ${c.data.length}`);
+      }
+      return { name, dtype: c.dtype as string, shape, data: c.data };
+    });
+    const h = this.#writable('write rows');
+    callNative(() => h.writeRows(groups, cols));
   }
 
   /** Writes the whole dataset, or a hyperslab. Numbers are converted to the dataset's type. */

@@ -1,9 +1,10 @@
 export { H5File, writeFileAtomic, libraryInfo, fileImageStats } from './h5file';
-export { Hdf5Error } from './errors';
+export { Hdf5Error, Hdf5RowError } from './errors';
 export type { Hdf5ErrorCode } from './errors';
 export type {
   AttributeValue,
   DataInput,
+  DatasetColumn,
   DatasetInfo,
   DatasetSpec,
   DatasetWrite,

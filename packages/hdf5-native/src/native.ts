@@ -11,6 +11,7 @@ export interface NativeFile {
   createDataset(path: string, spec: NativeDatasetSpec): void;
   write(path: string, data: NativeData, start?: number[], count?: number[]): void;
   writeDatasets(datasets: NativeDatasetWrite[]): void;
+  writeRows(groups: string[], columns: NativeColumn[]): void;
   read(path: string, start?: number[], count?: number[]): { dtype: string; shape: number[]; data: unknown };
   info(path: string): NativeInfo;
   resize(path: string, shape: number[]): void;
@@ -36,6 +37,12 @@ export interface NativeDatasetSpec {
 export interface NativeDatasetWrite extends NativeDatasetSpec {
   path: string;
   data: NativeData;
+}
+export interface NativeColumn {
+  name: string;
+  dtype: string;
+  shape: number[];
+  data: ArrayBufferView;
 }
 export interface NativeMapping {
   vstart: number[];

@@ -32,6 +32,17 @@ export interface DatasetWrite extends DatasetSpec {
   data: DataInput;
 }
 
+/** writeRows: one dataset per group, row r of `data` going to group r. */
+export interface DatasetColumn {
+  /** The dataset's name inside each group. */
+  name: string;
+  dtype: Dtype;
+  /** One row's shape ([] for a scalar). */
+  shape: number[];
+  /** The rows back to back in C order: rows × prod(shape) elements. */
+  data: TypedArray;
+}
+
 export interface VirtualMapping {
   virtual: { start: number[]; count: (number | 'unlimited')[] };
   /** Source file name; a relative name resolves against the directory of the file holding the VDS. */
