@@ -1,6 +1,7 @@
 // Runs core's real call runner in worker threads (dist/ of both packages must be built).
 import { join } from 'node:path';
-import type { CallOutcome, ExecutionJob, RunnerSetup } from '@acme-ts/core';
+import { unpackCall } from '@acme-ts/core';
+import type { CallOutcome, ExecutionJob, RunnerSetup, StoredCall } from '@acme-ts/core';
 import { LocalBackend, ThreadPool } from '@acme-ts/backend-local';
 
 const functions = join(__dirname, '__fixtures__', 'functions.js');
@@ -122,5 +123,44 @@ describe('LocalBackend payloads', () => {
     expect(sentPerBatch).toBe(true);
     expect(values.get(0)).toBe('number:0');
     expect(values.get(199)).toBe('string:last');
+  });
+});
+
+describe('LocalBackend singleFile results', () => {
+  it('hands batches of one structure over packed by column, and the other calls one by one', async () => {
+    const backend = new LocalBackend({ nWorkers: 2 });
+    const setup: RunnerSetup = {
+      ...memorySetup('pairs', 2000),
+      sink: { kind: 'encoded', stacked: false },
+      paths: { outputDir: '/nonexistent', funcName: 'pairs' },
+    };
+    const datasets = new Map<number, { name: string; data: unknown }[]>();
+    let packedBatches = 0;
+    const record = (taskID: number, value: { name: string; data: unknown }[]) => {
+      expect(datasets.has(taskID)).toBe(false);
+      datasets.set(taskID, value);
+    };
+    try {
+      await backend.execute(
+        { setup, taskIDs: Array.from({ length: 2000 }, (_, i) => i), payloadFor: (i) => i },
+        {
+          onOutcome: (outcome: CallOutcome) => {
+            if (!outcome.ok) throw new Error(`call ${outcome.taskID} failed: ${outcome.error.message}`);
+            record(outcome.taskID, (outcome.value as StoredCall).datasets!);
+          },
+          onStoredBatch: (taskIDs, packed) => {
+            packedBatches++;
+            expect(packed.count).toBe(taskIDs.length);
+            Array.from(taskIDs, (taskID, k) => record(taskID, unpackCall(packed, k)));
+          },
+        },
+      );
+    } finally {
+      await backend.close();
+    }
+    expect(datasets.size).toBe(2000);
+    expect(packedBatches).toBeGreaterThan(0);
+    expect(datasets.get(1234)).toEqual([{ name: 'result_0', dtype: 'float64', shape: [2], data: Float64Array.of(1234, 2468) }]);
+    expect(datasets.get(1499)!.map((d) => d.name)).toEqual(['result_0', 'result_1', 'result_2']);
   });
 });

@@ -4,7 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import { CALL_RUNNER_PATH, writeDeferredPayload } from '@acme-ts/core';
-import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, RunnerSetup, StoredCall } from '@acme-ts/core';
+import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, PackedCalls, RunnerSetup, StoredCall } from '@acme-ts/core';
 import { ThreadPool } from './thread-pool';
 import type { ThreadPoolOptions } from './options';
 import { PoolOptionError } from './errors';
@@ -60,6 +60,10 @@ export class LocalBackend implements ExecutionBackend {
     // Small payload files are written here, by this one thread, not by workers queueing for
     // libhdf5's process-wide lock (measured: two writing threads are slower than one).
     let setup = sink.kind === 'payload-file' ? { ...job.setup, sink: { ...sink, deferSmallWrites: true } } : job.setup;
+    // singleFile: a batch's calls of one structure come back packed by column, for the client to
+    // write in one native call.
+    const onStoredBatch = sink.kind === 'encoded' && !sink.stacked ? events.onStoredBatch?.bind(events) : undefined;
+    if (onStoredBatch && sink.kind === 'encoded') setup = { ...setup, sink: { ...sink, packBatches: true } };
     const sharedPayloads = sharedNumericPayloads(job);
     if (sharedPayloads) setup = { ...setup, sharedPayloads };
     await pool.run(
@@ -72,6 +76,7 @@ export class LocalBackend implements ExecutionBackend {
         taskIDsChecked: true, // ExecutionJob's contract
         // Values come back as they are only in memory mode; stored calls need completeDeferredWrite.
         ...(sink.kind === 'memory' && events.onSuccesses ? { onSuccesses: events.onSuccesses.bind(events) } : {}),
+        ...(onStoredBatch ? { onPacked: (taskIDs, packed, durationsMs) => onStoredBatch(taskIDs, packed as PackedCalls, durationsMs) } : {}),
       },
     );
   }

@@ -22,6 +22,11 @@ export interface Runner {
   close?(): unknown;
   /** Runs a range of calls in one loop while they return numbers (see core's CallRunner). */
   runNumbers?: CallRunner['runNumbers'];
+  /**
+   * Packs the values of a batch whose calls all succeeded into one object whose ArrayBuffers
+   * are transferred (BatchResult.packed), or returns undefined (they travel as values).
+   */
+  packResults?(values: readonly unknown[], count: number): unknown;
 }
 
 /** Data every worker receives at creation (workerData). */
@@ -205,6 +210,8 @@ export interface BatchResult {
    * cloning); when every call returned undefined, absent.
    */
   values?: unknown[] | Float64Array;
+  /** Instead of values: the runner's packing of them (Runner.packResults); every call succeeded. */
+  packed?: unknown;
   /** Wall time of the calls, for batch sizing. */
   workMs: number;
 }

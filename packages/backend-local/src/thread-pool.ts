@@ -53,6 +53,11 @@ export interface RunOptions {
    */
   onSuccesses?: (taskIDs: Float64Array, values: Float64Array | unknown[] | undefined, firstTaskID: number | undefined) => void;
   /**
+   * Required when the runners pack results (Runner.packResults): the calls of a batch whose
+   * values came packed, all successful, with their durations (per call, or each call's mean).
+   */
+  onPacked?: (taskIDs: Float64Array, packed: unknown, durationsMs: Float64Array | number) => void;
+  /**
    * The caller guarantees that taskIDs is a Float64Array of distinct non-negative integers in
    * ascending order (core's ExecutionJob contract), so run() takes it as it is — no check, no
    * copy (10⁶ IDs cost a pass); the caller must not change it during the run.
@@ -147,6 +152,7 @@ class RunState {
   readonly onOutcome: (outcome: CallOutcome) => void;
   readonly payloadFor: RunOptions['payloadFor'];
   readonly onSuccesses: RunOptions['onSuccesses'];
+  readonly onPacked: RunOptions['onPacked'];
 
   constructor(
     taskIDs: Float64Array,
@@ -158,6 +164,7 @@ class RunState {
     this.onOutcome = onOutcome;
     this.payloadFor = options.payloadFor;
     this.onSuccesses = options.onSuccesses;
+    this.onPacked = options.onPacked;
     this.done = new Promise<RunSummary>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -555,7 +562,10 @@ export class ThreadPool {
       run.callTime.record(result.nDone, result.workMs);
     }
     const { ok, durationsMs } = result;
-    if (run.onSuccesses && result.nDone > 0 && !ok) {
+    if (result.packed !== undefined) {
+      batch.nSettled = result.nDone;
+      this.settlePacked(run, batch.taskIDs.subarray(0, result.nDone), result.packed, durationsMs);
+    } else if (run.onSuccesses && result.nDone > 0 && !ok) {
       batch.nSettled = result.nDone;
       this.settleSuccesses(run, batch, batch.taskIDs.subarray(0, result.nDone), result.values);
     } else {
@@ -598,6 +608,19 @@ export class ThreadPool {
     run.nSettled += taskIDs.length;
     try {
       run.onSuccesses!(taskIDs, values, batch.consecutive ? taskIDs[0] : undefined);
+    } catch (error) {
+      this.stop(run, error);
+      return;
+    }
+    this.resolveIfComplete(run);
+  }
+
+  private settlePacked(run: RunState, taskIDs: Float64Array, packed: unknown, durationsMs: Float64Array | number): void {
+    run.nSucceeded += taskIDs.length;
+    run.nSettled += taskIDs.length;
+    try {
+      if (!run.onPacked) throw new Error('internal: a worker packed its results, but the run has no onPacked');
+      run.onPacked(taskIDs, packed, durationsMs);
     } catch (error) {
       this.stop(run, error);
       return;

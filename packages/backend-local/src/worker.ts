@@ -57,6 +57,13 @@ function collectTransferables(value: unknown, into: Set<ArrayBuffer>): void {
   }
 }
 
+/** The whole-buffer typed arrays a packed result holds (up to three levels into its objects). */
+function collectBuffers(value: unknown, into: Set<ArrayBuffer>, depth = 0): void {
+  collectTransferables(value, into);
+  if (depth > 2 || value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return;
+  for (const v of Object.values(value as Record<string, unknown>)) collectBuffers(v, into, depth + 1);
+}
+
 async function init(request: InitRequest): Promise<void> {
   const mod = await loadRunnerModule();
   const previous = runner;
@@ -239,7 +246,11 @@ class BatchRun {
     const workMs = this.now - this.batchStart;
     const result: BatchResult = { nDone, durationsMs: durationsMs ?? workMs / Math.max(1, nDone), workMs };
     const taken = this.values.take(nDone, transfers);
-    if (taken !== undefined) result.values = taken;
+    const packed = !ok && Array.isArray(taken) ? this.runner.packResults?.(taken, nDone) : undefined;
+    if (packed !== undefined) {
+      result.packed = packed;
+      collectBuffers(packed, transfers);
+    } else if (taken !== undefined) result.values = taken;
     if (ok) transfers.add((result.ok = ok).buffer as ArrayBuffer);
     if (durationsMs) transfers.add(durationsMs.buffer as ArrayBuffer);
     return Comlink.transfer(result, [...transfers]);

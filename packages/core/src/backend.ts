@@ -5,6 +5,7 @@
 
 import type { FunctionReference } from './function-ref';
 import type { NumericDtype } from './result-encoding';
+import type { PackedCalls } from './packed-calls';
 
 /** How each call's result leaves the call runner. */
 export type ResultSink =
@@ -17,8 +18,12 @@ export type ResultSink =
    * writing thread beats several threads queueing for its lock.
    */
   | { kind: 'payload-file'; stacked: boolean; deferSmallWrites?: boolean }
-  /** The runner encodes; the client writes it into the one container (singleFile mode). */
-  | { kind: 'encoded'; stacked: boolean }
+  /**
+   * The runner encodes; the client writes it into the one container (singleFile mode). With
+   * `packBatches` (set by a backend that reports ExecutionEvents.onStoredBatch) the runner packs
+   * a batch's calls of one structure by column (CallRunner.packResults).
+   */
+  | { kind: 'encoded'; stacked: boolean; packBatches?: boolean }
   /** The runner writes `<f>_<i>.v8` (serialized results, ACME's write_pickle). */
   | { kind: 'serialized' };
 
@@ -113,6 +118,13 @@ export interface ExecutionEvents {
    * the taskIDs are firstTaskID, firstTaskID + 1, … (they need not be read one by one).
    */
   onSuccesses?(taskIDs: ArrayLike<number>, values: ArrayLike<unknown> | undefined, firstTaskID?: number): void;
+  /**
+   * Optional, singleFile mode: successful calls whose datasets the runner packed by column
+   * (CallRunner.packResults), call k being `taskIDs[k]`. A backend whose runners pack (it set the
+   * sink's packBatches) reports those calls here; each taskID is still reported exactly once.
+   * `durationsMs` per call, or one figure for each.
+   */
+  onStoredBatch?(taskIDs: ArrayLike<number>, calls: PackedCalls, durationsMs: ArrayLike<number> | number): void;
   /** Optional: a call started (for progress "running" counts). */
   onStart?(taskID: number): void;
   /** Optional: a message for the run's log (console and log file), e.g. why SLURM tasks pend. */

@@ -10,6 +10,7 @@ import { enterSoleCall, leaveSoleCall, soleCall, soleCallContext, type SoleRun }
 import type { EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
 import { hdf5 } from './hdf5';
+import { packStoredCalls, type PackedCalls } from './packed-calls';
 
 /** What a call reports in the modes that store results (not the in-memory value itself). */
 export interface StoredCall {
@@ -60,6 +61,12 @@ export interface CallRunner {
    * V8's interpreter, where each function level a call passes through costs.
    */
   runNumbers?(firstTaskID: number, from: number, to: number, out: Float64Array, hooks: NumberRunHooks): NumberRunEnd;
+  /**
+   * Present when the sink asks for packed batches (ResultSink packBatches): the first `count`
+   * values of a batch whose calls all succeeded as one PackedCalls, or undefined when they
+   * cannot be packed (then they travel one by one).
+   */
+  packResults?(values: readonly unknown[], count: number): PackedCalls | undefined;
 }
 
 export interface NumberRunHooks {
@@ -176,26 +183,16 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     await writeFileAtomically(path, bytes);
   }
 
-  async function store(taskID: number, value: unknown): Promise<StoredCall> {
+  /** Synchronous unless the value is serialized (a file written with fs promises). */
+  function store(taskID: number, value: unknown): StoredCall | Promise<StoredCall> {
     if (!paths) throw new AcmeError('ERR_ACME_INTERNAL', 'internal: a storing sink needs output paths');
     if (sink.kind === 'serialized') {
       const path = join(paths.outputDir, serializedFileName(paths.funcName, taskID));
-      await serializeTo(path, value);
-      return { stored: 'serialized', path };
+      return serializeTo(path, value).then(() => ({ stored: 'serialized', path }));
     }
     const stacked = 'stacked' in sink && sink.stacked;
     const encoded = resultEncoding().encodeResult(value, { stacked });
-    if (!encoded.ok) {
-      // ACME's emergency pickling, without its file-name collisions: <f>_<i>.v8 beside the payloads.
-      const dir = paths.payloadDir ?? paths.outputDir;
-      const path = join(dir, serializedFileName(paths.funcName, taskID));
-      if (!payloadDirReady) {
-        await fsPromises().mkdir(dir, { recursive: true });
-        payloadDirReady = true;
-      }
-      await serializeTo(path, value);
-      return { stored: 'serialized', path, fallbackReason: encoded.reason };
-    }
+    if (!encoded.ok) return serializeFallback(taskID, value, encoded.reason);
     const datasets = encoded.datasets;
     if (stacked && expectedSlot) {
       const first = datasets[0];
@@ -205,15 +202,26 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       // (libhdf5 1.10's own float → float16 conversion is wrong).
       if (setup.resultDtype) first.dtype = setup.resultDtype;
     }
-    const names = datasets.map((d) => d.name);
-    if (sink.kind === 'encoded') return { stored: 'hdf5', names, datasets };
+    if (sink.kind === 'encoded') return { stored: 'hdf5', names: datasets.map((d) => d.name), datasets };
     const dir = paths.payloadDir ?? paths.outputDir;
-    const call: StoredCall = { stored: 'hdf5', path: join(dir, payloadFileName(paths.funcName, taskID)), names, datasets };
+    const call: StoredCall = { stored: 'hdf5', path: join(dir, payloadFileName(paths.funcName, taskID)), names: datasets.map((d) => d.name), datasets };
     if (sink.kind === 'payload-file' && sink.deferSmallWrites && byteSize(datasets) <= DEFERRED_WRITE_MAX_BYTES) {
       call.deferred = true;
       return call;
     }
     return writeDeferredPayload(call);
+  }
+
+  /** ACME's emergency pickling, without its file-name collisions: <f>_<i>.v8 beside the payloads. */
+  async function serializeFallback(taskID: number, value: unknown, reason: string): Promise<StoredCall> {
+    const dir = paths!.payloadDir ?? paths!.outputDir;
+    const path = join(dir, serializedFileName(paths!.funcName, taskID));
+    if (!payloadDirReady) {
+      await fsPromises().mkdir(dir, { recursive: true });
+      payloadDirReady = true;
+    }
+    await serializeTo(path, value);
+    return { stored: 'serialized', path, fallbackReason: reason };
   }
 
   const inMemory = sink.kind === 'memory';
@@ -255,6 +263,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return settle(taskID, value);
     },
   };
+  if (sink.kind === 'encoded' && sink.packBatches && !sink.stacked) runner.packResults = packStoredCalls;
   if (inMemory && direct && sharedValues !== undefined) {
     runner.runNumbers = (firstTaskID, from, to, out, hooks) => {
       const offset = firstTaskID - sharedFirstTaskID;

@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type { H5File } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
 import type { EncodedDataset } from './result-encoding';
+import { unpackCall, type PackedCalls } from './packed-calls';
 import type { RunLayout } from './layout';
 import { leftoverJournals, readJournal, type ResultJournal } from './result-journal';
 import type { StatusLog } from './run-store';
@@ -125,6 +126,37 @@ export class SingleFileWriter {
       }
     }
     this.file.write('result_0', d.data as never, { start, count });
+  }
+
+  /**
+   * Writes packed calls (call k → `comp_<taskIDs[k]>`) in one native call per stretch of calls
+   * libhdf5 takes. Returns the calls it refused, by index k, with why.
+   */
+  writeRows(taskIDs: ArrayLike<number>, packed: PackedCalls): Map<number, Error> {
+    const n = packed.count;
+    const groups = new Array<string>(n);
+    for (let k = 0; k < n; k++) groups[k] = `comp_${taskIDs[k]}`;
+    // A re-run replaces whatever an interrupted attempt left of these calls.
+    if (this.existingGroups.size > 0) for (const group of groups) if (this.existingGroups.delete(group)) this.file.remove(group);
+    const refused = new Map<number, Error>();
+    for (let from = 0; from < n; ) {
+      const columns = from === 0 ? packed.columns : packed.columns.map((c) => ({ ...c, data: c.data.subarray((from * c.data.length) / n) }));
+      try {
+        this.file.writeRows(from === 0 ? groups : groups.slice(from), columns as never);
+        break;
+      } catch (err) {
+        // Hdf5RowError: the stretch stopped at call `row`; anything else refused all of it.
+        const row = (err as { row?: unknown }).row;
+        const upTo = typeof row === 'number' ? from + row + 1 : n;
+        for (let k = typeof row === 'number' ? from + row : from; k < upTo; k++) refused.set(k, err as Error);
+        from = upTo;
+      }
+    }
+    if (this.journal) {
+      if (refused.size === 0) this.journal.addPacked(taskIDs, packed);
+      else for (let k = 0; k < n; k++) if (!refused.has(k)) this.journal.add(taskIDs[k]!, unpackCall(packed, k));
+    }
+    return refused;
   }
 
   /** Appends the journal's buffered calls: before any status record says they are done. */

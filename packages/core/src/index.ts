@@ -19,6 +19,8 @@ export { openResults, readSerializedResult, ResultsContainer } from './results-r
 export type { CallResults, StoredArray } from './results-reader';
 export { createRunner, writeDeferredPayload, CALL_RUNNER_PATH } from './call-runner';
 export type { CallRunner, NumberRunEnd, NumberRunHooks, StoredCall } from './call-runner';
+export { packStoredCalls, unpackCall } from './packed-calls';
+export type { PackedCalls, PackedColumn } from './packed-calls';
 export { readManifest, readCallRecords, hasManifest, StatusLog } from './run-store';
 export { runStatus, findStoredCalls } from './run-status';
 export type { RunStatus, StoredCallInfo } from './run-status';

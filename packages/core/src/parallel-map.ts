@@ -19,7 +19,8 @@ import { createRunner, type StoredCall } from './call-runner';
 import { encodeResult, stackResults } from './result-encoding';
 import { Logger } from './logger';
 import { Progress } from './progress';
-import { findStoredCalls } from './run-status';
+import { findStoredCalls, type StoredCallInfo } from './run-status';
+import type { PackedCalls } from './packed-calls';
 import { cleanupOldRuns, OLD_RUNS_WARNING_COUNT } from './old-runs';
 import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
 import {
@@ -337,15 +338,31 @@ export class ParallelMap {
       statusLog?.record({ taskID, state: 'failed', at: now(), reason, error, ...extra });
       this.listener?.({ taskID, ok: false, error: failure });
     };
+    const recordDone = (taskID: number, call: StoredCallInfo, durationMs: number | undefined, at: string) => {
+      done++;
+      stored.set(taskID, call);
+      statusLog!.record({ taskID, state: 'done', at, stored: call.stored, path: call.path, names: call.names, durationMs });
+      this.listener?.({ taskID, ok: true, value: call.path ?? layout!.containerPath });
+    };
     const recordStored = (taskID: number, call: StoredCall, durationMs: number | undefined) => {
       // singleFile: the client is the container's only writer. A write it refuses fails the call.
       const writeError = writer && call.datasets ? tryWrite(() => writer.write(taskID, call.datasets!)) : undefined;
       if (writeError) return recordFailure(taskID, writeError, 'error', { durationMs });
-      done++;
-      stored.set(taskID, { stored: call.stored, path: call.path, names: call.names });
       if (call.fallbackReason) logger.warn(`call ${taskID}: HDF5 cannot hold the value (${call.fallbackReason}); it was serialized to ${call.path}`);
-      statusLog!.record({ taskID, state: 'done', at: now(), stored: call.stored, path: call.path, names: call.names, durationMs });
-      this.listener?.({ taskID, ok: true, value: call.path ?? layout!.containerPath });
+      recordDone(taskID, { stored: call.stored, path: call.path, names: call.names }, durationMs, now());
+    };
+    // singleFile, tiny calls: a batch's calls of one structure, packed by column.
+    const onStoredBatch = (taskIDs: ArrayLike<number>, packed: PackedCalls, durationsMs: ArrayLike<number> | number): void => {
+      const refused = writer!.writeRows(taskIDs, packed);
+      const call: StoredCallInfo = { stored: 'hdf5', names: packed.columns.map((c) => c.name) };
+      const at = now();
+      for (let k = 0; k < packed.count; k++) {
+        const durationMs = typeof durationsMs === 'number' ? durationsMs : durationsMs[k];
+        const error = refused.get(k);
+        if (error) recordFailure(taskIDs[k]!, writeFailure(error), 'error', { durationMs });
+        else recordDone(taskIDs[k]!, call, durationMs, at);
+      }
+      progress.update(done, failures.length);
     };
     const onOutcome = (outcome: CallOutcome): void => {
       if (!outcome.ok) {
@@ -393,7 +410,12 @@ export class ParallelMap {
           outputDir: this.outputDir,
           timeoutMs: o.timeout,
         },
-        { onOutcome, ...(storage === 'memory' ? { onSuccesses } : {}), onLog: (level, message) => logger.log(level, message) },
+        {
+          onOutcome,
+          ...(storage === 'memory' ? { onSuccesses } : {}),
+          ...(writer && !o.resultShape ? { onStoredBatch } : {}),
+          onLog: (level, message) => logger.log(level, message),
+        },
         internal.signal,
       );
     } catch (err) {
@@ -555,9 +577,12 @@ function tryWrite(write: () => void): { name: string; message: string; stack?: s
     write();
     return undefined;
   } catch (err) {
-    const e = err as Error;
-    return { name: e.name ?? 'Error', message: `writing the result into the container failed: ${e.message}`, stack: e.stack };
+    return writeFailure(err as Error);
   }
+}
+
+function writeFailure(e: Error): { name: string; message: string; stack?: string } {
+  return { name: e.name ?? 'Error', message: `writing the result into the container failed: ${e.message}`, stack: e.stack };
 }
 
 /** The distributed arguments as stored in .acme-ts/arguments.v8 (split values materialized). */

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { EncodedDataset } from './result-encoding';
+import { unpackCall, type PackedCalls } from './packed-calls';
 import { metaDir } from './run-store';
 import { AcmeError } from './errors';
 
@@ -17,6 +18,9 @@ export interface JournaledCall {
   taskID: number;
   datasets: EncodedDataset[];
 }
+
+/** What a frame holds: calls one by one, or packed by column (see packed-calls.ts). */
+type JournalEntry = JournaledCall | { taskIDs: Float64Array; packed: PackedCalls };
 
 /** Buffered calls are appended once they hold this many bytes, even before the next flush. */
 const FLUSH_BYTES = 64 << 20;
@@ -32,12 +36,12 @@ function journalFileName(): string {
 
 /**
  * Appends frames of calls to `.acme-ts/journal/client-<host>-<pid>.bin`: a little-endian
- * uint32 byte length, then v8-serialized JournaledCall[]. A frame cut short by a crash is
+ * uint32 byte length, then v8-serialized JournalEntry[]. A frame cut short by a crash is
  * ignored when read, and so are its calls (their status records were not written either).
  */
 export class ResultJournal {
   readonly path: string;
-  private buffered: JournaledCall[] = [];
+  private buffered: JournalEntry[] = [];
   private bufferedBytes = 0;
 
   constructor(outputDir: string) {
@@ -51,6 +55,13 @@ export class ResultJournal {
   add(taskID: number, datasets: EncodedDataset[]): void {
     this.buffered.push({ taskID, datasets });
     for (const d of datasets) this.bufferedBytes += ArrayBuffer.isView(d.data) ? d.data.byteLength : 16 * d.data.length;
+    if (this.bufferedBytes >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Packed calls, call k being `taskIDs[k]`. */
+  addPacked(taskIDs: ArrayLike<number>, packed: PackedCalls): void {
+    this.buffered.push({ taskIDs: Float64Array.from(taskIDs), packed });
+    for (const c of packed.columns) this.bufferedBytes += c.data.byteLength;
     if (this.bufferedBytes >= FLUSH_BYTES) this.flush();
   }
 
@@ -82,13 +93,16 @@ export function readJournal(path: string): JournaledCall[] {
   while (offset + 4 <= bytes.length) {
     const length = bytes.readUInt32LE(offset);
     if (offset + 4 + length > bytes.length) break; // cut short by a crash
-    let frame: JournaledCall[];
+    let frame: JournalEntry[];
     try {
-      frame = deserialize(bytes.subarray(offset + 4, offset + 4 + length)) as JournaledCall[];
+      frame = deserialize(bytes.subarray(offset + 4, offset + 4 + length)) as JournalEntry[];
     } catch {
       break;
     }
-    calls.push(...frame);
+    for (const entry of frame) {
+      if ('packed' in entry) entry.taskIDs.forEach((taskID, k) => calls.push({ taskID, datasets: unpackCall(entry.packed, k) }));
+      else calls.push(entry);
+    }
     offset += 4 + length;
   }
   return calls;

@@ -13,3 +13,5 @@ exports.mostlyNumbers = (x) => {
   return 2 * x;
 };
 exports.exitAt1234 = (x) => (x === 1234 ? process.exit(3) : 2 * x);
+// singleFile packing: [x, 2x] per call, except every 500th call returns more values (another structure).
+exports.pairs = (x) => (x % 500 === 499 ? [x, 2 * x, 'odd one'] : Float64Array.of(x, 2 * x));

@@ -1,0 +1,67 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { h5dump } from '../../hdf5-native/src/__fixtures__/h5check';
+import { createContainer, recoverSingleFileRun, SingleFileWriter } from './container';
+import { planLayout } from './layout';
+import { packStoredCalls } from './packed-calls';
+import { readJournal, ResultJournal } from './result-journal';
+import { readCallRecords, StatusLog } from './run-store';
+
+let outputDir: string;
+beforeEach(() => {
+  outputDir = mkdtempSync(join(tmpdir(), 'acme-container-'));
+});
+afterEach(() => rmSync(outputDir, { recursive: true, force: true }));
+
+const singleFileLayout = () => planLayout({ funcName: 'f', nInputs: 10, outputDir, mode: 'hdf5', singleFile: true, resultDtype: 'float64' });
+const packed = (...xs: number[]) =>
+  packStoredCalls(
+    xs.map((x) => ({ stored: 'hdf5', datasets: [{ name: 'result_0', dtype: 'float64', shape: [1], data: Float64Array.of(2 * x) }] })),
+    xs.length,
+  )!;
+
+test('singleFile writer: packed calls, a refused one fails alone, the copy replaces the container at close', () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  const journal = new ResultJournal(outputDir);
+  const writer = new SingleFileWriter(layout.containerPath!, undefined, journal);
+  expect(writer.writeRows([0, 1, 2], packed(0, 1, 2))).toEqual(new Map());
+  // comp_2 exists already (libhdf5 refuses it); the calls around it are written.
+  const refused = writer.writeRows([3, 2, 4], packed(3, 2, 4));
+  expect([...refused.keys()]).toEqual([1]);
+  expect(refused.get(1)!.message).toMatch(/cannot create group 'comp_2'/);
+  writer.write(5, [{ name: 'result_0', dtype: 'string', shape: [], data: ['five'] }]);
+  // Until close() the container is untouched.
+  expect(Object.keys(h5dump(layout.containerPath!)).filter((k) => k.startsWith('/comp_'))).toEqual([]);
+  writer.close();
+  const dump = h5dump(layout.containerPath!);
+  expect([0, 1, 2, 3, 4].map((i) => dump[`/comp_${i}/result_0`].values)).toEqual([[0], [2], [4], [6], [8]]);
+  expect(dump['/comp_5/result_0'].values).toBe('five');
+  expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
+  // The journal holds exactly what the container took.
+  expect(readJournal(journal.path).map((c) => c.taskID)).toEqual([0, 1, 2, 3, 4, 5]);
+  writer.discardJournal();
+});
+
+test('recoverSingleFileRun: a dead client\'s journal goes into the container, with done records', () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  const writer = new SingleFileWriter(layout.containerPath!, undefined, new ResultJournal(outputDir));
+  writer.writeRows([4, 7], packed(4, 7));
+  writer.flushJournal();
+  writer.write(9, [{ name: 'result_0', dtype: 'float64', shape: [1], data: Float64Array.of(18) }]); // buffered only: lost
+  // The client dies here: no close(). Its copy is left, and the container is as it began.
+  const status = new StatusLog(outputDir, 'next-client');
+  expect(recoverSingleFileRun(layout, undefined, status)).toBe(2);
+  const dump = h5dump(layout.containerPath!);
+  expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_4', '/comp_7']);
+  expect(dump['/comp_7/result_0'].values).toEqual([14]);
+  expect([...readCallRecords(outputDir).values()].map((r) => [r.taskID, r.state])).toEqual([
+    [4, 'done'],
+    [7, 'done'],
+  ]);
+  expect(readdirSync(join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
+  expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
+  expect(recoverSingleFileRun(layout, undefined, status)).toBe(0);
+});
