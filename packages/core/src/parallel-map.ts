@@ -338,30 +338,31 @@ export class ParallelMap {
       statusLog?.record({ taskID, state: 'failed', at: now(), reason, error, ...extra });
       this.listener?.({ taskID, ok: false, error: failure });
     };
-    const recordDone = (taskID: number, call: StoredCallInfo, durationMs: number | undefined, at: string) => {
-      done++;
-      stored.set(taskID, call);
-      statusLog!.record({ taskID, state: 'done', at, stored: call.stored, path: call.path, names: call.names, durationMs });
-      this.listener?.({ taskID, ok: true, value: call.path ?? layout!.containerPath });
-    };
     const recordStored = (taskID: number, call: StoredCall, durationMs: number | undefined) => {
       // singleFile: the client is the container's only writer. A write it refuses fails the call.
       const writeError = writer && call.datasets ? tryWrite(() => writer.write(taskID, call.datasets!)) : undefined;
       if (writeError) return recordFailure(taskID, writeError, 'error', { durationMs });
+      done++;
+      stored.set(taskID, { stored: call.stored, path: call.path, names: call.names });
       if (call.fallbackReason) logger.warn(`call ${taskID}: HDF5 cannot hold the value (${call.fallbackReason}); it was serialized to ${call.path}`);
-      recordDone(taskID, { stored: call.stored, path: call.path, names: call.names }, durationMs, now());
+      statusLog!.record({ taskID, state: 'done', at: now(), stored: call.stored, path: call.path, names: call.names, durationMs });
+      this.listener?.({ taskID, ok: true, value: call.path ?? layout!.containerPath });
     };
-    // singleFile, tiny calls: a batch's calls of one structure, packed by column.
+    // singleFile, tiny calls: a batch's calls of one structure, packed by column (one status line).
     const onStoredBatch = (taskIDs: ArrayLike<number>, packed: PackedCalls, durationsMs: ArrayLike<number> | number): void => {
       const refused = writer!.writeRows(taskIDs, packed);
       const call: StoredCallInfo = { stored: 'hdf5', names: packed.columns.map((c) => c.name) };
-      const at = now();
-      for (let k = 0; k < packed.count; k++) {
-        const durationMs = typeof durationsMs === 'number' ? durationsMs : durationsMs[k];
-        const error = refused.get(k);
-        if (error) recordFailure(taskIDs[k]!, writeFailure(error), 'error', { durationMs });
-        else recordDone(taskIDs[k]!, call, durationMs, at);
+      const durationOf = (k: number) => (typeof durationsMs === 'number' ? durationsMs : durationsMs[k]);
+      let written = taskIDs;
+      if (refused.size > 0) {
+        for (const [k, error] of refused) recordFailure(taskIDs[k]!, writeFailure(error), 'error', { durationMs: durationOf(k) });
+        written = Array.from(taskIDs).filter((_, k) => !refused.has(k));
+        durationsMs = typeof durationsMs === 'number' ? durationsMs : Array.from(durationsMs).filter((_, k) => !refused.has(k));
       }
+      for (let k = 0; k < written.length; k++) stored.set(written[k]!, call);
+      done += written.length;
+      statusLog!.recordMany(written, { state: 'done', at: now(), stored: 'hdf5', names: call.names }, durationsMs);
+      if (this.listener) for (let k = 0; k < written.length; k++) this.listener({ taskID: written[k]!, ok: true, value: layout!.containerPath });
       progress.update(done, failures.length);
     };
     const onOutcome = (outcome: CallOutcome): void => {

@@ -49,6 +49,13 @@ export interface CallRecord {
   durationMs?: number;
 }
 
+/** One status line for several calls that ended alike (a batch of packed calls). */
+interface CallRecordLine extends Omit<CallRecord, 'taskID' | 'durationMs'> {
+  taskIDs: number[];
+  /** Per call, or one figure for each. */
+  durationsMs?: number[] | number;
+}
+
 function encodeShape(shape: (number | null)[] | undefined): (number | null | string)[] | undefined {
   return shape?.map((n) => (n === Infinity ? 'Infinity' : n));
 }
@@ -103,6 +110,8 @@ export function readArgumentsBlob(outputDir: string): unknown {
 export class StatusLog {
   private readonly path: string;
   private buffer: string[] = [];
+  /** Calls the buffered lines describe. */
+  private calls = 0;
   private lastFlush = Date.now();
   /** Runs before records are written (singleFile: the journal of the calls they declare done). */
   beforeFlush?: () => void;
@@ -115,8 +124,17 @@ export class StatusLog {
 
   record(record: CallRecord): void {
     this.buffer.push(JSON.stringify(record));
+    this.calls++;
     // Failures are written at once: they are what a user looks for after a crash.
-    if (record.state === 'failed' || this.buffer.length >= 1000 || Date.now() - this.lastFlush > 1000) this.flush();
+    if (record.state === 'failed' || this.calls >= 1000 || Date.now() - this.lastFlush > 1000) this.flush();
+  }
+
+  /** The same record for several calls, as one line. */
+  recordMany(taskIDs: ArrayLike<number>, record: Omit<CallRecord, 'taskID' | 'durationMs'>, durationsMs: ArrayLike<number> | number): void {
+    const line: CallRecordLine = { taskIDs: Array.from(taskIDs), ...record, durationsMs: typeof durationsMs === 'number' ? durationsMs : Array.from(durationsMs) };
+    this.buffer.push(JSON.stringify(line));
+    this.calls += taskIDs.length;
+    if (this.calls >= 1000 || Date.now() - this.lastFlush > 1000) this.flush();
   }
 
   flush(): void {
@@ -124,6 +142,7 @@ export class StatusLog {
     this.beforeFlush?.();
     appendFileSync(this.path, this.buffer.join('\n') + '\n');
     this.buffer = [];
+    this.calls = 0;
     this.lastFlush = Date.now();
   }
 }
@@ -140,11 +159,22 @@ export function readCallRecords(outputDir: string): Map<number, CallRecord> {
   for (const file of files) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (!line) continue;
+      let parsed: CallRecord | CallRecordLine;
       try {
-        all.push(JSON.parse(line));
+        parsed = JSON.parse(line);
       } catch {
         // A line cut by a crash mid-append: the call is simply re-run.
+        continue;
       }
+      if (!('taskIDs' in parsed)) {
+        all.push(parsed);
+        continue;
+      }
+      const { taskIDs, durationsMs, ...common } = parsed;
+      taskIDs.forEach((taskID, k) => {
+        const durationMs = typeof durationsMs === 'number' ? durationsMs : durationsMs?.[k];
+        all.push(durationMs === undefined ? { taskID, ...common } : { taskID, ...common, durationMs });
+      });
     }
   }
   all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
