@@ -24,7 +24,8 @@ module.exports = {
       description:
         `${n} calls, inputs a JS Array of ${n} numbers, every result back in the main thread as an Array. ` +
         'Time from before the pool / ParallelMap is created (2 threads started) until the last result is in; ' +
-        'modules loaded before. One child process per run; peak RSS = its process.resourceUsage().maxRSS.',
+        'modules loaded before (core and its local backend: ≈ 3–4.5 ms once per process, as `worker_threads` for the bare loop). ' +
+        'One child process per run; peak RSS = its process.resourceUsage().maxRSS.',
       calls: n,
       baseline: { label: BARE, run: dispatchRun('bare', n) },
       subjects: VARIANTS.map(([v, label]) => ({ label, run: dispatchRun(v, n) })),
@@ -99,8 +100,9 @@ module.exports = {
       'worker\'s hot code (≈ 5 ms; measured with `--no-concurrent-recompilation`).',
       '',
       'At 10^4 start-up dominates, and this VM\'s noise is as large as the gap. Timeline of one run',
-      '(worker-side marks): the worker thread is created ≈ 4.5 ms after `new ParallelMap` (≈ 1 ms',
-      'constructor, ≈ 0.8 ms resolving and ≈ 3 ms loading the backend package), Node\'s bootstrap of the',
+      '(worker-side marks): the worker thread is created ≈ 2 ms after `new ParallelMap` (≈ 1 ms',
+      'constructor; since 2026-11-25 the backend package, ≈ 3–4.5 ms to load, is loaded before the clock',
+      'like core: a cost of the process, not of a run; the threads\' own modules load inside it on both sides), Node\'s bootstrap of the',
       'thread takes ≈ 28–33 ms (the bare loop\'s ≈ 25 ms: the host\'s own preparation, ≈ 9 ms of CPU',
       'meanwhile, slows it: a host busy for 10 ms delays a bare worker\'s first reply by 3–5 ms), then',
       '≈ 4 ms loading comlink, the protocol and core\'s loader, ≈ 1.5 ms for the init (core\'s runner',
