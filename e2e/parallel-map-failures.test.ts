@@ -114,6 +114,8 @@ test('singleFile, a client killed with SIGKILL mid-run: the container stays read
   expect(journals).toHaveLength(1);
   const doneBeforeKill = [...readCallRecords(outputDir).values()].filter((r) => r.state === 'done').map((r) => r.taskID);
   expect(doneBeforeKill.length).toBeGreaterThanOrEqual(1);
+  // Status tells the results are waiting in the journal, not in the container yet.
+  expect(runStatus(outputDir).journaled).toBeGreaterThanOrEqual(doneBeforeKill.length);
 
   await using pmap = new ParallelMap(`${TASKS}#slowSquare`, [range(60), 100], { ...quiet, outputDir, singleFile: true });
   const ran: number[] = [];
@@ -129,6 +131,7 @@ test('singleFile, a client killed with SIGKILL mid-run: the container stays read
   for (const i of [0, doneBeforeKill[0]!, 59]) expect(dump[`/comp_${i}/result_0`].values).toEqual([i * i]);
   expect(fs.readdirSync(path.join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
   expect(fs.readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
+  expect(runStatus(outputDir)).toMatchObject({ journaled: 0, missing: [], failed: [] });
 });
 
 test('Ctrl-C (SIGINT): stops, keeps finished results, exits 130; the re-run finishes the set', async () => {

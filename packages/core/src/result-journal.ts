@@ -108,13 +108,18 @@ export function readJournal(path: string): JournaledCall[] {
   return calls;
 }
 
-/** Journal files in `outputDir` left by clients that are gone; throws if one is still writing. */
-export function leftoverJournals(outputDir: string): string[] {
+/** Every journal file in `outputDir`, of living clients too. */
+export function journalFiles(outputDir: string): string[] {
   const dir = journalDir(outputDir);
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir)
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.bin'))
     .map((f) => join(dir, f));
+}
+
+/** Journal files in `outputDir` left by clients that are gone; throws if one is still writing. */
+export function leftoverJournals(outputDir: string): string[] {
+  const files = journalFiles(outputDir);
   for (const file of files) {
     const pid = livingWriter(file);
     if (pid !== undefined) {

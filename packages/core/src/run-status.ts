@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { planLayout, type RunLayout } from './layout';
 import { readCallRecords, readManifest, type CallRecord, type RunManifest } from './run-store';
 import type { NumericDtype } from './result-encoding';
+import { journalFiles, readJournal } from './result-journal';
 
 export interface StoredCallInfo {
   stored: 'hdf5' | 'serialized';
@@ -24,6 +25,11 @@ export interface RunStatus {
   failed: CallRecord[];
   /** Calls with neither a result nor a failure of their own (not run yet, or stopped by an abort). */
   missing: number[];
+  /**
+   * singleFile: done calls whose results wait in the journal of a client that did not finish (or
+   * is still running), not yet in the container; the next compute() or `acme-ts rerun` moves them.
+   */
+  journaled: number;
 }
 
 /** The state of every call of the run stored in `outputDir`. */
@@ -53,7 +59,8 @@ export function runStatus(outputDir: string): RunStatus {
       else missing.push(taskID);
     }
   }
-  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing };
+  const journaled = new Set(journalFiles(dir).flatMap((file) => readJournal(file).map((call) => call.taskID))).size;
+  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled };
 }
 
 /** Calls whose result file exists (written atomically, so existing means complete). */

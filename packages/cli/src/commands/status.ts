@@ -30,6 +30,8 @@ export interface StatusReport {
   container: string | null;
   complete: boolean;
   counts: { done: number; failed: number; missing: number };
+  /** Done calls whose results are still in an unfinished client's journal, not in the container. */
+  journaled: number;
   failed: { taskID: number; name: string; message: string; reason: string; logPath: string | null; at: string }[];
   missing: number[];
 }
@@ -40,8 +42,9 @@ export function statusReport(status: RunStatus): StatusReport {
     function: status.manifest.funcName,
     nInputs: status.manifest.nInputs,
     container: status.containerPath ?? null,
-    complete: status.done.length === status.manifest.nInputs,
+    complete: status.done.length === status.manifest.nInputs && status.journaled === 0,
     counts: { done: status.done.length, failed: status.failed.length, missing: status.missing.length },
+    journaled: status.journaled,
     failed: status.failed.map((r) => ({
       taskID: r.taskID,
       name: r.error?.name ?? 'Error',
@@ -87,6 +90,9 @@ export function statusCommand(argv: StatusArgs, io: CliIO): number {
     if (report.failed.length > 50) out.push(`  … and ${report.failed.length - 50} more (--json lists all)`);
   }
   if (missing > 0) out.push(`missing calls (not run, or interrupted): ${formatIdList(report.missing)}`);
+  if (report.journaled > 0) {
+    out.push(`${report.journaled} results are in the journal of a client that did not finish (or still runs), not yet in the container`);
+  }
   if (!report.complete) out.push(`finish them with: acme-ts rerun ${report.outputDir}`);
   io.stdout.write(`${out.join('\n')}\n`);
   return 0;
