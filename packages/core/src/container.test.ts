@@ -65,3 +65,20 @@ test('recoverSingleFileRun: a dead client\'s journal goes into the container, wi
   expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
   expect(recoverSingleFileRun(layout, undefined, status)).toBe(0);
 });
+
+test('recoverSingleFileRun with resultShape: journaled slots of the stacked dataset are written again', () => {
+  const layout = planLayout({ funcName: 'f', nInputs: 4, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 2], resultDtype: 'float32' });
+  createContainer(layout);
+  const writer = new SingleFileWriter(layout.containerPath!, [null, 2], new ResultJournal(outputDir));
+  writer.write(2, [
+    { name: 'result_0', dtype: 'float32', shape: [2], data: Float32Array.of(1.5, -1.5) },
+    { name: 'result_1', dtype: 'string', shape: [], data: ['two'] },
+  ]);
+  writer.flushJournal();
+  // The client dies before close().
+  expect(recoverSingleFileRun(layout, [null, 2], new StatusLog(outputDir, 'next-client'))).toBe(1);
+  const dump = h5dump(layout.containerPath!);
+  expect(dump['/result_0']).toMatchObject({ dtype: 'float32', shape: [4, 2] });
+  expect((dump['/result_0'].values as number[][])[2]).toEqual([1.5, -1.5]);
+  expect(dump['/comp_2/result_1'].values).toBe('two');
+});
