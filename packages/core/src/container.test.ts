@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { h5dump } from '../../hdf5-native/src/__fixtures__/h5check';
@@ -81,4 +82,30 @@ test('recoverSingleFileRun with resultShape: journaled slots of the stacked data
   expect(dump['/result_0']).toMatchObject({ dtype: 'float32', shape: [4, 2] });
   expect((dump['/result_0'].values as number[][])[2]).toEqual([1.5, -1.5]);
   expect(dump['/comp_2/result_1'].values).toBe('two');
+});
+
+test('recoverSingleFileRun: a copy another process holds open (a living writer, any host) makes the run busy', async () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  const copy = `${layout.containerPath}.writing-999999`;
+  copyFileSync(layout.containerPath!, copy);
+  // libhdf5 locks a file opened for writing (flock); the child keeps it open like a running client.
+  const holder = spawn(process.execPath, ['-e', `const f = require('@acme-ts/hdf5-native').H5File.open(${JSON.stringify(copy)}, { write: true }); console.log('open'); setTimeout(() => f.close(), 20000);`], {
+    cwd: __dirname,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.once('data', () => resolve());
+      holder.once('exit', (code) => reject(new Error(`holder exited with ${code}`)));
+    });
+    expect(() => recoverSingleFileRun(layout, undefined, new StatusLog(outputDir, 'next-client'))).toThrow(
+      expect.objectContaining({ code: 'ERR_ACME_RUN_BUSY', message: expect.stringContaining(copy) }),
+    );
+  } finally {
+    holder.kill();
+    await new Promise((resolve) => holder.once('exit', resolve));
+  }
+  // Once its writer is gone the copy is a dead one's, and removed.
+  expect(recoverSingleFileRun(layout, undefined, new StatusLog(outputDir, 'next-client'))).toBe(0);
+  expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
 });

@@ -10,6 +10,7 @@ import { unpackCall, type PackedCalls } from './packed-calls';
 import type { RunLayout } from './layout';
 import { leftoverJournals, readJournal, type ResultJournal } from './result-journal';
 import type { StatusLog } from './run-store';
+import { AcmeError } from './errors';
 
 /** Creates the container with its skeleton unless a previous attempt of the run already did. */
 export function createContainer(layout: RunLayout): void {
@@ -186,8 +187,9 @@ export class SingleFileWriter {
  */
 export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | null)[] | undefined, statusLog: StatusLog): number {
   const containerPath = layout.containerPath!;
+  // Living clients first: their journals are not left over.
+  removeDeadWritersCopies(containerPath);
   const journals = leftoverJournals(layout.outputDir!);
-  removeStaleCopies(containerPath);
   if (journals.length === 0) return 0;
   const calls = journals.flatMap(readJournal);
   if (calls.length > 0) {
@@ -205,12 +207,26 @@ export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | n
   return calls.length;
 }
 
-/** Copies left by clients that died while writing (see editCopy); live writers hold journals. */
-function removeStaleCopies(containerPath: string): void {
+/**
+ * Removes the copies of clients that died while writing (see editCopy). A living client keeps
+ * its copy open, and libhdf5's lock on it (flock, across hosts where the file system has
+ * locks) makes the run busy.
+ */
+function removeDeadWritersCopies(containerPath: string): void {
   const prefix = `${basename(containerPath)}.writing-`;
   const dir = dirname(containerPath);
   for (const entry of readdirSync(dir)) {
-    if (entry.startsWith(prefix)) unlinkSync(join(dir, entry));
+    if (!entry.startsWith(prefix)) continue;
+    const copy = join(dir, entry);
+    try {
+      hdf5().H5File.open(copy, { write: true }).close();
+    } catch (err) {
+      // Anything but a lock (e.g. a copy a crash left unreadable) is a dead writer's.
+      if (/unable to lock the file/i.test((err as Error).message)) {
+        throw new AcmeError('ERR_ACME_RUN_BUSY', `another acme-ts client is still writing the run in ${dirname(containerPath)} (it holds ${copy} open); wait until it ends, or stop it, then run again`);
+      }
+    }
+    unlinkSync(copy);
   }
 }
 
