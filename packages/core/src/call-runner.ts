@@ -10,7 +10,7 @@ import { enterSoleCall, leaveSoleCall, soleCall, soleCallContext, type SoleRun }
 import type { EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
 import { hdf5 } from './hdf5';
-import { packStoredCalls, type PackedCalls } from './packed-calls';
+import type { PackedCalls } from './packed-calls';
 
 /** What a call reports in the modes that store results (not the in-memory value itself). */
 export interface StoredCall {
@@ -126,6 +126,7 @@ function checkSlotShape(taskID: number, got: number[], expected: (number | null)
 // starts a few ms sooner without it.
 const fsPromises = () => require('node:fs/promises') as typeof import('node:fs/promises');
 const resultEncoding = () => require('./result-encoding') as typeof import('./result-encoding');
+const packedCalls = () => require('./packed-calls') as typeof import('./packed-calls');
 
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -263,7 +264,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return settle(taskID, value);
     },
   };
-  if (sink.kind === 'encoded' && sink.packBatches && !sink.stacked) runner.packResults = packStoredCalls;
+  if (sink.kind === 'encoded' && sink.packBatches && !sink.stacked) runner.packResults = packedCalls().packStoredCalls;
   if (inMemory && direct && sharedValues !== undefined) {
     runner.runNumbers = (firstTaskID, from, to, out, hooks) => {
       const offset = firstTaskID - sharedFirstTaskID;
