@@ -41,7 +41,7 @@ test('singleFile writer: packed calls, a refused one fails alone, the copy repla
   expect(dump['/comp_5/result_0'].values).toBe('five');
   expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
   // The journal holds exactly what the container took.
-  expect(readJournal(journal.path).map((c) => c.taskID)).toEqual([0, 1, 2, 3, 4, 5]);
+  expect([...readJournal(journal.path)].map((c) => c.taskID)).toEqual([0, 1, 2, 3, 4, 5]);
   writer.discardJournal();
 });
 

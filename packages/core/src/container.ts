@@ -191,20 +191,27 @@ export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | n
   removeDeadWritersCopies(containerPath);
   const journals = leftoverJournals(layout.outputDir!);
   if (journals.length === 0) return 0;
-  const calls = journals.flatMap(readJournal);
-  if (calls.length > 0) {
-    const writer = new SingleFileWriter(containerPath, resultShape);
-    try {
-      for (const call of calls) writer.write(call.taskID, call.datasets);
-    } finally {
-      writer.close();
-    }
+  let recovered = 0;
+  let writer: SingleFileWriter | undefined;
+  try {
+    // Call by call, with a status record each: a journal may be larger than memory.
     const at = new Date().toISOString();
-    for (const call of calls) statusLog.record({ taskID: call.taskID, state: 'done', at, stored: 'hdf5', names: call.datasets.map((d) => d.name) });
-    statusLog.flush();
+    for (const journal of journals) {
+      for (const call of readJournal(journal)) {
+        writer ??= new SingleFileWriter(containerPath, resultShape);
+        writer.write(call.taskID, call.datasets);
+        statusLog.record({ taskID: call.taskID, state: 'done', at, stored: 'hdf5', names: call.datasets.map((d) => d.name) });
+        recovered++;
+      }
+    }
+  } finally {
+    writer?.close();
   }
+  // Records may reach the file before the copy replaces the container: the journals, removed
+  // only after both, are replayed again if this client dies in between.
+  statusLog.flush();
   for (const journal of journals) unlinkSync(journal);
-  return calls.length;
+  return recovered;
 }
 
 /**

@@ -16,11 +16,11 @@ test('frames round-trip with their typed arrays; nothing is written before flush
   const journal = new ResultJournal(outputDir);
   journal.add(0, call(0).datasets);
   journal.add(1, call(1).datasets);
-  expect(readJournal(journal.path)).toEqual([]);
+  expect([...readJournal(journal.path)]).toEqual([]);
   journal.flush();
   journal.add(7, [{ name: 'result_0', dtype: 'string', shape: [], data: ['seven'] }]);
   journal.flush();
-  const calls = readJournal(journal.path);
+  const calls = [...readJournal(journal.path)];
   expect(calls.map((c) => c.taskID)).toEqual([0, 1, 7]);
   expect(calls[1]!.datasets[0]!.data).toEqual(new Float64Array([1, -1]));
   expect(calls[2]!.datasets[0]!.data).toEqual(['seven']);
@@ -36,10 +36,10 @@ test('a frame cut short by a crash is ignored, with everything after it', () => 
   const torn = Buffer.alloc(12);
   torn.writeUInt32LE(500, 0);
   appendFileSync(journal.path, torn);
-  expect(readJournal(journal.path).map((c) => c.taskID)).toEqual([3]);
+  expect([...readJournal(journal.path)].map((c) => c.taskID)).toEqual([3]);
   // A complete frame whose bytes are not a v8 value ends the reading too.
   writeFileSync(journal.path, Buffer.from([3, 0, 0, 0, 1, 2, 3]));
-  expect(readJournal(journal.path)).toEqual([]);
+  expect([...readJournal(journal.path)]).toEqual([]);
 });
 
 test("leftoverJournals: a dead client's journal is left over; a living client's stops the run with ERR_ACME_RUN_BUSY", async () => {

@@ -4,7 +4,7 @@
 // run writes a copy of the container and appends each stored call's datasets here; after a
 // crash the next run replays the journals into the container (see recoverSingleFileRun).
 
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -85,27 +85,36 @@ export class ResultJournal {
   }
 }
 
-/** The calls of every complete frame of a journal file, in the order they were appended. */
-export function readJournal(path: string): JournaledCall[] {
-  const bytes = readFileSync(path);
-  const calls: JournaledCall[] = [];
-  let offset = 0;
-  while (offset + 4 <= bytes.length) {
-    const length = bytes.readUInt32LE(offset);
-    if (offset + 4 + length > bytes.length) break; // cut short by a crash
-    let frame: JournalEntry[];
-    try {
-      frame = deserialize(bytes.subarray(offset + 4, offset + 4 + length)) as JournalEntry[];
-    } catch {
-      break;
+/**
+ * The calls of every complete frame of a journal file, in the order they were appended, read
+ * frame by frame (a journal holds a run's results: it may be larger than memory).
+ */
+export function* readJournal(path: string): Generator<JournaledCall> {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(4);
+    for (let offset = 0; offset + 4 <= size; ) {
+      readSync(fd, head, 0, 4, offset);
+      const length = head.readUInt32LE(0);
+      if (offset + 4 + length > size) break; // cut short by a crash
+      const bytes = Buffer.allocUnsafe(length);
+      readSync(fd, bytes, 0, length, offset + 4);
+      let frame: JournalEntry[];
+      try {
+        frame = deserialize(bytes) as JournalEntry[];
+      } catch {
+        break;
+      }
+      for (const entry of frame) {
+        if (!('packed' in entry)) yield entry;
+        else for (let k = 0; k < entry.taskIDs.length; k++) yield { taskID: entry.taskIDs[k]!, datasets: unpackCall(entry.packed, k) };
+      }
+      offset += 4 + length;
     }
-    for (const entry of frame) {
-      if ('packed' in entry) entry.taskIDs.forEach((taskID, k) => calls.push({ taskID, datasets: unpackCall(entry.packed, k) }));
-      else calls.push(entry);
-    }
-    offset += 4 + length;
+  } finally {
+    closeSync(fd);
   }
-  return calls;
 }
 
 /** Every journal file in `outputDir`, of living clients too. */

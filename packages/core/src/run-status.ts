@@ -59,7 +59,9 @@ export function runStatus(outputDir: string): RunStatus {
       else missing.push(taskID);
     }
   }
-  const journaled = new Set(journalFiles(dir).flatMap((file) => readJournal(file).map((call) => call.taskID))).size;
+  const journaledIDs = new Set<number>();
+  for (const file of journalFiles(dir)) for (const call of readJournal(file)) journaledIDs.add(call.taskID);
+  const journaled = journaledIDs.size;
   return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled };
 }
 
