@@ -142,6 +142,11 @@ class RunState {
   waitedForEvidence = false;
   /** Whether a batch of this run came back (a measured call time is on its way). */
   anyBatchBack = false;
+  /**
+   * The batch whose outcomes are being handed out (off its worker, which already has its next
+   * batch): calls `nSettled` up to `end` are not reported yet, for stop() to report them.
+   */
+  settling: { batch: InFlightBatch; end: number } | undefined;
   /** The steady call time of this run, from the batches that came back. */
   readonly callTime = new CallTimeEstimate();
   decisionTimer: NodeJS.Timeout | undefined;
@@ -550,17 +555,30 @@ export class ThreadPool {
   }
 
   private handleBatchResult(worker: PoolWorker, batch: InFlightBatch, result: BatchResult): void {
-    // The batch stays in flight while its outcomes are handed out: a callback that stops the
-    // run (abort, close, a throw) makes stop() report the batch's calls not handed out yet.
-    if (!worker.batches.includes(batch)) return;
+    if (!ThreadPool.answered(worker, batch)) return;
     const { run } = batch;
-    if (run.stopped) return void ThreadPool.answered(worker, batch);
+    if (run.stopped) return;
     run.unattributedDeaths = 0;
     this.sizer.record(result.nDone, result.workMs);
     if (result.nDone > 0) {
       run.anyBatchBack = true;
       run.callTime.record(result.nDone, result.workMs);
     }
+    // The worker gets its next batch before this one's outcomes are handed out, so it computes
+    // while the main thread stores them (a singleFile write, a status line) instead of waiting.
+    // A callback that stops the run (abort, close, a throw) makes stop() report the outcomes
+    // not handed out yet (run.settling).
+    run.giveBack(batch.taskIDs.slice(result.nDone).reverse());
+    run.settling = { batch, end: result.nDone };
+    try {
+      this.pump(run);
+      if (!run.stopped) this.settleBatch(run, batch, result);
+    } finally {
+      run.settling = undefined;
+    }
+  }
+
+  private settleBatch(run: RunState, batch: InFlightBatch, result: BatchResult): void {
     const { ok, durationsMs } = result;
     if (result.packed !== undefined) {
       batch.nSettled = result.nDone;
@@ -582,10 +600,6 @@ export class ThreadPool {
         }
       }
     }
-    ThreadPool.answered(worker, batch); // no-op when stop() has taken it
-    if (run.stopped) return;
-    run.giveBack(batch.taskIDs.slice(result.nDone).reverse());
-    this.pump(run);
   }
 
   private handleBatchFailure(worker: PoolWorker, batch: InFlightBatch, error: unknown): void {
@@ -725,6 +739,11 @@ export class ThreadPool {
     for (const worker of this.workers) {
       for (const batch of worker.batches) if (batch.run === run) unfinished.push(...batch.taskIDs.subarray(batch.nSettled));
       worker.batches = [];
+    }
+    if (run.settling) {
+      const { batch, end } = run.settling;
+      unfinished.push(...batch.taskIDs.subarray(batch.nSettled, end));
+      run.settling = undefined;
     }
     unfinished.push(...run.drainQueued());
     const terminated = this.terminateAll();

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { serialize } from 'node:v8';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { journalDir, leftoverJournals, readJournal, ResultJournal } from './result-journal';
@@ -40,6 +41,52 @@ test('a frame cut short by a crash is ignored, with everything after it', () => 
   // A complete frame whose bytes are not a v8 value ends the reading too.
   writeFileSync(journal.path, Buffer.from([3, 0, 0, 0, 1, 2, 3]));
   expect([...readJournal(journal.path)]).toEqual([]);
+});
+
+test('large typed arrays travel raw after the serialized part, aligned, beside small ones and packed columns', () => {
+  const journal = new ResultJournal(outputDir);
+  const big = new Float64Array(20000).map((_, i) => i * 0.5); // 160 KB: raw
+  const odd = new Uint8Array(70001).fill(7); // raw, leaves the next one unaligned unless padded
+  const ints = new Int32Array(30000).map((_, i) => -i);
+  journal.add(4, [
+    { name: 'result_0', dtype: 'float64', shape: [20000], data: big },
+    { name: 'result_1', dtype: 'uint8', shape: [70001], data: odd },
+    { name: 'result_2', dtype: 'int32', shape: [30000], data: ints },
+    { name: 'result_3', dtype: 'float64', shape: [1], data: new Float64Array([4]) },
+  ]);
+  const column = new Float64Array(2 * 10000).map((_, i) => i);
+  journal.addPacked([8, 9], { count: 2, columns: [{ name: 'result_0', dtype: 'float64', shape: [10000], data: column }] } as never);
+  journal.flush();
+  const calls = [...readJournal(journal.path)];
+  expect(calls.map((c) => c.taskID)).toEqual([4, 8, 9]);
+  const [first, packed8, packed9] = calls;
+  expect(first!.datasets.map((d) => d.data)).toEqual([big, odd, ints, new Float64Array([4])]);
+  expect(packed8!.datasets[0]!.data).toEqual(column.subarray(0, 10000));
+  expect(packed9!.datasets[0]!.data).toEqual(column.subarray(10000));
+  // The large arrays are not in the serialized part (its length follows the frame's magic).
+  const head = readFileSync(journal.path).subarray(0, 12);
+  expect(head.subarray(4, 8).toString('latin1')).toBe('AJ2\0');
+  expect(head.readUInt32LE(8)).toBeLessThan(4096);
+  // The caller's datasets are left as they were.
+  expect(big[3]).toBe(1.5);
+});
+
+test('a frame cut short in its raw part is ignored; frames of an older journal (v8 only) still read', () => {
+  const journal = new ResultJournal(outputDir);
+  journal.add(1, call(1).datasets);
+  journal.flush();
+  const good = statSync(journal.path).size;
+  journal.add(2, [{ name: 'result_0', dtype: 'float64', shape: [20000], data: new Float64Array(20000).fill(2) }]);
+  journal.flush();
+  truncateSync(journal.path, statSync(journal.path).size - 1000);
+  expect([...readJournal(journal.path)].map((c) => c.taskID)).toEqual([1]);
+  expect(statSync(journal.path).size).toBeGreaterThan(good);
+
+  const old = serialize([call(5)]);
+  const frame = Buffer.alloc(4);
+  frame.writeUInt32LE(old.length, 0);
+  writeFileSync(journal.path, Buffer.concat([frame, old]));
+  expect([...readJournal(journal.path)]).toEqual([call(5)]);
 });
 
 test("leftoverJournals: a dead client's journal is left over; a living client's stops the run with ERR_ACME_RUN_BUSY", async () => {
