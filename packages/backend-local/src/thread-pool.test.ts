@@ -284,6 +284,17 @@ describe('ThreadPool failures', () => {
     expect(summary.nWorkersStarted).toBe(2);
   });
 
+  it('fails a call that exits its worker in the first batch alone, when the runner took turns to create', async () => {
+    // The first batch travels right behind the init and waited for it in the worker, but ran
+    // before comlink had posted the init's answer: the worker ended without answering, and the
+    // run stopped with WorkerStartupError (every ES-module function whose first call exits).
+    const pool = makePool({ nWorkers: 1, batch: 1, setup: { behave: { 0: 'exit' }, createDelayMs: 20 } });
+    const { byID, summary } = await runAll(pool, range(4));
+    expect(failure(byID.get(0))).toMatchObject({ reason: 'worker-exit' });
+    for (const id of range(1, 4)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+    expect(summary).toMatchObject({ nSucceeded: 3, nFailed: 1, nWorkersStarted: 2 });
+  });
+
   it('re-runs the batch queued behind the one whose call killed the worker', async () => {
     // Tiny calls: after the first batch the worker holds two, so 400 … 599 wait behind call 250.
     const pool = makePool({ nWorkers: 1, batch: 200, setup: { behave: { 250: 'exit' } } });

@@ -15,7 +15,7 @@ export interface WorkerExitInfo {
 
 export interface WorkerTransport {
   start(): void;
-  /** Calls `method` in the worker; rejects with WorkerExitedError if the worker ends first. */
+  /** Calls `method` in the worker; rejects with WorkerExitedError if the worker ends without answering. */
   request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T>;
   terminate(): Promise<void>;
   /** Called once, when the worker has ended for whatever reason. */
@@ -124,10 +124,15 @@ export class WorkerThreadTransport implements WorkerTransport {
     const info: WorkerExitInfo = { code };
     if (this.lastError) info.error = this.lastError;
     this.exitInfo = info;
-    // comlink never settles calls whose answer can no longer come; do it here.
-    const error = new WorkerExitedError(info);
-    for (const fail of [...this.pending]) fail(error);
     for (const callback of this.exitCallbacks.splice(0)) callback(info);
+    // comlink never settles calls whose answer can no longer come; do it here, but only after
+    // the answers that did come: node hands over the messages a worker posted before it ended
+    // in the same turn as its 'exit', and comlink settles them a few promise hops later (seen:
+    // a worker answered its init, then its first call exited, and the init counted as failed).
+    const error = new WorkerExitedError(info);
+    setImmediate(() => {
+      for (const fail of [...this.pending]) fail(error);
+    });
   }
 }
 

@@ -89,7 +89,12 @@ function inTurn<T>(request: () => Promise<T>): Promise<T> {
 // async call yields to the message loop), so the call state always describes one batch.
 const api = {
   init(request: InitRequest): Promise<void> {
-    return inTurn(() => init(request));
+    const done = inTurn(() => init(request));
+    // The batch sent behind the init waits one macrotask more: comlink posts the init's answer a
+    // few promise hops after `done`, and a first call that ends the thread (process.exit) would
+    // otherwise run before it, so the pool took the worker for one that could not start.
+    turns = turns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    return done;
   },
 
   runBatch(request: BatchRequest): Promise<BatchResult> {

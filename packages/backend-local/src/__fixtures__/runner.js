@@ -5,6 +5,8 @@ exports.createRunner = async function createRunner(setup = {}) {
   // A SharedArrayBuffer survives structured cloning as shared memory: count createRunner calls.
   if (setup.createCounter) Atomics.add(new Int32Array(setup.createCounter), 0, 1);
   if (setup.failCreate) throw new Error('createRunner failed on purpose');
+  // Like loading an ES module: the runner is ready only after a later turn of the event loop.
+  if (setup.createDelayMs) await new Promise((resolve) => setTimeout(resolve, setup.createDelayMs));
   const behave = setup.behave || {};
   const tag = setup.tag;
   const plain = (taskID) =>
