@@ -48,6 +48,7 @@ fi
 
 # --- TypeScript --------------------------------------------------------------------------------
 npx tsc -b
+node packages/backend-local/scripts/bundle-worker.js
 
 # --- the acme-ts command -------------------------------------------------------------------------
 # npm links a workspace's bin only when its target exists, and dist/ is built after `npm ci`:

@@ -2,7 +2,6 @@
 // per-call timeouts, crash attribution and abort. Transport is behind WorkerTransport.
 
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BatchSizer } from './batch-sizer';
 import { CallTimeEstimate } from './call-time-estimate';
@@ -27,6 +26,7 @@ import {
   type WorkerBootData,
 } from './protocol';
 import { createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
+import { workerEntry } from './worker-entry';
 import { FUNCTION_LOADER_PATH } from '@acme-ts/core';
 import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason } from '@acme-ts/core';
 
@@ -76,7 +76,6 @@ export interface RunSummary {
   durationMs: number;
 }
 
-const WORKER_ENTRY = join(__dirname, 'worker.js');
 /**
  * Workers that start at once: one core is left to the host thread. A starting thread keeps a
  * core busy for tens of ms; starting more than the other cores at once only slows the host's
@@ -436,7 +435,7 @@ export class ThreadPool {
     const bootData: WorkerBootData = { runnerModule: this.options.runnerModule, moduleLoader: FUNCTION_LOADER_PATH, callState };
     const createTransport = this.options.createTransport ?? createWorkerThreadTransport;
     const transport = createTransport({
-      entry: WORKER_ENTRY,
+      entry: workerEntry(),
       workerData: bootData,
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     });

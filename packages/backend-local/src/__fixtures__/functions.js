@@ -15,3 +15,9 @@ exports.mostlyNumbers = (x) => {
 exports.exitAt1234 = (x) => (x === 1234 ? process.exit(3) : 2 * x);
 // singleFile packing: [x, 2x] per call, except every 500th call returns more values (another structure).
 exports.pairs = (x) => (x % 500 === 499 ? [x, 2 * x, 'odd one'] : Float64Array.of(x, 2 * x));
+// What a thread knows about itself: whether it started from the bundle, and which call it runs
+// according to the @acme-ts/core a user module requires.
+exports.threadFacts = () => ({
+  fromBundle: Object.keys(require.cache).some((file) => file.endsWith('worker-bundle.js')),
+  taskID: require('@acme-ts/core').taskContext().taskID,
+});
