@@ -21,10 +21,7 @@ const corePackage = path.dirname(requireFromEntry.resolve('@acme-ts/core/package
 
 // Bare specifiers the thread requires that are bundled; everything else (node:*, the libhdf5
 // addon, user modules) is required as usual from the requiring module.
-const aliases = {
-  comlink: requireFromEntry.resolve('comlink'),
-  'comlink/dist/umd/node-adapter': requireFromEntry.resolve('comlink/dist/umd/node-adapter'),
-};
+const aliases = { comlink: requireFromEntry.resolve('comlink') };
 // Loaded by path, not by a require the walk below can see: the pool passes the function loader
 // and core's call runner to the thread by file name; the runner loads its encoders lazily.
 const roots = [entry, ...Object.values(aliases), ...['function-loader.js', 'call-runner.js', 'result-encoding.js', 'packed-calls.js'].map((f) => path.join(corePackage, 'dist', f))];
