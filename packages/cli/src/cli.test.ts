@@ -111,7 +111,8 @@ test('on a terminal the progress line is redrawn in place and ended with a newli
   let written = '';
   const progress = new RunProgress({ isTTY: true, write: (t: string) => (written += t) }, 3, { label: 'f', workers: 2, enabled: true });
   progress.settled(true);
-  await new Promise((r) => setTimeout(r, 250));
+  // Until the first redraw (every 200 ms; later on a loaded machine).
+  for (const deadline = Date.now() + 10_000; written === '' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
   progress.settled(false);
   progress.stop();
   expect(written.startsWith('\r\x1b[2Kf  33% |')).toBe(true);
