@@ -295,6 +295,23 @@ describe('ThreadPool failures', () => {
     expect(summary).toMatchObject({ nSucceeded: 3, nFailed: 1, nWorkersStarted: 2 });
   });
 
+  it('sends a worker its next batch before it hands out the outcomes of the batch that came back', async () => {
+    // Calls of 20 ms go one batch at a time; the host spends 300 ms on the first outcome. The
+    // worker must not wait for that: call 1 starts while call 0's outcome is being handled.
+    const pool = makePool({ nWorkers: 1, batch: 1, setup: { behave: { 0: 'startedAt', 1: 'startedAt' }, sleepMs: 20 } });
+    let handlingFrom = 0;
+    const outcomes: CallOutcome[] = [];
+    await pool.run([0, 1], (outcome) => {
+      outcomes.push(outcome);
+      if (outcome.taskID !== 0) return;
+      handlingFrom = Date.now();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    });
+    const startedAt = outcomes.find((o) => o.taskID === 1)!;
+    expect(startedAt).toMatchObject({ ok: true });
+    expect((startedAt as { value: number }).value).toBeLessThan(handlingFrom + 250);
+  });
+
   it('re-runs the batch queued behind the one whose call killed the worker', async () => {
     // Tiny calls: after the first batch the worker holds two, so 400 … 599 wait behind call 250.
     const pool = makePool({ nWorkers: 1, batch: 200, setup: { behave: { 250: 'exit' } } });

@@ -33,6 +33,11 @@ exports.createRunner = async function createRunner(setup = {}) {
           return new Promise(() => {});
         case 'sleep':
           return new Promise((resolve) => setTimeout(() => resolve(plain(taskID)), setup.sleepMs ?? 50));
+        case 'startedAt': {
+          // When the call started (ms since the epoch), after sleeping like 'sleep'.
+          const startedAt = Date.now();
+          return new Promise((resolve) => setTimeout(() => resolve(startedAt), setup.sleepMs ?? 50));
+        }
         case 'uncloneable':
           return () => taskID;
         default:
