@@ -169,6 +169,26 @@ test('abort with an AbortSignal: remaining calls are not run, finished ones kept
   expect(files.length).toBeLessThan(40);
 });
 
+test('singleFile, aborted part-way: the log counts exactly the calls the container lacks', async () => {
+  // Tiny calls come back packed, many per batch; the run cannot write 30000 of them (≈ 0.7 s of
+  // libhdf5) before the consumer sees its thousandth result and aborts.
+  const outputDir = path.join(workDir(), 'abort-single');
+  const n = 30_000;
+  const controller = new AbortController();
+  const pmap = new ParallelMap(`${TASKS}#randout`, [range(n)], { ...quiet, outputDir, singleFile: true, signal: controller.signal });
+  let seen = 0;
+  const iterate = (async () => {
+    for await (const r of pmap.results()) if (r.ok && ++seen === 1000) controller.abort();
+  })();
+  await expect(iterate).rejects.toMatchObject({ name: 'AbortError' });
+  await pmap.close();
+  const stored = Object.keys(h5dump(path.join(outputDir, 'randout.h5'))).filter((k) => /^\/comp_\d+\/result_0$/.test(k)).length;
+  expect(stored).toBeGreaterThanOrEqual(1000);
+  expect(stored).toBeLessThan(n);
+  const log = fs.readdirSync(outputDir).find((f) => f.endsWith('.log'))!;
+  expect(fs.readFileSync(path.join(outputDir, log), 'utf8')).toContain(`Aborted with ${n - stored} of ${n} calls without a result`);
+});
+
 test('ParallelMap.resume(outputDir) re-creates the run from its folder (shipped function, split and broadcast arguments, kwargs)', async () => {
   const outputDir = path.join(workDir(), 'resume-from-folder');
   const fn = function scaled(x: number, factor: number, opts: { offset: number; flaky: boolean[]; marker: string }) {
