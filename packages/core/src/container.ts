@@ -135,15 +135,17 @@ export class SingleFileWriter {
    */
   writeRows(taskIDs: ArrayLike<number>, packed: PackedCalls): Map<number, Error> {
     const n = packed.count;
-    const groups = new Array<string>(n);
-    for (let k = 0; k < n; k++) groups[k] = `comp_${taskIDs[k]}`;
+    // Named comp_<taskID> by the addon: a JS string per group cost 0.3 µs a call.
+    const numbers = (taskIDs instanceof Float64Array ? taskIDs : Float64Array.from(taskIDs)).subarray(0, n);
     // A re-run replaces whatever an interrupted attempt left of these calls.
-    if (this.existingGroups.size > 0) for (const group of groups) if (this.existingGroups.delete(group)) this.file.remove(group);
+    if (this.existingGroups.size > 0) {
+      for (let k = 0; k < n; k++) if (this.existingGroups.delete(`comp_${numbers[k]}`)) this.file.remove(`comp_${numbers[k]}`);
+    }
     const refused = new Map<number, Error>();
     for (let from = 0; from < n; ) {
       const columns = from === 0 ? packed.columns : packed.columns.map((c) => ({ ...c, data: c.data.subarray((from * c.data.length) / n) }));
       try {
-        this.file.writeRows(from === 0 ? groups : groups.slice(from), columns as never);
+        this.file.writeRows({ prefix: 'comp_', numbers: from === 0 ? numbers : numbers.subarray(from) }, columns as never);
         break;
       } catch (err) {
         // Hdf5RowError: the stretch stopped at call `row`; anything else refused all of it.

@@ -157,10 +157,11 @@ class File : public Napi::ObjectWrap<File> {
       return info.Env().Undefined();
     });
   }
-  // writeRows(groups: string[], columns: {name, dtype, shape, data}[]): one group per row.
+  // writeRows(groups: string[] | {prefix, numbers: Float64Array}, columns: {name, dtype, shape, data}[]):
+  // one group per row.
   Napi::Value WriteRows(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      writeRows(f, info[0].As<Napi::Array>(), info[1].As<Napi::Array>());
+      writeRows(f, info[0], info[1].As<Napi::Array>());
       return info.Env().Undefined();
     });
   }

@@ -248,7 +248,7 @@ static size_t bytesPerElement(napi_typedarray_type t) {
   }
 }
 
-void writeRows(hid_t loc, const Napi::Array& groups, const Napi::Array& columns) {
+void writeRows(hid_t loc, const Napi::Value& groups, const Napi::Array& columns) {
   // Everything about a column is set up once; per row only its slice of the data moves.
   struct Column {
     std::string name, dtype;
@@ -257,7 +257,23 @@ void writeRows(hid_t loc, const Napi::Array& groups, const Napi::Array& columns)
     Values vals;
     size_t rowElements = 1, rowBytes = 0;
   };
-  const uint32_t nRows = groups.Length();
+  // The groups: an array of paths, or {prefix, numbers: Float64Array} naming group r
+  // prefix + numbers[r] (no JS string per row; the numbers are checked in TypeScript).
+  std::string prefix;
+  const double* numbers = nullptr;
+  uint32_t nRows = 0;
+  if (groups.IsArray()) {
+    nRows = groups.As<Napi::Array>().Length();
+  } else {
+    Napi::Object named = groups.As<Napi::Object>();
+    prefix = getString(named.Get("prefix"), "groups.prefix");
+    Napi::Value nv = named.Get("numbers");
+    if (!nv.IsTypedArray() || nv.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throwInvalid("groups.numbers must be a Float64Array");
+    Napi::Float64Array na = nv.As<Napi::Float64Array>();
+    numbers = na.Data();
+    nRows = static_cast<uint32_t>(na.ElementLength());
+  }
   std::vector<Column> cols(columns.Length());
   for (uint32_t k = 0; k < cols.size(); k++) {
     Napi::Object c = columns.Get(k).As<Napi::Object>();
@@ -277,7 +293,8 @@ void writeRows(hid_t loc, const Napi::Array& groups, const Napi::Array& columns)
   }
   for (uint32_t r = 0; r < nRows; r++) {
     try {
-      std::string group = getString(groups.Get(r), "groups[]");
+      std::string group = numbers ? prefix + std::to_string(static_cast<uint64_t>(numbers[r]))
+                                  : getString(groups.As<Napi::Array>().Get(r), "groups[]");
       Hid g(H5Gcreate2(loc, group.c_str(), lcplFor(group), H5P_DEFAULT, H5P_DEFAULT));
       if (!g.valid()) throwHdf5("cannot create group '" + group + "'");
       for (Column& col : cols) {

@@ -23,7 +23,7 @@ void createAndWriteDatasets(hid_t loc, const Napi::Array& datasets);
 // For each group name of `groups` (row r): creates the group and in it one dataset per column
 // {name, dtype, shape, data} holding row r of the column's typed array (rows of prod(shape)
 // elements). Throws RowError at the first row that fails; earlier rows are complete.
-void writeRows(hid_t loc, const Napi::Array& groups, const Napi::Array& columns);
+void writeRows(hid_t loc, const Napi::Value& groups, const Napi::Array& columns);
 Napi::Object readDataset(Napi::Env env, hid_t loc, const std::string& path, const Selection& sel);
 Napi::Object datasetInfo(Napi::Env env, hid_t loc, const std::string& path);
 void resizeDataset(hid_t loc, const std::string& path, const std::vector<hsize_t>& shape);

@@ -287,6 +287,36 @@ describe('files, groups, listing, attributes', () => {
     expect(Object.keys(d).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_3', '/comp_4', '/comp_5']);
   });
 
+  test('writeRows with numbered groups: prefix + number per row, the same checks and errors', () => {
+    const f = file('rows-numbered.h5');
+    const h5 = H5File.create(f);
+    h5.writeRows({ prefix: 'comp_', numbers: Float64Array.of(10, 2, 9007199254740992) }, [
+      { name: 'result_0', dtype: 'int32', shape: [2], data: Int32Array.of(1, 2, 3, 4, 5, 6) },
+    ]);
+    h5.writeRows({ prefix: 'runs/r', numbers: [0, 1] }, [{ name: 'x', dtype: 'float64', shape: [], data: Float64Array.of(7, 8) }]);
+    let failure: unknown;
+    try {
+      h5.writeRows({ prefix: 'comp_', numbers: [11, 2, 12] }, [{ name: 'result_0', dtype: 'int32', shape: [2], data: new Int32Array(6) }]);
+    } catch (err) {
+      failure = err;
+    }
+    expect(failure).toMatchObject({ name: 'Hdf5RowError', row: 1, message: expect.stringContaining("cannot create group 'comp_2'") });
+    expect(() => h5.writeRows({ prefix: 'comp_', numbers: [1.5] }, [])).toThrow('groups.numbers[0] must be an integer from 0 to 2^53, got 1.5');
+    expect(() => h5.writeRows({ prefix: 'comp_', numbers: [-1] }, [])).toThrow('groups.numbers[0] must be an integer from 0 to 2^53, got -1');
+    expect(() => h5.writeRows({ prefix: '', numbers: [1] }, [])).toThrow(/groups\.prefix/);
+    expect(() => h5.writeRows({ prefix: 'c', numbers: [1, 2] }, [{ name: 'x', dtype: 'float64', shape: [], data: Float64Array.of(1) }])).toThrow(
+      'columns[0].data must hold 2 rows of 1 elements (2), got 1',
+    );
+    h5.close();
+    const d = h5dump(f);
+    expect(d['/comp_10/result_0']).toMatchObject({ dtype: 'int32', values: [1, 2] });
+    expect(d['/comp_2/result_0']).toMatchObject({ values: [3, 4] });
+    expect(d['/comp_9007199254740992/result_0']).toMatchObject({ values: [5, 6] });
+    expect(d['/runs/r1/x'].values).toBe(8);
+    expect(d['/comp_11/result_0']).toMatchObject({ values: [0, 0] });
+    expect(Object.keys(d).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_10', '/comp_11', '/comp_2', '/comp_9007199254740992']);
+  });
+
   test('libraryInfo', () => {
     expect(libraryInfo()).toEqual({ version: expect.stringMatching(/^1\.\d+\.\d+$/), threadsafe: true, fileLocking: 'on' });
   });

@@ -6,7 +6,7 @@ import {
   toNativeSpec, toNativeVirtualSpec,
 } from './convert';
 import type {
-  AttributeValue, DataInput, DatasetColumn, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, ReadResult,
+  AttributeValue, DataInput, DatasetColumn, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, NumberedGroups, ReadResult,
   Selection, TypedArray, VirtualDatasetSpec,
 } from './types';
 
@@ -115,14 +115,12 @@ export class H5File {
    * For each of `groups` (row r): creates the group and in it one dataset per column holding row
    * r of the column's data — one native call for many groups of the same structure. Throws
    * Hdf5RowError at the first row that fails (`row`; the groups before it are complete).
+   * `groups` is an array of paths, or `{ prefix, numbers }` for groups prefix + numbers[r].
    */
-  writeRows(groups: string[], columns: DatasetColumn[]): void {
-    if (!Array.isArray(groups)) throw invalidArg(`groups must be an array of group paths, got ${String(groups)}`);
+  writeRows(groups: string[] | NumberedGroups, columns: DatasetColumn[]): void {
+    const nativeGroups = toNativeGroups(groups);
+    const nRows = Array.isArray(nativeGroups) ? nativeGroups.length : nativeGroups.numbers.length;
     if (!Array.isArray(columns)) throw invalidArg(`columns must be an array, got ${String(columns)}`);
-    for (let r = 0; r < groups.length; r++) {
-      const g = groups[r];
-      if (typeof g !== 'string' || g.length === 0 || g.includes('\0')) checkPath(g, `groups[${r}]`);
-    }
     const cols = columns.map((c, k) => {
       const what = `columns[${k}]`;
       if (typeof c !== 'object' || c === null) throw invalidArg(`${what} must be an object, got ${String(c)}`);
@@ -133,13 +131,13 @@ export class H5File {
       const shape = checkDims(c.shape, `${what}.shape`);
       if (!ArrayBuffer.isView(c.data) || c.data instanceof DataView) throw invalidArg(`${what}.data must be a typed array`);
       const rowLength = shape.reduce((a, b) => a * b, 1);
-      if (c.data.length !== rowLength * groups.length) {
-        throw invalidArg(`${what}.data must hold ${groups.length} rows of ${rowLength} elements (${groups.length * rowLength}), got ${c.data.length}`);
+      if (c.data.length !== rowLength * nRows) {
+        throw invalidArg(`${what}.data must hold ${nRows} rows of ${rowLength} elements (${nRows * rowLength}), got ${c.data.length}`);
       }
       return { name, dtype: c.dtype as string, shape, data: c.data };
     });
     const h = this.#writable('write rows');
-    callNative(() => h.writeRows(groups, cols));
+    callNative(() => h.writeRows(nativeGroups, cols));
   }
 
   /** Writes the whole dataset, or a hyperslab. Numbers are converted to the dataset's type. */
@@ -264,6 +262,30 @@ export function fileImageStats(): { images: number; filesWritten: number } {
 /** libhdf5 version, whether it is thread-safe, and the file locking HDF5_USE_FILE_LOCKING selects. */
 export function libraryInfo(): { version: string; threadsafe: boolean; fileLocking: string } {
   return native.libraryInfo();
+}
+
+function toNativeGroups(groups: string[] | NumberedGroups): string[] | { prefix: string; numbers: Float64Array } {
+  if (Array.isArray(groups)) {
+    for (let r = 0; r < groups.length; r++) {
+      const g: unknown = groups[r];
+      if (typeof g !== 'string' || g.length === 0 || g.includes('\0')) checkPath(g, `groups[${r}]`);
+    }
+    return groups;
+  }
+  if (typeof groups !== 'object' || groups === null) {
+    throw invalidArg(`groups must be an array of group paths or { prefix, numbers }, got ${String(groups)}`);
+  }
+  const prefix = checkPath(groups.prefix, 'groups.prefix');
+  const { numbers } = groups;
+  if (numbers === null || typeof numbers !== 'object' || typeof numbers.length !== 'number') {
+    throw invalidArg(`groups.numbers must be an array or typed array of integers, got ${String(numbers)}`);
+  }
+  const asFloat64 = numbers instanceof Float64Array ? numbers : Float64Array.from(numbers);
+  for (let r = 0; r < asFloat64.length; r++) {
+    const n = asFloat64[r]!;
+    if (!(n >= 0 && n <= 2 ** 53 && Math.floor(n) === n)) throw invalidArg(`groups.numbers[${r}] must be an integer from 0 to 2^53, got ${n}`);
+  }
+  return { prefix, numbers: asFloat64 };
 }
 
 function toNativeWrites(datasets: DatasetWrite[]): NativeDatasetWrite[] {

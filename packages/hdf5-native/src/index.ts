@@ -5,6 +5,7 @@ export type {
   AttributeValue,
   DataInput,
   DatasetColumn,
+  NumberedGroups,
   DatasetInfo,
   DatasetSpec,
   DatasetWrite,

@@ -11,7 +11,7 @@ export interface NativeFile {
   createDataset(path: string, spec: NativeDatasetSpec): void;
   write(path: string, data: NativeData, start?: number[], count?: number[]): void;
   writeDatasets(datasets: NativeDatasetWrite[]): void;
-  writeRows(groups: string[], columns: NativeColumn[]): void;
+  writeRows(groups: string[] | { prefix: string; numbers: Float64Array }, columns: NativeColumn[]): void;
   read(path: string, start?: number[], count?: number[]): { dtype: string; shape: number[]; data: unknown };
   info(path: string): NativeInfo;
   resize(path: string, shape: number[]): void;

@@ -32,6 +32,13 @@ export interface DatasetWrite extends DatasetSpec {
   data: DataInput;
 }
 
+/** writeRows: groups named `prefix + numbers[r]` (e.g. comp_7), without a string per group. */
+export interface NumberedGroups {
+  prefix: string;
+  /** Integers from 0 to 2^53. */
+  numbers: ArrayLike<number>;
+}
+
 /** writeRows: one dataset per group, row r of `data` going to group r. */
 export interface DatasetColumn {
   /** The dataset's name inside each group. */
