@@ -80,7 +80,8 @@ export class ResultJournal {
 
   /** Packed calls, call k being `taskIDs[k]`. */
   addPacked(taskIDs: ArrayLike<number>, packed: PackedCalls): void {
-    this.buffered.push({ taskIDs: Float64Array.from(taskIDs), packed });
+    // A copy (the pool's batch owns the array); from a Float64Array by memcpy, not by iteration.
+    this.buffered.push({ taskIDs: taskIDs instanceof Float64Array ? taskIDs.slice() : Float64Array.from(taskIDs), packed });
     for (const c of packed.columns) this.bufferedBytes += c.data.byteLength;
     if (this.bufferedBytes >= FLUSH_BYTES) this.flush();
   }
