@@ -49,6 +49,8 @@ module.exports = {
         mode: 'single',
         description: `One container f.h5 with groups comp_i/result_0 = [2i] float64 (1,), ${N_SINGLE} calls.`,
         calls: N_SINGLE,
+        // A round takes ≈ 0.3 s and this VM's noise is ±15 %: more rounds, a steadier median.
+        minRepeats: 15,
         removeAtEnd: true,
         baseline: { label: 'C libhdf5 (acme_layout single)', run: cRun('single', N_SINGLE) },
         subjects: [{ label: PMAP, run: filesRun('single', N_SINGLE) }],
