@@ -28,6 +28,17 @@ test('an answer the worker posted just before it ended settles its request', asy
   expect(await exited).toMatchObject({ code: 5 });
 });
 
+test('the exit is reported after the answers posted before it (the pool then keeps those results, and does not run their calls again)', async () => {
+  const { transport } = startTransport();
+  const order: string[] = [];
+  transport.onExit(() => order.push('exit'));
+  const answer = transport.request<string>('answerThenExit', undefined).then((value) => order.push(value));
+  blockFor(300);
+  await answer;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(order).toEqual(['answered', 'exit']);
+});
+
 test('a request the worker ends without answering rejects with WorkerExitedError, and so do later ones', async () => {
   const { transport, exited } = startTransport();
   const answer = transport.request('exitWithoutAnswer', undefined);

@@ -123,14 +123,15 @@ export class WorkerThreadTransport implements WorkerTransport {
   private handleExit(code: number): void {
     const info: WorkerExitInfo = { code };
     if (this.lastError) info.error = this.lastError;
-    this.exitInfo = info;
-    for (const callback of this.exitCallbacks.splice(0)) callback(info);
-    // comlink never settles calls whose answer can no longer come; do it here, but only after
-    // the answers that did come: node hands over the messages a worker posted before it ended
-    // in the same turn as its 'exit', and comlink settles them a few promise hops later (seen:
-    // a worker answered its init, then its first call exited, and the init counted as failed).
-    const error = new WorkerExitedError(info);
+    this.exitInfo = info; // from now on requests fail at once
+    // The exit is reported, and comlink's calls whose answer can no longer come are failed,
+    // only after the answers that did come: node hands over the messages a worker posted before
+    // it ended in the same turn as its 'exit', and comlink settles them a few promise hops later.
+    // (Seen: a worker answered its init, then its first call exited, and the init counted as
+    // failed; a batch answered just before its worker's exit was given back and ran again.)
     setImmediate(() => {
+      for (const callback of this.exitCallbacks.splice(0)) callback(info);
+      const error = new WorkerExitedError(info);
       for (const fail of [...this.pending]) fail(error);
     });
   }
