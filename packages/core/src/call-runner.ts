@@ -31,12 +31,6 @@ export interface StoredCall {
 /** Results up to this size are written by the host thread when writes are deferred. */
 export const DEFERRED_WRITE_MAX_BYTES = 1 << 20;
 
-function byteSize(datasets: EncodedDataset[]): number {
-  let bytes = 0;
-  for (const d of datasets) bytes += ArrayBuffer.isView(d.data) ? d.data.byteLength : 16 * d.data.length;
-  return bytes;
-}
-
 /** Writes a call's payload file (atomically) and returns the call without its data. */
 export function writeDeferredPayload(call: StoredCall): StoredCall {
   hdf5().writeFileAtomic(
@@ -206,7 +200,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     if (sink.kind === 'encoded') return { stored: 'hdf5', names: datasets.map((d) => d.name), datasets };
     const dir = paths.payloadDir ?? paths.outputDir;
     const call: StoredCall = { stored: 'hdf5', path: join(dir, payloadFileName(paths.funcName, taskID)), names: datasets.map((d) => d.name), datasets };
-    if (sink.kind === 'payload-file' && sink.deferSmallWrites && byteSize(datasets) <= DEFERRED_WRITE_MAX_BYTES) {
+    if (sink.kind === 'payload-file' && sink.deferSmallWrites && resultEncoding().encodedByteSize(datasets) <= DEFERRED_WRITE_MAX_BYTES) {
       call.deferred = true;
       return call;
     }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { h5dump } from '../../hdf5-native/src/__fixtures__/h5check';
@@ -45,10 +45,39 @@ test('singleFile writer: packed calls, a refused one fails alone, the copy repla
   writer.discardJournal();
 });
 
+test('singleFile writer: the copy is held in memory up to its limit, then written to disk and continued there', () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  const copy = `${layout.containerPath}.writing-${process.pid}`;
+  const sizeAtStart = statSync(layout.containerPath!).size;
+  // Room for the container and about two more calls.
+  const writer = new SingleFileWriter(layout.containerPath!, undefined, undefined, sizeAtStart + 2 * 1536 + 100);
+  writer.writeRows([0, 1], packed(0, 1));
+  expect(writer.inMemory).toBe(true);
+  expect(statSync(copy).size).toBe(sizeAtStart);
+  writer.writeRows([2, 3], packed(2, 3));
+  expect(writer.inMemory).toBe(false);
+  // Written back when it left memory: the copy on disk holds calls 0-3 (read past our lock).
+  const { HDF5_USE_FILE_LOCKING: _, ...env } = process.env;
+  expect(Object.keys(h5dump(copy, { env: { ...env, HDF5_USE_FILE_LOCKING: 'FALSE' } })).filter((k) => k.endsWith('result_0')).sort()).toEqual([
+    '/comp_0/result_0',
+    '/comp_1/result_0',
+    '/comp_2/result_0',
+    '/comp_3/result_0',
+  ]);
+  writer.writeRows([4, 6], packed(4, 6));
+  writer.write(5, [{ name: 'result_0', dtype: 'float64', shape: [1], data: Float64Array.of(10) }]);
+  writer.close();
+  const dump = h5dump(layout.containerPath!);
+  expect([0, 1, 2, 3, 4, 5, 6].map((i) => dump[`/comp_${i}/result_0`].values)).toEqual([[0], [2], [4], [6], [8], [10], [12]]);
+});
+
 test('recoverSingleFileRun: a dead client\'s journal goes into the container, with done records', () => {
   const layout = singleFileLayout();
   createContainer(layout);
-  const writer = new SingleFileWriter(layout.containerPath!, undefined, new ResultJournal(outputDir));
+  // On disk (limit 0): this test's "dead" client is still open in this process, and a copy held
+  // in memory keeps its lock against the same process's next open (a file descriptor of its own).
+  const writer = new SingleFileWriter(layout.containerPath!, undefined, new ResultJournal(outputDir), 0);
   writer.writeRows([4, 7], packed(4, 7));
   writer.flushJournal();
   writer.write(9, [{ name: 'result_0', dtype: 'float64', shape: [1], data: Float64Array.of(18) }]); // buffered only: lost
@@ -70,7 +99,7 @@ test('recoverSingleFileRun: a dead client\'s journal goes into the container, wi
 test('recoverSingleFileRun with resultShape: journaled slots of the stacked dataset are written again', () => {
   const layout = planLayout({ funcName: 'f', nInputs: 4, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 2], resultDtype: 'float32' });
   createContainer(layout);
-  const writer = new SingleFileWriter(layout.containerPath!, [null, 2], new ResultJournal(outputDir));
+  const writer = new SingleFileWriter(layout.containerPath!, [null, 2], new ResultJournal(outputDir), 0); // on disk: see above
   writer.write(2, [
     { name: 'result_0', dtype: 'float32', shape: [2], data: Float32Array.of(1.5, -1.5) },
     { name: 'result_1', dtype: 'string', shape: [], data: ['two'] },
@@ -89,8 +118,9 @@ test('recoverSingleFileRun: a copy another process holds open (a living writer, 
   createContainer(layout);
   const copy = `${layout.containerPath}.writing-999999`;
   copyFileSync(layout.containerPath!, copy);
-  // libhdf5 locks a file opened for writing (flock); the child keeps it open like a running client.
-  const holder = spawn(process.execPath, ['-e', `const f = require('@acme-ts/hdf5-native').H5File.open(${JSON.stringify(copy)}, { write: true }); console.log('open'); setTimeout(() => f.close(), 20000);`], {
+  // libhdf5 locks a file opened for writing (flock), held in memory too; the child keeps it open
+  // as a running client does (see SingleFileWriter).
+  const holder = spawn(process.execPath, ['-e', `const f = require('@acme-ts/hdf5-native').H5File.open(${JSON.stringify(copy)}, { write: true, inMemory: true }); console.log('open'); setTimeout(() => f.close(), 20000);`], {
     cwd: __dirname,
   });
   try {

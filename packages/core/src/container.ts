@@ -1,11 +1,11 @@
 // Writes what the layout planner decided: the container skeleton before the calls run,
 // the single-file writes while they run, and the finishing links after.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { H5File } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
-import type { EncodedDataset } from './result-encoding';
+import { encodedByteSize, type EncodedDataset } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
 import type { RunLayout } from './layout';
 import { leftoverJournals, readJournal, type ResultJournal } from './result-journal';
@@ -63,8 +63,19 @@ function editCopy(containerPath: string, edit: (file: H5File) => void): void {
  * at close(), and journals every call it stored (see result-journal.ts): a client that dies
  * leaves the container as it was, and the next run replays the journal.
  */
+/**
+ * The copy is held in memory (libhdf5's core driver) while it is smaller than this: its many
+ * small metadata writes then cost no system call each (50000 tiny calls on ext4: 1515 → 1291 ms).
+ * Past it the copy is written to disk and stays there.
+ */
+export const IN_MEMORY_LIMIT_BYTES = 128 * 2 ** 20;
+/** A call's group and dataset headers in the file, besides the data (measured: ≈ 1.4 KB). */
+const GROUP_BYTES = 1536;
+
 export class SingleFileWriter {
-  private readonly file: H5File;
+  private file: H5File;
+  /** The in-memory copy's size, estimated; undefined once the copy is on disk. */
+  private inMemoryBytes: number | undefined;
   private readonly workPath: string;
   private readonly stackingDim: number;
   private readonly unlimitedDim: number;
@@ -77,10 +88,13 @@ export class SingleFileWriter {
     private readonly resultShape?: (number | null)[],
     /** Absent when replaying a journal (recoverSingleFileRun). */
     private readonly journal?: ResultJournal,
+    private readonly inMemoryLimit = IN_MEMORY_LIMIT_BYTES,
   ) {
     this.workPath = workingCopyPath(containerPath);
     copyFileSync(containerPath, this.workPath);
-    this.file = hdf5().H5File.open(this.workPath, { write: true });
+    const size = statSync(this.workPath).size;
+    this.inMemoryBytes = size < inMemoryLimit ? size : undefined;
+    this.file = hdf5().H5File.open(this.workPath, { write: true, inMemory: this.inMemoryBytes !== undefined });
     this.stackingDim = resultShape ? resultShape.indexOf(null) : -1;
     this.unlimitedDim = resultShape ? resultShape.indexOf(Infinity) : -1;
     this.existingGroups = new Set(this.file.list('/').map((e) => e.name));
@@ -99,6 +113,22 @@ export class SingleFileWriter {
     if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
     // Only what the container took: a replay must not fail where the run did.
     this.journal?.add(taskID, datasets);
+    this.grew(GROUP_BYTES + encodedByteSize(datasets));
+  }
+
+  /** Moves the copy to disk once it outgrew inMemoryLimit (close() writes it back, then it is reopened). */
+  private grew(bytes: number): void {
+    if (this.inMemoryBytes === undefined) return;
+    this.inMemoryBytes += bytes;
+    if (this.inMemoryBytes < this.inMemoryLimit) return;
+    this.file.close();
+    this.file = hdf5().H5File.open(this.workPath, { write: true });
+    this.inMemoryBytes = undefined;
+  }
+
+  /** Whether the copy is still held in memory (see IN_MEMORY_LIMIT_BYTES). */
+  get inMemory(): boolean {
+    return this.inMemoryBytes !== undefined;
   }
 
   /** Writes call i's result_0 into slot i of the stacked dataset, growing an unlimited dim exactly. */
@@ -159,6 +189,9 @@ export class SingleFileWriter {
       if (refused.size === 0) this.journal.addPacked(taskIDs, packed);
       else for (let k = 0; k < n; k++) if (!refused.has(k)) this.journal.add(taskIDs[k]!, unpackCall(packed, k));
     }
+    let bytes = n * GROUP_BYTES;
+    for (const c of packed.columns) bytes += c.data.byteLength;
+    this.grew(bytes);
     return refused;
   }
 

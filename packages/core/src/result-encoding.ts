@@ -68,6 +68,13 @@ export interface EncodedDataset {
   data: DatasetData;
 }
 
+/** The bytes a call's datasets hold (strings counted at 16 bytes each). */
+export function encodedByteSize(datasets: EncodedDataset[]): number {
+  let bytes = 0;
+  for (const d of datasets) bytes += ArrayBuffer.isView(d.data) ? d.data.byteLength : 16 * d.data.length;
+  return bytes;
+}
+
 export type EncodedResult = { ok: true; datasets: EncodedDataset[] } | { ok: false; reason: string };
 
 /** An N-D array as plain data: C-order `data` with `shape` (numpy's layout). */

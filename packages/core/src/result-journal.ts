@@ -8,7 +8,7 @@ import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { EncodedDataset } from './result-encoding';
+import { encodedByteSize, type EncodedDataset } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
 import { metaDir } from './run-store';
 import { AcmeError } from './errors';
@@ -74,7 +74,7 @@ export class ResultJournal {
 
   add(taskID: number, datasets: EncodedDataset[]): void {
     this.buffered.push({ taskID, datasets });
-    for (const d of datasets) this.bufferedBytes += ArrayBuffer.isView(d.data) ? d.data.byteLength : 16 * d.data.length;
+    this.bufferedBytes += encodedByteSize(datasets);
     if (this.bufferedBytes >= FLUSH_BYTES) this.flush();
   }
 

@@ -252,13 +252,16 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       return wrap(createFileId(path, overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, latest));
     });
   }
-  // openFile(path, write)
+  // openFile(path, write, inMemory): inMemory keeps the whole file in memory (libhdf5's core
+  // driver) and writes it back at close; the file on disk stays locked meanwhile.
   Napi::Value OpenFile(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       std::string path = getString(info[0], "path");
-      bool write = info[1].ToBoolean();
+      bool write = info[1].ToBoolean(), inMemory = info[2].ToBoolean();
       Hdf5Lock lock;
-      hid_t fid = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+      Hid fapl(inMemory ? H5Pcreate(H5P_FILE_ACCESS) : -1);
+      if (inMemory && (!fapl.valid() || H5Pset_fapl_core(fapl, 4 << 20, 1) < 0)) throwHdf5("H5Pset_fapl_core");
+      hid_t fid = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.valid() ? fapl.get() : H5P_DEFAULT);
       if (fid < 0) throwHdf5("cannot open HDF5 file '" + path + "' for " + (write ? "writing" : "reading"));
       return wrap(fid);
     });

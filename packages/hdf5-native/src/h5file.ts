@@ -44,11 +44,15 @@ export class H5File {
     return new H5File(handle, abs, true);
   }
 
-  /** Opens an existing file read-only, or read-write with { write: true }. */
-  static open(filePath: string, opts?: { write?: boolean }): H5File {
-    const o = checkOptions(opts, 'opts', ['write']);
+  /**
+   * Opens an existing file read-only, or read-write with { write: true }. { inMemory: true }
+   * holds the whole file in memory (libhdf5's core driver; the file on disk stays locked) and
+   * writes it back at close(): many small writes cost no system call each.
+   */
+  static open(filePath: string, opts?: { write?: boolean; inMemory?: boolean }): H5File {
+    const o = checkOptions(opts, 'opts', ['write', 'inMemory']);
     const abs = path.resolve(checkPath(filePath, 'path'));
-    const handle = callNative(() => native.openFile(abs, o.write === true));
+    const handle = callNative(() => native.openFile(abs, o.write === true, o.inMemory === true));
     return new H5File(handle, abs, o.write === true);
   }
 

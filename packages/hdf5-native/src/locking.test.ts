@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic, libraryInfo } from './index';
-import { PYTHON, tempDir } from './__fixtures__/h5check';
+import { H5File, writeFileAtomic, libraryInfo } from './index';
+import { h5dump, PYTHON, tempDir } from './__fixtures__/h5check';
 
 const DIST = path.join(__dirname, '..', 'dist', 'index.js');
 
@@ -38,4 +39,30 @@ test('file locking: a reader of a file held open for writing fails by default an
     holder.stdin.write('close\n');
   }
   expect(libraryInfo().fileLocking).toBe(process.env.HDF5_USE_FILE_LOCKING === 'FALSE' ? 'off' : 'on');
+});
+
+test('open({ inMemory }): the file changes on disk only at close(), and stays locked meanwhile', async () => {
+  const dir = tempDir('in-memory');
+  const file = path.join(dir, 'mem.h5');
+  writeFileAtomic(file, [{ path: '/x', dtype: 'int32', shape: [1], data: [5] }]);
+  const sizeBefore = statSync(file).size;
+  const h = H5File.open(file, { write: true, inMemory: true });
+  // 5000 groups: ≈ 7 MB, more than libhdf5's metadata cache, so a file on disk would grow now.
+  const numbers = Float64Array.from({ length: 5000 }, (_, i) => i);
+  h.writeRows({ prefix: 'comp_', numbers }, [{ name: 'result_0', dtype: 'float64', shape: [], data: numbers.map((i) => i + 0.5) }]);
+  expect(statSync(file).size).toBe(sizeBefore);
+  const { HDF5_USE_FILE_LOCKING: _, ...baseEnv } = process.env;
+  // Another writer is refused (a client checks a run's copies this way: see core's container.ts).
+  const other = spawnSync(process.execPath, ['-e', `
+    try { require(${JSON.stringify(DIST)}).H5File.open(${JSON.stringify(file)}, { write: true }); console.log('opened'); }
+    catch (e) { console.log(e.message.includes('unable to lock the file') ? 'locked' : e.message); }
+  `], { env: baseEnv, encoding: 'utf8' }).stdout.trim();
+  expect(other).toBe('locked');
+  // Read past the lock: the file on disk is still as it was.
+  expect(Object.keys(h5dump(file, { env: { ...baseEnv, HDF5_USE_FILE_LOCKING: 'FALSE' } })).filter((k) => k !== '/').sort()).toEqual(['/x']);
+  h.close();
+  expect(statSync(file).size).toBeGreaterThan(5000 * 1000);
+  const read = spawnSync(PYTHON, ['-c', 'import h5py,sys\nf = h5py.File(sys.argv[1], "r")\nprint(len(f), f["comp_1/result_0"][()], f["comp_4999/result_0"][()], f["x"][0])', file], { encoding: 'utf8' });
+  expect(read.stdout.trim()).toBe('5001 1.5 4999.5 5');
+  expect(() => H5File.open(file, { inMemory: 'yes' } as never)).toThrow('opts.inMemory must be a boolean, got yes');
 });

@@ -72,7 +72,7 @@ export interface NativeInfo {
 
 export interface NativeAddon {
   createFile(path: string, overwrite: boolean, libverLatest: boolean): NativeFile;
-  openFile(path: string, write: boolean): NativeFile;
+  openFile(path: string, write: boolean, inMemory: boolean): NativeFile;
   writeFileAtomic(path: string, datasets: NativeDatasetWrite[], attributes: [string, AttributeValue][]): void;
   libraryInfo(): { version: string; threadsafe: boolean; fileLocking: string };
   fileImageStats(): { images: number; filesWritten: number };
