@@ -4,6 +4,9 @@
  *   acme_layout default DIR N   DIR/f_payload/f_i.h5 (result_0 = [2i], float64 (1,)) for i < N,
  *                               then DIR/f.h5 with N external links comp_i -> (f_payload/f_i.h5, /)
  *   acme_layout single  DIR N   DIR/f.h5 with groups comp_i/result_0 = [2i], float64 (1,)
+ *   acme_layout single-tuned DIR N   the same file, written with the settings of acme-ts's
+ *                               singleFile writer: held in memory (core driver, written out at
+ *                               close) and a metadata cache starting at 128 KiB (adaptive)
  *   acme_layout vds     DIR N   DIR/f.h5 (libver latest) with a virtual dataset result_0 of shape
  *                               (N, 1000, 1000), fill NaN, slot i <- f_payload/f_i.h5:/result_0,
  *                               then the N payload files, each one 1000x1000 float64 dataset
@@ -60,10 +63,21 @@ int main(int argc, char **argv) {
       if (H5Lcreate_external(target, "/", f, name, H5P_DEFAULT, H5P_DEFAULT) < 0) die("H5Lcreate_external");
     }
     if (H5Fclose(f) < 0) die("H5Fclose container");
-  } else if (strcmp(mode, "single") == 0) {
+  } else if (strcmp(mode, "single") == 0 || strcmp(mode, "single-tuned") == 0) {
     snprintf(path, sizeof path, "%s/f.h5", dir);
-    hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (strcmp(mode, "single-tuned") == 0) {
+      H5AC_cache_config_t c;
+      c.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+      if (H5Pset_fapl_core(fapl, 4 << 20, 1) < 0 || H5Pget_mdc_config(fapl, &c) < 0) die("fapl");
+      c.set_initial_size = 1;
+      c.initial_size = 128 * 1024;
+      c.min_size = 64 * 1024;
+      if (H5Pset_mdc_config(fapl, &c) < 0) die("H5Pset_mdc_config");
+    }
+    hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     if (f < 0) die("H5Fcreate container");
+    H5Pclose(fapl);
     for (int i = 0; i < n; i++) {
       double v = 2.0 * i;
       snprintf(name, sizeof name, "comp_%d", i);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SMALL_METADATA_CACHE_BYTES, type H5File } from '@acme-ts/hdf5-native';
 import { h5dump } from '../../hdf5-native/src/__fixtures__/h5check';
 import { createContainer, recoverSingleFileRun, SingleFileWriter } from './container';
 import { planLayout } from './layout';
@@ -14,6 +15,9 @@ beforeEach(() => {
   outputDir = mkdtempSync(join(tmpdir(), 'acme-container-'));
 });
 afterEach(() => rmSync(outputDir, { recursive: true, force: true }));
+
+// The writer's open copy, to check how it was opened.
+const copyOf = (writer: SingleFileWriter) => (writer as unknown as { file: H5File }).file;
 
 const singleFileLayout = () => planLayout({ funcName: 'f', nInputs: 10, outputDir, mode: 'hdf5', singleFile: true, resultDtype: 'float64' });
 const packed = (...xs: number[]) =>
@@ -52,11 +56,14 @@ test('singleFile writer: the copy is held in memory up to its limit, then writte
   const sizeAtStart = statSync(layout.containerPath!).size;
   // Room for the container and about two more calls.
   const writer = new SingleFileWriter(layout.containerPath!, undefined, undefined, sizeAtStart + 2 * 1536 + 100);
+  // In memory and on disk, from a small metadata cache: many small groups are written faster.
+  expect(copyOf(writer).metadataCacheSize().maxBytes).toBe(SMALL_METADATA_CACHE_BYTES);
   writer.writeRows([0, 1], packed(0, 1));
   expect(writer.inMemory).toBe(true);
   expect(statSync(copy).size).toBe(sizeAtStart);
   writer.writeRows([2, 3], packed(2, 3));
   expect(writer.inMemory).toBe(false);
+  expect(copyOf(writer).metadataCacheSize().maxBytes).toBe(SMALL_METADATA_CACHE_BYTES);
   // Written back when it left memory: the copy on disk holds calls 0-3 (read past our lock).
   const { HDF5_USE_FILE_LOCKING: _, ...env } = process.env;
   expect(Object.keys(h5dump(copy, { env: { ...env, HDF5_USE_FILE_LOCKING: 'FALSE' } })).filter((k) => k.endsWith('result_0')).sort()).toEqual([

@@ -48,6 +48,19 @@ hid_t makeFapl(bool libverLatest) {
   return fapl;
 }
 
+// The metadata cache starts at `bytes` (at least half of it kept) and adapts as libhdf5's
+// default does, up to the same maximum.
+void setInitialMetadataCache(hid_t fapl, size_t bytes) {
+  H5AC_cache_config_t config;
+  config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  if (H5Pget_mdc_config(fapl, &config) < 0) throwHdf5("H5Pget_mdc_config");
+  config.set_initial_size = true;
+  config.initial_size = bytes;
+  config.min_size = bytes / 2;
+  if (config.max_size < bytes) config.max_size = bytes;
+  if (H5Pset_mdc_config(fapl, &config) < 0) throwHdf5("H5Pset_mdc_config");
+}
+
 hid_t createFileId(const std::string& path, unsigned flags, bool libverLatest) {
   Hid fapl(libverLatest ? makeFapl(true) : -1);
   hid_t fid = H5Fcreate(path.c_str(), flags, H5P_DEFAULT, fapl.valid() ? fapl.get() : H5P_DEFAULT);
@@ -77,6 +90,7 @@ class File : public Napi::ObjectWrap<File> {
       InstanceMethod<&File::CreateVirtualDataset>("createVirtualDataset"),
       InstanceMethod<&File::SetAttribute>("setAttribute"),
       InstanceMethod<&File::GetAttributes>("getAttributes"),
+      InstanceMethod<&File::MetadataCacheSize>("metadataCacheSize"),
     });
   }
   explicit File(const Napi::CallbackInfo& info) : Napi::ObjectWrap<File>(info) {}
@@ -217,6 +231,19 @@ class File : public Napi::ObjectWrap<File> {
   Napi::Value GetAttributes(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value { return getAttributes(info.Env(), f, getString(info[0], "path")); });
   }
+  // metadataCacheSize(): {maxBytes, usedBytes, entries} of the file's metadata cache now.
+  Napi::Value MetadataCacheSize(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      size_t maxBytes = 0, minClean = 0, used = 0;
+      int entries = 0;
+      checkStatus(H5Fget_mdc_size(f, &maxBytes, &minClean, &used, &entries), "H5Fget_mdc_size");
+      Napi::Object out = Napi::Object::New(info.Env());
+      out.Set("maxBytes", Napi::Number::New(info.Env(), static_cast<double>(maxBytes)));
+      out.Set("usedBytes", Napi::Number::New(info.Env(), static_cast<double>(used)));
+      out.Set("entries", Napi::Number::New(info.Env(), entries));
+      return out;
+    });
+  }
 };
 
 class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
@@ -252,15 +279,19 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       return wrap(createFileId(path, overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, latest));
     });
   }
-  // openFile(path, write, inMemory): inMemory keeps the whole file in memory (libhdf5's core
-  // driver) and writes it back at close; the file on disk stays locked meanwhile.
+  // openFile(path, write, inMemory, metadataCacheBytes): inMemory keeps the whole file in memory
+  // (libhdf5's core driver) and writes it back at close; the file on disk stays locked meanwhile.
+  // metadataCacheBytes (0: libhdf5's 2 MiB) is where the adaptive metadata cache starts.
   Napi::Value OpenFile(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       std::string path = getString(info[0], "path");
       bool write = info[1].ToBoolean(), inMemory = info[2].ToBoolean();
+      size_t cacheBytes = static_cast<size_t>(info[3].As<Napi::Number>().Int64Value());
       Hdf5Lock lock;
-      Hid fapl(inMemory ? H5Pcreate(H5P_FILE_ACCESS) : -1);
-      if (inMemory && (!fapl.valid() || H5Pset_fapl_core(fapl, 4 << 20, 1) < 0)) throwHdf5("H5Pset_fapl_core");
+      Hid fapl(inMemory || cacheBytes > 0 ? H5Pcreate(H5P_FILE_ACCESS) : -1);
+      if ((inMemory || cacheBytes > 0) && !fapl.valid()) throwHdf5("H5Pcreate(fapl)");
+      if (inMemory && H5Pset_fapl_core(fapl, 4 << 20, 1) < 0) throwHdf5("H5Pset_fapl_core");
+      if (cacheBytes > 0) setInitialMetadataCache(fapl, cacheBytes);
       hid_t fid = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.valid() ? fapl.get() : H5P_DEFAULT);
       if (fid < 0) throwHdf5("cannot open HDF5 file '" + path + "' for " + (write ? "writing" : "reading"));
       return wrap(fid);

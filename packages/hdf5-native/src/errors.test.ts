@@ -113,6 +113,6 @@ describe('bad input gives a typed error that says what was wrong', () => {
     // A file that exists is the other cause, and the message says so.
     H5File.create(path.join(dir, 'exists.h5')).close();
     expect(thrown(() => H5File.create(path.join(dir, 'exists.h5'))).message).toMatch(/it may already exist; pass overwrite: true to replace it/);
-    expect(thrown(() => H5File.open(f, { wirte: true } as never)).message).toBe('opts.wirte is not an option; allowed: write, inMemory');
+    expect(thrown(() => H5File.open(f, { wirte: true } as never)).message).toBe('opts.wirte is not an option; allowed: write, inMemory, metadataCacheBytes');
   });
 });

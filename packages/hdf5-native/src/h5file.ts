@@ -10,14 +10,33 @@ import type {
   Selection, TypedArray, VirtualDatasetSpec,
 } from './types';
 
-function checkOptions(opts: unknown, name: string, allowed: string[]): Record<string, unknown> {
+/** Options `allowed` are booleans, except those in `checked` (validated by the caller). */
+function checkOptions(opts: unknown, name: string, allowed: string[], checked: string[] = []): Record<string, unknown> {
   if (opts === undefined) return {};
   if (typeof opts !== 'object' || opts === null) throw invalidArg(`${name} must be an object, got ${String(opts)}`);
   for (const [key, value] of Object.entries(opts)) {
-    if (!allowed.includes(key)) throw invalidArg(`${name}.${key} is not an option; allowed: ${allowed.join(', ')}`);
-    if (value !== undefined && typeof value !== 'boolean') throw invalidArg(`${name}.${key} must be a boolean, got ${String(value)}`);
+    if (!allowed.includes(key) && !checked.includes(key)) throw invalidArg(`${name}.${key} is not an option; allowed: ${[...allowed, ...checked].join(', ')}`);
+    if (value !== undefined && !checked.includes(key) && typeof value !== 'boolean') throw invalidArg(`${name}.${key} must be a boolean, got ${String(value)}`);
   }
   return opts as Record<string, unknown>;
+}
+
+/**
+ * A metadata cache to start from when writing many small groups: 5000 groups of one dataset
+ * each, in memory, take 65–70 ms from it against 85–90 ms from libhdf5's 2 MiB (50000: 0.7 s
+ * against 0.77–1.0 s). The cache still grows when it is too small; a fixed cache this small
+ * would not, and would thrash on a large root group (50000 groups: 5.4 s).
+ */
+export const SMALL_METADATA_CACHE_BYTES = 128 * 1024;
+const MAX_METADATA_CACHE_BYTES = 32 * 2 ** 20; // libhdf5's default maximum
+
+/** opts.metadataCacheBytes: 0 (libhdf5's default) when absent. */
+function checkCacheBytes(bytes: unknown): number {
+  if (bytes === undefined) return 0;
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 4096 || bytes > MAX_METADATA_CACHE_BYTES) {
+    throw invalidArg(`opts.metadataCacheBytes must be an integer from 4096 to ${MAX_METADATA_CACHE_BYTES} (32 MiB), got ${String(bytes)}`);
+  }
+  return bytes;
 }
 
 /**
@@ -48,11 +67,15 @@ export class H5File {
    * Opens an existing file read-only, or read-write with { write: true }. { inMemory: true }
    * holds the whole file in memory (libhdf5's core driver; the file on disk stays locked) and
    * writes it back at close(): many small writes cost no system call each.
+   * { metadataCacheBytes } is where libhdf5's adaptive metadata cache starts (default 2 MiB; it
+   * grows when too small): writing many small groups is faster from a small one (see
+   * SMALL_METADATA_CACHE_BYTES).
    */
-  static open(filePath: string, opts?: { write?: boolean; inMemory?: boolean }): H5File {
-    const o = checkOptions(opts, 'opts', ['write', 'inMemory']);
+  static open(filePath: string, opts?: { write?: boolean; inMemory?: boolean; metadataCacheBytes?: number }): H5File {
+    const o = checkOptions(opts, 'opts', ['write', 'inMemory'], ['metadataCacheBytes']);
+    const cacheBytes = checkCacheBytes(o.metadataCacheBytes);
     const abs = path.resolve(checkPath(filePath, 'path'));
-    const handle = callNative(() => native.openFile(abs, o.write === true, o.inMemory === true));
+    const handle = callNative(() => native.openFile(abs, o.write === true, o.inMemory === true, cacheBytes));
     return new H5File(handle, abs, o.write === true);
   }
 
@@ -219,6 +242,12 @@ export class H5File {
     const p = checkPath(objectPath, 'path');
     const h = this.#open();
     return callNative(() => h.getAttributes(p));
+  }
+
+  /** libhdf5's metadata cache for this file now: its current maximum (it adapts), bytes used, entries. */
+  metadataCacheSize(): { maxBytes: number; usedBytes: number; entries: number } {
+    const h = this.#open();
+    return callNative(() => h.metadataCacheSize());
   }
 
   flush(): void {

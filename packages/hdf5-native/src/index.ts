@@ -1,4 +1,4 @@
-export { H5File, writeFileAtomic, libraryInfo, fileImageStats } from './h5file';
+export { H5File, writeFileAtomic, libraryInfo, fileImageStats, SMALL_METADATA_CACHE_BYTES } from './h5file';
 export { Hdf5Error, Hdf5RowError } from './errors';
 export type { Hdf5ErrorCode } from './errors';
 export type {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { H5File, writeFileAtomic, libraryInfo } from './index';
+import { H5File, writeFileAtomic, libraryInfo, SMALL_METADATA_CACHE_BYTES } from './index';
 import { h5dump, PYTHON, tempDir } from './__fixtures__/h5check';
 
 const DIST = path.join(__dirname, '..', 'dist', 'index.js');
@@ -65,4 +65,28 @@ test('open({ inMemory }): the file changes on disk only at close(), and stays lo
   const read = spawnSync(PYTHON, ['-c', 'import h5py,sys\nf = h5py.File(sys.argv[1], "r")\nprint(len(f), f["comp_1/result_0"][()], f["comp_4999/result_0"][()], f["x"][0])', file], { encoding: 'utf8' });
   expect(read.stdout.trim()).toBe('5001 1.5 4999.5 5');
   expect(() => H5File.open(file, { inMemory: 'yes' } as never)).toThrow('opts.inMemory must be a boolean, got yes');
+});
+
+test('open({ metadataCacheBytes }): the metadata cache starts there and still grows; h5py reads what was written', () => {
+  const dir = tempDir('mdc');
+  const file = path.join(dir, 'mdc.h5');
+  writeFileAtomic(file, [{ path: '/x', dtype: 'int32', shape: [1], data: [5] }]);
+  const plain = H5File.open(file);
+  expect(plain.metadataCacheSize().maxBytes).toBe(2 * 2 ** 20); // libhdf5's default
+  plain.close();
+  const h = H5File.open(file, { write: true, inMemory: true, metadataCacheBytes: SMALL_METADATA_CACHE_BYTES });
+  expect(h.metadataCacheSize().maxBytes).toBe(SMALL_METADATA_CACHE_BYTES);
+  // A root group of 20000 links does not fit: the cache grows instead of thrashing.
+  const numbers = Float64Array.from({ length: 20000 }, (_, i) => i);
+  h.writeRows({ prefix: 'comp_', numbers }, [{ name: 'result_0', dtype: 'float64', shape: [], data: numbers.map((i) => i + 0.5) }]);
+  expect(h.metadataCacheSize().maxBytes).toBeGreaterThan(SMALL_METADATA_CACHE_BYTES);
+  h.close();
+  const read = spawnSync(PYTHON, ['-c', 'import h5py,sys\nf = h5py.File(sys.argv[1], "r")\nprint(len(f), f["comp_0/result_0"][()], f["comp_19999/result_0"][()])', file], { encoding: 'utf8' });
+  expect(read.stdout.trim()).toBe('20001 0.5 19999.5');
+  for (const bad of [1000, 2 ** 26, 4096.5, '1' as never]) {
+    expect(() => H5File.open(file, { metadataCacheBytes: bad })).toThrow(
+      `opts.metadataCacheBytes must be an integer from 4096 to 33554432 (32 MiB), got ${String(bad)}`,
+    );
+  }
+  expect(() => H5File.open(file, { cache: 1 } as never)).toThrow('opts.cache is not an option; allowed: write, inMemory, metadataCacheBytes');
 });

@@ -20,6 +20,7 @@ export interface NativeFile {
   createVirtualDataset(path: string, spec: NativeVirtualSpec): void;
   setAttribute(path: string, name: string, value: AttributeValue): void;
   getAttributes(path: string): Record<string, AttributeValue>;
+  metadataCacheSize(): { maxBytes: number; usedBytes: number; entries: number };
 }
 
 export type AttributeValue = number | bigint | boolean | string;
@@ -72,7 +73,7 @@ export interface NativeInfo {
 
 export interface NativeAddon {
   createFile(path: string, overwrite: boolean, libverLatest: boolean): NativeFile;
-  openFile(path: string, write: boolean, inMemory: boolean): NativeFile;
+  openFile(path: string, write: boolean, inMemory: boolean, metadataCacheBytes: number): NativeFile;
   writeFileAtomic(path: string, datasets: NativeDatasetWrite[], attributes: [string, AttributeValue][]): void;
   libraryInfo(): { version: string; threadsafe: boolean; fileLocking: string };
   fileImageStats(): { images: number; filesWritten: number };
