@@ -151,6 +151,38 @@ describe('resultShape: stacking into one (virtual) dataset', () => {
   });
 });
 
+describe('resultShape + singleFile with many small calls (written a batch at a time)', () => {
+  const K = 200;
+  test('one regular result_0 in call order, the other return values as comp_i/result_k groups', async () => {
+    await using pmap = new ParallelMap(`${TASKS}#matconstruct_multi`, [range(K)], { ...quiet, resultShape: [null, 10, 9], singleFile: true, outputDir: out('multi-sf') });
+    expect(await pmap.compute()).toEqual([pmap.resultsContainer]);
+    const dump = h5dump(pmap.resultsContainer!);
+    expect(dump['/result_0']).toMatchObject({ virtual: false, dtype: 'float64', shape: [K, 10, 9] });
+    for (const k of [0, 56, 57, 199]) {
+      expect(dump['/result_0'].values[k][3][4]).toBeCloseTo(Math.cos(k + 12) / 3, 12);
+      expect(dump[`/comp_${k}/result_1`]).toMatchObject({ kind: 'dataset', shape: [], values: k });
+      expect(dump[`/comp_${k}/result_2`].shape).toEqual([9]);
+    }
+    expect(Object.keys(dump).filter((key) => /^\/comp_\d+$/.test(key))).toHaveLength(K);
+  });
+
+  test('stacking dimension last, and an unlimited dimension every call fills alike', async () => {
+    const triple = function triple(k: number) {
+      return Float64Array.of(k, 10 * k, 100 * k);
+    };
+    await using last = new ParallelMap(triple, [range(K)], { ...quiet, resultShape: [3, null], singleFile: true, outputDir: out('last-sf') });
+    await last.compute();
+    const byColumn = h5dump(last.resultsContainer!)['/result_0'];
+    expect(byColumn.shape).toEqual([3, K]);
+    expect([0, 1, 2].map((i) => byColumn.values[i][123])).toEqual([123, 1230, 12300]);
+    await using unlimited = new ParallelMap(triple, [range(K)], { ...quiet, resultShape: [null, Infinity], resultDtype: 'int32', singleFile: true, outputDir: out('inf-sf') });
+    await unlimited.compute();
+    const grown = h5dump(unlimited.resultsContainer!)['/result_0'];
+    expect(grown).toMatchObject({ dtype: 'int32', shape: [K, 3], maxshape: [K, null] });
+    expect(grown.values[199]).toEqual([199, 1990, 19900]);
+  });
+});
+
 describe('serialized results (ACME write_pickle)', () => {
   test('one .v8 file per call holding the raw value; no container', async () => {
     const fn = function sparse(k: number) {

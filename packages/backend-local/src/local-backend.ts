@@ -62,7 +62,7 @@ export class LocalBackend implements ExecutionBackend {
     let setup = sink.kind === 'payload-file' ? { ...job.setup, sink: { ...sink, deferSmallWrites: true } } : job.setup;
     // singleFile: a batch's calls of one structure come back packed by column, for the client to
     // write in one native call.
-    const onStoredBatch = sink.kind === 'encoded' && !sink.stacked ? events.onStoredBatch?.bind(events) : undefined;
+    const onStoredBatch = sink.kind === 'encoded' ? events.onStoredBatch?.bind(events) : undefined;
     if (onStoredBatch && sink.kind === 'encoded') setup = { ...setup, sink: { ...sink, packBatches: true } };
     const sharedPayloads = sharedNumericPayloads(job);
     if (sharedPayloads) setup = { ...setup, sharedPayloads };

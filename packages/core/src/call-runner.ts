@@ -258,7 +258,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return settle(taskID, value);
     },
   };
-  if (sink.kind === 'encoded' && sink.packBatches && !sink.stacked) runner.packResults = packedCalls().packStoredCalls;
+  if (sink.kind === 'encoded' && sink.packBatches) runner.packResults = packedCalls().packStoredCalls;
   if (inMemory && direct && sharedValues !== undefined) {
     runner.runNumbers = (firstTaskID, from, to, out, hooks) => {
       const offset = firstTaskID - sharedFirstTaskID;

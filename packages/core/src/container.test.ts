@@ -120,6 +120,37 @@ test('recoverSingleFileRun with resultShape: journaled slots of the stacked data
   expect(dump['/comp_2/result_1'].values).toBe('two');
 });
 
+test('singleFile writer with resultShape: packed calls fill their slots a run of taskIDs at a time; a refused slot fails its call alone', () => {
+  const layout = planLayout({ funcName: 'f', nInputs: 6, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 2], resultDtype: 'float32' });
+  createContainer(layout);
+  const journal = new ResultJournal(outputDir);
+  const writer = new SingleFileWriter(layout.containerPath!, [null, 2], journal);
+  const pairs = (...xs: number[]) =>
+    packStoredCalls(
+      xs.map((x) => ({
+        stored: 'hdf5',
+        datasets: [
+          { name: 'result_0', dtype: 'float64', shape: [2], data: Float64Array.of(x, -x) },
+          { name: 'result_1', dtype: 'int32', shape: [], data: Int32Array.of(10 * x) },
+        ],
+      })),
+      xs.length,
+    )!;
+  // Two runs of consecutive taskIDs: 0-1 and 4-5.
+  expect(writer.writeRows([0, 1, 4, 5], pairs(0, 1, 4, 5))).toEqual(new Map());
+  // Slot 7 is past the dataset's 6: that call fails, call 2 and 3 are written.
+  const refused = writer.writeRows([2, 7, 3], pairs(2, 7, 3));
+  expect([...refused.keys()]).toEqual([1]);
+  writer.close();
+  const dump = h5dump(layout.containerPath!);
+  expect(dump['/result_0']).toMatchObject({ dtype: 'float32', shape: [6, 2] });
+  expect(dump['/result_0'].values).toEqual([[0, -0], [1, -1], [2, -2], [3, -3], [4, -4], [5, -5]]);
+  expect([0, 1, 2, 3, 4, 5].map((i) => dump[`/comp_${i}/result_1`].values)).toEqual([0, 10, 20, 30, 40, 50]);
+  expect(dump['/comp_7']).toBeUndefined();
+  expect([...readJournal(journal.path)].map((c) => c.taskID).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  writer.discardJournal();
+});
+
 test('recoverSingleFileRun: a copy another process holds open (a living writer, any host) makes the run busy', async () => {
   const layout = singleFileLayout();
   createContainer(layout);

@@ -142,15 +142,23 @@ export class SingleFileWriter {
 
   /** Writes call i's result_0 into slot i of the stacked dataset, growing an unlimited dim exactly. */
   private writeSlot(taskID: number, d: EncodedDataset): void {
+    this.writeSlots(taskID, 1, d.shape, d.data);
+  }
+
+  /**
+   * Writes the result_0 of calls firstTaskID … firstTaskID + nCalls - 1 (each of shape `slot`,
+   * validated against resultShape by the call runner) into their slots: one hyperslab. `data`
+   * holds them back to back, which is the block's layout only when the stacking dim is the first.
+   */
+  private writeSlots(firstTaskID: number, nCalls: number, slot: number[], data: unknown): void {
     const shape = this.resultShape!;
-    const slot = d.shape; // validated against resultShape by the call runner
     const start: number[] = [];
     const count: number[] = [];
     let s = 0;
     for (let dim = 0; dim < shape.length; dim++) {
       if (dim === this.stackingDim) {
-        start.push(taskID);
-        count.push(1);
+        start.push(firstTaskID);
+        count.push(nCalls);
       } else {
         start.push(0);
         count.push(slot[s++]!);
@@ -165,15 +173,35 @@ export class SingleFileWriter {
         this.file.resize('result_0', this.currentExtent);
       }
     }
-    this.file.write('result_0', d.data as never, { start, count });
+    this.file.write('result_0', data as never, { start, count });
   }
 
   /**
-   * Writes packed calls (call k → `comp_<taskIDs[k]>`) in one native call per stretch of calls
-   * libhdf5 takes. Returns the calls it refused, by index k, with why.
+   * Writes packed calls (call k → `comp_<taskIDs[k]>`; with resultShape, result_0 into slot
+   * taskIDs[k] and any further datasets into comp_<taskIDs[k]>) in one native call per stretch
+   * of calls libhdf5 takes. Returns the calls it refused, by index k, with why.
    */
   writeRows(taskIDs: ArrayLike<number>, packed: PackedCalls): Map<number, Error> {
     const n = packed.count;
+    let columns = packed.columns;
+    if (this.resultShape) {
+      const slots = columns[0]!;
+      columns = columns.slice(1);
+      try {
+        this.writeSlotRuns(taskIDs, n, slots);
+      } catch {
+        // Call by call, to fail only the calls libhdf5 refuses (slots written again are the same).
+        const refused = new Map<number, Error>();
+        for (let k = 0; k < n; k++) {
+          try {
+            this.write(taskIDs[k]!, unpackCall(packed, k));
+          } catch (err) {
+            refused.set(k, err as Error);
+          }
+        }
+        return refused;
+      }
+    }
     // Named comp_<taskID> by the addon: a JS string per group cost 0.3 µs a call.
     const numbers = (taskIDs instanceof Float64Array ? taskIDs : Float64Array.from(taskIDs)).subarray(0, n);
     // A re-run replaces whatever an interrupted attempt left of these calls.
@@ -181,10 +209,10 @@ export class SingleFileWriter {
       for (let k = 0; k < n; k++) if (this.existingGroups.delete(`comp_${numbers[k]}`)) this.file.remove(`comp_${numbers[k]}`);
     }
     const refused = new Map<number, Error>();
-    for (let from = 0; from < n; ) {
-      const columns = from === 0 ? packed.columns : packed.columns.map((c) => ({ ...c, data: c.data.subarray((from * c.data.length) / n) }));
+    for (let from = 0; from < n && columns.length > 0; ) {
+      const stretch = from === 0 ? columns : columns.map((c) => ({ ...c, data: c.data.subarray((from * c.data.length) / n) }));
       try {
-        this.file.writeRows({ prefix: 'comp_', numbers: from === 0 ? numbers : numbers.subarray(from) }, columns as never);
+        this.file.writeRows({ prefix: 'comp_', numbers: from === 0 ? numbers : numbers.subarray(from) }, stretch as never);
         break;
       } catch (err) {
         // Hdf5RowError: the stretch stopped at call `row`; anything else refused all of it.
@@ -198,10 +226,23 @@ export class SingleFileWriter {
       if (refused.size === 0) this.journal.addPacked(taskIDs, packed);
       else for (let k = 0; k < n; k++) if (!refused.has(k)) this.journal.add(taskIDs[k]!, unpackCall(packed, k));
     }
-    let bytes = n * GROUP_BYTES;
+    // A group per call, unless resultShape took the calls' only dataset.
+    let bytes = columns.length > 0 ? n * GROUP_BYTES : 0;
     for (const c of packed.columns) bytes += c.data.byteLength;
     this.grew(bytes);
     return refused;
+  }
+
+  /** resultShape: the packed calls' result_0, one hyperslab per run of consecutive taskIDs. */
+  private writeSlotRuns(taskIDs: ArrayLike<number>, n: number, slots: PackedCalls['columns'][number]): void {
+    const rowLength = slots.data.length / n;
+    for (let k = 0; k < n; ) {
+      let m = 1;
+      // Back to back in memory is the block's layout only when the stacking dim is the first.
+      if (this.stackingDim === 0) while (k + m < n && taskIDs[k + m] === taskIDs[k]! + m) m++;
+      this.writeSlots(taskIDs[k]!, m, slots.shape, slots.data.subarray(k * rowLength, (k + m) * rowLength));
+      k += m;
+    }
   }
 
   /** Appends the journal's buffered calls: before any status record says they are done. */

@@ -420,7 +420,7 @@ export class ParallelMap {
         {
           onOutcome,
           ...(storage === 'memory' ? { onSuccesses } : {}),
-          ...(writer && !o.resultShape ? { onStoredBatch } : {}),
+          ...(writer ? { onStoredBatch } : {}),
           onLog: (level, message) => logger.log(level, message),
         },
         internal.signal,
