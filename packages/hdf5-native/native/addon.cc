@@ -326,7 +326,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
                         const ImageRequest& request) {
     ImageSlots slots;
     bool located = false, wanted = images_.wantImage(request);
-    uint32_t writtenFrom = static_cast<uint32_t>(std::time(nullptr));
+    uint32_t writtenFrom = stampSeconds();
     {
       Hdf5Lock lock;
       hid_t fid = createFileId(tmp, H5F_ACC_EXCL, false);
@@ -352,7 +352,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
     }
     if (located) {
       slots.writtenFrom = writtenFrom;
-      slots.writtenTo = static_cast<uint32_t>(std::time(nullptr));
+      slots.writtenTo = stampSeconds();
       images_.remember(tmp, request, slots);
     }
   }

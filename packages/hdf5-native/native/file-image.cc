@@ -134,6 +134,12 @@ const FileImages::Image* FileImages::findImage(const std::string& key) const {
   return nullptr;
 }
 
+uint32_t stampSeconds() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint32_t>(ts.tv_sec);
+}
+
 bool FileImages::wantImage(const ImageRequest& req) {
   if (req.key.empty()) return false;
   for (auto it = seenOnce_.begin(); it != seenOnce_.end(); ++it) {
@@ -188,7 +194,7 @@ void FileImages::write(const ImageRequest& req, const std::string& path, const s
   bytes.assign(image->bytes.begin(), image->bytes.end());
   for (size_t i = 0; i < req.values.size(); i++) std::memcpy(&bytes[image->valueOffsets[i]], req.values[i], req.sizes[i]);
   // libhdf5 stamps a dataset with the time it was created (seconds, little-endian).
-  uint32_t now = static_cast<uint32_t>(std::time(nullptr));
+  uint32_t now = stampSeconds();
   for (uint64_t at : image->mtimeOffsets)
     for (int b = 0; b < 4; b++) bytes[at + b] = static_cast<uint8_t>(now >> (8 * b));
 

@@ -13,6 +13,11 @@
 
 namespace h5n {
 
+// The time in seconds as libhdf5 stamps objects (gettimeofday). Not std::time: glibc's time()
+// reads the coarse clock, up to a tick behind, so just after a second began it could say a file
+// written that instant was stamped in the future.
+uint32_t stampSeconds();
+
 // The datasets of one writeFileAtomic call, when an image can stand for the file.
 struct ImageRequest {
   std::string key;  // names, dtypes and shapes; empty: libhdf5 must write this file
