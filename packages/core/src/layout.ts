@@ -108,6 +108,11 @@ let sameMillisCount = 0;
  * so the microseconds are ms·1000 plus a per-process counter: two runs started in the same
  * millisecond by one process get different folders.
  */
+/** ACME's automatic log file name: `ACME_<f>_<YYYYMMDD-hhmmss>.log` (local time). */
+export function logFileName(funcName: string, date: Date): string {
+  return `ACME_${funcName}_${timestamp(date)}.log`;
+}
+
 export function autoOutputDir(baseDir: string, now: Date): string {
   const millis = now.getTime();
   sameMillisCount = millis === lastMillis ? sameMillisCount + 1 : 0;
@@ -171,7 +176,7 @@ export function planLayout(input: LayoutInput): RunLayout {
     payloadPath: (taskID) => path.join(needOutputDir(outputDir, 'a payload file'), payloadRelativePath(taskID)),
     payloadRelativePath,
     serializedPath: (taskID) => path.join(needOutputDir(outputDir, 'a serialized result'), `${funcName}_${taskID}.v8`),
-    logPath: (date) => path.join(needOutputDir(outputDir, 'the automatic log file'), `ACME_${funcName}_${timestamp(date)}.log`),
+    logPath: (date) => path.join(needOutputDir(outputDir, 'the automatic log file'), logFileName(funcName, date)),
     callLinks: (taskID, names) => {
       if (!hdf5 || singleFile) return [];
       const file = payloadRelativePath(taskID);

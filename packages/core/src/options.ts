@@ -15,6 +15,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OptionError, describeValue } from './errors';
+import { checkCreatableFolder, checkWritableFile } from './writable-path';
 import type { NumericDtype } from './result-encoding';
 
 export type ResultMode = 'hdf5' | 'serialized' | 'memory';
@@ -118,6 +119,57 @@ const RENAMED_ACME_OPTIONS: Record<string, keyof ParallelMapOptions> = {
   writePickle: 'serializeResults',
 };
 
+/**
+ * ACME (and dask-jobqueue) options that have another place in acme-ts, or none: what an ACME
+ * user writes first gets the exact place, or the reason there is no such option. Keys are
+ * matched in snake_case and camelCase.
+ */
+const ACME_OPTION_PLACES: Record<string, string> = {
+  setup_timeout: 'did you mean options.slurm.setupTimeout? (seconds to wait for the first SLURM task)',
+  cores_per_worker: 'did you mean options.slurm.cpusPerWorker?',
+  job_extra: 'did you mean options.slurm.sbatchOptions? (extra sbatch options, e.g. ["--qos=short"])',
+  job_extra_directives: 'did you mean options.slurm.sbatchOptions? (extra sbatch options, e.g. ["--qos=short"])',
+  n_jobs: 'did you mean options.nWorkers? (SLURM array tasks running at once; options.slurm.callsPerTask sets the calls per task)',
+  workers_per_job: 'acme-ts has no such option: each SLURM array task runs options.slurm.cpusPerWorker worker threads',
+  time_limit: 'did you mean options.slurm.timeLimit? (the --time of each SLURM array task; options.timeout limits each call)',
+  walltime: 'did you mean options.slurm.timeLimit? (the --time of each SLURM array task; options.timeout limits each call)',
+  setup_interactive: 'acme-ts has no such option: it never waits for an answer, except options.dryrun on a terminal',
+  stop_client: 'acme-ts has no such option: it starts its workers itself and ends them with pmap.close() (or `await using`)',
+  start_client: 'acme-ts has no such option: it starts its workers itself and ends them with pmap.close() (or `await using`)',
+  client: 'acme-ts has no such option: pass a shared backend object as options.backend (e.g. new LocalBackend({ nWorkers: 4 }))',
+  debug: 'acme-ts has no debug option yet: options.dryrun runs one call in this process (where `node --inspect` stops in the function), or call the function directly',
+  n_workers_startup: 'acme-ts has no such option: the local backend starts workers as the queued work needs them; SLURM tasks start as the cluster schedules them',
+  interactive_wait: 'acme-ts has no such option: it never waits for an answer, except options.dryrun on a terminal',
+  // acme-ts's own SLURM settings, written at the top level.
+  ...Object.fromEntries(
+    (['partition', 'memPerWorker', 'cpusPerWorker', 'timeLimit', 'setupTimeout', 'sbatchOptions', 'jobName', 'callsPerTask', 'pollInterval'] as const).map(
+      (name) => [name, `did you mean options.slurm.${name}? (SLURM settings go in options.slurm)`],
+    ),
+  ),
+};
+
+/** What to tell a user who wrote an ACME option that lives elsewhere in acme-ts (or nowhere). */
+export function acmeOptionPlace(name: string): string | undefined {
+  const own = (key: string) => (Object.prototype.hasOwnProperty.call(ACME_OPTION_PLACES, key) ? ACME_OPTION_PLACES[key] : undefined);
+  const snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return own(name) ?? own(snake) ?? own(snakeToCamel(name));
+}
+
+/**
+ * Calls in one run at most: the client keeps a few bytes per call (which calls are pending,
+ * done or failed; in memory, the values), so 2^30 calls already need gigabytes.
+ */
+export const MAX_CALLS = 2 ** 30;
+
+/** A run of `n` calls fits: an error naming where the count came from, before anything runs. */
+export function checkCallCount(n: number, source: string): void {
+  if (n <= MAX_CALLS) return;
+  throw new OptionError(
+    'nInputs',
+    `${source} asks for ${n} calls; one run holds at most ${MAX_CALLS} (2^30): split the inputs into several runs (each with its own outputDir)`,
+  );
+}
+
 /** Longest time Node's timers can wait; larger values fire immediately. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -220,9 +272,8 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   for (const key of Object.keys(raw)) {
     if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
     const suggestion = suggestOption(key);
-    const hint = suggestion
-      ? `did you mean options.${suggestion}?`
-      : `known options are ${OPTION_NAMES.join(', ')}`;
+    const hint =
+      acmeOptionPlace(key) ?? (suggestion ? `did you mean options.${suggestion}?` : `known options are ${OPTION_NAMES.join(', ')}`);
     throw new OptionError(
       key,
       `options.${key} is not a ParallelMap option; ${hint} (keyword arguments for the function belong in options.kwargs)`,
@@ -240,6 +291,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   if (nInputs !== 'auto' && !isNonNegativeInteger(nInputs)) {
     throw new OptionError('nInputs', `options.nInputs must be "auto" or a non-negative integer, got ${describeValue(nInputs)}`);
   }
+  if (nInputs !== 'auto') checkCallCount(nInputs, 'options.nInputs');
 
   const dryrun = checkBoolean(raw, 'dryrun', false);
 
@@ -271,6 +323,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   if (rawOutputDir !== undefined) {
     if (writeWorkerResults) {
       outputDir = path.resolve(expandHome(rawOutputDir));
+      checkCreatableFolder('outputDir', outputDir);
     } else {
       warnings.push('options.outputDir has no effect when options.writeWorkerResults is false; ignoring it');
     }
@@ -290,6 +343,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     throw new OptionError('logfile', `options.logfile must be true, false, undefined or a file path, got ${describeValue(rawLogfile)}`);
   }
   const logfile: boolean | string | undefined = typeof rawLogfile === 'string' ? path.resolve(expandHome(rawLogfile)) : rawLogfile;
+  if (typeof logfile === 'string') checkWritableFile('logfile', logfile, 'run.log');
 
   const { resultShape, stackingDim } = checkResultShape(raw.resultShape, writeWorkerResults);
   let resolvedShape = resultShape;

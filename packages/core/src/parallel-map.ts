@@ -4,15 +4,15 @@
 // called again to finish what an earlier attempt left undone.
 
 import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { CallOutcome, CallPayload, ExecutionBackend, RunnerSetup, SplitArgument } from './backend';
 import { createBackendByName, isExecutionBackend } from './backend-registry';
 import { loadConfig } from './config';
 import { broadcast as broadcastValue, distributeArguments, isRange, range, split, type Distribution, type ArgumentPlan } from './arguments';
 import { resolveFunctionReference, type FunctionInput, type FunctionReference } from './function-ref';
-import { validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
-import { autoOutputDir, planLayout, type RunLayout } from './layout';
+import { checkCallCount, validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
+import { autoOutputDir, logFileName, planLayout, type RunLayout } from './layout';
 import { createContainer, finishContainer, recoverSingleFileRun, SingleFileWriter } from './container';
 import { ResultJournal } from './result-journal';
 import { createRunner, type StoredCall } from './call-runner';
@@ -59,6 +59,8 @@ export class ParallelMap {
   private readonly backendOption: ParallelMapOptions['backend'] | ExecutionBackend;
   private backend?: ExecutionBackend;
   private ownsBackend = false;
+  /** Where the backend's name came from, for the run's first lines (a config file switches silently otherwise). */
+  private backendSource = 'options.backend';
   private running = false;
   /** In-memory mode: values of calls that already succeeded (a second compute() re-runs only the rest). */
   private memoryValues?: unknown[];
@@ -77,6 +79,7 @@ export class ParallelMap {
     this.func = resolveFunctionReference(func, { name: this.options.name });
     this.distribution = distributeArguments(args, this.options.kwargs, this.options.nInputs);
     this.nInputs = this.distribution.nInputs;
+    if (this.options.nInputs === 'auto') checkCallCount(this.nInputs, "the split arguments' length");
     this.warnings.push(...this.distribution.warnings);
     rejectFunctionArguments(args, this.options.kwargs);
   }
@@ -93,6 +96,13 @@ export class ParallelMap {
    * failed call after all other calls finished and were stored.
    */
   async compute(): Promise<unknown> {
+    // ACME users write compute(True) for its debug mode; silently ignoring it would run normally.
+    if (arguments.length > 0) {
+      throw new OptionError(
+        'compute',
+        'compute() takes no arguments (ACME\'s compute(debug=True) has no acme-ts counterpart yet): options.dryrun: true runs one call in this process, where `node --inspect` stops in the function',
+      );
+    }
     if (this.running) throw new AcmeError('ERR_ACME_BUSY', 'compute() is already running on this ParallelMap; await it first');
     this.running = true;
     try {
@@ -154,6 +164,11 @@ export class ParallelMap {
     // Explicit option > ACME_TS_BACKEND > config file > "local"; backend settings likewise.
     const { path: configFile, config } = loadConfig();
     const name = (this.backendOption as string | undefined) ?? process.env.ACME_TS_BACKEND ?? config.backend ?? 'local';
+    const source = (this.backendSource =
+      this.backendOption !== undefined ? 'options.backend' : process.env.ACME_TS_BACKEND ? 'ACME_TS_BACKEND' : config.backend ? `the config file ${configFile}` : 'the default');
+    if (name !== 'slurm' && this.options.slurm !== undefined) {
+      this.warnings.push(`options.slurm has no effect: this run uses the ${name} backend (from ${source}); set options.backend: "slurm" to run on SLURM`);
+    }
     const fromConfig = (config as Record<string, Record<string, unknown> | undefined>)[name] ?? {};
     const explicit = name === 'slurm' ? ((this.options.slurm as Record<string, unknown> | undefined) ?? {}) : {};
     this.backend = await createBackendByName(name, {
@@ -301,6 +316,8 @@ export class ParallelMap {
       pending = missingCalls(this.nInputs, (i) => stored.has(i));
       if (stored.size > 0) logger.info(`Found ${stored.size} of ${this.nInputs} calls already done in ${outputDir}; running the other ${pending.length}`);
     } else {
+      // ACME writes `logfile: true` of an in-memory run beside the function's source file.
+      if (o.logfile === true) logger.attachFile(resolve(memoryLogFolder(this.func), logFileName(this.func.name, new Date())));
       if (!this.memoryValues) {
         // Filled, not holey: the first non-small-integer value stored into a holey array of
         // small integers converts all its elements (8 ms at 10⁶, between two batches).
@@ -318,7 +335,7 @@ export class ParallelMap {
     const writer = layout && o.singleFile && layout.containerPath ? new SingleFileWriter(layout.containerPath, o.resultShape, new ResultJournal(layout.outputDir!)) : undefined;
     // A status record says "done" only once the journal holds the call's datasets.
     if (writer) statusLog!.beforeFlush = () => writer.flushJournal();
-    logger.info(`Preparing ${pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name})`);
+    logger.info(`Preparing ${pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name} backend, chosen by ${this.backendSource})`);
     if (this.outputDir) logger.debug(`Log information available at ${this.outputDir}`);
 
     const progress = new Progress(pending.length, { enabled: o.verbose !== false && pending.length > 0, label: this.func.name });
@@ -628,4 +645,9 @@ function countDone(flags: Uint8Array): number {
   let n = 0;
   for (const f of flags) n += f;
   return n;
+}
+
+/** Where an in-memory run's `logfile: true` goes: the function's module folder, else the working folder. */
+function memoryLogFolder(func: FunctionReference): string {
+  return func.kind === 'module' ? dirname(func.module) : process.cwd();
 }
