@@ -23,6 +23,7 @@ export interface ExecutionFlags {
   setupTimeout?: string;
   sbatchOption?: string | string[];
   jobName?: string;
+  allowChangedCode?: boolean;
 }
 
 /** Flags only `run` has: what is computed and how it is stored. */
@@ -58,6 +59,7 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
     .option('backend', { choices: ['local', 'slurm'] as const, describe: 'where the calls run (default: ACME_TS_BACKEND, the config file, else local)' })
     .option('timeout', { type: 'string', nargs: 1, describe: 'per-call time limit: seconds, or with a unit (500ms, 30s, 5m, 2h)' })
     .option('dryrun', { type: 'boolean', describe: 'run one random call in this process first: time, memory, storable result' })
+    .option('allow-changed-code', { type: 'boolean', describe: 'continue a run in its folder although the function changed: stored calls stay, missing ones run with the new code' })
     .option('quiet', { alias: 'q', type: 'boolean', group: OUTPUT_GROUP, describe: 'only warnings, errors and the result lines; no progress' })
     .option('verbose', { alias: 'v', type: 'boolean', group: OUTPUT_GROUP, describe: 'debug messages (core\'s log lines and progress bar)' })
     .option('logfile', { type: 'string', nargs: 1, group: OUTPUT_GROUP, describe: 'log file path (default: ACME_<f>_<time>.log in the output folder); --no-logfile for none' })
@@ -171,7 +173,9 @@ export function checkSlurmFlags(argv: Record<string, unknown>, backend: string):
 }
 
 /** The execution part of ParallelMap's options (shared by run and rerun). */
-export function executionOptions(flags: ExecutionFlags): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'dryrun' | 'verbose' | 'logfile' | 'slurm'> {
+export function executionOptions(
+  flags: ExecutionFlags,
+): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'dryrun' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
   if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose contradict each other; give one of them', '--quiet');
   const options: ReturnType<typeof executionOptions> = {};
   const nWorkers = parseCountOrAuto(flags.nWorkers, '--n-workers', 1);
@@ -180,6 +184,7 @@ export function executionOptions(flags: ExecutionFlags): Pick<ParallelMapOptions
   const timeout = parseSeconds(flags.timeout, '--timeout');
   if (timeout !== undefined) options.timeout = Math.round(timeout * 1000);
   if (flags.dryrun !== undefined) options.dryrun = flags.dryrun;
+  if (flags.allowChangedCode !== undefined) options.allowChangedFunction = flags.allowChangedCode;
   // The CLI draws its own progress; core speaks on the terminal only with --verbose (its log
   // file still gets every INFO line).
   options.verbose = flags.verbose ? true : false;
@@ -220,6 +225,7 @@ export function flagFor(option: string): string {
   if (option === 'kwargs') return '--kwarg';
   if (option === 'args') return 'the inputs';
   if (option === 'sbatchOptions') return '--sbatch-option';
+  if (option === 'allowChangedFunction') return '--allow-changed-code';
   return `--${kebab(option)}`;
 }
 

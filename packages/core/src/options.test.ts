@@ -20,7 +20,7 @@ describe('validateOptions defaults', () => {
       nInputs: 'auto', writeWorkerResults: true, outputDir: undefined, resultShape: undefined, stackingDim: undefined,
       resultDtype: 'float64', singleFile: false, serializeResults: false, nWorkers: 'auto', timeout: undefined,
       verbose: undefined, logfile: undefined, dryrun: false, signal: undefined, kwargs: undefined, backend: undefined,
-      slurm: undefined, name: undefined, mode: 'hdf5', warnings: [],
+      slurm: undefined, name: undefined, allowChangedFunction: false, mode: 'hdf5', warnings: [],
     });
   });
 
@@ -128,7 +128,7 @@ describe('validateOptions errors: one per validation', () => {
 
   test('an unknown name far from every option lists the known ones', () => {
     expect(rejection({ zzzzzzzzzzzz: 1 }).message).toBe(
-      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, verbose, logfile, dryrun, cleanupThresholdDays, signal, kwargs, backend, slurm, name (keyword arguments for the function belong in options.kwargs)',
+      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, verbose, logfile, dryrun, cleanupThresholdDays, signal, kwargs, backend, slurm, name, allowChangedFunction (keyword arguments for the function belong in options.kwargs)',
     );
   });
 

@@ -60,6 +60,11 @@ export interface ParallelMapOptions {
   slurm?: object;
   /** Name used for the generated files instead of the function's own name. */
   name?: string;
+  /**
+   * Continue a run in an existing outputDir although its function changed (its source, or its
+   * module file): the stored calls keep their results, the missing ones run with the new code.
+   */
+  allowChangedFunction?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -85,6 +90,7 @@ export interface ResolvedOptions {
   backend: 'local' | 'slurm' | undefined;
   slurm: object | undefined;
   name: string | undefined;
+  allowChangedFunction: boolean;
   /** Where results go: HDF5 files, serialized files, or back to the caller. */
   mode: ResultMode;
   /** ACME's option warnings (ignored combinations); the caller logs them. */
@@ -110,6 +116,7 @@ export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
   'backend',
   'slurm',
   'name',
+  'allowChangedFunction',
 ];
 
 /** ACME option names whose camelCase form is not the acme-ts name. */
@@ -405,6 +412,8 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     throw new OptionError('name', `options.name must be a non-empty string or undefined, got ${describeValue(name)}`);
   }
 
+  const allowChangedFunction = checkBoolean(raw, 'allowChangedFunction', false);
+
   const mode: ResultMode = !writeWorkerResults ? 'memory' : serializeResults ? 'serialized' : 'hdf5';
   return {
     nInputs: nInputs as 'auto' | number,
@@ -426,6 +435,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     backend: backend as 'local' | 'slurm' | undefined,
     slurm: slurm as object | undefined,
     name: name as string | undefined,
+    allowChangedFunction,
     mode,
     warnings,
   };

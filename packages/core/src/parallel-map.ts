@@ -22,11 +22,13 @@ import { Progress } from './progress';
 import { findStoredCalls, type StoredCallInfo } from './run-status';
 import type { PackedCalls } from './packed-calls';
 import { cleanupOldRuns, OLD_RUNS_WARNING_COUNT } from './old-runs';
+import { argumentsFingerprint, functionFingerprint } from './run-fingerprint';
 import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
 import {
   hasManifest,
   readArgumentsBlob,
   readManifest,
+  serializeArguments,
   StatusLog,
   writeManifest,
   type RunManifest,
@@ -56,6 +58,8 @@ export class ParallelMap {
   readonly warnings: string[];
 
   private readonly distribution: Distribution;
+  /** Set by resume(): the folder whose stored arguments this ParallelMap was built from. */
+  private resumedFrom?: string;
   private readonly backendOption: ParallelMapOptions['backend'] | ExecutionBackend;
   private backend?: ExecutionBackend;
   private ownsBackend = false;
@@ -188,7 +192,7 @@ export class ParallelMap {
    */
   static resume(
     outputDir: string,
-    overrides: Pick<ParallelMapInit, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'dryrun'> = {},
+    overrides: Pick<ParallelMapInit, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'dryrun' | 'allowChangedFunction'> = {},
   ): ParallelMap {
     const dir = resolve(outputDir);
     const manifest = readManifest(dir);
@@ -198,7 +202,7 @@ export class ParallelMap {
     const args = blob.positional.map(asMarker);
     const kwargs = blob.hasKwargs ? Object.fromEntries(Object.entries(blob.keyword).map(([k, p]) => [k, asMarker(p)])) : undefined;
     const func = manifest.functionRef.kind === 'module' ? { module: manifest.functionRef.module, export: manifest.functionRef.exportName } : manifest.functionRef;
-    return new ParallelMap(func as FunctionInput, args, {
+    const pmap = new ParallelMap(func as FunctionInput, args, {
       nInputs: manifest.nInputs,
       outputDir: dir,
       singleFile: manifest.singleFile,
@@ -211,6 +215,8 @@ export class ParallelMap {
       ...(kwargs ? { kwargs } : {}),
       ...overrides,
     });
+    pmap.resumedFrom = dir;
+    return pmap;
   }
 
   private runnerSetup(layout: RunLayout | undefined): RunnerSetup {
@@ -292,7 +298,9 @@ export class ParallelMap {
     if (storage !== 'memory') {
       if (!this.outputDir && !o.outputDir) this.cleanupOldRuns(logger);
       const outputDir = this.outputDir ?? resolve(o.outputDir ?? autoOutputDir(process.cwd(), new Date()));
-      this.checkExistingRun(outputDir);
+      // A resumed run's arguments are the stored ones: not serialized again to be compared.
+      const serializedArguments = this.resumedFrom === outputDir ? undefined : serializeArguments(this.argumentsBlob());
+      const existing = this.checkExistingRun(outputDir, serializedArguments);
       mkdirSync(outputDir, { recursive: true });
       this.outputDir = outputDir;
       layout = planLayout({
@@ -306,13 +314,15 @@ export class ParallelMap {
       });
       if (o.logfile !== false) logger.attachFile(typeof o.logfile === 'string' ? o.logfile : layout.logPath(new Date()));
       createContainer(layout);
-      if (!hasManifest(outputDir)) writeManifest(outputDir, this.manifest(), this.argumentsBlob());
+      const manifest = existing ?? this.manifest(serializedArguments!);
+      if (!existing) writeManifest(outputDir, manifest, serializedArguments);
+      else this.recordFunctionVersion(outputDir, existing, logger);
       statusLog = new StatusLog(outputDir);
       if (o.singleFile) {
         const recovered = recoverSingleFileRun(layout, o.resultShape, statusLog);
         if (recovered > 0) logger.warn(`Recovered ${recovered} results that an interrupted client had stored into ${layout.containerPath} (from its journal)`);
       }
-      for (const [taskID, call] of findStoredCalls(layout, this.nInputs, o.singleFile)) stored.set(taskID, call);
+      for (const [taskID, call] of findStoredCalls(layout, this.nInputs, o.singleFile, manifest.createdAt)) stored.set(taskID, call);
       pending = missingCalls(this.nInputs, (i) => stored.has(i));
       if (stored.size > 0) logger.info(`Found ${stored.size} of ${this.nInputs} calls already done in ${outputDir}; running the other ${pending.length}`);
     } else {
@@ -501,27 +511,59 @@ export class ParallelMap {
     }
   }
 
-  /** An output folder may hold an earlier attempt of this same run, never another run. */
-  private checkExistingRun(outputDir: string): void {
-    if (!existsSync(outputDir) || !hasManifest(outputDir)) return;
+  /**
+   * An output folder may hold an earlier attempt of this same run, never another run: the
+   * layout options, the arguments and the function must be those of the stored run (a changed
+   * function only with options.allowChangedFunction). Returns the stored manifest, if any.
+   */
+  private checkExistingRun(outputDir: string, serializedArguments: Uint8Array | undefined): RunManifest | undefined {
+    if (!existsSync(outputDir) || !hasManifest(outputDir)) return undefined;
     const m = readManifest(outputDir);
-    const mine = this.manifest();
-    const same =
-      m.funcName === mine.funcName &&
-      m.nInputs === mine.nInputs &&
-      m.storage === mine.storage &&
-      m.singleFile === mine.singleFile &&
-      JSON.stringify(m.resultShape ?? null) === JSON.stringify(mine.resultShape ?? null) &&
-      m.resultDtype === mine.resultDtype;
-    if (!same) {
+    const o = this.options;
+    const differences: string[] = [];
+    const compare = (what: string, stored: unknown, mine: unknown) => {
+      if (JSON.stringify(stored ?? null) !== JSON.stringify(mine ?? null)) differences.push(`${what} ${JSON.stringify(stored)} there, ${JSON.stringify(mine)} here`);
+    };
+    compare('function name', m.funcName, this.func.name);
+    compare('nInputs', m.nInputs, this.nInputs);
+    compare('storage', m.storage, this.storage === 'serialized' ? 'serialized' : 'hdf5');
+    compare('singleFile', m.singleFile, o.singleFile);
+    compare('resultShape', m.resultShape?.map(String), o.resultShape?.map(String));
+    compare('resultDtype', m.resultDtype, o.resultDtype);
+    if (m.fingerprint && serializedArguments && m.fingerprint.arguments !== argumentsFingerprint(serializedArguments)) {
+      differences.push('the arguments differ (split, broadcast or keyword values)');
+    }
+    if (differences.length > 0) {
       throw new OptionError(
         'outputDir',
-        `options.outputDir ${outputDir} already holds another run (${m.nInputs} calls of ${m.funcName}); choose a new folder, or re-run that run with \`acme-ts rerun ${outputDir}\``,
+        `options.outputDir ${outputDir} already holds another run (${m.nInputs} calls of ${m.funcName}): ${differences.join('; ')}. Its results are not this run's: choose a new folder, or re-run that run with \`acme-ts rerun ${outputDir}\``,
       );
     }
+    if (m.fingerprint && m.fingerprint.function !== functionFingerprint(this.func) && !o.allowChangedFunction) {
+      const what = this.func.kind === 'module' ? `the content of ${this.func.module}` : `the source of ${this.func.name}`;
+      throw new OptionError(
+        'allowChangedFunction',
+        `the function changed since the run in ${outputDir} started (${what} differs), so its stored calls and the missing ones would come from different code. Choose a new outputDir to run everything with the new code, or set options.allowChangedFunction: true (\`acme-ts rerun ${outputDir} --allow-changed-code\`) to keep the stored calls and run the missing ones with the new code (the run records which calls ran with which version)`,
+      );
+    }
+    return m;
   }
 
-  private manifest(): RunManifest {
+  /** A changed function that was allowed: the manifest records since when the new version runs. */
+  private recordFunctionVersion(outputDir: string, m: RunManifest, logger: Logger): void {
+    if (!m.fingerprint) {
+      logger.warn(`${outputDir} was started by an acme-ts that recorded no fingerprint: its function and arguments cannot be compared with this run's`);
+      return;
+    }
+    const current = functionFingerprint(this.func);
+    if (current === m.fingerprint.function) return;
+    const since = new Date().toISOString();
+    const versions = m.functionVersions ?? [{ function: m.fingerprint.function, since: m.createdAt }];
+    writeManifest(outputDir, { ...m, fingerprint: { ...m.fingerprint, function: current }, functionVersions: [...versions, { function: current, since }] });
+    logger.warn(`The function changed since this run started (options.allowChangedFunction): calls that run from now on (${since}) use the new version; the stored calls keep their results`);
+  }
+
+  private manifest(serializedArguments: Uint8Array): RunManifest {
     const o = this.options;
     return {
       version: 1,
@@ -535,6 +577,7 @@ export class ParallelMap {
       resultDtype: o.resultDtype,
       timeoutMs: o.timeout,
       backend: this.backend?.name ?? (typeof this.backendOption === 'string' ? this.backendOption : 'local'),
+      fingerprint: { function: functionFingerprint(this.func), arguments: argumentsFingerprint(serializedArguments) },
     };
   }
 

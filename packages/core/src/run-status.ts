@@ -2,7 +2,7 @@
 // attempt failed, with why), or missing (never ran, or was interrupted). Used to re-run only
 // what is missing and by `acme-ts status`.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { planLayout, type RunLayout } from './layout';
 import { readCallRecords, readManifest, type CallRecord, type RunManifest } from './run-store';
@@ -45,7 +45,7 @@ export function runStatus(outputDir: string): RunStatus {
     resultShape: manifest.resultShape,
     resultDtype: manifest.resultDtype as NumericDtype,
   });
-  const stored = findStoredCalls(layout, manifest.nInputs, manifest.singleFile);
+  const stored = findStoredCalls(layout, manifest.nInputs, manifest.singleFile, manifest.createdAt);
   const records = readCallRecords(dir);
   const done: number[] = [];
   const failed: CallRecord[] = [];
@@ -65,34 +65,45 @@ export function runStatus(outputDir: string): RunStatus {
   return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled };
 }
 
-/** Calls whose result file exists (written atomically, so existing means complete). */
+/**
+ * Calls with a result of this run. A result file is written atomically (existing means
+ * complete); it is this run's when the run's records mark the call done, or, for a file the
+ * records do not mention yet (a client killed before it flushed them, SLURM tasks that went on
+ * without their client), when it was written after the run started (`runStartedAt`, the
+ * manifest's createdAt). A payload file an ACME run, a hand or an earlier run left in the folder,
+ * and a folder where a payload file belongs, are never a finished call.
+ */
 export function findStoredCalls(
   layout: RunLayout,
   nInputs: number,
   singleFile: boolean,
+  runStartedAt?: string,
 ): Map<number, StoredCallInfo> {
   const found = new Map<number, StoredCallInfo>();
   const outputDir = layout.outputDir!;
+  const records = readCallRecords(outputDir);
   if (singleFile) {
-    for (const [taskID, r] of readCallRecords(outputDir)) {
+    for (const [taskID, r] of records) {
       if (r.state === 'done' && taskID < nInputs) found.set(taskID, { stored: r.stored ?? 'hdf5', path: r.path, names: r.names });
     }
     return found;
   }
-  const dirs = [layout.payloadDir, layout.outputDir].filter((d): d is string => !!d);
+  const startedMs = runStartedAt === undefined ? Infinity : Date.parse(runStartedAt);
   const prefix = `${layout.funcName}_`;
-  const records = readCallRecords(outputDir);
-  for (const dir of dirs) {
-    if (!existsSync(dir)) continue;
-    for (const entry of readdirSync(dir)) {
-      if (!entry.startsWith(prefix)) continue;
-      const m = /^(\d+)\.(h5|v8)$/.exec(entry.slice(prefix.length));
+  for (const dir of [layout.payloadDir, outputDir]) {
+    if (!dir || !existsSync(dir)) continue;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.name.startsWith(prefix)) continue;
+      const m = /^(\d+)\.(h5|v8)$/.exec(entry.name.slice(prefix.length));
       if (!m) continue;
       const taskID = Number(m[1]);
       if (taskID >= nInputs || found.has(taskID)) continue;
-      const path = resolve(dir, entry);
-      if (m[2] === 'v8' && layout.mode === 'hdf5' && dir === layout.outputDir) continue;
-      found.set(taskID, { stored: m[2] === 'h5' ? 'hdf5' : 'serialized', path, names: records.get(taskID)?.names });
+      if (m[2] === 'v8' && layout.mode === 'hdf5' && dir === outputDir) continue;
+      const path = resolve(dir, entry.name);
+      const record = records.get(taskID);
+      const ours = record ? record.state === 'done' : entry.isFile() && statSync(path).mtimeMs >= startedMs;
+      if (!ours || !entry.isFile()) continue;
+      found.set(taskID, { stored: m[2] === 'h5' ? 'hdf5' : 'serialized', path, names: record?.names });
     }
   }
   return found;

@@ -9,6 +9,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { FunctionReference } from './function-ref';
 import type { Dtype } from '@acme-ts/hdf5-native';
 import { AcmeError } from './errors';
+import type { RunFingerprint } from './run-fingerprint';
 
 export const META_DIR = '.acme-ts';
 export const MANIFEST_VERSION = 1;
@@ -30,6 +31,14 @@ export interface RunManifest {
   backend: string;
   /** Backend-specific settings of the last submission (SLURM: partition, memory, …). */
   backendOptions?: Record<string, unknown>;
+  /** What determines the results (absent in runs of acme-ts before it was recorded). */
+  fingerprint?: RunFingerprint;
+  /**
+   * Function versions the run's calls ran with, oldest first, when a changed function was
+   * allowed (options.allowChangedFunction): a call ran with the latest version whose `since`
+   * is not after its record's `at`.
+   */
+  functionVersions?: { function: string; since: string }[];
 }
 
 export type CallState = 'done' | 'failed';
@@ -82,12 +91,18 @@ function writeAtomicSync(path: string, data: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
-export function writeManifest(outputDir: string, manifest: RunManifest, argumentsBlob: unknown): void {
+/** Writes the manifest and, when given, the serialized arguments (`serializeArguments`). */
+export function writeManifest(outputDir: string, manifest: RunManifest, serializedArguments?: Uint8Array): void {
   const dir = metaDir(outputDir);
   mkdirSync(join(dir, 'status'), { recursive: true });
-  writeAtomicSync(join(dir, 'arguments.v8'), serialize(argumentsBlob));
+  if (serializedArguments) writeAtomicSync(join(dir, 'arguments.v8'), serializedArguments);
   const json = { ...manifest, resultShape: encodeShape(manifest.resultShape) };
   writeAtomicSync(join(dir, 'manifest.json'), JSON.stringify(json, null, 2) + '\n');
+}
+
+/** The bytes of `.acme-ts/arguments.v8` (and what the arguments' fingerprint hashes). */
+export function serializeArguments(argumentsBlob: unknown): Uint8Array {
+  return serialize(argumentsBlob);
 }
 
 export function readManifest(outputDir: string): RunManifest {
