@@ -132,6 +132,21 @@ describe('export', () => {
     expect(forced.code).toBe(0);
   });
 
+  test('--force onto a payload file the container links to is refused: the call\'s result stays', async () => {
+    const payload = path.join(work, 'pair', 'pair_payload', 'pair_2.h5');
+    const before = fs.readFileSync(payload);
+    const r = await acme(['export', 'pair/pair.h5', 'pair/pair_payload/pair_2.h5', '--force'], { cwd: work });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${payload} holds results ${path.join(work, 'pair', 'pair.h5')} links to; exporting onto it would destroy them (even with --force)`);
+    expect(fs.readFileSync(payload).equals(before)).toBe(true);
+    expect(fs.readdirSync(path.dirname(payload)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // The same for a virtual dataset's source file.
+    const source = path.join(work, 'stacked', 'matconstruct_payload', 'matconstruct_1.h5');
+    const stacked = await acme(['export', 'stacked/matconstruct.h5', source, '--force'], { cwd: work });
+    expect(stacked.code).toBe(2);
+    expect(stacked.stderr).toContain('exporting onto it would destroy them');
+  });
+
   test('a file with a dangling link: refused (naming the link) unless --skip-missing; attributes and soft links kept', async () => {
     const refused = await acme(['export', 'foreign.h5', 'foreign-copy.h5'], { cwd: work });
     expect(refused.code).toBe(1);

@@ -27,6 +27,8 @@ export interface ExportStats {
   virtualMadeRegular: number;
   /** Dangling links left out (only with --skip-missing). */
   skipped: string[];
+  /** Other files the copy read from (external link targets, virtual dataset sources), absolute. */
+  readFrom: Set<string>;
 }
 
 /** Bytes read and written at once; a bigger dataset is copied in slabs along its first axis. */
@@ -46,7 +48,7 @@ export function exportCommand(argv: ExportArgs, io: CliIO): number {
     throw new OutputExistsError(target, `${target} already exists; pass --force to replace it, or name another output file`);
   }
   const temporary = `${target}.tmp-${process.pid}`;
-  const stats: ExportStats = { datasets: 0, expandedLinks: 0, virtualMadeRegular: 0, skipped: [] };
+  const stats: ExportStats = { datasets: 0, expandedLinks: 0, virtualMadeRegular: 0, skipped: [], readFrom: new Set() };
   try {
     using copy = H5File.create(temporary, { overwrite: true });
     copyAttributes(source, '/', copy, '/');
@@ -54,6 +56,12 @@ export function exportCommand(argv: ExportArgs, io: CliIO): number {
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
+  }
+  // --force onto a file the source links to (a call's payload file) would destroy that call's
+  // result while the run's records still call it done.
+  if (stats.readFrom.has(target)) {
+    rmSync(temporary, { force: true });
+    throw new OutputExistsError(target, `${target} holds results ${source.path} links to; exporting onto it would destroy them (even with --force): name another output file`);
   }
   renameSync(temporary, target);
   const megabytes = (statSync(target).size / 1e6).toFixed(1);
@@ -111,6 +119,7 @@ function copyLinkTarget(
   } catch {
     // Not a group: a dataset, or a dangling link (told apart below).
   }
+  if (target.file) stats.readFrom.add(linkedFile(source, target.file));
   if (isGroup) {
     stats.expandedLinks++;
     copy.createGroup(copyPath);
@@ -121,7 +130,7 @@ function copyLinkTarget(
   try {
     source.info(sourcePath);
   } catch {
-    const file = path.resolve(path.dirname(source.path), target.file ?? '');
+    const file = linkedFile(source, target.file ?? '');
     if (skipMissing) {
       stats.skipped.push(sourcePath);
       return;
@@ -133,6 +142,11 @@ function copyLinkTarget(
   }
   stats.expandedLinks++;
   copyDataset(source, sourcePath, copy, copyPath, stats);
+}
+
+/** A file a link or virtual dataset of `source` names, as an absolute path. */
+function linkedFile(source: H5File, file: string): string {
+  return path.resolve(path.dirname(source.path), file);
 }
 
 function copyDataset(source: H5File, from: string, copy: H5File, to: string, stats: ExportStats): void {
@@ -147,6 +161,7 @@ function copyDataset(source: H5File, from: string, copy: H5File, to: string, sta
   if (info.layout !== 'virtual' && info.maxshape.some((m) => m === null)) spec.maxshape = info.maxshape;
   copy.createDataset(to, spec);
   if (info.layout === 'virtual') stats.virtualMadeRegular++;
+  for (const { file } of info.virtualSources ?? []) if (file !== '.') stats.readFrom.add(linkedFile(source, file));
   stats.datasets++;
   copyValues(source, from, copy, to, info.dtype, info.shape);
   copyAttributes(source, from, copy, to);
