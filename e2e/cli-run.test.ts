@@ -82,7 +82,8 @@ test('run: failed calls exit 1 with each failure listed; status lists them; reru
   expect(r.stderr).toContain(`acme-ts rerun ${path.join(work, 'fails')}`);
 
   const status = await acme(['status', 'fails'], { cwd: work });
-  expect(status.code).toBe(0);
+  // Incomplete, no client running: exit 1 (0 only once complete).
+  expect(status.code).toBe(1);
   expect(status.stdout).toContain('3 done, 3 failed, 0 missing');
   expect(status.stdout).toContain('call 5 (error): RangeError: odd input 5');
   const json = JSON.parse((await acme(['status', 'fails', '--json'], { cwd: work })).stdout);
@@ -101,7 +102,9 @@ test('run: failed calls exit 1 with each failure listed; status lists them; reru
   const dump = h5dump(path.join(work, 'fails', 'failOdd.h5'));
   expect(compKeys(dump)).toHaveLength(6);
   expect(dump['/comp_5/result_0'].values).toEqual([50]);
-  expect(JSON.parse((await acme(['status', 'fails', '--json'], { cwd: work })).stdout).complete).toBe(true);
+  const complete = await acme(['status', 'fails', '--json'], { cwd: work });
+  expect(complete.code).toBe(0);
+  expect(JSON.parse(complete.stdout)).toMatchObject({ complete: true, running: null });
 });
 
 test('SIGINT stops the run cleanly (exit 130, rerun hint); status shows the missing calls; rerun completes the container', async () => {

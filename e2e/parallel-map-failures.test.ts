@@ -1,6 +1,6 @@
 // Nothing lost when calls fail, a process dies or a run is interrupted; a re-run finishes
 // exactly the calls without a valid result.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ComputeError, ParallelMap, range, readCallRecords, runStatus } from '@acme-ts/core';
@@ -8,6 +8,7 @@ import { h5dump } from './support/h5';
 import { TASKS, quiet, useWorkDir } from './support/run-fixtures';
 
 const RUN_SLOW = path.join(__dirname, 'fixtures', 'run-slow.js');
+const CLI = path.join(__dirname, '..', 'packages', 'cli', 'dist', 'bin.js');
 const workDir = useWorkDir('e2e-failures');
 
 function payloadMtimes(dir: string): Map<string, number> {
@@ -75,6 +76,29 @@ function startClient(outputDir: string, n: number, ms: number, mode: 'payload-fi
   };
   return { child, exited, waitFor, output: () => stdout };
 }
+
+test('a live client\'s run is running, not missing: status says so (exit 3), a second client is refused naming it, nothing runs twice', async () => {
+  const outputDir = path.join(workDir(), 'live');
+  const client = startClient(outputDir, 40, 100);
+  await client.waitFor(/done \d+\n/);
+  const status = runStatus(outputDir);
+  expect(status.client).toMatchObject({ pid: client.child.pid, backend: 'local' });
+  const cli = spawnSync(process.execPath, [CLI, 'status', outputDir], { encoding: 'utf8' });
+  expect(cli.status).toBe(3);
+  expect(cli.stdout).toContain(`running: process ${client.child.pid} on `);
+  expect(cli.stdout).toContain('pending calls (running or queued): ');
+  expect(cli.stdout).not.toContain('acme-ts rerun');
+  // Before: a second client started and computed the pending calls a second time.
+  const second = new ParallelMap(`${TASKS}#slowSquare`, [range(40), 100], { ...quiet, outputDir });
+  await expect(second.compute()).rejects.toMatchObject({
+    code: 'ERR_ACME_RUN_BUSY',
+    message: expect.stringContaining(`another acme-ts client (process ${client.child.pid} on this host, local backend, since `),
+  });
+  await second.close();
+  expect(await client.exited).toBe(0);
+  expect(runStatus(outputDir)).toMatchObject({ client: undefined, missing: [], failed: [] });
+  expect(readCallRecords(outputDir).size).toBe(40);
+});
 
 test('a client killed with SIGKILL mid-run: a new run on the folder completes exactly the missing calls', async () => {
   const outputDir = path.join(workDir(), 'killed');

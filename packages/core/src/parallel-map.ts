@@ -23,9 +23,11 @@ import { findStoredCalls, type StoredCallInfo } from './run-status';
 import type { PackedCalls } from './packed-calls';
 import { cleanupOldRuns, OLD_RUNS_WARNING_COUNT } from './old-runs';
 import { argumentsFingerprint, functionFingerprint } from './run-fingerprint';
+import { RunLock } from './run-lock';
 import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
 import {
   hasManifest,
+  metaDir,
   readArgumentsBlob,
   readManifest,
   serializeArguments,
@@ -66,6 +68,8 @@ export class ParallelMap {
   /** Where the backend's name came from, for the run's first lines (a config file switches silently otherwise). */
   private backendSource = 'options.backend';
   private running = false;
+  /** The run folder's client lock while compute() runs (file modes). */
+  private lock?: RunLock;
   /** In-memory mode: values of calls that already succeeded (a second compute() re-runs only the rest). */
   private memoryValues?: unknown[];
   private memoryDone?: Uint8Array;
@@ -112,6 +116,8 @@ export class ParallelMap {
     try {
       return await this.computeOnce();
     } finally {
+      this.lock?.release();
+      this.lock = undefined;
       this.running = false;
     }
   }
@@ -301,7 +307,9 @@ export class ParallelMap {
       // A resumed run's arguments are the stored ones: not serialized again to be compared.
       const serializedArguments = this.resumedFrom === outputDir ? undefined : serializeArguments(this.argumentsBlob());
       const existing = this.checkExistingRun(outputDir, serializedArguments);
-      mkdirSync(outputDir, { recursive: true });
+      mkdirSync(metaDir(outputDir), { recursive: true });
+      // Before anything in the folder is written or read as done: one client per run.
+      this.lock = RunLock.acquire(outputDir, backend.name);
       this.outputDir = outputDir;
       layout = planLayout({
         funcName: this.func.name,

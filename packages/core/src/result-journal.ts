@@ -4,7 +4,7 @@
 // run writes a copy of the container and appends each stored call's datasets here; after a
 // crash the next run replays the journals into the container (see recoverSingleFileRun).
 
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -12,6 +12,7 @@ import { encodedByteSize, type EncodedDataset } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
 import { metaDir } from './run-store';
 import { AcmeError } from './errors';
+import { isLiveProcess } from './process-liveness';
 
 /** One stored call as the journal holds it. */
 export interface JournaledCall {
@@ -252,33 +253,6 @@ function livingWriter(file: string): number | undefined {
   if (!m || m[1] !== hostname()) return undefined;
   const pid = Number(m[2]);
   if (pid === process.pid) return undefined;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
-  }
-  // A process with that pid that started after the journal's last write is another one (pid
-  // reuse): the writer started before it wrote.
-  const started = processStartMs(pid);
-  if (started === -1) return undefined;
-  return started !== undefined && started > statSync(file).mtimeMs + 1000 ? undefined : pid;
+  // The writer started before its journal's last write.
+  return isLiveProcess(pid, statSync(file).mtimeMs) ? pid : undefined;
 }
-
-/** When process `pid` started (Linux /proc), or undefined if unknown; -1 if it has ended (a zombie). */
-function processStartMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields from 3 (state) on follow the command name's ')'; 22 is starttime, in clock ticks after boot.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return -1;
-    const ticks = Number(fields[19]);
-    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-    const ms = bootSeconds * 1000 + (ticks / CLOCK_TICKS_PER_SECOND) * 1000;
-    return Number.isFinite(ms) ? ms : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** USER_HZ, 100 on every Linux architecture Node runs on. */
-const CLOCK_TICKS_PER_SECOND = 100;

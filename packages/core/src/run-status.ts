@@ -8,6 +8,7 @@ import { planLayout, type RunLayout } from './layout';
 import { readCallRecords, readManifest, type CallRecord, type RunManifest } from './run-store';
 import type { NumericDtype } from './result-encoding';
 import { journalFiles, readJournal } from './result-journal';
+import { liveClient, type RunClient } from './run-lock';
 
 export interface StoredCallInfo {
   stored: 'hdf5' | 'serialized';
@@ -30,6 +31,8 @@ export interface RunStatus {
    * is still running), not yet in the container; the next compute() or `acme-ts rerun` moves them.
    */
   journaled: number;
+  /** The client computing the run now, if one lives: its missing calls are pending, not lost. */
+  client: RunClient | undefined;
 }
 
 /** The state of every call of the run stored in `outputDir`. */
@@ -62,7 +65,7 @@ export function runStatus(outputDir: string): RunStatus {
   const journaledIDs = new Set<number>();
   for (const file of journalFiles(dir)) for (const call of readJournal(file)) journaledIDs.add(call.taskID);
   const journaled = journaledIDs.size;
-  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled };
+  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled, client: liveClient(dir) };
 }
 
 /**

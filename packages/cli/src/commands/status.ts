@@ -32,6 +32,8 @@ export interface StatusReport {
   counts: { done: number; failed: number; missing: number };
   /** Done calls whose results are still in an unfinished client's journal, not in the container. */
   journaled: number;
+  /** The client computing the run now (its missing calls are pending), or null. */
+  running: { host: string; pid: number; since: string; backend: string } | null;
   failed: { taskID: number; name: string; message: string; reason: string; logPath: string | null; at: string }[];
   missing: number[];
 }
@@ -45,6 +47,7 @@ export function statusReport(status: RunStatus): StatusReport {
     complete: status.done.length === status.manifest.nInputs && status.journaled === 0,
     counts: { done: status.done.length, failed: status.failed.length, missing: status.missing.length },
     journaled: status.journaled,
+    running: status.client ? { host: status.client.host, pid: status.client.pid, since: status.client.since, backend: status.client.backend } : null,
     failed: status.failed.map((r) => ({
       taskID: r.taskID,
       name: r.error?.name ?? 'Error',
@@ -69,11 +72,18 @@ export function formatIdList(ids: readonly number[], limit = 20): string {
   return parts.length > limit ? `${parts.slice(0, limit).join(', ')}, …` : parts.join(', ');
 }
 
+/** `acme-ts status` exit codes: scripts wait for 0, re-run on 1. */
+export const STATUS_EXIT = { complete: 0, incomplete: 1, running: 3 } as const;
+
+function statusExitCode(report: StatusReport): number {
+  return report.complete ? STATUS_EXIT.complete : report.running ? STATUS_EXIT.running : STATUS_EXIT.incomplete;
+}
+
 export function statusCommand(argv: StatusArgs, io: CliIO): number {
   const report = statusReport(runStatus(runFolder(argv.folder)));
   if (argv.json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return 0;
+    return statusExitCode(report);
   }
   const c = colorsFor(io.stdout, io.env);
   const { done, failed, missing } = report.counts;
@@ -89,11 +99,17 @@ export function statusCommand(argv: StatusArgs, io: CliIO): number {
     }
     if (report.failed.length > 50) out.push(`  … and ${report.failed.length - 50} more (--json lists all)`);
   }
-  if (missing > 0) out.push(`missing calls (not run, or interrupted): ${formatIdList(report.missing)}`);
-  if (report.journaled > 0) {
-    out.push(`${report.journaled} results are in the journal of a client that did not finish (or still runs), not yet in the container`);
+  const running = report.running;
+  if (running) {
+    out.splice(1, 0, `  running: process ${running.pid} on ${running.host} (${running.backend} backend) since ${running.since}`);
+    if (missing > 0) out.push(`pending calls (running or queued): ${formatIdList(report.missing)}`);
+    if (report.journaled > 0) out.push(`${report.journaled} results are in the running client's journal, not yet in the container`);
+    out.push('the run is still going: check again later; a second client (rerun) is refused while this one lives');
+  } else {
+    if (missing > 0) out.push(`missing calls (not run, or interrupted): ${formatIdList(report.missing)}`);
+    if (report.journaled > 0) out.push(`${report.journaled} results are in the journal of a client that did not finish, not yet in the container`);
+    if (!report.complete) out.push(`finish them with: acme-ts rerun ${report.outputDir}`);
   }
-  if (!report.complete) out.push(`finish them with: acme-ts rerun ${report.outputDir}`);
   io.stdout.write(`${out.join('\n')}\n`);
-  return 0;
+  return statusExitCode(report);
 }
