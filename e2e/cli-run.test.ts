@@ -156,3 +156,22 @@ test('--serialize-results writes <f>_<i>.v8 and says so; --timeout fails slow ca
   expect(rerun.code).toBe(0);
   expect(h5dump(path.join(work, 'slowcalls', 'slowSquare.h5'))['/comp_1/result_0'].values).toEqual([1]);
 });
+
+test('run: files:PATTERN is one call per matching file, in sorted order; no match is an error naming the pattern', async () => {
+  const data = path.join(work, 'sweep-data');
+  fs.mkdirSync(path.join(data, 'more'), { recursive: true });
+  fs.writeFileSync(path.join(data, 'b.txt'), '1\n2\n');
+  fs.writeFileSync(path.join(data, 'a.txt'), '10\n');
+  fs.writeFileSync(path.join(data, 'more', 'c.txt'), '100\n200\n');
+  fs.writeFileSync(path.join(data, 'notes.md'), 'not data');
+  const r = await acme(['run', `${TASKS}#sumFile`, 'files:sweep-data/**/*.txt', '-o', 'sweep', '-q'], { cwd: work });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^3 calls: 3 done, 0 failed in/m);
+  const dump = h5dump(path.join(work, 'sweep', 'sumFile.h5'));
+  // Sorted: sweep-data/a.txt, sweep-data/b.txt, sweep-data/more/c.txt.
+  expect([0, 1, 2].map((i) => dump[`/comp_${i}/result_0`].values[0])).toEqual([10, 3, 300]);
+
+  const none = await acme(['run', `${TASKS}#sumFile`, 'files:sweep-data/*.csv', '-q'], { cwd: work });
+  expect(none.code).toBe(2);
+  expect(none.stderr).toContain(`input 1: "files:sweep-data/*.csv" matches no file (the pattern is relative to ${work}`);
+});

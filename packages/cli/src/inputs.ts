@@ -9,6 +9,7 @@
 //   @x.json                            the JSON in a file
 //   range:100  range:0:100[:step]      core's lazy range
 //   h5:data.h5:/x                      a dataset of an HDF5 file (1-D → typed array, N-D → {data, shape})
+//   files:data/*.txt                   the matching files' absolute paths, sorted: one call per file
 //   split:<input>  broadcast:<input>   force the rule for that input
 //   anything else                      the word itself, as a string
 
@@ -18,9 +19,10 @@ import { broadcast, range, split, suggestName } from '@acme-ts/core';
 import { H5File, type ReadResult } from '@acme-ts/hdf5-native';
 import { InputError } from './errors';
 import { listDatasets } from './h5-tree';
+import { matchFiles } from './file-list';
 
 /** The prefixes an input may start with (also used to spot a mistyped one). */
-export const INPUT_PREFIXES = ['split', 'broadcast', 'range', 'h5'] as const;
+export const INPUT_PREFIXES = ['split', 'broadcast', 'range', 'h5', 'files'] as const;
 
 const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i;
 const BIGINT = /^[-+]?\d+n$/;
@@ -46,6 +48,8 @@ export function parseInput(text: string, flag: string, context: InputContext): u
       return parseRange(rest, text, flag);
     case 'h5':
       return readDatasetInput(rest, text, flag, context);
+    case 'files':
+      return fileListInput(rest, text, flag, context);
   }
   if (text.startsWith('@')) return readJsonFile(text.slice(1), flag, context);
   if (/^[[{"]/.test(text)) return parseJson(text, flag, 'the word');
@@ -148,6 +152,16 @@ function readDatasetInput(rest: string, text: string, flag: string, context: Inp
   if (result.shape.length === 0) return (result.data as ArrayLike<unknown>)[0];
   if (result.shape.length === 1) return result.data;
   return { data: result.data, shape: result.shape };
+}
+
+/** `files:PATTERN` → the matching files, split over the calls (also when one file matches). */
+function fileListInput(pattern: string, text: string, flag: string, context: InputContext): unknown {
+  if (pattern === '') throw new InputError(flag, `${JSON.stringify(text)} names no files; write files:PATTERN, e.g. files:data/*.txt (quote it for the shell)`);
+  const files = matchFiles(pattern, context.cwd);
+  if (files.length === 0) {
+    throw new InputError(flag, `${JSON.stringify(text)} matches no file (the pattern is relative to ${context.cwd}; * ? [abc] and ** are understood); check the pattern`);
+  }
+  return split(files);
 }
 
 function abbreviate(text: string): string {
