@@ -299,3 +299,23 @@ test('in memory: compute() again re-runs only the calls that failed and returns 
   expect(executed).toHaveLength(15);
   expect(executed.slice(10).sort((a, b) => a - b)).toEqual([1, 3, 5, 7, 9]);
 });
+
+test('resultShape: once compute() settles, the virtual dataset maps only stored results (failed slots read NaN); the re-run maps them all', async () => {
+  const outputDir = path.join(workDir(), 'vds-failures');
+  const marker = path.join(workDir(), 'vds-fixed');
+  const pmap = new ParallelMap(`${TASKS}#failOdd`, [range(4), marker], { ...quiet, outputDir, resultShape: [null] });
+  await expect(pmap.compute()).rejects.toBeInstanceOf(ComputeError);
+  await pmap.close();
+  const container = path.join(outputDir, 'failOdd.h5');
+  let vds = h5dump(container)['/result_0'];
+  expect(vds.virtual).toBe(true);
+  // Before: every payload file was mapped, also those of the failed calls 1 and 3.
+  expect(vds.sources.map((s: { file: string }) => s.file)).toEqual(['failOdd_payload/failOdd_0.h5', 'failOdd_payload/failOdd_2.h5']);
+  expect(vds.values).toEqual([0, null, 20, null]); // NaN, as JSON
+  fs.writeFileSync(marker, '');
+  await using again = new ParallelMap(`${TASKS}#failOdd`, [range(4), marker], { ...quiet, outputDir, resultShape: [null] });
+  await again.compute();
+  vds = h5dump(container)['/result_0'];
+  expect(vds.sources).toHaveLength(4);
+  expect(vds.values).toEqual([0, 10, 20, 30]);
+});

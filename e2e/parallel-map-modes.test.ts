@@ -107,7 +107,7 @@ describe('resultShape: stacking into one (virtual) dataset', () => {
     const keys = Object.keys(dump).filter((k) => k.split('/').length === 2);
     expect(keys).toHaveLength(K + 1 + 1); // '/', result_0, comp_0..comp_199
     expect(dump['/result_0']).toMatchObject({ virtual: true, shape: [K, 10, 9] });
-    expect(dump['/comp_56/result_1']).toMatchObject({ kind: 'external-link', file: 'matconstruct_multi_payload/matconstruct_multi_56.h5', target: '/result_1' });
+    expect(dump['/comp_56/result_1']).toMatchObject({ kind: 'external-link', file: 'matconstruct_multi_payload/matconstruct_multi_56.h5', target: 'result_1' });
     expect(dump['/comp_56/result_1'].resolved).toMatchObject({ shape: [], values: 56 });
     expect(dump['/comp_56/result_2'].resolved.shape).toEqual([9]);
     expect(dump['/comp_56/result_0']).toBeUndefined();

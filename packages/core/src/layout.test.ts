@@ -82,8 +82,8 @@ describe('planLayout with resultShape', () => {
   test('extra return values become comp_i/result_k links', () => {
     const layout = planLayout({ ...base, nInputs: 2, mode: 'hdf5', resultShape: [null] });
     expect(layout.callLinks(1, ['result_0', 'result_1', 'result_2'])).toEqual([
-      { path: 'comp_1/result_1', file: 'f_payload/f_1.h5', object: '/result_1' },
-      { path: 'comp_1/result_2', file: 'f_payload/f_1.h5', object: '/result_2' },
+      { path: 'comp_1/result_1', file: 'f_payload/f_1.h5', object: 'result_1' },
+      { path: 'comp_1/result_2', file: 'f_payload/f_1.h5', object: 'result_2' },
     ]);
     expect(layout.callLinks(0, ['result_0'])).toEqual([]);
   });

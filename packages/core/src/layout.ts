@@ -181,7 +181,8 @@ export function planLayout(input: LayoutInput): RunLayout {
       if (!hdf5 || singleFile) return [];
       const file = payloadRelativePath(taskID);
       if (!stacked) return [{ path: `comp_${taskID}`, file, object: '/' }];
-      return names.filter((name) => name !== 'result_0').map((name) => ({ path: `comp_${taskID}/${name}`, file, object: `/${name}` }));
+      // ACME's link target: the dataset's name, relative to the payload file's root.
+      return names.filter((name) => name !== 'result_0').map((name) => ({ path: `comp_${taskID}/${name}`, file, object: name }));
     },
   };
 }

@@ -300,6 +300,7 @@ export class ParallelMap {
     // no per-call entry after the run (no links to finish, the container is the result).
     let nStoredPacked = 0;
     let pending: Float64Array;
+    let containerMapsEveryCall = true;
 
     if (storage !== 'memory') {
       if (!this.outputDir && !o.outputDir) this.cleanupOldRuns(logger);
@@ -321,7 +322,7 @@ export class ParallelMap {
         resultDtype: o.resultDtype,
       });
       if (o.logfile !== false) logger.attachFile(typeof o.logfile === 'string' ? o.logfile : layout.logPath(new Date()));
-      createContainer(layout);
+      const createdContainer = createContainer(layout);
       const manifest = existing ?? this.manifest(serializedArguments!);
       if (!existing) writeManifest(outputDir, manifest, serializedArguments);
       else this.recordFunctionVersion(outputDir, existing, logger);
@@ -332,6 +333,7 @@ export class ParallelMap {
       }
       for (const [taskID, call] of findStoredCalls(layout, this.nInputs, o.singleFile, manifest.createdAt)) stored.set(taskID, call);
       pending = missingCalls(this.nInputs, (i) => stored.has(i));
+      containerMapsEveryCall = createdContainer || pending.length === 0;
       if (stored.size > 0) logger.info(`Found ${stored.size} of ${this.nInputs} calls already done in ${outputDir}; running the other ${pending.length}`);
     } else {
       // ACME writes `logfile: true` of an in-memory run beside the function's source file.
@@ -471,7 +473,7 @@ export class ParallelMap {
       statusLog?.flush();
       writer?.discardJournal();
       if (layout) {
-        finishContainer(layout, stored);
+        finishContainer(layout, stored, containerMapsEveryCall);
         if (layout.containerPath) this.resultsContainer = layout.containerPath;
       }
       logger.flush();
