@@ -30,8 +30,8 @@ const SET_FROM_SETTING: Readonly<Record<string, string>> = {
   '-t': 'options.slurm.timeLimit',
   '--job-name': 'options.slurm.jobName',
   '-J': 'options.slurm.jobName',
-  '--array': 'options.slurm.nWorkers (tasks at once) and options.slurm.callsPerTask',
-  '-a': 'options.slurm.nWorkers (tasks at once) and options.slurm.callsPerTask',
+  '--array': 'options.slurm.nWorkers (tasks at once)',
+  '-a': 'options.slurm.nWorkers (tasks at once)',
 };
 
 /** sbatch options that break how the client submits or follows an array: why. */

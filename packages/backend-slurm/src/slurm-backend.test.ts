@@ -260,6 +260,27 @@ describe('memPerWorker "auto"', () => {
   });
 });
 
+describe('memPerWorker "2x"', () => {
+  it('doubles the memory of the run\'s previous submission', async () => {
+    const { cluster } = makeCluster({ script: (t) => (t.arrayJobId === '1000' ? { end: { state: 'OUT_OF_MEMORY', afterCalls: 0 } } : {}) });
+    await run(makeBackend(cluster, { memPerWorker: '300MB' }), makeJob(2));
+    const again = await run(makeBackend(cluster, { memPerWorker: '2x' }), makeJob(2));
+    expect(summary(again.outcomes)).toEqual([[0, 0], [1, 10]]);
+    expect(cluster.arrays.map((a) => a.argv.find((x) => x.startsWith('--mem=')))).toEqual(['--mem=300M', '--mem=600M']);
+  });
+
+  it('without anything to multiply, fails before submitting with a typed code', async () => {
+    const { cluster } = makeCluster({ partitions: [{ name: 'debug', isDefault: true, state: 'UP', totalCpus: 2 }] });
+    const { error } = await run(makeBackend(cluster, { memPerWorker: '2x' }), makeJob(2));
+    expect(error).toMatchObject({
+      code: 'ERR_SLURM_MEMORY_BASE',
+      message:
+        'options.slurm.memPerWorker must be a memory size such as "4GB" when neither an earlier submission of this run nor the cluster (DefMemPerCPU) tells the memory to multiply, got "2x"',
+    });
+    expect(cluster.arrays).toEqual([]);
+  });
+});
+
 describe('an sbatch answer without a job id', () => {
   it.each(['unreadable', 'timeout'] as const)('(%s): the array is found by name and script and cancelled; the error says so', async (lose) => {
     const { cluster } = makeCluster({ script: () => ({ pendingMs: 1000 }) });

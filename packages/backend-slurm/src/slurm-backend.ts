@@ -332,7 +332,7 @@ export class SlurmBackend implements ExecutionBackend {
         if (base === undefined) {
           throw new SlurmRunError(
             'ERR_SLURM_MEMORY_BASE',
-            `options.slurm.memPerWorker is "${memory.factor}x", but neither an earlier submission of this run nor the cluster (DefMemPerCPU) tells the memory to multiply; give a size such as "4GB"`,
+            `options.slurm.memPerWorker must be a memory size such as "4GB" when neither an earlier submission of this run nor the cluster (DefMemPerCPU) tells the memory to multiply, got "${memory.factor}x"`,
           );
         }
         return Math.ceil(base * memory.factor);

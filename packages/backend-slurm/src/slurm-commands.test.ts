@@ -15,6 +15,7 @@ import {
   cancel,
   classifyTaskEnd,
   decodeWaitStatus,
+  findArrays,
   formatIndexRanges,
   isFinalJobState,
   listPartitions,
@@ -247,6 +248,23 @@ describe('against the test cluster', () => {
     expect([...end.values()].every((t) => t.state === 'CANCELLED')).toBe(true);
     await cancel(jobId); // again: no error
   }, 60_000);
+
+  it('finds an array by job name and script when sbatch did not tell its id', async () => {
+    const script = writeScript('lost.sh', 'sleep 60');
+    const other = writeScript('other.sh', 'sleep 60');
+    const submit = (file: string) =>
+      runSlurmCommand('sbatch', ['--quiet', '--parsable', '--array=0-1', '--begin=now+600', '-J', 'acme_ts_lost', `--output=${path.join(workDir, '%A_%a.out')}`, file]);
+    expect(await submit(script)).toBe(''); // --quiet: no id
+    await submit(other);
+    const found = await findArrays('acme_ts_lost', script);
+    try {
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(/^\d+$/);
+      expect(await findArrays('acme_ts_lost', path.join(workDir, 'none.sh'))).toEqual([]);
+    } finally {
+      await runSlurmCommand('scancel', ['--name=acme_ts_lost']);
+    }
+  });
 
   it('maps an id squeue does not know to an empty map', async () => {
     expect(await queryArray('99999999')).toEqual(new Map());
