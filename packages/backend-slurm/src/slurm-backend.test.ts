@@ -128,7 +128,7 @@ describe('how a task ended decides the failure reason', () => {
     const jobId = cluster.arrays[0]!.jobId;
     expect(running.logPath).toBe(join(work, 'slurm_logs', `${jobId}_0.err`));
     expect(running.error.message).toContain(`call 1 was running in SLURM task ${jobId}_0`);
-    if (end.stderr !== undefined) expect(running.error.message).toContain('exceeded memory limit (400 > 50)');
+    if ('stderr' in end) expect(running.error.message).toContain('exceeded memory limit (400 > 50)');
     expect((outcomes.get(2) as Extract<CallOutcome, { ok: false }>).error.message).toMatch(/^call 2 did not run: SLURM task \d+_0 ended before reaching it/);
   });
 
