@@ -155,3 +155,31 @@ test('a client killed with SIGKILL: a new client adopts the running array (no se
   expect(readSubmissions(outputDir)).toHaveLength(1);
   expect(h5dump(results[4]!)['/result_0'].values).toEqual([16]);
 });
+
+test('an sbatch that prints no job id: the array it submitted is found by name and cancelled, and the run fails saying so', async () => {
+  // A stand-in that adds --quiet, which makes the real sbatch submit without printing the id.
+  const bin = path.join(work, 'quiet-bin');
+  fs.mkdirSync(bin);
+  const real = execFileSync('sh', ['-c', 'command -v sbatch'], { encoding: 'utf8' }).trim();
+  fs.writeFileSync(path.join(bin, 'sbatch'), `#!/bin/sh\nexec '${real}' --quiet "$@"\n`, { mode: 0o755 });
+  const originalPath = process.env.PATH;
+  process.env.PATH = `${bin}:${originalPath}`;
+  try {
+    const outputDir = path.join(work, 'lost-id');
+    // --begin keeps the array queued: only a lookup can find it, nothing of it runs.
+    const pmap = new ParallelMap(`${TASKS}#randout`, [range(3)], {
+      ...slurm,
+      outputDir,
+      slurm: { jobName: 'acme_lost_id_e2e', sbatchOptions: ['--begin=now+600'] },
+    } as never);
+    const error = (await pmap.compute().catch((e) => e)) as Error & { code?: string };
+    await pmap.close();
+    expect(error.code).toBe('ERR_SLURM_UNTRACKED_ARRAY');
+    expect(error.message).toMatch(/^sbatch did not tell the id of the job array it may have submitted \(sbatch --parsable printed no job id: ""\); it was found by its job name "acme_lost_id_e2e" and script and cancelled \(job (\d+)\), so nothing runs untracked$/);
+    const jobId = /cancelled \(job (\d+)\)/.exec(error.message)![1]!;
+    expect(liveJobs([jobId])).toEqual([]);
+    expect(squeueJobs([jobId]).every((line) => /\|CANCELLED\|?$/.test(line))).toBe(true);
+  } finally {
+    process.env.PATH = originalPath;
+  }
+});

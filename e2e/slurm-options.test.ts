@@ -54,7 +54,10 @@ test.each([
   [{ memPerWorker: '4 GiB' }, 'options.slurm.memPerWorker must be "auto", a factor such as "2x" (of the previous submission\'s memory), or a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got "4 GiB"'],
   [{ sbatchOptions: ['constraint=fast'] }, 'options.slurm.sbatchOptions[0] must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got "constraint=fast"'],
   [{ sbatchOptions: ['--qos=a', '--comment=$(reboot)'] }, 'options.slurm.sbatchOptions[1] must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got "--comment=$(reboot)"'],
-  [{ sbatchOptions: ['--mem=10G'] }, 'options.slurm.sbatchOptions[0] must not set --mem, which acme-ts sets itself, got "--mem=10G"'],
+  [{ sbatchOptions: ['--mem=10G'] }, 'options.slurm.sbatchOptions[0] must not set --mem: acme-ts sets it from options.slurm.memPerWorker: use that instead, got "--mem=10G"'],
+  // sbatch would print no job id: the array would run untracked.
+  [{ sbatchOptions: ['--quiet'] }, 'options.slurm.sbatchOptions[0] must not set --quiet: sbatch would then not print the job id acme-ts follows the array by, got "--quiet"'],
+  [{ sbatchOptions: ['--qos=normal', '-vo/tmp/x.out'] }, /^options\.slurm\.sbatchOptions\[1\] must not set -o \(bundled in -vo\/tmp\/x\.out\): acme-ts writes task logs/],
   [{ jobName: 'a;rm -rf ~' }, 'options.slurm.jobName must be 1 to 200 characters of letters, digits and ._+-=@:, got "a;rm -rf ~"'],
   [{ timeLimit: 'soon' }, /^options\.slurm\.timeLimit must be a positive whole number of minutes/],
   [{ nWorkers: 0 }, /^options\.slurm\.nWorkers must be a positive integer/],

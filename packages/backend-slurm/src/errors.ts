@@ -74,13 +74,15 @@ export type SlurmRunErrorCode =
   /** memPerWorker "2x" found no earlier memory to multiply. */
   | 'ERR_SLURM_MEMORY_BASE'
   /** memPerWorker "auto": the measuring call failed. */
-  | 'ERR_SLURM_MEMORY_ESTIMATE';
+  | 'ERR_SLURM_MEMORY_ESTIMATE'
+  /** sbatch's answer named no job id: the array it may have submitted was looked up and cancelled. */
+  | 'ERR_SLURM_UNTRACKED_ARRAY';
 
 /** The SLURM backend could not carry out a run (not a failure of one call). */
 export class SlurmRunError extends Error {
   readonly code: SlurmRunErrorCode;
-  constructor(code: SlurmRunErrorCode, message: string) {
-    super(message);
+  constructor(code: SlurmRunErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
     this.code = code;
   }

@@ -1,5 +1,10 @@
 export { SlurmBackend, createBackend } from './slurm-backend';
-export type { ClusterInfo } from './slurm-backend';
+export type { ClusterInfo, SlurmRuntime } from './slurm-backend';
+export type { SlurmClient } from './slurm-client';
+export { CommandSlurmClient } from './command-slurm-client';
+export type { Clock } from './clock';
+export { MEASURE_LIMIT_MS, probeCallMemory } from './memory-probe';
+export type { MemoryProbe, MemoryProbeRequest } from './memory-probe';
 export { resolveSlurmOptions } from './backend-options';
 export type { ResolvedSlurmOptions, SlurmBackendOptions } from './backend-options';
 export { SlurmRunError } from './errors';
@@ -27,10 +32,12 @@ export {
   classifyTaskEnd,
   decodeWaitStatus,
   finalStates,
+  findArrays,
   formatIndexRanges,
   isFinalJobState,
   listPartitions,
   parseSacctArrayLines,
+  parseSbatchOutput,
   parseScontrolRecord,
   parseSqueueArrayLines,
   queryArray,

@@ -126,13 +126,56 @@ describe('job names and extra options (no header injection)', () => {
 
   it('rejects options the client sets itself, abbreviated or short', () => {
     expect(rejection(() => validateExtraOptions(['--qos=a', '--output=/tmp/x'])).message).toBe(
-      'options.slurm.extra[1] must not set --output, which acme-ts sets itself, got "--output=/tmp/x"',
+      'options.slurm.extra[1] must not set --output: acme-ts writes task logs to <outputDir>/slurm_logs and reads them to explain failures, got "--output=/tmp/x"',
     );
-    expect(rejection(() => validateExtraOptions(['--arr=0-3'])).message).toMatch(/must not set --array/);
-    expect(rejection(() => validateExtraOptions(['-pdebug'])).message).toMatch(/must not set -p,/);
+    expect(rejection(() => validateExtraOptions(['--arr=0-3'])).message).toMatch(/must not set --array: acme-ts sets it from options\.slurm\.nWorkers/);
+    expect(rejection(() => validateExtraOptions(['-pdebug'])).message).toMatch(/must not set -p: acme-ts sets it from options\.slurm\.partition/);
     expect(rejection(() => validateExtraOptions('--qos=a')).message).toBe(
       'options.slurm.extra must be an array of sbatch options such as ["--constraint=fast"], got "--qos=a"',
     );
+  });
+
+  it.each([
+    ['--mem=10G', '--mem', 'acme-ts sets it from options.slurm.memPerWorker: use that instead'],
+    ['--mem-per-cpu=2G', '--mem-per-cpu', 'acme-ts sets it from options.slurm.memPerWorker: use that instead'],
+    ['--time=10', '--time', 'acme-ts sets it from options.slurm.timeLimit: use that instead'],
+    ['-t10', '-t', 'acme-ts sets it from options.slurm.timeLimit: use that instead'],
+    ['--partition=long', '--partition', 'acme-ts sets it from options.slurm.partition: use that instead'],
+    ['-c2', '-c', 'acme-ts sets it from options.slurm.cpusPerWorker: use that instead'],
+    ['--job-name=x', '--job-name', 'acme-ts sets it from options.slurm.jobName: use that instead'],
+  ])('names the acme-ts setting that replaces %j', (item, clash, why) => {
+    expect(rejection(() => validateExtraOptions([item], 'options.slurm.sbatchOptions')).message).toBe(
+      `options.slurm.sbatchOptions[0] must not set ${clash}: ${why}, got ${JSON.stringify(item)}`,
+    );
+  });
+
+  // Each of these would leave the client without the job id, its logs, or a submission at all.
+  it.each([
+    ['--quiet', '--quiet', /would then not print the job id/],
+    ['--qui', '--quiet', /would then not print the job id/],
+    ['-Q', '-Q', /would then not print the job id/],
+    ['-vQ', '-Q', /bundled in -vQ.*would then not print the job id/],
+    ['--parsable', '--parsable', /passes it itself/],
+    ['--parsable=yes', '--parsable', /passes it itself/],
+    ['--pars', '--parsable', /passes it itself/],
+    ['-vo/tmp/x.out', '-o', /bundled in -vo\/tmp\/x\.out.*slurm_logs/],
+    ['-o/tmp/x.out', '-o', /slurm_logs/],
+    ['-e/tmp/x.err', '-e', /slurm_logs/],
+    ['--array=0-3', '--array', /options\.slurm\.nWorkers/],
+    ['-a0-3', '-a', /options\.slurm\.nWorkers/],
+    ['--version', '--version', /print text instead of submitting/],
+    ['-W', '-W', /would block/],
+  ])('refuses %j, which breaks the client, saying why', (item, clash, why) => {
+    const error = rejection(() => validateExtraOptions([item], 'options.slurm.sbatchOptions'));
+    expect(error.option).toBe('options.slurm.sbatchOptions[0]');
+    expect(error.message.startsWith(`options.slurm.sbatchOptions[0] must not set ${clash}`)).toBe(true);
+    expect(error.message).toMatch(why);
+    expect(error.message.endsWith(`, got ${JSON.stringify(item)}`)).toBe(true);
+  });
+
+  it('reads a short bundle only up to the first option that takes an argument', () => {
+    // -N takes "1o": the "o" is its argument, not --output.
+    expect(validateExtraOptions(['-N1o', '-vvk', '-xnode-o'])).toEqual(['-N1o', '-vvk', '-xnode-o']);
   });
 
   it('export names must be variable names', () => {

@@ -15,14 +15,54 @@ const JOB_NAME = /^[A-Za-z0-9._+\-=@:,]{1,200}$/;
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * sbatch options the client sets itself (or that break it: `--wait` blocks, `--test-only`
- * submits nothing), so they may not come in through `extra`.
+ * sbatch options acme-ts sets from its own settings: the setting a user changes instead.
+ * Keys are sbatch's long and short spellings.
  */
-export const RESERVED_SBATCH_OPTIONS: readonly string[] = [
-  '--array', '-a', '--output', '-o', '--error', '-e', '--parsable', '--wrap', '--export',
-  '--partition', '-p', '--job-name', '-J', '--mem', '--mem-per-cpu', '--cpus-per-task', '-c',
-  '--time', '-t', '--chdir', '-D', '--wait', '-W', '--test-only',
-];
+const SET_FROM_SETTING: Readonly<Record<string, string>> = {
+  '--partition': 'options.slurm.partition',
+  '-p': 'options.slurm.partition',
+  '--mem': 'options.slurm.memPerWorker',
+  '--mem-per-cpu': 'options.slurm.memPerWorker',
+  '--mem-per-gpu': 'options.slurm.memPerWorker',
+  '--cpus-per-task': 'options.slurm.cpusPerWorker',
+  '-c': 'options.slurm.cpusPerWorker',
+  '--time': 'options.slurm.timeLimit',
+  '-t': 'options.slurm.timeLimit',
+  '--job-name': 'options.slurm.jobName',
+  '-J': 'options.slurm.jobName',
+  '--array': 'options.slurm.nWorkers (tasks at once)',
+  '-a': 'options.slurm.nWorkers (tasks at once)',
+};
+
+/** sbatch options that break how the client submits or follows an array: why. */
+const BREAKS_CLIENT: Readonly<Record<string, string>> = {
+  '--quiet': 'sbatch would then not print the job id acme-ts follows the array by',
+  '-Q': 'sbatch would then not print the job id acme-ts follows the array by',
+  '--parsable': 'acme-ts passes it itself to read the job id',
+  '--output': 'acme-ts writes task logs to <outputDir>/slurm_logs and reads them to explain failures',
+  '-o': 'acme-ts writes task logs to <outputDir>/slurm_logs and reads them to explain failures',
+  '--error': 'acme-ts writes task logs to <outputDir>/slurm_logs and reads them to explain failures',
+  '-e': 'acme-ts writes task logs to <outputDir>/slurm_logs and reads them to explain failures',
+  '--export': 'acme-ts gives the tasks a deliberate environment',
+  '--wrap': 'acme-ts submits its own batch script',
+  '--chdir': "tasks run in the client's working directory, where the run's relative paths resolve",
+  '-D': "tasks run in the client's working directory, where the run's relative paths resolve",
+  '--wait': 'sbatch would block until the array ends, while acme-ts follows it itself',
+  '-W': 'sbatch would block until the array ends, while acme-ts follows it itself',
+  '--test-only': 'sbatch would submit nothing',
+  '--help': 'sbatch would print text instead of submitting',
+  '-h': 'sbatch would print text instead of submitting',
+  '--usage': 'sbatch would print text instead of submitting',
+  '-u': 'sbatch would print text instead of submitting',
+  '--version': 'sbatch would print text instead of submitting',
+  '-V': 'sbatch would print text instead of submitting',
+};
+
+/** sbatch options that may not come in through `extra` (see {@link validateExtraOptions}). */
+export const RESERVED_SBATCH_OPTIONS: readonly string[] = [...Object.keys(SET_FROM_SETTING), ...Object.keys(BREAKS_CLIENT)];
+
+/** sbatch's short options that take no argument: in a bundle such as "-vo<path>", the letters after one are options too. */
+const SHORT_FLAGS = new Set(['H', 'h', 'I', 'k', 'O', 'Q', 's', 'u', 'V', 'v', 'W']);
 
 /** `partition` is one of `available` (the names sinfo/scontrol report). */
 export function validatePartition(value: unknown, available: readonly string[], option = 'options.slurm.partition'): string {
@@ -135,17 +175,32 @@ export function validateExportNames(value: unknown, option = 'options.slurm.expo
   return value as string[];
 }
 
-/** The option's name as sbatch parses it: `--mem=4G` → `--mem`, `-c4` → `-c`. */
-function optionName(option: string): string {
-  if (option.startsWith('--')) return option.split('=', 1)[0] as string;
-  return option.slice(0, 2);
+/**
+ * The options one argument sets, as sbatch parses it: `--mem=4G` → `--mem`; a short bundle
+ * gives each letter up to the first that takes an argument: `-vo/x` → `-v`, `-o`; `-c4` → `-c`.
+ */
+function optionNames(item: string): string[] {
+  if (item.startsWith('--')) return [item.split('=', 1)[0] as string];
+  const names: string[] = [];
+  for (const letter of item.slice(1)) {
+    names.push(`-${letter}`);
+    if (!SHORT_FLAGS.has(letter)) break; // the rest is this option's argument
+  }
+  return names;
+}
+
+/** The reserved option `given` is, exactly or as a long option's abbreviation (sbatch accepts those). */
+function reservedMatch(given: string, reserved: readonly string[]): string | undefined {
+  if (reserved.includes(given)) return given;
+  if (!given.startsWith('--') || given.length <= 3) return undefined;
+  return reserved.find((r) => r.startsWith(given));
 }
 
 /**
  * Extra sbatch options (ACME's `job_extra`): an array of single arguments, each starting with
  * "-" and written with "=" (`--constraint=fast`, not `["--constraint", "fast"]`), without
- * blanks or shell metacharacters, and none of the options in `reserved` (long options may be
- * abbreviated for sbatch, so a prefix of a reserved one counts as that one).
+ * blanks or shell metacharacters, and none of the options in `reserved`. A refusal says why:
+ * the acme-ts setting to use instead, or what the option would break.
  */
 export function validateExtraOptions(
   value: unknown,
@@ -163,10 +218,14 @@ export function validateExtraOptions(
         `${name} must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got ${describeValue(item)}`,
       );
     }
-    const given = optionName(item);
-    const clash = reserved.find((r) => r === given || (given.startsWith('--') && given.length > 3 && r.startsWith(given)));
-    if (clash !== undefined) {
-      throw new SlurmOptionError(name, `${name} must not set ${clash}, which acme-ts sets itself, got ${describeValue(item)}`);
+    const names = optionNames(item);
+    for (const given of names) {
+      const clash = reservedMatch(given, reserved);
+      if (clash === undefined) continue;
+      const setting = SET_FROM_SETTING[clash];
+      const why = setting !== undefined ? `acme-ts sets it from ${setting}: use that instead` : (BREAKS_CLIENT[clash] ?? 'acme-ts sets it itself');
+      const where = names.length > 1 ? ` (bundled in ${item})` : '';
+      throw new SlurmOptionError(name, `${name} must not set ${clash}${where}: ${why}, got ${describeValue(item)}`);
     }
   });
   return value as string[];

@@ -7,21 +7,19 @@
  * 'cancelled' (task cancelled) or 'worker-exit' (any other end), so a re-run (`compute()` again,
  * `ParallelMap.resume`) runs exactly those — nothing is resubmitted behind the user's back.
  */
-import { execFile } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core';
 import { SlurmCommandError, SlurmRunError } from './errors';
 import { resolveSlurmOptions, type ResolvedSlurmOptions } from './backend-options';
+import { systemClock, type Clock } from './clock';
+import { CommandSlurmClient } from './command-slurm-client';
+import { MEASURE_LIMIT_MS, probeCallMemory, type MemoryProbe } from './memory-probe';
+import type { SlurmClient } from './slurm-client';
 import {
-  cancel,
   classifyTaskEnd,
   isFinalJobState,
-  listPartitions,
-  queryArray,
-  readClusterConfig,
-  submitArray,
   type ArrayTaskStatus,
   type ClusterConfig,
   type PartitionInfo,
@@ -48,7 +46,6 @@ import {
 } from './submission-files';
 
 const ARRAY_TASK_ENTRY = join(__dirname, 'array-task.js');
-const MEASURE_CALL_ENTRY = join(__dirname, 'measure-call.js');
 /** Variables of the client's environment a task gets (PATH and SLURM_CONF always); nothing else leaks. */
 const TASK_ENVIRONMENT = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'HDF5_USE_FILE_LOCKING', 'NODE_PATH'];
 const FIRST_POLL_MS = 200;
@@ -82,9 +79,19 @@ export interface ClusterInfo {
   config: ClusterConfig;
 }
 
+/** What the backend works with besides its options: the cluster, time, memory measurement. */
+export interface SlurmRuntime {
+  client: SlurmClient;
+  clock: Clock;
+  probeMemory: MemoryProbe;
+}
+
 export class SlurmBackend implements ExecutionBackend {
   readonly name = 'slurm';
   readonly concurrency: number;
+  private readonly client: SlurmClient;
+  private readonly clock: Clock;
+  private readonly probeMemory: MemoryProbe;
   /** Arrays submitted or adopted whose tasks may still be queued or running. */
   private readonly liveArrays = new Set<string>();
   private readonly closing = new AbortController();
@@ -93,7 +100,11 @@ export class SlurmBackend implements ExecutionBackend {
   constructor(
     readonly options: ResolvedSlurmOptions,
     readonly cluster: ClusterInfo,
+    runtime: Partial<SlurmRuntime> = {},
   ) {
+    this.client = runtime.client ?? new CommandSlurmClient();
+    this.clock = runtime.clock ?? systemClock;
+    this.probeMemory = runtime.probeMemory ?? probeCallMemory;
     const partition = cluster.partitions.find((p) => (options.partition === undefined ? p.isDefault : p.name === options.partition));
     const cpus = partition?.totalCpus ?? 1;
     this.concurrency = options.nWorkers ?? Math.max(1, Math.floor(cpus / options.cpusPerWorker));
@@ -141,7 +152,7 @@ export class SlurmBackend implements ExecutionBackend {
     try {
       const covered = job.outputDir !== undefined ? await this.recover(runDir, wanted, report, tracked) : new Set<number>();
       const toSubmit = job.taskIDs.filter((taskID) => !reported.has(taskID) && !covered.has(taskID));
-      if (toSubmit.length > 0) tracked.push(...(await this.submit(job, runDir, toSubmit)));
+      if (toSubmit.length > 0) tracked.push(...(await this.submit(job, runDir, toSubmit, stop)));
       await this.watch(tracked, report, stop, events);
       // Every call has reported: the tasks are exiting on their own, close() must not cancel them.
       for (const t of tracked) this.liveArrays.delete(t.arrayJobId);
@@ -193,7 +204,7 @@ export class SlurmBackend implements ExecutionBackend {
           record.chunks[chunk]!.some((taskID) => wanted.has(taskID) && !covered.has(taskID)),
         );
         if (chunks.length === 0) continue;
-        const states = await queryArray(array.jobId);
+        const states = await this.client.queryArray(array.jobId);
         for (const chunk of chunks) {
           const state = states.get(chunk - array.firstChunk);
           if (state === undefined || isFinalJobState(state.state)) continue;
@@ -221,7 +232,7 @@ export class SlurmBackend implements ExecutionBackend {
 
   // --- submission ------------------------------------------------------------------------------
 
-  private async submit(job: ExecutionJob, runDir: string, taskIDs: number[]): Promise<TrackedChunk[]> {
+  private async submit(job: ExecutionJob, runDir: string, taskIDs: number[], stop: AbortSignal): Promise<TrackedChunk[]> {
     const o = this.options;
     const submission = `${timestamp()}-${randomBytes(3).toString('hex')}`;
     const submissionDir = join(slurmMetaDir(runDir), submission);
@@ -233,7 +244,7 @@ export class SlurmBackend implements ExecutionBackend {
 
     const shared: SubmissionSetup = { setup: job.setup, timeoutMs: job.timeoutMs, threads: o.cpusPerWorker };
     writeV8(join(submissionDir, 'setup.v8'), shared);
-    const memMb = await this.memoryFor(job, runDir, submissionDir, taskIDs[0] as number);
+    const memMb = await this.memoryFor(job, runDir, submissionDir, taskIDs[0] as number, stop);
 
     const perTask = o.callsPerTask ?? Math.ceil(taskIDs.length / this.concurrency);
     const chunks: number[][] = [];
@@ -262,7 +273,9 @@ export class SlurmBackend implements ExecutionBackend {
     const tracked: TrackedChunk[] = [];
     for (let first = 0; first < chunks.length; first += maxTasks) {
       const nChunks = Math.min(maxTasks, chunks.length - first);
-      const { jobId } = await submitArray({
+      // An abort (during the memory measurement, or between arrays) submits nothing more.
+      if (stop.aborted) throw stop.reason;
+      const request = {
         script,
         array: { first: 0, last: nChunks - 1, throttle: this.concurrency },
         ...(o.partition !== undefined ? { partition: o.partition, knownPartitions: this.cluster.partitions.map((p) => p.name) } : {}),
@@ -275,7 +288,13 @@ export class SlurmBackend implements ExecutionBackend {
         export: TASK_ENVIRONMENT,
         environment: { [SUBMISSION_DIR_ENV]: submissionDir, [CHUNK_OFFSET_ENV]: String(first) },
         extra: o.sbatchOptions,
-      });
+      };
+      let jobId: string;
+      try {
+        ({ jobId } = await this.client.submitArray(request));
+      } catch (error) {
+        throw await this.cancelLostArray(error, jobName, script, record.arrays.map((a) => a.jobId));
+      }
       this.liveArrays.add(jobId);
       const array: ArrayRecord = { jobId, firstChunk: first, nChunks };
       record.arrays.push(array);
@@ -300,7 +319,7 @@ export class SlurmBackend implements ExecutionBackend {
   }
 
   /** `--mem` in MB for this submission (undefined: the partition's default). */
-  private async memoryFor(job: ExecutionJob, runDir: string, submissionDir: string, sampleTaskID: number): Promise<number | undefined> {
+  private async memoryFor(job: ExecutionJob, runDir: string, submissionDir: string, sampleTaskID: number, stop: AbortSignal): Promise<number | undefined> {
     const memory = this.options.memory;
     switch (memory.kind) {
       case 'default':
@@ -313,14 +332,41 @@ export class SlurmBackend implements ExecutionBackend {
         if (base === undefined) {
           throw new SlurmRunError(
             'ERR_SLURM_MEMORY_BASE',
-            `options.slurm.memPerWorker is "${memory.factor}x", but neither an earlier submission of this run nor the cluster (DefMemPerCPU) tells the memory to multiply; give a size such as "4GB"`,
+            `options.slurm.memPerWorker must be a memory size such as "4GB" when neither an earlier submission of this run nor the cluster (DefMemPerCPU) tells the memory to multiply, got "${memory.factor}x"`,
           );
         }
         return Math.ceil(base * memory.factor);
       }
-      case 'auto':
-        return estimateMemory(job, submissionDir, sampleTaskID);
+      case 'auto': {
+        const input = join(submissionDir, 'measure.v8');
+        writeV8(input, { setup: job.setup, taskID: sampleTaskID, payload: job.payloadFor(sampleTaskID) });
+        const peakKb = await this.probeMemory({ input, taskID: sampleTaskID, limitMs: MEASURE_LIMIT_MS, signal: stop });
+        // Margin: the task also runs a worker thread and the client's bookkeeping (≈ 60 MB),
+        // and calls differ; 30 % on top of the measured peak.
+        return Math.ceil((peakKb / 1024) * 1.3 + 100);
+      }
     }
+  }
+
+  /**
+   * sbatch failed in a way that may have submitted the array anyway (its answer was unreadable,
+   * or it timed out): find it by job name and script, cancel it, and return the error to throw,
+   * so no array runs without a client that knows it.
+   */
+  private async cancelLostArray(error: unknown, jobName: string, script: string, known: string[]): Promise<unknown> {
+    if (!(error instanceof SlurmCommandError) || (error.code !== 'ERR_SLURM_OUTPUT' && error.code !== 'ERR_SLURM_TIMEOUT')) return error;
+    let outcome: string;
+    try {
+      const lost = (await this.client.findArrays(jobName, script)).filter((id) => !known.includes(id));
+      await this.cancelAndWait(lost);
+      outcome =
+        lost.length > 0
+          ? `it was found by its job name "${jobName}" and script and cancelled (job ${lost.join(', ')}), so nothing runs untracked`
+          : `no array named "${jobName}" running ${script} is queued, so none runs untracked`;
+    } catch (lookup) {
+      outcome = `looking it up failed (${(lookup as Error).message}): check \`squeue -n ${jobName}\` and cancel what runs ${script}`;
+    }
+    return new SlurmRunError('ERR_SLURM_UNTRACKED_ARRAY', `sbatch did not tell the id of the job array it may have submitted (${error.message}); ${outcome}`, { cause: error });
   }
 
   private defaultTaskMemory(): number | undefined {
@@ -338,11 +384,11 @@ export class SlurmBackend implements ExecutionBackend {
    * at 0.2 s and growing ×1.5 up to pollInterval while nothing new is reported.
    */
   private async watch(tracked: TrackedChunk[], report: (o: CallOutcome) => void, stop: AbortSignal, events: ExecutionEvents): Promise<void> {
-    const startedAt = Date.now();
+    const startedAt = this.clock.now();
     let started = false;
     let warned = false;
     let pause = FIRST_POLL_MS;
-    let nextQuery = Date.now() + pause;
+    let nextQuery = this.clock.now() + pause;
     while (true) {
       if (this.collect(tracked, report)) {
         started = true;
@@ -350,9 +396,9 @@ export class SlurmBackend implements ExecutionBackend {
       }
       if (tracked.every((t) => t.settled)) break;
       if (stop.aborted) throw stop.reason;
-      if (Date.now() < nextQuery) {
+      if (this.clock.now() < nextQuery) {
         const unsettled = tracked.reduce((n, t) => n + (t.settled ? 0 : 1), 0);
-        await sleep(Math.min(nextQuery - Date.now(), Math.max(100, Math.min(1000, unsettled))), stop);
+        await this.clock.sleep(Math.min(nextQuery - this.clock.now(), Math.max(100, Math.min(1000, unsettled))), stop);
         continue;
       }
 
@@ -362,7 +408,7 @@ export class SlurmBackend implements ExecutionBackend {
       for (const [jobId, chunks] of byArray) {
         let states: Map<number, ArrayTaskStatus>;
         try {
-          states = await queryArray(jobId);
+          states = await this.client.queryArray(jobId);
         } catch (error) {
           if (error instanceof SlurmCommandError && error.transient) continue; // a busy controller: ask again later
           throw error;
@@ -387,7 +433,7 @@ export class SlurmBackend implements ExecutionBackend {
       }
       if (tracked.every((t) => t.settled)) break;
 
-      if (!started && !warned && Date.now() - startedAt > this.options.setupTimeoutMs && pendingReasons.size > 0) {
+      if (!started && !warned && this.clock.now() - startedAt > this.options.setupTimeoutMs && pendingReasons.size > 0) {
         warned = true;
         const never = [...pendingReasons].filter((r) => NEVER_RUNS.has(r));
         if (never.length > 0) {
@@ -403,7 +449,7 @@ export class SlurmBackend implements ExecutionBackend {
         );
       }
       pause = Math.min(this.options.pollIntervalMs, pause * 1.5);
-      nextQuery = Date.now() + pause;
+      nextQuery = this.clock.now() + pause;
     }
   }
 
@@ -465,7 +511,7 @@ export class SlurmBackend implements ExecutionBackend {
       let end = classifyTaskEnd(state, tail);
       if (end.kind === 'signal') {
         // slurmstepd's "exceeded memory limit" line may land just after the state changes.
-        await sleep(1000);
+        await this.clock.sleep(1000);
         tail = readTail(errPath);
         end = classifyTaskEnd(state, tail);
       }
@@ -473,7 +519,9 @@ export class SlurmBackend implements ExecutionBackend {
       what = end.message;
     }
     const reason = REASON_OF[kind];
-    const ranAny = state !== undefined && state.state !== 'CANCELLED' ? true : t.lastState !== 'PENDING' && t.lastState !== undefined;
+    // A task that reported a call, or was seen past PENDING, was running one when it ended
+    // (even if squeue never showed it RUNNING between two polls).
+    const ranAny = t.seen.size > 0 || (state !== undefined && state.state !== 'CANCELLED') || (t.lastState !== 'PENDING' && t.lastState !== undefined);
     const running = ranAny ? unreported.slice(0, Math.max(1, t.threads)) : [];
     const tailText = tail.trim() === '' ? '' : `\nend of its stderr:\n${tail.trim().split('\n').slice(-8).join('\n')}`;
     for (const taskID of unreported) {
@@ -505,23 +553,27 @@ export class SlurmBackend implements ExecutionBackend {
   /** scancel, then wait until squeue shows none of the arrays' tasks queued or running. */
   private async cancelAndWait(jobIds: string[]): Promise<void> {
     if (jobIds.length === 0) return;
-    await Promise.all(jobIds.map((jobId) => cancel(jobId).catch(() => undefined)));
-    const deadline = Date.now() + 120_000;
+    await Promise.all(jobIds.map((jobId) => this.client.cancel(jobId).catch(() => undefined)));
+    const deadline = this.clock.now() + 120_000;
     for (const jobId of jobIds) {
-      while (Date.now() < deadline) {
-        const states = await queryArray(jobId).catch(() => undefined);
+      while (this.clock.now() < deadline) {
+        const states = await this.client.queryArray(jobId).catch(() => undefined);
         if (states !== undefined && [...states.values()].every((s) => isFinalJobState(s.state))) break;
-        await sleep(250);
+        await this.clock.sleep(250);
       }
       this.liveArrays.delete(jobId);
     }
   }
 }
 
-/** The factory core calls for `backend: "slurm"`: validates everything before anything is submitted. */
-export async function createBackend(options: Record<string, unknown> = {}): Promise<SlurmBackend> {
-  const [partitions, config] = await Promise.all([listPartitions(), readClusterConfig()]);
-  return new SlurmBackend(resolveSlurmOptions(options, partitions), { partitions, config });
+/**
+ * The factory core calls for `backend: "slurm"`: validates everything before anything is
+ * submitted. `runtime` replaces the real cluster, clock or memory probe (tests).
+ */
+export async function createBackend(options: Record<string, unknown> = {}, runtime: Partial<SlurmRuntime> = {}): Promise<SlurmBackend> {
+  const client = runtime.client ?? new CommandSlurmClient();
+  const [partitions, config] = await Promise.all([client.listPartitions(), client.readClusterConfig()]);
+  return new SlurmBackend(resolveSlurmOptions(options, partitions), { partitions, config }, { ...runtime, client });
 }
 
 // --- helpers -------------------------------------------------------------------------------------
@@ -565,21 +617,6 @@ function abortedOutcome(taskID: number, reason: unknown): CallOutcome {
   return { taskID, ok: false, reason: 'aborted', error: { name: 'AbortError', message } };
 }
 
-async function estimateMemory(job: ExecutionJob, submissionDir: string, taskID: number): Promise<number> {
-  const input = join(submissionDir, 'measure.v8');
-  writeV8(input, { setup: job.setup, taskID, payload: job.payloadFor(taskID) });
-  const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [MEASURE_CALL_ENTRY, input], { encoding: 'utf8', maxBuffer: 1 << 20 }, (error, out, err) => {
-      if (error) reject(new SlurmRunError('ERR_SLURM_MEMORY_ESTIMATE', `options.slurm.memPerWorker "auto": measuring call ${taskID} failed: ${err.trim() || error.message}`));
-      else resolve(out);
-    });
-  });
-  const { maxRssKb } = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { maxRssKb: number };
-  // Margin: the task also runs a worker thread and the client's bookkeeping (≈ 60 MB), and
-  // calls differ; 30 % on top of the measured peak.
-  return Math.ceil((maxRssKb / 1024) * 1.3 + 100);
-}
-
 function readTail(path: string): string {
   let fd: number | undefined;
   try {
@@ -611,19 +648,6 @@ function timestamp(): string {
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {

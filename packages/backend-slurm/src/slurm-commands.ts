@@ -340,12 +340,33 @@ export async function submitArray(request: SubmitArrayRequest, options: SlurmCom
   const args = buildSbatchArgs(checked);
   const env = sbatchEnvironment(checked);
   const stdout = await runSlurmCommand('sbatch', args, { timeoutMs: options.timeoutMs ?? SBATCH_TIMEOUT_MS, ...(env ? { env } : {}) });
-  // "<jobid>" or "<jobid>;<cluster>"
+  return { jobId: parseSbatchOutput(stdout, args) };
+}
+
+/** The job id in what `sbatch --parsable` printed ("<jobid>" or "<jobid>;<cluster>"); `args` for the error. */
+export function parseSbatchOutput(stdout: string, args: readonly string[]): string {
   const match = /^(\d+)(?:;\S+)?\s*$/.exec(stdout.trim());
   if (match === null) {
     throw new SlurmCommandError('ERR_SLURM_OUTPUT', `sbatch --parsable printed no job id: ${JSON.stringify(stdout.trim())}`, { argv: ['sbatch', ...args] });
   }
-  return { jobId: match[1] as string };
+  return match[1] as string;
+}
+
+/**
+ * Ids of the arrays (any state) named `jobName` that run `script`: how an array is found again
+ * when sbatch's answer was lost. Each submission has a script of its own, so the pair is unique.
+ */
+export async function findArrays(jobName: string, script: string, options: SlurmCommandOptions = {}): Promise<string[]> {
+  validateJobName(jobName, 'jobName');
+  const stdout = await runSlurmCommand('squeue', ['-h', '-t', 'all', '-n', jobName, '-O', 'ArrayJobID:|,Command:|'], options);
+  const ids = new Set<string>();
+  for (const line of stdout.split('\n')) {
+    const bar = line.indexOf('|');
+    if (bar < 0) continue;
+    // The command is the last field and may itself hold "|": cut only the final one.
+    if (line.slice(bar + 1).replace(/\|\s*$/, '') === script) ids.add(line.slice(0, bar).trim());
+  }
+  return [...ids];
 }
 
 // --- state --------------------------------------------------------------------------------------

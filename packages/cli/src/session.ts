@@ -24,15 +24,20 @@ export interface SessionOptions {
   verb: 'run' | 'rerun';
 }
 
-/** Errors core raises for a bad command line (as opposed to a failure while running). */
+/**
+ * Errors core raises for a bad command line (as opposed to a failure while running). A bad
+ * SLURM setting is one too: the SLURM backend's SlurmOptionError has core's ERR_ACME_OPTION.
+ */
 const USAGE_CODES = new Set(['ERR_ACME_OPTION', 'ERR_ACME_ARGUMENTS', 'ERR_ACME_FUNCTION', 'ERR_ACME_CONFIG', 'ERR_ACME_NO_RUN']);
 
 /** Core's error in command-line words: a UsageError for bad input, else unchanged. */
 export function asCliError(error: unknown): unknown {
   if (error instanceof CliError) return error;
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (USAGE_CODES.has(code) || code === 'ERR_SLURM_OPTION')) {
-    return new UsageError(inFlagTerms((error as Error).message), (error as { option?: string }).option);
+  if (typeof code === 'string' && USAGE_CODES.has(code)) {
+    const option = (error as { option?: unknown }).option;
+    // The flag at fault, as the message names it ("options.slurm.partition" → "--partition").
+    return new UsageError(inFlagTerms((error as Error).message), typeof option === 'string' ? inFlagTerms(option) : undefined);
   }
   return error;
 }

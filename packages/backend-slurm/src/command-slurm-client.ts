@@ -1,0 +1,40 @@
+/** The SlurmClient of a real cluster: SLURM's command-line tools run as child processes. */
+import type { SlurmClient } from './slurm-client';
+import {
+  cancel,
+  findArrays,
+  listPartitions,
+  queryArray,
+  readClusterConfig,
+  submitArray,
+  type ArrayTaskStatus,
+  type ClusterConfig,
+  type PartitionInfo,
+  type SubmitArrayRequest,
+} from './slurm-commands';
+
+export class CommandSlurmClient implements SlurmClient {
+  listPartitions(): Promise<PartitionInfo[]> {
+    return listPartitions();
+  }
+
+  readClusterConfig(): Promise<ClusterConfig> {
+    return readClusterConfig();
+  }
+
+  submitArray(request: SubmitArrayRequest): Promise<{ jobId: string }> {
+    return submitArray(request);
+  }
+
+  queryArray(jobId: string): Promise<Map<number, ArrayTaskStatus>> {
+    return queryArray(jobId);
+  }
+
+  cancel(jobId: string): Promise<void> {
+    return cancel(jobId);
+  }
+
+  findArrays(jobName: string, script: string): Promise<string[]> {
+    return findArrays(jobName, script);
+  }
+}
