@@ -1,10 +1,10 @@
 // Nothing lost when calls fail, a process dies or a run is interrupted; a re-run finishes
 // exactly the calls without a valid result.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ComputeError, ParallelMap, range, readCallRecords, runStatus } from '@acme-ts/core';
-import { h5dump } from './support/h5';
+import { PYTHON, h5dump } from './support/h5';
 import { TASKS, quiet, useWorkDir } from './support/run-fixtures';
 
 const RUN_SLOW = path.join(__dirname, 'fixtures', 'run-slow.js');
@@ -318,4 +318,33 @@ test('resultShape: once compute() settles, the virtual dataset maps only stored 
   vds = h5dump(container)['/result_0'];
   expect(vds.sources).toHaveLength(4);
   expect(vds.values).toEqual([0, 10, 20, 30]);
+});
+
+test('singleFile: a write the disk refuses (file-size limit) fails the run naming the folder and the cause, no crash at exit; the re-run completes', async () => {
+  const outputDir = path.join(workDir(), 'size-limit');
+  const script = `
+    const { ParallelMap } = require('@acme-ts/core');
+    (async () => {
+      const pmap = new ParallelMap((x) => new Float64Array(20000).fill(x), [Array.from({ length: 200 }, (_, i) => i)],
+        { outputDir: process.argv[1], nWorkers: 2, singleFile: true, verbose: false });
+      try { await pmap.compute(); console.log('DONE'); } catch (e) { console.log(e.code + ' ' + e.message); process.exitCode = 1; }
+      await pmap.close();
+    })();`;
+  // 2 MB (ulimit -f counts KiB blocks): the run's 32 MB of results cannot be written. Before, a
+  // raw EFBIG was followed by a segmentation fault at exit (exit code 139).
+  const limited = spawnSync('bash', ['-c', 'ulimit -f 2000; exec "$0" -e "$1" "$2"', process.execPath, script, outputDir], {
+    encoding: 'utf8',
+    cwd: path.join(__dirname, '..'),
+  });
+  expect(limited.status).toBe(1);
+  expect(limited.stdout).toContain(`ERR_ACME_STORAGE writing the results of the run in ${outputDir} failed: a file reached the file-size limit (ulimit -f)`);
+  expect(limited.stdout).toContain(`acme-ts rerun ${outputDir}`);
+  // The container is as it was before the run (readable), and the re-run stores every call.
+  expect(Object.keys(h5dump(path.join(outputDir, 'func.h5'))).filter((k) => /^\/comp_\d+$/.test(k))).toEqual([]);
+  const again = spawnSync(process.execPath, ['-e', script, outputDir], { encoding: 'utf8', cwd: path.join(__dirname, '..') });
+  expect(again.stdout).toContain('DONE');
+  // Summarized by h5py itself: a dump of the 4 million values is too large to pass back.
+  const summary = execFileSync(PYTHON, ['-c', 'import sys, h5py; f = h5py.File(sys.argv[1]); print(len(f), sum(float(f[k]["result_0"][()].sum()) for k in f))', path.join(outputDir, 'func.h5')], { encoding: 'utf8' });
+  expect(summary.trim()).toBe(`200 ${(20000 * (199 * 200)) / 2}.0`);
+  expect(runStatus(outputDir)).toMatchObject({ missing: [], failed: [], journaled: 0 });
 });

@@ -259,8 +259,21 @@ export class SingleFileWriter {
    * records of its calls are written (then discardJournal).
    */
   close(): void {
-    this.journal?.flush();
-    this.file.close();
+    // The copy is closed whatever failed before (a full disk failing the journal): an HDF5 file
+    // left open is flushed by libhdf5 at exit, which crashed the process.
+    let failure: unknown;
+    try {
+      this.journal?.flush();
+    } catch (err) {
+      failure = err;
+    }
+    try {
+      this.file.close();
+    } catch (err) {
+      failure ??= err;
+    }
+    // The container stays as the last complete attempt left it; what the journal holds is replayed.
+    if (failure !== undefined) throw failure;
     renameSync(this.workPath, this.containerPath);
   }
 

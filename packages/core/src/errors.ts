@@ -121,3 +121,32 @@ export function describeValue(value: unknown): string {
   if (ctor && ctor !== 'Object') return `a ${ctor}`;
   return 'an object';
 }
+
+/** System errors of a full or refusing disk: the run's files could not be written. */
+const STORAGE_ERRORS: { code: string; text: string; reason: string }[] = [
+  { code: 'ENOSPC', text: 'No space left on device', reason: 'the disk is full' },
+  { code: 'EDQUOT', text: 'Disk quota exceeded', reason: 'the disk quota is used up' },
+  { code: 'EFBIG', text: 'File too large', reason: 'a file reached the file-size limit (ulimit -f)' },
+  { code: 'EROFS', text: 'Read-only file system', reason: 'the file system is read-only' },
+];
+
+/**
+ * Writing the run's results failed for a reason outside the run (disk full, file-size limit):
+ * names the folder, the cause and what to do; every call stored before stays stored.
+ */
+export class StorageError extends AcmeError {
+  constructor(outputDir: string, reason: string, cause: Error) {
+    super(
+      'ERR_ACME_STORAGE',
+      `writing the results of the run in ${outputDir} failed: ${reason} (${cause.message.split('\n', 1)[0]}). The calls stored before are kept; free space (or raise the limit), then compute() again or \`acme-ts rerun ${outputDir}\` to run the rest`,
+      { cause },
+    );
+  }
+
+  /** Why `error` is a storage failure (Node's errno code, or the errno text in libhdf5's message), if it is one. */
+  static reasonOf(error: unknown): string | undefined {
+    if (!(error instanceof Error)) return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    return STORAGE_ERRORS.find((e) => e.code === code || (code === 'ERR_HDF5' && error.message.includes(e.text)))?.reason;
+  }
+}

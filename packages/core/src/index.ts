@@ -51,6 +51,7 @@ export {
   ResultLayoutError,
   TaskContextError,
   ComputeError,
+  StorageError,
   describeValue,
 } from './errors';
 export type { CallFailure } from './errors';

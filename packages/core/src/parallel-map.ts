@@ -24,7 +24,7 @@ import type { PackedCalls } from './packed-calls';
 import { cleanupOldRuns, OLD_RUNS_WARNING_COUNT } from './old-runs';
 import { argumentsFingerprint, functionFingerprint } from './run-fingerprint';
 import { RunLock } from './run-lock';
-import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
+import { AcmeError, ComputeError, OptionError, StorageError, type CallFailure } from './errors';
 import {
   hasManifest,
   metaDir,
@@ -115,6 +115,9 @@ export class ParallelMap {
     this.running = true;
     try {
       return await this.computeOnce();
+    } catch (error) {
+      const reason = this.outputDir ? StorageError.reasonOf(error) : undefined;
+      throw reason ? new StorageError(this.outputDir!, reason, error as Error) : error;
     } finally {
       this.lock?.release();
       this.lock = undefined;

@@ -97,11 +97,16 @@ class File : public Napi::ObjectWrap<File> {
   ~File() override {
     if (fid_ >= 0) {
       Hdf5Lock lock;
+      unregisterOpenFile(fid_);
       H5Fclose(fid_);
       H5Eclear2(H5E_DEFAULT);
     }
   }
-  void adopt(hid_t fid) { fid_ = fid; }
+  // With the lock held (wrap's callers hold it).
+  void adopt(hid_t fid) {
+    fid_ = fid;
+    registerOpenFile(fid);
+  }
 
  private:
   hid_t fid_ = -1;
@@ -125,6 +130,7 @@ class File : public Napi::ObjectWrap<File> {
       Hdf5Lock lock;
       hid_t fid = fid_;
       fid_ = -1;
+      unregisterOpenFile(fid);
       checkStatus(H5Fclose(fid), "cannot close the HDF5 file");
       return info.Env().Undefined();
     });
@@ -249,6 +255,9 @@ class File : public Napi::ObjectWrap<File> {
 class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
  public:
   Hdf5Addon(Napi::Env env, Napi::Object exports) {
+    // libhdf5 runs no exit handler (see Hdf5Lock): the files this thread still has open are
+    // closed when its environment ends (a worker thread's end; a normal exit).
+    env.AddCleanupHook(closeThreadFiles);
     fileClass_ = Napi::Persistent(File::Define(env));
     DefineAddon(exports, {
       InstanceMethod("createFile", &Hdf5Addon::CreateFile),

@@ -2,7 +2,11 @@
 #include <sys/stat.h>
 #include <cerrno>
 #include <cstdio>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <map>
+#include <thread>
 
 namespace h5n {
 
@@ -26,7 +30,47 @@ void throwHdf5(const std::string& context) {
   throw AddonError("ERR_HDF5", context + (stack.empty() ? "" : "; HDF5 error stack:" + stack));
 }
 
+// fid → the thread that opened it; guarded by g_hdf5Mutex.
+static std::map<hid_t, std::thread::id> g_openFiles;
+
+void registerOpenFile(hid_t fid) { g_openFiles[fid] = std::this_thread::get_id(); }
+void unregisterOpenFile(hid_t fid) { g_openFiles.erase(fid); }
+
+static void closeFiles(bool thisThreadOnly) {
+  const auto me = std::this_thread::get_id();
+  for (auto it = g_openFiles.begin(); it != g_openFiles.end();) {
+    if (thisThreadOnly && it->second != me) {
+      ++it;
+      continue;
+    }
+    H5Fclose(it->first);
+    it = g_openFiles.erase(it);
+  }
+  H5Eclear2(H5E_DEFAULT);
+}
+
+void closeThreadFiles() {
+  Hdf5Lock lock;
+  closeFiles(true);
+}
+
+// At exit a thread may still hold the lock mid-call (process.exit() from another thread): then
+// its files are left as they are rather than the exit waiting forever.
+static void closeFilesAtExit() {
+  std::unique_lock<std::mutex> guard(g_hdf5Mutex, std::try_to_lock);
+  for (int i = 0; i < 100 && !guard.owns_lock(); i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    guard.try_lock();
+  }
+  if (guard.owns_lock()) closeFiles(false);
+}
+
 Hdf5Lock::Hdf5Lock() : guard_(g_hdf5Mutex) {
+  // Before libhdf5's first call in the process: no libhdf5 exit handler, our own instead. A
+  // close that failed (disk full, file-size limit) leaves libhdf5 1.10 a half-freed file its
+  // exit handler crashes on (SIGSEGV at exit).
+  static const bool exitHandler = (H5dont_atexit(), std::atexit(closeFilesAtExit), true);
+  (void)exitHandler;
   thread_local bool silenced = false;
   if (!silenced) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);

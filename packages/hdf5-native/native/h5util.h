@@ -32,6 +32,15 @@ class Hdf5Lock {
   std::lock_guard<std::mutex> guard_;
 };
 
+// Files the addon holds open, in place of libhdf5's exit handler (which crashes on a file whose
+// close failed): registered while open (call with the lock held), closed by their thread's
+// environment when it ends (closeThreadFiles), and at process exit (a process.exit() skips the
+// environments' cleanup) by a handler of the addon's own.
+void registerOpenFile(hid_t fid);
+void unregisterOpenFile(hid_t fid);
+// Closes the calling thread's registered files; takes the lock.
+void closeThreadFiles();
+
 // Owns an hid_t (dataset, dataspace, datatype, property list, group, object, attribute).
 class Hid {
  public:
