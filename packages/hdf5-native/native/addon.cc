@@ -137,9 +137,7 @@ class File : public Napi::ObjectWrap<File> {
   }
   Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      std::string path = getString(info[0], "path");
-      Hid g = check(H5Gcreate2(f, path.c_str(), lcplFor(path), H5P_DEFAULT, H5P_DEFAULT),
-                    "cannot create group '" + path + "'");
+      createGroup(f, getString(info[0], "path"));
       return info.Env().Undefined();
     });
   }
@@ -153,8 +151,7 @@ class File : public Napi::ObjectWrap<File> {
   }
   Napi::Value Remove(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      std::string path = getString(info[0], "path");
-      checkStatus(H5Ldelete(f, path.c_str(), H5P_DEFAULT), "cannot remove '" + path + "'");
+      removeLink(f, getString(info[0], "path"));
       return info.Env().Undefined();
     });
   }
@@ -201,18 +198,13 @@ class File : public Napi::ObjectWrap<File> {
   }
   Napi::Value CreateExternalLink(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      std::string path = getString(info[0], "path"), file = getString(info[1], "file"),
-                  obj = getString(info[2], "objectPath");
-      checkStatus(H5Lcreate_external(file.c_str(), obj.c_str(), f, path.c_str(), lcplFor(path), H5P_DEFAULT),
-                  "cannot create external link '" + path + "' -> '" + file + "':'" + obj + "'");
+      createExternalLink(f, getString(info[0], "path"), getString(info[1], "file"), getString(info[2], "objectPath"));
       return info.Env().Undefined();
     });
   }
   Napi::Value CreateSoftLink(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      std::string path = getString(info[0], "path"), target = getString(info[1], "target");
-      checkStatus(H5Lcreate_soft(target.c_str(), f, path.c_str(), lcplFor(path), H5P_DEFAULT),
-                  "cannot create soft link '" + path + "' -> '" + target + "'");
+      createSoftLink(f, getString(info[0], "path"), getString(info[1], "target"));
       return info.Env().Undefined();
     });
   }
