@@ -289,7 +289,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       return wrap(fid);
     });
   }
-  // writeFileAtomic(path, datasets: {path, spec..., data}[], attributes: [name, value][])
+  // writeFileAtomic(path, datasets: {path, spec..., data}[], attributes: [name, value][], fileImages)
   // A file that exists is complete: written under `<path>.tmp-<pid>-<random>` (or unnamed, from
   // an image) and renamed (linked) into place.
   Napi::Value WriteFileAtomic(const Napi::CallbackInfo& info) {
@@ -297,13 +297,15 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       std::string path = getString(info[0], "path");
       Napi::Array datasets = info[1].As<Napi::Array>();
       Napi::Array attrs = info[2].As<Napi::Array>();
+      bool useImages = info[3].ToBoolean();
       thread_local std::mt19937_64 rng{std::random_device{}()};
       char suffix[64];
       std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08llx", static_cast<int>(getpid()),
                     static_cast<unsigned long long>(rng() & 0xffffffffULL));
       std::string tmp = path + suffix;
       ImageRequest request;
-      FileImages::describe(datasets, attrs.Length(), request);
+      // Without images the request stays empty: libhdf5 writes the file and no image is kept.
+      if (useImages) FileImages::describe(datasets, attrs.Length(), request);
       if (images_.has(request)) {
         images_.write(request, path, tmp);
       } else {

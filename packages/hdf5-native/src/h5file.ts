@@ -269,19 +269,58 @@ export class H5File {
 }
 
 /**
- * One native call: creates `<path>.tmp-<pid>-<rand>` exclusively, writes all datasets and root
- * attributes, closes it and renames it into place, so a file that exists is complete. From the
- * third file of a structure in this thread on (same root-level dataset names, dtypes and shapes,
- * values in the dtype's own typed array, no attributes), files are written from the image of
- * one libhdf5 wrote: the same bytes with the new values and time, without libhdf5's per-file set-up.
+ * The environment's switch for writeFileAtomic's file images, read once when this module loads
+ * (writeFileAtomic is called per payload file; reading process.env each time would cost more
+ * than some of those files). `ACME_TS_HDF5_FILE_IMAGES=off` (or `0`, `false`) turns them off.
  */
-export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attributes?: Record<string, AttributeValue>): void {
+export const FILE_IMAGES_ENV = 'ACME_TS_HDF5_FILE_IMAGES';
+const fileImagesFromEnv = parseFileImagesEnv(process.env[FILE_IMAGES_ENV]);
+
+function parseFileImagesEnv(value: string | undefined): boolean | string {
+  if (value === undefined || value === '') return true;
+  const v = value.trim().toLowerCase();
+  if (['on', '1', 'true'].includes(v)) return true;
+  if (['off', '0', 'false'].includes(v)) return false;
+  return `${FILE_IMAGES_ENV} must be on, off, 1, 0, true or false, got ${JSON.stringify(value)}`;
+}
+
+/** writeFileAtomic's options. */
+export interface WriteFileAtomicOptions {
+  /**
+   * false: always write through libhdf5, never from a file image (see writeFileAtomic). Default:
+   * the environment variable ACME_TS_HDF5_FILE_IMAGES (on unless off/0/false).
+   */
+  fileImages?: boolean;
+}
+
+/**
+ * One native call: creates `<path>.tmp-<pid>-<rand>` exclusively, writes all datasets and root
+ * attributes, closes it and renames it into place, so a file that exists is complete.
+ *
+ * File images (a shortcut, on by default): from the third file of a structure in this thread on
+ * (same root-level dataset names, dtypes and shapes, values in the dtype's own typed array, no
+ * attributes), files are the bytes libhdf5 wrote for the second one with the new values and
+ * time patched in, without libhdf5's per-file set-up. `opts.fileImages: false` or
+ * ACME_TS_HDF5_FILE_IMAGES=off turns it off.
+ */
+export function writeFileAtomic(
+  filePath: string,
+  datasets: DatasetWrite[],
+  attributes?: Record<string, AttributeValue>,
+  opts?: WriteFileAtomicOptions,
+): void {
+  const o = checkOptions(opts, 'opts', ['fileImages']);
   const abs = path.resolve(checkPath(filePath, 'path'));
   const items = toNativeWrites(datasets);
   const attrs = Object.entries(attributes ?? {}).map(
     ([k, v]) => [checkPath(k, 'attribute name'), checkAttributeValue(v, `attributes.${k}`)] as [string, AttributeValue],
   );
-  callNative(() => native.writeFileAtomic(abs, items, attrs));
+  let useImages = o.fileImages as boolean | undefined;
+  if (useImages === undefined) {
+    if (typeof fileImagesFromEnv === 'string') throw invalidArg(fileImagesFromEnv);
+    useImages = fileImagesFromEnv;
+  }
+  callNative(() => native.writeFileAtomic(abs, items, attrs, useImages));
 }
 
 /**
