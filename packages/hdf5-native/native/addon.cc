@@ -216,7 +216,8 @@ class File : public Napi::ObjectWrap<File> {
   }
   Napi::Value SetAttribute(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      setAttribute(f, getString(info[0], "path"), getString(info[1], "name"), info[2]);
+      std::string dtype = info[3].IsString() ? getString(info[3], "dtype") : "";
+      setAttribute(f, getString(info[0], "path"), getString(info[1], "name"), info[2], dtype);
       return info.Env().Undefined();
     });
   }

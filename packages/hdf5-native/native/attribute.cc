@@ -1,32 +1,41 @@
 // Attributes: set one, read all of an object.
 #include "values.h"
-#include <cstring>
 namespace h5n {
 
-void setAttribute(hid_t loc, const std::string& objPath, const std::string& name, const Napi::Value& value) {
-  std::string dtype;
-  if (value.IsNumber()) dtype = "float64";
-  else if (value.IsBigInt()) dtype = "int64";
-  else if (value.IsBoolean()) dtype = "bool";
-  else if (value.IsString()) dtype = "string";
-  else throwInvalid("attribute value must be a number, bigint, boolean or string");
+void setAttribute(hid_t loc, const std::string& objPath, const std::string& name, const Napi::Value& value,
+                  const std::string& arrayDtype) {
+  std::string what = "attribute '" + name + "'";
+  bool isArray = value.IsTypedArray() || value.IsArray();
+  std::string dtype = arrayDtype;
+  Values v;
+  double d = 0;
+  int64_t i64 = 0;
+  if (isArray) {
+    if (dtype.empty()) throwInvalid(what + ": an array value needs its dtype");
+    v = getValues(value, what);
+  } else {
+    // A scalar: number → float64, bigint → int64, boolean → bool, string → UTF-8 string.
+    bool lossless = true;
+    v.length = 1;
+    if (value.IsNumber()) { dtype = "float64"; d = value.As<Napi::Number>().DoubleValue(); v.ptr = &d; }
+    else if (value.IsBoolean()) { dtype = "bool"; d = value.As<Napi::Boolean>().Value() ? 1 : 0; v.ptr = &d; }
+    else if (value.IsBigInt()) { dtype = "int64"; i64 = value.As<Napi::BigInt>().Int64Value(&lossless); v.ptr = &i64; v.type = napi_bigint64_array; }
+    else if (value.IsString()) { dtype = "string"; v.isStrings = true; v.strings.push_back(value.As<Napi::String>().Utf8Value()); }
+    else throwInvalid(what + " value must be a number, bigint, boolean, string or an array");
+  }
   Hid obj = check(H5Oopen(loc, objPath.c_str(), H5P_DEFAULT), "cannot open object '" + objPath + "'");
   htri_t exists = H5Aexists(obj, name.c_str());
   if (exists < 0) throwHdf5("H5Aexists");
-  if (exists > 0) checkStatus(H5Adelete(obj, name.c_str()), "cannot replace attribute '" + name + "'");
+  if (exists > 0) checkStatus(H5Adelete(obj, name.c_str()), "cannot replace " + what);
   Hid ftype = fileTypeFor(dtype);
-  Hid space = check(H5Screate(H5S_SCALAR), "H5Screate");
+  std::vector<hsize_t> dims{static_cast<hsize_t>(v.length)};
+  Hid space = isArray ? makeSpace(dims, nullptr) : check(H5Screate(H5S_SCALAR), "H5Screate");
   Hid acpl = check(H5Pcreate(H5P_ATTRIBUTE_CREATE), "H5Pcreate(acpl)");
   checkStatus(H5Pset_char_encoding(acpl, H5T_CSET_UTF8), "H5Pset_char_encoding");
-  Hid attr = check(H5Acreate2(obj, name.c_str(), ftype, space, acpl, H5P_DEFAULT),
-                   "cannot create attribute '" + name + "' on '" + objPath + "'");
-  Values v; v.length = 1;
-  double d = 0; int64_t i64 = 0; bool lossless = true;
-  if (dtype == "string") { v.isStrings = true; v.strings.push_back(value.As<Napi::String>().Utf8Value()); }
-  else if (dtype == "int64") { i64 = value.As<Napi::BigInt>().Int64Value(&lossless); v.ptr = &i64; v.type = napi_bigint64_array; }
-  else { d = value.IsBoolean() ? (value.As<Napi::Boolean>().Value() ? 1 : 0) : value.As<Napi::Number>().DoubleValue(); v.ptr = &d; }
-  Prepared p; prepare(p, v, dtype, ftype, "attribute '" + name + "'");
-  checkStatus(H5Awrite(attr, p.memType, p.buf), "cannot write attribute '" + name + "'");
+  Hid attr = check(H5Acreate2(obj, name.c_str(), ftype, space, acpl, H5P_DEFAULT), "cannot create " + what + " on '" + objPath + "'");
+  Prepared p;
+  prepare(p, v, dtype, ftype, what);
+  if (v.length > 0) checkStatus(H5Awrite(attr, p.memType, p.buf), "cannot write " + what);
 }
 
 static herr_t collectAttrName(hid_t, const char* name, const H5A_info_t*, void* data) {
@@ -43,34 +52,23 @@ Napi::Object getAttributes(Napi::Env env, hid_t loc, const std::string& objPath)
     Hid attr = check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "H5Aopen '" + name + "'");
     Hid ftype = check(H5Aget_type(attr), "H5Aget_type");
     Hid space = check(H5Aget_space(attr), "H5Aget_space");
-    if (H5Sget_simple_extent_npoints(space) != 1) continue;  // only scalar attributes are mapped
+    H5S_class_t shape = H5Sget_simple_extent_type(space);
+    if (shape != H5S_SCALAR && shape != H5S_SIMPLE) continue;  // a null dataspace holds no value
     std::string dtype;
-    try { dtype = dtypeOf(ftype); } catch (const AddonError&) { continue; }
-    Hid mtype = readMemTypeFor(dtype);
-    std::string ctx = "cannot read attribute '" + name + "'";
-    if (dtype == "string") {
-      char* s = nullptr;
-      checkStatus(H5Aread(attr, mtype, &s), ctx);
-      out.Set(name, Napi::String::New(env, s ? s : ""));
-      H5free_memory(s);
-    } else if (dtype[0] == 'S') {
-      std::vector<char> buf(H5Tget_size(mtype));
-      checkStatus(H5Aread(attr, mtype, buf.data()), ctx);
-      out.Set(name, Napi::String::New(env, buf.data(), strnlen(buf.data(), buf.size())));
-    } else if (dtype == "int64" || dtype == "uint64") {
-      uint64_t u = 0;
-      checkStatus(H5Aread(attr, mtype, &u), ctx);
-      if (dtype == "int64") out.Set(name, Napi::BigInt::New(env, static_cast<int64_t>(u)));
-      else out.Set(name, Napi::BigInt::New(env, u));
-    } else if (dtype == "bool") {
-      int8_t b = 0;
-      checkStatus(H5Aread(attr, mtype, &b), ctx);
-      out.Set(name, Napi::Boolean::New(env, b != 0));
-    } else {
-      double d = 0;
-      checkStatus(H5Aread(attr, H5T_NATIVE_DOUBLE, &d), ctx);
-      out.Set(name, Napi::Number::New(env, d));
+    try { dtype = dtypeOf(ftype); } catch (const AddonError&) { continue; }  // types without a dtype are skipped
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    if (n < 0) throwHdf5("H5Sget_simple_extent_npoints");
+    Napi::Value values = readValues(env, ftype, dtype, static_cast<size_t>(n), space, "cannot read attribute '" + name + "'",
+                                    [&](hid_t memType, void* buf) { return H5Aread(attr, memType, buf); });
+    Napi::Object list = values.As<Napi::Object>();
+    if (dtype == "bool") {
+      // h5py's bool enum reads as 0/1 bytes; JavaScript gets booleans.
+      Napi::Array bools = Napi::Array::New(env, static_cast<size_t>(n));
+      for (uint32_t i = 0; i < n; i++) bools.Set(i, Napi::Boolean::New(env, list.Get(i).As<Napi::Number>().Int32Value() != 0));
+      list = bools;
     }
+    // A scalar dataspace gives one value, a simple one (any rank, C order) the array, as in h5py.
+    out.Set(name, shape == H5S_SCALAR ? list.Get(0u) : list);
   }
   return out;
 }

@@ -109,36 +109,9 @@ Napi::Object readDataset(Napi::Env env, hid_t loc, const std::string& path, cons
   const std::string& dtype = d.dtype;
   const std::vector<hsize_t>& shape = d.shape;
   size_t npoints = d.npoints;
-  size_t n = npoints;
-  Hid memType = readMemTypeFor(dtype);
   hid_t ms = mspace.valid() ? mspace.get() : H5S_ALL, fs = mspace.valid() ? fspace.get() : H5S_ALL;
-  std::string ctx = "cannot read dataset '" + path + "'";
-  Napi::Value data;
-  if (dtype == "string") {
-    std::vector<char*> ptrs(n, nullptr);
-    Napi::Array arr = Napi::Array::New(env, n);
-    if (n > 0) {
-      checkStatus(H5Dread(dset, memType, ms, fs, H5P_DEFAULT, ptrs.data()), ctx);
-      for (size_t i = 0; i < n; i++) arr.Set(static_cast<uint32_t>(i), Napi::String::New(env, ptrs[i] ? ptrs[i] : ""));
-      H5Dvlen_reclaim(memType, mspace.valid() ? mspace.get() : fspace.get(), H5P_DEFAULT, ptrs.data());
-    }
-    data = arr;
-  } else if (dtype[0] == 'S') {
-    size_t size = H5Tget_size(memType);
-    std::vector<char> buf(size * n);
-    Napi::Array arr = Napi::Array::New(env, n);
-    if (n > 0) checkStatus(H5Dread(dset, memType, ms, fs, H5P_DEFAULT, buf.data()), ctx);
-    for (size_t i = 0; i < n; i++) {
-      const char* s = buf.data() + i * size;
-      arr.Set(static_cast<uint32_t>(i), Napi::String::New(env, s, strnlen(s, size)));
-    }
-    data = arr;
-  } else {
-    size_t elem = H5Tget_size(memType);
-    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, n * elem);
-    if (n > 0) checkStatus(H5Dread(dset, memType, ms, fs, H5P_DEFAULT, ab.Data()), ctx);
-    data = makeTypedArray(env, dtype, n, ab);
-  }
+  Napi::Value data = readValues(env, d.ftype, dtype, npoints, mspace.valid() ? mspace.get() : fspace.get(), "cannot read dataset '" + path + "'",
+                                [&](hid_t memType, void* buf) { return H5Dread(dset, memType, ms, fs, H5P_DEFAULT, buf); });
   Napi::Object out = Napi::Object::New(env);
   out.Set("dtype", dtype);
   out.Set("shape", dimsArray(env, shape));

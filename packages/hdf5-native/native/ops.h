@@ -30,7 +30,9 @@ void resizeDataset(hid_t loc, const std::string& path, const std::vector<hsize_t
 void createVirtualDataset(hid_t loc, const std::string& path, const Napi::Object& spec);
 
 // attribute.cc
-void setAttribute(hid_t loc, const std::string& objPath, const std::string& name, const Napi::Value& value);
+// A scalar (dtype from the JS type), or with `arrayDtype` a 1-D attribute of a typed array or string[].
+void setAttribute(hid_t loc, const std::string& objPath, const std::string& name, const Napi::Value& value,
+                  const std::string& arrayDtype = "");
 Napi::Object getAttributes(Napi::Env env, hid_t loc, const std::string& objPath);
 
 // group.cc

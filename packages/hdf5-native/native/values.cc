@@ -184,6 +184,39 @@ Napi::Value makeTypedArray(Napi::Env env, const std::string& dtype, size_t n, Na
   return Napi::BigUint64Array::New(env, n, buf, 0);
 }
 
+Napi::Value readValues(Napi::Env env, hid_t fileType, const std::string& dtype, size_t n, hid_t space, const std::string& ctx,
+                       const std::function<herr_t(hid_t, void*)>& read) {
+  Hid memType = readMemTypeFor(dtype);
+  // libhdf5 does not convert between ASCII and UTF-8 strings (h5py writes bytes as ASCII): read
+  // them in the file's character set; both are handed to JavaScript as UTF-8.
+  if (H5Tget_class(fileType) == H5T_STRING) checkStatus(H5Tset_cset(memType, H5Tget_cset(fileType)), "H5Tset_cset");
+  if (dtype == "string") {
+    std::vector<char*> ptrs(n, nullptr);
+    Napi::Array arr = Napi::Array::New(env, n);
+    if (n > 0) {
+      checkStatus(read(memType, ptrs.data()), ctx);
+      for (size_t i = 0; i < n; i++) arr.Set(static_cast<uint32_t>(i), Napi::String::New(env, ptrs[i] ? ptrs[i] : ""));
+      H5Dvlen_reclaim(memType, space, H5P_DEFAULT, ptrs.data());
+    }
+    return arr;
+  }
+  if (dtype[0] == 'S') {
+    size_t size = H5Tget_size(memType);
+    std::vector<char> buf(size * n);
+    Napi::Array arr = Napi::Array::New(env, n);
+    if (n > 0) checkStatus(read(memType, buf.data()), ctx);
+    for (size_t i = 0; i < n; i++) {
+      const char* s = buf.data() + i * size;
+      arr.Set(static_cast<uint32_t>(i), Napi::String::New(env, s, strnlen(s, size)));
+    }
+    return arr;
+  }
+  size_t elem = H5Tget_size(memType);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, n * elem);
+  if (n > 0) checkStatus(read(memType, ab.Data()), ctx);
+  return makeTypedArray(env, dtype, n, ab);
+}
+
 Napi::Array dimsArray(Napi::Env env, const std::vector<hsize_t>& d, bool unlimitedAsNull) {
   Napi::Array a = Napi::Array::New(env, d.size());
   for (uint32_t i = 0; i < d.size(); i++) {

@@ -1,6 +1,7 @@
 // Internal to the addon: conversions shared by the files of each HDF5 object kind
 // (dataset.cc, group.cc, attribute.cc, virtual-dataset.cc, link.cc). Callers hold an Hdf5Lock.
 #pragma once
+#include <functional>
 #include "ops.h"
 
 namespace h5n {
@@ -35,6 +36,11 @@ size_t bytesPerElement(napi_typedarray_type t);
 Values getValues(const Napi::Value& v, const std::string& path);
 void prepare(Prepared& p, const Values& vals, const std::string& dtype, hid_t fileType, const std::string& path);
 Napi::Value makeTypedArray(Napi::Env env, const std::string& dtype, size_t n, Napi::ArrayBuffer buf);
+// The `n` values of a dataset or attribute of `dtype` as JavaScript sees them: string[] for
+// strings, else the typed array readMemTypeFor's type fills (bool: Uint8Array of 0/1).
+// `read(memType, buf)` is the H5Dread/H5Aread; `space` describes the values (to free strings).
+Napi::Value readValues(Napi::Env env, hid_t fileType, const std::string& dtype, size_t n, hid_t space, const std::string& ctx,
+                       const std::function<herr_t(hid_t, void*)>& read);
 // Sets a fill value given as a JS number/bigint/boolean/string, converted to the file type.
 void setFillValue(hid_t dcpl, hid_t ftype, const std::string& dtype, const Napi::Value& fill);
 

@@ -199,6 +199,31 @@ export function toNativeVirtualSpec(spec: VirtualDatasetSpec): NativeVirtualSpec
   return out;
 }
 
+/** A typed array's dtype, by its tag (works across realms, unlike instanceof). */
+const TYPED_ARRAY_DTYPES: Record<string, string> = {
+  Float64Array: 'float64', Float32Array: 'float32', Int8Array: 'int8', Int16Array: 'int16', Int32Array: 'int32',
+  BigInt64Array: 'int64', Uint8Array: 'uint8', Uint8ClampedArray: 'uint8', Uint16Array: 'uint16', Uint32Array: 'uint32',
+  BigUint64Array: 'uint64',
+};
+
+/**
+ * An attribute for the addon: a scalar as it is (the addon picks its dtype), an array as 1-D
+ * values with their dtype (typed array: its own; number[] float64; bigint[] int64 or uint64;
+ * boolean[] bool; string[] UTF-8 strings; [] float64, as numpy's default).
+ */
+export function toNativeAttribute(value: unknown, name: string): { value: AttributeValue | NativeData; dtype?: string } {
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) return { value: checkAttributeValue(value, name) };
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const dtype = TYPED_ARRAY_DTYPES[Object.prototype.toString.call(value).slice(8, -1)];
+    if (dtype !== undefined) return { value, dtype };
+  }
+  if (Array.isArray(value) && value.length === 0) return { value: new Float64Array(0), dtype: 'float64' };
+  const data = toNativeData(value as DataInput, name);
+  if (Array.isArray(value) && typeof value[0] === 'boolean') return { value: data, dtype: 'bool' };
+  if (Array.isArray(data)) return { value: data, dtype: 'string' };
+  return { value: data, dtype: TYPED_ARRAY_DTYPES[Object.prototype.toString.call(data).slice(8, -1)] };
+}
+
 export function checkAttributeValue(value: unknown, name: string): AttributeValue {
   if (['number', 'bigint', 'boolean', 'string'].includes(typeof value)) return value as AttributeValue;
   throw invalidArg(`${name} must be a number, bigint, boolean or string, got ${show(value)}`);

@@ -2,11 +2,11 @@ import * as path from 'node:path';
 import { callNative, Hdf5Error, invalidArg } from './errors';
 import { native, type NativeDatasetWrite, type NativeFile } from './native';
 import {
-  checkAttributeValue, checkDims, checkPath, checkSelection, dtypeFromCode, isSimpleDtype, toNativeData,
+  checkAttributeValue, checkDims, checkPath, checkSelection, dtypeFromCode, isSimpleDtype, toNativeAttribute, toNativeData,
   toNativeSpec, toNativeVirtualSpec,
 } from './convert';
 import type {
-  AttributeValue, DataInput, DatasetColumn, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, NumberedGroups, ReadResult,
+  AttributeInput, AttributeReadValue, AttributeValue, DataInput, DatasetColumn, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, NumberedGroups, ReadResult,
   Selection, TypedArray, VirtualDatasetSpec,
 } from './types';
 
@@ -226,22 +226,28 @@ export class H5File {
   }
 
   /**
-   * Scalar attribute on a group, dataset or the file ("/"). number → float64, bigint → int64,
-   * boolean → h5py bool, string → variable-length UTF-8. Replaces an existing attribute.
+   * Attribute on a group, dataset or the file ("/"); replaces an existing one. A scalar:
+   * number → float64, bigint → int64, boolean → h5py bool, string → variable-length UTF-8.
+   * An array → a 1-D attribute: a typed array of its own dtype, number[] float64, bigint[]
+   * int64 (uint64 above its range), boolean[] bool, string[] strings.
    */
-  setAttribute(objectPath: string, name: string, value: AttributeValue): void {
+  setAttribute(objectPath: string, name: string, value: AttributeInput): void {
     const p = checkPath(objectPath, 'path');
     const n = checkPath(name, 'name');
-    const v = checkAttributeValue(value, 'value');
+    const v = toNativeAttribute(value, 'value');
     const h = this.#writable(`set attribute '${n}' on '${p}'`);
-    callNative(() => h.setAttribute(p, n, v));
+    callNative(() => h.setAttribute(p, n, v.value, v.dtype));
   }
 
-  /** Scalar attributes: floats and ≤32-bit integers as number, int64/uint64 as bigint. Others are skipped. */
-  getAttributes(objectPath: string): Record<string, AttributeValue> {
+  /**
+   * All attributes h5py would show: scalars as AttributeValue, arrays (any rank, flattened in C
+   * order) as the typed array of their dtype, boolean[] or string[] (see AttributeReadValue).
+   * Attributes of types without an acme-ts dtype are skipped.
+   */
+  getAttributes(objectPath: string): Record<string, AttributeReadValue> {
     const p = checkPath(objectPath, 'path');
     const h = this.#open();
-    return callNative(() => h.getAttributes(p));
+    return callNative(() => h.getAttributes(p)) as Record<string, AttributeReadValue>;
   }
 
   /** libhdf5's metadata cache for this file now: its current maximum (it adapts), bytes used, entries. */

@@ -3,6 +3,9 @@ export type { WriteFileAtomicOptions } from './h5file';
 export { Hdf5Error, Hdf5RowError } from './errors';
 export type { Hdf5ErrorCode } from './errors';
 export type {
+  AttributeArray,
+  AttributeInput,
+  AttributeReadValue,
   AttributeValue,
   DataInput,
   DatasetColumn,

@@ -18,8 +18,9 @@ export interface NativeFile {
   createExternalLink(path: string, file: string, objectPath: string): void;
   createSoftLink(path: string, target: string): void;
   createVirtualDataset(path: string, spec: NativeVirtualSpec): void;
-  setAttribute(path: string, name: string, value: AttributeValue): void;
-  getAttributes(path: string): Record<string, AttributeValue>;
+  /** `dtype` only for an array value (1-D). */
+  setAttribute(path: string, name: string, value: AttributeValue | NativeData, dtype?: string): void;
+  getAttributes(path: string): Record<string, AttributeValue | ArrayBufferView | boolean[] | string[]>;
   metadataCacheSize(): { maxBytes: number; usedBytes: number; entries: number };
 }
 

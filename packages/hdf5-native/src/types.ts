@@ -98,4 +98,17 @@ export interface DatasetInfo {
   virtualSources?: { file: string; dataset: string }[];
 }
 
+/** A scalar attribute: number → float64, bigint → int64, boolean → bool, string → UTF-8 string. */
 export type AttributeValue = number | bigint | boolean | string;
+
+/**
+ * An attribute as read (getAttributes): a scalar dataspace gives an AttributeValue (floats and
+ * ≤ 32-bit integers as number, int64/uint64 as bigint); an array (any rank, flattened in C
+ * order, as h5py's shape-(n,) and N-D attributes) gives the typed array of its dtype (as
+ * ReadResult's data), boolean[] or string[].
+ */
+export type AttributeArray = TypedArray | boolean[] | string[];
+export type AttributeReadValue = AttributeValue | AttributeArray;
+
+/** What setAttribute takes: a scalar, or a 1-D array (number[] is stored as float64, bigint[] as int64). */
+export type AttributeInput = AttributeValue | AttributeArray | number[] | bigint[];
