@@ -8,7 +8,7 @@
 #include <ctime>
 #include <random>
 #include "file-image.h"
-#include "ops.h"
+#include "values.h"
 
 using namespace h5n;
 
@@ -249,6 +249,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       InstanceMethod("writeFileAtomic", &Hdf5Addon::WriteFileAtomic),
       InstanceMethod("libraryInfo", &Hdf5Addon::LibraryInfo),
       InstanceMethod("fileImageStats", &Hdf5Addon::FileImageStats),
+      InstanceMethod("roundToFloat16", &Hdf5Addon::RoundToFloat16),
     });
   }
 
@@ -357,6 +358,19 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
     out.Set("images", Napi::Number::New(info.Env(), static_cast<double>(images_.imageCount())));
     out.Set("filesWritten", Napi::Number::New(info.Env(), static_cast<double>(images_.filesWritten())));
     return out;
+  }
+  // roundToFloat16(Float64Array | Float32Array): the half values float16 datasets store (the
+  // same rounding), widened to a Float32Array (exact). No libhdf5 call, so no lock.
+  Napi::Value RoundToFloat16(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      Values vals = getValues(info[0], "values");
+      if (vals.isStrings) throwInvalid("values must be a typed array");
+      std::vector<_Float16> half(vals.length);
+      roundToHalf(vals, half.data());
+      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), vals.length);
+      for (size_t i = 0; i < vals.length; i++) out[i] = static_cast<float>(half[i]);
+      return out;
+    });
   }
   Napi::Value LibraryInfo(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();

@@ -90,12 +90,13 @@ static void writeOpenDataset(hid_t dset, const std::string& path, const Values& 
 // mspace/fspace; whole dataset when mspace is not valid).
 void writeValues(hid_t dset, const std::string& path, const Values& vals, const std::string& dtype, hid_t ftype,
                         const std::vector<hsize_t>& shape, size_t npoints, const Hid& mspace, const Hid& fspace, bool selection) {
-  if (npoints != vals.length)
+  // A complex dataset takes interleaved (re, im) pairs or real numbers.
+  if (npoints != vals.length && !(isComplex(dtype) && vals.length == 2 * npoints))
     throwInvalid("data for '" + path + "' has " + std::to_string(vals.length) + " elements but " +
                  (selection ? "the selection " : "the dataset shape ") + dimsText(shape) + " holds " +
-                 std::to_string(npoints));
+                 std::to_string(npoints) + (isComplex(dtype) ? " (complex: as many real numbers, or twice as many interleaved re, im)" : ""));
   Prepared p;
-  prepare(p, vals, dtype, ftype, path);
+  prepare(p, vals, dtype, ftype, path, npoints);
   if (npoints == 0) return;
   if (H5Dwrite(dset, p.memType, mspace.valid() ? mspace.get() : H5S_ALL, mspace.valid() ? fspace.get() : H5S_ALL,
                H5P_DEFAULT, p.buf) < 0)

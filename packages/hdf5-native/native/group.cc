@@ -14,7 +14,7 @@ void writeRows(hid_t loc, const Napi::Value& groups, const Napi::Array& columns)
     std::vector<hsize_t> shape;
     Hid ftype, space;
     Values vals;
-    size_t rowElements = 1, rowBytes = 0;
+    size_t rowElements = 1, rowPoints = 1, rowBytes = 0;
   };
   // The groups: an array of paths, or {prefix, numbers: Float64Array} naming group r
   // prefix + numbers[r] (no JS string per row; the numbers are checked in TypeScript).
@@ -45,6 +45,9 @@ void writeRows(hid_t loc, const Napi::Value& groups, const Napi::Array& columns)
     col.vals = getValues(c.Get("data"), col.name);
     if (col.vals.isStrings) throwInvalid("columns[].data of '" + col.name + "' must be a typed array");
     for (hsize_t n : col.shape) col.rowElements *= n;
+    col.rowPoints = col.rowElements;
+    // Complex rows may be interleaved (re, im): two numbers per point.
+    if (isComplex(col.dtype) && col.vals.length == 2 * col.rowPoints * nRows) col.rowElements *= 2;
     col.rowBytes = col.rowElements * bytesPerElement(col.vals.type);
     if (col.vals.length != col.rowElements * nRows)
       throwInvalid("columns[].data of '" + col.name + "' has " + std::to_string(col.vals.length) + " elements, not " +
@@ -62,7 +65,7 @@ void writeRows(hid_t loc, const Napi::Value& groups, const Napi::Array& columns)
         Values row = col.vals;
         row.ptr = static_cast<const uint8_t*>(col.vals.ptr) + r * col.rowBytes;
         row.length = col.rowElements;
-        writeValues(d, col.name, row, col.dtype, col.ftype, col.shape, col.rowElements, Hid(), Hid(), false);
+        writeValues(d, col.name, row, col.dtype, col.ftype, col.shape, col.rowPoints, Hid(), Hid(), false);
       }
     } catch (const AddonError& e) {
       throw RowError(e, r);

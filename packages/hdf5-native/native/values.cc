@@ -111,8 +111,19 @@ Values getValues(const Napi::Value& v, const std::string& path) {
 
 
 // `path` names the dataset in error messages (built only when one is thrown).
+void roundToHalf(const Values& vals, _Float16* out) {
+  // The compiler's conversions round to nearest, ties to even, from the source precision
+  // directly (no double rounding through float), as numpy's astype(float16) does.
+  if (vals.type == napi_float32_array) {
+    auto* f = static_cast<const float*>(vals.ptr);
+    for (size_t i = 0; i < vals.length; i++) out[i] = static_cast<_Float16>(f[i]);
+  } else {
+    for (size_t i = 0; i < vals.length; i++) out[i] = static_cast<_Float16>(elementAsDouble(vals.ptr, vals.type, i));
+  }
+}
+
 void prepare(Prepared& p, const Values& vals, const std::string& dtype, hid_t fileType,
-                    const std::string& path) {
+                    const std::string& path, size_t points) {
   auto what = [&] { return "data for '" + path + "'"; };
   if (dtype == "string" || dtype[0] == 'S') {
  if (!vals.isStrings) throwInvalid(what() + " must be strings for a " + (dtype == "string" ? "string" : "fixedString") + " dataset");
@@ -148,14 +159,21 @@ void prepare(Prepared& p, const Values& vals, const std::string& dtype, hid_t fi
     p.ownedType = check(H5Tcopy(fileType), "H5Tcopy");
     p.memType = p.ownedType;
     p.bytes.resize(vals.length * sizeof(_Float16));
-    auto* h = reinterpret_cast<_Float16*>(p.bytes.data());
-    if (vals.type == napi_float32_array) {
-      auto* f = static_cast<const float*>(vals.ptr);
-      for (size_t i = 0; i < vals.length; i++) h[i] = static_cast<_Float16>(f[i]);
-    } else {
-      for (size_t i = 0; i < vals.length; i++) h[i] = static_cast<_Float16>(elementAsDouble(vals.ptr, vals.type, i));
-    }
+    roundToHalf(vals, reinterpret_cast<_Float16*>(p.bytes.data()));
     p.buf = p.bytes.data();
+  } else if (isComplex(dtype)) {
+    if (vals.type != napi_float64_array && vals.type != napi_float32_array)
+      throwInvalid(what() + " must be a Float64Array or Float32Array for a " + dtype + " dataset");
+    p.ownedType = complexMemType(vals.type == napi_float64_array);
+    p.memType = p.ownedType;
+    p.buf = vals.ptr;
+    if (vals.length != 2 * points) {
+      // Real numbers: the imaginary parts are 0 (numpy's real → complex cast).
+      size_t part = bytesPerElement(vals.type);
+      p.bytes.assign(2 * part * vals.length, 0);
+      for (size_t i = 0; i < vals.length; i++) std::memcpy(&p.bytes[2 * part * i], static_cast<const uint8_t*>(vals.ptr) + part * i, part);
+      p.buf = p.bytes.data();
+    }
   } else {
     p.memType = nativeTypeOf(vals.type);
     p.buf = vals.ptr;
@@ -174,6 +192,8 @@ size_t bytesPerElement(napi_typedarray_type t) {
 Napi::Value makeTypedArray(Napi::Env env, const std::string& dtype, size_t n, Napi::ArrayBuffer buf) {
   if (dtype == "float64") return Napi::Float64Array::New(env, n, buf, 0);
   if (dtype == "float32" || dtype == "float16") return Napi::Float32Array::New(env, n, buf, 0);
+  if (dtype == "complex128") return Napi::Float64Array::New(env, 2 * n, buf, 0);
+  if (dtype == "complex64") return Napi::Float32Array::New(env, 2 * n, buf, 0);
   if (dtype == "int8") return Napi::Int8Array::New(env, n, buf, 0);
   if (dtype == "int16") return Napi::Int16Array::New(env, n, buf, 0);
   if (dtype == "int32") return Napi::Int32Array::New(env, n, buf, 0);
@@ -247,7 +267,9 @@ void setFillValue(hid_t dcpl, hid_t ftype, const std::string& dtype, const Napi:
     d = dtype == "uint64" ? static_cast<double>(u64) : static_cast<double>(i64);
   } else throwInvalid("fillValue must be a number, bigint or boolean for a " + dtype + " dataset");
   Values v; v.length = 1;
-  if (big && dtype == "uint64") { v.ptr = &u64; v.type = napi_biguint64_array; }
+  double pair[2] = {d, 0};  // a complex fill value x is x + 0i
+  if (isComplex(dtype)) { v.ptr = pair; v.length = 2; }
+  else if (big && dtype == "uint64") { v.ptr = &u64; v.type = napi_biguint64_array; }
   else if (big) { v.ptr = &i64; v.type = napi_bigint64_array; }
   else { v.ptr = &d; v.type = napi_float64_array; }
   Prepared p; prepare(p, v, dtype, ftype, "fillValue");

@@ -34,7 +34,12 @@ double elementAsDouble(const void* p, napi_typedarray_type t, size_t i);
 size_t bytesPerElement(napi_typedarray_type t);
 // `path` names the dataset in error messages.
 Values getValues(const Napi::Value& v, const std::string& path);
-void prepare(Prepared& p, const Values& vals, const std::string& dtype, hid_t fileType, const std::string& path);
+// `points`: how many values of `dtype` vals holds (complex: 2·points numbers interleaved, or
+// `points` real numbers).
+void prepare(Prepared& p, const Values& vals, const std::string& dtype, hid_t fileType, const std::string& path,
+             size_t points = 1);
+// float16: each value rounded to the nearest half (ties to even), as numpy rounds.
+void roundToHalf(const Values& vals, _Float16* out);
 Napi::Value makeTypedArray(Napi::Env env, const std::string& dtype, size_t n, Napi::ArrayBuffer buf);
 // The `n` values of a dataset or attribute of `dtype` as JavaScript sees them: string[] for
 // strings, else the typed array readMemTypeFor's type fills (bool: Uint8Array of 0/1).

@@ -4,11 +4,11 @@ import type { NativeData, NativeMapping, NativeVirtualSpec, NativeDatasetSpec } 
 import type { DataInput, DatasetSpec, Dtype, Selection, VirtualDatasetSpec, AttributeValue } from './types';
 
 const SIMPLE_DTYPES = new Set([
-  'float64', 'float32', 'float16', 'int8', 'int16', 'int32', 'int64',
+  'float64', 'float32', 'float16', 'complex64', 'complex128', 'int8', 'int16', 'int32', 'int64',
   'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'string',
 ]);
 const ELEMENT_BYTES: Record<string, number> = {
-  float64: 8, float32: 4, float16: 2, int8: 1, int16: 2, int32: 4, int64: 8,
+  float64: 8, float32: 4, float16: 2, complex64: 8, complex128: 16, int8: 1, int16: 2, int32: 4, int64: 8,
   uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1, string: 16,
 };
 

@@ -153,12 +153,14 @@ export class H5File {
       if (typeof c !== 'object' || c === null) throw invalidArg(`${what} must be an object, got ${String(c)}`);
       const name = checkPath(c.name, `${what}.name`);
       if (typeof c.dtype !== 'string' || !isSimpleDtype(c.dtype) || c.dtype === 'string') {
-        throw invalidArg(`${what}.dtype must be a dtype of numbers (float64 … uint64, float16) or bool, got ${String(c.dtype)}`);
+        throw invalidArg(`${what}.dtype must be a dtype of numbers (float64 … uint64, float16, complex64, complex128) or bool, got ${String(c.dtype)}`);
       }
       const shape = checkDims(c.shape, `${what}.shape`);
       if (!ArrayBuffer.isView(c.data) || c.data instanceof DataView) throw invalidArg(`${what}.data must be a typed array`);
       const rowLength = shape.reduce((a, b) => a * b, 1);
-      if (c.data.length !== rowLength * nRows) {
+      // Complex rows: real numbers, or twice as many interleaved (re, im).
+      const interleaved = (c.dtype === 'complex64' || c.dtype === 'complex128') && c.data.length === 2 * rowLength * nRows;
+      if (c.data.length !== rowLength * nRows && !interleaved) {
         throw invalidArg(`${what}.data must hold ${nRows} rows of ${rowLength} elements (${nRows * rowLength}), got ${c.data.length}`);
       }
       return { name, dtype: c.dtype as string, shape, data: c.data };
@@ -335,6 +337,25 @@ export function writeFileAtomic(
  */
 export function fileImageStats(): { images: number; filesWritten: number } {
   return native.fileImageStats();
+}
+
+/**
+ * The values a float16 dataset stores for `values` (each rounded to the nearest half, ties to
+ * even, as numpy's astype(float16) and the addon's float16 writes round), in a Float32Array,
+ * which holds every half value exactly. Node 20 has no Float16Array.
+ */
+export function roundToFloat16(values: Float64Array | Float32Array | number[]): Float32Array {
+  const data = toNativeData(values, 'values');
+  if (!isFloatArray(data)) {
+    throw invalidArg(`values must be a Float64Array, Float32Array or number[], got ${Object.prototype.toString.call(values)}`);
+  }
+  return native.roundToFloat16(data as Float64Array | Float32Array);
+}
+
+/** Float64Array/Float32Array from another realm (instanceof fails there). */
+function isFloatArray(data: unknown): boolean {
+  const tag = Object.prototype.toString.call(data);
+  return tag === '[object Float64Array]' || tag === '[object Float32Array]';
 }
 
 /** libhdf5 version, whether it is thread-safe, and the file locking HDF5_USE_FILE_LOCKING selects. */

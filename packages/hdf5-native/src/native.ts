@@ -78,6 +78,7 @@ export interface NativeAddon {
   writeFileAtomic(path: string, datasets: NativeDatasetWrite[], attributes: [string, AttributeValue][], fileImages: boolean): void;
   libraryInfo(): { version: string; threadsafe: boolean; fileLocking: string };
   fileImageStats(): { images: number; filesWritten: number };
+  roundToFloat16(values: Float64Array | Float32Array): Float32Array;
 }
 
 const addonPath = path.join(__dirname, '..', 'build', 'Release', 'hdf5_native.node');

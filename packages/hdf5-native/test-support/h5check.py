@@ -25,6 +25,8 @@ def plain(value):
         return value.decode("utf-8")
     if isinstance(value, bool):
         return value
+    if isinstance(value, complex):
+        return [plain(value.real), plain(value.imag)]  # JSON has no complex numbers
     if isinstance(value, int) and abs(value) > 2**53:
         return str(value)
     if isinstance(value, float) and value != value:
