@@ -2,7 +2,8 @@
   "targets": [
     {
       "target_name": "hdf5_native",
-      "sources": ["native/addon.cc", "native/h5util.cc", "native/dataset.cc", "native/file-image.cc"],
+      "sources": ["native/addon.cc", "native/h5util.cc", "native/values.cc", "native/dataset.cc", "native/virtual-dataset.cc",
+                  "native/group.cc", "native/attribute.cc", "native/link.cc", "native/file-image.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O2", "<!@(pkg-config --cflags hdf5)"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -1,5 +1,5 @@
 // libhdf5 (through @acme-ts/hdf5-native) is loaded on first use: loading it costs a process or
-// worker thread ≈ 10 ms, and in-memory runs never need it.
+// worker thread ≈ 10 ms, and in-memory runs need it only to round float16 stacks.
 
 let addon: typeof import('@acme-ts/hdf5-native') | undefined;
 

@@ -12,7 +12,9 @@ export type { FunctionInput, FunctionReference, UserFunction } from './function-
 export { taskContext, currentTaskContext, runInTaskContext } from './task-context';
 export type { TaskContext } from './task-context';
 export { encodeResult, ndarray, stackResults, allocateStack, placeInStack, isTypedArray } from './result-encoding';
-export type { Dtype as ResultDtype, EncodedDataset, EncodedResult, NdArray, NumericArray, NumericDtype, StackedArray } from './result-encoding';
+export type { Dtype as ResultDtype, EncodedDataset, EncodedResult, NdArray, NumericArray, NumericDtype, StackedArray, StackedResults } from './result-encoding';
+export { complexArray } from './complex';
+export type { ComplexArray, ComplexDtype } from './complex';
 export { planLayout, autoOutputDir, timestamp, missingFillValue } from './layout';
 export type { RunLayout, ContainerSkeleton } from './layout';
 export { openResults, readSerializedResult, ResultsContainer } from './results-reader';

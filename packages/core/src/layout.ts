@@ -188,11 +188,12 @@ export function planLayout(input: LayoutInput): RunLayout {
 }
 
 /**
- * What a slot of a call without a result reads as: NaN for floats, so a failed or missing call
+ * What a slot of a call without a result reads as: NaN for floats (and complex), so a failed or missing call
  * is not mistaken for a computed 0 (ACME fills with 0); 0 for integer and bool dtypes.
  */
 export function missingFillValue(dtype: NumericDtype): number {
-  return dtype === 'float64' || dtype === 'float32' || dtype === 'float16' ? NaN : 0;
+  // Complex slots read NaN + 0i (a complex fill value x is x + 0i).
+  return dtype === 'float64' || dtype === 'float32' || dtype === 'float16' || dtype === 'complex64' || dtype === 'complex128' ? NaN : 0;
 }
 
 /** singleFile + resultShape: a regular dataset; an unlimited dimension starts at 0 and grows. */

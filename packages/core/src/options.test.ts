@@ -45,7 +45,8 @@ describe('validateOptions defaults', () => {
     expect(['float', 'double', 'float32', 'single', 'half', 'int8', 'uint64', 'bool', 'int'].map(normalizeDtype)).toEqual([
       'float64', 'float64', 'float32', 'float32', 'float16', 'int8', 'uint64', 'bool', 'int64',
     ]);
-    expect(normalizeDtype('complex64')).toBeUndefined();
+    expect(['complex', 'c8', 'complex64', 'cdouble'].map(normalizeDtype)).toEqual(['complex128', 'complex64', 'complex64', 'complex128']);
+    expect(normalizeDtype('complex256')).toBeUndefined();
     expect(normalizeDtype('toString')).toBeUndefined();
   });
 });
@@ -105,7 +106,7 @@ describe('validateOptions errors: one per validation', () => {
     ['resultShape two nulls', { resultShape: [null, null] }, 'resultShape', 'options.resultShape must contain exactly one null (the dimension along which calls are stacked), got [null, null]'],
     ['resultShape two Infinity', { resultShape: [null, Infinity, Infinity] }, 'resultShape', 'options.resultShape may contain at most one Infinity (unlimited dimension), got [null, Infinity, Infinity]'],
     ['resultShape Infinity in memory', { writeWorkerResults: false, resultShape: [null, Infinity] }, 'resultShape', 'options.resultShape may only contain Infinity when options.writeWorkerResults is true (in-memory results are allocated before the calls run), got [null, Infinity]'],
-    ['resultDtype', { resultDtype: 'complex64' }, 'resultDtype', 'options.resultDtype must be a numeric dtype name (float64, float32, float16, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, or numpy aliases such as "float" or "double"), got "complex64"'],
+    ['resultDtype', { resultDtype: 'complex256' }, 'resultDtype', 'options.resultDtype must be a numeric dtype name (float64, float32, float16, complex64, complex128, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, or numpy aliases such as "float", "double" or "complex"), got "complex256"'],
     ['nWorkers zero', { nWorkers: 0 }, 'nWorkers', 'options.nWorkers must be a positive integer or "auto", got 0'],
     ['nWorkers string', { nWorkers: 'all' }, 'nWorkers', 'options.nWorkers must be a positive integer or "auto", got "all"'],
     ['timeout zero', { timeout: 0 }, 'timeout', 'options.timeout must be a positive number of milliseconds (at most 2147483647) or undefined, got 0'],

@@ -184,6 +184,8 @@ const DTYPE_ALIASES: Record<string, NumericDtype> = {
   float64: 'float64', float: 'float64', double: 'float64', f8: 'float64',
   float32: 'float32', single: 'float32', f4: 'float32',
   float16: 'float16', half: 'float16', f2: 'float16',
+  complex128: 'complex128', complex: 'complex128', cdouble: 'complex128', c16: 'complex128',
+  complex64: 'complex64', csingle: 'complex64', c8: 'complex64',
   int8: 'int8', i1: 'int8',
   int16: 'int16', i2: 'int16',
   int32: 'int32', i4: 'int32',
@@ -368,7 +370,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     if (normalized === undefined) {
       throw new OptionError(
         'resultDtype',
-        `options.resultDtype must be a numeric dtype name (float64, float32, float16, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, or numpy aliases such as "float" or "double"), got ${describeValue(rawDtype)}`,
+        `options.resultDtype must be a numeric dtype name (float64, float32, float16, complex64, complex128, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, or numpy aliases such as "float", "double" or "complex"), got ${describeValue(rawDtype)}`,
       );
     }
     resultDtype = normalized;

@@ -1,3 +1,4 @@
+import { complexArray } from './complex';
 import { ResultLayoutError } from './errors';
 import { allocateStack, encodeResult, ndarray, placeInStack, stackResults, type EncodedResult } from './result-encoding';
 
@@ -94,10 +95,23 @@ describe('encodeResult, stacked (ACME §2.4)', () => {
 describe('stacking in memory', () => {
   test('stackResults places call i at slot i along the stacking dimension', () => {
     const stack = stackResults([Float64Array.of(1, 2), Float64Array.of(3, 4), Float64Array.of(5, 6)], [2, null], 'float32');
-    expect(stack).toEqual({ dtype: 'float32', shape: [2, 3], data: Float32Array.of(1, 3, 5, 2, 4, 6) });
+    expect(stack).toEqual({ dtype: 'float32', shape: [2, 3], data: Float32Array.of(1, 3, 5, 2, 4, 6), extra: [[], [], []] });
   });
-  test('scalars with resultShape [null]; extra return values are left out', () => {
-    expect(stackResults([[1, 10], [2, 20]], [null], 'int32')).toEqual({ dtype: 'int32', shape: [2], data: Int32Array.of(1, 2) });
+  test('scalars with resultShape [null]; further return values are kept per call, as returned (issue 14)', () => {
+    expect(stackResults([[1, 10], [2, 20]], [null], 'int32')).toEqual({ dtype: 'int32', shape: [2], data: Int32Array.of(1, 2), extra: [[10], [20]] });
+    const slot = [1, 2, 3];
+    const stack = stackResults([[slot, 'a', { any: 'value' }], slot], [null, 3], 'float64');
+    expect(stack.data).toEqual(Float64Array.of(1, 2, 3, 1, 2, 3));
+    expect(stack.extra).toEqual([['a', { any: 'value' }], []]);
+    expect(() => stackResults([[]], [null], 'float64')).toThrow('call 0 returned a value that cannot be stacked: return value 0: it returned no value for result_0');
+  });
+  test('complex stacks: real results get imaginary parts 0, complex ones keep theirs; a real stack refuses complex values', () => {
+    const z = { dtype: 'complex128', shape: [2], data: Float64Array.of(1, -1, 2, 0.5) };
+    const stack = stackResults([Float64Array.of(3, 4), z], [null, 2], 'complex64');
+    expect(stack).toMatchObject({ dtype: 'complex64', shape: [2, 2] });
+    expect(stack.data).toEqual(Float32Array.of(3, 0, 4, 0, 1, -1, 2, 0.5));
+    expect(stackResults([z], [2, null], 'complex128').data).toEqual(Float64Array.of(1, -1, 2, 0.5));
+    expect(() => stackResults([z], [null, 2], 'float64')).toThrow(/result_0 of call 0 is complex128, which cannot be stacked into the real dtype float64 without dropping the imaginary parts/);
   });
   test('int64 and bool targets convert', () => {
     expect(stackResults([2.7, -1], [null], 'int64').data).toEqual(BigInt64Array.of(2n, -1n));
@@ -120,6 +134,14 @@ describe('stacking in memory', () => {
     const stack = allocateStack([2, 3], 'float64');
     placeInStack(stack, 0, 1, { name: 'result_0', dtype: 'float64', shape: [1, 3], data: Float64Array.of(7, 8, 9) });
     expect(stack.data).toEqual(Float64Array.of(0, 0, 0, 7, 8, 9));
+  });
+  test('complex return values: {data, shape, dtype} with re and im interleaved; complexArray builds them', () => {
+    expect(datasets(encodeResult(complexArray([1, 2], [3, 4]), { stacked: false }))).toEqual([{ name: 'result_0', dtype: 'complex128', shape: [2], data: Float64Array.of(1, 3, 2, 4) }]);
+    expect(datasets(encodeResult({ dtype: 'complex64', shape: [1], data: [5, 6] }, { stacked: true }))).toEqual([{ name: 'result_0', dtype: 'complex64', shape: [1], data: Float32Array.of(5, 6) }]);
+    expect(reason(encodeResult({ dtype: 'complex128', shape: [2], data: Float64Array.of(1, 2) }, { stacked: false }))).toBe(
+      'return value: a complex128 ndarray of shape [2] needs 4 numbers (re and im interleaved), but data has 2',
+    );
+    expect(complexArray(Float64Array.of(1, 2, 3, 4), undefined, [2, 2], 'complex64')).toEqual({ dtype: 'complex64', shape: [2, 2], data: Float32Array.of(1, 0, 2, 0, 3, 0, 4, 0) });
   });
   test('ndarray rejects a mismatching shape', () => {
     expect(() => ndarray([1, 2, 3], [2, 2])).toThrow('ndarray shape [2, 2] holds 4 elements, got data with 3');

@@ -19,18 +19,24 @@
  *    dtype between calls), bigint → int64 (uint64 if above the int64 range), boolean → bool,
  *    string → variable-length string, TypedArray → 1-D of its own dtype (Uint8ClampedArray → uint8),
  *    `{data, shape}` (see `ndarray()`) → N-D of the data's dtype (number[] data → float64),
- *    nested rectangular Arrays (as a tuple element) of one scalar kind → N-D (numbers → float64).
+ *    nested rectangular Arrays (as a tuple element) of one scalar kind → N-D (numbers → float64),
+ *    `{data, shape, dtype: 'complex64' | 'complex128'}` → N-D complex (`data`: 2·prod(shape)
+ *    numbers, re and im interleaved; see complexArray()).
  * 5. Everything else — null, undefined, plain objects, Maps, Sets, functions, Dates, ragged or
  *    mixed nested arrays — is not storable: `{ ok: false, reason }`, and the caller falls back to
  *    serialization (ACME's emergency pickling).
  */
 import { ResultLayoutError, describeValue } from './errors';
+import { encodeComplex, isComplexDtype } from './complex';
+import { hdf5 } from './hdf5';
 
 /** Dataset element types, named as in @acme-ts/hdf5-native. */
 export type Dtype =
   | 'float64'
   | 'float32'
   | 'float16'
+  | 'complex64'
+  | 'complex128'
   | 'int8'
   | 'int16'
   | 'int32'
@@ -152,7 +158,7 @@ function packScalars(kind: ScalarKind, values: unknown[]): { dtype: Dtype; data:
   }
 }
 
-function isNdArrayLike(value: unknown): value is { data: unknown; shape: unknown; stride?: unknown; offset?: unknown } {
+function isNdArrayLike(value: unknown): value is { data: unknown; shape: unknown; stride?: unknown; offset?: unknown; dtype?: unknown } {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && 'data' in value && 'shape' in value;
 }
 
@@ -226,6 +232,7 @@ function encodeValue(value: unknown): { dtype: Dtype; shape: number[]; data: Dat
       return `ndarray shape must be an array of non-negative integers, got ${describeValue(shape)}`;
     }
     if (!(isTypedArray(data) || Array.isArray(data))) return `ndarray data must be a TypedArray or an Array, got ${describeValue(data)}`;
+    if (isComplexDtype(value.dtype)) return encodeComplex(value.dtype, shape, data, product(shape));
     if (product(shape) !== data.length) {
       return `ndarray shape [${shape.join(', ')}] holds ${product(shape)} elements, but data has ${data.length}`;
     }
@@ -263,13 +270,23 @@ export interface EncodeOptions {
   slotShape?: readonly number[];
 }
 
-/** Map one call's return value to its datasets (see the rule at the top of this file). */
-export function encodeResult(value: unknown, options: EncodeOptions): EncodedResult {
-  let elements: unknown[] = Array.isArray(value) ? value : [value];
+/** The return values a call's value stands for (rules 1 and 3). */
+function tupleElements(value: unknown, options: EncodeOptions): unknown[] {
   if (options.stacked && Array.isArray(value) && options.slotShape !== undefined && options.slotShape.length > 0) {
     const whole = value.length === 0 ? undefined : flattenNested(value);
-    if (whole !== undefined && typeof whole !== 'string' && shapesEqual(whole.shape, options.slotShape)) elements = [value];
+    if (whole !== undefined && typeof whole !== 'string' && shapesEqual(whole.shape, options.slotShape)) return [value];
   }
+  return Array.isArray(value) ? value : [value];
+}
+
+/** How an error names return value k of `value` (its `count` return values). */
+function returnValueLabel(value: unknown, k: number, count: number): string {
+  return count === 1 && !Array.isArray(value) ? 'return value' : `return value ${k}`;
+}
+
+/** Map one call's return value to its datasets (see the rule at the top of this file). */
+export function encodeResult(value: unknown, options: EncodeOptions): EncodedResult {
+  const elements = tupleElements(value, options);
 
   if (!options.stacked) {
     const kinds = new Set(elements.map(scalarKind));
@@ -287,10 +304,7 @@ export function encodeResult(value: unknown, options: EncodeOptions): EncodedRes
   const datasets: EncodedDataset[] = [];
   for (let k = 0; k < elements.length; k++) {
     const encoded = encodeValue(elements[k]);
-    if (typeof encoded === 'string') {
-      const which = elements.length === 1 && !Array.isArray(value) ? 'return value' : `return value ${k}`;
-      return { ok: false, reason: `${which}: ${encoded}` };
-    }
+    if (typeof encoded === 'string') return { ok: false, reason: `${returnValueLabel(value, k, elements.length)}: ${encoded}` };
     datasets.push({ name: `result_${k}`, ...encoded });
   }
   return { ok: true, datasets };
@@ -303,12 +317,33 @@ export interface StackedArray {
   dtype: NumericDtype;
   shape: number[];
   /**
-   * C order. float16 is held in a Float32Array (Node 20 has no Float16Array; values are not
-   * rounded to half precision) and bool in a Uint8Array of 0/1.
+   * C order. float16 is held in a Float32Array (Node 20 has no Float16Array) holding the half
+   * values exactly, rounded as numpy rounds; complex64/complex128 in a Float32Array/Float64Array
+   * of 2·prod(shape) numbers, re and im interleaved; bool in a Uint8Array of 0/1.
    */
   data: NumericArray;
 }
 
+/**
+ * What compute() returns in memory with resultShape: the stacked result_0 of every call, and
+ * every call's further return values (ACME returns them after the stacked array, for call 0).
+ */
+export interface StackedResults extends StackedArray {
+  /**
+   * extra[i]: call i's return values after result_0 (result_1, …), as the function returned
+   * them; an empty (frozen, shared) array for a call that returned only result_0.
+   */
+  extra: (readonly unknown[])[];
+}
+
+const NO_EXTRA: readonly unknown[] = Object.freeze([]);
+
+/** Numbers per element of a stack of `dtype`: 2 for complex (re, im), else 1. */
+function componentsOf(dtype: NumericDtype): number {
+  return isComplexDtype(dtype) ? 2 : 1;
+}
+
+/** `length` elements of `dtype` (complex: 2·length numbers, interleaved). */
 export function allocateTypedArray(dtype: NumericDtype, length: number): NumericArray {
   switch (dtype) {
     case 'float64':
@@ -316,6 +351,10 @@ export function allocateTypedArray(dtype: NumericDtype, length: number): Numeric
     case 'float32':
     case 'float16':
       return new Float32Array(length);
+    case 'complex64':
+      return new Float32Array(2 * length);
+    case 'complex128':
+      return new Float64Array(2 * length);
     case 'int8':
       return new Int8Array(length);
     case 'int16':
@@ -385,36 +424,60 @@ export function placeInStack(stack: StackedArray, stackingDim: number, taskID: n
   if (dataset.dtype === 'string') {
     throw new ResultLayoutError(`result_0 of call ${taskID} holds strings, which cannot be stacked into dtype ${stack.dtype}`);
   }
+  const sourceParts = componentsOf(dataset.dtype as NumericDtype);
+  const parts = componentsOf(stack.dtype);
+  if (sourceParts > parts) {
+    throw new ResultLayoutError(`result_0 of call ${taskID} is ${dataset.dtype}, which cannot be stacked into the real dtype ${stack.dtype} without dropping the imaginary parts; set options.resultDtype to complex64 or complex128`);
+  }
   const outer = product(stack.shape.slice(0, stackingDim));
   const inner = product(stack.shape.slice(stackingDim + 1));
   const convert = converter(stack.dtype, taskID);
-  const source = dataset.data as ArrayLike<unknown>;
+  let source = dataset.data as ArrayLike<unknown>;
+  // Half precision rounded as the float16 files are (the addon's rounding, numpy's).
+  if (stack.dtype === 'float16') source = hdf5().roundToFloat16(Float64Array.from(source as ArrayLike<number>, Number));
   const target = stack.data as unknown as { [index: number]: number | bigint };
   for (let block = 0; block < outer; block++) {
     const targetOffset = (block * count + taskID) * inner;
     const sourceOffset = block * inner;
-    for (let j = 0; j < inner; j++) target[targetOffset + j] = convert(source[sourceOffset + j]);
+    if (parts === 1) {
+      for (let j = 0; j < inner; j++) target[targetOffset + j] = convert(source[sourceOffset + j]);
+      continue;
+    }
+    // Complex stack: (re, im) pairs; a real source's imaginary parts are 0, as numpy casts.
+    for (let j = 0; j < inner; j++) {
+      const at = 2 * (targetOffset + j);
+      const from = sourceParts * (sourceOffset + j);
+      target[at] = convert(source[from]);
+      target[at + 1] = sourceParts === 2 ? convert(source[from + 1]) : 0;
+    }
   }
 }
 
 /**
  * In-memory resultShape mode: stack every call's raw return value (index = taskID) into one array.
  * `resultShape` is the option as given (its null is replaced by `values.length`; no Infinity);
- * each value is encoded with the stacked rule and its result_0 placed in its slot. Extra return
- * values (result_1, …) are not part of the stack; the caller keeps them.
+ * each value's result_0 (the stacked rule) is placed in its slot, and its further return values
+ * are kept, as returned, in `extra[taskID]`.
  */
-export function stackResults(values: readonly unknown[], resultShape: readonly (number | null)[], dtype: NumericDtype): StackedArray {
+export function stackResults(values: readonly unknown[], resultShape: readonly (number | null)[], dtype: NumericDtype): StackedResults {
   const stackingDim = resultShape.indexOf(null);
   if (stackingDim < 0 || resultShape.indexOf(null, stackingDim + 1) >= 0) {
     throw new ResultLayoutError(`resultShape must contain exactly one null, got ${describeValue(resultShape)}`);
   }
   const shape = resultShape.map((extent) => (extent === null ? values.length : extent));
-  const stack = allocateStack(shape, dtype);
+  // float16: stacked exactly, then rounded in one native call (not one per call).
+  const stack = allocateStack(shape, dtype === 'float16' ? 'float64' : dtype);
   const slotShape = shape.filter((_, dim) => dim !== stackingDim);
+  const extra = new Array<readonly unknown[]>(values.length);
   values.forEach((value, taskID) => {
-    const encoded = encodeResult(value, { stacked: true, slotShape });
-    if (!encoded.ok) throw new ResultLayoutError(`call ${taskID} returned a value that cannot be stacked: ${encoded.reason}`);
-    placeInStack(stack, stackingDim, taskID, encoded.datasets[0]);
+    const elements = tupleElements(value, { stacked: true, slotShape });
+    const first = elements.length === 0 ? 'it returned no value for result_0' : encodeValue(elements[0]);
+    if (typeof first === 'string') {
+      throw new ResultLayoutError(`call ${taskID} returned a value that cannot be stacked: ${returnValueLabel(value, 0, elements.length)}: ${first}`);
+    }
+    placeInStack(stack, stackingDim, taskID, { name: 'result_0', ...first });
+    extra[taskID] = elements.length > 1 ? elements.slice(1) : NO_EXTRA;
   });
-  return stack;
+  const data = dtype === 'float16' ? hdf5().roundToFloat16(stack.data as Float64Array) : stack.data;
+  return { dtype, shape: stack.shape, data, extra };
 }

@@ -8,7 +8,7 @@
 #include <ctime>
 #include <random>
 #include "file-image.h"
-#include "ops.h"
+#include "values.h"
 
 using namespace h5n;
 
@@ -143,9 +143,7 @@ class File : public Napi::ObjectWrap<File> {
   }
   Napi::Value CreateGroup(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      std::string path = getString(info[0], "path");
-      Hid g = check(H5Gcreate2(f, path.c_str(), lcplFor(path), H5P_DEFAULT, H5P_DEFAULT),
-                    "cannot create group '" + path + "'");
+      createGroup(f, getString(info[0], "path"));
       return info.Env().Undefined();
     });
   }
@@ -159,8 +157,7 @@ class File : public Napi::ObjectWrap<File> {
   }
   Napi::Value Remove(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      std::string path = getString(info[0], "path");
-      checkStatus(H5Ldelete(f, path.c_str(), H5P_DEFAULT), "cannot remove '" + path + "'");
+      removeLink(f, getString(info[0], "path"));
       return info.Env().Undefined();
     });
   }
@@ -207,18 +204,13 @@ class File : public Napi::ObjectWrap<File> {
   }
   Napi::Value CreateExternalLink(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      std::string path = getString(info[0], "path"), file = getString(info[1], "file"),
-                  obj = getString(info[2], "objectPath");
-      checkStatus(H5Lcreate_external(file.c_str(), obj.c_str(), f, path.c_str(), lcplFor(path), H5P_DEFAULT),
-                  "cannot create external link '" + path + "' -> '" + file + "':'" + obj + "'");
+      createExternalLink(f, getString(info[0], "path"), getString(info[1], "file"), getString(info[2], "objectPath"));
       return info.Env().Undefined();
     });
   }
   Napi::Value CreateSoftLink(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      std::string path = getString(info[0], "path"), target = getString(info[1], "target");
-      checkStatus(H5Lcreate_soft(target.c_str(), f, path.c_str(), lcplFor(path), H5P_DEFAULT),
-                  "cannot create soft link '" + path + "' -> '" + target + "'");
+      createSoftLink(f, getString(info[0], "path"), getString(info[1], "target"));
       return info.Env().Undefined();
     });
   }
@@ -230,7 +222,8 @@ class File : public Napi::ObjectWrap<File> {
   }
   Napi::Value SetAttribute(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
-      setAttribute(f, getString(info[0], "path"), getString(info[1], "name"), info[2]);
+      std::string dtype = info[3].IsString() ? getString(info[3], "dtype") : "";
+      setAttribute(f, getString(info[0], "path"), getString(info[1], "name"), info[2], dtype);
       return info.Env().Undefined();
     });
   }
@@ -265,6 +258,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       InstanceMethod("writeFileAtomic", &Hdf5Addon::WriteFileAtomic),
       InstanceMethod("libraryInfo", &Hdf5Addon::LibraryInfo),
       InstanceMethod("fileImageStats", &Hdf5Addon::FileImageStats),
+      InstanceMethod("roundToFloat16", &Hdf5Addon::RoundToFloat16),
     });
   }
 
@@ -306,7 +300,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       return wrap(fid);
     });
   }
-  // writeFileAtomic(path, datasets: {path, spec..., data}[], attributes: [name, value][])
+  // writeFileAtomic(path, datasets: {path, spec..., data}[], attributes: [name, value][], fileImages)
   // A file that exists is complete: written under `<path>.tmp-<pid>-<random>` (or unnamed, from
   // an image) and renamed (linked) into place.
   Napi::Value WriteFileAtomic(const Napi::CallbackInfo& info) {
@@ -314,13 +308,15 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       std::string path = getString(info[0], "path");
       Napi::Array datasets = info[1].As<Napi::Array>();
       Napi::Array attrs = info[2].As<Napi::Array>();
+      bool useImages = info[3].ToBoolean();
       thread_local std::mt19937_64 rng{std::random_device{}()};
       char suffix[64];
       std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08llx", static_cast<int>(getpid()),
                     static_cast<unsigned long long>(rng() & 0xffffffffULL));
       std::string tmp = path + suffix;
       ImageRequest request;
-      FileImages::describe(datasets, attrs.Length(), request);
+      // Without images the request stays empty: libhdf5 writes the file and no image is kept.
+      if (useImages) FileImages::describe(datasets, attrs.Length(), request);
       if (images_.has(request)) {
         images_.write(request, path, tmp);
       } else {
@@ -371,6 +367,19 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
     out.Set("images", Napi::Number::New(info.Env(), static_cast<double>(images_.imageCount())));
     out.Set("filesWritten", Napi::Number::New(info.Env(), static_cast<double>(images_.filesWritten())));
     return out;
+  }
+  // roundToFloat16(Float64Array | Float32Array): the half values float16 datasets store (the
+  // same rounding), widened to a Float32Array (exact). No libhdf5 call, so no lock.
+  Napi::Value RoundToFloat16(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      Values vals = getValues(info[0], "values");
+      if (vals.isStrings) throwInvalid("values must be a typed array");
+      std::vector<_Float16> half(vals.length);
+      roundToHalf(vals, half.data());
+      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), vals.length);
+      for (size_t i = 0; i < vals.length; i++) out[i] = static_cast<float>(half[i]);
+      return out;
+    });
   }
   Napi::Value LibraryInfo(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();

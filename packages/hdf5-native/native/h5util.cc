@@ -124,6 +124,19 @@ static Hid stringType(size_t size) {
 
 static Hid copyType(hid_t t) { return check(H5Tcopy(t), "H5Tcopy"); }
 
+bool isComplex(const std::string& dtype) { return dtype == "complex64" || dtype == "complex128"; }
+
+// h5py's complex: a compound of two floats named r and i (numpy's complex memory layout).
+static Hid complexType(hid_t part) {
+  size_t size = H5Tget_size(part);
+  Hid t = check(H5Tcreate(H5T_COMPOUND, 2 * size), "H5Tcreate(complex)");
+  checkStatus(H5Tinsert(t, "r", 0, part), "H5Tinsert(r)");
+  checkStatus(H5Tinsert(t, "i", size, part), "H5Tinsert(i)");
+  return t;
+}
+
+Hid complexMemType(bool doubles) { return complexType(doubles ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT); }
+
 Hid fileTypeFor(const std::string& d) {
   if (d == "float64") return copyType(H5T_IEEE_F64LE);
   if (d == "float32") return copyType(H5T_IEEE_F32LE);
@@ -137,12 +150,14 @@ Hid fileTypeFor(const std::string& d) {
   if (d == "uint32") return copyType(H5T_STD_U32LE);
   if (d == "uint64") return copyType(H5T_STD_U64LE);
   if (d == "bool") return boolType();
+  if (d == "complex64") return complexType(H5T_IEEE_F32LE);
+  if (d == "complex128") return complexType(H5T_IEEE_F64LE);
   if (d == "string") return stringType(H5T_VARIABLE);
   if (d.size() > 1 && d[0] == 'S') {
     long n = std::strtol(d.c_str() + 1, nullptr, 10);
     if (n > 0) return stringType(static_cast<size_t>(n));
   }
-  throwInvalid("dtype must be one of float64, float32, float16, int8..int64, uint8..uint64, bool, "
+  throwInvalid("dtype must be one of float64, float32, float16, complex64, complex128, int8..int64, uint8..uint64, bool, "
                "string or a fixed string, got '" + d + "'");
 }
 
@@ -157,6 +172,7 @@ Hid readMemTypeFor(const std::string& d) {
   if (d == "uint16") return copyType(H5T_NATIVE_UINT16);
   if (d == "uint32") return copyType(H5T_NATIVE_UINT32);
   if (d == "uint64") return copyType(H5T_NATIVE_UINT64);
+  if (isComplex(d)) return complexMemType(d == "complex128");
   return fileTypeFor(d);  // bool, strings: memory layout = file layout
 }
 
@@ -184,6 +200,21 @@ std::string dtypeOf(hid_t type) {
         H5free_memory(b);
         if (isBool) return "bool";
       }
+      break;
+    }
+    case H5T_COMPOUND: {
+      // h5py's complex: exactly the float members r and i, of one size, i after r.
+      if (H5Tget_nmembers(type) != 2 || (size != 8 && size != 16)) break;
+      bool isComplexType = true;
+      for (unsigned m = 0; m < 2; m++) {
+        char* name = H5Tget_member_name(type, m);
+        Hid member(H5Tget_member_type(type, m));
+        isComplexType = isComplexType && name && std::string(name) == (m == 0 ? "r" : "i") && member.valid() &&
+                        H5Tget_class(member) == H5T_FLOAT && H5Tget_size(member) == size / 2 &&
+                        H5Tget_member_offset(type, m) == m * size / 2;
+        H5free_memory(name);
+      }
+      if (isComplexType) return size == 8 ? "complex64" : "complex128";
       break;
     }
     case H5T_STRING: {

@@ -62,11 +62,14 @@ class Hid {
 Hid check(hid_t id, const std::string& context);
 void checkStatus(herr_t status, const std::string& context);
 
-// Dtype codes shared with TypeScript: float64 float32 float16 int8..int64 uint8..uint64 bool
+// Dtype codes shared with TypeScript: float64 float32 float16 complex64 complex128 int8..int64 uint8..uint64 bool
 // string (variable-length UTF-8) and S<n> (fixed-length, n bytes).
 Hid fileTypeFor(const std::string& dtype);
 std::string dtypeOf(hid_t type);  // throws for types this package does not map
 bool isFloat16(const std::string& dtype);
+// complex64/complex128: h5py's compound {r, i}; JavaScript holds them interleaved (r0, i0, r1, …).
+bool isComplex(const std::string& dtype);
+Hid complexMemType(bool doubles);
 // Memory type matching how values of a dtype are handed to JavaScript on read.
 Hid readMemTypeFor(const std::string& dtype);
 

@@ -4,11 +4,11 @@ import type { NativeData, NativeMapping, NativeVirtualSpec, NativeDatasetSpec } 
 import type { DataInput, DatasetSpec, Dtype, Selection, VirtualDatasetSpec, AttributeValue } from './types';
 
 const SIMPLE_DTYPES = new Set([
-  'float64', 'float32', 'float16', 'int8', 'int16', 'int32', 'int64',
+  'float64', 'float32', 'float16', 'complex64', 'complex128', 'int8', 'int16', 'int32', 'int64',
   'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'string',
 ]);
 const ELEMENT_BYTES: Record<string, number> = {
-  float64: 8, float32: 4, float16: 2, int8: 1, int16: 2, int32: 4, int64: 8,
+  float64: 8, float32: 4, float16: 2, complex64: 8, complex128: 16, int8: 1, int16: 2, int32: 4, int64: 8,
   uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1, string: 16,
 };
 
@@ -197,6 +197,31 @@ export function toNativeVirtualSpec(spec: VirtualDatasetSpec): NativeVirtualSpec
     out.mappings.push(nm);
   });
   return out;
+}
+
+/** A typed array's dtype, by its tag (works across realms, unlike instanceof). */
+const TYPED_ARRAY_DTYPES: Record<string, string> = {
+  Float64Array: 'float64', Float32Array: 'float32', Int8Array: 'int8', Int16Array: 'int16', Int32Array: 'int32',
+  BigInt64Array: 'int64', Uint8Array: 'uint8', Uint8ClampedArray: 'uint8', Uint16Array: 'uint16', Uint32Array: 'uint32',
+  BigUint64Array: 'uint64',
+};
+
+/**
+ * An attribute for the addon: a scalar as it is (the addon picks its dtype), an array as 1-D
+ * values with their dtype (typed array: its own; number[] float64; bigint[] int64 or uint64;
+ * boolean[] bool; string[] UTF-8 strings; [] float64, as numpy's default).
+ */
+export function toNativeAttribute(value: unknown, name: string): { value: AttributeValue | NativeData; dtype?: string } {
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) return { value: checkAttributeValue(value, name) };
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const dtype = TYPED_ARRAY_DTYPES[Object.prototype.toString.call(value).slice(8, -1)];
+    if (dtype !== undefined) return { value, dtype };
+  }
+  if (Array.isArray(value) && value.length === 0) return { value: new Float64Array(0), dtype: 'float64' };
+  const data = toNativeData(value as DataInput, name);
+  if (Array.isArray(value) && typeof value[0] === 'boolean') return { value: data, dtype: 'bool' };
+  if (Array.isArray(data)) return { value: data, dtype: 'string' };
+  return { value: data, dtype: TYPED_ARRAY_DTYPES[Object.prototype.toString.call(data).slice(8, -1)] };
 }
 
 export function checkAttributeValue(value: unknown, name: string): AttributeValue {

@@ -26,9 +26,9 @@ describe('bad input gives a typed error that says what was wrong', () => {
   afterAll(() => h.close());
 
   test('unknown dtype', () => {
-    const e = thrown(() => h.createDataset('/x', { dtype: 'complex128' as Dtype, shape: [1] }));
+    const e = thrown(() => h.createDataset('/x', { dtype: 'complex256' as Dtype, shape: [1] }));
     expect(e.code).toBe('ERR_INVALID_ARG');
-    expect(e.message).toMatch(/spec\.dtype must be one of float64.*got "complex128"/);
+    expect(e.message).toMatch(/spec\.dtype must be one of float64.*got "complex256"/);
     expect(thrown(() => h.createDataset('/x', { dtype: { fixedString: 0 }, shape: [1] })).message).toMatch(/fixedString must be a positive integer, got 0/);
   });
 
@@ -44,7 +44,7 @@ describe('bad input gives a typed error that says what was wrong', () => {
     const w = (d: Record<string, unknown>) => thrown(() => h.writeDatasets([{ path: '/ok', dtype: 'float64', shape: [1], data: Float64Array.of(1), ...d } as never]));
     expect(w({ path: 'a\0b' }).message).toMatch(/datasets\[0\]\.path must not contain a NUL byte/);
     expect(w({ path: '' }).message).toMatch(/datasets\[0\]\.path must be a non-empty string/);
-    expect(w({ dtype: 'complex128' }).message).toMatch(/datasets\[0\]\.dtype must be one of float64.*got "complex128"/);
+    expect(w({ dtype: 'complex256' }).message).toMatch(/datasets\[0\]\.dtype must be one of float64.*got "complex256"/);
     expect(w({ shape: [-1] }).message).toMatch(/datasets\[0\]\.shape must be an array of non-negative integers, got \[-1\]/);
     expect(w({ shape: [1.5] }).message).toMatch(/datasets\[0\]\.shape must be an array of non-negative integers/);
     expect(w({ data: new DataView(new ArrayBuffer(8)) }).message).toMatch(/datasets\[0\]\.data must be a typed array, not a DataView/);

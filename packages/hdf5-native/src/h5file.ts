@@ -2,11 +2,11 @@ import * as path from 'node:path';
 import { callNative, Hdf5Error, invalidArg } from './errors';
 import { native, type NativeDatasetWrite, type NativeFile } from './native';
 import {
-  checkAttributeValue, checkDims, checkPath, checkSelection, dtypeFromCode, isSimpleDtype, toNativeData,
+  checkAttributeValue, checkDims, checkPath, checkSelection, dtypeFromCode, isSimpleDtype, toNativeAttribute, toNativeData,
   toNativeSpec, toNativeVirtualSpec,
 } from './convert';
 import type {
-  AttributeValue, DataInput, DatasetColumn, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, NumberedGroups, ReadResult,
+  AttributeInput, AttributeReadValue, AttributeValue, DataInput, DatasetColumn, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, NumberedGroups, ReadResult,
   Selection, TypedArray, VirtualDatasetSpec,
 } from './types';
 
@@ -153,12 +153,14 @@ export class H5File {
       if (typeof c !== 'object' || c === null) throw invalidArg(`${what} must be an object, got ${String(c)}`);
       const name = checkPath(c.name, `${what}.name`);
       if (typeof c.dtype !== 'string' || !isSimpleDtype(c.dtype) || c.dtype === 'string') {
-        throw invalidArg(`${what}.dtype must be a dtype of numbers (float64 … uint64, float16) or bool, got ${String(c.dtype)}`);
+        throw invalidArg(`${what}.dtype must be a dtype of numbers (float64 … uint64, float16, complex64, complex128) or bool, got ${String(c.dtype)}`);
       }
       const shape = checkDims(c.shape, `${what}.shape`);
       if (!ArrayBuffer.isView(c.data) || c.data instanceof DataView) throw invalidArg(`${what}.data must be a typed array`);
       const rowLength = shape.reduce((a, b) => a * b, 1);
-      if (c.data.length !== rowLength * nRows) {
+      // Complex rows: real numbers, or twice as many interleaved (re, im).
+      const interleaved = (c.dtype === 'complex64' || c.dtype === 'complex128') && c.data.length === 2 * rowLength * nRows;
+      if (c.data.length !== rowLength * nRows && !interleaved) {
         throw invalidArg(`${what}.data must hold ${nRows} rows of ${rowLength} elements (${nRows * rowLength}), got ${c.data.length}`);
       }
       return { name, dtype: c.dtype as string, shape, data: c.data };
@@ -226,22 +228,28 @@ export class H5File {
   }
 
   /**
-   * Scalar attribute on a group, dataset or the file ("/"). number → float64, bigint → int64,
-   * boolean → h5py bool, string → variable-length UTF-8. Replaces an existing attribute.
+   * Attribute on a group, dataset or the file ("/"); replaces an existing one. A scalar:
+   * number → float64, bigint → int64, boolean → h5py bool, string → variable-length UTF-8.
+   * An array → a 1-D attribute: a typed array of its own dtype, number[] float64, bigint[]
+   * int64 (uint64 above its range), boolean[] bool, string[] strings.
    */
-  setAttribute(objectPath: string, name: string, value: AttributeValue): void {
+  setAttribute(objectPath: string, name: string, value: AttributeInput): void {
     const p = checkPath(objectPath, 'path');
     const n = checkPath(name, 'name');
-    const v = checkAttributeValue(value, 'value');
+    const v = toNativeAttribute(value, 'value');
     const h = this.#writable(`set attribute '${n}' on '${p}'`);
-    callNative(() => h.setAttribute(p, n, v));
+    callNative(() => h.setAttribute(p, n, v.value, v.dtype));
   }
 
-  /** Scalar attributes: floats and ≤32-bit integers as number, int64/uint64 as bigint. Others are skipped. */
-  getAttributes(objectPath: string): Record<string, AttributeValue> {
+  /**
+   * All attributes h5py would show: scalars as AttributeValue, arrays (any rank, flattened in C
+   * order) as the typed array of their dtype, boolean[] or string[] (see AttributeReadValue).
+   * Attributes of types without an acme-ts dtype are skipped.
+   */
+  getAttributes(objectPath: string): Record<string, AttributeReadValue> {
     const p = checkPath(objectPath, 'path');
     const h = this.#open();
-    return callNative(() => h.getAttributes(p));
+    return callNative(() => h.getAttributes(p)) as Record<string, AttributeReadValue>;
   }
 
   /** libhdf5's metadata cache for this file now: its current maximum (it adapts), bytes used, entries. */
@@ -269,19 +277,58 @@ export class H5File {
 }
 
 /**
- * One native call: creates `<path>.tmp-<pid>-<rand>` exclusively, writes all datasets and root
- * attributes, closes it and renames it into place, so a file that exists is complete. From the
- * third file of a structure in this thread on (same root-level dataset names, dtypes and shapes,
- * values in the dtype's own typed array, no attributes), files are written from the image of
- * one libhdf5 wrote: the same bytes with the new values and time, without libhdf5's per-file set-up.
+ * The environment's switch for writeFileAtomic's file images, read once when this module loads
+ * (writeFileAtomic is called per payload file; reading process.env each time would cost more
+ * than some of those files). `ACME_TS_HDF5_FILE_IMAGES=off` (or `0`, `false`) turns them off.
  */
-export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attributes?: Record<string, AttributeValue>): void {
+export const FILE_IMAGES_ENV = 'ACME_TS_HDF5_FILE_IMAGES';
+const fileImagesFromEnv = parseFileImagesEnv(process.env[FILE_IMAGES_ENV]);
+
+function parseFileImagesEnv(value: string | undefined): boolean | string {
+  if (value === undefined || value === '') return true;
+  const v = value.trim().toLowerCase();
+  if (['on', '1', 'true'].includes(v)) return true;
+  if (['off', '0', 'false'].includes(v)) return false;
+  return `${FILE_IMAGES_ENV} must be on, off, 1, 0, true or false, got ${JSON.stringify(value)}`;
+}
+
+/** writeFileAtomic's options. */
+export interface WriteFileAtomicOptions {
+  /**
+   * false: always write through libhdf5, never from a file image (see writeFileAtomic). Default:
+   * the environment variable ACME_TS_HDF5_FILE_IMAGES (on unless off/0/false).
+   */
+  fileImages?: boolean;
+}
+
+/**
+ * One native call: creates `<path>.tmp-<pid>-<rand>` exclusively, writes all datasets and root
+ * attributes, closes it and renames it into place, so a file that exists is complete.
+ *
+ * File images (a shortcut, on by default): from the third file of a structure in this thread on
+ * (same root-level dataset names, dtypes and shapes, values in the dtype's own typed array, no
+ * attributes), files are the bytes libhdf5 wrote for the second one with the new values and
+ * time patched in, without libhdf5's per-file set-up. `opts.fileImages: false` or
+ * ACME_TS_HDF5_FILE_IMAGES=off turns it off.
+ */
+export function writeFileAtomic(
+  filePath: string,
+  datasets: DatasetWrite[],
+  attributes?: Record<string, AttributeValue>,
+  opts?: WriteFileAtomicOptions,
+): void {
+  const o = checkOptions(opts, 'opts', ['fileImages']);
   const abs = path.resolve(checkPath(filePath, 'path'));
   const items = toNativeWrites(datasets);
   const attrs = Object.entries(attributes ?? {}).map(
     ([k, v]) => [checkPath(k, 'attribute name'), checkAttributeValue(v, `attributes.${k}`)] as [string, AttributeValue],
   );
-  callNative(() => native.writeFileAtomic(abs, items, attrs));
+  let useImages = o.fileImages as boolean | undefined;
+  if (useImages === undefined) {
+    if (typeof fileImagesFromEnv === 'string') throw invalidArg(fileImagesFromEnv);
+    useImages = fileImagesFromEnv;
+  }
+  callNative(() => native.writeFileAtomic(abs, items, attrs, useImages));
 }
 
 /**
@@ -290,6 +337,25 @@ export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attr
  */
 export function fileImageStats(): { images: number; filesWritten: number } {
   return native.fileImageStats();
+}
+
+/**
+ * The values a float16 dataset stores for `values` (each rounded to the nearest half, ties to
+ * even, as numpy's astype(float16) and the addon's float16 writes round), in a Float32Array,
+ * which holds every half value exactly. Node 20 has no Float16Array.
+ */
+export function roundToFloat16(values: Float64Array | Float32Array | number[]): Float32Array {
+  const data = toNativeData(values, 'values');
+  if (!isFloatArray(data)) {
+    throw invalidArg(`values must be a Float64Array, Float32Array or number[], got ${Object.prototype.toString.call(values)}`);
+  }
+  return native.roundToFloat16(data as Float64Array | Float32Array);
+}
+
+/** Float64Array/Float32Array from another realm (instanceof fails there). */
+function isFloatArray(data: unknown): boolean {
+  const tag = Object.prototype.toString.call(data);
+  return tag === '[object Float64Array]' || tag === '[object Float32Array]';
 }
 
 /** libhdf5 version, whether it is thread-safe, and the file locking HDF5_USE_FILE_LOCKING selects. */

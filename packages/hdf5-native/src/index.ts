@@ -1,7 +1,11 @@
-export { H5File, writeFileAtomic, libraryInfo, fileImageStats, SMALL_METADATA_CACHE_BYTES } from './h5file';
+export { H5File, writeFileAtomic, libraryInfo, fileImageStats, roundToFloat16, SMALL_METADATA_CACHE_BYTES, FILE_IMAGES_ENV } from './h5file';
+export type { WriteFileAtomicOptions } from './h5file';
 export { Hdf5Error, Hdf5RowError } from './errors';
 export type { Hdf5ErrorCode } from './errors';
 export type {
+  AttributeArray,
+  AttributeInput,
+  AttributeReadValue,
   AttributeValue,
   DataInput,
   DatasetColumn,

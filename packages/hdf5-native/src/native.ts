@@ -18,8 +18,9 @@ export interface NativeFile {
   createExternalLink(path: string, file: string, objectPath: string): void;
   createSoftLink(path: string, target: string): void;
   createVirtualDataset(path: string, spec: NativeVirtualSpec): void;
-  setAttribute(path: string, name: string, value: AttributeValue): void;
-  getAttributes(path: string): Record<string, AttributeValue>;
+  /** `dtype` only for an array value (1-D). */
+  setAttribute(path: string, name: string, value: AttributeValue | NativeData, dtype?: string): void;
+  getAttributes(path: string): Record<string, AttributeValue | ArrayBufferView | boolean[] | string[]>;
   metadataCacheSize(): { maxBytes: number; usedBytes: number; entries: number };
 }
 
@@ -74,9 +75,10 @@ export interface NativeInfo {
 export interface NativeAddon {
   createFile(path: string, overwrite: boolean, libverLatest: boolean): NativeFile;
   openFile(path: string, write: boolean, inMemory: boolean, metadataCacheBytes: number): NativeFile;
-  writeFileAtomic(path: string, datasets: NativeDatasetWrite[], attributes: [string, AttributeValue][]): void;
+  writeFileAtomic(path: string, datasets: NativeDatasetWrite[], attributes: [string, AttributeValue][], fileImages: boolean): void;
   libraryInfo(): { version: string; threadsafe: boolean; fileLocking: string };
   fileImageStats(): { images: number; filesWritten: number };
+  roundToFloat16(values: Float64Array | Float32Array): Float32Array;
 }
 
 const addonPath = path.join(__dirname, '..', 'build', 'Release', 'hdf5_native.node');

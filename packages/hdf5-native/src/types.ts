@@ -1,6 +1,11 @@
-/** Element types. 'string' is variable-length UTF-8; { fixedString: n } is n bytes, NUL-padded. */
+/**
+ * Element types. 'string' is variable-length UTF-8; { fixedString: n } is n bytes, NUL-padded.
+ * complex64/complex128 are h5py's complex (a compound of float32/float64 fields r and i);
+ * their values are interleaved (re0, im0, re1, im1, …) in a Float32Array/Float64Array.
+ */
 export type Dtype =
   | 'float64' | 'float32' | 'float16'
+  | 'complex64' | 'complex128'
   | 'int8' | 'int16' | 'int32' | 'int64'
   | 'uint8' | 'uint16' | 'uint32' | 'uint64'
   | 'bool' | 'string'
@@ -81,7 +86,9 @@ export interface NodeEntry {
 
 /**
  * Values of a read. Numbers come as the matching typed array (int64/uint64 as BigInt64Array /
- * BigUint64Array); float16 reads as Float32Array (exact); bool as boolean[]; strings as string[].
+ * BigUint64Array); float16 reads as Float32Array (exact); complex64/complex128 as a
+ * Float32Array/Float64Array of 2·prod(shape) numbers, re and im interleaved (numpy's layout:
+ * `np.frombuffer(data, np.complex128)`); bool as boolean[]; strings as string[].
  */
 export interface ReadResult {
   dtype: Dtype;
@@ -98,4 +105,17 @@ export interface DatasetInfo {
   virtualSources?: { file: string; dataset: string }[];
 }
 
+/** A scalar attribute: number → float64, bigint → int64, boolean → bool, string → UTF-8 string. */
 export type AttributeValue = number | bigint | boolean | string;
+
+/**
+ * An attribute as read (getAttributes): a scalar dataspace gives an AttributeValue (floats and
+ * ≤ 32-bit integers as number, int64/uint64 as bigint); an array (any rank, flattened in C
+ * order, as h5py's shape-(n,) and N-D attributes) gives the typed array of its dtype (as
+ * ReadResult's data), boolean[] or string[].
+ */
+export type AttributeArray = TypedArray | boolean[] | string[];
+export type AttributeReadValue = AttributeValue | AttributeArray;
+
+/** What setAttribute takes: a scalar, or a 1-D array (number[] is stored as float64, bigint[] as int64). */
+export type AttributeInput = AttributeValue | AttributeArray | number[] | bigint[];

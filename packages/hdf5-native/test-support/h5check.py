@@ -3,6 +3,7 @@
 
   h5check.py dump FILE            JSON of every link/object: kind, dtype, shape, maxshape,
                                   chunks, values, attrs, link targets, virtual sources
+  h5check.py dumps FILE...        a JSON list of the dumps of each FILE (one Python start-up)
   h5check.py copy SRC DST         h5py copy of every root member with expand_external=True
 Large integers (beyond 2**53) are emitted as strings so JavaScript keeps them exact.
 """
@@ -24,6 +25,8 @@ def plain(value):
         return value.decode("utf-8")
     if isinstance(value, bool):
         return value
+    if isinstance(value, complex):
+        return [plain(value.real), plain(value.imag)]  # JSON has no complex numbers
     if isinstance(value, int) and abs(value) > 2**53:
         return str(value)
     if isinstance(value, float) and value != value:
@@ -94,6 +97,8 @@ def main():
     cmd = sys.argv[1]
     if cmd == "dump":
         print(json.dumps(dump(sys.argv[2])))
+    elif cmd == "dumps":
+        print(json.dumps([dump(f) for f in sys.argv[2:]]))
     elif cmd == "copy":
         with h5py.File(sys.argv[2], "r") as src, h5py.File(sys.argv[3], "w") as dst:
             for name in src:

@@ -16,6 +16,11 @@ export function h5dump(file: string, opts: { cwd?: string; env?: NodeJS.ProcessE
   return JSON.parse(out) as Dump;
 }
 
+/** h5dump of each of `files`, from one Python process (its start-up costs ≈ 0.15 s). */
+export function h5dumps(files: string[]): Dump[] {
+  return JSON.parse(execFileSync(PYTHON, [SCRIPT, 'dumps', ...files], { encoding: 'utf8', maxBuffer: 1 << 28 })) as Dump[];
+}
+
 /** h5py copy of every root member with expand_external=True into dst; returns dst's dump. */
 export function h5copyExpand(src: string, dst: string, opts: { cwd?: string } = {}): Dump {
   const out = execFileSync(PYTHON, [SCRIPT, 'copy', src, dst], { cwd: opts.cwd, encoding: 'utf8' });
