@@ -37,7 +37,8 @@ const UNSET = undefined;
 
 export function bindArguments(args: readonly unknown[], kwargs: Record<string, unknown> | undefined, signatureResult: SignatureResult): BoundArguments {
   if (!signatureResult.ok) {
-    const warning = `the parameters of the function cannot be read (${signatureResult.reason}); its keyword arguments arrive as one trailing object, func(...args, kwargs)`;
+    const { name, reason } = signatureResult;
+    const warning = `the parameters of ${name} cannot be read (${reason}); its keyword arguments arrive as one trailing object, ${name}(...args, kwargs)`;
     return { args: [...args], kwargs, warnings: kwargs === undefined ? [] : [warning] };
   }
   const signature = signatureResult.signature;

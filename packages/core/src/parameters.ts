@@ -33,7 +33,7 @@ export interface Signature {
 }
 
 /** The parameters of `ref`'s function, or why they cannot be read (the caller falls back). */
-export type SignatureResult = { ok: true; signature: Signature } | { ok: false; reason: string };
+export type SignatureResult = { ok: true; signature: Signature } | { ok: false; name: string; reason: string };
 
 export function functionSignature(ref: FunctionReference): SignatureResult {
   if (ref.kind === 'source') return signatureOfSource(ref.source, ref.name);
@@ -42,13 +42,13 @@ export function functionSignature(ref: FunctionReference): SignatureResult {
     namespace = requireModuleFile(ref.module);
   } catch (error) {
     // It may load only where the tasks run (SLURM nodes); the calls will tell if it cannot.
-    return { ok: false, reason: `its module does not load in this process (${(error as Error).message})` };
+    return { ok: false, name: ref.name, reason: `its module does not load in this process (${(error as Error).message})` };
   }
   if (namespace) {
     // A missing export fails every call: an error now, listing the exports.
     const text = Function.prototype.toString.call(exportedFunction(namespace, ref));
-    if (isNativeSource(text)) return { ok: false, reason: 'it is a native or bound function, whose source is not readable' };
-    if (isClassSource(text)) return { ok: false, reason: 'it is a class' };
+    if (isNativeSource(text)) return { ok: false, name: ref.name, reason: 'it is a native or bound function, whose source is not readable' };
+    if (isClassSource(text)) return { ok: false, name: ref.name, reason: 'it is a class' };
     return signatureOfSource(text, ref.exportName);
   }
   // An ES module: read, not run (see module-exports.ts).
@@ -56,9 +56,9 @@ export function functionSignature(ref: FunctionReference): SignatureResult {
   try {
     node = findExportedFunction(parseModule(readFileSync(ref.module, 'utf8')), ref.exportName);
   } catch (error) {
-    return { ok: false, reason: `its ES module cannot be parsed (${(error as Error).message})` };
+    return { ok: false, name: ref.name, reason: `its ES module cannot be parsed (${(error as Error).message})` };
   }
-  if (!node) return { ok: false, reason: `the ES module does not declare it as a function itself (re-exports and computed exports are not followed)` };
+  if (!node) return { ok: false, name: ref.name, reason: `the ES module does not declare it as a function itself (re-exports and computed exports are not followed)` };
   return { ok: true, signature: signatureOfNode(node, ref.exportName) };
 }
 
@@ -67,7 +67,7 @@ function signatureOfSource(source: string, name: string): SignatureResult {
     return { ok: true, signature: signatureOfNode(parseFunctionSource(source, `function ${name}`).node, name) };
   } catch (error) {
     if (!(error instanceof FunctionReferenceError)) throw error;
-    return { ok: false, reason: error.message };
+    return { ok: false, name, reason: error.message };
   }
 }
 
