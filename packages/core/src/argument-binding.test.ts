@@ -3,6 +3,7 @@ import { bindArguments, type BoundArguments } from './argument-binding';
 import { ArgumentBindingError } from './errors';
 import { resolveFunctionReference, type FunctionInput } from './function-ref';
 import { functionSignature } from './parameters';
+import { thrownMessage } from './__fixtures__/thrown';
 
 const fixtures = path.join(__dirname, '__fixtures__');
 
@@ -11,14 +12,7 @@ function bind(func: FunctionInput, args: unknown[], kwargs?: Record<string, unkn
 }
 
 function bindingError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ArgumentBindingError);
-    expect((error as ArgumentBindingError).code).toBe('ERR_ACME_ARGUMENT_BINDING');
-    return (error as Error).message;
-  }
-  throw new Error('no error');
+  return thrownMessage(run, ArgumentBindingError, 'ERR_ACME_ARGUMENT_BINDING');
 }
 
 describe('keyword arguments bound by parameter name', () => {
@@ -61,6 +55,11 @@ describe('keyword arguments bound by parameter name', () => {
       return x * kwargs.factor;
     }
     expect(bind(withRest, [[1, 2], 7], { a: 1 })).toEqual({ args: [[1, 2], 7], kwargs: { a: 1 }, warnings: [] });
+    function restAfterDefault(x: number, y = 1, ...rest: unknown[]) {
+      return [x, y, rest];
+    }
+    // The object must not land in y.
+    expect(bind(restAfterDefault, [[1, 2]], { a: 1 })).toEqual({ args: [[1, 2], undefined], kwargs: { a: 1 }, warnings: [] });
     expect(bind(scaled, [[1, 2]], { factor: 2 })).toEqual({ args: [[1, 2]], kwargs: { factor: 2 }, warnings: [] });
   });
   test('an open pattern takes any key; a closed one only its own', () => {

@@ -3,7 +3,8 @@
  * fills the parameter `y` of `function randout(x, y = 3)`, wherever it stands. This is ACME's
  * step B (reference §1.3: a kwarg naming a positional parameter moves into the positional list),
  * done once on the client before the distribution, so workers bind nothing: they call
- * `func(...args)`, or `func(...args, kwargs)` when keys are left for a last `{ … }` / `...rest`.
+ * `func(...args)`, or `func(...args, kwargs)` when keys are left for a last `{ … }`, `kwargs`
+ * or `...rest` parameter.
  *
  * Rules:
  * - A key that names a parameter fills it; parameters between the given ones that have a
@@ -66,9 +67,10 @@ export function bindArguments(args: readonly unknown[], kwargs: Record<string, u
   if (unknown.length > 0) throw unknownKeywords(signature, unknown, collector);
 
   const hasKwargs = Object.keys(rest).length > 0;
-  if (hasKwargs && collector && !collector.rest) {
+  if (hasKwargs && collector) {
+    // The object goes at the last parameter's position (for ...rest: at the least there).
     const at = params.length - 1;
-    if (given[at]) throw givenTwice(signature, collector.display, `positional argument ${at}`, `the keyword arguments ${Object.keys(rest).join(', ')}`);
+    if (!collector.rest && given[at]) throw givenTwice(signature, collector.display, `positional argument ${at}`, `the keyword arguments ${Object.keys(rest).join(', ')}`);
     while (positional.length < at) {
       positional.push(UNSET);
       given.push(false);

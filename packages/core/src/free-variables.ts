@@ -99,54 +99,40 @@ export function freeVariables(root: AstNode): string[] {
     if (!scope.has(name)) free.add(name);
   };
 
-  const visitPatternExpressions = (pattern: AstNode | null, scope: Scope): void => {
+  // A pattern's expressions (computed keys, defaults, member targets). Its identifiers are
+  // bindings in a declaration (declared by the caller) and references in an assignment target.
+  const visitPattern = (pattern: AstNode | null, scope: Scope, identifiersAreReferences: boolean): void => {
     if (!pattern) return;
     switch (pattern.type) {
+      case 'Identifier':
+        if (identifiersAreReferences) reference(pattern.name as string, scope);
+        return;
       case 'ObjectPattern':
         for (const property of pattern.properties as AstNode[]) {
-          if (property.type === 'RestElement') visitPatternExpressions(property.argument as AstNode, scope);
+          if (property.type === 'RestElement') visitPattern(property.argument as AstNode, scope, identifiersAreReferences);
           else {
             if (property.computed) visit(property.key as AstNode, scope);
-            visitPatternExpressions(property.value as AstNode, scope);
+            visitPattern(property.value as AstNode, scope, identifiersAreReferences);
           }
         }
-        break;
+        return;
       case 'ArrayPattern':
-        for (const element of pattern.elements as (AstNode | null)[]) visitPatternExpressions(element, scope);
-        break;
+        for (const element of pattern.elements as (AstNode | null)[]) visitPattern(element, scope, identifiersAreReferences);
+        return;
       case 'AssignmentPattern':
-        visitPatternExpressions(pattern.left as AstNode, scope);
+        visitPattern(pattern.left as AstNode, scope, identifiersAreReferences);
         visit(pattern.right as AstNode, scope);
-        break;
+        return;
       case 'RestElement':
-        visitPatternExpressions(pattern.argument as AstNode, scope);
-        break;
-      case 'MemberExpression':
-        visit(pattern, scope);
-        break;
+        visitPattern(pattern.argument as AstNode, scope, identifiersAreReferences);
+        return;
+      default:
+        visit(pattern, scope); // a member expression target: `obj[key] = …`
     }
   };
-
-  // Targets of assignments and for-in/of without a declaration: identifiers there are references.
-  const visitAssignTarget = (pattern: AstNode | null, scope: Scope): void => {
-    if (!pattern) return;
-    if (pattern.type === 'Identifier') reference(pattern.name as string, scope);
-    else if (pattern.type === 'ObjectPattern') {
-      for (const property of pattern.properties as AstNode[]) {
-        if (property.type === 'RestElement') visitAssignTarget(property.argument as AstNode, scope);
-        else {
-          if (property.computed) visit(property.key as AstNode, scope);
-          visitAssignTarget(property.value as AstNode, scope);
-        }
-      }
-    } else if (pattern.type === 'ArrayPattern') {
-      for (const element of pattern.elements as (AstNode | null)[]) visitAssignTarget(element, scope);
-    } else if (pattern.type === 'AssignmentPattern') {
-      visitAssignTarget(pattern.left as AstNode, scope);
-      visit(pattern.right as AstNode, scope);
-    } else if (pattern.type === 'RestElement') visitAssignTarget(pattern.argument as AstNode, scope);
-    else visit(pattern, scope);
-  };
+  const visitPatternExpressions = (pattern: AstNode | null, scope: Scope) => visitPattern(pattern, scope, false);
+  // Targets of assignments and for-in/of without a declaration.
+  const visitAssignTarget = (pattern: AstNode | null, scope: Scope) => visitPattern(pattern, scope, true);
 
   const visitFunction = (node: AstNode, parent: Scope): void => {
     const scope = new Scope(parent);

@@ -4,18 +4,12 @@ import { FunctionReferenceError } from './errors';
 import { resolveFunctionReference } from './function-ref';
 import { freeVariables, outerVariables } from './free-variables';
 import { loadFunction } from './function-loader';
+import { thrownMessage } from './__fixtures__/thrown';
 
 const fixtures = path.join(__dirname, '__fixtures__');
 
 function functionError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FunctionReferenceError);
-    expect((error as FunctionReferenceError).code).toBe('ERR_ACME_FUNCTION');
-    return (error as Error).message;
-  }
-  throw new Error('no error');
+  return thrownMessage(run, FunctionReferenceError, 'ERR_ACME_FUNCTION');
 }
 
 function free(source: string): string[] {
