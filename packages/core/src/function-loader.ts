@@ -1,7 +1,7 @@
-// Loading a function reference in a worker. Apart from function-ref.ts (which parses sources
-// with acorn to check them on the client), so a worker's start-up loads no parser; node:module
-// and node:url (which bring Node's ESM loader along) only when a shipped source or an ES module
-// needs them.
+// Loading a function reference in a worker. Apart from the parsing modules (function-source.ts
+// and its users check sources and read parameters on the client), so a worker's start-up loads
+// no parser; node:module and node:url (which bring Node's ESM loader along) only when a shipped
+// source or an ES module needs them.
 
 import * as path from 'node:path';
 import { FunctionReferenceError, describeValue } from './errors';
