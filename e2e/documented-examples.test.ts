@@ -1,10 +1,13 @@
 // Every example of the README, of `acme-ts --help` (packages/cli/src/cli.ts) and of examples/
 // is run here and checked against what its documentation says it gives. The examples are read
 // from those files, and each must have an entry below: a new example without one fails.
+// Not run: fragments that are no program (`function rand2(x) { … /* seed with taskID */ }`,
+// inline mentions such as `ParallelMap.resume(dir, { … })`) and SLURM-only commands.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ParallelMap, type ParallelMapInit } from '@acme-ts/core';
+import * as ts from 'typescript';
+import { openResults, ParallelMap, type ParallelMapInit } from '@acme-ts/core';
 import { h5dump, tempDir } from './support/h5';
 import { acme, python, type Finished } from './fixtures/cli-harness';
 
@@ -194,4 +197,68 @@ test('examples/quickstart.js (npm run example): the 8 calls of randout, stored a
   const printed = [...out.matchAll(/comp_(\d+)\/result_0 +shape \[1\] +float64 += (.*)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
   expect(printed).toEqual(range(-4, 4).map((x, i) => [i, randout(x)]));
   expect(out).toMatch(/container: +.*ACME_\d{8}-\d{6}-\d{6}\/randout\.h5/);
+});
+
+describe('README TypeScript and Python snippets (Using it, Reading results)', () => {
+  const block = (heading: string, lang: string) => {
+    const section = README.slice(README.indexOf(heading));
+    return new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(section)![1]!;
+  };
+  let container: string;
+
+  test('Using it: the module function runs, and the logged container is <cwd>/ACME_<date>-<time>/randout.h5', async () => {
+    const source = block('## Using it', 'ts');
+    // The documented value of the logged expression, from the comment after it.
+    expect(source).toContain('console.log(pmap.resultsContainer); // …/ACME_20261125-101500-123000/randout.h5');
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const logged: unknown[] = [];
+    const cwd = process.cwd();
+    process.chdir(work);
+    try {
+      const run = new Function('require', 'exports', 'console', 'x', `return (async () => {\n${js}\n})();`);
+      await run(require, {}, { log: (value: unknown) => logged.push(value) }, [-2, -1, 1, 2]);
+    } finally {
+      process.chdir(cwd);
+    }
+    container = logged[0] as string;
+    expect(container).toMatch(new RegExp(`^${work}/ACME_\\d{8}-\\d{6}-\\d{6}/randout\\.h5$`));
+    expect(storedValues(container)).toEqual([-2, -1, 1, 2].map((x) => randout(x)));
+  });
+
+  test('Reading results: each documented expression gives what its comment says', async () => {
+    const lines = [...block('## Reading results', 'ts').matchAll(/^(results\..*?); +\/\/ (.*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+    const expected: Record<string, (read: (path: string) => unknown) => void> = {
+      'results.taskIDs()': (read) => expect(read(container)).toEqual([0, 1, 2, 3]),
+      'results.call(3).datasets.result_0': (read) => expect(read(container)).toEqual({ dtype: 'float64', shape: [1], data: Float64Array.of(randout(2)) }),
+      "results.dataset('result_0')": (read) => {
+        // "the stacked array of a resultShape run": made here.
+        const stacked = new ParallelMap(`${EXAMPLE_TASKS}#matconstruct`, [[0, 1, 2]], { verbose: false, nWorkers: 1, resultShape: [null, 10, 9], outputDir: path.join(work, 'stacked') });
+        return stacked.compute().then(async () => {
+          await stacked.close();
+          expect(read(stacked.resultsContainer!)).toMatchObject({ dtype: 'float64', shape: [3, 10, 9] });
+        });
+      },
+    };
+    expect(lines.map(([expr]) => expr).sort()).toEqual(Object.keys(expected).sort());
+    for (const [expr] of lines) {
+      const read = (file: string) => {
+        const results = openResults(file);
+        try {
+          return new Function('results', `return ${expr};`)(results) as unknown;
+        } finally {
+          results.close();
+        }
+      };
+      await expected[expr]!(read);
+    }
+  });
+
+  test('Python: h5py follows the links; the self-contained copy has regular datasets', () => {
+    const folder = path.dirname(container);
+    const script = block('## Reading results', 'python').split('ACME_…').join(path.basename(folder));
+    const printed = execFileSync('/usr/bin/python3', ['-c', script], { cwd: work, encoding: 'utf8' });
+    expect(printed).toBe("{'comp_0': array([-6.]), 'comp_1': array([-3.]), 'comp_2': array([0.33333333]), 'comp_3': array([0.66666667])}\n");
+    const copy = h5dump(path.join(work, 'copy.h5'));
+    expect((copy['/comp_0/result_0'] as { values: number[] }).values).toEqual([randout(-2)]);
+  });
 });
