@@ -25,7 +25,7 @@ import type { Parameter, Signature, SignatureResult } from './parameters';
 
 export interface BoundArguments {
   args: unknown[];
-  /** The keys left for the last parameter (`{ … }` or `...rest`); undefined when there are none. */
+  /** The keys left for the last parameter (`{ … }`, `kwargs` or `...rest`); undefined when there are none. */
   kwargs: Record<string, unknown> | undefined;
   warnings: string[];
 }
@@ -50,15 +50,18 @@ export function bindArguments(args: readonly unknown[], kwargs: Record<string, u
   const given = positional.map(() => true);
   const rest: Record<string, unknown> = {};
   const unknown: string[] = [];
+  const padTo = (length: number) => {
+    while (positional.length < length) {
+      positional.push(UNSET);
+      given.push(false);
+    }
+  };
 
   for (const [key, value] of Object.entries(kwargs ?? {})) {
     const index = params.findIndex((p) => p !== collector && p.name === key);
     if (index >= 0) {
       if (given[index]) throw givenTwice(signature, key, `positional argument ${index}`, `options.kwargs.${key}`);
-      while (positional.length <= index) {
-        positional.push(UNSET);
-        given.push(false);
-      }
+      padTo(index + 1);
       positional[index] = value;
       given[index] = true;
     } else if (collector && (collector.keys === undefined || collector.keys.includes(key))) rest[key] = value;
@@ -71,10 +74,7 @@ export function bindArguments(args: readonly unknown[], kwargs: Record<string, u
     // The object goes at the last parameter's position (for ...rest: at the least there).
     const at = params.length - 1;
     if (!collector.rest && given[at]) throw givenTwice(signature, collector.display, `positional argument ${at}`, `the keyword arguments ${Object.keys(rest).join(', ')}`);
-    while (positional.length < at) {
-      positional.push(UNSET);
-      given.push(false);
-    }
+    padTo(at);
   }
 
   const required = params.filter((p) => !p.rest && !p.hasDefault);
@@ -124,7 +124,7 @@ function unknownKeywords(signature: Signature, unknown: string[], collector: Par
     return `options.kwargs.${key}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`;
   });
   const accepted = collector?.keys
-    ? `its keyword arguments are its parameter names (${names.join(', ')}) and the keys of ${collector.display}`
+    ? `its keyword arguments are its parameter names (${names.join(', ') || 'none'}) and the keys of ${collector.display}`
     : `its keyword arguments are its parameter names (${names.join(', ') || 'none'}); a last parameter { … }, kwargs or ...rest would take other keys as one object`;
   return new ArgumentBindingError(
     unknown[0]!,
