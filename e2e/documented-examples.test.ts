@@ -48,7 +48,7 @@ function outputFolder(r: Finished): string {
   return /^output folder: (.*)$/m.exec(r.stdout)![1]!;
 }
 
-describe("README's Arguments table (run in memory; results or the error as documented)", () => {
+describe("README's Arguments table (run in memory; results, warning or error as documented)", () => {
   const section = README.slice(README.indexOf('### Arguments'), README.indexOf('### What the function returns'));
   const functionsBlock = /```js\n([\s\S]*?)```/.exec(section)![1]!;
   const names = [...functionsBlock.matchAll(/^function (\w+)/gm)].map((m) => m[1]!);
@@ -72,9 +72,11 @@ describe("README's Arguments table (run in memory; results or the error as docum
       expect(make).toThrow(error[1]!);
       return;
     }
+    const [, values, warning] = /^`(.*?)`(?:, with the warning `(.*)`)?$/.exec(documented)!;
     const pmap = make();
     try {
-      expect(await pmap.compute()).toEqual(JSON.parse(/^`(.*)`$/.exec(documented)![1]!));
+      expect(pmap.warnings.filter((w) => w.startsWith(warning ?? '\0'))).toHaveLength(warning ? 1 : 0);
+      expect(await pmap.compute()).toEqual(JSON.parse(values!));
     } finally {
       await pmap.close();
     }

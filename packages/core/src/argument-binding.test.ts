@@ -77,7 +77,7 @@ describe('keyword arguments bound by parameter name', () => {
   });
 });
 
-describe('errors before any call runs, naming the parameters and the fix', () => {
+describe('errors (and a warning) before any call runs, naming the parameters and the fix', () => {
   test('a parameter without default and without value (ACME: "f expects 2 positional arguments")', () => {
     function f(x: number, y: number) {
       return x + y;
@@ -113,11 +113,12 @@ describe('errors before any call runs, naming the parameters and the fix', () =>
       'h(x, { a }) gets { a } twice: as positional argument 1 and as the keyword arguments a; give it once',
     );
   });
-  test('more positional arguments than parameters, unless ...rest or arguments takes them', () => {
-    expect(bindingError(() => bind((x: number) => x, [[1, 2], 3]))).toBe(
-      "func(x) accepts at most 1 positional arguments ('x'), found 2; remove the extra ones, or add a parameter for them",
-    );
-    expect(bind(function sum() { return [...arguments].length; }, [[1, 2], 3]).args).toEqual([[1, 2], 3]);
+  test('more positional arguments than parameters: a warning, unless ...rest or arguments takes them', () => {
+    expect(bind((x: number) => x, [[1, 2], 3]).warnings).toEqual([
+      "func(x) accepts at most 1 positional arguments ('x'), found 2; the extra ones are ignored (remove them, or add a parameter for them)",
+    ]);
+    expect(bind(function sum() { return [...arguments].length; }, [[1, 2], 3])).toEqual({ args: [[1, 2], 3], kwargs: undefined, warnings: [] });
+    expect(bind((...xs: number[]) => xs, [[1, 2], 3]).warnings).toEqual([]);
   });
   test('the error type carries the parameter', () => {
     try {

@@ -13,8 +13,8 @@
  *   (`{ a, b }`) or is named `kwargs` (Python's `**kwargs`), at its position; or to `...rest`
  *   (appended after the positional arguments). A pattern that lists its keys accepts only those.
  * - Errors before any call runs: a parameter without default and without value (JS would pass
- *   undefined silently), an unknown key (with a did-you-mean), a parameter given twice, more
- *   positional arguments than parameters (unless `...rest` or `arguments` takes them).
+ *   undefined silently), an unknown key (with a did-you-mean), a parameter given twice. More
+ *   positional arguments than parameters (and no `...rest` or `arguments` to take them): a warning.
  * - When the parameters cannot be read (native or bound function, an ES module re-export, a
  *   module that does not load here), a warning says so and the keyword arguments arrive as one
  *   trailing object, `func(...args, kwargs)`.
@@ -91,13 +91,15 @@ export function bindArguments(args: readonly unknown[], kwargs: Record<string, u
       `${describeSignature(signature)} expects ${required.length} positional arguments (${quotedNames(required)}), found ${found}; ${fixes.join('; ')} (or give the parameter a default)`,
     );
   }
+  // Extra arguments are a warning, not an error (ACME's): JS calls ignore them, and a function
+  // that only reads taskContext() may be given a list just to set the number of calls.
+  const warnings: string[] = [];
   if (!params.some((p) => p.rest) && !signature.usesArguments && positional.length > params.length) {
-    throw new ArgumentBindingError(
-      `positional argument ${params.length}`,
-      `${describeSignature(signature)} accepts at most ${params.length} positional arguments (${quotedNames(params)}), found ${positional.length}; remove the extra ones, or add a parameter for them`,
+    warnings.push(
+      `${describeSignature(signature)} accepts at most ${params.length} positional arguments (${quotedNames(params)}), found ${positional.length}; the extra ones are ignored (remove them, or add a parameter for them)`,
     );
   }
-  return { args: positional, kwargs: hasKwargs ? rest : undefined, warnings: [] };
+  return { args: positional, kwargs: hasKwargs ? rest : undefined, warnings };
 }
 
 /** `randout(x, y = …)`, for messages. */
