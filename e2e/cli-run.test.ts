@@ -175,3 +175,32 @@ test('run: files:PATTERN is one call per matching file, in sorted order; no matc
   expect(none.code).toBe(2);
   expect(none.stderr).toContain(`input 1: "files:sweep-data/*.csv" matches no file (the pattern is relative to ${work}`);
 });
+
+// Issue 14: --kwarg used to arrive as one trailing object, so randout(x, y = 3) computed x / {y}
+// (NaN) and matconstruct(k, m = 10) built with m = {m: 3}; both exited 0.
+test('run: --kwarg fills the parameter it names (randout y, matconstruct m); mistakes exit 2 naming the parameters, extra inputs warn', async () => {
+  const examples = path.join(__dirname, '..', 'examples', 'tasks.js');
+  const randout = await acme(['run', `${examples}#randout`, 'range:1:5', '--kwarg', 'y=10', '--no-write-worker-results'], { cwd: work });
+  expect(randout.code).toBe(0);
+  expect(JSON.parse(randout.stdout)).toEqual([0.1, 0.2, 0.3, 0.4]);
+
+  const mat = await acme(['run', `${examples}#matconstruct`, 'range:0:2', '--kwarg', 'm=3', '--no-write-worker-results'], { cwd: work });
+  expect(mat.code).toBe(0);
+  const values = JSON.parse(mat.stdout) as { data: number[]; shape: number[] }[];
+  expect(values.map((v) => v.shape)).toEqual([[3, 2], [3, 2]]);
+  expect(values[1]!.data[2 * 2 + 1]).toBeCloseTo(Math.cos(1 + 2 * 1), 12);
+
+  const cases: [string[], string][] = [
+    [['range:0:3', '--kwarg', 'yy=2'], 'options.kwargs.yy'.replace('options.kwargs.', '--kwarg ') + ' (did you mean y?) names no parameter of randout(x, y = …)'],
+    [['range:0:3', '4', '--kwarg', 'y=2'], 'randout(x, y = …) gets y twice: as input 2 and as --kwarg y; give it once'],
+    [['--kwarg', 'y=2', '--n-inputs', '2'], "randout(x, y = …) expects 1 positional arguments ('x'), found 0; x has no value: pass it as an input or as --kwarg x"],
+  ];
+  for (const [words, message] of cases) {
+    const r = await acme(['run', `${examples}#randout`, ...words], { cwd: work });
+    expect({ words, code: r.code, stderr: r.stderr }).toEqual({ words, code: 2, stderr: expect.stringContaining(message) });
+  }
+  const extra = await acme(['run', `${examples}#randout`, 'range:1:3', '4', '5', '--no-write-worker-results'], { cwd: work });
+  expect(extra.code).toBe(0);
+  expect(extra.stderr).toContain("warning: randout(x, y = …) accepts at most 2 positional arguments ('x', 'y'), found 3; the extra ones are ignored");
+  expect(JSON.parse(extra.stdout)).toEqual([0.25, 0.5]);
+});

@@ -215,11 +215,12 @@ test('singleFile, aborted part-way: the log counts exactly the calls the contain
 
 test('ParallelMap.resume(outputDir) re-creates the run from its folder (shipped function, split and broadcast arguments, kwargs)', async () => {
   const outputDir = path.join(workDir(), 'resume-from-folder');
-  const fn = function scaled(x: number, factor: number, opts: { offset: number; flaky: boolean[]; marker: string }) {
+  // Keyword arguments that name no parameter arrive as one object in the last parameter { … }.
+  const fn = function scaled(x: number, factor: number, { offset, flaky, marker }: { offset: number; flaky: boolean[]; marker: string }) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { taskContext } = require('@acme-ts/core');
-    if (opts.flaky[taskContext().taskID] && !require('node:fs').existsSync(opts.marker)) throw new Error('not yet');
-    return x * factor + opts.offset;
+    if (flaky[taskContext().taskID] && !require('node:fs').existsSync(marker)) throw new Error('not yet');
+    return x * factor + offset;
   };
   const marker = path.join(workDir(), 'resume-from-folder-marker');
   const flaky = [false, true, false, true, false];

@@ -17,10 +17,8 @@ describe('rejected before the run starts', () => {
     );
   });
 
-  test('a module function that does not exist is reported when the run starts, with the exports it has', async () => {
-    const pmap = new ParallelMap(`${TASKS}#nope`, [[1, 2]], { ...quiet, writeWorkerResults: false });
-    await expect(pmap.compute()).rejects.toThrow(/nope.*randout/s);
-    await pmap.close();
+  test('a module function that does not exist is reported at construction (its parameters are read then), with the exports it has', () => {
+    expect(() => new ParallelMap(`${TASKS}#nope`, [[1, 2]], { ...quiet, writeWorkerResults: false })).toThrow(/nope.*randout/s);
   });
 
   test('a name that could escape the output folder', () => {

@@ -25,7 +25,7 @@ const USAGE: Record<string, string> = {
   export: 'acme-ts export <container.h5> <out.h5> [--force]',
 };
 
-const INPUT_HELP = `Inputs (positional, and the value of --kwarg name=value):
+const INPUT_HELP = `Inputs (positional, and the value of --kwarg name=value; a --kwarg fills the parameter it names):
   4  -2.5  true  null  [1,2,3]  '{"a":1}'  '"text"'   literals and JSON
   @x.json                       the JSON in a file
   range:100  range:0:100:5      a range of integers (split: one per call)
@@ -102,9 +102,10 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
             .positional('func', { type: 'string', describe: 'the function: <module file>#<export name>' })
             .positional('inputs', { type: 'string', array: true, describe: 'positional arguments of the function (see Inputs below)' }),
         )
-          .example('$0 run ./tasks.js#randout range:0:10 --kwarg y=3 --n-workers 4', 'randout(x, {y: 3}) for x = 0…9, 4 workers')
+          .example('$0 run ./tasks.js#randout range:0:10 --kwarg y=3 --n-workers 4', 'randout(x, y = 3) for x = 0…9: --kwarg binds by parameter name; 4 workers')
           .example('$0 run ./tasks.js#matconstruct range:0:8 --result-shape null,10,9 -o mats', 'stack the 8 (10, 9) results into one (8, 10, 9) dataset in mats/')
           .example('$0 run ./tasks.js#randout h5:data.h5:/x --no-write-worker-results', 'one call per element of /x; print the values as JSON')
+          .example('$0 run ./tasks.js#randout range:1:5 --kwarg y=10 --no-write-worker-results', 'prints [0.1,0.2,0.3,0.4]')
           .epilogue(INPUT_HELP),
       async (argv) => finish(await runCommand(argv as unknown as RunArgs, io)),
     )
@@ -126,7 +127,7 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
         y
           .positional('folder', { type: 'string', describe: 'the output folder of a run (or its container)' })
           .option('json', { type: 'boolean', describe: 'as JSON (counts, failed calls, missing taskIDs)' })
-          .example('$0 status ACME_20261125-101500-123000', '10 calls of failOdd: 5 done, 5 failed, 0 missing …'),
+          .example('$0 status ACME_20261125-101500-123000', '10 calls of randout … 10 done, 0 failed, 0 missing (and each failed call)'),
       (argv) => finish(statusCommand(argv as never, io)),
     )
     .command(

@@ -75,7 +75,7 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
 export function addRunFlags<T>(y: Argv<T>): Argv<T & RunFlags> {
   return addExecutionFlags(
     y
-      .option('kwarg', { alias: 'k', type: 'string', nargs: 1, describe: 'keyword argument name=value (value as an input), repeatable' })
+      .option('kwarg', { alias: 'k', type: 'string', nargs: 1, describe: 'keyword argument name=value (value as an input): fills the parameter "name"; repeatable' })
       .option('n-inputs', { type: 'string', nargs: 1, describe: 'number of calls: a non-negative integer or "auto" (from the inputs\' lengths)' })
       .option('output-dir', { alias: 'o', type: 'string', nargs: 1, describe: 'the run\'s folder (default: ./ACME_<date>-<time>)' })
       .option('write-worker-results', { type: 'boolean', describe: 'store results in files (default); --no-write-worker-results prints them as JSON' })
@@ -241,6 +241,7 @@ export function inFlagTerms(message: string): string {
     )
     .replace(/options\.slurm\.(\w+)/g, (_, name: string) => flagFor(name))
     .replace(/options\.kwargs\.(\w+)/g, (_, name: string) => `--kwarg ${name}`)
+    .replace(/\bpass it in args\b/g, 'pass it as an input')
     .replace(/options\.(\w+)/g, (_, name: string) => flagFor(name))
     .replace(/\b(?:positional argument |args\[)(\d+)\]?/g, (_, index: string) => `input ${Number(index) + 1}`)
     .replace(/\bkeyword argument (\w+)/g, (_, name: string) => `--kwarg ${name}`)

@@ -1,6 +1,7 @@
 import { ArgumentDistributionError } from './errors';
 import { argumentsFor, broadcast, distributeArguments, estimateSerializedSize, range, split, type Distribution } from './arguments';
 import { ndarray } from './result-encoding';
+import { thrownMessage } from './__fixtures__/thrown';
 
 /** Every call's positional arguments, for comparing with ACME's table. */
 function calls(d: Distribution): unknown[][] {
@@ -8,14 +9,7 @@ function calls(d: Distribution): unknown[][] {
 }
 
 function distributionError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ArgumentDistributionError);
-    expect((error as ArgumentDistributionError).code).toBe('ERR_ACME_ARGUMENTS');
-    return (error as Error).message;
-  }
-  throw new Error('no error');
+  return thrownMessage(run, ArgumentDistributionError, 'ERR_ACME_ARGUMENTS');
 }
 
 // ACME reference §1.3 examples, g1(x, y, z=3).

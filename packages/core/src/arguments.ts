@@ -16,12 +16,12 @@
  *   kept, because it is not a special case but the one rule "split iff length === nInputs":
  *   'auto' with [5] gives nInputs 1 and the call gets 5; nInputs 3 with [1] broadcasts [1].
  * - §6.5 (a kwarg whose default has the same length is excluded from inference but still split):
- *   not reproduced. JS functions have no introspectable keyword defaults, so keyword arguments
- *   (`options.kwargs`) follow exactly the positional rules.
+ *   not reproduced: a default is an expression in the source, not a value to compare, so keyword
+ *   arguments (`options.kwargs`) follow exactly the positional rules.
  * - §6.6 (n_inputs = 0 accepted, message says ">= 2"): 0 is accepted (an empty Array gives 0
  *   calls) and messages state the real limit.
- * - §6.2/§6.3 (positional-count checks from the signature): not done; `func.length` does not
- *   count defaulted or rest parameters, so it cannot be checked reliably.
+ * - §6.2/§6.3 (positional-count checks from the signature) and binding keywords by name are
+ *   argument-binding.ts, which runs first, on the parameter list read from the source.
  * - numpy shape (1, n): ACME counts it as a candidate of length n but then broadcasts it whole.
  *   Here an ndarray is a candidate only if its first axis carries the length (shape [n] or
  *   [n, 1, …]); shape [1, n] is simply broadcast.
@@ -214,7 +214,8 @@ function toEntry(label: string, raw: unknown): Entry {
 
 /**
  * Decide nInputs and, for every argument, split or broadcast. Keyword arguments follow the same
- * rules as positional ones; they reach the function as one trailing object (see argumentsFor).
+ * rules as positional ones; those left after binding by name (argument-binding.ts) reach the
+ * function as one trailing object (see argumentsFor).
  */
 export function distributeArguments(
   args: readonly unknown[],

@@ -33,6 +33,18 @@ export class ArgumentDistributionError extends AcmeError {
   }
 }
 
+/**
+ * Arguments and parameters do not match: a required parameter without a value, an unknown
+ * keyword, one given twice, too many. `parameter` names the parameter (or keyword) at fault.
+ */
+export class ArgumentBindingError extends AcmeError {
+  readonly parameter: string;
+  constructor(parameter: string, message: string) {
+    super('ERR_ACME_ARGUMENT_BINDING', message);
+    this.parameter = parameter;
+  }
+}
+
 /** The function cannot be shipped to workers or loaded there. */
 export class FunctionReferenceError extends AcmeError {
   constructor(message: string, options?: { cause?: unknown }) {

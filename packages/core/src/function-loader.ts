@@ -1,7 +1,7 @@
-// Loading a function reference in a worker. Apart from function-ref.ts (which parses sources
-// with acorn to check them on the client), so a worker's start-up loads no parser; node:module
-// and node:url (which bring Node's ESM loader along) only when a shipped source or an ES module
-// needs them.
+// Loading a function reference in a worker. Apart from the parsing modules (function-source.ts
+// and its users check sources and read parameters on the client), so a worker's start-up loads
+// no parser; node:module and node:url (which bring Node's ESM loader along) only when a shipped
+// source or an ES module needs them.
 
 import * as path from 'node:path';
 import { FunctionReferenceError, describeValue } from './errors';
@@ -28,6 +28,11 @@ export async function loadFunction(ref: FunctionReference): Promise<UserFunction
   } catch (error) {
     throw new FunctionReferenceError(`module ${ref.module} failed to load: ${(error as Error).message}`, { cause: error });
   }
+  return exportedFunction(namespace, ref);
+}
+
+/** The function `ref` names in a loaded module's namespace; an error listing the exports if none. */
+export function exportedFunction(namespace: Record<string, unknown>, ref: { module: string; exportName: string }): UserFunction {
   let exported = namespace[ref.exportName];
   // CommonJS modules whose exports Node's static analysis misses land on `default` only.
   const fallback = namespace.default as Record<string, unknown> | undefined;
@@ -48,16 +53,22 @@ export async function loadFunction(ref: FunctionReference): Promise<UserFunction
  * which parses CommonJS through the ESM loader), `import()` for ES modules.
  */
 export async function importModuleFile(modulePath: string): Promise<Record<string, unknown>> {
-  if (!modulePath.endsWith('.mjs')) {
-    try {
-      // An absolute path, so this module's own require loads it as the file's would.
-      const loaded = require(path.resolve(modulePath)) as unknown;
-      return { ...(loaded as Record<string, unknown>), default: loaded };
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ERR_REQUIRE_ESM') throw error;
-    }
-  }
+  const required = requireModuleFile(modulePath);
+  if (required) return required;
   // Stays a real import() in the CommonJS output (module: node16), so ES modules load too.
   const { pathToFileURL } = require('node:url') as typeof import('node:url');
   return (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+}
+
+/** A CommonJS module's namespace, loaded synchronously; undefined for an ES module. */
+export function requireModuleFile(modulePath: string): Record<string, unknown> | undefined {
+  if (modulePath.endsWith('.mjs')) return undefined;
+  try {
+    // An absolute path, so this module's own require loads it as the file's would.
+    const loaded = require(path.resolve(modulePath)) as unknown;
+    return { ...(loaded as Record<string, unknown>), default: loaded };
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_REQUIRE_ESM') throw error;
+    return undefined;
+  }
 }

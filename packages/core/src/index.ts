@@ -6,6 +6,10 @@ export { validateOptions, normalizeDtype, suggestName, OPTION_NAMES } from './op
 export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options';
 export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor, estimateSerializedSize } from './arguments';
 export type { ArgumentPlan, Distribution, Range } from './arguments';
+export { bindArguments } from './argument-binding';
+export type { BoundArguments } from './argument-binding';
+export { functionSignature } from './parameters';
+export type { Parameter, Signature, SignatureResult } from './parameters';
 export { resolveFunctionReference, checkFunctionName, ANONYMOUS_FUNCTION_NAME } from './function-ref';
 export { loadFunction, FUNCTION_LOADER_PATH } from './function-loader';
 export type { FunctionInput, FunctionReference, UserFunction } from './function-ref';
@@ -49,6 +53,7 @@ export {
   AcmeError,
   OptionError,
   ArgumentDistributionError,
+  ArgumentBindingError,
   FunctionReferenceError,
   ResultLayoutError,
   TaskContextError,

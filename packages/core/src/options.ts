@@ -52,7 +52,7 @@ export interface ParallelMapOptions {
   cleanupThresholdDays?: number;
   /** Aborts the whole run. */
   signal?: AbortSignal;
-  /** Keyword arguments for the function: it is called as `func(...args, kwargs)`. */
+  /** Keyword arguments for the function, bound by parameter name (argument-binding.ts). */
   kwargs?: Record<string, unknown>;
   /** Where calls run; default: the local backend (worker threads). */
   backend?: 'local' | 'slurm';

@@ -11,6 +11,8 @@ import { createBackendByName, isExecutionBackend } from './backend-registry';
 import { loadConfig } from './config';
 import { broadcast as broadcastValue, distributeArguments, isRange, range, split, type Distribution, type ArgumentPlan } from './arguments';
 import { resolveFunctionReference, type FunctionInput, type FunctionReference } from './function-ref';
+import { bindArguments } from './argument-binding';
+import { functionSignature } from './parameters';
 import { checkCallCount, validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
 import { autoOutputDir, logFileName, planLayout, type RunLayout } from './layout';
 import { createContainer, finishContainer, recoverSingleFileRun, SingleFileWriter } from './container';
@@ -85,10 +87,11 @@ export class ParallelMap {
     this.warnings = [...this.options.warnings];
     this.backendOption = isExecutionBackend(backend) ? backend : this.options.backend;
     this.func = resolveFunctionReference(func, { name: this.options.name });
-    this.distribution = distributeArguments(args, this.options.kwargs, this.options.nInputs);
+    const bound = bindArguments(args, this.options.kwargs, functionSignature(this.func));
+    this.distribution = distributeArguments(bound.args, bound.kwargs, this.options.nInputs);
     this.nInputs = this.distribution.nInputs;
     if (this.options.nInputs === 'auto') checkCallCount(this.nInputs, "the split arguments' length");
-    this.warnings.push(...this.distribution.warnings);
+    this.warnings.push(...bound.warnings, ...this.distribution.warnings);
     rejectFunctionArguments(args, this.options.kwargs);
   }
 
