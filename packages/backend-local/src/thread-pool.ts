@@ -27,8 +27,8 @@ import {
 } from './protocol';
 import { createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
 import { workerEntry } from './worker-entry';
-import { FUNCTION_LOADER_PATH } from '@acme-ts/core';
-import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason } from '@acme-ts/core';
+import { FUNCTION_LOADER_PATH, settledCall } from '@acme-ts/core';
+import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason, PackedCalls, SettledBatch } from '@acme-ts/core';
 
 /** The pool reports core's outcomes, with the reasons a thread can give. */
 export type FailureReason = Extract<CoreFailureReason, 'error' | 'timeout' | 'worker-exit' | 'out-of-memory' | 'aborted'>;
@@ -46,17 +46,6 @@ export interface RunOptions {
   setup?: unknown;
   /** Per-call data sent with the call's batch (for what is not in the setup). */
   payloadFor?: (taskID: number) => unknown;
-  /**
-   * Successful calls in bulk: when given, a batch whose calls all succeeded is reported here
-   * (`values[i]` belongs to `taskIDs[i]`; absent when every value is undefined) instead of one
-   * onOutcome per call — for tiny calls the per-call objects cost more than the calls.
-   */
-  onSuccesses?: (taskIDs: Float64Array, values: Float64Array | unknown[] | undefined, firstTaskID: number | undefined) => void;
-  /**
-   * Required when the runners pack results (Runner.packResults): the calls of a batch whose
-   * values came packed, all successful, with their durations (per call, or each call's mean).
-   */
-  onPacked?: (taskIDs: Float64Array, packed: unknown, durationsMs: Float64Array | number) => void;
   /**
    * The caller guarantees that taskIDs is a Float64Array of distinct non-negative integers in
    * ascending order (core's ExecutionJob contract), so run() takes it as it is — no check, no
@@ -153,22 +142,18 @@ class RunState {
   reject!: (error: unknown) => void;
   readonly done: Promise<RunSummary>;
 
-  readonly onOutcome: (outcome: CallOutcome) => void;
+  readonly onSettled: (batch: SettledBatch) => void;
   readonly payloadFor: RunOptions['payloadFor'];
-  readonly onSuccesses: RunOptions['onSuccesses'];
-  readonly onPacked: RunOptions['onPacked'];
 
   constructor(
     taskIDs: Float64Array,
     private readonly queueAscends: boolean,
-    onOutcome: (outcome: CallOutcome) => void,
+    onSettled: (batch: SettledBatch) => void,
     options: RunOptions,
   ) {
     this.queue = taskIDs;
-    this.onOutcome = onOutcome;
+    this.onSettled = onSettled;
     this.payloadFor = options.payloadFor;
-    this.onSuccesses = options.onSuccesses;
-    this.onPacked = options.onPacked;
     this.done = new Promise<RunSummary>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -316,14 +301,15 @@ export class ThreadPool {
   }
 
   /**
-   * Runs every taskID once and reports exactly one outcome per taskID. Resolves when all have
-   * an outcome; rejects (after reporting the unfinished calls as 'aborted') on abort, close,
-   * a worker that cannot start, or an onOutcome callback that throws. Runs on one pool are
-   * executed one after another.
+   * Runs every taskID once and reports each taskID exactly once, in batches of settled calls
+   * (core's SettledBatch: a batch's values pass through as the runner returned them). Resolves
+   * when all are reported; rejects (after reporting the unfinished calls as 'aborted') on abort,
+   * close, a worker that cannot start, or an onSettled callback that throws. Runs on one pool
+   * are executed one after another.
    */
   async run(
     taskIDs: Iterable<number> | ArrayLike<number>,
-    onOutcome: (outcome: CallOutcome) => void,
+    onSettled: (batch: SettledBatch) => void,
     options: RunOptions | AbortSignal = {},
   ): Promise<RunSummary> {
     if (this.closed) throw new PoolClosedError();
@@ -336,7 +322,7 @@ export class ThreadPool {
     try {
       await previous;
       if (this.closed) throw new PoolClosedError();
-      return await this.execute(ids, onOutcome, runOptions);
+      return await this.execute(ids, onSettled, runOptions);
     } finally {
       release();
     }
@@ -361,12 +347,12 @@ export class ThreadPool {
     await this.close();
   }
 
-  private async execute({ ids, ascending }: { ids: Float64Array; ascending: boolean }, onOutcome: (o: CallOutcome) => void, options: RunOptions): Promise<RunSummary> {
+  private async execute({ ids, ascending }: { ids: Float64Array; ascending: boolean }, onSettled: (batch: SettledBatch) => void, options: RunOptions): Promise<RunSummary> {
     if ('setup' in options && options.setup !== this.setup) {
       this.setup = options.setup;
       this.generation++;
     }
-    const run = new RunState(ids, ascending, onOutcome, options);
+    const run = new RunState(ids, ascending, onSettled, options);
     const { signal } = options;
     if (ids.length === 0 && !signal?.aborted) return run.summary();
     this.activeRun = run;
@@ -578,27 +564,26 @@ export class ThreadPool {
   }
 
   private settleBatch(run: RunState, batch: InFlightBatch, result: BatchResult): void {
-    const { ok, durationsMs } = result;
-    if (result.packed !== undefined) {
-      batch.nSettled = result.nDone;
-      this.settlePacked(run, batch.taskIDs.subarray(0, result.nDone), result.packed, durationsMs);
-    } else if (run.onSuccesses && result.nDone > 0 && !ok) {
-      batch.nSettled = result.nDone;
-      this.settleSuccesses(run, batch, batch.taskIDs.subarray(0, result.nDone), result.values);
-    } else {
-      for (let i = 0; i < result.nDone && !run.stopped; i++) {
-        const taskID = batch.taskIDs[i]!;
-        batch.nSettled = i + 1;
-        const durationMs = typeof durationsMs === 'number' ? durationsMs : durationsMs[i]!;
-        if (!ok || ok[i] === 1) {
-          this.settle(run, { taskID, ok: true, value: result.values?.[i], durationMs });
-        } else {
-          const { name, message, stack } = (result.values as unknown[])[i] as SerializedError;
-          const error = stack === undefined ? { name, message } : { name, message, stack };
-          this.settle(run, { taskID, ok: false, error, reason: 'error', durationMs });
-        }
+    const { nDone, ok, values } = result;
+    if (nDone === 0) return;
+    if (ok) {
+      // A failed call's value is its error: its Error fields only (not a worker's error code).
+      for (let i = 0; i < nDone; i++) {
+        if (ok[i] === 1) continue;
+        const { name, message, stack } = (values as unknown[])[i] as SerializedError;
+        (values as unknown[])[i] = stack === undefined ? { name, message } : { name, message, stack };
       }
     }
+    const taskIDs = batch.taskIDs.subarray(0, nDone);
+    batch.nSettled = nDone;
+    this.report(run, {
+      taskIDs,
+      ...(batch.consecutive ? { firstTaskID: taskIDs[0] } : {}),
+      ...(ok ? { ok } : {}),
+      ...(values !== undefined ? { values } : {}),
+      ...(result.packed !== undefined ? { packed: result.packed as PackedCalls } : {}),
+      durationsMs: result.durationsMs,
+    });
   }
 
   private handleBatchFailure(worker: PoolWorker, batch: InFlightBatch, error: unknown): void {
@@ -616,37 +601,20 @@ export class ThreadPool {
     this.pump(run);
   }
 
-  private settleSuccesses(run: RunState, batch: InFlightBatch, taskIDs: Float64Array, values: BatchResult['values']): void {
-    run.nSucceeded += taskIDs.length;
-    run.nSettled += taskIDs.length;
-    try {
-      run.onSuccesses!(taskIDs, values, batch.consecutive ? taskIDs[0] : undefined);
-    } catch (error) {
-      this.stop(run, error);
-      return;
-    }
-    this.resolveIfComplete(run);
-  }
-
-  private settlePacked(run: RunState, taskIDs: Float64Array, packed: unknown, durationsMs: Float64Array | number): void {
-    run.nSucceeded += taskIDs.length;
-    run.nSettled += taskIDs.length;
-    try {
-      if (!run.onPacked) throw new Error('internal: a worker packed its results, but the run has no onPacked');
-      run.onPacked(taskIDs, packed, durationsMs);
-    } catch (error) {
-      this.stop(run, error);
-      return;
-    }
-    this.resolveIfComplete(run);
-  }
-
+  /** One call the pool itself settled (a failure of its worker, or an error in transit). */
   private settle(run: RunState, outcome: CallOutcome): void {
-    if (outcome.ok) run.nSucceeded++;
-    else run.nFailed++;
-    run.nSettled++;
+    this.report(run, settledCall(outcome));
+  }
+
+  private report(run: RunState, settled: SettledBatch): void {
+    const { ok, taskIDs } = settled;
+    let nFailed = 0;
+    if (ok) for (let i = 0; i < taskIDs.length; i++) nFailed += 1 - ok[i]!;
+    run.nFailed += nFailed;
+    run.nSucceeded += taskIDs.length - nFailed;
+    run.nSettled += taskIDs.length;
     try {
-      run.onOutcome(outcome);
+      run.onSettled(settled);
     } catch (error) {
       this.stop(run, error);
       return;
@@ -746,11 +714,12 @@ export class ThreadPool {
     }
     unfinished.push(...run.drainQueued());
     const terminated = this.terminateAll();
-    for (const taskID of unfinished) {
-      run.nFailed++;
-      run.nSettled++;
+    if (unfinished.length > 0) {
+      run.nFailed += unfinished.length;
+      run.nSettled += unfinished.length;
+      const error = { name: info.name, message: info.message };
       try {
-        run.onOutcome({ taskID, ok: false, error: { name: info.name, message: info.message }, reason: 'aborted' });
+        run.onSettled({ taskIDs: unfinished, ok: new Uint8Array(unfinished.length), values: unfinished.map(() => error), reason: 'aborted' });
       } catch {
         // The run is already failing; a callback error must not hide the first cause.
       }

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { settledCall } from '@acme-ts/core';
 import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core';
 import { SlurmCommandError, SlurmRunError } from './errors';
 import { resolveSlurmOptions, type ResolvedSlurmOptions } from './backend-options';
@@ -124,7 +125,7 @@ export class SlurmBackend implements ExecutionBackend {
     const report = (outcome: CallOutcome): void => {
       if (!wanted.has(outcome.taskID) || reported.has(outcome.taskID)) return;
       reported.add(outcome.taskID);
-      events.onOutcome(outcome);
+      events.onSettled(settledCall(outcome));
     };
     if (stop.aborted) {
       for (const taskID of job.taskIDs) report(abortedOutcome(taskID, stop.reason));

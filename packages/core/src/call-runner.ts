@@ -24,11 +24,11 @@ export interface StoredCall {
   datasets?: EncodedDataset[];
   /** Why HDF5 could not hold the value (serialized fallback). */
   fallbackReason?: string;
-  /** `datasets` still have to be written to `path` (see ResultSink deferSmallWrites). */
+  /** `datasets` still have to be written to `path` (see ResultSink finishOnHost). */
   deferred?: boolean;
 }
 
-/** Results up to this size are written by the host thread when writes are deferred. */
+/** Results up to this size are written by the host thread when the sink finishes on the host. */
 export const DEFERRED_WRITE_MAX_BYTES = 1 << 20;
 
 /** Writes a call's payload file (atomically) and returns the call without its data. */
@@ -56,7 +56,7 @@ export interface CallRunner {
    */
   runNumbers?(firstTaskID: number, from: number, to: number, out: Float64Array, hooks: NumberRunHooks): NumberRunEnd;
   /**
-   * Present when the sink asks for packed batches (ResultSink packBatches): the first `count`
+   * Present when the sink asks for packed batches (ResultSink finishOnHost): the first `count`
    * values of a batch whose calls all succeeded as one PackedCalls, or undefined when they
    * cannot be packed (then they travel one by one).
    */
@@ -200,7 +200,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     if (sink.kind === 'encoded') return { stored: 'hdf5', names: datasets.map((d) => d.name), datasets };
     const dir = paths.payloadDir ?? paths.outputDir;
     const call: StoredCall = { stored: 'hdf5', path: join(dir, payloadFileName(paths.funcName, taskID)), names: datasets.map((d) => d.name), datasets };
-    if (sink.kind === 'payload-file' && sink.deferSmallWrites && resultEncoding().encodedByteSize(datasets) <= DEFERRED_WRITE_MAX_BYTES) {
+    if (sink.kind === 'payload-file' && sink.finishOnHost && resultEncoding().encodedByteSize(datasets) <= DEFERRED_WRITE_MAX_BYTES) {
       call.deferred = true;
       return call;
     }
@@ -258,7 +258,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return settle(taskID, value);
     },
   };
-  if (sink.kind === 'encoded' && sink.packBatches) runner.packResults = packedCalls().packStoredCalls;
+  if (sink.kind === 'encoded' && sink.finishOnHost) runner.packResults = packedCalls().packStoredCalls;
   if (inMemory && direct && sharedValues !== undefined) {
     runner.runNumbers = (firstTaskID, from, to, out, hooks) => {
       const offset = firstTaskID - sharedFirstTaskID;

@@ -26,8 +26,10 @@ export { runStatus, findStoredCalls } from './run-status';
 export type { RunStatus, StoredCallInfo } from './run-status';
 export type { RunManifest, CallRecord } from './run-store';
 export { createBackendByName, isExecutionBackend } from './backend-registry';
+export { settledCall, forEachOutcome, eachOutcome } from './settled-batch';
 export type {
   BackendFactory,
+  CallError,
   CallOutcome,
   CallPayload,
   ExecutionBackend,
@@ -36,6 +38,7 @@ export type {
   FailureReason,
   ResultSink,
   RunnerSetup,
+  SettledBatch,
   SplitArgument,
 } from './backend';
 export { loadConfig, findConfigFile, parseConfig, ConfigError, CONFIG_FILE_NAME } from './config';

@@ -6,23 +6,26 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
-import type { CallOutcome, CallPayload, ExecutionBackend, RunnerSetup, SplitArgument } from './backend';
+import type { CallPayload, ExecutionBackend, RunnerSetup, SplitArgument } from './backend';
 import { createBackendByName, isExecutionBackend } from './backend-registry';
 import { loadConfig } from './config';
 import { broadcast as broadcastValue, distributeArguments, isRange, range, split, type Distribution, type ArgumentPlan } from './arguments';
 import { resolveFunctionReference, type FunctionInput, type FunctionReference } from './function-ref';
 import { validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
 import { autoOutputDir, planLayout, type RunLayout } from './layout';
-import { createContainer, finishContainer, recoverSingleFileRun, SingleFileWriter } from './container';
-import { ResultJournal } from './result-journal';
-import { createRunner, type StoredCall } from './call-runner';
-import { encodeResult, stackResults } from './result-encoding';
+import { createContainer, recoverSingleFileRun } from './container';
+import { createRunner } from './call-runner';
+import { encodeResult } from './result-encoding';
 import { Logger } from './logger';
 import { Progress } from './progress';
-import { findStoredCalls, type StoredCallInfo } from './run-status';
-import type { PackedCalls } from './packed-calls';
+import { findStoredCalls } from './run-status';
 import { cleanupOldRuns, OLD_RUNS_WARNING_COUNT } from './old-runs';
-import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
+import { AcmeError, ComputeError, OptionError } from './errors';
+import type { CallResult, ResultRecorder } from './result-recorder';
+import { MemoryRecorder, MemoryResults } from './memory-recorder';
+import { PayloadFileRecorder } from './payload-file-recorder';
+import { SerializedRecorder } from './serialized-recorder';
+import { SingleFileRecorder } from './single-file-recorder';
 import {
   hasManifest,
   readArgumentsBlob,
@@ -32,14 +35,7 @@ import {
   type RunManifest,
 } from './run-store';
 
-/** One settled call, as yielded by `pmap.results()`. */
-export interface CallResult {
-  taskID: number;
-  ok: boolean;
-  /** In-memory mode: the return value; file modes: the file holding the result (or the container). */
-  value?: unknown;
-  error?: CallFailure;
-}
+export type { CallResult } from './result-recorder';
 
 /** ParallelMap's options: `backend` also takes an ExecutionBackend object (e.g. a shared LocalBackend). */
 export type ParallelMapInit = Omit<ParallelMapOptions, 'backend'> & { backend?: ParallelMapOptions['backend'] | ExecutionBackend };
@@ -61,8 +57,7 @@ export class ParallelMap {
   private ownsBackend = false;
   private running = false;
   /** In-memory mode: values of calls that already succeeded (a second compute() re-runs only the rest). */
-  private memoryValues?: unknown[];
-  private memoryDone?: Uint8Array;
+  private memory?: MemoryResults;
   private listener?: (result: CallResult) => void;
   private payloadAccessor?: (taskID: number) => CallPayload;
 
@@ -198,13 +193,14 @@ export class ParallelMap {
     });
   }
 
-  private runnerSetup(layout: RunLayout | undefined): RunnerSetup {
+  private runnerSetup(layout: RunLayout | undefined, backend: ExecutionBackend): RunnerSetup {
     const d = this.distribution;
     const broadcastPositional = d.positional.map((p) => (p.mode === 'broadcast' ? p.value : undefined));
     const keyword: Record<string, unknown> = {};
     for (const [name, p] of Object.entries(d.keyword)) if (p.mode === 'broadcast') keyword[name] = p.value;
     const storage = this.storage;
     const stacked = this.options.resultShape !== undefined;
+    const finishOnHost = backend.finishOnHost === true;
     return {
       functionRef: this.func,
       nInputs: this.nInputs,
@@ -216,8 +212,8 @@ export class ParallelMap {
           : storage === 'serialized'
             ? { kind: 'serialized' }
             : this.options.singleFile
-              ? { kind: 'encoded', stacked }
-              : { kind: 'payload-file', stacked },
+              ? { kind: 'encoded', stacked, finishOnHost }
+              : { kind: 'payload-file', stacked, finishOnHost },
       paths: layout?.outputDir ? { outputDir: layout.outputDir, payloadDir: layout.payloadDir, funcName: this.func.name } : undefined,
       resultShape: this.options.resultShape,
       resultDtype: this.options.resultDtype,
@@ -266,13 +262,7 @@ export class ParallelMap {
 
     const storage = this.storage;
     let layout: RunLayout | undefined;
-    let statusLog: StatusLog | undefined;
-    const stored = new Map<number, { stored: 'hdf5' | 'serialized'; path?: string; names?: string[] }>();
-    // Calls stored by onStoredBatch, counted, not put in `stored` one by one (a Map entry per call
-    // cost a singleFile run of tiny calls 0.6 µs per call on the main thread): singleFile needs
-    // no per-call entry after the run (no links to finish, the container is the result).
-    let nStoredPacked = 0;
-    let pending: Float64Array;
+    let recorder: ResultRecorder;
 
     if (storage !== 'memory') {
       if (!this.outputDir && !o.outputDir) this.cleanupOldRuns(logger);
@@ -292,37 +282,33 @@ export class ParallelMap {
       if (o.logfile !== false) logger.attachFile(typeof o.logfile === 'string' ? o.logfile : layout.logPath(new Date()));
       createContainer(layout);
       if (!hasManifest(outputDir)) writeManifest(outputDir, this.manifest(), this.argumentsBlob());
-      statusLog = new StatusLog(outputDir);
+      const statusLog = new StatusLog(outputDir);
       if (o.singleFile) {
         const recovered = recoverSingleFileRun(layout, o.resultShape, statusLog);
         if (recovered > 0) logger.warn(`Recovered ${recovered} results that an interrupted client had stored into ${layout.containerPath} (from its journal)`);
       }
-      for (const [taskID, call] of findStoredCalls(layout, this.nInputs, o.singleFile)) stored.set(taskID, call);
-      pending = missingCalls(this.nInputs, (i) => stored.has(i));
-      if (stored.size > 0) logger.info(`Found ${stored.size} of ${this.nInputs} calls already done in ${outputDir}; running the other ${pending.length}`);
+      const stored = findStoredCalls(layout, this.nInputs, o.singleFile);
+      recorder =
+        storage === 'serialized'
+          ? new SerializedRecorder(logger, layout, stored, statusLog)
+          : o.singleFile
+            ? new SingleFileRecorder(logger, layout, stored, statusLog, o.resultShape)
+            : new PayloadFileRecorder(logger, layout, stored, statusLog);
+      if (stored.size > 0) logger.info(`Found ${stored.size} of ${this.nInputs} calls already done in ${outputDir}; running the other ${this.nInputs - stored.size}`);
     } else {
-      if (!this.memoryValues) {
-        // Filled, not holey: the first non-small-integer value stored into a holey array of
-        // small integers converts all its elements (8 ms at 10⁶, between two batches).
-        this.memoryValues = new Array(this.nInputs).fill(undefined);
-        this.memoryDone = new Uint8Array(this.nInputs);
-      }
-      const doneFlags = this.memoryDone!;
-      pending = unsetFlags(doneFlags);
+      this.memory ??= new MemoryResults(this.nInputs);
+      recorder = new MemoryRecorder(this.memory, logger, o.resultShape ? { resultShape: o.resultShape, resultDtype: o.resultDtype } : undefined);
     }
+    const pending = recorder.pending();
+    recorder.listener = this.listener;
 
-    const setup = this.runnerSetup(layout);
+    const setup = this.runnerSetup(layout, backend);
     if (o.dryrun && pending.length > 0) await this.dryrun(setup, pending, logger);
 
-    const failures: CallFailure[] = [];
-    const writer = layout && o.singleFile && layout.containerPath ? new SingleFileWriter(layout.containerPath, o.resultShape, new ResultJournal(layout.outputDir!)) : undefined;
-    // A status record says "done" only once the journal holds the call's datasets.
-    if (writer) statusLog!.beforeFlush = () => writer.flushJournal();
     logger.info(`Preparing ${pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name})`);
     if (this.outputDir) logger.debug(`Log information available at ${this.outputDir}`);
 
     const progress = new Progress(pending.length, { enabled: o.verbose !== false && pending.length > 0, label: this.func.name });
-    let done = 0;
     const internal = new AbortController();
     const onAbort = () => internal.abort(o.signal?.reason);
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -336,76 +322,6 @@ export class ParallelMap {
     };
     process.on('SIGINT', onSigint);
 
-    const now = () => new Date().toISOString();
-    const recordFailure = (taskID: number, error: { name: string; message: string; stack?: string }, reason: string, extra: { logPath?: string; durationMs?: number }) => {
-      const failure: CallFailure = { taskID, ...error, reason, ...(extra.logPath ? { logPath: extra.logPath } : {}) };
-      failures.push(failure);
-      logger.debug(`call ${taskID} failed (${reason}): ${error.name}: ${error.message}`);
-      statusLog?.record({ taskID, state: 'failed', at: now(), reason, error, ...extra });
-      this.listener?.({ taskID, ok: false, error: failure });
-    };
-    const recordStored = (taskID: number, call: StoredCall, durationMs: number | undefined) => {
-      // singleFile: the client is the container's only writer. A write it refuses fails the call.
-      const writeError = writer && call.datasets ? tryWrite(() => writer.write(taskID, call.datasets!)) : undefined;
-      if (writeError) return recordFailure(taskID, writeError, 'error', { durationMs });
-      done++;
-      stored.set(taskID, { stored: call.stored, path: call.path, names: call.names });
-      if (call.fallbackReason) logger.warn(`call ${taskID}: HDF5 cannot hold the value (${call.fallbackReason}); it was serialized to ${call.path}`);
-      statusLog!.record({ taskID, state: 'done', at: now(), stored: call.stored, path: call.path, names: call.names, durationMs });
-      this.listener?.({ taskID, ok: true, value: call.path ?? layout!.containerPath });
-    };
-    // singleFile, tiny calls: a batch's calls of one structure, packed by column (one status line).
-    const onStoredBatch = (taskIDs: ArrayLike<number>, packed: PackedCalls, durationsMs: ArrayLike<number> | number): void => {
-      const refused = writer!.writeRows(taskIDs, packed);
-      const call: StoredCallInfo = { stored: 'hdf5', names: packed.columns.map((c) => c.name) };
-      const durationOf = (k: number) => (typeof durationsMs === 'number' ? durationsMs : durationsMs[k]);
-      let written = taskIDs;
-      if (refused.size > 0) {
-        for (const [k, error] of refused) recordFailure(taskIDs[k]!, writeFailure(error), 'error', { durationMs: durationOf(k) });
-        written = Array.from(taskIDs).filter((_, k) => !refused.has(k));
-        durationsMs = typeof durationsMs === 'number' ? durationsMs : Array.from(durationsMs).filter((_, k) => !refused.has(k));
-      }
-      nStoredPacked += written.length;
-      done += written.length;
-      statusLog!.recordMany(written, { state: 'done', at: now(), stored: 'hdf5', names: call.names }, durationsMs);
-      if (this.listener) for (let k = 0; k < written.length; k++) this.listener({ taskID: written[k]!, ok: true, value: layout!.containerPath });
-      progress.update(done, failures.length);
-    };
-    const onOutcome = (outcome: CallOutcome): void => {
-      if (!outcome.ok) {
-        recordFailure(outcome.taskID, outcome.error, outcome.reason, { logPath: outcome.logPath, durationMs: outcome.durationMs });
-      } else if (storage === 'memory') {
-        done++;
-        this.memoryValues![outcome.taskID] = outcome.value;
-        this.memoryDone![outcome.taskID] = 1;
-        this.listener?.({ taskID: outcome.taskID, ok: true, value: outcome.value });
-      } else {
-        recordStored(outcome.taskID, outcome.value as StoredCall, outcome.durationMs);
-      }
-      progress.update(done, failures.length);
-    };
-    const onSuccesses = (taskIDs: ArrayLike<number>, values: ArrayLike<unknown> | undefined, firstTaskID?: number): void => {
-      const memoryValues = this.memoryValues!;
-      const memoryDone = this.memoryDone!;
-      // Tight loops: for tiny calls this is most of the main thread's work per call.
-      if (firstTaskID !== undefined) {
-        const n = taskIDs.length;
-        if (values !== undefined) for (let i = 0; i < n; i++) memoryValues[firstTaskID + i] = values[i];
-        memoryDone.fill(1, firstTaskID, firstTaskID + n);
-      } else if (values === undefined) {
-        for (let i = 0; i < taskIDs.length; i++) memoryDone[taskIDs[i]!] = 1;
-      } else {
-        for (let i = 0; i < taskIDs.length; i++) {
-          const taskID = taskIDs[i]!;
-          memoryValues[taskID] = values[i];
-          memoryDone[taskID] = 1;
-        }
-      }
-      done += taskIDs.length;
-      if (this.listener) for (let i = 0; i < taskIDs.length; i++) this.listener({ taskID: taskIDs[i]!, ok: true, value: values?.[i] });
-      progress.update(done, failures.length);
-    };
-
     let aborted: unknown;
     try {
       await backend.execute(
@@ -418,9 +334,10 @@ export class ParallelMap {
           timeoutMs: o.timeout,
         },
         {
-          onOutcome,
-          ...(storage === 'memory' ? { onSuccesses } : {}),
-          ...(writer ? { onStoredBatch } : {}),
+          onSettled: (batch) => {
+            recorder.record(batch);
+            progress.update(recorder.nDone, recorder.failures.length);
+          },
           onLog: (level, message) => logger.log(level, message),
         },
         internal.signal,
@@ -432,18 +349,13 @@ export class ParallelMap {
       process.off('SIGINT', onSigint);
       o.signal?.removeEventListener('abort', onAbort);
       progress.stop();
-      writer?.close();
-      statusLog?.flush();
-      writer?.discardJournal();
-      if (layout) {
-        finishContainer(layout, stored);
-        if (layout.containerPath) this.resultsContainer = layout.containerPath;
-      }
+      recorder.finish();
+      if (layout?.containerPath) this.resultsContainer = layout.containerPath;
       logger.flush();
     }
 
     if (internal.signal.aborted) {
-      const missing = this.nInputs - (storage === 'memory' ? countDone(this.memoryDone!) : stored.size + nStoredPacked);
+      const missing = recorder.nMissing;
       logger.error(`Aborted with ${missing} of ${this.nInputs} calls without a result; compute() again (or \`acme-ts rerun ${this.outputDir ?? ''}\`) finishes them`);
       logger.flush();
       // The signal's own reason (a DOMException AbortError for a bare abort()), possibly from
@@ -451,6 +363,7 @@ export class ParallelMap {
       const reason: unknown = internal.signal.reason ?? aborted;
       throw reason ?? new AcmeError('ERR_ACME_ABORTED', 'the run was aborted');
     }
+    const { failures } = recorder;
     if (failures.length > 0) {
       const error = new ComputeError(failures, this.nInputs);
       const hint = this.outputDir ? `; every other call's result is stored in ${this.outputDir}, and compute() again (or \`acme-ts rerun ${this.outputDir}\`) re-runs only the failed ones` : '; compute() again re-runs only the failed ones';
@@ -463,15 +376,12 @@ export class ParallelMap {
     if (storage === 'memory') {
       logger.announce('SUCCESS! Finished parallel computation');
       logger.flush();
-      if (o.resultShape) return stackResults(this.memoryValues!, o.resultShape, o.resultDtype);
-      // The array itself, not a copy (10⁶ values): a later compute() returns it again.
-      return this.memoryValues!;
+      return recorder.results();
     }
     logger.announce('SUCCESS!');
     logger.info(`Results have been saved to ${layout!.containerPath ?? this.outputDir}`);
     logger.flush();
-    if (o.singleFile && layout!.containerPath) return [layout!.containerPath];
-    return Array.from({ length: this.nInputs }, (_, i) => stored.get(i)!.path ?? layout!.payloadPath(i));
+    return recorder.results();
   }
 
   private cleanupOldRuns(logger: Logger): void {
@@ -560,38 +470,6 @@ export class ParallelMap {
   }
 }
 
-/** 0..n-1 without the done ones; preallocated, as n may be 10⁶. */
-/**
- * Indices of the zero flags, ascending, as the Float64Array batches travel in (a tight loop:
- * memory mode runs 10⁶ tiny calls).
- */
-function unsetFlags(flags: Uint8Array): Float64Array {
-  const unset = new Float64Array(flags.length);
-  let k = 0;
-  for (let i = 0; i < flags.length; i++) if (flags[i] === 0) unset[k++] = i;
-  return unset.subarray(0, k);
-}
-
-function missingCalls(n: number, isDone: (taskID: number) => boolean): Float64Array {
-  const pending = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < n; i++) if (!isDone(i)) pending[k++] = i;
-  return pending.subarray(0, k);
-}
-
-function tryWrite(write: () => void): { name: string; message: string; stack?: string } | undefined {
-  try {
-    write();
-    return undefined;
-  } catch (err) {
-    return writeFailure(err as Error);
-  }
-}
-
-function writeFailure(e: Error): { name: string; message: string; stack?: string } {
-  return { name: e.name ?? 'Error', message: `writing the result into the container failed: ${e.message}`, stack: e.stack };
-}
-
 /** The distributed arguments as stored in .acme-ts/arguments.v8 (split values materialized). */
 interface StoredArguments {
   nInputs: number;
@@ -622,10 +500,4 @@ function rejectFunctionArguments(args: unknown[], kwargs: Record<string, unknown
 function materialize(values: ArrayLike<unknown>): unknown {
   if (Array.isArray(values) || ArrayBuffer.isView(values)) return values;
   return Array.from({ length: values.length }, (_, i) => values[i]);
-}
-
-function countDone(flags: Uint8Array): number {
-  let n = 0;
-  for (const f of flags) n += f;
-  return n;
 }
