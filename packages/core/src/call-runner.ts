@@ -1,10 +1,11 @@
 // What one call does, wherever it runs (worker thread, SLURM task, dry run): load the
-// function once, assemble call i's arguments, run it in its task context, then hand the
+// function once, assemble call i's arguments (call-arguments.ts), run it in its task context, then hand the
 // result to the sink of the run's mode. Both backends load this module in their workers.
 
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { CallPayload, RunnerSetup } from './backend';
+import { assembleArguments } from './call-arguments';
 import { loadFunction } from './function-loader';
 import { enterSoleCall, leaveSoleCall, soleCall, soleCallContext, type SoleRun } from './task-context';
 import type { EncodedDataset } from './result-encoding';
@@ -129,33 +130,12 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const fn = await loadFunction(setup.functionRef);
-  const { broadcast, splits, sink, paths } = setup;
+  const { sink, paths } = setup;
   const sharedValues = setup.sharedPayloads?.values;
   const sharedFirstTaskID = setup.sharedPayloads?.firstTaskID ?? 0;
   const expectedSlot = setup.resultShape ? slotShape(setup.resultShape) : undefined;
-  const payloadWidth = splits.filter((s) => !s.range).length;
   let payloadDirReady = false;
-
-  function argumentsOf(taskID: number, payload: CallPayload): unknown[] {
-    const args = broadcast.positional.slice();
-    const kwargs: Record<string, unknown> | undefined = broadcast.hasKwargs ? { ...broadcast.keyword } : undefined;
-    let k = 0;
-    for (const split of splits) {
-      const value = split.range
-        ? split.range.start + taskID * split.range.step
-        : payloadWidth === 1
-          ? payload
-          : (payload as unknown[])[k++];
-      if ('positional' in split.target) args[split.target.positional] = value;
-      else kwargs![split.target.keyword] = value;
-    }
-    if (kwargs) args.push(kwargs);
-    return args;
-  }
-
-  // The usual call has one split argument and nothing else: no argument array per call.
-  const sole = splits.length === 1 && !broadcast.hasKwargs && broadcast.positional.length === 1 ? splits[0]! : undefined;
-  const soleArgument = sole && 'positional' in sole.target && sole.target.positional === 0 ? sole : undefined;
+  const { argumentsOf, soleArgument } = assembleArguments(setup);
   const soleRange = soleArgument?.range;
   // The task context is also `this`; made per call only for functions that mention `this`
   // (taskContext() makes it on demand), so a trivial call allocates nothing for it.

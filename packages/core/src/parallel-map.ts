@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
-import type { CallPayload, ExecutionBackend, RunnerSetup, SplitArgument } from './backend';
+import type { ExecutionBackend, RunnerSetup } from './backend';
+import { splitCallArguments, type CallArguments } from './call-arguments';
 import { createBackendByName, isExecutionBackend } from './backend-registry';
 import { loadConfig } from './config';
 import { broadcast as broadcastValue, distributeArguments, isRange, range, split, type Distribution, type ArgumentPlan } from './arguments';
@@ -59,7 +60,7 @@ export class ParallelMap {
   /** In-memory mode: values of calls that already succeeded (a second compute() re-runs only the rest). */
   private memory?: MemoryResults;
   private listener?: (result: CallResult) => void;
-  private payloadAccessor?: (taskID: number) => CallPayload;
+  private splitArguments?: CallArguments;
 
   constructor(func: FunctionInput, args: unknown[] = [], options: ParallelMapInit = {}) {
     if (!Array.isArray(args)) {
@@ -194,18 +195,14 @@ export class ParallelMap {
   }
 
   private runnerSetup(layout: RunLayout | undefined, backend: ExecutionBackend): RunnerSetup {
-    const d = this.distribution;
-    const broadcastPositional = d.positional.map((p) => (p.mode === 'broadcast' ? p.value : undefined));
-    const keyword: Record<string, unknown> = {};
-    for (const [name, p] of Object.entries(d.keyword)) if (p.mode === 'broadcast') keyword[name] = p.value;
     const storage = this.storage;
     const stacked = this.options.resultShape !== undefined;
     const finishOnHost = backend.finishOnHost === true;
     return {
       functionRef: this.func,
       nInputs: this.nInputs,
-      broadcast: { positional: broadcastPositional, keyword, hasKwargs: d.hasKwargs },
-      splits: this.splitArguments().map(({ target, values }) => (isRange(values) ? { target, range: { start: values.start, step: values.step } } : { target })),
+      broadcast: this.callArguments.broadcast,
+      splits: this.callArguments.splits,
       sink:
         storage === 'memory'
           ? { kind: 'memory' }
@@ -220,33 +217,10 @@ export class ParallelMap {
     };
   }
 
-  /** The split arguments in RunnerSetup.splits order (positional, then keyword). */
-  private splitArguments(): { target: SplitArgument['target']; values: ArrayLike<unknown> }[] {
-    const d = this.distribution;
-    return [
-      ...d.positional.flatMap((p, i) => (p.mode === 'split' ? [{ target: { positional: i }, values: p.values }] : [])),
-      ...Object.entries(d.keyword).flatMap(([k, p]) => (p.mode === 'split' ? [{ target: { keyword: k }, values: p.values }] : [])),
-    ];
-  }
-
-  /**
-   * Call i's payload (see CallPayload): ranges travel as arithmetic in the setup, not per call.
-   * One closure per shape of arguments, so the per-call path of a large run is one array read.
-   */
-  private get payloadFor(): (taskID: number) => CallPayload {
-    if (this.payloadAccessor) return this.payloadAccessor;
-    const sources = this.payloadSources();
-    const only = sources[0];
-    this.payloadAccessor =
-      sources.length === 0 ? () => undefined : sources.length === 1 ? (taskID) => only![taskID] : (taskID) => sources.map((values) => values[taskID]);
-    return this.payloadAccessor;
-  }
-
-  /** The values of the splits that travel as payloads (ranges do not). */
-  private payloadSources(): ArrayLike<unknown>[] {
-    return this.splitArguments()
-      .map((s) => s.values)
-      .filter((values) => !isRange(values));
+  /** The arguments split into broadcast and per-call payloads (made once per ParallelMap). */
+  private get callArguments(): CallArguments {
+    this.splitArguments ??= splitCallArguments(this.distribution);
+    return this.splitArguments;
   }
 
   private async computeOnce(): Promise<unknown> {
@@ -328,8 +302,8 @@ export class ParallelMap {
         {
           setup,
           taskIDs: pending,
-          payloadFor: this.payloadFor,
-          ...(this.payloadSources().length === 1 ? { payloadSource: this.payloadSources()[0] } : {}),
+          payloadFor: this.callArguments.payloadFor,
+          ...(this.callArguments.payloadSource ? { payloadSource: this.callArguments.payloadSource } : {}),
           outputDir: this.outputDir,
           timeoutMs: o.timeout,
         },
@@ -454,7 +428,7 @@ export class ParallelMap {
     const runner = await createRunner({ ...setup, sink: { kind: 'memory' } });
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
-    const value = await runner.runCall(taskID, this.payloadFor(taskID));
+    const value = await runner.runCall(taskID, this.callArguments.payloadFor(taskID));
     const seconds = (performance.now() - t0) / 1000;
     const mb = Math.max(0, process.memoryUsage().rss - rss0) / 1e6;
     logger.info(`Dry-run completed. Elapsed time is ${seconds.toFixed(3)} seconds, estimated memory consumption was ${mb.toFixed(1)} MB.`);
