@@ -275,3 +275,14 @@ test('in memory: compute() again re-runs only the calls that failed and returns 
   expect(executed).toHaveLength(15);
   expect(executed.slice(10).sort((a, b) => a - b)).toEqual([1, 3, 5, 7, 9]);
 });
+
+test('a call that ends its worker (process.exit) fails alone; the calls its worker had finished do not run again', async () => {
+  const markers = path.join(workDir(), 'exit-markers');
+  fs.mkdirSync(markers);
+  await using pmap = new ParallelMap(`${TASKS}#markedExit`, [range(20), markers], { ...quiet, nWorkers: 1, writeWorkerResults: false });
+  const error = (await pmap.compute().catch((e) => e)) as ComputeError;
+  expect(error).toBeInstanceOf(ComputeError);
+  expect(error.failures.map((f) => [f.taskID, f.reason])).toEqual([[10, 'worker-exit']]);
+  const executions = Object.fromEntries(fs.readdirSync(markers).map((name) => [name, fs.readFileSync(path.join(markers, name), 'utf8').length]));
+  expect(executions).toEqual(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [String(i), 1])));
+});

@@ -361,6 +361,33 @@ describe('ThreadPool failures', () => {
     expect(summary).toMatchObject({ nSucceeded: 4, nBatches: 1 });
   });
 
+  describe('a worker that dies does not run the calls it had finished again', () => {
+    /** Runs 20 calls in one batch on one worker, call 10 misbehaving; returns each call's executions. */
+    async function executionsWhen(misbehaviour: string, options: Partial<ThreadPoolOptions>, sleepMs?: number) {
+      const runCounts = new SharedArrayBuffer(4 * 20);
+      // Calls of a few ms (sleepMs) are handed back as they finish; tiny ones when the worker dies.
+      const behave = Object.fromEntries(range(20).map((id) => [id, id === 10 ? misbehaviour : sleepMs ? 'sleep' : 'plain']));
+      const pool = makePool({ nWorkers: 1, batch: 20, setup: { behave, runCounts, sleepMs }, ...options });
+      const { byID } = await runAll(pool, range(20));
+      expect(failure(byID.get(10)).reason).toBe(misbehaviour === 'exit' ? 'worker-exit' : misbehaviour === 'loop' ? 'timeout' : 'out-of-memory');
+      for (const id of range(20).filter((id) => id !== 10)) expect(byID.get(id)).toMatchObject({ ok: true });
+      return Array.from(new Int32Array(runCounts));
+    }
+    const once = range(20).map(() => 1);
+
+    it('process.exit', async () => {
+      expect(await executionsWhen('exit', {})).toEqual(once);
+    });
+
+    it('a timeout', async () => {
+      expect(await executionsWhen('loop', { timeoutMs: 300 }, 3)).toEqual(once);
+    }, 10_000);
+
+    it('out of memory', async () => {
+      expect(await executionsWhen('oom', { resourceLimits: { maxOldGenerationSizeMb: 32 } }, 3)).toEqual(once);
+    }, 20_000);
+  });
+
   it('fails only the call whose result cannot be cloned', async () => {
     const { byID, summary } = await runAll(makePool({ batch: 5, setup: { behave: { 2: 'uncloneable' } } }), range(10));
     expect(failure(byID.get(2)).reason).toBe('error');

@@ -22,6 +22,7 @@ import {
   sharedClockMs,
   type BatchRequest,
   type BatchResult,
+  type PartialBatchResult,
   type SerializedError,
   type WorkerBootData,
 } from './protocol';
@@ -258,7 +259,7 @@ function packPayloads(taskIDs: Float64Array, payloadFor: (taskID: number) => unk
   const payloads = new ValueCollector(taskIDs.length);
   for (let j = 0; j < taskIDs.length; j++) payloads.set(j, payloadFor(taskIDs[j]!));
   const taken = new Set<ArrayBuffer>();
-  const packed = payloads.take(taskIDs.length, taken);
+  const packed = payloads.take(0, taskIDs.length, taken);
   transfer.push(...taken);
   return packed;
 }
@@ -443,6 +444,7 @@ export class ThreadPool {
       this.handleExit(worker, info);
       markExited();
     });
+    transport.onPartialResult?.((result) => this.handlePartialResult(worker, result));
     transport.start();
     // A warmed-up worker is initialized by the first pump (its generation is behind).
     if (run) this.initialize(worker);
@@ -563,18 +565,26 @@ export class ThreadPool {
     }
   }
 
+  /** Calls a running batch handed over (see PartialBatchResult): settled now, not re-run if the worker dies. */
+  private handlePartialResult(worker: PoolWorker, result: PartialBatchResult): void {
+    const batch = worker.batches.find((b) => b.seq === result.batchSeq);
+    if (!batch || batch.run.stopped || result.from !== batch.nSettled) return;
+    this.settleBatch(batch.run, batch, result);
+  }
+
+  /** Reports the batch's calls result.from … result.nDone − 1. */
   private settleBatch(run: RunState, batch: InFlightBatch, result: BatchResult): void {
-    const { nDone, ok, values } = result;
-    if (nDone === 0) return;
+    const { from, nDone, ok, values } = result;
+    if (nDone <= from) return;
     if (ok) {
       // A failed call's value is its error: its Error fields only (not a worker's error code).
-      for (let i = 0; i < nDone; i++) {
+      for (let i = 0; i < nDone - from; i++) {
         if (ok[i] === 1) continue;
         const { name, message, stack } = (values as unknown[])[i] as SerializedError;
         (values as unknown[])[i] = stack === undefined ? { name, message } : { name, message, stack };
       }
     }
-    const taskIDs = batch.taskIDs.subarray(0, nDone);
+    const taskIDs = batch.taskIDs.subarray(from, nDone);
     batch.nSettled = nDone;
     this.report(run, {
       taskIDs,
@@ -591,12 +601,13 @@ export class ThreadPool {
     if (error instanceof WorkerExitedError || !ThreadPool.answered(worker, batch)) return;
     const { run } = batch;
     if (run.stopped) return;
-    if (batch.taskIDs.length > 1) {
+    const unsettled = batch.taskIDs.subarray(batch.nSettled);
+    if (unsettled.length > 1) {
       // The batch as a whole could not travel (e.g. a result that cannot be cloned): run its
       // calls one by one so only the culprit fails.
-      run.isolate(batch.taskIDs);
-    } else {
-      this.settle(run, { taskID: batch.taskIDs[0]!, ok: false, error: errorInfo(error), reason: 'error' });
+      run.isolate(unsettled);
+    } else if (unsettled.length === 1) {
+      this.settle(run, { taskID: unsettled[0]!, ok: false, error: errorInfo(error), reason: 'error' });
     }
     this.pump(run);
   }
@@ -646,11 +657,14 @@ export class ThreadPool {
       return;
     }
     const blamed = this.blamedCall(worker, batches);
-    // Calls that finished before the death lost their results with the worker, and queued
-    // batches never ran: all of them run again (later batches go back first: a stack).
+    // Calls the worker handed over before it died are settled; the others run again: queued
+    // batches never ran, and calls that finished after the last hand-over lost their results
+    // with the worker (later batches go back first: a stack).
     for (let b = batches.length - 1; b >= 0; b--) {
       const batch = batches[b]!;
-      run.giveBack(batch.taskIDs.filter((_, i) => batch !== blamed?.batch || i !== blamed.index).reverse());
+      const lost: number[] = [];
+      for (let i = batch.nSettled; i < batch.taskIDs.length; i++) if (batch !== blamed?.batch || i !== blamed.index) lost.push(batch.taskIDs[i]!);
+      run.giveBack(lost.reverse());
     }
     if (blamed === undefined) {
       this.countUnattributedDeath(run, info);
@@ -683,7 +697,9 @@ export class ThreadPool {
     const state = timedOut ? { batchSeq: timedOut.seq, started: timedOut.index + 1 } : worker.callState.read();
     if (!state || state.started === 0) return undefined;
     const batch = batches.find((b) => b.seq === state.batchSeq);
-    return batch ? { batch, index: state.started - 1 } : undefined;
+    const index = state.started - 1;
+    // A call it handed over had finished: the thread died between calls.
+    return batch && index >= batch.nSettled ? { batch, index } : undefined;
   }
 
   private countUnattributedDeath(run: RunState, info: WorkerExitInfo): void {
