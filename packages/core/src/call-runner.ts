@@ -3,9 +3,9 @@
 // result to the sink of the run's mode. Both backends load this module in their workers.
 
 import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
 import type { CallPayload, RunnerSetup } from './backend';
 import { assembleArguments } from './call-arguments';
+import { payloadFileName, serializedFileName, writeFileAtomically } from './run-folder';
 import { loadFunction } from './function-loader';
 import { enterSoleCall, leaveSoleCall, soleCall, soleCallContext, type SoleRun } from './task-context';
 import type { EncodedDataset } from './result-encoding';
@@ -45,7 +45,7 @@ export function writeDeferredPayload(call: StoredCall): StoredCall {
 export const CALL_RUNNER_PATH = __filename;
 
 export interface CallRunner {
-  /** The value (memory mode) or a StoredCall; a promise when the function or the storing is async. */
+  /** The value (memory mode) or a StoredCall; a promise when the function is async. */
   runCall(taskID: number, payload: CallPayload): unknown;
   /**
    * Present when calls can run in one tight loop: memory mode, a one-argument function, numeric
@@ -80,24 +80,6 @@ export type NumberRunEnd =
   | { index: number; stop: 'value'; value: unknown }
   | { index: number; stop: 'error'; error: unknown };
 
-export function payloadFileName(funcName: string, taskID: number): string {
-  return `${funcName}_${taskID}.h5`;
-}
-
-export function serializedFileName(funcName: string, taskID: number): string {
-  return `${funcName}_${taskID}.v8`;
-}
-
-let tmpCounter = 0;
-/** Write-then-rename, so a file that exists is complete even after a crash. */
-export async function writeFileAtomically(path: string, data: Uint8Array): Promise<void> {
-  // pid, thread and counter: unique among the writers of one host (each thread has its counter).
-  const tmp = `${path}.tmp-${process.pid}-${threadId}-${++tmpCounter}`;
-  const { writeFile, rename } = fsPromises();
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
 /** The shape one call's result_0 must have in resultShape mode (stacking dim removed). */
 export function slotShape(resultShape: (number | null)[]): (number | null)[] {
   const stackingDim = resultShape.indexOf(null);
@@ -119,7 +101,7 @@ function checkSlotShape(taskID: number, got: number[], expected: (number | null)
 
 // What only the storing sinks need is loaded on first use: a worker thread of an in-memory run
 // starts a few ms sooner without it.
-const fsPromises = () => require('node:fs/promises') as typeof import('node:fs/promises');
+const fs = () => require('node:fs') as typeof import('node:fs');
 const resultEncoding = () => require('./result-encoding') as typeof import('./result-encoding');
 const packedCalls = () => require('./packed-calls') as typeof import('./packed-calls');
 
@@ -148,22 +130,22 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   };
   const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir };
 
-  async function serializeTo(path: string, value: unknown): Promise<void> {
+  function serializeTo(path: string, value: unknown): void {
     let bytes: Uint8Array;
     try {
       bytes = (require('node:v8') as typeof import('node:v8')).serialize(value);
     } catch (err) {
       throw new AcmeError('ERR_ACME_UNSERIALIZABLE_RESULT', `the return value cannot be serialized (${(err as Error).message}); return data (numbers, strings, arrays, TypedArrays, Maps, plain objects)`);
     }
-    await writeFileAtomically(path, bytes);
+    writeFileAtomically(path, bytes);
   }
 
-  /** Synchronous unless the value is serialized (a file written with fs promises). */
-  function store(taskID: number, value: unknown): StoredCall | Promise<StoredCall> {
+  function store(taskID: number, value: unknown): StoredCall {
     if (!paths) throw new AcmeError('ERR_ACME_INTERNAL', 'internal: a storing sink needs output paths');
     if (sink.kind === 'serialized') {
       const path = join(paths.outputDir, serializedFileName(paths.funcName, taskID));
-      return serializeTo(path, value).then(() => ({ stored: 'serialized', path }));
+      serializeTo(path, value);
+      return { stored: 'serialized', path };
     }
     const stacked = 'stacked' in sink && sink.stacked;
     const encoded = resultEncoding().encodeResult(value, { stacked });
@@ -188,14 +170,14 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   }
 
   /** ACME's emergency pickling, without its file-name collisions: <f>_<i>.v8 beside the payloads. */
-  async function serializeFallback(taskID: number, value: unknown, reason: string): Promise<StoredCall> {
+  function serializeFallback(taskID: number, value: unknown, reason: string): StoredCall {
     const dir = paths!.payloadDir ?? paths!.outputDir;
     const path = join(dir, serializedFileName(paths!.funcName, taskID));
     if (!payloadDirReady) {
-      await fsPromises().mkdir(dir, { recursive: true });
+      fs().mkdirSync(dir, { recursive: true });
       payloadDirReady = true;
     }
-    await serializeTo(path, value);
+    serializeTo(path, value);
     return { stored: 'serialized', path, fallbackReason: reason };
   }
 

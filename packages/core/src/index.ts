@@ -13,7 +13,8 @@ export { taskContext, currentTaskContext, runInTaskContext } from './task-contex
 export type { TaskContext } from './task-context';
 export { encodeResult, ndarray, stackResults, allocateStack, placeInStack, isTypedArray } from './result-encoding';
 export type { Dtype as ResultDtype, EncodedDataset, EncodedResult, NdArray, NumericArray, NumericDtype, StackedArray } from './result-encoding';
-export { planLayout, autoOutputDir, timestamp, missingFillValue } from './layout';
+export { planLayout, missingFillValue } from './layout';
+export { autoOutputDir, timestamp } from './run-folder';
 export type { RunLayout, ContainerSkeleton } from './layout';
 export { openResults, readSerializedResult, ResultsContainer } from './results-reader';
 export type { CallResults, StoredArray } from './results-reader';

@@ -8,6 +8,7 @@ import { planLayout, type RunLayout } from './layout';
 import { readCallRecords, readManifest, type CallRecord, type RunManifest } from './run-store';
 import type { NumericDtype } from './result-encoding';
 import { journalFiles, readJournal } from './result-journal';
+import { parseResultFileName } from './run-folder';
 
 export interface StoredCallInfo {
   stored: 'hdf5' | 'serialized';
@@ -80,19 +81,17 @@ export function findStoredCalls(
     return found;
   }
   const dirs = [layout.payloadDir, layout.outputDir].filter((d): d is string => !!d);
-  const prefix = `${layout.funcName}_`;
   const records = readCallRecords(outputDir);
   for (const dir of dirs) {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir)) {
-      if (!entry.startsWith(prefix)) continue;
-      const m = /^(\d+)\.(h5|v8)$/.exec(entry.slice(prefix.length));
-      if (!m) continue;
-      const taskID = Number(m[1]);
+      const file = parseResultFileName(layout.funcName, entry);
+      if (!file) continue;
+      const { taskID, kind } = file;
       if (taskID >= nInputs || found.has(taskID)) continue;
       const path = resolve(dir, entry);
-      if (m[2] === 'v8' && layout.mode === 'hdf5' && dir === layout.outputDir) continue;
-      found.set(taskID, { stored: m[2] === 'h5' ? 'hdf5' : 'serialized', path, names: records.get(taskID)?.names });
+      if (kind === 'v8' && layout.mode === 'hdf5' && dir === layout.outputDir) continue;
+      found.set(taskID, { stored: kind === 'h5' ? 'hdf5' : 'serialized', path, names: records.get(taskID)?.names });
     }
   }
   return found;
