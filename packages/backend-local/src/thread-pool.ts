@@ -1,5 +1,7 @@
-// ThreadPool: schedules calls (integer taskIDs) on worker threads in adaptive batches, with
-// per-call timeouts, crash attribution and abort. Transport is behind WorkerTransport.
+// ThreadPool, the scheduler: hands a run's calls (integer taskIDs, from its RunQueue) to worker
+// threads (PoolWorker: start, init, exit) in adaptive batches, settles what comes back, times
+// calls out, blames the call a worker died in, and stops runs. Transport is behind
+// WorkerTransport.
 
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -7,7 +9,6 @@ import { BatchSizer } from './batch-sizer';
 import { CallTimeEstimate } from './call-time-estimate';
 import {
   AbortError,
-  InvalidTaskIDError,
   PoolClosedError,
   WorkerCrashLoopError,
   WorkerExitedError,
@@ -15,20 +16,12 @@ import {
   errorInfo,
   isErrorLike,
 } from './errors';
+import { normalizeTaskIDs, RunQueue } from './run-queue';
+import { PoolWorker, type InFlightBatch } from './pool-worker';
 import { resolvePoolOptions, type ResolvedPoolOptions, type ThreadPoolOptions } from './options';
-import {
-  CallState,
-  ValueCollector,
-  sharedClockMs,
-  type BatchRequest,
-  type BatchResult,
-  type PartialBatchResult,
-  type SerializedError,
-  type WorkerBootData,
-} from './protocol';
-import { createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
-import { workerEntry } from './worker-entry';
-import { FUNCTION_LOADER_PATH, settledCall } from '@acme-ts/core';
+import { ValueCollector, sharedClockMs, type BatchRequest, type BatchResult, type PartialBatchResult, type SerializedError } from './protocol';
+import type { WorkerExitInfo } from './transport';
+import { settledCall } from '@acme-ts/core';
 import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason, PackedCalls, SettledBatch } from '@acme-ts/core';
 
 /** The pool reports core's outcomes, with the reasons a thread can give. */
@@ -84,41 +77,9 @@ const ADAPTIVE_BATCH_BUDGET_MS = 50;
  */
 const PIPELINE_MAX_CALL_MS = 1;
 
-type KillReason = 'timeout' | 'stopped';
-
-interface PoolWorker {
-  transport: WorkerTransport;
-  callState: CallState;
-  state: 'starting' | 'ready' | 'exited';
-  /** Setup generation last sent to the worker (-1: none yet); 'ready' once its init is done. */
-  generation: number;
-  /** Batches sent and not yet answered, oldest (the one running) first. */
-  batches: InFlightBatch[];
-  killReason: KillReason | undefined;
-  /** The call the watchdog found over time: its batch and index in it. */
-  timedOut: { seq: number; index: number; ms: number } | undefined;
-  exited: Promise<void>;
-  /** performance.now() at spawn, until the worker's first init came back (see startupMs). */
-  spawnedAt: number | undefined;
-}
-
-interface InFlightBatch {
-  seq: number;
-  taskIDs: Float64Array;
-  /** Calls of the batch already reported (its result is being handed out one by one). */
-  nSettled: number;
-  /** The taskIDs are taskIDs[0], taskIDs[0] + 1, … */
-  consecutive: boolean;
-  run: RunState;
-}
-
-class RunState {
-  private readonly queue: Float64Array;
-  private head = 0;
-  /** Calls handed back (unstarted or lost in a crash); they go before the queue. */
-  private readonly requeued: number[] = [];
-  /** Calls to run alone, to find which one broke a whole batch. */
-  private readonly isolated: number[] = [];
+/** One run() of the pool: its queue, its counts, and how it ends. */
+export class RunState {
+  readonly queue: RunQueue;
   nSettled = 0;
   nSucceeded = 0;
   nFailed = 0;
@@ -148,11 +109,11 @@ class RunState {
 
   constructor(
     taskIDs: Float64Array,
-    private readonly queueAscends: boolean,
+    ascending: boolean,
     onSettled: (batch: SettledBatch) => void,
     options: RunOptions,
   ) {
-    this.queue = taskIDs;
+    this.queue = new RunQueue(taskIDs, ascending);
     this.onSettled = onSettled;
     this.payloadFor = options.payloadFor;
     this.done = new Promise<RunSummary>((resolve, reject) => {
@@ -161,53 +122,9 @@ class RunState {
     });
   }
 
-  get nCalls(): number {
-    return this.queue.length;
-  }
-
-  get nQueued(): number {
-    return this.queue.length - this.head + this.requeued.length + this.isolated.length;
-  }
-
-  /** The next batch: a view of the queue in the usual case, a new array when calls were handed back. */
-  take(size: number): Float64Array {
-    if (this.isolated.length > 0) return Float64Array.of(this.isolated.pop()!);
-    const fromRequeued = Math.min(size, this.requeued.length);
-    const fromQueue = Math.min(size - fromRequeued, this.queue.length - this.head);
-    const fromHead = this.queue.subarray(this.head, this.head + fromQueue);
-    this.head += fromQueue;
-    if (fromRequeued === 0) return fromHead;
-    const batch = new Float64Array(fromRequeued + fromQueue);
-    for (let i = 0; i < fromRequeued; i++) batch[i] = this.requeued.pop()!;
-    batch.set(fromHead, fromRequeued);
-    return batch;
-  }
-
-  /** Whether a batch from take() is the consecutive IDs first … first + length − 1. */
-  isConsecutive(batch: Float64Array): boolean {
-    // A slice of the ascending queue (requeued calls make a new array) spanning its length.
-    return this.queueAscends && batch.buffer === this.queue.buffer && batch[batch.length - 1]! - batch[0]! === batch.length - 1;
-  }
-
-  giveBack(taskIDs: Iterable<number>): void {
-    for (const id of taskIDs) this.requeued.push(id);
-  }
-
-  isolate(taskIDs: Iterable<number>): void {
-    for (const id of taskIDs) this.isolated.push(id);
-  }
-
-  drainQueued(): number[] {
-    const rest = [...this.isolated, ...this.requeued, ...this.queue.subarray(this.head)];
-    this.isolated.length = 0;
-    this.requeued.length = 0;
-    this.head = this.queue.length;
-    return rest;
-  }
-
   summary(): RunSummary {
     return {
-      nCalls: this.nCalls,
+      nCalls: this.queue.nCalls,
       nSucceeded: this.nSucceeded,
       nFailed: this.nFailed,
       nBatches: this.nBatches,
@@ -215,40 +132,6 @@ class RunState {
       durationMs: performance.now() - this.startedAt,
     };
   }
-}
-
-/**
- * The taskIDs as a Float64Array (the form batches travel in), checked to be valid and unique,
- * and whether they ascend (then a batch from the queue's head may travel as a range).
- */
-function normalizeTaskIDs(taskIDs: Iterable<number> | ArrayLike<number>): { ids: Float64Array; ascending: boolean } {
-  const list: ArrayLike<number> = 'length' in taskIDs ? taskIDs : Array.from(taskIDs);
-  // A Float64Array (what core passes) is copied in one go, then only read.
-  const copied = list instanceof Float64Array;
-  const ids = copied ? list.slice() : new Float64Array(list.length);
-  let max = 0;
-  let ascending = true;
-  for (let i = 0; i < list.length; i++) {
-    const id = list[i]!;
-    // One cheap test for the usual small integers; the exact check only when it fails.
-    if (!((id | 0) === id && id >= 0) && !(Number.isSafeInteger(id) && id >= 0)) {
-      throw new InvalidTaskIDError(`taskIDs must be non-negative integers, got ${String(id)}`);
-    }
-    // Strictly ascending IDs (the usual 0..n-1, and every re-run) are unique already.
-    if (id <= max && i > 0) ascending = false;
-    if (id > max) max = id;
-    if (!copied) ids[i] = id;
-  }
-  if (ascending) return { ids, ascending };
-  // Dense IDs (the usual 0..n-1) are checked with a bitmap; a Set is slower for 10⁵+ IDs.
-  const seen: { has(id: number): boolean; add(id: number): unknown } =
-    max <= 16 * ids.length + 1_000_000 ? bitmapSet(max + 1) : new Set<number>();
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    if (seen.has(id)) throw new InvalidTaskIDError(`taskIDs must be unique, got ${id} twice`);
-    seen.add(id);
-  }
-  return { ids, ascending };
 }
 
 /** Calls shorter than this (ms) are timed per batch, not per call (see BatchRequest.timeEachCall). */
@@ -262,14 +145,6 @@ function packPayloads(taskIDs: Float64Array, payloadFor: (taskID: number) => unk
   const packed = payloads.take(0, taskIDs.length, taken);
   transfer.push(...taken);
   return packed;
-}
-
-function bitmapSet(size: number) {
-  const bits = new Uint8Array(size);
-  return {
-    has: (id: number) => bits[id] === 1,
-    add: (id: number) => (bits[id] = 1),
-  };
 }
 
 export class ThreadPool {
@@ -386,7 +261,7 @@ export class ThreadPool {
     const depth = this.pipelineDepth();
     for (let slot = 1; slot <= depth; slot++) {
       for (const worker of this.workers) {
-        if (run.nQueued === 0) return;
+        if (run.queue.nQueued === 0) return;
         if (worker.state === 'exited' || worker.batches.length >= slot) continue;
         if (worker.generation !== this.generation) {
           // Re-initialized once its batches of the earlier setup are back.
@@ -405,7 +280,7 @@ export class ThreadPool {
     for (const worker of this.workers) if (worker.state === 'starting') starting++;
     let started = 0;
     while (
-      run.nQueued > started && // each new worker takes a batch right away
+      run.queue.nQueued > started && // each new worker takes a batch right away
       this.workers.size < this.options.nWorkers &&
       starting < BOOT_AT_ONCE &&
       this.worthStartingAnother(run, this.workers.size - starting)
@@ -418,48 +293,23 @@ export class ThreadPool {
   }
 
   private spawn(run: RunState | undefined): void {
-    const callState = new SharedArrayBuffer(CallState.BYTES);
-    const bootData: WorkerBootData = { runnerModule: this.options.runnerModule, moduleLoader: FUNCTION_LOADER_PATH, callState };
-    const createTransport = this.options.createTransport ?? createWorkerThreadTransport;
-    const transport = createTransport({
-      entry: workerEntry(),
-      workerData: bootData,
-      ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
+    const worker: PoolWorker = new PoolWorker(this.options, {
+      onExit: (info) => this.handleExit(worker, info),
+      onPartialResult: (result) => this.handlePartialResult(worker, result),
     });
-    let markExited!: () => void;
-    const worker: PoolWorker = {
-      transport,
-      callState: new CallState(callState),
-      state: 'starting',
-      generation: -1,
-      batches: [],
-      killReason: undefined,
-      timedOut: undefined,
-      exited: new Promise<void>((resolve) => (markExited = resolve)),
-      spawnedAt: performance.now(),
-    };
     this.workers.add(worker);
     if (run) run.nWorkersStarted++;
-    transport.onExit((info) => {
-      this.handleExit(worker, info);
-      markExited();
-    });
-    transport.onPartialResult?.((result) => this.handlePartialResult(worker, result));
-    transport.start();
     // A warmed-up worker is initialized by the first pump (its generation is behind).
     if (run) this.initialize(worker);
   }
 
   /** Sends the current setup; batches sent after it run after it (see dispatch). */
   private initialize(worker: PoolWorker): void {
-    worker.state = 'starting';
-    worker.generation = this.generation;
-    worker.transport.request<void>('init', { setup: this.setup }).then(
-      () => {
+    worker.initialize(this.setup, this.generation).then(
+      (startupMs) => {
         if (worker.state === 'exited') return;
         worker.state = 'ready';
-        if (worker.spawnedAt !== undefined) this.startupMs = performance.now() - worker.spawnedAt;
-        worker.spawnedAt = undefined;
+        if (startupMs !== undefined) this.startupMs = startupMs;
         // The run that started this worker may be over; serve whichever run is active now.
         // (A successful start is no progress: the crash-loop count is reset only by calls.)
         if (this.activeRun) this.pump(this.activeRun);
@@ -467,8 +317,7 @@ export class ThreadPool {
       (error: unknown) => {
         if (worker.killReason) return;
         // A worker without a runner is of no use, whether or not a run still needs it.
-        worker.killReason = 'stopped';
-        void worker.transport.terminate();
+        worker.kill('stopped');
         const run = this.activeRun;
         if (!run) return;
         const detail = isErrorLike(error) ? `${error.name}: ${error.message}` : String(error);
@@ -496,7 +345,7 @@ export class ThreadPool {
       return false;
     }
     const msPerCall = run.callTime.msPerCall(2 * this.startupMs);
-    return msPerCall !== undefined && (run.nQueued * msPerCall) / running > 2 * this.startupMs;
+    return msPerCall !== undefined && (run.queue.nQueued * msPerCall) / running > 2 * this.startupMs;
   }
 
   /** Batches a worker may hold at once (see PIPELINE_MAX_CALL_MS). */
@@ -505,11 +354,10 @@ export class ThreadPool {
   }
 
   private dispatch(worker: PoolWorker, run: RunState): void {
-    const taskIDs = run.take(this.sizer.next(run.nQueued, this.options.nWorkers * this.pipelineDepth()));
+    const taskIDs = run.queue.take(this.sizer.next(run.queue.nQueued, this.options.nWorkers * this.pipelineDepth()));
     const seq = ++this.batchSeq;
-    const consecutive = run.isConsecutive(taskIDs);
+    const consecutive = run.queue.isConsecutive(taskIDs);
     const batch: InFlightBatch = { seq, taskIDs, nSettled: 0, consecutive, run };
-    worker.batches.push(batch);
     run.nBatches++;
     const request: BatchRequest = {
       batchSeq: seq,
@@ -527,22 +375,14 @@ export class ThreadPool {
       const payloads = packPayloads(taskIDs, run.payloadFor, transfer);
       if (payloads !== undefined) request.payloads = payloads;
     }
-    worker.transport.request<BatchResult>('runBatch', request, transfer).then(
+    worker.runBatch(batch, request, transfer).then(
       (result) => this.handleBatchResult(worker, batch, result),
       (error: unknown) => this.handleBatchFailure(worker, batch, error),
     );
   }
 
-  /** Takes an answered batch off its worker; false if it was no longer in flight there. */
-  private static answered(worker: PoolWorker, batch: InFlightBatch): boolean {
-    const index = worker.batches.indexOf(batch);
-    if (index < 0) return false;
-    worker.batches.splice(index, 1);
-    return true;
-  }
-
   private handleBatchResult(worker: PoolWorker, batch: InFlightBatch, result: BatchResult): void {
-    if (!ThreadPool.answered(worker, batch)) return;
+    if (!worker.answered(batch)) return;
     const { run } = batch;
     if (run.stopped) return;
     run.unattributedDeaths = 0;
@@ -555,7 +395,7 @@ export class ThreadPool {
     // while the main thread stores them (a singleFile write, a status line) instead of waiting.
     // A callback that stops the run (abort, close, a throw) makes stop() report the outcomes
     // not handed out yet (run.settling).
-    run.giveBack(batch.taskIDs.slice(result.nDone).reverse());
+    run.queue.giveBack(batch.taskIDs.slice(result.nDone).reverse());
     run.settling = { batch, end: result.nDone };
     try {
       this.pump(run);
@@ -598,14 +438,14 @@ export class ThreadPool {
 
   private handleBatchFailure(worker: PoolWorker, batch: InFlightBatch, error: unknown): void {
     // A worker that died is handled by handleExit, which knows which call was running.
-    if (error instanceof WorkerExitedError || !ThreadPool.answered(worker, batch)) return;
+    if (error instanceof WorkerExitedError || !worker.answered(batch)) return;
     const { run } = batch;
     if (run.stopped) return;
     const unsettled = batch.taskIDs.subarray(batch.nSettled);
     if (unsettled.length > 1) {
       // The batch as a whole could not travel (e.g. a result that cannot be cloned): run its
       // calls one by one so only the culprit fails.
-      run.isolate(unsettled);
+      run.queue.isolate(unsettled);
     } else if (unsettled.length === 1) {
       this.settle(run, { taskID: unsettled[0]!, ok: false, error: errorInfo(error), reason: 'error' });
     }
@@ -634,7 +474,7 @@ export class ThreadPool {
   }
 
   private resolveIfComplete(run: RunState): void {
-    if (run.nSettled === run.nCalls && !run.stopped) {
+    if (run.nSettled === run.queue.nCalls && !run.stopped) {
       run.stopped = true;
       run.resolve(run.summary());
     }
@@ -656,7 +496,7 @@ export class ThreadPool {
       this.pump(run);
       return;
     }
-    const blamed = this.blamedCall(worker, batches);
+    const blamed = worker.blamedCall(batches);
     // Calls the worker handed over before it died are settled; the others run again: queued
     // batches never ran, and calls that finished after the last hand-over lost their results
     // with the worker (later batches go back first: a stack).
@@ -664,7 +504,7 @@ export class ThreadPool {
       const batch = batches[b]!;
       const lost: number[] = [];
       for (let i = batch.nSettled; i < batch.taskIDs.length; i++) if (batch !== blamed?.batch || i !== blamed.index) lost.push(batch.taskIDs[i]!);
-      run.giveBack(lost.reverse());
+      run.queue.giveBack(lost.reverse());
     }
     if (blamed === undefined) {
       this.countUnattributedDeath(run, info);
@@ -688,18 +528,6 @@ export class ThreadPool {
       }
     }
     this.pump(run);
-  }
-
-  /** The call that was running (or had last started) when the worker died, if any. */
-  private blamedCall(worker: PoolWorker, batches: InFlightBatch[]): { batch: InFlightBatch; index: number } | undefined {
-    const timedOut = worker.killReason === 'timeout' ? worker.timedOut : undefined;
-    // The worker is gone, so the state is stable.
-    const state = timedOut ? { batchSeq: timedOut.seq, started: timedOut.index + 1 } : worker.callState.read();
-    if (!state || state.started === 0) return undefined;
-    const batch = batches.find((b) => b.seq === state.batchSeq);
-    const index = state.started - 1;
-    // A call it handed over had finished: the thread died between calls.
-    return batch && index >= batch.nSettled ? { batch, index } : undefined;
   }
 
   private countUnattributedDeath(run: RunState, info: WorkerExitInfo): void {
@@ -728,7 +556,7 @@ export class ThreadPool {
       unfinished.push(...batch.taskIDs.subarray(batch.nSettled, end));
       run.settling = undefined;
     }
-    unfinished.push(...run.drainQueued());
+    unfinished.push(...run.queue.drainQueued());
     const terminated = this.terminateAll();
     if (unfinished.length > 0) {
       run.nFailed += unfinished.length;
@@ -746,10 +574,7 @@ export class ThreadPool {
 
   private async terminateAll(): Promise<void> {
     const workers = [...this.workers];
-    for (const worker of workers) {
-      worker.killReason ??= 'stopped';
-      void worker.transport.terminate();
-    }
+    for (const worker of workers) worker.kill('stopped');
     await Promise.all(workers.map((worker) => worker.exited));
   }
 
@@ -775,9 +600,8 @@ export class ThreadPool {
       const state = worker.callState.read();
       if (!state || !state.running || !worker.batches.some((b) => b.seq === state.batchSeq)) continue;
       if (now - state.startedAt <= timeoutMs) continue;
-      worker.killReason = 'timeout';
       worker.timedOut = { seq: state.batchSeq, index: state.started - 1, ms: now - state.startedAt };
-      void worker.transport.terminate();
+      worker.kill('timeout');
     }
   }
 }
