@@ -349,3 +349,14 @@ test('singleFile: a write the disk refuses (file-size limit) fails the run namin
   expect(summary.trim()).toBe(`200 ${(20000 * (199 * 200)) / 2}.0`);
   expect(runStatus(outputDir)).toMatchObject({ missing: [], failed: [], journaled: 0 });
 });
+
+test('a call that ends its worker (process.exit) fails alone; the calls its worker had finished do not run again', async () => {
+  const markers = path.join(workDir(), 'exit-markers');
+  fs.mkdirSync(markers);
+  await using pmap = new ParallelMap(`${TASKS}#markedExit`, [range(20), markers], { ...quiet, nWorkers: 1, writeWorkerResults: false });
+  const error = (await pmap.compute().catch((e) => e)) as ComputeError;
+  expect(error).toBeInstanceOf(ComputeError);
+  expect(error.failures.map((f) => [f.taskID, f.reason])).toEqual([[10, 'worker-exit']]);
+  const executions = Object.fromEntries(fs.readdirSync(markers).map((name) => [name, fs.readFileSync(path.join(markers, name), 'utf8').length]));
+  expect(executions).toEqual(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [String(i), 1])));
+});

@@ -58,7 +58,7 @@ module.exports = {
       '',
       '- The pool keeps a second batch queued in each worker while calls are under 1 ms, so a worker no',
       '  longer idles while the main thread handles its last result (workers were ≈ 35 % idle).',
-      '- Successful batches reach ParallelMap in bulk (`onSuccesses(taskIDs, values)`), without an outcome',
+      '- Batches of calls reach ParallelMap whole (`onSettled(batch)`, a SettledBatch), without an outcome',
       '  object per call; results and payloads cross threads as one Float64Array while they are numbers.',
       '- Numeric split arguments are shared with the workers once (a SharedArrayBuffer; a typed-array',
       '  argument is one native copy), and a batch of consecutive calls travels as (first, count): the',

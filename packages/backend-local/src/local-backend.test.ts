@@ -1,6 +1,6 @@
 // Runs core's real call runner in worker threads (dist/ of both packages must be built).
 import { join } from 'node:path';
-import { unpackCall } from '@acme-ts/core';
+import { eachOutcome, forEachOutcome, unpackCall } from '@acme-ts/core';
 import type { CallOutcome, ExecutionJob, RunnerSetup, StoredCall } from '@acme-ts/core';
 import { LocalBackend, ThreadPool } from '@acme-ts/backend-local';
 
@@ -26,8 +26,7 @@ async function execute(job: ExecutionJob) {
   const run = jest.spyOn(ThreadPool.prototype, 'run');
   try {
     await backend.execute(job, {
-      onOutcome: (outcome: CallOutcome) => record(outcome.taskID, outcome.ok ? outcome.value : outcome.error),
-      onSuccesses: (taskIDs, batchValues) => Array.from(taskIDs, (id, i) => record(id, batchValues?.[i])),
+      onSettled: eachOutcome((outcome: CallOutcome) => record(outcome.taskID, outcome.ok ? outcome.value : outcome.error)),
     });
     const options = run.mock.calls[0]![2] as { payloadFor?: unknown };
     return { values, sentPerBatch: options.payloadFor !== undefined };
@@ -131,7 +130,7 @@ describe('LocalBackend singleFile results', () => {
     const backend = new LocalBackend({ nWorkers: 2 });
     const setup: RunnerSetup = {
       ...memorySetup('pairs', 2000),
-      sink: { kind: 'encoded', stacked: false },
+      sink: { kind: 'encoded', stacked: false, finishOnHost: true },
       paths: { outputDir: '/nonexistent', funcName: 'pairs' },
     };
     const datasets = new Map<number, { name: string; data: unknown }[]>();
@@ -144,11 +143,14 @@ describe('LocalBackend singleFile results', () => {
       await backend.execute(
         { setup, taskIDs: Array.from({ length: 2000 }, (_, i) => i), payloadFor: (i) => i },
         {
-          onOutcome: (outcome: CallOutcome) => {
-            if (!outcome.ok) throw new Error(`call ${outcome.taskID} failed: ${outcome.error.message}`);
-            record(outcome.taskID, (outcome.value as StoredCall).datasets!);
-          },
-          onStoredBatch: (taskIDs, packed) => {
+          onSettled: (batch) => {
+            const { packed, taskIDs } = batch;
+            if (packed === undefined) {
+              return forEachOutcome(batch, (outcome) => {
+                if (!outcome.ok) throw new Error(`call ${outcome.taskID} failed: ${outcome.error.message}`);
+                record(outcome.taskID, (outcome.value as StoredCall).datasets!);
+              });
+            }
             packedBatches++;
             expect(packed.count).toBe(taskIDs.length);
             Array.from(taskIDs, (taskID, k) => record(taskID, unpackCall(packed, k)));

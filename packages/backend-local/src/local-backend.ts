@@ -3,8 +3,8 @@
 // that share this backend); a new run's setup re-initializes the workers before its calls.
 
 import { availableParallelism } from 'node:os';
-import { CALL_RUNNER_PATH, writeDeferredPayload } from '@acme-ts/core';
-import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, PackedCalls, RunnerSetup, StoredCall } from '@acme-ts/core';
+import { CALL_RUNNER_PATH } from '@acme-ts/core';
+import type { ExecutionBackend, ExecutionEvents, ExecutionJob, RunnerSetup } from '@acme-ts/core';
 import { ThreadPool } from './thread-pool';
 import type { ThreadPoolOptions } from './options';
 import { PoolOptionError } from './errors';
@@ -22,6 +22,8 @@ export interface LocalBackendOptions {
 export class LocalBackend implements ExecutionBackend {
   readonly name = 'local';
   readonly concurrency: number;
+  /** The workers are threads of this process: core's recorder may finish small results here. */
+  readonly finishOnHost = true;
   private pool?: ThreadPool;
   private poolTimeoutMs?: number;
 
@@ -56,29 +58,13 @@ export class LocalBackend implements ExecutionBackend {
 
   async execute(job: ExecutionJob, events: ExecutionEvents, signal?: AbortSignal): Promise<void> {
     const pool = this.poolFor(job.timeoutMs);
-    const { sink } = job.setup;
-    // Small payload files are written here, by this one thread, not by workers queueing for
-    // libhdf5's process-wide lock (measured: two writing threads are slower than one).
-    let setup = sink.kind === 'payload-file' ? { ...job.setup, sink: { ...sink, deferSmallWrites: true } } : job.setup;
-    // singleFile: a batch's calls of one structure come back packed by column, for the client to
-    // write in one native call.
-    const onStoredBatch = sink.kind === 'encoded' ? events.onStoredBatch?.bind(events) : undefined;
-    if (onStoredBatch && sink.kind === 'encoded') setup = { ...setup, sink: { ...sink, packBatches: true } };
     const sharedPayloads = sharedNumericPayloads(job);
-    if (sharedPayloads) setup = { ...setup, sharedPayloads };
-    await pool.run(
-      job.taskIDs,
-      (outcome) => events.onOutcome(outcome.ok ? completeDeferredWrite(outcome) : outcome),
-      {
-        signal,
-        setup,
-        ...(sharedPayloads ? {} : { payloadFor: job.payloadFor.bind(job) }),
-        taskIDsChecked: true, // ExecutionJob's contract
-        // Values come back as they are only in memory mode; stored calls need completeDeferredWrite.
-        ...(sink.kind === 'memory' && events.onSuccesses ? { onSuccesses: events.onSuccesses.bind(events) } : {}),
-        ...(onStoredBatch ? { onPacked: (taskIDs, packed, durationsMs) => onStoredBatch(taskIDs, packed as PackedCalls, durationsMs) } : {}),
-      },
-    );
+    await pool.run(job.taskIDs, (batch) => events.onSettled(batch), {
+      signal,
+      setup: sharedPayloads ? { ...job.setup, sharedPayloads } : job.setup,
+      ...(sharedPayloads ? {} : { payloadFor: job.payloadFor.bind(job) }),
+      taskIDsChecked: true, // ExecutionJob's contract
+    });
   }
 
   async close(): Promise<void> {
@@ -139,24 +125,6 @@ type NumberArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uin
 /** A typed array of numbers (not bigints): it converts to Float64Array exactly. */
 function isNumberArray(values: unknown): values is NumberArray {
   return ArrayBuffer.isView(values) && !(values instanceof DataView) && !(values instanceof BigInt64Array) && !(values instanceof BigUint64Array);
-}
-
-/** Writes a deferred payload file; a write libhdf5 refuses fails that call, not the run. */
-function completeDeferredWrite(outcome: CallOutcome & { ok: true }): CallOutcome {
-  const call = outcome.value as StoredCall | undefined;
-  if (!call?.deferred) return outcome;
-  try {
-    return { ...outcome, value: writeDeferredPayload(call) };
-  } catch (err) {
-    const e = err as Error;
-    return {
-      taskID: outcome.taskID,
-      ok: false,
-      error: { name: e.name ?? 'Error', message: `writing ${call.path} failed: ${e.message}`, stack: e.stack },
-      reason: 'error',
-      durationMs: outcome.durationMs,
-    };
-  }
 }
 
 /** The factory core looks for when `backend: "local"` (see core's backend registry). */

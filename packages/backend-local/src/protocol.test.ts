@@ -4,7 +4,7 @@ function collect(values: unknown[], count = values.length) {
   const collector = new ValueCollector(values.length);
   values.forEach((value, i) => collector.set(i, value));
   const transfers = new Set<ArrayBuffer>();
-  return { taken: collector.take(count, transfers), transfers };
+  return { taken: collector.take(0, count, transfers), transfers };
 }
 
 describe('ValueCollector', () => {

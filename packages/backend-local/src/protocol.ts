@@ -95,6 +95,11 @@ export class CallState {
     return this.ints.subarray(0, 1);
   }
 
+  /** How many of the batch's calls have finished, by the phase (in the worker, mid-batch). */
+  get finishedCalls(): number {
+    return Math.floor(this.ints[0]! / 2);
+  }
+
   /** The batch's first `count` calls are done (after markCall). */
   markDone(count: number): void {
     Atomics.store(this.ints, 0, 2 * count);
@@ -164,11 +169,15 @@ export class ValueCollector {
     this.allUndefined = false;
   }
 
-  /** The values of the first `count` calls, adding any buffer to transfer to `transfers`. */
-  take(count: number, transfers: Set<ArrayBuffer>): Float64Array | unknown[] | undefined {
-    if (this.mixed) return count === this.size ? this.mixed : this.mixed.slice(0, count);
-    if (!this.numbers || count === 0) return undefined;
-    const numbers = count === this.size ? this.numbers : this.numbers.slice(0, count);
+  /**
+   * The values of calls `from` … `to` − 1, adding any buffer to transfer to `transfers`. Only
+   * taking them all hands over the collector's own array (then it is not used again).
+   */
+  take(from: number, to: number, transfers: Set<ArrayBuffer>): Float64Array | unknown[] | undefined {
+    const all = from === 0 && to === this.size;
+    if (this.mixed) return all ? this.mixed : this.mixed.slice(from, to);
+    if (!this.numbers || to === from) return undefined;
+    const numbers = all ? this.numbers : this.numbers.slice(from, to);
     transfers.add(numbers.buffer as ArrayBuffer);
     return numbers;
   }
@@ -202,9 +211,30 @@ export interface SerializedError {
   code?: string;
 }
 
+/**
+ * The key of a message a worker posts outside comlink's requests: a PartialBatchResult. It goes
+ * through the same port as comlink's answers, so it arrives before the answer of its batch.
+ */
+export const PARTIAL_RESULT = 'acme-ts:partial-batch-result';
+
+/**
+ * The calls of a running batch that have finished since the last hand-over (calls `from` …
+ * `nDone` − 1), handed over before the batch ends so that a worker that dies after them does not
+ * take their results along: before the worker exits (process.exit, an uncaught exception), and
+ * in batches whose calls are timed one by one, whenever a call starts ≥ 1 ms after the last
+ * hand-over (a call that then times out or runs out of memory loses nothing that finished).
+ */
+export type PartialBatchResult = BatchResult & { partial: true };
+
 export interface BatchResult {
+  batchSeq: number;
   /** Number of calls that ran (the first nDone taskIDs of the request); the rest were not started. */
   nDone: number;
+  /**
+   * The first call this result holds (calls before it came in PartialBatchResults): `ok`,
+   * `durationsMs` and `values` are index-aligned with calls from … nDone − 1.
+   */
+  from: number;
   /** Per call: 1 = ok, 0 = failed; absent when every call that ran succeeded. */
   ok?: Uint8Array;
   /** Per call, or one figure for all (untimed tiny calls are each given the batch's mean). */
@@ -217,6 +247,6 @@ export interface BatchResult {
   values?: unknown[] | Float64Array;
   /** Instead of values: the runner's packing of them (Runner.packResults); every call succeeded. */
   packed?: unknown;
-  /** Wall time of the calls, for batch sizing. */
+  /** Wall time of the calls (calls 0 … nDone − 1), for batch sizing. */
   workMs: number;
 }

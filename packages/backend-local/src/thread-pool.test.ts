@@ -9,10 +9,10 @@ import {
   ThreadPool,
   WorkerCrashLoopError,
   WorkerStartupError,
-  type CallOutcome,
   type ThreadPoolOptions,
   type WorkerTransport,
 } from '@acme-ts/backend-local';
+import { eachOutcome, forEachOutcome, type CallOutcome, type SettledBatch } from '@acme-ts/core';
 
 const fixture = (name: string) => join(__dirname, '__fixtures__', name);
 const runnerModule = fixture('runner.js');
@@ -31,20 +31,27 @@ afterEach(async () => {
 
 async function runAll(pool: ThreadPool, taskIDs: number[], options?: Parameters<ThreadPool['run']>[2]) {
   const outcomes: CallOutcome[] = [];
-  const summary = await pool.run(taskIDs, (outcome) => outcomes.push(outcome), options);
+  const summary = await pool.run(taskIDs, eachOutcome((outcome) => outcomes.push(outcome)), options);
   return { summary, outcomes, byID: new Map(outcomes.map((outcome) => [outcome.taskID, outcome])) };
 }
 
-/** Runs calls 0 … nCalls-1 and aborts from inside onOutcome when the k-th outcome arrives. */
+/**
+ * Runs calls 0 … nCalls-1 and aborts from inside onSettled once k outcomes have arrived (at the
+ * end of the batch that holds the k-th: a settled batch is reported whole).
+ */
 async function runAbortingAt(pool: ThreadPool, nCalls: number, k: number) {
   const controller = new AbortController();
   const outcomes: CallOutcome[] = [];
-  const onOutcome = (outcome: CallOutcome) => {
-    outcomes.push(outcome);
-    if (outcomes.length === k) controller.abort();
+  let reportedBeforeAbort = 0;
+  const onSettled = (batch: SettledBatch) => {
+    forEachOutcome(batch, (outcome) => outcomes.push(outcome));
+    if (outcomes.length >= k && !controller.signal.aborted) {
+      reportedBeforeAbort = outcomes.length;
+      controller.abort();
+    }
   };
-  const error: unknown = await pool.run(range(nCalls), onOutcome, controller.signal).catch((e: unknown) => e);
-  return { error, outcomes };
+  const error: unknown = await pool.run(range(nCalls), onSettled, controller.signal).catch((e: unknown) => e);
+  return { error, outcomes, reportedBeforeAbort };
 }
 
 /** Runs `ids`: each has one outcome, `failedID` failed with `reason`, every other returned 2·id. */
@@ -187,48 +194,37 @@ describe('ThreadPool results', () => {
   });
 });
 
-describe('ThreadPool bulk successes', () => {
-  it('reports all-successful batches through onSuccesses and failures one by one, each call once', async () => {
+describe('ThreadPool settled batches', () => {
+  it('reports whole batches, all-successful ones without ok flags and with packed numbers, each call once', async () => {
     const pool = makePool({ setup: { behave: { 3: 'throw' } } });
     const outcomes: CallOutcome[] = [];
-    const succeeded = new Map<number, unknown>();
     let bulkReports = 0;
     let rangeReports = 0;
-    const summary = await pool.run(range(2000), (outcome) => outcomes.push(outcome), {
-      onSuccesses: (taskIDs, values, firstTaskID) => {
+    const summary = await pool.run(range(2000), (batch) => {
+      if (batch.ok === undefined) {
         bulkReports++;
-        if (firstTaskID !== undefined) {
-          rangeReports++;
-          expect([...taskIDs]).toEqual(Array.from(taskIDs, (_, i) => firstTaskID + i));
-        }
         // Packed, not one value object per call (jest's realm: no instanceof for worker-made arrays).
-        expect(Object.prototype.toString.call(values)).toBe('[object Float64Array]');
-        taskIDs.forEach((id, i) => {
-          expect(succeeded.has(id)).toBe(false);
-          succeeded.set(id, values![i]);
-        });
-      },
+        expect(Object.prototype.toString.call(batch.values)).toBe('[object Float64Array]');
+      }
+      if (batch.firstTaskID !== undefined) {
+        rangeReports++;
+        expect([...batch.taskIDs]).toEqual(Array.from(batch.taskIDs, (_, i) => batch.firstTaskID! + i));
+      }
+      forEachOutcome(batch, (outcome) => outcomes.push(outcome));
     });
     expect(summary).toMatchObject({ nSucceeded: 1999, nFailed: 1 });
     expect(bulkReports).toBeGreaterThan(0);
     expect(rangeReports).toBeGreaterThan(0); // batches from the ascending queue say where they start
-    // The batch holding call 3 comes back call by call (its successes included).
     expect(failure(outcomes.find((outcome) => outcome.taskID === 3))).toMatchObject({ reason: 'error' });
-    for (const outcome of outcomes.filter((o) => o.ok)) {
-      expect(succeeded.has(outcome.taskID)).toBe(false);
-      succeeded.set(outcome.taskID, outcome.value);
-    }
-    expect(succeeded.size).toBe(1999);
-    for (const id of range(2000)) if (id !== 3) expect(succeeded.get(id)).toBe(2 * id);
+    expectOneOutcomeEach(outcomes, range(2000));
+    for (const outcome of outcomes) if (outcome.taskID !== 3) expect(outcome).toMatchObject({ ok: true, value: 2 * outcome.taskID });
   });
 
-  it('rejects with the error of an onSuccesses callback that throws', async () => {
+  it('rejects with the error of an onSettled callback that throws', async () => {
     const pool = makePool();
     const error = await pool
-      .run(range(100), () => {}, {
-        onSuccesses: () => {
-          throw new Error('consumer broke');
-        },
+      .run(range(100), () => {
+        throw new Error('consumer broke');
       })
       .catch((e: unknown) => e);
     expect((error as Error).message).toBe('consumer broke');
@@ -301,12 +297,15 @@ describe('ThreadPool failures', () => {
     const pool = makePool({ nWorkers: 1, batch: 1, setup: { behave: { 0: 'startedAt', 1: 'startedAt' }, sleepMs: 20 } });
     let handlingFrom = 0;
     const outcomes: CallOutcome[] = [];
-    await pool.run([0, 1], (outcome) => {
-      outcomes.push(outcome);
-      if (outcome.taskID !== 0) return;
-      handlingFrom = Date.now();
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
-    });
+    await pool.run(
+      [0, 1],
+      eachOutcome((outcome) => {
+        outcomes.push(outcome);
+        if (outcome.taskID !== 0) return;
+        handlingFrom = Date.now();
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      }),
+    );
     const startedAt = outcomes.find((o) => o.taskID === 1)!;
     expect(startedAt).toMatchObject({ ok: true });
     expect((startedAt as { value: number }).value).toBeLessThan(handlingFrom + 250);
@@ -362,6 +361,33 @@ describe('ThreadPool failures', () => {
     expect(summary).toMatchObject({ nSucceeded: 4, nBatches: 1 });
   });
 
+  describe('a worker that dies does not run the calls it had finished again', () => {
+    /** Runs 20 calls in one batch on one worker, call 10 misbehaving; returns each call's executions. */
+    async function executionsWhen(misbehaviour: string, options: Partial<ThreadPoolOptions>, sleepMs?: number) {
+      const runCounts = new SharedArrayBuffer(4 * 20);
+      // Calls of a few ms (sleepMs) are handed back as they finish; tiny ones when the worker dies.
+      const behave = Object.fromEntries(range(20).map((id) => [id, id === 10 ? misbehaviour : sleepMs ? 'sleep' : 'plain']));
+      const pool = makePool({ nWorkers: 1, batch: 20, setup: { behave, runCounts, sleepMs }, ...options });
+      const { byID } = await runAll(pool, range(20));
+      expect(failure(byID.get(10)).reason).toBe(misbehaviour === 'exit' ? 'worker-exit' : misbehaviour === 'loop' ? 'timeout' : 'out-of-memory');
+      for (const id of range(20).filter((id) => id !== 10)) expect(byID.get(id)).toMatchObject({ ok: true });
+      return Array.from(new Int32Array(runCounts));
+    }
+    const once = range(20).map(() => 1);
+
+    it('process.exit', async () => {
+      expect(await executionsWhen('exit', {})).toEqual(once);
+    });
+
+    it('a timeout', async () => {
+      expect(await executionsWhen('loop', { timeoutMs: 300 }, 3)).toEqual(once);
+    }, 10_000);
+
+    it('out of memory', async () => {
+      expect(await executionsWhen('oom', { resourceLimits: { maxOldGenerationSizeMb: 32 } }, 3)).toEqual(once);
+    }, 20_000);
+  });
+
   it('fails only the call whose result cannot be cloned', async () => {
     const { byID, summary } = await runAll(makePool({ batch: 5, setup: { behave: { 2: 'uncloneable' } } }), range(10));
     expect(failure(byID.get(2)).reason).toBe('error');
@@ -371,7 +397,7 @@ describe('ThreadPool failures', () => {
   it('fails the run instead of looping when createRunner throws', async () => {
     const pool = makePool({ setup: { failCreate: true } });
     const outcomes: CallOutcome[] = [];
-    const error = await pool.run(range(50), (outcome) => outcomes.push(outcome)).catch((e: unknown) => e);
+    const error = await pool.run(range(50), eachOutcome((outcome) => outcomes.push(outcome))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerStartupError);
     expect((error as WorkerStartupError).code).toBe('ERR_WORKER_STARTUP');
     expect((error as Error).message).toContain('createRunner failed on purpose');
@@ -394,9 +420,12 @@ describe('ThreadPool failures', () => {
     const pool = makePool();
     const boom = new Error('callback failed');
     await expect(
-      pool.run(range(10), (outcome) => {
-        if (outcome.taskID === 3) throw boom;
-      }),
+      pool.run(
+        range(10),
+        eachOutcome((outcome) => {
+          if (outcome.taskID === 3) throw boom;
+        }),
+      ),
     ).rejects.toBe(boom);
   });
 });
@@ -406,13 +435,14 @@ describe('ThreadPool abort and lifetime', () => {
     const behave = Object.fromEntries(range(40).map((id) => [id, 'sleep']));
     const pool = makePool({ setup: { behave, sleepMs: 40 } });
     // Abort from inside the callback once 4 calls have finished (re-entrancy included).
-    const { error, outcomes } = await runAbortingAt(pool, 40, 4);
+    const { error, outcomes, reportedBeforeAbort } = await runAbortingAt(pool, 40, 4);
     expect(error).toBeInstanceOf(AbortError);
     expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
     expectOneOutcomeEach(outcomes, range(40));
     const aborted = outcomes.filter((outcome) => !outcome.ok && outcome.reason === 'aborted');
     expect(aborted.length).toBeGreaterThan(20);
-    expect(outcomes.filter((outcome) => outcome.ok).length).toBe(4);
+    expect(reportedBeforeAbort).toBeGreaterThanOrEqual(4);
+    expect(outcomes.filter((outcome) => outcome.ok).length).toBe(reportedBeforeAbort);
     expect(pool.workerCount).toBe(0);
 
     // The pool serves later runs with fresh workers.
@@ -420,19 +450,22 @@ describe('ThreadPool abort and lifetime', () => {
     expect(summary.nSucceeded).toBe(5);
   });
 
-  it('reports the rest of a batch as aborted when a callback aborts while its outcomes are handed out', async () => {
-    const pool = makePool({ nWorkers: 1, batch: 10, setup: { behave: { 3: 'throw' } } }); // no bulk path: one by one
+  it('reports a batch whole when a callback aborts while it is handed out, and the calls not reported as aborted', async () => {
+    const pool = makePool({ nWorkers: 1, batch: 10, setup: { behave: { 3: 'throw' } } });
     const { error, outcomes } = await runAbortingAt(pool, 40, 3);
     expect(error).toBeInstanceOf(AbortError);
     expectOneOutcomeEach(outcomes, range(40));
-    expect(outcomes.slice(0, 3).every((outcome) => outcome.ok)).toBe(true);
-    expect(outcomes.slice(3).every((outcome) => !outcome.ok && outcome.reason === 'aborted')).toBe(true);
+    // The first batch finished: its calls keep their outcomes (3 failed on its own).
+    expect(outcomes.slice(0, 10).map((outcome) => outcome.taskID)).toEqual(range(10));
+    expect(outcomes.slice(0, 10).every((outcome) => outcome.ok === (outcome.taskID !== 3))).toBe(true);
+    expect(failure(outcomes[3])).toMatchObject({ reason: 'error' });
+    expect(outcomes.slice(10).every((outcome) => !outcome.ok && outcome.reason === 'aborted')).toBe(true);
   });
 
   it('aborts before starting when the signal is already aborted', async () => {
     const pool = makePool();
     const outcomes: CallOutcome[] = [];
-    await expect(pool.run([1, 2], (o) => outcomes.push(o), AbortSignal.abort())).rejects.toThrow(AbortError);
+    await expect(pool.run([1, 2], eachOutcome((o) => outcomes.push(o)), AbortSignal.abort())).rejects.toThrow(AbortError);
     expect(outcomes.map((o) => !o.ok && o.reason)).toEqual(['aborted', 'aborted']);
     expect(pool.workerCount).toBe(0);
   });
@@ -489,7 +522,7 @@ describe('ThreadPool abort and lifetime', () => {
     const behave = Object.fromEntries(range(20).map((id) => [id, 'sleep']));
     const pool = makePool({ setup: { behave, sleepMs: 50 } });
     const outcomes: CallOutcome[] = [];
-    const running = pool.run(range(20), (o) => outcomes.push(o));
+    const running = pool.run(range(20), eachOutcome((o) => outcomes.push(o)));
     setTimeout(() => void pool.close(), 100);
     await expect(running).rejects.toThrow(PoolClosedError);
     expectOneOutcomeEach(outcomes, range(20));
@@ -524,7 +557,7 @@ describe('ThreadPool transport seam', () => {
     };
     const pool = makePool({ createTransport: dyingTransport });
     const outcomes: CallOutcome[] = [];
-    const error = await pool.run(range(20), (outcome) => outcomes.push(outcome)).catch((e: unknown) => e);
+    const error = await pool.run(range(20), eachOutcome((outcome) => outcomes.push(outcome))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerCrashLoopError);
     expect((error as Error).message).toContain('code 9');
     expectOneOutcomeEach(outcomes, range(20));

@@ -1,5 +1,7 @@
-// ThreadPool: schedules calls (integer taskIDs) on worker threads in adaptive batches, with
-// per-call timeouts, crash attribution and abort. Transport is behind WorkerTransport.
+// ThreadPool, the scheduler: hands a run's calls (integer taskIDs, from its RunQueue) to worker
+// threads (PoolWorker: start, init, exit) in adaptive batches, settles what comes back, times
+// calls out, blames the call a worker died in, and stops runs. Transport is behind
+// WorkerTransport.
 
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -7,7 +9,6 @@ import { BatchSizer } from './batch-sizer';
 import { CallTimeEstimate } from './call-time-estimate';
 import {
   AbortError,
-  InvalidTaskIDError,
   PoolClosedError,
   WorkerCrashLoopError,
   WorkerExitedError,
@@ -15,20 +16,13 @@ import {
   errorInfo,
   isErrorLike,
 } from './errors';
+import { normalizeTaskIDs, RunQueue } from './run-queue';
+import { PoolWorker, type InFlightBatch } from './pool-worker';
 import { resolvePoolOptions, type ResolvedPoolOptions, type ThreadPoolOptions } from './options';
-import {
-  CallState,
-  ValueCollector,
-  sharedClockMs,
-  type BatchRequest,
-  type BatchResult,
-  type SerializedError,
-  type WorkerBootData,
-} from './protocol';
-import { createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
-import { workerEntry } from './worker-entry';
-import { FUNCTION_LOADER_PATH } from '@acme-ts/core';
-import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason } from '@acme-ts/core';
+import { ValueCollector, sharedClockMs, type BatchRequest, type BatchResult, type PartialBatchResult, type SerializedError } from './protocol';
+import type { WorkerExitInfo } from './transport';
+import { settledCall } from '@acme-ts/core';
+import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason, PackedCalls, SettledBatch } from '@acme-ts/core';
 
 /** The pool reports core's outcomes, with the reasons a thread can give. */
 export type FailureReason = Extract<CoreFailureReason, 'error' | 'timeout' | 'worker-exit' | 'out-of-memory' | 'aborted'>;
@@ -46,17 +40,6 @@ export interface RunOptions {
   setup?: unknown;
   /** Per-call data sent with the call's batch (for what is not in the setup). */
   payloadFor?: (taskID: number) => unknown;
-  /**
-   * Successful calls in bulk: when given, a batch whose calls all succeeded is reported here
-   * (`values[i]` belongs to `taskIDs[i]`; absent when every value is undefined) instead of one
-   * onOutcome per call — for tiny calls the per-call objects cost more than the calls.
-   */
-  onSuccesses?: (taskIDs: Float64Array, values: Float64Array | unknown[] | undefined, firstTaskID: number | undefined) => void;
-  /**
-   * Required when the runners pack results (Runner.packResults): the calls of a batch whose
-   * values came packed, all successful, with their durations (per call, or each call's mean).
-   */
-  onPacked?: (taskIDs: Float64Array, packed: unknown, durationsMs: Float64Array | number) => void;
   /**
    * The caller guarantees that taskIDs is a Float64Array of distinct non-negative integers in
    * ascending order (core's ExecutionJob contract), so run() takes it as it is — no check, no
@@ -94,41 +77,9 @@ const ADAPTIVE_BATCH_BUDGET_MS = 50;
  */
 const PIPELINE_MAX_CALL_MS = 1;
 
-type KillReason = 'timeout' | 'stopped';
-
-interface PoolWorker {
-  transport: WorkerTransport;
-  callState: CallState;
-  state: 'starting' | 'ready' | 'exited';
-  /** Setup generation last sent to the worker (-1: none yet); 'ready' once its init is done. */
-  generation: number;
-  /** Batches sent and not yet answered, oldest (the one running) first. */
-  batches: InFlightBatch[];
-  killReason: KillReason | undefined;
-  /** The call the watchdog found over time: its batch and index in it. */
-  timedOut: { seq: number; index: number; ms: number } | undefined;
-  exited: Promise<void>;
-  /** performance.now() at spawn, until the worker's first init came back (see startupMs). */
-  spawnedAt: number | undefined;
-}
-
-interface InFlightBatch {
-  seq: number;
-  taskIDs: Float64Array;
-  /** Calls of the batch already reported (its result is being handed out one by one). */
-  nSettled: number;
-  /** The taskIDs are taskIDs[0], taskIDs[0] + 1, … */
-  consecutive: boolean;
-  run: RunState;
-}
-
-class RunState {
-  private readonly queue: Float64Array;
-  private head = 0;
-  /** Calls handed back (unstarted or lost in a crash); they go before the queue. */
-  private readonly requeued: number[] = [];
-  /** Calls to run alone, to find which one broke a whole batch. */
-  private readonly isolated: number[] = [];
+/** One run() of the pool: its queue, its counts, and how it ends. */
+export class RunState {
+  readonly queue: RunQueue;
   nSettled = 0;
   nSucceeded = 0;
   nFailed = 0;
@@ -153,75 +104,27 @@ class RunState {
   reject!: (error: unknown) => void;
   readonly done: Promise<RunSummary>;
 
-  readonly onOutcome: (outcome: CallOutcome) => void;
+  readonly onSettled: (batch: SettledBatch) => void;
   readonly payloadFor: RunOptions['payloadFor'];
-  readonly onSuccesses: RunOptions['onSuccesses'];
-  readonly onPacked: RunOptions['onPacked'];
 
   constructor(
     taskIDs: Float64Array,
-    private readonly queueAscends: boolean,
-    onOutcome: (outcome: CallOutcome) => void,
+    ascending: boolean,
+    onSettled: (batch: SettledBatch) => void,
     options: RunOptions,
   ) {
-    this.queue = taskIDs;
-    this.onOutcome = onOutcome;
+    this.queue = new RunQueue(taskIDs, ascending);
+    this.onSettled = onSettled;
     this.payloadFor = options.payloadFor;
-    this.onSuccesses = options.onSuccesses;
-    this.onPacked = options.onPacked;
     this.done = new Promise<RunSummary>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
   }
 
-  get nCalls(): number {
-    return this.queue.length;
-  }
-
-  get nQueued(): number {
-    return this.queue.length - this.head + this.requeued.length + this.isolated.length;
-  }
-
-  /** The next batch: a view of the queue in the usual case, a new array when calls were handed back. */
-  take(size: number): Float64Array {
-    if (this.isolated.length > 0) return Float64Array.of(this.isolated.pop()!);
-    const fromRequeued = Math.min(size, this.requeued.length);
-    const fromQueue = Math.min(size - fromRequeued, this.queue.length - this.head);
-    const fromHead = this.queue.subarray(this.head, this.head + fromQueue);
-    this.head += fromQueue;
-    if (fromRequeued === 0) return fromHead;
-    const batch = new Float64Array(fromRequeued + fromQueue);
-    for (let i = 0; i < fromRequeued; i++) batch[i] = this.requeued.pop()!;
-    batch.set(fromHead, fromRequeued);
-    return batch;
-  }
-
-  /** Whether a batch from take() is the consecutive IDs first … first + length − 1. */
-  isConsecutive(batch: Float64Array): boolean {
-    // A slice of the ascending queue (requeued calls make a new array) spanning its length.
-    return this.queueAscends && batch.buffer === this.queue.buffer && batch[batch.length - 1]! - batch[0]! === batch.length - 1;
-  }
-
-  giveBack(taskIDs: Iterable<number>): void {
-    for (const id of taskIDs) this.requeued.push(id);
-  }
-
-  isolate(taskIDs: Iterable<number>): void {
-    for (const id of taskIDs) this.isolated.push(id);
-  }
-
-  drainQueued(): number[] {
-    const rest = [...this.isolated, ...this.requeued, ...this.queue.subarray(this.head)];
-    this.isolated.length = 0;
-    this.requeued.length = 0;
-    this.head = this.queue.length;
-    return rest;
-  }
-
   summary(): RunSummary {
     return {
-      nCalls: this.nCalls,
+      nCalls: this.queue.nCalls,
       nSucceeded: this.nSucceeded,
       nFailed: this.nFailed,
       nBatches: this.nBatches,
@@ -229,40 +132,6 @@ class RunState {
       durationMs: performance.now() - this.startedAt,
     };
   }
-}
-
-/**
- * The taskIDs as a Float64Array (the form batches travel in), checked to be valid and unique,
- * and whether they ascend (then a batch from the queue's head may travel as a range).
- */
-function normalizeTaskIDs(taskIDs: Iterable<number> | ArrayLike<number>): { ids: Float64Array; ascending: boolean } {
-  const list: ArrayLike<number> = 'length' in taskIDs ? taskIDs : Array.from(taskIDs);
-  // A Float64Array (what core passes) is copied in one go, then only read.
-  const copied = list instanceof Float64Array;
-  const ids = copied ? list.slice() : new Float64Array(list.length);
-  let max = 0;
-  let ascending = true;
-  for (let i = 0; i < list.length; i++) {
-    const id = list[i]!;
-    // One cheap test for the usual small integers; the exact check only when it fails.
-    if (!((id | 0) === id && id >= 0) && !(Number.isSafeInteger(id) && id >= 0)) {
-      throw new InvalidTaskIDError(`taskIDs must be non-negative integers, got ${String(id)}`);
-    }
-    // Strictly ascending IDs (the usual 0..n-1, and every re-run) are unique already.
-    if (id <= max && i > 0) ascending = false;
-    if (id > max) max = id;
-    if (!copied) ids[i] = id;
-  }
-  if (ascending) return { ids, ascending };
-  // Dense IDs (the usual 0..n-1) are checked with a bitmap; a Set is slower for 10⁵+ IDs.
-  const seen: { has(id: number): boolean; add(id: number): unknown } =
-    max <= 16 * ids.length + 1_000_000 ? bitmapSet(max + 1) : new Set<number>();
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    if (seen.has(id)) throw new InvalidTaskIDError(`taskIDs must be unique, got ${id} twice`);
-    seen.add(id);
-  }
-  return { ids, ascending };
 }
 
 /** Calls shorter than this (ms) are timed per batch, not per call (see BatchRequest.timeEachCall). */
@@ -273,17 +142,9 @@ function packPayloads(taskIDs: Float64Array, payloadFor: (taskID: number) => unk
   const payloads = new ValueCollector(taskIDs.length);
   for (let j = 0; j < taskIDs.length; j++) payloads.set(j, payloadFor(taskIDs[j]!));
   const taken = new Set<ArrayBuffer>();
-  const packed = payloads.take(taskIDs.length, taken);
+  const packed = payloads.take(0, taskIDs.length, taken);
   transfer.push(...taken);
   return packed;
-}
-
-function bitmapSet(size: number) {
-  const bits = new Uint8Array(size);
-  return {
-    has: (id: number) => bits[id] === 1,
-    add: (id: number) => (bits[id] = 1),
-  };
 }
 
 export class ThreadPool {
@@ -316,14 +177,15 @@ export class ThreadPool {
   }
 
   /**
-   * Runs every taskID once and reports exactly one outcome per taskID. Resolves when all have
-   * an outcome; rejects (after reporting the unfinished calls as 'aborted') on abort, close,
-   * a worker that cannot start, or an onOutcome callback that throws. Runs on one pool are
-   * executed one after another.
+   * Runs every taskID once and reports each taskID exactly once, in batches of settled calls
+   * (core's SettledBatch: a batch's values pass through as the runner returned them). Resolves
+   * when all are reported; rejects (after reporting the unfinished calls as 'aborted') on abort,
+   * close, a worker that cannot start, or an onSettled callback that throws. Runs on one pool
+   * are executed one after another.
    */
   async run(
     taskIDs: Iterable<number> | ArrayLike<number>,
-    onOutcome: (outcome: CallOutcome) => void,
+    onSettled: (batch: SettledBatch) => void,
     options: RunOptions | AbortSignal = {},
   ): Promise<RunSummary> {
     if (this.closed) throw new PoolClosedError();
@@ -336,7 +198,7 @@ export class ThreadPool {
     try {
       await previous;
       if (this.closed) throw new PoolClosedError();
-      return await this.execute(ids, onOutcome, runOptions);
+      return await this.execute(ids, onSettled, runOptions);
     } finally {
       release();
     }
@@ -361,12 +223,12 @@ export class ThreadPool {
     await this.close();
   }
 
-  private async execute({ ids, ascending }: { ids: Float64Array; ascending: boolean }, onOutcome: (o: CallOutcome) => void, options: RunOptions): Promise<RunSummary> {
+  private async execute({ ids, ascending }: { ids: Float64Array; ascending: boolean }, onSettled: (batch: SettledBatch) => void, options: RunOptions): Promise<RunSummary> {
     if ('setup' in options && options.setup !== this.setup) {
       this.setup = options.setup;
       this.generation++;
     }
-    const run = new RunState(ids, ascending, onOutcome, options);
+    const run = new RunState(ids, ascending, onSettled, options);
     const { signal } = options;
     if (ids.length === 0 && !signal?.aborted) return run.summary();
     this.activeRun = run;
@@ -399,7 +261,7 @@ export class ThreadPool {
     const depth = this.pipelineDepth();
     for (let slot = 1; slot <= depth; slot++) {
       for (const worker of this.workers) {
-        if (run.nQueued === 0) return;
+        if (run.queue.nQueued === 0) return;
         if (worker.state === 'exited' || worker.batches.length >= slot) continue;
         if (worker.generation !== this.generation) {
           // Re-initialized once its batches of the earlier setup are back.
@@ -418,7 +280,7 @@ export class ThreadPool {
     for (const worker of this.workers) if (worker.state === 'starting') starting++;
     let started = 0;
     while (
-      run.nQueued > started && // each new worker takes a batch right away
+      run.queue.nQueued > started && // each new worker takes a batch right away
       this.workers.size < this.options.nWorkers &&
       starting < BOOT_AT_ONCE &&
       this.worthStartingAnother(run, this.workers.size - starting)
@@ -431,47 +293,23 @@ export class ThreadPool {
   }
 
   private spawn(run: RunState | undefined): void {
-    const callState = new SharedArrayBuffer(CallState.BYTES);
-    const bootData: WorkerBootData = { runnerModule: this.options.runnerModule, moduleLoader: FUNCTION_LOADER_PATH, callState };
-    const createTransport = this.options.createTransport ?? createWorkerThreadTransport;
-    const transport = createTransport({
-      entry: workerEntry(),
-      workerData: bootData,
-      ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
+    const worker: PoolWorker = new PoolWorker(this.options, {
+      onExit: (info) => this.handleExit(worker, info),
+      onPartialResult: (result) => this.handlePartialResult(worker, result),
     });
-    let markExited!: () => void;
-    const worker: PoolWorker = {
-      transport,
-      callState: new CallState(callState),
-      state: 'starting',
-      generation: -1,
-      batches: [],
-      killReason: undefined,
-      timedOut: undefined,
-      exited: new Promise<void>((resolve) => (markExited = resolve)),
-      spawnedAt: performance.now(),
-    };
     this.workers.add(worker);
     if (run) run.nWorkersStarted++;
-    transport.onExit((info) => {
-      this.handleExit(worker, info);
-      markExited();
-    });
-    transport.start();
     // A warmed-up worker is initialized by the first pump (its generation is behind).
     if (run) this.initialize(worker);
   }
 
   /** Sends the current setup; batches sent after it run after it (see dispatch). */
   private initialize(worker: PoolWorker): void {
-    worker.state = 'starting';
-    worker.generation = this.generation;
-    worker.transport.request<void>('init', { setup: this.setup }).then(
-      () => {
+    worker.initialize(this.setup, this.generation).then(
+      (startupMs) => {
         if (worker.state === 'exited') return;
         worker.state = 'ready';
-        if (worker.spawnedAt !== undefined) this.startupMs = performance.now() - worker.spawnedAt;
-        worker.spawnedAt = undefined;
+        if (startupMs !== undefined) this.startupMs = startupMs;
         // The run that started this worker may be over; serve whichever run is active now.
         // (A successful start is no progress: the crash-loop count is reset only by calls.)
         if (this.activeRun) this.pump(this.activeRun);
@@ -479,8 +317,7 @@ export class ThreadPool {
       (error: unknown) => {
         if (worker.killReason) return;
         // A worker without a runner is of no use, whether or not a run still needs it.
-        worker.killReason = 'stopped';
-        void worker.transport.terminate();
+        worker.kill('stopped');
         const run = this.activeRun;
         if (!run) return;
         const detail = isErrorLike(error) ? `${error.name}: ${error.message}` : String(error);
@@ -508,7 +345,7 @@ export class ThreadPool {
       return false;
     }
     const msPerCall = run.callTime.msPerCall(2 * this.startupMs);
-    return msPerCall !== undefined && (run.nQueued * msPerCall) / running > 2 * this.startupMs;
+    return msPerCall !== undefined && (run.queue.nQueued * msPerCall) / running > 2 * this.startupMs;
   }
 
   /** Batches a worker may hold at once (see PIPELINE_MAX_CALL_MS). */
@@ -517,11 +354,10 @@ export class ThreadPool {
   }
 
   private dispatch(worker: PoolWorker, run: RunState): void {
-    const taskIDs = run.take(this.sizer.next(run.nQueued, this.options.nWorkers * this.pipelineDepth()));
+    const taskIDs = run.queue.take(this.sizer.next(run.queue.nQueued, this.options.nWorkers * this.pipelineDepth()));
     const seq = ++this.batchSeq;
-    const consecutive = run.isConsecutive(taskIDs);
+    const consecutive = run.queue.isConsecutive(taskIDs);
     const batch: InFlightBatch = { seq, taskIDs, nSettled: 0, consecutive, run };
-    worker.batches.push(batch);
     run.nBatches++;
     const request: BatchRequest = {
       batchSeq: seq,
@@ -539,22 +375,14 @@ export class ThreadPool {
       const payloads = packPayloads(taskIDs, run.payloadFor, transfer);
       if (payloads !== undefined) request.payloads = payloads;
     }
-    worker.transport.request<BatchResult>('runBatch', request, transfer).then(
+    worker.runBatch(batch, request, transfer).then(
       (result) => this.handleBatchResult(worker, batch, result),
       (error: unknown) => this.handleBatchFailure(worker, batch, error),
     );
   }
 
-  /** Takes an answered batch off its worker; false if it was no longer in flight there. */
-  private static answered(worker: PoolWorker, batch: InFlightBatch): boolean {
-    const index = worker.batches.indexOf(batch);
-    if (index < 0) return false;
-    worker.batches.splice(index, 1);
-    return true;
-  }
-
   private handleBatchResult(worker: PoolWorker, batch: InFlightBatch, result: BatchResult): void {
-    if (!ThreadPool.answered(worker, batch)) return;
+    if (!worker.answered(batch)) return;
     const { run } = batch;
     if (run.stopped) return;
     run.unattributedDeaths = 0;
@@ -567,7 +395,7 @@ export class ThreadPool {
     // while the main thread stores them (a singleFile write, a status line) instead of waiting.
     // A callback that stops the run (abort, close, a throw) makes stop() report the outcomes
     // not handed out yet (run.settling).
-    run.giveBack(batch.taskIDs.slice(result.nDone).reverse());
+    run.queue.giveBack(batch.taskIDs.slice(result.nDone).reverse());
     run.settling = { batch, end: result.nDone };
     try {
       this.pump(run);
@@ -577,76 +405,67 @@ export class ThreadPool {
     }
   }
 
+  /** Calls a running batch handed over (see PartialBatchResult): settled now, not re-run if the worker dies. */
+  private handlePartialResult(worker: PoolWorker, result: PartialBatchResult): void {
+    const batch = worker.batches.find((b) => b.seq === result.batchSeq);
+    if (!batch || batch.run.stopped || result.from !== batch.nSettled) return;
+    this.settleBatch(batch.run, batch, result);
+  }
+
+  /** Reports the batch's calls result.from … result.nDone − 1. */
   private settleBatch(run: RunState, batch: InFlightBatch, result: BatchResult): void {
-    const { ok, durationsMs } = result;
-    if (result.packed !== undefined) {
-      batch.nSettled = result.nDone;
-      this.settlePacked(run, batch.taskIDs.subarray(0, result.nDone), result.packed, durationsMs);
-    } else if (run.onSuccesses && result.nDone > 0 && !ok) {
-      batch.nSettled = result.nDone;
-      this.settleSuccesses(run, batch, batch.taskIDs.subarray(0, result.nDone), result.values);
-    } else {
-      for (let i = 0; i < result.nDone && !run.stopped; i++) {
-        const taskID = batch.taskIDs[i]!;
-        batch.nSettled = i + 1;
-        const durationMs = typeof durationsMs === 'number' ? durationsMs : durationsMs[i]!;
-        if (!ok || ok[i] === 1) {
-          this.settle(run, { taskID, ok: true, value: result.values?.[i], durationMs });
-        } else {
-          const { name, message, stack } = (result.values as unknown[])[i] as SerializedError;
-          const error = stack === undefined ? { name, message } : { name, message, stack };
-          this.settle(run, { taskID, ok: false, error, reason: 'error', durationMs });
-        }
+    const { from, nDone, ok, values } = result;
+    if (nDone <= from) return;
+    if (ok) {
+      // A failed call's value is its error: its Error fields only (not a worker's error code).
+      for (let i = 0; i < nDone - from; i++) {
+        if (ok[i] === 1) continue;
+        const { name, message, stack } = (values as unknown[])[i] as SerializedError;
+        (values as unknown[])[i] = stack === undefined ? { name, message } : { name, message, stack };
       }
     }
+    const taskIDs = batch.taskIDs.subarray(from, nDone);
+    batch.nSettled = nDone;
+    this.report(run, {
+      taskIDs,
+      ...(batch.consecutive ? { firstTaskID: taskIDs[0] } : {}),
+      ...(ok ? { ok } : {}),
+      ...(values !== undefined ? { values } : {}),
+      ...(result.packed !== undefined ? { packed: result.packed as PackedCalls } : {}),
+      durationsMs: result.durationsMs,
+    });
   }
 
   private handleBatchFailure(worker: PoolWorker, batch: InFlightBatch, error: unknown): void {
     // A worker that died is handled by handleExit, which knows which call was running.
-    if (error instanceof WorkerExitedError || !ThreadPool.answered(worker, batch)) return;
+    if (error instanceof WorkerExitedError || !worker.answered(batch)) return;
     const { run } = batch;
     if (run.stopped) return;
-    if (batch.taskIDs.length > 1) {
+    const unsettled = batch.taskIDs.subarray(batch.nSettled);
+    if (unsettled.length > 1) {
       // The batch as a whole could not travel (e.g. a result that cannot be cloned): run its
       // calls one by one so only the culprit fails.
-      run.isolate(batch.taskIDs);
-    } else {
-      this.settle(run, { taskID: batch.taskIDs[0]!, ok: false, error: errorInfo(error), reason: 'error' });
+      run.queue.isolate(unsettled);
+    } else if (unsettled.length === 1) {
+      this.settle(run, { taskID: unsettled[0]!, ok: false, error: errorInfo(error), reason: 'error' });
     }
     this.pump(run);
   }
 
-  private settleSuccesses(run: RunState, batch: InFlightBatch, taskIDs: Float64Array, values: BatchResult['values']): void {
-    run.nSucceeded += taskIDs.length;
-    run.nSettled += taskIDs.length;
-    try {
-      run.onSuccesses!(taskIDs, values, batch.consecutive ? taskIDs[0] : undefined);
-    } catch (error) {
-      this.stop(run, error);
-      return;
-    }
-    this.resolveIfComplete(run);
-  }
-
-  private settlePacked(run: RunState, taskIDs: Float64Array, packed: unknown, durationsMs: Float64Array | number): void {
-    run.nSucceeded += taskIDs.length;
-    run.nSettled += taskIDs.length;
-    try {
-      if (!run.onPacked) throw new Error('internal: a worker packed its results, but the run has no onPacked');
-      run.onPacked(taskIDs, packed, durationsMs);
-    } catch (error) {
-      this.stop(run, error);
-      return;
-    }
-    this.resolveIfComplete(run);
-  }
-
+  /** One call the pool itself settled (a failure of its worker, or an error in transit). */
   private settle(run: RunState, outcome: CallOutcome): void {
-    if (outcome.ok) run.nSucceeded++;
-    else run.nFailed++;
-    run.nSettled++;
+    this.report(run, settledCall(outcome));
+  }
+
+  private report(run: RunState, settled: SettledBatch): void {
+    const { ok, taskIDs } = settled;
+    let nFailed = 0;
+    if (ok) for (let i = 0; i < taskIDs.length; i++) nFailed += 1 - ok[i]!;
+    run.nFailed += nFailed;
+    run.nSucceeded += taskIDs.length - nFailed;
+    run.nSettled += taskIDs.length;
     try {
-      run.onOutcome(outcome);
+      run.onSettled(settled);
     } catch (error) {
       this.stop(run, error);
       return;
@@ -655,7 +474,7 @@ export class ThreadPool {
   }
 
   private resolveIfComplete(run: RunState): void {
-    if (run.nSettled === run.nCalls && !run.stopped) {
+    if (run.nSettled === run.queue.nCalls && !run.stopped) {
       run.stopped = true;
       run.resolve(run.summary());
     }
@@ -677,12 +496,15 @@ export class ThreadPool {
       this.pump(run);
       return;
     }
-    const blamed = this.blamedCall(worker, batches);
-    // Calls that finished before the death lost their results with the worker, and queued
-    // batches never ran: all of them run again (later batches go back first: a stack).
+    const blamed = worker.blamedCall(batches);
+    // Calls the worker handed over before it died are settled; the others run again: queued
+    // batches never ran, and calls that finished after the last hand-over lost their results
+    // with the worker (later batches go back first: a stack).
     for (let b = batches.length - 1; b >= 0; b--) {
       const batch = batches[b]!;
-      run.giveBack(batch.taskIDs.filter((_, i) => batch !== blamed?.batch || i !== blamed.index).reverse());
+      const lost: number[] = [];
+      for (let i = batch.nSettled; i < batch.taskIDs.length; i++) if (batch !== blamed?.batch || i !== blamed.index) lost.push(batch.taskIDs[i]!);
+      run.queue.giveBack(lost.reverse());
     }
     if (blamed === undefined) {
       this.countUnattributedDeath(run, info);
@@ -706,16 +528,6 @@ export class ThreadPool {
       }
     }
     this.pump(run);
-  }
-
-  /** The call that was running (or had last started) when the worker died, if any. */
-  private blamedCall(worker: PoolWorker, batches: InFlightBatch[]): { batch: InFlightBatch; index: number } | undefined {
-    const timedOut = worker.killReason === 'timeout' ? worker.timedOut : undefined;
-    // The worker is gone, so the state is stable.
-    const state = timedOut ? { batchSeq: timedOut.seq, started: timedOut.index + 1 } : worker.callState.read();
-    if (!state || state.started === 0) return undefined;
-    const batch = batches.find((b) => b.seq === state.batchSeq);
-    return batch ? { batch, index: state.started - 1 } : undefined;
   }
 
   private countUnattributedDeath(run: RunState, info: WorkerExitInfo): void {
@@ -744,13 +556,14 @@ export class ThreadPool {
       unfinished.push(...batch.taskIDs.subarray(batch.nSettled, end));
       run.settling = undefined;
     }
-    unfinished.push(...run.drainQueued());
+    unfinished.push(...run.queue.drainQueued());
     const terminated = this.terminateAll();
-    for (const taskID of unfinished) {
-      run.nFailed++;
-      run.nSettled++;
+    if (unfinished.length > 0) {
+      run.nFailed += unfinished.length;
+      run.nSettled += unfinished.length;
+      const error = { name: info.name, message: info.message };
       try {
-        run.onOutcome({ taskID, ok: false, error: { name: info.name, message: info.message }, reason: 'aborted' });
+        run.onSettled({ taskIDs: unfinished, ok: new Uint8Array(unfinished.length), values: unfinished.map(() => error), reason: 'aborted' });
       } catch {
         // The run is already failing; a callback error must not hide the first cause.
       }
@@ -761,10 +574,7 @@ export class ThreadPool {
 
   private async terminateAll(): Promise<void> {
     const workers = [...this.workers];
-    for (const worker of workers) {
-      worker.killReason ??= 'stopped';
-      void worker.transport.terminate();
-    }
+    for (const worker of workers) worker.kill('stopped');
     await Promise.all(workers.map((worker) => worker.exited));
   }
 
@@ -790,9 +600,8 @@ export class ThreadPool {
       const state = worker.callState.read();
       if (!state || !state.running || !worker.batches.some((b) => b.seq === state.batchSeq)) continue;
       if (now - state.startedAt <= timeoutMs) continue;
-      worker.killReason = 'timeout';
       worker.timedOut = { seq: state.batchSeq, index: state.started - 1, ms: now - state.startedAt };
-      void worker.transport.terminate();
+      worker.kill('timeout');
     }
   }
 }

@@ -5,6 +5,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type * as ComlinkModule from 'comlink';
 import type nodeEndpointFunction from 'comlink/dist/umd/node-adapter';
 import { WorkerExitedError } from './errors';
+import { PARTIAL_RESULT, type PartialBatchResult } from './protocol';
 
 export interface WorkerExitInfo {
   /** Exit code of the thread (1 after terminate()). */
@@ -20,6 +21,11 @@ export interface WorkerTransport {
   terminate(): Promise<void>;
   /** Called once, when the worker has ended for whatever reason. */
   onExit(callback: (info: WorkerExitInfo) => void): void;
+  /**
+   * Optional: called with each PartialBatchResult the worker hands over, in order with the
+   * answers to requests (before the answer of the batch it belongs to, and before an exit).
+   */
+  onPartialResult?(callback: (result: PartialBatchResult) => void): void;
 }
 
 export interface WorkerTransportInit {
@@ -58,6 +64,7 @@ export class WorkerThreadTransport implements WorkerTransport {
   private remote: Record<string, (payload: unknown) => Promise<unknown>> | undefined;
   private readonly pending = new Set<(error: Error) => void>();
   private readonly exitCallbacks: ((info: WorkerExitInfo) => void)[] = [];
+  private partialResultCallback: ((result: PartialBatchResult) => void) | undefined;
   private exitInfo: WorkerExitInfo | undefined;
   private lastError: Error | undefined;
   /** Set by terminate(): from then on the worker stays ref'd until it has exited. */
@@ -76,6 +83,10 @@ export class WorkerThreadTransport implements WorkerTransport {
       this.lastError = error;
     });
     worker.on('exit', (code) => this.handleExit(code));
+    worker.on('message', (message: { [PARTIAL_RESULT]?: PartialBatchResult } | undefined) => {
+      const partial = message?.[PARTIAL_RESULT];
+      if (partial !== undefined) this.partialResultCallback?.(partial);
+    });
     const { wrap, nodeEndpoint } = comlink();
     this.remote = wrap(nodeEndpoint(worker as never)) as never;
     // An idle worker must not keep the process alive; request() refs it while work is pending.
@@ -113,6 +124,10 @@ export class WorkerThreadTransport implements WorkerTransport {
     this.terminating = true;
     this.worker.ref();
     await this.worker.terminate();
+  }
+
+  onPartialResult(callback: (result: PartialBatchResult) => void): void {
+    this.partialResultCallback = callback;
   }
 
   onExit(callback: (info: WorkerExitInfo) => void): void {

@@ -6,11 +6,13 @@ import { isErrorLike } from './errors';
 import * as Comlink from 'comlink';
 import {
   CallState,
+  PARTIAL_RESULT,
   ValueCollector,
   sharedClockMs,
   type BatchRequest,
   type BatchResult,
   type InitRequest,
+  type PartialBatchResult,
   type Runner,
   type RunnerModule,
   type SerializedError,
@@ -118,6 +120,9 @@ class BatchRun {
   private now: number;
   private callStart = 0;
   nDone = 0;
+  /** Calls before this one were handed over in PartialBatchResults. */
+  private handedOver = 0;
+  private handedOverAt: number;
 
   constructor(
     private readonly runner: Runner,
@@ -128,7 +133,7 @@ class BatchRun {
     this.durationsMs = this.timeEachCall ? new Float64Array(this.n) : undefined;
     this.values = new ValueCollector(this.n);
     callState.beginBatch(request.batchSeq);
-    this.batchStart = this.now = sharedClockMs();
+    this.batchStart = this.now = this.handedOverAt = sharedClockMs();
   }
 
   /**
@@ -144,6 +149,7 @@ class BatchRun {
       // (checked every 64 calls when calls are not timed one by one).
       if (!this.timeEachCall && index > 0 && (index & 63) === 0) this.now = sharedClockMs();
       if (index > 0 && this.now - this.batchStart > budgetMs) return undefined;
+      if (this.timeEachCall && index > this.handedOver && this.now - this.handedOverAt >= HAND_OVER_EVERY_MS) this.handOver();
       // Without per-call timing there is no watchdog: the call state is read only after a crash.
       if (this.timeEachCall) callState.beginCall(index, this.now);
       else callState.markCall(index);
@@ -241,29 +247,65 @@ class BatchRun {
     this.nDone++;
   }
 
+  /** The calls finished since the last hand-over, for the pool to settle now (see PartialBatchResult). */
+  handOver(): void {
+    // The loops over tiny calls keep their index in a local: the call state says how far they got.
+    this.nDone = Math.max(this.nDone, callState.finishedCalls);
+    if (this.nDone === this.handedOver) return;
+    const transfers = new Set<ArrayBuffer>();
+    const partial: PartialBatchResult = { ...this.resultOf(this.handedOver, this.nDone, transfers), partial: true };
+    try {
+      parentPort!.postMessage({ [PARTIAL_RESULT]: partial }, [...transfers]);
+    } catch {
+      // A value that cannot travel: the batch's answer fails as a whole, and the pool finds the
+      // culprit by running the calls one by one.
+      return;
+    }
+    this.handedOver = this.nDone;
+    this.handedOverAt = this.now;
+  }
+
   result(): BatchResult {
-    const { nDone, ok, durationsMs, transfers } = this;
+    const { nDone } = this;
     if (!this.timeEachCall) {
       callState.markDone(nDone);
       this.now = sharedClockMs();
     }
+    const transfers = new Set<ArrayBuffer>(this.transfers);
+    return Comlink.transfer(this.resultOf(this.handedOver, nDone, transfers), [...transfers]);
+  }
+
+  /** Calls from … to − 1. */
+  private resultOf(from: number, to: number, transfers: Set<ArrayBuffer>): BatchResult {
+    const { ok, durationsMs } = this;
     const workMs = this.now - this.batchStart;
-    const result: BatchResult = { nDone, durationsMs: durationsMs ?? workMs / Math.max(1, nDone), workMs };
-    const taken = this.values.take(nDone, transfers);
-    const packed = !ok && Array.isArray(taken) ? this.runner.packResults?.(taken, nDone) : undefined;
+    const whole = from === 0 && to === this.n;
+    const result: BatchResult = {
+      batchSeq: this.request.batchSeq,
+      nDone: to,
+      from,
+      durationsMs: durationsMs ? (whole ? durationsMs : durationsMs.slice(from, to)) : workMs / Math.max(1, to),
+      workMs,
+    };
+    const taken = this.values.take(from, to, transfers);
+    const packed = !ok && Array.isArray(taken) ? this.runner.packResults?.(taken, to - from) : undefined;
     if (packed !== undefined) {
       result.packed = packed;
       collectBuffers(packed, transfers);
     } else if (taken !== undefined) result.values = taken;
-    if (ok) transfers.add((result.ok = ok).buffer as ArrayBuffer);
-    if (durationsMs) transfers.add(durationsMs.buffer as ArrayBuffer);
-    return Comlink.transfer(result, [...transfers]);
+    if (ok) transfers.add((result.ok = whole ? ok : ok.slice(from, to)).buffer as ArrayBuffer);
+    if (typeof result.durationsMs !== 'number') transfers.add(result.durationsMs.buffer as ArrayBuffer);
+    return result;
   }
 }
+
+/** The batch running in this thread, if any (its finished calls are handed over before an exit). */
+let running: BatchRun | undefined;
 
 async function runBatch(request: BatchRequest): Promise<BatchResult> {
   if (!runner) throw new Error('runBatch before init');
   const batch = new BatchRun(runner, request);
+  running = batch;
   for (let pending = batch.runSynchronously(); pending !== undefined; pending = batch.runSynchronously()) {
     try {
       batch.settle(await pending);
@@ -271,6 +313,7 @@ async function runBatch(request: BatchRequest): Promise<BatchResult> {
       batch.fail(thrown);
     }
   }
+  running = undefined;
   return batch.result();
 }
 
@@ -300,6 +343,20 @@ function portEndpoint(port: MessagePort): Comlink.Endpoint & { deliverWaiting():
       for (let waiting = receiveMessageOnPort(port); waiting !== undefined; waiting = receiveMessageOnPort(port)) deliver(waiting.message);
     },
   };
+}
+
+/** See PartialBatchResult; 1 ms of calls per message costs the worker ≈ 1 % at most. */
+const HAND_OVER_EVERY_MS = 1;
+
+// A thread that ends while a batch runs first hands over the calls it finished: a call's
+// process.exit, or an exception nothing caught (a heap overflow or a termination runs no code).
+if (parentPort) {
+  const exit = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) => {
+    running?.handOver();
+    return exit(code as number | undefined);
+  }) as typeof process.exit;
+  process.on('uncaughtExceptionMonitor', () => running?.handOver());
 }
 
 if (parentPort) {

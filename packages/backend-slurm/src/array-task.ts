@@ -10,6 +10,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { eachOutcome } from '@acme-ts/core';
 import type { CallOutcome, CallPayload } from '@acme-ts/core';
 import { LocalBackend } from '@acme-ts/backend-local';
 import {
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   try {
     await backend.execute(
       { setup: shared.setup, taskIDs, payloadFor: (taskID) => payloadOf.get(taskID) as CallPayload, timeoutMs: shared.timeoutMs },
-      { onOutcome: report },
+      { onSettled: eachOutcome(report) },
     );
   } catch (error) {
     // Already reported call by call ('aborted' → 'error' above); the exit status tells SLURM.

@@ -10,6 +10,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { settledCall } from '@acme-ts/core';
 import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core';
 import { SlurmCommandError, SlurmRunError } from './errors';
 import { resolveSlurmOptions, type ResolvedSlurmOptions } from './backend-options';
@@ -135,7 +136,7 @@ export class SlurmBackend implements ExecutionBackend {
     const report = (outcome: CallOutcome): void => {
       if (!wanted.has(outcome.taskID) || reported.has(outcome.taskID)) return;
       reported.add(outcome.taskID);
-      events.onOutcome(outcome);
+      events.onSettled(settledCall(outcome));
     };
     if (stop.aborted) {
       for (const taskID of job.taskIDs) report(abortedOutcome(taskID, stop.reason));

@@ -7,23 +7,26 @@ import type { FunctionReference } from './function-ref';
 import type { NumericDtype } from './result-encoding';
 import type { PackedCalls } from './packed-calls';
 
-/** How each call's result leaves the call runner. */
+/**
+ * How each call's result leaves the call runner. Core chooses it (ParallelMap's run plan);
+ * backends pass it on untouched.
+ */
 export type ResultSink =
   /** The value itself goes back to the client (in-memory mode). */
   | { kind: 'memory' }
   /**
    * `<payloadDir>/<f>_<i>.h5`, written atomically (default and resultShape modes). With
-   * `deferSmallWrites` the runner hands small results back unwritten (StoredCall.deferred) and
-   * the host process writes them (writeDeferredPayload): libhdf5 serializes every call, so one
-   * writing thread beats several threads queueing for its lock.
+   * `finishOnHost` the runner hands small results back unwritten (StoredCall.deferred) and core's
+   * recorder writes them on the client's host: libhdf5 serializes every call, so one writing
+   * thread beats several threads queueing for its lock.
    */
-  | { kind: 'payload-file'; stacked: boolean; deferSmallWrites?: boolean }
+  | { kind: 'payload-file'; stacked: boolean; finishOnHost?: boolean }
   /**
    * The runner encodes; the client writes it into the one container (singleFile mode). With
-   * `packBatches` (set by a backend that reports ExecutionEvents.onStoredBatch) the runner packs
-   * a batch's calls of one structure by column (CallRunner.packResults).
+   * `finishOnHost` the runner packs a batch's calls of one structure by column
+   * (CallRunner.packResults) for the recorder to write in one native call.
    */
-  | { kind: 'encoded'; stacked: boolean; packBatches?: boolean }
+  | { kind: 'encoded'; stacked: boolean; finishOnHost?: boolean }
   /** The runner writes `<f>_<i>.v8` (serialized results, ACME's write_pickle). */
   | { kind: 'serialized' };
 
@@ -62,19 +65,54 @@ export interface SplitArgument {
  */
 export type CallPayload = unknown;
 
-/** What a finished call reports back. `value` depends on the sink. */
+/** One settled call (a backend may report calls one at a time: see settledCall). */
 export type CallOutcome =
   | { taskID: number; ok: true; value?: unknown; durationMs?: number }
   | {
       taskID: number;
       ok: false;
-      error: { name: string; message: string; stack?: string };
+      error: CallError;
       /** Why it failed: the function threw, or the runtime ended the call. */
       reason: FailureReason;
       durationMs?: number;
       /** Backend log file that holds the call's output (SLURM). */
       logPath?: string;
     };
+
+/** What a failed call reports (an Error's fields, structured-cloneable). */
+export interface CallError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/**
+ * Calls that settled together: the one shape in which a backend reports calls to core
+ * (ExecutionEvents.onSettled). Per call, `values[k]` is what core's runner returned for
+ * `taskIDs[k]` (CallRunner.runCall: the value in memory mode, a StoredCall otherwise), passed
+ * through untouched, or for a failed call its CallError. A backend reporting one call at a time
+ * builds it with `settledCall(outcome)`.
+ */
+export interface SettledBatch {
+  taskIDs: ArrayLike<number>;
+  /** Given when the taskIDs are firstTaskID, firstTaskID + 1, … (they need not be read one by one). */
+  firstTaskID?: number;
+  /** Per call 1 (succeeded) or 0 (failed); absent when every call succeeded. */
+  ok?: ArrayLike<number>;
+  /** Per call, index-aligned with taskIDs; absent when every value is undefined. */
+  values?: ArrayLike<unknown>;
+  /**
+   * Instead of values, every call having succeeded: the runner's packing of them
+   * (CallRunner.packResults), opaque to backends.
+   */
+  packed?: PackedCalls;
+  /** Per call, or one figure for each call. */
+  durationsMs?: ArrayLike<number> | number;
+  /** Why the failed calls failed (default 'error'). */
+  reason?: FailureReason;
+  /** Backend log file that holds the failed calls' output (SLURM). */
+  logPath?: string;
+}
 
 export type FailureReason =
   | 'error'
@@ -108,25 +146,8 @@ export interface ExecutionJob {
 }
 
 export interface ExecutionEvents {
-  /** Exactly once per taskID. */
-  onOutcome(outcome: CallOutcome): void;
-  /**
-   * Optional: successful calls in bulk, `values[i]` being the value of `taskIDs[i]` (absent
-   * when every value is undefined). A backend may report a batch of successes here instead of
-   * one onOutcome each (for tiny calls the per-call objects cost more than the calls); each
-   * taskID is still reported exactly once, through one of the two. `firstTaskID` is given when
-   * the taskIDs are firstTaskID, firstTaskID + 1, … (they need not be read one by one).
-   */
-  onSuccesses?(taskIDs: ArrayLike<number>, values: ArrayLike<unknown> | undefined, firstTaskID?: number): void;
-  /**
-   * Optional, singleFile mode: successful calls whose datasets the runner packed by column
-   * (CallRunner.packResults), call k being `taskIDs[k]`. A backend whose runners pack (it set the
-   * sink's packBatches) reports those calls here; each taskID is still reported exactly once.
-   * `durationsMs` per call, or one figure for each.
-   */
-  onStoredBatch?(taskIDs: ArrayLike<number>, calls: PackedCalls, durationsMs: ArrayLike<number> | number): void;
-  /** Optional: a call started (for progress "running" counts). */
-  onStart?(taskID: number): void;
+  /** Settled calls; over a run, each taskID of the job is reported exactly once. */
+  onSettled(batch: SettledBatch): void;
   /** Optional: a message for the run's log (console and log file), e.g. why SLURM tasks pend. */
   onLog?(level: 'debug' | 'info' | 'warning', message: string): void;
 }
@@ -135,6 +156,12 @@ export interface ExecutionBackend {
   readonly name: string;
   /** Number of calls that can run at once. */
   readonly concurrency: number;
+  /**
+   * Set by a backend whose calls run on the client's host and come back through onSettled
+   * (worker threads of this process): core's runners then leave the last step of small results
+   * to core's recorder here — writing a small payload file, packing a singleFile batch by column.
+   */
+  readonly finishOnHost?: boolean;
   /**
    * Optional: a job with these settings follows soon. Start what is slow to start (worker
    * threads) now, so it overlaps the caller's own preparation of the job.

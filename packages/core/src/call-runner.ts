@@ -1,10 +1,11 @@
 // What one call does, wherever it runs (worker thread, SLURM task, dry run): load the
-// function once, assemble call i's arguments, run it in its task context, then hand the
+// function once, assemble call i's arguments (call-arguments.ts), run it in its task context, then hand the
 // result to the sink of the run's mode. Both backends load this module in their workers.
 
 import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
 import type { CallPayload, RunnerSetup } from './backend';
+import { assembleArguments } from './call-arguments';
+import { payloadFileName, serializedFileName, writeFileAtomically } from './run-folder';
 import { loadFunction } from './function-loader';
 import { enterSoleCall, leaveSoleCall, soleCall, soleCallContext, type SoleRun } from './task-context';
 import type { EncodedDataset } from './result-encoding';
@@ -24,11 +25,11 @@ export interface StoredCall {
   datasets?: EncodedDataset[];
   /** Why HDF5 could not hold the value (serialized fallback). */
   fallbackReason?: string;
-  /** `datasets` still have to be written to `path` (see ResultSink deferSmallWrites). */
+  /** `datasets` still have to be written to `path` (see ResultSink finishOnHost). */
   deferred?: boolean;
 }
 
-/** Results up to this size are written by the host thread when writes are deferred. */
+/** Results up to this size are written by the host thread when the sink finishes on the host. */
 export const DEFERRED_WRITE_MAX_BYTES = 1 << 20;
 
 /** Writes a call's payload file (atomically) and returns the call without its data. */
@@ -44,7 +45,7 @@ export function writeDeferredPayload(call: StoredCall): StoredCall {
 export const CALL_RUNNER_PATH = __filename;
 
 export interface CallRunner {
-  /** The value (memory mode) or a StoredCall; a promise when the function or the storing is async. */
+  /** The value (memory mode) or a StoredCall; a promise when the function is async. */
   runCall(taskID: number, payload: CallPayload): unknown;
   /**
    * Present when calls can run in one tight loop: memory mode, a one-argument function, numeric
@@ -56,7 +57,7 @@ export interface CallRunner {
    */
   runNumbers?(firstTaskID: number, from: number, to: number, out: Float64Array, hooks: NumberRunHooks): NumberRunEnd;
   /**
-   * Present when the sink asks for packed batches (ResultSink packBatches): the first `count`
+   * Present when the sink asks for packed batches (ResultSink finishOnHost): the first `count`
    * values of a batch whose calls all succeeded as one PackedCalls, or undefined when they
    * cannot be packed (then they travel one by one).
    */
@@ -79,24 +80,6 @@ export type NumberRunEnd =
   | { index: number; stop: 'value'; value: unknown }
   | { index: number; stop: 'error'; error: unknown };
 
-export function payloadFileName(funcName: string, taskID: number): string {
-  return `${funcName}_${taskID}.h5`;
-}
-
-export function serializedFileName(funcName: string, taskID: number): string {
-  return `${funcName}_${taskID}.v8`;
-}
-
-let tmpCounter = 0;
-/** Write-then-rename, so a file that exists is complete even after a crash. */
-export async function writeFileAtomically(path: string, data: Uint8Array): Promise<void> {
-  // pid, thread and counter: unique among the writers of one host (each thread has its counter).
-  const tmp = `${path}.tmp-${process.pid}-${threadId}-${++tmpCounter}`;
-  const { writeFile, rename } = fsPromises();
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
 /** The shape one call's result_0 must have in resultShape mode (stacking dim removed). */
 export function slotShape(resultShape: (number | null)[]): (number | null)[] {
   const stackingDim = resultShape.indexOf(null);
@@ -118,7 +101,7 @@ function checkSlotShape(taskID: number, got: number[], expected: (number | null)
 
 // What only the storing sinks need is loaded on first use: a worker thread of an in-memory run
 // starts a few ms sooner without it.
-const fsPromises = () => require('node:fs/promises') as typeof import('node:fs/promises');
+const fs = () => require('node:fs') as typeof import('node:fs');
 const resultEncoding = () => require('./result-encoding') as typeof import('./result-encoding');
 const packedCalls = () => require('./packed-calls') as typeof import('./packed-calls');
 
@@ -129,33 +112,12 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const fn = await loadFunction(setup.functionRef);
-  const { broadcast, splits, sink, paths } = setup;
+  const { sink, paths } = setup;
   const sharedValues = setup.sharedPayloads?.values;
   const sharedFirstTaskID = setup.sharedPayloads?.firstTaskID ?? 0;
   const expectedSlot = setup.resultShape ? slotShape(setup.resultShape) : undefined;
-  const payloadWidth = splits.filter((s) => !s.range).length;
   let payloadDirReady = false;
-
-  function argumentsOf(taskID: number, payload: CallPayload): unknown[] {
-    const args = broadcast.positional.slice();
-    const kwargs: Record<string, unknown> | undefined = broadcast.hasKwargs ? { ...broadcast.keyword } : undefined;
-    let k = 0;
-    for (const split of splits) {
-      const value = split.range
-        ? split.range.start + taskID * split.range.step
-        : payloadWidth === 1
-          ? payload
-          : (payload as unknown[])[k++];
-      if ('positional' in split.target) args[split.target.positional] = value;
-      else kwargs![split.target.keyword] = value;
-    }
-    if (kwargs) args.push(kwargs);
-    return args;
-  }
-
-  // The usual call has one split argument and nothing else: no argument array per call.
-  const sole = splits.length === 1 && !broadcast.hasKwargs && broadcast.positional.length === 1 ? splits[0]! : undefined;
-  const soleArgument = sole && 'positional' in sole.target && sole.target.positional === 0 ? sole : undefined;
+  const { argumentsOf, soleArgument } = assembleArguments(setup);
   const soleRange = soleArgument?.range;
   // The task context is also `this`; made per call only for functions that mention `this`
   // (taskContext() makes it on demand), so a trivial call allocates nothing for it.
@@ -168,22 +130,22 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   };
   const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir };
 
-  async function serializeTo(path: string, value: unknown): Promise<void> {
+  function serializeTo(path: string, value: unknown): void {
     let bytes: Uint8Array;
     try {
       bytes = (require('node:v8') as typeof import('node:v8')).serialize(value);
     } catch (err) {
       throw new AcmeError('ERR_ACME_UNSERIALIZABLE_RESULT', `the return value cannot be serialized (${(err as Error).message}); return data (numbers, strings, arrays, TypedArrays, Maps, plain objects)`);
     }
-    await writeFileAtomically(path, bytes);
+    writeFileAtomically(path, bytes);
   }
 
-  /** Synchronous unless the value is serialized (a file written with fs promises). */
-  function store(taskID: number, value: unknown): StoredCall | Promise<StoredCall> {
+  function store(taskID: number, value: unknown): StoredCall {
     if (!paths) throw new AcmeError('ERR_ACME_INTERNAL', 'internal: a storing sink needs output paths');
     if (sink.kind === 'serialized') {
       const path = join(paths.outputDir, serializedFileName(paths.funcName, taskID));
-      return serializeTo(path, value).then(() => ({ stored: 'serialized', path }));
+      serializeTo(path, value);
+      return { stored: 'serialized', path };
     }
     const stacked = 'stacked' in sink && sink.stacked;
     const encoded = resultEncoding().encodeResult(value, { stacked });
@@ -200,7 +162,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     if (sink.kind === 'encoded') return { stored: 'hdf5', names: datasets.map((d) => d.name), datasets };
     const dir = paths.payloadDir ?? paths.outputDir;
     const call: StoredCall = { stored: 'hdf5', path: join(dir, payloadFileName(paths.funcName, taskID)), names: datasets.map((d) => d.name), datasets };
-    if (sink.kind === 'payload-file' && sink.deferSmallWrites && resultEncoding().encodedByteSize(datasets) <= DEFERRED_WRITE_MAX_BYTES) {
+    if (sink.kind === 'payload-file' && sink.finishOnHost && resultEncoding().encodedByteSize(datasets) <= DEFERRED_WRITE_MAX_BYTES) {
       call.deferred = true;
       return call;
     }
@@ -208,14 +170,14 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   }
 
   /** ACME's emergency pickling, without its file-name collisions: <f>_<i>.v8 beside the payloads. */
-  async function serializeFallback(taskID: number, value: unknown, reason: string): Promise<StoredCall> {
+  function serializeFallback(taskID: number, value: unknown, reason: string): StoredCall {
     const dir = paths!.payloadDir ?? paths!.outputDir;
     const path = join(dir, serializedFileName(paths!.funcName, taskID));
     if (!payloadDirReady) {
-      await fsPromises().mkdir(dir, { recursive: true });
+      fs().mkdirSync(dir, { recursive: true });
       payloadDirReady = true;
     }
-    await serializeTo(path, value);
+    serializeTo(path, value);
     return { stored: 'serialized', path, fallbackReason: reason };
   }
 
@@ -258,7 +220,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return settle(taskID, value);
     },
   };
-  if (sink.kind === 'encoded' && sink.packBatches) runner.packResults = packedCalls().packStoredCalls;
+  if (sink.kind === 'encoded' && sink.finishOnHost) runner.packResults = packedCalls().packStoredCalls;
   if (inMemory && direct && sharedValues !== undefined) {
     runner.runNumbers = (firstTaskID, from, to, out, hooks) => {
       const offset = firstTaskID - sharedFirstTaskID;

@@ -11,6 +11,7 @@ import type { RunLayout } from './layout';
 import { leftoverJournals, readJournal, type ResultJournal } from './result-journal';
 import type { StatusLog } from './run-store';
 import { AcmeError } from './errors';
+import { workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folder';
 
 /**
  * Creates the container with its skeleton unless a previous attempt of the run already did;
@@ -20,24 +21,19 @@ export function createContainer(layout: RunLayout): boolean {
   if (layout.payloadDir) mkdirSync(layout.payloadDir, { recursive: true });
   const skeleton = layout.container;
   if (!skeleton || existsSync(layout.containerPath!)) return false;
-  // Built under a temporary name: a container that exists is a complete skeleton.
-  const tmp = `${layout.containerPath}.tmp-${process.pid}`;
-  const file = hdf5().H5File.create(tmp, { overwrite: true, libverLatest: skeleton.libverLatest });
-  try {
-    // comp_i entries come when call i stored a result, so the container never links to a file
-    // that does not exist (ACME's dangle after failures).
-    for (const vds of skeleton.virtualDatasets) file.createVirtualDataset(vds.path, vds.spec);
-    for (const ds of skeleton.datasets) file.createDataset(ds.path, ds.spec);
-  } finally {
-    file.close();
-  }
-  renameSync(tmp, layout.containerPath!);
+  // A container that exists is a complete skeleton.
+  writeAtomically(layout.containerPath!, (temporary) => {
+    const file = hdf5().H5File.create(temporary, { overwrite: true, libverLatest: skeleton.libverLatest });
+    try {
+      // comp_i entries come when call i stored a result, so the container never links to a file
+      // that does not exist (ACME's dangle after failures).
+      for (const vds of skeleton.virtualDatasets) file.createVirtualDataset(vds.path, vds.spec);
+      for (const ds of skeleton.datasets) file.createDataset(ds.path, ds.spec);
+    } finally {
+      file.close();
+    }
+  });
   return true;
-}
-
-/** `<container>.writing-<pid>`: the copy a client writes (see SingleFileWriter). */
-function workingCopyPath(containerPath: string): string {
-  return `${containerPath}.writing-${process.pid}`;
 }
 
 /**
@@ -322,7 +318,7 @@ export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | n
  * locks) makes the run busy.
  */
 function removeDeadWritersCopies(containerPath: string): void {
-  const prefix = `${basename(containerPath)}.writing-`;
+  const prefix = workingCopyPrefix(basename(containerPath));
   const dir = dirname(containerPath);
   for (const entry of readdirSync(dir)) {
     if (!entry.startsWith(prefix)) continue;

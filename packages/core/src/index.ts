@@ -19,7 +19,8 @@ export { encodeResult, ndarray, stackResults, allocateStack, placeInStack, isTyp
 export type { Dtype as ResultDtype, EncodedDataset, EncodedResult, NdArray, NumericArray, NumericDtype, StackedArray, StackedResults } from './result-encoding';
 export { complexArray } from './complex';
 export type { ComplexArray, ComplexDtype } from './complex';
-export { planLayout, autoOutputDir, timestamp, missingFillValue } from './layout';
+export { planLayout, missingFillValue } from './layout';
+export { autoOutputDir, timestamp } from './run-folder';
 export type { RunLayout, ContainerSkeleton } from './layout';
 export { openResults, readSerializedResult, ResultsContainer } from './results-reader';
 export type { CallResults, StoredArray } from './results-reader';
@@ -32,8 +33,10 @@ export { runStatus, findStoredCalls } from './run-status';
 export type { RunStatus, StoredCallInfo } from './run-status';
 export type { RunManifest, CallRecord } from './run-store';
 export { createBackendByName, isExecutionBackend } from './backend-registry';
+export { settledCall, forEachOutcome, eachOutcome } from './settled-batch';
 export type {
   BackendFactory,
+  CallError,
   CallOutcome,
   CallPayload,
   ExecutionBackend,
@@ -42,6 +45,7 @@ export type {
   FailureReason,
   ResultSink,
   RunnerSetup,
+  SettledBatch,
   SplitArgument,
 } from './backend';
 export { loadConfig, findConfigFile, parseConfig, ConfigError, CONFIG_FILE_NAME } from './config';

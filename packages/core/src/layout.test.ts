@@ -1,4 +1,5 @@
-import { autoOutputDir, planLayout, timestamp } from './layout';
+import { planLayout } from './layout';
+import { autoOutputDir, timestamp } from './run-folder';
 
 const out = '/data/run';
 const base = { funcName: 'f', nInputs: 3, outputDir: out, singleFile: false, resultDtype: 'float64' as const };

@@ -1,5 +1,5 @@
 /**
- * The result-layout planner: which files a run produces and what the container holds before the
+ * The result-layout planner: which files a run produces (named by run-folder.ts) and what the container holds before the
  * calls run — as plain data, without I/O (container.ts writes it). ACME's layout (§2):
  *
  *   default            <f>.h5: comp_i → ExternalLink("<f>_payload/<f>_i.h5", "/") (callLinks)
@@ -21,6 +21,7 @@ import type { DatasetSpec, VirtualDatasetSpec, VirtualMapping } from '@acme-ts/h
 import { AcmeError } from './errors';
 import type { ResultMode } from './options';
 import type { NumericDtype } from './result-encoding';
+import { containerFileName, logFileName, metaDir, payloadDirName, payloadFileName, serializedFileName } from './run-folder';
 
 export interface ExternalLinkPlan {
   /** Path of the link inside the container, e.g. `comp_3` or `comp_3/result_1`. */
@@ -91,36 +92,6 @@ export interface RunLayout {
   callLinks(taskID: number, names: readonly string[]): ExternalLinkPlan[];
 }
 
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
-}
-
-/** `YYYYMMDD-hhmmss` in local time. */
-export function timestamp(date: Date): string {
-  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
-}
-
-let lastMillis = -1;
-let sameMillisCount = 0;
-
-/**
- * `<baseDir>/ACME_YYYYMMDD-hhmmss-ffffff` (local time). JS clocks have millisecond resolution,
- * so the microseconds are ms·1000 plus a per-process counter: two runs started in the same
- * millisecond by one process get different folders.
- */
-/** ACME's automatic log file name: `ACME_<f>_<YYYYMMDD-hhmmss>.log` (local time). */
-export function logFileName(funcName: string, date: Date): string {
-  return `ACME_${funcName}_${timestamp(date)}.log`;
-}
-
-export function autoOutputDir(baseDir: string, now: Date): string {
-  const millis = now.getTime();
-  sameMillisCount = millis === lastMillis ? sameMillisCount + 1 : 0;
-  lastMillis = millis;
-  const micros = now.getMilliseconds() * 1000 + (sameMillisCount % 1000);
-  return path.resolve(baseDir, `ACME_${timestamp(now)}-${pad(micros, 6)}`);
-}
-
 function needOutputDir(outputDir: string | undefined, what: string): string {
   if (outputDir === undefined) throw new AcmeError('ERR_ACME_INTERNAL', `${what} needs an output folder, but this run keeps results in memory`);
   return outputDir;
@@ -139,8 +110,8 @@ export function planLayout(input: LayoutInput): RunLayout {
   const unlimited = stackedShape?.indexOf(Infinity);
   const unlimitedDim = unlimited !== undefined && unlimited >= 0 ? unlimited : undefined;
 
-  const payloadDirName = `${funcName}_payload`;
-  const payloadRelativePath = (taskID: number) => `${payloadDirName}/${funcName}_${taskID}.h5`;
+  const payloadDir = payloadDirName(funcName);
+  const payloadRelativePath = (taskID: number) => `${payloadDir}/${payloadFileName(funcName, taskID)}`;
   const taskIDs = Array.from({ length: nInputs }, (_, i) => i);
 
   let container: ContainerSkeleton | undefined;
@@ -169,13 +140,13 @@ export function planLayout(input: LayoutInput): RunLayout {
     stackingDim,
     unlimitedDim,
     outputDir,
-    containerPath: hdf5 ? path.join(outputDir!, `${funcName}.h5`) : undefined,
-    payloadDir: hdf5 && !singleFile ? path.join(outputDir!, payloadDirName) : undefined,
-    metaDir: outputDir === undefined ? undefined : path.join(outputDir, '.acme-ts'),
+    containerPath: hdf5 ? path.join(outputDir!, containerFileName(funcName)) : undefined,
+    payloadDir: hdf5 && !singleFile ? path.join(outputDir!, payloadDir) : undefined,
+    metaDir: outputDir === undefined ? undefined : metaDir(outputDir),
     container,
     payloadPath: (taskID) => path.join(needOutputDir(outputDir, 'a payload file'), payloadRelativePath(taskID)),
     payloadRelativePath,
-    serializedPath: (taskID) => path.join(needOutputDir(outputDir, 'a serialized result'), `${funcName}_${taskID}.v8`),
+    serializedPath: (taskID) => path.join(needOutputDir(outputDir, 'a serialized result'), serializedFileName(funcName, taskID)),
     logPath: (date) => path.join(needOutputDir(outputDir, 'the automatic log file'), logFileName(funcName, date)),
     callLinks: (taskID, names) => {
       if (!hdf5 || singleFile) return [];

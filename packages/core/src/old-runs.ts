@@ -3,8 +3,8 @@
 
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { AUTO_FOLDER_NAME } from './run-folder';
 
-const AUTO_FOLDER = /^ACME_\d{8}-\d{6}-\d{6}$/;
 /** ACME warns when more than this many automatic folders have accumulated. */
 export const OLD_RUNS_WARNING_COUNT = 20;
 const DAY_MS = 24 * 3600 * 1000;
@@ -23,7 +23,7 @@ export interface OldRunsReport {
 export function cleanupOldRuns(baseDir: string, thresholdDays: number | undefined, now = Date.now()): OldRunsReport {
   let entries: string[];
   try {
-    entries = readdirSync(baseDir).filter((name) => AUTO_FOLDER.test(name));
+    entries = readdirSync(baseDir).filter((name) => AUTO_FOLDER_NAME.test(name));
   } catch {
     return { found: 0, removed: [], failed: [] };
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { encodedByteSize, type EncodedDataset } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
-import { metaDir } from './run-store';
+import { journalDir } from './run-folder';
 import { AcmeError } from './errors';
 import { isLiveProcess } from './process-liveness';
 
@@ -43,9 +43,7 @@ const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer, byteOffset: number,
 };
 const align8 = (n: number): number => (n + 7) & ~7;
 
-export function journalDir(outputDir: string): string {
-  return join(metaDir(outputDir), 'journal');
-}
+export { journalDir };
 
 /** `client-<host>-<pid>.bin`: the host and process that writes it (see ownerOf). */
 function journalFileName(): string {

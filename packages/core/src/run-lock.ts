@@ -4,11 +4,10 @@
 // client. A dead client's lock is taken over. On another host the lock is live while its
 // heartbeat is fresh (the file is rewritten every HEARTBEAT_MS).
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { AcmeError } from './errors';
 import { isLiveProcess } from './process-liveness';
-import { metaDir } from './run-store';
+import { clientLockPath } from './run-folder';
 
 export interface RunClient {
   host: string;
@@ -27,10 +26,6 @@ const STALE_MS = 6 * HEARTBEAT_MS;
 
 /** Locks this process holds (two ParallelMaps of one process on one folder exclude each other too). */
 const held = new Set<string>();
-
-function lockPath(outputDir: string): string {
-  return join(metaDir(outputDir), 'client.json');
-}
 
 function readLock(path: string): RunClient | undefined {
   try {
@@ -51,7 +46,7 @@ function isLive(client: RunClient, path: string): boolean {
 
 /** The client computing the run in `outputDir` now, if one lives. */
 export function liveClient(outputDir: string): RunClient | undefined {
-  const path = lockPath(outputDir);
+  const path = clientLockPath(outputDir);
   const client = readLock(path);
   return client && isLive(client, path) ? client : undefined;
 }
@@ -70,7 +65,7 @@ export class RunLock {
 
   /** Takes the run in `outputDir` (whose .acme-ts folder exists), or throws ERR_ACME_RUN_BUSY. */
   static acquire(outputDir: string, backend: string): RunLock {
-    const path = lockPath(outputDir);
+    const path = clientLockPath(outputDir);
     const now = new Date().toISOString();
     const client: RunClient = { host: hostname(), pid: process.pid, since: now, heartbeat: now, backend };
     const tmp = `${path}.tmp-${process.pid}`;

@@ -9,6 +9,7 @@ import { readCallRecords, readManifest, type CallRecord, type RunManifest } from
 import type { NumericDtype } from './result-encoding';
 import { journalFiles, readJournal } from './result-journal';
 import { liveClient, type RunClient } from './run-lock';
+import { parseResultFileName } from './run-folder';
 
 export interface StoredCallInfo {
   stored: 'hdf5' | 'serialized';
@@ -92,21 +93,19 @@ export function findStoredCalls(
     return found;
   }
   const startedMs = runStartedAt === undefined ? Infinity : Date.parse(runStartedAt);
-  const prefix = `${layout.funcName}_`;
   for (const dir of [layout.payloadDir, outputDir]) {
     if (!dir || !existsSync(dir)) continue;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.name.startsWith(prefix)) continue;
-      const m = /^(\d+)\.(h5|v8)$/.exec(entry.name.slice(prefix.length));
-      if (!m) continue;
-      const taskID = Number(m[1]);
+      const file = parseResultFileName(layout.funcName, entry.name);
+      if (!file) continue;
+      const { taskID, kind } = file;
       if (taskID >= nInputs || found.has(taskID)) continue;
-      if (m[2] === 'v8' && layout.mode === 'hdf5' && dir === outputDir) continue;
+      if (kind === 'v8' && layout.mode === 'hdf5' && dir === outputDir) continue;
       const path = resolve(dir, entry.name);
       const record = records.get(taskID);
       const ours = record ? record.state === 'done' : entry.isFile() && statSync(path).mtimeMs >= startedMs;
       if (!ours || !entry.isFile()) continue;
-      found.set(taskID, { stored: m[2] === 'h5' ? 'hdf5' : 'serialized', path, names: record?.names });
+      found.set(taskID, { stored: kind === 'h5' ? 'hdf5' : 'serialized', path, names: record?.names });
     }
   }
   return found;

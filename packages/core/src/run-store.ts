@@ -3,15 +3,15 @@
 // line per settled call. Files, not a server: a SLURM task and a client that died and came
 // back read and write the same records.
 
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { FunctionReference } from './function-ref';
 import type { Dtype } from '@acme-ts/hdf5-native';
 import { AcmeError } from './errors';
 import type { RunFingerprint } from './run-fingerprint';
+import { argumentsPath, manifestPath, META_DIR, statusDir, writeFileAtomically } from './run-folder';
 
-export const META_DIR = '.acme-ts';
 export const MANIFEST_VERSION = 1;
 
 export type StorageMode = 'hdf5' | 'serialized';
@@ -77,27 +77,16 @@ function decodeShape(shape: (number | null | string)[] | undefined): (number | n
   return shape?.map((n) => (n === 'Infinity' ? Infinity : (n as number | null)));
 }
 
-export function metaDir(outputDir: string): string {
-  return join(outputDir, META_DIR);
-}
-
 export function hasManifest(outputDir: string): boolean {
-  return existsSync(join(metaDir(outputDir), 'manifest.json'));
-}
-
-function writeAtomicSync(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  return existsSync(manifestPath(outputDir));
 }
 
 /** Writes the manifest and, when given, the serialized arguments (`serializeArguments`). */
 export function writeManifest(outputDir: string, manifest: RunManifest, serializedArguments?: Uint8Array): void {
-  const dir = metaDir(outputDir);
-  mkdirSync(join(dir, 'status'), { recursive: true });
-  if (serializedArguments) writeAtomicSync(join(dir, 'arguments.v8'), serializedArguments);
+  mkdirSync(statusDir(outputDir), { recursive: true });
+  if (serializedArguments) writeFileAtomically(argumentsPath(outputDir), serializedArguments);
   const json = { ...manifest, resultShape: encodeShape(manifest.resultShape) };
-  writeAtomicSync(join(dir, 'manifest.json'), JSON.stringify(json, null, 2) + '\n');
+  writeFileAtomically(manifestPath(outputDir), JSON.stringify(json, null, 2) + '\n');
 }
 
 /** The bytes of `.acme-ts/arguments.v8` (and what the arguments' fingerprint hashes). */
@@ -106,7 +95,7 @@ export function serializeArguments(argumentsBlob: unknown): Uint8Array {
 }
 
 export function readManifest(outputDir: string): RunManifest {
-  const path = join(metaDir(outputDir), 'manifest.json');
+  const path = manifestPath(outputDir);
   if (!existsSync(path)) {
     throw new AcmeError('ERR_ACME_NO_RUN', `${outputDir} holds no acme-ts run (no ${META_DIR}/manifest.json); pass the output folder of a run`);
   }
@@ -118,7 +107,7 @@ export function readManifest(outputDir: string): RunManifest {
 }
 
 export function readArgumentsBlob(outputDir: string): unknown {
-  return deserialize(readFileSync(join(metaDir(outputDir), 'arguments.v8')));
+  return deserialize(readFileSync(argumentsPath(outputDir)));
 }
 
 /**
@@ -136,7 +125,7 @@ export class StatusLog {
   beforeFlush?: () => void;
 
   constructor(outputDir: string, writer = `client-${process.pid}`) {
-    const dir = join(metaDir(outputDir), 'status');
+    const dir = statusDir(outputDir);
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, `${writer}.jsonl`);
   }
@@ -171,7 +160,7 @@ export class StatusLog {
 
 /** The latest record of every call, from all status files (later lines win). */
 export function readCallRecords(outputDir: string): Map<number, CallRecord> {
-  const dir = join(metaDir(outputDir), 'status');
+  const dir = statusDir(outputDir);
   const records = new Map<number, CallRecord>();
   if (!existsSync(dir)) return records;
   const files = readdirSync(dir)

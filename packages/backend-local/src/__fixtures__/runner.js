@@ -11,8 +11,11 @@ exports.createRunner = async function createRunner(setup = {}) {
   const tag = setup.tag;
   const plain = (taskID) =>
     setup.returnUndefined ? undefined : tag === undefined ? 2 * taskID : { value: 2 * taskID, tag };
+  // Executions per taskID, in memory the test shares (it outlives a worker that dies).
+  const runCounts = setup.runCounts ? new Int32Array(setup.runCounts) : undefined;
   return {
     runCall(taskID, payload) {
+      if (runCounts) Atomics.add(runCounts, taskID, 1);
       switch (behave[taskID]) {
         case 'throw':
           throw new RangeError(`call ${taskID} failed on purpose`);

@@ -1,0 +1,77 @@
+// Where a call's arguments are built, both halves: on the client, the distributed arguments
+// (arguments.ts) are split into what every call shares (RunnerSetup.broadcast, sent once per
+// worker) and each call's payload (CallPayload, read lazily per call); in the runner, call i's
+// argument list is put back together from the two. Ranges travel as arithmetic, not payloads.
+
+import type { CallPayload, RunnerSetup, SplitArgument } from './backend';
+import { isRange, type Distribution } from './arguments';
+
+/** The client's half: what a run's setup and job need to carry the arguments. */
+export interface CallArguments {
+  broadcast: RunnerSetup['broadcast'];
+  splits: SplitArgument[];
+  /**
+   * Call i's payload (see CallPayload). One closure per shape of arguments, so the per-call path
+   * of a large run is one array read.
+   */
+  payloadFor: (taskID: number) => CallPayload;
+  /** When each payload is one value: the values by taskID (ExecutionJob.payloadSource). */
+  payloadSource?: ArrayLike<unknown>;
+}
+
+export function splitCallArguments(d: Distribution): CallArguments {
+  const broadcastPositional = d.positional.map((p) => (p.mode === 'broadcast' ? p.value : undefined));
+  const keyword: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(d.keyword)) if (p.mode === 'broadcast') keyword[name] = p.value;
+  // The split arguments in RunnerSetup.splits order (positional, then keyword).
+  const splitArguments: { target: SplitArgument['target']; values: ArrayLike<unknown> }[] = [
+    ...d.positional.flatMap((p, i) => (p.mode === 'split' ? [{ target: { positional: i }, values: p.values }] : [])),
+    ...Object.entries(d.keyword).flatMap(([k, p]) => (p.mode === 'split' ? [{ target: { keyword: k }, values: p.values }] : [])),
+  ];
+  // The values of the splits that travel as payloads (ranges do not).
+  const sources = splitArguments.map((s) => s.values).filter((values) => !isRange(values));
+  const only = sources[0];
+  return {
+    broadcast: { positional: broadcastPositional, keyword, hasKwargs: d.hasKwargs },
+    splits: splitArguments.map(({ target, values }) => (isRange(values) ? { target, range: { start: values.start, step: values.step } } : { target })),
+    payloadFor:
+      sources.length === 0 ? () => undefined : sources.length === 1 ? (taskID) => only![taskID] : (taskID) => sources.map((values) => values[taskID]),
+    ...(sources.length === 1 ? { payloadSource: only } : {}),
+  };
+}
+
+/** The runner's half: call i's argument list from the setup and its payload. */
+export interface ArgumentAssembly {
+  argumentsOf(taskID: number, payload: CallPayload): unknown[];
+  /**
+   * The usual call has one split argument and nothing else: it is called with that value alone,
+   * without an argument array per call (`range` set when the value is computed from the taskID).
+   */
+  soleArgument: SplitArgument | undefined;
+}
+
+export function assembleArguments(setup: Pick<RunnerSetup, 'broadcast' | 'splits'>): ArgumentAssembly {
+  const { broadcast, splits } = setup;
+  const payloadWidth = splits.filter((s) => !s.range).length;
+
+  function argumentsOf(taskID: number, payload: CallPayload): unknown[] {
+    const args = broadcast.positional.slice();
+    const kwargs: Record<string, unknown> | undefined = broadcast.hasKwargs ? { ...broadcast.keyword } : undefined;
+    let k = 0;
+    for (const split of splits) {
+      const value = split.range
+        ? split.range.start + taskID * split.range.step
+        : payloadWidth === 1
+          ? payload
+          : (payload as unknown[])[k++];
+      if ('positional' in split.target) args[split.target.positional] = value;
+      else kwargs![split.target.keyword] = value;
+    }
+    if (kwargs) args.push(kwargs);
+    return args;
+  }
+
+  const sole = splits.length === 1 && !broadcast.hasKwargs && broadcast.positional.length === 1 ? splits[0]! : undefined;
+  const soleArgument = sole && 'positional' in sole.target && sole.target.positional === 0 ? sole : undefined;
+  return { argumentsOf, soleArgument };
+}

@@ -1,0 +1,138 @@
+// The plan phase of a compute(): the output folder (created, or found from an earlier attempt),
+// the container's skeleton, the manifest, the recorder of the run's storage mode with the calls
+// that still lack a result, and the runner setup the backend's workers get.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Distribution } from './arguments';
+import type { ExecutionBackend, RunnerSetup } from './backend';
+import type { CallArguments } from './call-arguments';
+import { createContainer, recoverSingleFileRun } from './container';
+import type { FunctionReference } from './function-ref';
+import { planLayout, type RunLayout } from './layout';
+import type { Logger } from './logger';
+import { MemoryRecorder, MemoryResults } from './memory-recorder';
+import { cleanupOldRuns, OLD_RUNS_WARNING_COUNT } from './old-runs';
+import type { ResolvedOptions } from './options';
+import { PayloadFileRecorder } from './payload-file-recorder';
+import type { ResultRecorder } from './result-recorder';
+import { autoOutputDir, metaDir } from './run-folder';
+import { checkSameRun, recordFunctionVersion, runManifest, storedArguments } from './run-manifest';
+import { RunLock } from './run-lock';
+import { findStoredCalls } from './run-status';
+import { hasManifest, readManifest, serializeArguments, StatusLog, writeManifest } from './run-store';
+import { SerializedRecorder } from './serialized-recorder';
+import { SingleFileRecorder } from './single-file-recorder';
+
+/** What a run computes: ParallelMap's validated input. */
+export interface RunSpec {
+  readonly func: FunctionReference;
+  readonly nInputs: number;
+  readonly options: ResolvedOptions;
+  readonly distribution: Distribution;
+  readonly callArguments: CallArguments;
+}
+
+/** What stays from one compute() of a ParallelMap to the next. */
+export interface RunHistory {
+  outputDir?: string;
+  /** Set by ParallelMap.resume(): the folder whose stored arguments the run was built from. */
+  resumedFrom?: string;
+  /** The run folder's client lock while a compute() runs (file modes). */
+  lock?: RunLock;
+  /** In-memory mode: the values of the calls that already succeeded. */
+  memory?: MemoryResults;
+}
+
+export interface RunPlan {
+  layout: RunLayout | undefined;
+  recorder: ResultRecorder;
+  /** The calls without a result, ascending. */
+  pending: Float64Array;
+  setup: RunnerSetup;
+}
+
+/** Prepares a run; `history` is updated with its output folder or in-memory results. */
+export function planRun(spec: RunSpec, backend: ExecutionBackend, logger: Logger, history: RunHistory): RunPlan {
+  const o = spec.options;
+  if (o.mode === 'memory') {
+    history.memory ??= new MemoryResults(spec.nInputs);
+    const recorder = new MemoryRecorder(history.memory, logger, o.resultShape ? { resultShape: o.resultShape, resultDtype: o.resultDtype } : undefined);
+    return { layout: undefined, recorder, pending: recorder.pending(), setup: runnerSetup(spec, undefined, backend) };
+  }
+
+  if (!history.outputDir && !o.outputDir) reportOldRuns(logger, o.cleanupThresholdDays);
+  const outputDir = history.outputDir ?? resolve(o.outputDir ?? autoOutputDir(process.cwd(), new Date()));
+  // A resumed run's arguments are the stored ones: not serialized again to be compared.
+  const serializedArguments = history.resumedFrom === outputDir ? undefined : serializeArguments(storedArguments(spec.distribution));
+  const existing = existsSync(outputDir) && hasManifest(outputDir) ? readManifest(outputDir) : undefined;
+  if (existing) checkSameRun(outputDir, existing, spec, serializedArguments);
+  mkdirSync(metaDir(outputDir), { recursive: true });
+  // Before anything in the folder is written or read as done: one client per run.
+  history.lock = RunLock.acquire(outputDir, backend.name);
+  history.outputDir = outputDir;
+  const layout = planLayout({
+    funcName: spec.func.name,
+    nInputs: spec.nInputs,
+    outputDir,
+    mode: o.mode,
+    singleFile: o.singleFile,
+    resultShape: o.resultShape,
+    resultDtype: o.resultDtype,
+  });
+  if (o.logfile !== false) logger.attachFile(typeof o.logfile === 'string' ? o.logfile : layout.logPath(new Date()));
+  const createdContainer = createContainer(layout);
+  const manifest = existing ?? runManifest(spec, backend.name, serializedArguments!);
+  if (!existing) writeManifest(outputDir, manifest, serializedArguments);
+  else recordFunctionVersion(outputDir, existing, spec.func, logger);
+  const statusLog = new StatusLog(outputDir);
+  if (o.singleFile) {
+    const recovered = recoverSingleFileRun(layout, o.resultShape, statusLog);
+    if (recovered > 0) logger.warn(`Recovered ${recovered} results that an interrupted client had stored into ${layout.containerPath} (from its journal)`);
+  }
+  const stored = findStoredCalls(layout, spec.nInputs, o.singleFile, manifest.createdAt);
+  const recorder =
+    o.mode === 'serialized'
+      ? new SerializedRecorder(logger, layout, stored, statusLog)
+      : o.singleFile
+        ? new SingleFileRecorder(logger, layout, stored, statusLog, o.resultShape)
+        : new PayloadFileRecorder(logger, layout, stored, statusLog);
+  // A fresh skeleton maps every call; so does the container of an attempt that stored them all.
+  recorder.containerMapsEveryCall = createdContainer || stored.size === spec.nInputs;
+  if (stored.size > 0) logger.info(`Found ${stored.size} of ${spec.nInputs} calls already done in ${outputDir}; running the other ${spec.nInputs - stored.size}`);
+  return { layout, recorder, pending: recorder.pending(), setup: runnerSetup(spec, layout, backend) };
+}
+
+function runnerSetup(spec: RunSpec, layout: RunLayout | undefined, backend: ExecutionBackend): RunnerSetup {
+  const o = spec.options;
+  const stacked = o.resultShape !== undefined;
+  const finishOnHost = backend.finishOnHost === true;
+  return {
+    functionRef: spec.func,
+    nInputs: spec.nInputs,
+    broadcast: spec.callArguments.broadcast,
+    splits: spec.callArguments.splits,
+    sink:
+      o.mode === 'memory'
+        ? { kind: 'memory' }
+        : o.mode === 'serialized'
+          ? { kind: 'serialized' }
+          : o.singleFile
+            ? { kind: 'encoded', stacked, finishOnHost }
+            : { kind: 'payload-file', stacked, finishOnHost },
+    paths: layout?.outputDir ? { outputDir: layout.outputDir, payloadDir: layout.payloadDir, funcName: spec.func.name } : undefined,
+    resultShape: o.resultShape,
+    resultDtype: o.resultDtype,
+  };
+}
+
+/** ACME's clean-up of automatic run folders in the working directory. */
+function reportOldRuns(logger: Logger, thresholdDays: number | undefined): void {
+  const base = process.cwd();
+  const report = cleanupOldRuns(base, thresholdDays);
+  for (const f of report.failed) logger.warn(`Could not remove the old run folder ${f.path}: ${f.reason}`);
+  if (report.removed.length > 0) logger.info(`Removed ${report.removed.length} old ACME_* run folders from ${base}`);
+  else if (thresholdDays === undefined && report.found > OLD_RUNS_WARNING_COUNT) {
+    logger.warn(`Found ${report.found} ACME directories in ${base}; set options.cleanupThresholdDays (e.g. 7) to remove older ones`);
+  }
+}
