@@ -4,10 +4,10 @@
 // client. A dead client's lock is taken over. On another host the lock is live while its
 // heartbeat is fresh (the file is rewritten every HEARTBEAT_MS).
 import { hostname } from 'node:os';
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { AcmeError } from './errors';
 import { isLiveProcess } from './process-liveness';
-import { clientLockPath } from './run-folder';
+import { clientLockPath, writeFileAtomically } from './run-folder';
 
 export interface RunClient {
   host: string;
@@ -101,16 +101,10 @@ export class RunLock {
     return lock;
   }
 
-  private write(): void {
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(this.client) + '\n');
-    renameSync(tmp, this.path);
-  }
-
   private beat(): void {
     this.client = { ...this.client, heartbeat: new Date().toISOString() };
     try {
-      this.write();
+      writeFileAtomically(this.path, JSON.stringify(this.client) + '\n');
     } catch {
       // A full disk or a removed folder: the next beat tries again; the run itself reports it.
     }
