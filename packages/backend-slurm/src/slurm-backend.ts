@@ -12,6 +12,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, rea
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core';
+import { loaderFlags } from '@acme-ts/core';
 import { SlurmCommandError, SlurmRunError } from './errors';
 import { resolveSlurmOptions, type ResolvedSlurmOptions } from './backend-options';
 import {
@@ -241,8 +242,10 @@ export class SlurmBackend implements ExecutionBackend {
     chunks.forEach((ids, chunk) => writeV8(chunkPath(submissionDir, chunk), { taskIDs: ids, payloads: ids.map((id) => job.payloadFor(id)) }));
 
     const script = join(submissionDir, 'task.sh');
-    // Only our own paths go into the script; the run folder reaches the task through its environment.
-    writeFileAtomicSync(script, `#!/bin/sh\n# acme-ts array task (@acme-ts/backend-slurm)\nexec ${shellQuote(process.execPath)} ${shellQuote(ARRAY_TASK_ENTRY)}\n`);
+    // Only our own paths (and the client's module loader flags, e.g. tsx's, so a TypeScript task
+    // module loads as it does in the client) go into the script; the run folder reaches the task
+    // through its environment.
+    writeFileAtomicSync(script, `#!/bin/sh\n# acme-ts array task (@acme-ts/backend-slurm)\nexec ${[process.execPath, ...loaderFlags(), ARRAY_TASK_ENTRY].map(shellQuote).join(' ')}\n`);
 
     const partition = this.cluster.partitions.find((p) => (o.partition === undefined ? p.isDefault : p.name === o.partition));
     const defMemPerCpu = partition?.defMemPerCpuMb ?? this.cluster.config.defMemPerCpuMb;
@@ -569,7 +572,7 @@ async function estimateMemory(job: ExecutionJob, submissionDir: string, taskID: 
   const input = join(submissionDir, 'measure.v8');
   writeV8(input, { setup: job.setup, taskID, payload: job.payloadFor(taskID) });
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [MEASURE_CALL_ENTRY, input], { encoding: 'utf8', maxBuffer: 1 << 20 }, (error, out, err) => {
+    execFile(process.execPath, [...loaderFlags(), MEASURE_CALL_ENTRY, input], { encoding: 'utf8', maxBuffer: 1 << 20 }, (error, out, err) => {
       if (error) reject(new SlurmRunError('ERR_SLURM_MEMORY_ESTIMATE', `options.slurm.memPerWorker "auto": measuring call ${taskID} failed: ${err.trim() || error.message}`));
       else resolve(out);
     });

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FunctionReferenceError, describeValue } from './errors';
+import { checkTypeScriptModule } from './typescript-modules';
 
 export type FunctionReference =
   | { kind: 'module'; module: string; exportName: string; name: string }
@@ -96,6 +97,7 @@ function resolveModule(specifier: string, exportName: string, cwd: string, name:
   if (!existsSync(modulePath)) {
     throw new FunctionReferenceError(`module ${describeValue(specifier)} does not exist (resolved to ${modulePath}); check the path, relative paths are resolved against ${cwd}`);
   }
+  checkTypeScriptModule(modulePath);
   const fileName = name ?? (exportName === 'default' ? path.basename(modulePath).replace(/\.[^.]*$/, '') : exportName);
   checkFunctionName(fileName, `export ${exportName} of ${modulePath}`);
   return { kind: 'module', module: modulePath, exportName, name: fileName };

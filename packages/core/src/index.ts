@@ -7,6 +7,7 @@ export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options'
 export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor, estimateSerializedSize } from './arguments';
 export type { ArgumentPlan, Distribution, Range } from './arguments';
 export { resolveFunctionReference, checkFunctionName, ANONYMOUS_FUNCTION_NAME } from './function-ref';
+export { loaderFlags } from './typescript-modules';
 export { loadFunction, FUNCTION_LOADER_PATH } from './function-loader';
 export type { FunctionInput, FunctionReference, UserFunction } from './function-ref';
 export { taskContext, currentTaskContext, runInTaskContext } from './task-context';
