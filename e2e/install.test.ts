@@ -3,43 +3,23 @@
 // used there: a strict `module: nodenext` type check, ParallelMap from CommonJS and ESM in every
 // storage mode (files compared with the repository's own run through h5py), the CLI, and the
 // SLURM array task's entry. Needs the build (`npm test` runs scripts/setup.sh first).
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { h5copyExpand, h5dump, tempDir } from './support/h5';
+import { INSTALLED_FIXTURES, REPO, installPackedProject, installedThreadFacts, ok as okIn, readModeValues, run as runIn } from './support/installed';
 
-const REPO = path.join(__dirname, '..');
-const FIXTURES = path.join(__dirname, 'fixtures', 'installed');
 const NODE = process.execPath;
 
 let work: string;
 let project: string;
 
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { cwd: options.cwd ?? project, env: options.env ?? process.env, encoding: 'utf8', timeout: 120_000 });
-}
-
-/** Runs and expects exit status 0, showing the output otherwise. */
-function ok(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  const r = run(command, args, options);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+const run = (command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => runIn(command, args, { cwd: project, ...options });
+const ok = (command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => okIn(command, args, { cwd: project, ...options });
 
 beforeAll(() => {
   work = tempDir('install');
-  const tarballs = path.join(work, 'tarballs');
-  project = path.join(work, 'project');
-  fs.mkdirSync(tarballs);
-  fs.mkdirSync(project);
-  ok('npm', ['pack', '--workspaces', '--silent', '--pack-destination', tarballs], { cwd: REPO });
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-acme-ts', version: '1.0.0', private: true }));
-  // @types/node for the type check: the repository's version, so npm's cache has it.
-  const typesNode = (JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string }).version;
-  const packed = fs.readdirSync(tarballs).map((f) => path.join(tarballs, f));
-  expect(packed).toHaveLength(5);
-  ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...packed, `@types/node@${typesNode}`]);
-  for (const file of fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, file), path.join(project, file));
+  project = installPackedProject(work);
 }, 300_000);
 
 afterAll(() => {
@@ -67,7 +47,7 @@ test('ParallelMap writes the same files as in the repository, in every mode; thr
   // The same script once more with the repository's packages (NODE_PATH), from a folder of its own.
   const inRepo = path.join(work, 'repository-run');
   fs.mkdirSync(inRepo);
-  for (const file of ['tasks.js', 'modes.cjs']) fs.copyFileSync(path.join(FIXTURES, file), path.join(inRepo, file));
+  for (const file of ['tasks.js', 'modes.cjs']) fs.copyFileSync(path.join(INSTALLED_FIXTURES, file), path.join(inRepo, file));
   ok(NODE, ['modes.cjs', 'out']);
   ok(NODE, ['modes.cjs', 'out'], { cwd: inRepo, env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') } });
 
@@ -83,18 +63,9 @@ test('ParallelMap writes the same files as in the repository, in every mode; thr
   expect(stacked['/result_0'].shape).toEqual([5, 2, 3]);
   expect(stacked).toEqual(h5dump(path.join(there, 'shape', 'matrix.h5')));
 
-  type Values = { memory: unknown[]; facts: { bundle: string | null; core: string; taskID: number }[] };
-  const values = JSON.parse(fs.readFileSync(path.join(here, 'values.json'), 'utf8')) as Values;
-  const repoValues = JSON.parse(fs.readFileSync(path.join(there, 'values.json'), 'utf8')) as Values;
-  expect(values.memory).toEqual(repoValues.memory);
-  const installed = path.join(project, 'node_modules', '@acme-ts');
-  expect(values.facts).toEqual(
-    [0, 1, 2, 3].map((taskID) => ({
-      bundle: path.join(installed, 'backend-local', 'dist', 'worker-bundle.js'),
-      core: path.join(installed, 'core', 'dist', 'index.js'),
-      taskID,
-    })),
-  );
+  const values = readModeValues(here);
+  expect(values.memory).toEqual(readModeValues(there).memory);
+  expect(values.facts).toEqual(installedThreadFacts(project));
 }, 120_000);
 
 test('ParallelMap runs from an ES module', () => {

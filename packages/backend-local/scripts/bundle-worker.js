@@ -113,7 +113,14 @@ function requireFor(m) {
 load(path.join(__dirname, 'worker.js'), module);
 `,
 );
-fs.writeFileSync(path.join(dist, 'worker-bundle.js'), parts.join('\n'));
+// Unchanged files are left alone, changed ones replaced by a rename: `npm pack` (prepack) runs
+// this while other processes may be starting threads from the bundle.
+function writeIfChanged(file, text) {
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return;
+  fs.writeFileSync(`${file}.tmp-${process.pid}`, text);
+  fs.renameSync(`${file}.tmp-${process.pid}`, file);
+}
+writeIfChanged(path.join(dist, 'worker-bundle.js'), parts.join('\n'));
 
 // The thread-side check (worker-entry.js) is compiled code: the bundle is made after tsc -b.
 const { bundledFileHash } = require(path.join(dist, 'worker-entry.js'));
@@ -121,4 +128,4 @@ const files = [...sources.keys()].map((file) => {
   const { size, mtimeMs } = fs.statSync(file);
   return [rel(file), size, mtimeMs, bundledFileHash(fs.readFileSync(file))];
 });
-fs.writeFileSync(path.join(dist, 'worker-bundle.json'), JSON.stringify({ files }) + '\n');
+writeIfChanged(path.join(dist, 'worker-bundle.json'), JSON.stringify({ files }) + '\n');
