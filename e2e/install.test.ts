@@ -100,3 +100,16 @@ test('without libhdf5 the install step names the packages to install and HDF5_DI
   expect(r.stderr).toContain('HDF5_DIR');
   expect(execFileSync(NODE, ['-p', "require('@acme-ts/hdf5-native').libraryInfo().version"], { cwd: project, encoding: 'utf8' })).toMatch(/^1\.\d+/);
 });
+
+test('npm rebuild with HDF5_DIR (a cluster module, conda) compiles against that prefix', () => {
+  // A prefix of its own (include/ and lib/) that holds this machine's libhdf5.
+  const pkgConfig = (...args: string[]) => execFileSync('pkg-config', [...args, 'hdf5'], { encoding: 'utf8' }).trim();
+  const prefix = path.join(work, 'hdf5-module');
+  fs.mkdirSync(prefix);
+  fs.symlinkSync(pkgConfig('--cflags-only-I').replace(/^-I/, ''), path.join(prefix, 'include'));
+  fs.symlinkSync(pkgConfig('--libs-only-L').replace(/^-L/, ''), path.join(prefix, 'lib'));
+  ok('npm', ['rebuild', '@acme-ts/hdf5-native', '--loglevel=error'], { env: { ...process.env, HDF5_DIR: prefix } });
+  const addon = path.join(project, 'node_modules', '@acme-ts', 'hdf5-native', 'build', 'Release', 'hdf5_native.node');
+  expect(execFileSync('readelf', ['-d', addon], { encoding: 'utf8' })).toContain(`[${path.join(prefix, 'lib')}]`);
+  expect(ok(NODE, ['-p', "require('@acme-ts/hdf5-native').libraryInfo().version"]).trim()).toMatch(/^1\.\d+/);
+}, 180_000);
