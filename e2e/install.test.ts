@@ -27,8 +27,8 @@ afterAll(() => {
 });
 
 test('the CLI answers --help and --version without loading core or libhdf5', () => {
-  expect(ok(path.join(project, 'node_modules', '.bin', 'acme-ts'), ['--help'])).toContain('acme-ts <command> [options]');
-  expect(ok(path.join(project, 'node_modules', '.bin', 'acme-ts'), ['--version']).trim()).toBe('0.1.0');
+  expect(ok('npx', ['acme-ts', '--help'])).toContain('acme-ts <command> [options]');
+  expect(ok('npx', ['acme-ts', '--version']).trim()).toBe('0.1.0');
   // The modules the command loaded, listed as it exits.
   const listing = path.join(work, 'loaded.json');
   const preload = path.join(work, 'list-loaded.js');
