@@ -7,8 +7,9 @@ const chosen = new Map<string, string>();
 
 /**
  * `worker-bundle.js` (the thread's modules in one file, ≈ 3 ms faster to start) while every file
- * it was made from is unchanged since (same size, and same date or content), else `worker.js`: a `tsc -b` after the bundle never runs
- * stale code, it only starts slower. Decided once per folder and process.
+ * it was made from is unchanged since (same size, and same date or content), else `worker.js`:
+ * a `tsc -b` after the bundle never runs stale code, it only starts slower. Decided once per
+ * folder and process.
  */
 export function workerEntry(distDir: string = __dirname): string {
   let entry = chosen.get(distDir);
@@ -46,7 +47,7 @@ function isBundleCurrent(distDir: string): boolean {
       const now = statSync(path);
       if (now.size !== size) return false;
       // Unchanged since the build (a clone). An install from a tarball gives every file a new
-      // date: then the content decides (≈ 0.3 ms for all files, once per process).
+      // date: then the content decides (≈ 0.5 ms for all files, once per process).
       return now.mtimeMs === mtimeMs || bundledFileHash(readFileSync(path)) === hash;
     });
   } catch {

@@ -34,7 +34,8 @@ export function loaderFlags(execArgv: readonly string[] = [...process.execArgv, 
 /** Whether this process can load a .ts file: a registered hook, Node's own support, or an ES module loader that may. */
 function canLoadTypeScript(): boolean {
   return (
-    '.ts' in require.extensions ||
+    // (Test runners' own module systems may have no `require.extensions`.)
+    '.ts' in (require.extensions ?? {}) ||
     Boolean((process.features as { typescript?: unknown }).typescript) ||
     loaderFlags().some((flag) => /^--(import|loader|experimental-loader)\b/.test(flag))
   );
