@@ -1,7 +1,7 @@
 // Which file a worker thread starts from (see scripts/bundle-worker.js).
-import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import Module from 'node:module';
+import { join } from 'node:path';
 
 const chosen = new Map<string, string>();
 
@@ -28,14 +28,17 @@ export function bundledFileHash(content: Buffer): string {
 }
 
 /**
- * A file the manifest names: relative to `distDir`, or `<package>#<path>` inside a package
- * resolved from `distDir` (wherever npm installed it). The bundle resolves its files alike.
+ * A file the manifest names: relative to `distDir`, or `<package>#<path>` inside the package
+ * found as require finds it from `distDir` (the first node_modules/<package> up, symlinks
+ * resolved). The bundle resolves its files by the same rule, in the thread.
  */
 export function bundledFilePath(distDir: string, name: string): string {
   const hash = name.indexOf('#');
   if (hash < 0) return join(distDir, name);
-  const manifest = createRequire(join(distDir, 'worker-entry.js')).resolve(`${name.slice(0, hash)}/package.json`);
-  return join(dirname(manifest), name.slice(hash + 1));
+  const pkg = name.slice(0, hash);
+  const dir = (Module as unknown as { _nodeModulePaths(from: string): string[] })._nodeModulePaths(distDir).find((d) => existsSync(join(d, pkg, 'package.json')));
+  if (dir === undefined) throw new Error(`${pkg} is not installed`);
+  return join(realpathSync(join(dir, pkg)), name.slice(hash + 1));
 }
 
 function isBundleCurrent(distDir: string): boolean {
