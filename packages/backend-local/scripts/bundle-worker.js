@@ -83,7 +83,7 @@ function fileOf(name) {
   if (!roots.has(pkg)) {
     const dir = Module._nodeModulePaths(__dirname).find((d) => fs.existsSync(path.join(d, pkg, 'package.json')));
     if (dir === undefined) throw new Error(\`worker bundle: \${pkg} is not installed\`);
-    roots.set(pkg, fs.realpathSync(path.join(dir, pkg)));
+    roots.set(pkg, fs.realpathSync.native(path.join(dir, pkg)));
   }
   return path.join(roots.get(pkg), name.slice(hash + 1));
 }
