@@ -175,6 +175,12 @@ describe('README command examples (run in a folder holding ./examples/tasks.js)'
       const copy = h5dump(path.join(work, 'randout-all.h5'));
       expect((copy['/comp_99/result_0'] as { values: number[] }).values).toEqual([randout(49)]);
     },
+    // The install route: e2e/install.test.ts installs the packed packages into a fresh project
+    // (the registry's copies cannot be fetched here); scripts/setup.sh installs the Debian packages.
+    'sudo apt-get install libhdf5-dev pkg-config g++ make': 'self',
+    'npm install @acme-ts/core': 'self',
+    'npm install @acme-ts/cli': 'self',
+    'npm install @acme-ts/backend-slurm': 'self',
     // `npm run example` is scripts/setup.sh, then examples/quickstart.js: the latter runs below.
     'npm run example': 'self',
     'npm test': 'self',

@@ -37,10 +37,12 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
 fi
 
 # --- native addon ----------------------------------------------------------------------------
+# `npm ci` compiles it already (the package's install script, as for users); rebuilt here when
+# its sources changed since.
 addon_dir=packages/hdf5-native
 addon="$addon_dir/build/Release/hdf5_native.node"
 if [ -f "$addon_dir/binding.gyp" ]; then
-  if [ ! -f "$addon" ] || [ -n "$(find "$addon_dir/binding.gyp" "$addon_dir/native" -newer "$addon" -print -quit 2>/dev/null)" ]; then
+  if [ ! -f "$addon" ] || [ -n "$(find "$addon_dir/binding.gyp" "$addon_dir/native" "$addon_dir/scripts" -newer "$addon" -print -quit 2>/dev/null)" ]; then
     say "building the libhdf5 addon"
     npm run --silent build --workspace @acme-ts/hdf5-native
   fi

@@ -1,12 +1,12 @@
 // Uses the built package (dist/) and the bundle `npm run build` makes after `tsc -b`.
-import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ParallelMap } from '@acme-ts/core';
 
 // The built module: the package's index does not export it (an internal choice of the pool).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { workerEntry } = require('../dist/worker-entry.js') as typeof import('./worker-entry');
+const { workerEntry, bundledFileHash } = require('../dist/worker-entry.js') as typeof import('./worker-entry');
 const DIST = join(__dirname, '..', 'dist');
 
 describe('the thread entry', () => {
@@ -20,7 +20,7 @@ describe('the thread entry', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const writeManifest = () => {
-    const files = ['a.js', 'b.js'].map((f) => [f, statSync(join(dir, f)).size, statSync(join(dir, f)).mtimeMs]);
+    const files = ['a.js', 'b.js'].map((f) => [f, statSync(join(dir, f)).size, statSync(join(dir, f)).mtimeMs, bundledFileHash(readFileSync(join(dir, f)))]);
     writeFileSync(join(dir, 'worker-bundle.json'), JSON.stringify({ files }));
   };
 
@@ -29,10 +29,17 @@ describe('the thread entry', () => {
     expect(workerEntry(dir)).toBe(join(dir, 'worker-bundle.js'));
   });
 
-  test('is worker.js once a bundled file changed after the bundle (a later tsc -b)', () => {
+  test('is worker.js once a bundled file changed after the bundle, even at the same size (a later tsc -b)', () => {
     writeManifest();
+    writeFileSync(join(dir, 'b.js'), 'exports.b = 3;');
     utimesSync(join(dir, 'b.js'), new Date(), new Date(Date.now() + 5000));
     expect(workerEntry(dir)).toBe(join(dir, 'worker.js'));
+  });
+
+  test('is still the bundle when only the file dates changed (installed from a tarball)', () => {
+    writeManifest();
+    utimesSync(join(dir, 'a.js'), new Date(), new Date(Date.now() + 5000));
+    expect(workerEntry(dir)).toBe(join(dir, 'worker-bundle.js'));
   });
 
   test('is worker.js when a bundled file changed size, or is gone', () => {

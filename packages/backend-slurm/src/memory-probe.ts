@@ -5,6 +5,7 @@
  * so far counts (read from /proc before the kill). An abort stops the child at once.
  */
 import { execFile } from 'node:child_process';
+import { loaderFlags } from '@acme-ts/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlurmRunError } from './errors';
@@ -30,7 +31,7 @@ export function probeCallMemory(request: MemoryProbeRequest, entry = MEASURE_CAL
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     let settled = false;
-    const child = execFile(process.execPath, [entry, input], { encoding: 'utf8', maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [...loaderFlags(), entry, input], { encoding: 'utf8', maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (settled) return; // stopped by us: already answered
       settle(() => {
         if (error) return reject(failure(`failed: ${stderr.trim() || error.message}`));

@@ -10,7 +10,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { settledCall } from '@acme-ts/core';
+import { loaderFlags, settledCall } from '@acme-ts/core';
 import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core';
 import { SlurmCommandError, SlurmRunError } from './errors';
 import { resolveSlurmOptions, type ResolvedSlurmOptions } from './backend-options';
@@ -253,8 +253,10 @@ export class SlurmBackend implements ExecutionBackend {
     chunks.forEach((ids, chunk) => writeV8(chunkPath(submissionDir, chunk), { taskIDs: ids, payloads: ids.map((id) => job.payloadFor(id)) }));
 
     const script = join(submissionDir, 'task.sh');
-    // Only our own paths go into the script; the run folder reaches the task through its environment.
-    writeFileAtomicSync(script, `#!/bin/sh\n# acme-ts array task (@acme-ts/backend-slurm)\nexec ${shellQuote(process.execPath)} ${shellQuote(ARRAY_TASK_ENTRY)}\n`);
+    // Only our own paths (and the client's module loader flags, e.g. tsx's, so a TypeScript task
+    // module loads as it does in the client) go into the script; the run folder reaches the task
+    // through its environment.
+    writeFileAtomicSync(script, `#!/bin/sh\n# acme-ts array task (@acme-ts/backend-slurm)\nexec ${[process.execPath, ...loaderFlags(), ARRAY_TASK_ENTRY].map(shellQuote).join(' ')}\n`);
 
     const partition = this.cluster.partitions.find((p) => (o.partition === undefined ? p.isDefault : p.name === o.partition));
     const defMemPerCpu = partition?.defMemPerCpuMb ?? this.cluster.config.defMemPerCpuMb;

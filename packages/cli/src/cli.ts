@@ -5,15 +5,25 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { suggestName } from '@acme-ts/core';
-import { exportCommand } from './commands/export';
-import { inspectCommand } from './commands/inspect';
-import { rerunCommand, type RerunArgs } from './commands/rerun';
-import { runCommand, type RunArgs } from './commands/run';
-import { statusCommand } from './commands/status';
+import type { RerunArgs } from './commands/rerun';
+import type { RunArgs } from './commands/run';
 import { CliError, EXIT, UsageError } from './errors';
 import { addExecutionFlags, addRunFlags } from './flags';
 import { colorsFor, processIO, type CliIO } from './io';
+
+// Each command's module (and with it core, and libhdf5) is loaded when that command runs:
+// `--help`, `--version` and TAB completion load only yargs and this file's neighbours.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = {
+  run: () => require('./commands/run') as typeof import('./commands/run'),
+  inspect: () => require('./commands/inspect') as typeof import('./commands/inspect'),
+  status: () => require('./commands/status') as typeof import('./commands/status'),
+  rerun: () => require('./commands/rerun') as typeof import('./commands/rerun'),
+  export: () => require('./commands/export') as typeof import('./commands/export'),
+};
+const suggestName: typeof import('@acme-ts/core').suggestName = (name, known) =>
+  (require('@acme-ts/core') as typeof import('@acme-ts/core')).suggestName(name, known);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const COMMANDS = ['run', 'inspect', 'status', 'rerun', 'export', 'completion'] as const;
 
@@ -107,7 +117,7 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
           .example('$0 run ./tasks.js#randout h5:data.h5:/x --no-write-worker-results', 'one call per element of /x; print the values as JSON')
           .example('$0 run ./tasks.js#randout range:1:5 --kwarg y=10 --no-write-worker-results', 'prints [0.1,0.2,0.3,0.4]')
           .epilogue(INPUT_HELP),
-      async (argv) => finish(await runCommand(argv as unknown as RunArgs, io)),
+      async (argv) => finish(await commands.run().runCommand(argv as unknown as RunArgs, io)),
     )
     .command(
       'inspect <file>',
@@ -118,7 +128,7 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
           .option('json', { type: 'boolean', describe: 'the tree as JSON' })
           .option('all', { type: 'boolean', describe: 'every member of long groups (default: the first and last few and a count)' })
           .example('$0 inspect ACME_20261125-101500-123000/randout.h5', 'comp_0 → randout_payload/randout_0.h5:/ (exists) …'),
-      (argv) => finish(inspectCommand(argv as never, io)),
+      (argv) => finish(commands.inspect().inspectCommand(argv as never, io)),
     )
     .command(
       'status <folder>',
@@ -128,7 +138,7 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
           .positional('folder', { type: 'string', describe: 'the output folder of a run (or its container)' })
           .option('json', { type: 'boolean', describe: 'as JSON (counts, failed calls, missing taskIDs)' })
           .example('$0 status ACME_20261125-101500-123000', '10 calls of randout … 10 done, 0 failed, 0 missing (and each failed call)'),
-      (argv) => finish(statusCommand(argv as never, io)),
+      (argv) => finish(commands.status().statusCommand(argv as never, io)),
     )
     .command(
       'rerun <folder>',
@@ -137,7 +147,7 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
         addExecutionFlags(y.positional('folder', { type: 'string', describe: 'the output folder of a run' }))
           .example('$0 rerun ACME_20261125-101500-123000 --n-workers 8', 'finish an interrupted or partly failed run')
           .example('$0 rerun runs/big --mem-per-worker 2x --time-limit 2:00:00', 'on SLURM: retry with twice the memory and 2 hours'),
-      async (argv) => finish(await rerunCommand(argv as unknown as RerunArgs, io)),
+      async (argv) => finish(await commands.rerun().rerunCommand(argv as unknown as RerunArgs, io)),
     )
     .command(
       'export <source> <target>',
@@ -149,7 +159,7 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
           .option('force', { type: 'boolean', describe: 'replace the target if it exists' })
           .option('skip-missing', { type: 'boolean', describe: 'leave out links whose target is missing (default: refuse)' })
           .example('$0 export ACME_20261125-101500-123000/randout.h5 randout-all.h5', 'one file to mail or archive, no payload folder needed'),
-      (argv) => finish(exportCommand(argv as never, io)),
+      (argv) => finish(commands.export().exportCommand(argv as never, io)),
     )
     .completion('completion', 'print a shell completion script (bash/zsh): acme-ts completion >> ~/.bashrc')
     .example('$0 run ./tasks.js#randout range:0:10 --n-workers 4', 'run, then:')

@@ -4,7 +4,7 @@
 // name `options.*`, are translated back to flags by `inFlagTerms`.
 
 import type { Argv } from 'yargs';
-import { loadConfig, type ParallelMapOptions } from '@acme-ts/core';
+import type { ParallelMapOptions } from '@acme-ts/core';
 import { UsageError } from './errors';
 
 /** Flags `run` and `rerun` share: how the calls execute, not what they compute. */
@@ -158,6 +158,12 @@ export function slurmSettings(flags: ExecutionFlags): Record<string, unknown> | 
  */
 export function effectiveBackend(flag: string | undefined, stored?: string): string {
   return flag ?? (stored && stored !== 'local' ? stored : undefined) ?? process.env.ACME_TS_BACKEND ?? loadConfig().config.backend ?? 'local';
+}
+
+// Required on use: the command line's help and completion load this file, and not core.
+function loadConfig(): ReturnType<typeof import('@acme-ts/core').loadConfig> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('@acme-ts/core') as typeof import('@acme-ts/core')).loadConfig();
 }
 
 /** Rejects SLURM flags when the run will not use SLURM (core would silently ignore them). */

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { FunctionReferenceError, describeValue } from './errors';
 import { outerVariables } from './free-variables';
 import { isClassSource, isNativeSource, parseFunctionSource } from './function-source';
+import { checkTypeScriptModule } from './typescript-modules';
 
 export type FunctionReference =
   | { kind: 'module'; module: string; exportName: string; name: string }
@@ -98,6 +99,7 @@ function resolveModule(specifier: string, exportName: string, cwd: string, name:
   if (!existsSync(modulePath)) {
     throw new FunctionReferenceError(`module ${describeValue(specifier)} does not exist (resolved to ${modulePath}); check the path, relative paths are resolved against ${cwd}`);
   }
+  checkTypeScriptModule(modulePath);
   const fileName = name ?? (exportName === 'default' ? path.basename(modulePath).replace(/\.[^.]*$/, '') : exportName);
   checkFunctionName(fileName, `export ${exportName} of ${modulePath}`);
   return { kind: 'module', module: modulePath, exportName, name: fileName };

@@ -11,6 +11,7 @@ export type { BoundArguments } from './argument-binding';
 export { functionSignature } from './parameters';
 export type { Parameter, Signature, SignatureResult } from './parameters';
 export { resolveFunctionReference, checkFunctionName, ANONYMOUS_FUNCTION_NAME } from './function-ref';
+export { loaderFlags } from './typescript-modules';
 export { loadFunction, FUNCTION_LOADER_PATH } from './function-loader';
 export type { FunctionInput, FunctionReference, UserFunction } from './function-ref';
 export { taskContext, currentTaskContext, runInTaskContext } from './task-context';

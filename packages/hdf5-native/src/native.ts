@@ -1,4 +1,5 @@
 // Loads the compiled addon. It is context-aware, so every worker thread may load it.
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
 export interface NativeFile {
@@ -81,18 +82,38 @@ export interface NativeAddon {
   roundToFloat16(values: Float64Array | Float32Array): Float32Array;
 }
 
-const addonPath = path.join(__dirname, '..', 'build', 'Release', 'hdf5_native.node');
+const packageDir = path.join(__dirname, '..');
+// The addon compiled at install time (scripts/install.js), else a prebuilt one for this platform.
+const candidates = [
+  path.join(packageDir, 'build', 'Release', 'hdf5_native.node'),
+  path.join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`, 'hdf5_native.node'),
+];
 
-function load(): NativeAddon {
+/** scripts/find-hdf5.js's advice (which package to install, HDF5_DIR), if the package has it. */
+function installHelp(): string {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(addonPath) as NativeAddon;
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      `cannot load the libhdf5 addon ${addonPath}: ${reason}. Build it with \`npm run build:native\` (needs libhdf5-dev, g++, make, pkg-config).`,
-    );
+    return `\n${(require(path.join(packageDir, 'scripts', 'find-hdf5.js')) as { INSTALL_HELP: string }).INSTALL_HELP}`;
+  } catch {
+    return '';
   }
+}
+
+function load(): NativeAddon {
+  const present = candidates.filter((file) => existsSync(file));
+  const reasons: string[] = [];
+  for (const file of present) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(file) as NativeAddon;
+    } catch (err) {
+      reasons.push(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const why = present.length === 0 ? `it was not built (no ${candidates[0]}): its install step failed or was skipped (--ignore-scripts)` : reasons.join('; ');
+  throw new Error(
+    `cannot load the libhdf5 addon: ${why}. Rebuild it with \`npm rebuild @acme-ts/hdf5-native\` (in a clone of acme-ts: \`npm run build:native\`).${installHelp()}`,
+  );
 }
 
 export const native: NativeAddon = load();
