@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallOutcome, ExecutionJob } from '@acme-ts/core';
+import { eachOutcome } from '@acme-ts/core';
 import { resolveSlurmOptions } from './backend-options';
 import type { MemoryProbe } from './memory-probe';
 import type { SlurmClient } from './slurm-client';
@@ -59,10 +60,10 @@ async function run(backend: SlurmBackend, job: ExecutionJob, signal?: AbortSigna
   const outcomes = new Map<number, CallOutcome>();
   const logs: string[] = [];
   const events = {
-    onOutcome: (o: CallOutcome) => {
+    onSettled: eachOutcome((o: CallOutcome) => {
       expect(outcomes.has(o.taskID)).toBe(false); // exactly once per call
       outcomes.set(o.taskID, o);
-    },
+    }),
     onLog: (_level: string, message: string) => void logs.push(message),
   };
   try {

@@ -22,8 +22,7 @@ class Scope {
   readonly names = new Set<string>();
   constructor(readonly parent: Scope | undefined) {}
   has(name: string): boolean {
-    for (let scope: Scope | undefined = this; scope; scope = scope.parent) if (scope.names.has(name)) return true;
-    return false;
+    return this.names.has(name) || (this.parent?.has(name) ?? false);
   }
 }
 

@@ -6,7 +6,7 @@ import { deserialize } from 'node:v8';
 import type { H5File, ReadResult } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
 
-export interface StoredArray extends ReadResult {}
+export type StoredArray = ReadResult;
 
 export interface CallResults {
   taskID: number;

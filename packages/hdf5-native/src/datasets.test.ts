@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { H5File, writeFileAtomic, libraryInfo } from './index';
 import type { Dtype } from './index';
-import { h5dump, tempDir } from './__fixtures__/h5check';
+import { h5dump, tempDir, type Dump } from './__fixtures__/h5check';
 
 const dir = tempDir('datasets');
 const file = (name: string) => path.join(dir, name);
@@ -52,7 +52,7 @@ describe('datasets of every dtype, checked with h5py', () => {
     h.createDataset('/empty', { dtype: 'float64', shape: [0, 5] });
   });
 
-  let dump: Record<string, any>;
+  let dump: Dump;
   beforeAll(() => {
     dump = h5dump(f);
   });

@@ -22,7 +22,7 @@ exports.createRunner = async function createRunner(setup = {}) {
         case 'reject':
           return Promise.reject(new TypeError(`call ${taskID} rejected on purpose`));
         case 'exit':
-          process.exit(7);
+          return process.exit(7);
         case 'oom': {
           const hoard = [];
           for (;;) hoard.push(new Array(100000).fill(taskID));
