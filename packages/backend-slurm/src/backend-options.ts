@@ -166,24 +166,18 @@ export function resolveSlurmOptions(
   // The partition the tasks go to, for the checks against what its nodes offer.
   const target = partition ?? targetPartition(partitions, undefined)?.name;
   const resources: ClusterResources = { ...cluster, ...(partitions !== undefined ? { partitions } : {}) };
-  const gpusPerWorker = positive('gpusPerWorker');
-  if (gpusPerWorker !== undefined) check('gpusPerWorker', () => checkGpus(gpusPerWorker, target, resources));
-  const constraint =
-    raw.constraint === undefined
+  // Well-formed first, then what the cluster offers (each check where the cluster tells).
+  const offered = <T>(key: string, validate: (value: unknown) => T, against: (value: T, partition: string | undefined, cluster: ClusterResources) => void): T | undefined =>
+    raw[key] === undefined
       ? undefined
-      : check('constraint', () => {
-          const value = validateConstraint(raw.constraint);
-          checkConstraint(value, target, resources);
+      : check(key, () => {
+          const value = validate(raw[key]);
+          against(value, target, resources);
           return value;
         });
-  const qos =
-    raw.qos === undefined
-      ? undefined
-      : check('qos', () => {
-          const value = validateQosName(raw.qos);
-          checkQos(value, target, resources);
-          return value;
-        });
+  const gpusPerWorker = offered('gpusPerWorker', (value) => validatePositiveInteger(value, 'options.slurm.gpusPerWorker'), checkGpus);
+  const constraint = offered('constraint', (value) => validateConstraint(value), checkConstraint);
+  const qos = offered('qos', (value) => validateQosName(value), checkQos);
   const retries = raw.retries === undefined ? {} : check('retries', () => parseRetries(raw.retries));
   if (retries.timeLimit !== undefined && timeLimitMinutes === undefined && partitions !== undefined) {
     const info = targetPartition(partitions, partition);

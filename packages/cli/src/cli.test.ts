@@ -79,6 +79,7 @@ test('flag values: result shape, durations, counts, conflicts', () => {
   expect(executionOptions({ gpusPerWorker: '2', constraint: 'a100&ib', qos: 'normal' }).slurm).toEqual({ gpusPerWorker: 2, constraint: 'a100&ib', qos: 'normal' });
   expect(() => executionOptions({ gpusPerWorker: 'two' })).toThrow('--gpus-per-worker must be a positive integer, got "two"');
   expect(inFlagTerms('options.slurm.gpusPerWorker must be at most 4')).toBe('--gpus-per-worker must be at most 4');
+  expect(inFlagTerms('options.slurm.retries.outOfMemory.maxMemory must be a memory size')).toBe('slurm.retries.outOfMemory.maxMemory must be a memory size');
   expect(executionOptions({ logfile: false }).logfile).toBe(false);
 });
 

@@ -238,6 +238,8 @@ export function flagFor(option: string): string {
   if (option === 'args') return 'the inputs';
   if (option === 'sbatchOptions') return '--sbatch-option';
   if (option === 'allowChangedFunction') return '--allow-changed-code';
+  // No flag: retries come from the config file's "slurm" section only.
+  if (option === 'retries') return 'slurm.retries';
   return `--${kebab(option)}`;
 }
 
