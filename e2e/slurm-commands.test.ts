@@ -10,7 +10,9 @@ import {
   classifyTaskEnd,
   findArrays,
   isFinalJobState,
+  listNodes,
   listPartitions,
+  listQos,
   queryArray,
   readClusterConfig,
   runSlurmCommand,
@@ -78,6 +80,16 @@ describe('against the test cluster', () => {
     expect(config.defMemPerCpuMb).toBeGreaterThan(0);
     expect(config.accountingStorageType).toBe('accounting_storage/none');
     expect(await sacctAvailable()).toBe(false);
+  });
+
+  it('lists the node with its partitions, features and GPUs; no QOS list without slurmdbd', async () => {
+    const partitions = await listPartitions();
+    expect(partitions[0]).toMatchObject({ allowQos: 'ALL' });
+    expect(partitions[0]?.defaultTimeMinutes).toBeUndefined(); // DefaultTime=NONE
+    const nodes = await listNodes();
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({ partitions: ['debug', 'long'], features: [], gpus: 0 });
+    expect(await listQos()).toBeUndefined();
   });
 
   it('runs a small array whose tasks write files, and reports each task', async () => {

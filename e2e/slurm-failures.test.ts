@@ -106,6 +106,30 @@ test('a task over its memory limit: "out-of-memory" with the stderr line; resume
   expect(h5dump(path.join(outputDir, 'hog_payload', 'hog_1.h5'))['/result_0'].values).toEqual([500]);
 });
 
+test('retries.outOfMemory: the call SLURM killed for memory runs again at once with twice the memory; compute() resolves with every result', async () => {
+  const outputDir = path.join(work, 'memory-retry');
+  await using pmap = new ParallelMap(`${SLURM_TASKS}#hog`, [range(3), 500, path.join(work, 'no-such-marker')], {
+    ...slurm,
+    outputDir,
+    slurm: { callsPerTask: 1, memPerWorker: '400MB', retries: { outOfMemory: { memoryFactor: 2, maxMemory: '1GB' } } },
+  } as never);
+  expect(await pmap.compute()).toHaveLength(3);
+  const submissions = readSubmissions(outputDir);
+  expect(submissions.map((s) => [s.memMb, s.chunks])).toEqual([
+    [400, [[0], [1], [2]]],
+    [800, [[1]]],
+  ]);
+  const [first, retry] = submissions.map((s) => s.arrays[0]!.jobId);
+  expect(fs.readFileSync(path.join(outputDir, 'slurm_logs', `${first}_1.err`), 'utf8')).toMatch(/exceeded (job )?memory limit/);
+  expect(h5dump(path.join(outputDir, 'hog_payload', 'hog_1.h5'))['/result_0'].values).toEqual([500]);
+  // The run's log file names the retry: calls, old and new memory, the new job id.
+  const logFile = fs.readdirSync(outputDir).find((f) => f.endsWith('.log'))!;
+  expect(fs.readFileSync(path.join(outputDir, logFile), 'utf8')).toContain(
+    `SLURM task ${first}_1 ran out of memory (--mem 400 MB) while running call 1: calls 1 retried with --mem 800 MB as SLURM job array ${retry} (retry 1 of 3)`,
+  );
+  expect(JSON.parse(fs.readFileSync(path.join(outputDir, '.acme-ts', 'jobs.json'), 'utf8')).jobIds).toEqual([first, retry]);
+});
+
 test('memPerWorker "auto" measures one call and sets --mem from its peak memory', async () => {
   const outputDir = path.join(work, 'auto');
   await using pmap = new ParallelMap(`${SLURM_TASKS}#fixedMemory`, [range(3), 150], { ...slurm, outputDir, slurm: { memPerWorker: 'auto' } } as never);

@@ -53,11 +53,17 @@ test.each([
   [{ partition: 'gpu' }, 'options.slurm.partition must be one of "debug", "long", got "gpu"'],
   [{ memPerWorker: '4 GiB' }, 'options.slurm.memPerWorker must be "auto", a factor such as "2x" (of the previous submission\'s memory), or a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got "4 GiB"'],
   [{ sbatchOptions: ['constraint=fast'] }, 'options.slurm.sbatchOptions[0] must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got "constraint=fast"'],
-  [{ sbatchOptions: ['--qos=a', '--comment=$(reboot)'] }, 'options.slurm.sbatchOptions[1] must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got "--comment=$(reboot)"'],
+  [{ sbatchOptions: ['--account=a', '--comment=$(reboot)'] }, 'options.slurm.sbatchOptions[1] must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got "--comment=$(reboot)"'],
   [{ sbatchOptions: ['--mem=10G'] }, 'options.slurm.sbatchOptions[0] must not set --mem: acme-ts sets it from options.slurm.memPerWorker: use that instead, got "--mem=10G"'],
   // sbatch would print no job id: the array would run untracked.
   [{ sbatchOptions: ['--quiet'] }, 'options.slurm.sbatchOptions[0] must not set --quiet: sbatch would then not print the job id acme-ts follows the array by, got "--quiet"'],
-  [{ sbatchOptions: ['--qos=normal', '-vo/tmp/x.out'] }, /^options\.slurm\.sbatchOptions\[1\] must not set -o \(bundled in -vo\/tmp\/x\.out\): acme-ts writes task logs/],
+  [{ sbatchOptions: ['--comment=ok', '-vo/tmp/x.out'] }, /^options\.slurm\.sbatchOptions\[1\] must not set -o \(bundled in -vo\/tmp\/x\.out\): acme-ts writes task logs/],
+  // Resources are named settings, checked against the cluster (its node has no GPUs, no features).
+  [{ sbatchOptions: ['--qos=normal'] }, 'options.slurm.sbatchOptions[0] must not set --qos: acme-ts sets it from options.slurm.qos: use that instead, got "--qos=normal"'],
+  [{ sbatchOptions: ['--gres=gpu:1'] }, 'options.slurm.sbatchOptions[0] must not set --gres: acme-ts sets it from options.slurm.gpusPerWorker: use that instead, got "--gres=gpu:1"'],
+  [{ gpusPerWorker: 1 }, 'options.slurm.gpusPerWorker must be left unset: no node of partition "debug" has GPUs in its Gres, got 1'],
+  [{ partition: 'long', constraint: 'nope' }, 'options.slurm.constraint must name features of the nodes of partition "long" (its nodes have no features; no node has "nope"), got "nope"'],
+  [{ retries: { outOfMemory: { maxMemory: 'lots' } } }, 'options.slurm.retries.outOfMemory.maxMemory must be a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got "lots"'],
   [{ jobName: 'a;rm -rf ~' }, 'options.slurm.jobName must be 1 to 200 characters of letters, digits and ._+-=@:, got "a;rm -rf ~"'],
   [{ timeLimit: 'soon' }, /^options\.slurm\.timeLimit must be a positive whole number of minutes/],
   [{ nWorkers: 0 }, /^options\.slurm\.nWorkers must be a positive integer/],
@@ -98,6 +104,19 @@ test('acme-ts.config.json {"backend": "slurm"} in the cwd runs unchanged user co
   expect(fs.readdirSync(path.join(cwd, 'out', 'slurm_logs'))).toContain(`${jobs[0]}_0.out`);
   // The manifest names the backend the run used, so a later resume() goes back to SLURM.
   expect(readManifest(path.join(cwd, 'out')).backend).toBe('slurm');
+});
+
+test('qos "normal" reaches sbatch as --qos=normal and the run completes (the test cluster has no accounting: sacctmgr cannot tell, sbatch decides)', async () => {
+  const outputDir = path.join(work, 'qos');
+  const pmap = new ParallelMap(`${TASKS}#randout`, [[1, 2]], { verbose: false, outputDir, backend: 'slurm', slurm: { qos: 'normal' } } as never);
+  expect(await pmap.compute()).toHaveLength(2);
+  await pmap.close();
+  const sbatch = fs.readFileSync(callLog, 'utf8').split('\n').filter((l) => l.startsWith('sbatch '));
+  expect(sbatch).toEqual([expect.stringContaining(' --qos=normal ')]);
+  const jobs = submittedJobIds(outputDir);
+  // The run folder names its job arrays for runStatus() and `acme-ts status`.
+  expect(JSON.parse(fs.readFileSync(path.join(outputDir, '.acme-ts', 'jobs.json'), 'utf8'))).toMatchObject({ backend: 'slurm', jobIds: jobs });
+  expect(await waitUntilNoLiveJobs(jobs)).toEqual([]);
 });
 
 test('a bad value in the config file (ACME_TS_CONFIG) is refused naming the file', () => {

@@ -5,7 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { SlurmOptionError, describeValue } from './errors';
-import { parseMemory, parseTimeLimit, validateExtraOptions, validateJobName, validatePartition, validatePositiveInteger } from './sbatch-options';
+import { checkConstraint, checkGpus, checkQos, targetPartition, type ClusterResources } from './cluster-resources';
+import { parseRetries, type RetryPolicy, type SlurmRetryOptions } from './retry-policy';
+import {
+  parseMemory,
+  parseTimeLimit,
+  validateConstraint,
+  validateExtraOptions,
+  validateJobName,
+  validatePartition,
+  validatePositiveInteger,
+  validateQosName,
+} from './sbatch-options';
 import type { PartitionInfo } from './slurm-commands';
 
 /** What a user may write in `options.slurm` or the config file's "slurm" section. */
@@ -30,6 +41,14 @@ export interface SlurmBackendOptions {
   callsPerTask?: number;
   /** Longest pause between two looks at the queue, in seconds (default 5; the first is 0.2). */
   pollInterval?: number;
+  /** GPUs per array task (`--gres=gpu:N`). */
+  gpusPerWorker?: number;
+  /** Node features the tasks need (`--constraint`), e.g. "avx512&ib". */
+  constraint?: string;
+  /** `--qos`. */
+  qos?: string;
+  /** Calls SLURM ended for memory or time are submitted again with more. */
+  retries?: SlurmRetryOptions;
 }
 
 /** The options after validation (memory still symbolic where it depends on the run). */
@@ -44,13 +63,20 @@ export interface ResolvedSlurmOptions {
   jobName: string | undefined;
   callsPerTask: number | undefined;
   pollIntervalMs: number;
+  gpusPerWorker: number | undefined;
+  constraint: string | undefined;
+  qos: string | undefined;
+  retries: RetryPolicy;
   configFile: string | undefined;
 }
 
 const KNOWN_KEYS = [
   'partition', 'nWorkers', 'memPerWorker', 'cpusPerWorker', 'timeLimit', 'setupTimeout', 'sbatchOptions', 'jobName', 'callsPerTask',
-  'pollInterval', 'configFile',
+  'pollInterval', 'gpusPerWorker', 'constraint', 'qos', 'retries', 'configFile',
 ] as const;
+
+/** Settings checked against the cluster's nodes (`scontrol show node`) when given. */
+export const NODE_SETTINGS = ['gpusPerWorker', 'constraint'] as const;
 
 /** Reads the config file's "slurm" section (to tell the user where a bad value came from). */
 function configSection(configFile: string | undefined): Record<string, unknown> {
@@ -65,9 +91,14 @@ function configSection(configFile: string | undefined): Record<string, unknown> 
 
 /**
  * Validates the options core passes to `createBackend`. `partitions` are the cluster's (checked
- * only when `partition` is set). Throws {@link SlurmOptionError}.
+ * only when `partition` is set); `cluster` the nodes and QOS it told, to check GPUs,
+ * constraints and QOS against (each only when given). Throws {@link SlurmOptionError}.
  */
-export function resolveSlurmOptions(raw: Record<string, unknown>, partitions?: readonly PartitionInfo[]): ResolvedSlurmOptions {
+export function resolveSlurmOptions(
+  raw: Record<string, unknown>,
+  partitions?: readonly PartitionInfo[],
+  cluster: Omit<ClusterResources, 'partitions'> = {},
+): ResolvedSlurmOptions {
   const configFile = typeof raw.configFile === 'string' ? raw.configFile : undefined;
   const fromFile = configSection(configFile);
   // A rejection names the config file when the value is the one the file holds.
@@ -132,6 +163,34 @@ export function resolveSlurmOptions(raw: Record<string, unknown>, partitions?: r
   const sbatchOptions = raw.sbatchOptions === undefined ? [] : check('sbatchOptions', () => validateExtraOptions(raw.sbatchOptions, 'options.slurm.sbatchOptions'));
   const jobName = raw.jobName === undefined ? undefined : check('jobName', () => validateJobName(raw.jobName));
 
+  // The partition the tasks go to, for the checks against what its nodes offer.
+  const target = partition ?? targetPartition(partitions, undefined)?.name;
+  const resources: ClusterResources = { ...cluster, ...(partitions !== undefined ? { partitions } : {}) };
+  // Well-formed first, then what the cluster offers (each check where the cluster tells).
+  const offered = <T>(key: string, validate: (value: unknown) => T, against: (value: T, partition: string | undefined, cluster: ClusterResources) => void): T | undefined =>
+    raw[key] === undefined
+      ? undefined
+      : check(key, () => {
+          const value = validate(raw[key]);
+          against(value, target, resources);
+          return value;
+        });
+  const gpusPerWorker = offered('gpusPerWorker', (value) => validatePositiveInteger(value, 'options.slurm.gpusPerWorker'), checkGpus);
+  const constraint = offered('constraint', (value) => validateConstraint(value), checkConstraint);
+  const qos = offered('qos', (value) => validateQosName(value), checkQos);
+  const retries = raw.retries === undefined ? {} : check('retries', () => parseRetries(raw.retries));
+  if (retries.timeLimit !== undefined && timeLimitMinutes === undefined && partitions !== undefined) {
+    const info = targetPartition(partitions, partition);
+    if (info?.defaultTimeMinutes === undefined) {
+      check('retries', () => {
+        throw new SlurmOptionError(
+          'options.slurm.retries.timeLimit',
+          `options.slurm.retries.timeLimit must be set together with options.slurm.timeLimit (${info === undefined ? 'the cluster has no default partition' : `partition ${JSON.stringify(info.name)} has no DefaultTime`}: there is no time limit to multiply), got ${describeValue(raw.retries && (raw.retries as Record<string, unknown>).timeLimit)}`,
+        );
+      });
+    }
+  }
+
   return {
     partition,
     nWorkers: positive('nWorkers'),
@@ -143,6 +202,10 @@ export function resolveSlurmOptions(raw: Record<string, unknown>, partitions?: r
     jobName,
     callsPerTask: positive('callsPerTask'),
     pollIntervalMs: Math.max(200, seconds('pollInterval', 5) * 1000),
+    gpusPerWorker,
+    constraint,
+    qos,
+    retries,
     configFile,
   };
 }

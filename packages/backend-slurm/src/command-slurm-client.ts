@@ -3,12 +3,15 @@ import type { SlurmClient } from './slurm-client';
 import {
   cancel,
   findArrays,
+  listNodes,
   listPartitions,
+  listQos,
   queryArray,
   readClusterConfig,
   submitArray,
   type ArrayTaskStatus,
   type ClusterConfig,
+  type NodeInfo,
   type PartitionInfo,
   type SubmitArrayRequest,
 } from './slurm-commands';
@@ -16,6 +19,14 @@ import {
 export class CommandSlurmClient implements SlurmClient {
   listPartitions(): Promise<PartitionInfo[]> {
     return listPartitions();
+  }
+
+  listNodes(): Promise<NodeInfo[]> {
+    return listNodes();
+  }
+
+  listQos(): Promise<string[] | undefined> {
+    return listQos();
   }
 
   readClusterConfig(): Promise<ClusterConfig> {

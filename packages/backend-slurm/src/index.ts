@@ -7,35 +7,43 @@ export { MEASURE_LIMIT_MS, probeCallMemory } from './memory-probe';
 export type { MemoryProbe, MemoryProbeRequest } from './memory-probe';
 export { resolveSlurmOptions } from './backend-options';
 export type { ResolvedSlurmOptions, SlurmBackendOptions } from './backend-options';
+export type { RetryPolicy, RetryRule, SlurmRetryOptions } from './retry-policy';
 export { SlurmRunError } from './errors';
 export type { SlurmRunErrorCode } from './errors';
-export { LOG_DIR_NAME, SLURM_META_DIR, readSubmissions } from './submission-files';
+export { LOG_DIR_NAME, RUN_JOBS_FILE, SLURM_META_DIR, readSubmissions } from './submission-files';
 export type { ArrayRecord, StatusLine, SubmissionRecord } from './submission-files';
 export { SlurmCommandError, SlurmOptionError, describeValue } from './errors';
 export type { SlurmCommandErrorCode } from './errors';
 export {
   RESERVED_SBATCH_OPTIONS,
+  constraintFeatures,
   formatTimeLimit,
   parseMemory,
+  parseMemorySize,
   parseSlurmDuration,
   parseTimeLimit,
   validateExportNames,
   validateExtraOptions,
+  validateConstraint,
   validateJobName,
   validatePartition,
   validatePositiveInteger,
+  validateQosName,
 } from './sbatch-options';
 export {
   FINAL_JOB_STATES,
   buildSbatchArgs,
   cancel,
   classifyTaskEnd,
+  countGpus,
   decodeWaitStatus,
   finalStates,
   findArrays,
   formatIndexRanges,
   isFinalJobState,
+  listNodes,
   listPartitions,
+  listQos,
   parseSacctArrayLines,
   parseSbatchOutput,
   parseScontrolRecord,
@@ -52,6 +60,7 @@ export type {
   ArrayTaskStatus,
   ClusterConfig,
   FinalTaskState,
+  NodeInfo,
   PartitionInfo,
   RunSlurmCommandOptions,
   SlurmCommandOptions,

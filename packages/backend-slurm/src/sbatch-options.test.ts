@@ -1,12 +1,16 @@
 import { SlurmOptionError } from './errors';
 import {
+  constraintFeatures,
   parseMemory,
+  parseMemorySize,
   parseSlurmDuration,
   parseTimeLimit,
   validateExportNames,
   validateExtraOptions,
+  validateConstraint,
   validateJobName,
   validatePartition,
+  validateQosName,
 } from './sbatch-options';
 
 function rejection(run: () => unknown): SlurmOptionError {
@@ -102,10 +106,10 @@ describe('job names and extra options (no header injection)', () => {
   });
 
   it('accepts single-argument options', () => {
-    expect(validateExtraOptions(['--constraint=fast', '-N1', '--qos=short', '--mail-user=me@example.org'])).toEqual([
-      '--constraint=fast',
+    expect(validateExtraOptions(['--account=proj', '-N1', '--gres=nvme:1', '--mail-user=me@example.org'])).toEqual([
+      '--account=proj',
       '-N1',
-      '--qos=short',
+      '--gres=nvme:1',
       '--mail-user=me@example.org',
     ]);
   });
@@ -125,13 +129,13 @@ describe('job names and extra options (no header injection)', () => {
   });
 
   it('rejects options the client sets itself, abbreviated or short', () => {
-    expect(rejection(() => validateExtraOptions(['--qos=a', '--output=/tmp/x'])).message).toBe(
+    expect(rejection(() => validateExtraOptions(['--account=a', '--output=/tmp/x'])).message).toBe(
       'options.slurm.extra[1] must not set --output: acme-ts writes task logs to <outputDir>/slurm_logs and reads them to explain failures, got "--output=/tmp/x"',
     );
     expect(rejection(() => validateExtraOptions(['--arr=0-3'])).message).toMatch(/must not set --array: acme-ts sets it from options\.slurm\.nWorkers/);
     expect(rejection(() => validateExtraOptions(['-pdebug'])).message).toMatch(/must not set -p: acme-ts sets it from options\.slurm\.partition/);
-    expect(rejection(() => validateExtraOptions('--qos=a')).message).toBe(
-      'options.slurm.extra must be an array of sbatch options such as ["--constraint=fast"], got "--qos=a"',
+    expect(rejection(() => validateExtraOptions('--account=a')).message).toBe(
+      'options.slurm.extra must be an array of sbatch options such as ["--account=proj"], got "--account=a"',
     );
   });
 
@@ -143,6 +147,15 @@ describe('job names and extra options (no header injection)', () => {
     ['--partition=long', '--partition', 'acme-ts sets it from options.slurm.partition: use that instead'],
     ['-c2', '-c', 'acme-ts sets it from options.slurm.cpusPerWorker: use that instead'],
     ['--job-name=x', '--job-name', 'acme-ts sets it from options.slurm.jobName: use that instead'],
+    ['--gres=gpu:2', '--gres', 'acme-ts sets it from options.slurm.gpusPerWorker: use that instead'],
+    ['--gres=nvme:1,gpu:a100:1', '--gres', 'acme-ts sets it from options.slurm.gpusPerWorker: use that instead'],
+    ['--gpus-per-task=1', '--gpus-per-task', 'acme-ts sets it from options.slurm.gpusPerWorker: use that instead'],
+    ['-G2', '-G', 'acme-ts sets it from options.slurm.gpusPerWorker: use that instead'],
+    ['--constraint=fast', '--constraint', 'acme-ts sets it from options.slurm.constraint: use that instead'],
+    ['-Cfast', '-C', 'acme-ts sets it from options.slurm.constraint: use that instead'],
+    ['--qos=short', '--qos', 'acme-ts sets it from options.slurm.qos: use that instead'],
+    ['--qo=short', '--qos', 'acme-ts sets it from options.slurm.qos: use that instead'],
+    ['-qshort', '-q', 'acme-ts sets it from options.slurm.qos: use that instead'],
   ])('names the acme-ts setting that replaces %j', (item, clash, why) => {
     expect(rejection(() => validateExtraOptions([item], 'options.slurm.sbatchOptions')).message).toBe(
       `options.slurm.sbatchOptions[0] must not set ${clash}: ${why}, got ${JSON.stringify(item)}`,
@@ -181,5 +194,28 @@ describe('job names and extra options (no header injection)', () => {
   it('export names must be variable names', () => {
     expect(validateExportNames(['PATH', 'ACME_TS_X'])).toEqual(['PATH', 'ACME_TS_X']);
     expect(rejection(() => validateExportNames(['PATH', 'A=1'])).option).toBe('options.slurm.export[1]');
+  });
+});
+
+describe('GPUs, constraints and QOS', () => {
+  it('constraints: feature names with SLURM\'s operators; the features they name', () => {
+    expect(validateConstraint('avx512&ib')).toBe('avx512&ib');
+    expect(constraintFeatures('[rack1|rack2]&knl*2')).toEqual(['rack1', 'rack2', 'knl']);
+    expect(constraintFeatures('!gpu&(a|b)')).toEqual(['gpu', 'a', 'b']);
+    for (const bad of ['', 'a b', 'a;b', '&|', 'a\nb', 3]) {
+      expect(rejection(() => validateConstraint(bad)).message).toMatch(/^options\.slurm\.constraint must be node features joined by SLURM's operators .*, got /);
+    }
+  });
+
+  it('QOS names', () => {
+    expect(validateQosName('normal')).toBe('normal');
+    expect(rejection(() => validateQosName('a;b')).message).toBe('options.slurm.qos must be a QOS name (1 to 100 letters, digits and ._-), got "a;b"');
+  });
+
+  it('memory sizes without "auto"', () => {
+    expect(parseMemorySize('64GB', 'x')).toBe(64000);
+    expect(rejection(() => parseMemorySize('auto', 'options.slurm.retries.outOfMemory.maxMemory')).message).toBe(
+      'options.slurm.retries.outOfMemory.maxMemory must be a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got "auto"',
+    );
   });
 });

@@ -13,6 +13,9 @@ import { SlurmOptionError, describeValue } from './errors';
 const UNSAFE_CHARACTERS = /[\s\x00-\x1f\x7f;&|<>`$\\"'(){}*?!#~]/;
 const JOB_NAME = /^[A-Za-z0-9._+\-=@:,]{1,200}$/;
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const QOS_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+/** Feature names and SLURM's constraint operators: & (and), | (or), [ ] (matching or), ( ), *N (count), ! (not). */
+const CONSTRAINT = /^[A-Za-z0-9_.:\-&|[\]()*!]{1,1000}$/;
 
 /**
  * sbatch options acme-ts sets from its own settings: the setting a user changes instead.
@@ -32,6 +35,22 @@ const SET_FROM_SETTING: Readonly<Record<string, string>> = {
   '-J': 'options.slurm.jobName',
   '--array': 'options.slurm.nWorkers (tasks at once)',
   '-a': 'options.slurm.nWorkers (tasks at once)',
+  '--gres': 'options.slurm.gpusPerWorker',
+  '--gpus': 'options.slurm.gpusPerWorker',
+  '-G': 'options.slurm.gpusPerWorker',
+  '--gpus-per-task': 'options.slurm.gpusPerWorker',
+  '--gpus-per-node': 'options.slurm.gpusPerWorker',
+  '--gpus-per-socket': 'options.slurm.gpusPerWorker',
+  '--cpus-per-gpu': 'options.slurm.cpusPerWorker',
+  '--constraint': 'options.slurm.constraint',
+  '-C': 'options.slurm.constraint',
+  '--qos': 'options.slurm.qos',
+  '-q': 'options.slurm.qos',
+};
+
+/** Options refused only with some values: `--gres` when it asks for GPUs (other generic resources stay the user's). */
+const REFUSED_ONLY_IF: Readonly<Record<string, (value: string) => boolean>> = {
+  '--gres': (value) => /(?:^|,)gpu(?::|,|$)/.test(value),
 };
 
 /** sbatch options that break how the client submits or follows an array: why. */
@@ -82,15 +101,16 @@ export function validatePartition(value: unknown, available: readonly string[], 
  */
 export function parseMemory(value: unknown, option = 'options.slurm.memPerWorker'): number | undefined {
   if (value === 'auto') return undefined;
-  const fail = (): never => {
-    throw new SlurmOptionError(option, `${option} must be "auto" or a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got ${describeValue(value)}`);
-  };
-  if (typeof value !== 'string') return fail();
-  const match = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(MB|GB)\s*$/.exec(value);
-  if (match === null) return fail();
-  const amount = Number(match[1]);
-  const megabytes = match[2] === 'GB' ? Math.round(amount * 1000) : Math.trunc(amount);
-  if (!(megabytes >= 1)) return fail();
+  return parseMemorySize(value, option, '"auto" or ');
+}
+
+/** A memory size ("8GB", "12000MB") in MB, by {@link parseMemory}'s rules but without "auto". */
+export function parseMemorySize(value: unknown, option: string, alternatives = ''): number {
+  const match = typeof value === 'string' ? /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(MB|GB)\s*$/.exec(value) : null;
+  const megabytes = match === null ? NaN : match[2] === 'GB' ? Math.round(Number(match[1]) * 1000) : Math.trunc(Number(match[1]));
+  if (!(megabytes >= 1)) {
+    throw new SlurmOptionError(option, `${option} must be ${alternatives}a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got ${describeValue(value)}`);
+  }
   return megabytes;
 }
 
@@ -154,6 +174,33 @@ export function validateJobName(value: unknown, option = 'options.slurm.jobName'
   return value;
 }
 
+/** A QOS name: 1–100 letters, digits and `._-`. */
+export function validateQosName(value: unknown, option = 'options.slurm.qos'): string {
+  if (typeof value !== 'string' || !QOS_NAME.test(value)) {
+    throw new SlurmOptionError(option, `${option} must be a QOS name (1 to 100 letters, digits and ._-), got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A `--constraint` expression: node feature names joined by SLURM's operators & | [ ] ( ) *N !. */
+export function validateConstraint(value: unknown, option = 'options.slurm.constraint'): string {
+  if (typeof value !== 'string' || !CONSTRAINT.test(value) || constraintFeatures(value).length === 0) {
+    throw new SlurmOptionError(
+      option,
+      `${option} must be node features joined by SLURM's operators (& and, | or, [a|b] matching or, *N count, ! not), such as "avx512&ib", got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The feature names a constraint expression mentions: "[rack1|rack2]&knl*2" → rack1, rack2, knl. */
+export function constraintFeatures(expression: string): string[] {
+  return expression
+    .split(/[&|[\]()!]+/)
+    .map((term) => term.replace(/\*\d+$/, ''))
+    .filter((name) => name !== '');
+}
+
 /** A positive integer (CPUs per task, array throttle, …). */
 export function validatePositiveInteger(value: unknown, option: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
@@ -198,7 +245,7 @@ function reservedMatch(given: string, reserved: readonly string[]): string | und
 
 /**
  * Extra sbatch options (ACME's `job_extra`): an array of single arguments, each starting with
- * "-" and written with "=" (`--constraint=fast`, not `["--constraint", "fast"]`), without
+ * "-" and written with "=" (`--account=proj`, not `["--account", "proj"]`), without
  * blanks or shell metacharacters, and none of the options in `reserved`. A refusal says why:
  * the acme-ts setting to use instead, or what the option would break.
  */
@@ -208,7 +255,7 @@ export function validateExtraOptions(
   reserved: readonly string[] = RESERVED_SBATCH_OPTIONS,
 ): string[] {
   if (!Array.isArray(value)) {
-    throw new SlurmOptionError(option, `${option} must be an array of sbatch options such as ["--constraint=fast"], got ${describeValue(value)}`);
+    throw new SlurmOptionError(option, `${option} must be an array of sbatch options such as ["--account=proj"], got ${describeValue(value)}`);
   }
   value.forEach((item, index) => {
     const name = `${option}[${index}]`;
@@ -222,6 +269,8 @@ export function validateExtraOptions(
     for (const given of names) {
       const clash = reservedMatch(given, reserved);
       if (clash === undefined) continue;
+      const onlyIf = REFUSED_ONLY_IF[clash];
+      if (onlyIf !== undefined && !onlyIf(item.slice(item.indexOf('=') + 1))) continue;
       const setting = SET_FROM_SETTING[clash];
       const why = setting !== undefined ? `acme-ts sets it from ${setting}: use that instead` : (BREAKS_CLIENT[clash] ?? 'acme-ts sets it itself');
       const where = names.length > 1 ? ` (bundled in ${item})` : '';

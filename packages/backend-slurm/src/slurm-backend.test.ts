@@ -3,12 +3,13 @@
  * the throttle, failure mapping, adoption by a second client, polling back-off, abort, lost
  * sbatch answers and memPerWorker "auto". Queue time is virtual (FakeClock).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallOutcome, ExecutionJob } from '@acme-ts/core';
 import { eachOutcome } from '@acme-ts/core';
 import { resolveSlurmOptions } from './backend-options';
+import { SlurmCommandError } from './errors';
 import type { MemoryProbe } from './memory-probe';
 import type { SlurmClient } from './slurm-client';
 import { SlurmBackend, createBackend } from './slurm-backend';
@@ -74,6 +75,8 @@ async function run(backend: SlurmBackend, job: ExecutionJob, signal?: AbortSigna
   }
 }
 
+const runJobs = (): { backend: string; jobIds: string[]; updatedAt: string } => JSON.parse(readFileSync(join(work, '.acme-ts', 'jobs.json'), 'utf8'));
+
 const summary = (outcomes: Map<number, CallOutcome>): [number, string | number][] =>
   [...outcomes.values()].sort((a, b) => a.taskID - b.taskID).map((o) => [o.taskID, o.ok ? (o.value as number) : o.reason]);
 
@@ -87,6 +90,17 @@ describe('submission', () => {
     expect(cluster.arrays[0]!.argv).toContain('--array=0-3%4');
     expect(cluster.arrays[0]!.tasks.map((t) => t.taskIDs)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
     expect(cluster.liveTasks()).toEqual([]);
+  });
+
+  it('logs each array\'s job id at info level and lists them in .acme-ts/jobs.json', async () => {
+    const { cluster } = makeCluster({ config: { maxArraySize: 2 } });
+    const { logs, error } = await run(makeBackend(cluster, { callsPerTask: 1, memPerWorker: '300MB' }), makeJob(3));
+    expect(error).toBeUndefined();
+    expect(logs).toEqual([
+      `submitted SLURM job array 1000: 2 tasks for 2 calls (--mem 300 MB, --time the partition default; logs ${join(work, 'slurm_logs', '1000_<task>.out|.err')})`,
+      expect.stringMatching(/^submitted SLURM job array 1001: 1 tasks for 1 calls/),
+    ]);
+    expect(runJobs()).toMatchObject({ backend: 'slurm', jobIds: ['1000', '1001'] });
   });
 
   it('splits more chunks than MaxArraySize into several arrays, each task running its own chunk', async () => {
@@ -154,7 +168,7 @@ describe('pending arrays', () => {
     const { cluster } = makeCluster({ script: () => ({ pendingMs: 20_000, pendingReason: 'Resources' }) });
     const { outcomes, logs } = await run(makeBackend(cluster, { setupTimeout: 5 }), makeJob(2));
     expect(summary(outcomes)).toEqual([[0, 0], [1, 10]]);
-    expect(logs).toEqual([expect.stringMatching(/^no task of SLURM array \d+ has started after 5 s; squeue says it is pending because of: Resources\./)]);
+    expect(logs.filter((l) => !l.startsWith('submitted'))).toEqual([expect.stringMatching(/^no task of SLURM array \d+ has started after 5 s; squeue says it is pending because of: Resources\./)]);
   });
 
   it('cancels an array that can never start and fails its calls "cancelled"', async () => {
@@ -186,6 +200,8 @@ describe('a second client on the same run folder', () => {
     // The first client submits, then hangs on its first squeue for ever (as if it died).
     const dying: SlurmClient = {
       listPartitions: () => cluster.listPartitions(),
+      listNodes: () => cluster.listNodes(),
+      listQos: () => cluster.listQos(),
       readClusterConfig: () => cluster.readClusterConfig(),
       submitArray: (request) => cluster.submitArray(request),
       queryArray: () => new Promise(() => undefined),
@@ -200,6 +216,9 @@ describe('a second client on the same run folder', () => {
     expect(summary(second.outcomes)).toEqual(Array.from({ length: 8 }, (_, i) => [i, i * 10]));
     expect(cluster.arrays).toHaveLength(1);
     expect(readSubmissions(work)).toHaveLength(1);
+    // The adopted array is the second client's: jobs.json and the log say so.
+    expect(runJobs().jobIds).toEqual(['1000']);
+    expect(second.logs).toEqual([expect.stringMatching(/^SLURM job array 1000 \(submission .*\) still has calls of this run queued or running: waiting for it/)]);
   });
 
   it('submits again only the calls whose array has ended without them', async () => {
@@ -328,5 +347,131 @@ describe('createBackend', () => {
       message: 'options.slurm.partition must be one of "debug", got "gpu"',
     });
     expect((await createBackend({}, { client: cluster, clock: cluster.clock })).concurrency).toBe(4);
+  });
+});
+
+describe('GPUs, constraints and QOS', () => {
+  const nodes = [{ name: 'g1', partitions: ['debug'], features: ['a100', 'ib'], gpus: 2 }];
+
+  it('are checked against the cluster by createBackend and passed to sbatch as --gres, --constraint, --qos', async () => {
+    const { cluster } = makeCluster({ nodes, qos: ['normal'] });
+    const backend = await createBackend({ gpusPerWorker: 2, constraint: 'a100&ib', qos: 'normal' }, { client: cluster, clock: cluster.clock });
+    const { error } = await run(backend, makeJob(2));
+    expect(error).toBeUndefined();
+    expect(cluster.arrays[0]!.argv).toEqual(expect.arrayContaining(['--gres=gpu:2', '--constraint=a100&ib', '--qos=normal']));
+    expect(cluster.lookups).toEqual(['listNodes', 'listQos']);
+  });
+
+  it.each([
+    [{ gpusPerWorker: 4 }, 'options.slurm.gpusPerWorker must be at most 2, the most GPUs a node of partition "debug" has in its Gres, got 4'],
+    [{ constraint: 'avx512' }, 'options.slurm.constraint must name features of the nodes of partition "debug" (its nodes have "a100", "ib"; no node has "avx512"), got "avx512"'],
+    [{ qos: 'high' }, 'options.slurm.qos must be one of the QOS sacctmgr lists: "normal", got "high"'],
+  ])('%j is refused before anything is submitted', async (options, message) => {
+    const { cluster } = makeCluster({ nodes, qos: ['normal'] });
+    await expect(createBackend(options, { client: cluster })).rejects.toMatchObject({ code: 'ERR_ACME_OPTION', message });
+    expect(cluster.arrays).toEqual([]);
+  });
+
+  it('the nodes and QOS are not asked for when no setting needs them', async () => {
+    const { cluster } = makeCluster();
+    await createBackend({ memPerWorker: '1GB' }, { client: cluster });
+    expect(cluster.lookups).toEqual([]);
+  });
+});
+
+describe('retries with more memory or time (options.slurm.retries)', () => {
+  /** Tasks with less than `mb` MB end OUT_OF_MEMORY after reporting `afterCalls` calls. */
+  const oomBelow =
+    (mb: number, afterCalls = 0) =>
+    (task: { memMb: number | undefined }) =>
+      (task.memMb ?? 0) < mb ? { end: { state: 'OUT_OF_MEMORY', afterCalls } } : {};
+  const failure = (o: CallOutcome | undefined) => o as Extract<CallOutcome, { ok: false }>;
+
+  it('a task out of memory: its unreported calls run again with memPerWorker × memoryFactor, each call reported once', async () => {
+    const { cluster } = makeCluster({ script: oomBelow(2000, 1) });
+    const retries = { outOfMemory: { memoryFactor: 2, maxMemory: '8GB' } };
+    const { outcomes, logs, error } = await run(makeBackend(cluster, { memPerWorker: '1000MB', callsPerTask: 3, retries }), makeJob(6));
+    expect(error).toBeUndefined();
+    expect(summary(outcomes)).toEqual(Array.from({ length: 6 }, (_, i) => [i, i * 10]));
+    expect(cluster.arrays.map((a) => a.argv.find((x) => x.startsWith('--mem=')))).toEqual(['--mem=1000M', '--mem=2000M']);
+    // Call 0 and 3 were reported by the first tasks; 1, 2 (task 0) and 4, 5 (task 1) went again.
+    expect(cluster.arrays[1]!.tasks.flatMap((t) => t.taskIDs)).toEqual([1, 2, 4, 5]);
+    const retryLogs = logs.filter((l) => l.includes('retried'));
+    expect(retryLogs).toEqual([
+      'SLURM task 1000_0 ran out of memory (--mem 1000 MB) while running call 1: calls 1-2 retried with --mem 2000 MB as SLURM job array 1001 (retry 1 of 3)',
+      'SLURM task 1000_1 ran out of memory (--mem 1000 MB) while running call 4: calls 4-5 retried with --mem 2000 MB as SLURM job array 1001 (retry 1 of 3)',
+    ]);
+    expect(runJobs().jobIds).toEqual(['1000', '1001']);
+  });
+
+  it('the cluster default memory (DefMemPerCPU) is what is multiplied when memPerWorker is unset', async () => {
+    const { cluster } = makeCluster({ script: oomBelow(1500) });
+    const { outcomes } = await run(makeBackend(cluster, { retries: { outOfMemory: { maxMemory: '4GB' } } }), makeJob(1));
+    expect(summary(outcomes)).toEqual([[0, 0]]);
+    expect(cluster.arrays.map((a) => a.argv.find((x) => x.startsWith('--mem=')))).toEqual([undefined, '--mem=2000M']);
+  });
+
+  it('at the cap the call fails "out-of-memory", and the message names the cap', async () => {
+    const { cluster } = makeCluster({ script: oomBelow(1e9) });
+    const retries = { outOfMemory: { memoryFactor: 2, maxMemory: '1500MB' } };
+    const { outcomes, error } = await run(makeBackend(cluster, { memPerWorker: '1000MB', retries }), makeJob(1));
+    expect(error).toBeUndefined();
+    expect(summary(outcomes)).toEqual([[0, 'out-of-memory']]);
+    expect(cluster.arrays.map((a) => a.argv.find((x) => x.startsWith('--mem=')))).toEqual(['--mem=1000M', '--mem=1500M']);
+    expect(failure(outcomes.get(0)).error.message).toMatch(/SLURM task OUT_OF_MEMORY: exceeded its memory limit \(--mem\); call 0 was running in SLURM task 1001_0 .*\nnot retried: it already had options\.slurm\.retries\.outOfMemory\.maxMemory \(1500 MB\)$/s);
+  });
+
+  it('after `attempts` retries the call fails, saying so', async () => {
+    const { cluster } = makeCluster({ script: oomBelow(1e9) });
+    const retries = { outOfMemory: { maxMemory: '64GB', attempts: 1 } };
+    const { outcomes } = await run(makeBackend(cluster, { memPerWorker: '1000MB', retries }), makeJob(1));
+    expect(summary(outcomes)).toEqual([[0, 'out-of-memory']]);
+    expect(cluster.arrays).toHaveLength(2);
+    expect(failure(outcomes.get(0)).error.message).toMatch(/\nnot retried: options\.slurm\.retries\.outOfMemory\.attempts \(1\) retries were used$/);
+  });
+
+  it('a task at its time limit: again with timeLimit × timeFactor (memory unchanged)', async () => {
+    const { cluster } = makeCluster({ script: (t) => ((t.timeLimitMinutes ?? 0) < 20 ? { end: { state: 'TIMEOUT', afterCalls: 0 } } : {}) });
+    const retries = { timeLimit: { timeFactor: 2, maxTime: '1:00:00' } };
+    const { outcomes, logs } = await run(makeBackend(cluster, { timeLimit: 10, memPerWorker: '500MB', callsPerTask: 2, retries }), makeJob(2));
+    expect(summary(outcomes)).toEqual([[0, 0], [1, 10]]);
+    expect(cluster.arrays.map((a) => a.argv.filter((x) => /^--(time|mem)=/.test(x)))).toEqual([
+      ['--mem=500M', '--time=10'],
+      ['--mem=500M', '--time=20'],
+    ]);
+    expect(logs).toContain('SLURM task 1000_0 reached its time limit (--time 10 min) while running call 0: calls 0-1 retried with --time 20 min as SLURM job array 1001 (retry 1 of 3)');
+  });
+
+  it('failures that are not SLURM\'s limits are not retried: a call that throws, a task out of memory without outOfMemory retries', async () => {
+    const { cluster } = makeCluster({ script: (t) => (t.chunk === 0 ? { throwing: [0] } : { end: { state: 'OUT_OF_MEMORY', afterCalls: 0 } }) });
+    const { outcomes } = await run(makeBackend(cluster, { callsPerTask: 1, timeLimit: 5, retries: { timeLimit: { maxTime: 60 } } }), makeJob(2));
+    expect(summary(outcomes)).toEqual([[0, 'error'], [1, 'out-of-memory']]);
+    expect(cluster.arrays).toHaveLength(1);
+  });
+
+  it('a retry sbatch refuses fails its calls as they ended, with sbatch\'s answer', async () => {
+    const { cluster } = makeCluster({ script: oomBelow(1e9) });
+    const submit = cluster.submitArray.bind(cluster);
+    cluster.submitArray = async (request) => {
+      if ((request.memMb ?? 0) > 1000) {
+        throw new SlurmCommandError('ERR_SLURM_COMMAND', 'sbatch exited with status 1: sbatch: error: Memory specification can not be satisfied', { argv: ['sbatch'] });
+      }
+      return submit(request);
+    };
+    const { outcomes, error } = await run(makeBackend(cluster, { memPerWorker: '1000MB', retries: { outOfMemory: { maxMemory: '8GB' } } }), makeJob(1));
+    expect(error).toBeUndefined();
+    expect(summary(outcomes)).toEqual([[0, 'out-of-memory']]);
+    expect(failure(outcomes.get(0)).error.message).toMatch(/\nits retry with --mem 2000 MB, --time the partition default was refused: .*Memory specification can not be satisfied$/);
+  });
+
+  it('an abort while a retry runs reports the retried calls "aborted" and cancels it', async () => {
+    const { clock, cluster } = makeCluster({ script: (t) => ((t.memMb ?? 0) < 2000 ? { end: { state: 'OUT_OF_MEMORY', afterCalls: 0 } } : { callMs: 60_000 }) });
+    const controller = new AbortController();
+    clock.at(5000, () => controller.abort(new Error('stop now')));
+    const { outcomes, error } = await run(makeBackend(cluster, { memPerWorker: '1000MB', retries: { outOfMemory: { maxMemory: '8GB' } } }), makeJob(2), controller.signal);
+    expect((error as Error).message).toBe('stop now');
+    expect(summary(outcomes)).toEqual([[0, 'aborted'], [1, 'aborted']]);
+    expect(cluster.arrays).toHaveLength(2);
+    expect(cluster.liveTasks()).toEqual([]);
   });
 });

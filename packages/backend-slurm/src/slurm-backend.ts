@@ -5,7 +5,8 @@
  * array per interval. A task that ends without reporting some of its calls fails the call that
  * was running with the task's SLURM state and log path; the calls it never reached fail as
  * 'cancelled' (task cancelled) or 'worker-exit' (any other end), so a re-run (`compute()` again,
- * `ParallelMap.resume`) runs exactly those — nothing is resubmitted behind the user's back.
+ * `ParallelMap.resume`) runs exactly those. Only where `options.slurm.retries` asks for it are
+ * the calls of a task SLURM ended for its memory or time limit submitted again, with more.
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,13 +14,16 @@ import { randomBytes } from 'node:crypto';
 import { loaderFlags, settledCall } from '@acme-ts/core';
 import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core';
 import { SlurmCommandError, SlurmRunError } from './errors';
-import { resolveSlurmOptions, type ResolvedSlurmOptions } from './backend-options';
+import { NODE_SETTINGS, resolveSlurmOptions, type ResolvedSlurmOptions } from './backend-options';
+import { targetPartition } from './cluster-resources';
+import { nextAmount, retrySetting, type RetryKind } from './retry-policy';
 import { systemClock, type Clock } from './clock';
 import { CommandSlurmClient } from './command-slurm-client';
 import { MEASURE_LIMIT_MS, probeCallMemory, type MemoryProbe } from './memory-probe';
 import type { SlurmClient } from './slurm-client';
 import {
   classifyTaskEnd,
+  formatIndexRanges,
   isFinalJobState,
   type ArrayTaskStatus,
   type ClusterConfig,
@@ -39,6 +43,7 @@ import {
   statusPath,
   valuePath,
   writeFileAtomicSync,
+  writeRunJobs,
   writeV8,
   type ArrayRecord,
   type StatusLine,
@@ -70,9 +75,43 @@ interface TrackedChunk {
   seen: Set<number>;
   settled: boolean;
   lastState?: string;
-  threads: number;
+  /** The submission it belongs to (its resources: cpusPerWorker, memory, time limit). */
+  record: SubmissionRecord;
   logDir: string;
 }
+
+/** The resources of a submission that retries change: `--mem` and `--time` (undefined: the cluster's default). */
+interface TaskResources {
+  memMb?: number;
+  timeLimitMinutes?: number;
+}
+
+/** Calls of a task SLURM ended for its memory or time limit, held back to be submitted again. */
+interface HeldCalls {
+  kind: RetryKind;
+  chunk: TrackedChunk;
+  /** The calls that were running when the task ended (they count a retry). */
+  blamed: number[];
+  /** Every call of the task without a status line, blamed ones first. */
+  taskIDs: number[];
+  /** Their failures, reported if they are not retried. */
+  outcomes: CallOutcome[];
+}
+
+/** One execute(): what every step of it needs. */
+interface RunContext {
+  job: ExecutionJob;
+  runDir: string;
+  report: (outcome: CallOutcome) => void;
+  stop: AbortSignal;
+  events: ExecutionEvents;
+  /** Arrays submitted or adopted during this execute, for `.acme-ts/jobs.json`. */
+  jobIds: string[];
+  /** Retries per call and kind so far ("outOfMemory:7" → 1). */
+  retried: Map<string, number>;
+}
+
+const RETRY_KIND: Partial<Record<TaskEndKind | 'vanished', RetryKind>> = { memory: 'outOfMemory', timeout: 'timeLimit' };
 
 /** Cluster facts the backend needs, read once when it is created. */
 export interface ClusterInfo {
@@ -106,8 +145,7 @@ export class SlurmBackend implements ExecutionBackend {
     this.client = runtime.client ?? new CommandSlurmClient();
     this.clock = runtime.clock ?? systemClock;
     this.probeMemory = runtime.probeMemory ?? probeCallMemory;
-    const partition = cluster.partitions.find((p) => (options.partition === undefined ? p.isDefault : p.name === options.partition));
-    const cpus = partition?.totalCpus ?? 1;
+    const cpus = targetPartition(cluster.partitions, options.partition)?.totalCpus ?? 1;
     this.concurrency = options.nWorkers ?? Math.max(1, Math.floor(cpus / options.cpusPerWorker));
   }
 
@@ -150,11 +188,12 @@ export class SlurmBackend implements ExecutionBackend {
     const runDir = job.outputDir ?? (scratch as string);
     let keepScratch = false;
     const tracked: TrackedChunk[] = [];
+    const ctx: RunContext = { job, runDir, report, stop, events, jobIds: [], retried: new Map() };
     try {
-      const covered = job.outputDir !== undefined ? await this.recover(runDir, wanted, report, tracked) : new Set<number>();
+      const covered = job.outputDir !== undefined ? await this.recover(ctx, wanted, tracked) : new Set<number>();
       const toSubmit = job.taskIDs.filter((taskID) => !reported.has(taskID) && !covered.has(taskID));
-      if (toSubmit.length > 0) tracked.push(...(await this.submit(job, runDir, toSubmit, stop)));
-      await this.watch(tracked, report, stop, events);
+      if (toSubmit.length > 0) tracked.push(...(await this.submit(ctx, toSubmit)));
+      await this.watch(ctx, tracked);
       // Every call has reported: the tasks are exiting on their own, close() must not cancel them.
       for (const t of tracked) this.liveArrays.delete(t.arrayJobId);
       for (const taskID of job.taskIDs) {
@@ -176,6 +215,14 @@ export class SlurmBackend implements ExecutionBackend {
     }
   }
 
+  /** An array submitted or adopted: core's runStatus() and `acme-ts status` show it from `.acme-ts/jobs.json`. */
+  private noteJob(ctx: RunContext, jobId: string): boolean {
+    if (ctx.jobIds.includes(jobId)) return false;
+    ctx.jobIds.push(jobId);
+    if (ctx.job.outputDir !== undefined) writeRunJobs(ctx.runDir, ctx.jobIds);
+    return true;
+  }
+
   // --- earlier submissions ---------------------------------------------------------------------
 
   /**
@@ -183,7 +230,8 @@ export class SlurmBackend implements ExecutionBackend {
    * reported at once; calls that an earlier array still has queued or running are adopted:
    * waited for, not submitted again. Returns the adopted taskIDs.
    */
-  private async recover(runDir: string, wanted: Set<number>, report: (o: CallOutcome) => void, tracked: TrackedChunk[]): Promise<Set<number>> {
+  private async recover(ctx: RunContext, wanted: Set<number>, tracked: TrackedChunk[]): Promise<Set<number>> {
+    const { runDir, report } = ctx;
     const covered = new Set<number>();
     const submissions = readSubmissions(runDir);
     for (const record of submissions) {
@@ -212,6 +260,9 @@ export class SlurmBackend implements ExecutionBackend {
           const taskIDs = record.chunks[chunk]!;
           for (const taskID of taskIDs) if (wanted.has(taskID)) covered.add(taskID);
           this.liveArrays.add(array.jobId);
+          if (this.noteJob(ctx, array.jobId)) {
+            log(ctx.events, 'info', `SLURM job array ${array.jobId} (submission ${record.submission}) still has calls of this run queued or running: waiting for it, not submitting them again`);
+          }
           tracked.push({
             submissionDir,
             chunk,
@@ -222,7 +273,7 @@ export class SlurmBackend implements ExecutionBackend {
             seen: new Set(),
             settled: false,
             lastState: state.state,
-            threads: record.cpusPerWorker,
+            record,
             logDir: join(runDir, LOG_DIR_NAME),
           });
         }
@@ -233,7 +284,12 @@ export class SlurmBackend implements ExecutionBackend {
 
   // --- submission ------------------------------------------------------------------------------
 
-  private async submit(job: ExecutionJob, runDir: string, taskIDs: number[], stop: AbortSignal): Promise<TrackedChunk[]> {
+  /**
+   * Submits `taskIDs` as one submission (one array, or several beyond MaxArraySize). `resources`
+   * replace memPerWorker and timeLimit (a retry's).
+   */
+  private async submit(ctx: RunContext, taskIDs: number[], resources?: TaskResources): Promise<TrackedChunk[]> {
+    const { job, runDir, stop } = ctx;
     const o = this.options;
     const submission = `${timestamp()}-${randomBytes(3).toString('hex')}`;
     const submissionDir = join(slurmMetaDir(runDir), submission);
@@ -245,7 +301,8 @@ export class SlurmBackend implements ExecutionBackend {
 
     const shared: SubmissionSetup = { setup: job.setup, timeoutMs: job.timeoutMs, threads: o.cpusPerWorker };
     writeV8(join(submissionDir, 'setup.v8'), shared);
-    const memMb = await this.memoryFor(job, runDir, submissionDir, taskIDs[0] as number, stop);
+    const memMb = resources !== undefined ? resources.memMb : await this.memoryFor(job, runDir, submissionDir, taskIDs[0] as number, stop);
+    const timeLimitMinutes = resources !== undefined ? resources.timeLimitMinutes : o.timeLimitMinutes;
 
     const perTask = o.callsPerTask ?? Math.ceil(taskIDs.length / this.concurrency);
     const chunks: number[][] = [];
@@ -258,8 +315,7 @@ export class SlurmBackend implements ExecutionBackend {
     // through its environment.
     writeFileAtomicSync(script, `#!/bin/sh\n# acme-ts array task (@acme-ts/backend-slurm)\nexec ${[process.execPath, ...loaderFlags(), ARRAY_TASK_ENTRY].map(shellQuote).join(' ')}\n`);
 
-    const partition = this.cluster.partitions.find((p) => (o.partition === undefined ? p.isDefault : p.name === o.partition));
-    const defMemPerCpu = partition?.defMemPerCpuMb ?? this.cluster.config.defMemPerCpuMb;
+    const defaultMemMb = this.defaultTaskMemory();
     const record: SubmissionRecord = {
       submission,
       submittedAt: new Date().toISOString(),
@@ -267,8 +323,8 @@ export class SlurmBackend implements ExecutionBackend {
       chunks,
       cpusPerWorker: o.cpusPerWorker,
       ...(memMb !== undefined ? { memMb } : {}),
-      ...(defMemPerCpu !== undefined ? { defaultMemMb: defMemPerCpu * o.cpusPerWorker } : {}),
-      ...(o.timeLimitMinutes !== undefined ? { timeLimitMinutes: o.timeLimitMinutes } : {}),
+      ...(defaultMemMb !== undefined ? { defaultMemMb } : {}),
+      ...(timeLimitMinutes !== undefined ? { timeLimitMinutes } : {}),
       ...(o.partition !== undefined ? { partition: o.partition } : {}),
     };
     const jobName = o.jobName ?? defaultJobName(job.setup.functionRef.name);
@@ -285,7 +341,10 @@ export class SlurmBackend implements ExecutionBackend {
         jobName,
         ...(memMb !== undefined ? { memMb } : {}),
         cpusPerTask: o.cpusPerWorker,
-        ...(o.timeLimitMinutes !== undefined ? { timeLimitMinutes: o.timeLimitMinutes } : {}),
+        ...(timeLimitMinutes !== undefined ? { timeLimitMinutes } : {}),
+        ...(o.gpusPerWorker !== undefined ? { gpus: o.gpusPerWorker } : {}),
+        ...(o.constraint !== undefined ? { constraint: o.constraint } : {}),
+        ...(o.qos !== undefined ? { qos: o.qos } : {}),
         outputPattern: join(logDir, '%A_%a.out'),
         errorPattern: join(logDir, '%A_%a.err'),
         export: TASK_ENVIRONMENT,
@@ -303,6 +362,9 @@ export class SlurmBackend implements ExecutionBackend {
       record.arrays.push(array);
       // Recorded after each sbatch, so a client killed now still tells the next one what runs.
       appendSubmission(runDir, record);
+      this.noteJob(ctx, jobId);
+      const calls = chunks.slice(first, first + nChunks).reduce((n, ids) => n + ids.length, 0);
+      log(ctx.events, 'info', `submitted SLURM job array ${jobId}: ${nChunks} tasks for ${calls} calls (${describeResources({ memMb, timeLimitMinutes })}; logs ${join(logDir, `${jobId}_<task>.out|.err`)})`);
       for (let chunk = first; chunk < first + nChunks; chunk++) {
         tracked.push({
           submissionDir,
@@ -313,7 +375,7 @@ export class SlurmBackend implements ExecutionBackend {
           statusOffset: 0,
           seen: new Set(),
           settled: false,
-          threads: o.cpusPerWorker,
+          record,
           logDir,
         });
       }
@@ -372,9 +434,9 @@ export class SlurmBackend implements ExecutionBackend {
     return new SlurmRunError('ERR_SLURM_UNTRACKED_ARRAY', `sbatch did not tell the id of the job array it may have submitted (${error.message}); ${outcome}`, { cause: error });
   }
 
+  /** What the cluster gives a task without --mem (DefMemPerCPU × CPUs), if it tells. */
   private defaultTaskMemory(): number | undefined {
-    const partition = this.cluster.partitions.find((p) => (this.options.partition === undefined ? p.isDefault : p.name === this.options.partition));
-    const perCpu = partition?.defMemPerCpuMb ?? this.cluster.config.defMemPerCpuMb;
+    const perCpu = targetPartition(this.cluster.partitions, this.options.partition)?.defMemPerCpuMb ?? this.cluster.config.defMemPerCpuMb;
     return perCpu === undefined ? undefined : perCpu * this.options.cpusPerWorker;
   }
 
@@ -386,7 +448,9 @@ export class SlurmBackend implements ExecutionBackend {
    * chunks); squeue costs the controller, so it is asked once per array per interval, starting
    * at 0.2 s and growing ×1.5 up to pollInterval while nothing new is reported.
    */
-  private async watch(tracked: TrackedChunk[], report: (o: CallOutcome) => void, stop: AbortSignal, events: ExecutionEvents): Promise<void> {
+  private async watch(ctx: RunContext, tracked: TrackedChunk[]): Promise<void> {
+    const { report, stop, events } = ctx;
+    const held: HeldCalls[] = [];
     const startedAt = this.clock.now();
     let started = false;
     let warned = false;
@@ -429,11 +493,18 @@ export class SlurmBackend implements ExecutionBackend {
           if (state !== undefined) started = true;
           // Final (or gone): its status file is complete now, read it before blaming anything.
           this.collect([t], report);
-          if (!t.settled) await this.failUnreported(t, state, report);
+          if (!t.settled) {
+            const end = await this.failUnreported(t, state);
+            const kind = RETRY_KIND[end.kind];
+            if (kind !== undefined && this.options.retries[kind] !== undefined) held.push({ ...end, kind, chunk: t });
+            else end.outcomes.forEach(report);
+          }
           t.settled = true;
         }
         if (!live && chunks.every((t) => t.settled)) this.liveArrays.delete(jobId);
       }
+      // Calls SLURM ended for memory or time go out again now, while the others run on.
+      if (held.length > 0) tracked.push(...(await this.retry(ctx, held.splice(0))));
       if (tracked.every((t) => t.settled)) break;
 
       if (!started && !warned && this.clock.now() - startedAt > this.options.setupTimeoutMs && pendingReasons.size > 0) {
@@ -444,9 +515,8 @@ export class SlurmBackend implements ExecutionBackend {
           break;
         }
         const seconds = Math.round(this.options.setupTimeoutMs / 1000);
-        // Into the run's log (console and log file) when core listens, else the console.
-        const log = events.onLog ?? ((_level: string, message: string) => console.warn(`acme-ts: ${message}`));
         log(
+          events,
           'warning',
           `no task of SLURM array ${[...byArray.keys()].join(', ')} has started after ${seconds} s; squeue says it is pending because of: ${[...pendingReasons].join(', ')}. Still waiting (Ctrl-C cancels the array).`,
         );
@@ -468,7 +538,7 @@ export class SlurmBackend implements ExecutionBackend {
           reason: 'cancelled',
           error: {
             name: 'SlurmPendingError',
-            message: `SLURM array ${t.arrayJobId} can never start (squeue reason: ${never.join(', ')}); it was cancelled. Change the partition, time limit or sbatchOptions`,
+            message: `SLURM array ${t.arrayJobId} can never start (squeue reason: ${never.join(', ')}); it was cancelled. Change the partition, time limit, constraint, qos, gpusPerWorker or sbatchOptions`,
           },
         });
       }
@@ -496,10 +566,13 @@ export class SlurmBackend implements ExecutionBackend {
     return progressed;
   }
 
-  /** A task ended without reporting some calls: blame the running one(s), the rest were never reached. */
-  private async failUnreported(t: TrackedChunk, state: ArrayTaskStatus | undefined, report: (o: CallOutcome) => void): Promise<void> {
+  /**
+   * A task ended without reporting some calls: the running one(s) fail with the task's end, the
+   * rest were never reached. Returns how it ended, the calls that were running and every
+   * unreported call's failure (blamed ones first), for the caller to report or retry.
+   */
+  private async failUnreported(t: TrackedChunk, state: ArrayTaskStatus | undefined): Promise<Omit<HeldCalls, 'kind' | 'chunk'> & { kind: TaskEndKind | 'vanished' }> {
     const unreported = t.taskIDs.filter((taskID) => !t.seen.has(taskID));
-    if (unreported.length === 0) return;
     const job = `${t.arrayJobId}_${t.index}`;
     const errPath = join(t.logDir, `${job}.err`);
     let kind: TaskEndKind | 'vanished';
@@ -525,29 +598,105 @@ export class SlurmBackend implements ExecutionBackend {
     // A task that reported a call, or was seen past PENDING, was running one when it ended
     // (even if squeue never showed it RUNNING between two polls).
     const ranAny = t.seen.size > 0 || (state !== undefined && state.state !== 'CANCELLED') || (t.lastState !== 'PENDING' && t.lastState !== undefined);
-    const running = ranAny ? unreported.slice(0, Math.max(1, t.threads)) : [];
+    const running = ranAny ? unreported.slice(0, Math.max(1, t.record.cpusPerWorker)) : [];
     const tailText = tail.trim() === '' ? '' : `\nend of its stderr:\n${tail.trim().split('\n').slice(-8).join('\n')}`;
-    for (const taskID of unreported) {
+    const outcomes = unreported.map((taskID): CallOutcome => {
       if (running.includes(taskID)) {
-        report({
+        return {
           taskID,
           ok: false,
           reason,
           logPath: errPath,
           error: { name: 'SlurmTaskError', message: `${what}; call ${taskID} was running in SLURM task ${job} (log: ${errPath})${tailText}` },
-        });
-      } else {
-        report({
-          taskID,
-          ok: false,
-          reason: kind === 'cancelled' ? 'cancelled' : 'worker-exit',
-          logPath: errPath,
-          error: {
-            name: 'SlurmTaskError',
-            message: `call ${taskID} did not run: SLURM task ${job} ended before reaching it (${what}); compute() again re-runs it (log: ${errPath})`,
-          },
-        });
+        };
       }
+      return {
+        taskID,
+        ok: false,
+        reason: kind === 'cancelled' ? 'cancelled' : 'worker-exit',
+        logPath: errPath,
+        error: {
+          name: 'SlurmTaskError',
+          message: `call ${taskID} did not run: SLURM task ${job} ended before reaching it (${what}); compute() again re-runs it (log: ${errPath})`,
+        },
+      };
+    });
+    return { kind, blamed: running, taskIDs: unreported, outcomes };
+  }
+
+  // --- retries ---------------------------------------------------------------------------------
+
+  /**
+   * Submits again, with more memory or time (options.slurm.retries), the calls of tasks SLURM
+   * ended for exceeding theirs; calls the cap or the attempts rule out fail as they ended, with
+   * why they were not retried. One submission per new set of resources; each is logged with
+   * the calls, the old and new resources and the job id. Returns the new arrays' chunks.
+   */
+  private async retry(ctx: RunContext, held: HeldCalls[]): Promise<TrackedChunk[]> {
+    const groups = new Map<string, { resources: TaskResources; calls: HeldCalls[] }>();
+    for (const h of held) {
+      const rule = this.options.retries[h.kind]!;
+      const was = this.resourcesOf(h.chunk.record);
+      const current = h.kind === 'outOfMemory' ? (was.memMb ?? h.chunk.record.defaultMemMb) : was.timeLimitMinutes;
+      const done = Math.max(...h.blamed.map((taskID) => ctx.retried.get(`${h.kind}:${taskID}`) ?? 0), 0);
+      const next = current === undefined ? undefined : nextAmount(rule, current, done);
+      if (next === undefined || 'refused' in next) {
+        const why =
+          next === undefined
+            ? 'neither options.slurm.memPerWorker nor the cluster (DefMemPerCPU) tells the memory it had, to multiply'
+            : next.refused === 'cap'
+              ? `it already had ${retrySetting(h.kind, 'cap')} (${describeAmount(h.kind, rule.cap)})`
+              : `${retrySetting(h.kind, 'attempts')} (${rule.attempts}) retries were used`;
+        this.reportHeld(ctx, h, `not retried: ${why}`);
+        continue;
+      }
+      for (const taskID of h.blamed) ctx.retried.set(`${h.kind}:${taskID}`, done + 1);
+      const resources: TaskResources = h.kind === 'outOfMemory' ? { ...was, memMb: next.amount } : { ...was, timeLimitMinutes: next.amount };
+      const key = JSON.stringify(resources);
+      const group = groups.get(key) ?? { resources, calls: [] };
+      group.calls.push(h);
+      groups.set(key, group);
+    }
+    const tracked: TrackedChunk[] = [];
+    for (const { resources, calls } of groups.values()) {
+      const taskIDs = calls.flatMap((h) => h.taskIDs).sort((a, b) => a - b);
+      let chunks: TrackedChunk[];
+      try {
+        chunks = await this.submit(ctx, taskIDs, resources);
+      } catch (error) {
+        // sbatch refused the bigger request (more than any node has, a partition limit): the
+        // calls fail as they ended, saying so. Other errors end the run as any sbatch error does.
+        if (!(error instanceof SlurmCommandError && error.code === 'ERR_SLURM_COMMAND')) throw error;
+        for (const h of calls) this.reportHeld(ctx, h, `its retry with ${describeResources(resources)} was refused: ${error.message}`);
+        continue;
+      }
+      tracked.push(...chunks);
+      const jobIds = [...new Set(chunks.map((t) => t.arrayJobId))].join(', ');
+      for (const h of calls) {
+        const kind = h.kind === 'outOfMemory' ? 'ran out of memory' : 'reached its time limit';
+        const was = this.resourcesOf(h.chunk.record);
+        const attempt = Math.max(...h.blamed.map((taskID) => ctx.retried.get(`${h.kind}:${taskID}`) ?? 0), 1);
+        log(
+          ctx.events,
+          'info',
+          `SLURM task ${h.chunk.arrayJobId}_${h.chunk.index} ${kind} (${describeResources(h.kind === 'outOfMemory' ? { memMb: was.memMb ?? h.chunk.record.defaultMemMb } : was, h.kind)}) while running call ${h.blamed.join(', ')}: calls ${formatIds(h.taskIDs)} retried with ${describeResources(resources, h.kind)} as SLURM job array ${jobIds} (retry ${attempt} of ${this.options.retries[h.kind]!.attempts})`,
+        );
+      }
+    }
+    return tracked;
+  }
+
+  /** A submission's `--mem` and `--time` as given to sbatch (the time limit with the partition's default filled in). */
+  private resourcesOf(record: SubmissionRecord): TaskResources {
+    const time = record.timeLimitMinutes ?? targetPartition(this.cluster.partitions, record.partition)?.defaultTimeMinutes;
+    return { ...(record.memMb !== undefined ? { memMb: record.memMb } : {}), ...(time !== undefined ? { timeLimitMinutes: time } : {}) };
+  }
+
+  /** Held calls that are not retried: reported as they ended, the blamed ones saying why. */
+  private reportHeld(ctx: RunContext, h: HeldCalls, why: string): void {
+    for (const outcome of h.outcomes) {
+      if (!outcome.ok && h.blamed.includes(outcome.taskID)) ctx.report({ ...outcome, error: { ...outcome.error, message: `${outcome.error.message}\n${why}` } });
+      else ctx.report(outcome);
     }
   }
 
@@ -575,8 +724,15 @@ export class SlurmBackend implements ExecutionBackend {
  */
 export async function createBackend(options: Record<string, unknown> = {}, runtime: Partial<SlurmRuntime> = {}): Promise<SlurmBackend> {
   const client = runtime.client ?? new CommandSlurmClient();
-  const [partitions, config] = await Promise.all([client.listPartitions(), client.readClusterConfig()]);
-  return new SlurmBackend(resolveSlurmOptions(options, partitions), { partitions, config }, { ...runtime, client });
+  // Nodes and QOS are asked for only when a setting is checked against them.
+  const [partitions, config, nodes, qos] = await Promise.all([
+    client.listPartitions(),
+    client.readClusterConfig(),
+    NODE_SETTINGS.some((key) => options[key] !== undefined) ? client.listNodes() : undefined,
+    options.qos !== undefined ? client.listQos() : undefined,
+  ]);
+  const resolved = resolveSlurmOptions(options, partitions, { ...(nodes !== undefined ? { nodes } : {}), ...(qos !== undefined ? { qos } : {}) });
+  return new SlurmBackend(resolved, { partitions, config }, { ...runtime, client });
 }
 
 // --- helpers -------------------------------------------------------------------------------------
@@ -593,6 +749,30 @@ const REASON_OF: Record<TaskEndKind | 'vanished', FailureReason> = {
   other: 'unknown',
   vanished: 'unknown',
 };
+
+/** Into the run's log (console and log file) when core listens, else warnings to the console. */
+function log(events: ExecutionEvents, level: 'info' | 'warning', message: string): void {
+  if (events.onLog !== undefined) events.onLog(level, message);
+  else if (level === 'warning') console.warn(`acme-ts: ${message}`);
+}
+
+/** "4000 MB" or "90 min" (UNLIMITED). */
+function describeAmount(kind: RetryKind, amount: number): string {
+  return kind === 'outOfMemory' ? `${amount} MB` : amount === Infinity ? 'no time limit' : `${amount} min`;
+}
+
+/** "--mem 4000 MB, --time 90 min"; only `kind`'s part when given. */
+function describeResources(resources: TaskResources, only?: RetryKind): string {
+  const parts: string[] = [];
+  if (only !== 'timeLimit') parts.push(`--mem ${resources.memMb !== undefined ? describeAmount('outOfMemory', resources.memMb) : 'the partition default'}`);
+  if (only !== 'outOfMemory') parts.push(`--time ${resources.timeLimitMinutes !== undefined ? describeAmount('timeLimit', resources.timeLimitMinutes) : 'the partition default'}`);
+  return parts.join(', ');
+}
+
+/** "0-3, 7" */
+function formatIds(ids: readonly number[]): string {
+  return formatIndexRanges(ids).replace(/,/g, ', ');
+}
 
 function outcomeOf(line: StatusLine, submissionDir: string): CallOutcome | undefined {
   const durationMs = line.durationMs;

@@ -3,11 +3,15 @@
  * scheduling logic runs as well against the real tools (CommandSlurmClient) as against a fake
  * cluster in unit tests.
  */
-import type { ArrayTaskStatus, ClusterConfig, PartitionInfo, SubmitArrayRequest } from './slurm-commands';
+import type { ArrayTaskStatus, ClusterConfig, NodeInfo, PartitionInfo, SubmitArrayRequest } from './slurm-commands';
 
 export interface SlurmClient {
   /** The partitions this user may see. */
   listPartitions(): Promise<PartitionInfo[]>;
+  /** The nodes this user may see: their partitions, features and GPUs. */
+  listNodes(): Promise<NodeInfo[]>;
+  /** The QOS names accounting knows; undefined when the cluster cannot tell (no slurmdbd). */
+  listQos(): Promise<string[] | undefined>;
   /** The controller's configuration (MaxArraySize, DefMemPerCPU, …). */
   readClusterConfig(): Promise<ClusterConfig>;
   /**

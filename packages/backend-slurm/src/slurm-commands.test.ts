@@ -3,6 +3,7 @@ import { SlurmCommandError } from './errors';
 import {
   buildSbatchArgs,
   classifyTaskEnd,
+  countGpus,
   decodeWaitStatus,
   formatIndexRanges,
   parseSacctArrayLines,
@@ -45,6 +46,14 @@ describe('parsers', () => {
     expect(classifyTaskEnd({ ...failed, state: 'COMPLETED', exitCode: 0, signal: null }).kind).toBe('completed');
   });
 
+  it('counts the GPUs of a node\'s Gres', () => {
+    expect(countGpus('(null)')).toBe(0);
+    expect(countGpus('gpu:2')).toBe(2);
+    expect(countGpus('gpu:a100:4(S:0-1),gpu:t4:1,nvme:1')).toBe(5);
+    expect(countGpus('gpu')).toBe(1);
+    expect(countGpus('nvme:2')).toBe(0);
+  });
+
   it('formats index ranges', () => {
     expect(formatIndexRanges([7, 0, 1, 2, 5, 6, 2])).toBe('0-2,5-7');
     expect(formatIndexRanges([4])).toBe('4');
@@ -61,9 +70,12 @@ describe('parsers', () => {
         memMb: 4000,
         cpusPerTask: 2,
         timeLimitMinutes: 90,
+        gpus: 2,
+        constraint: 'avx512&ib',
+        qos: 'short',
         outputPattern: '/x/%A_%a.out',
         export: ['PATH'],
-        extra: ['--qos=short'],
+        extra: ['--account=proj'],
       }),
     ).toEqual([
       '--parsable',
@@ -74,8 +86,11 @@ describe('parsers', () => {
       '--mem=4000M',
       '--cpus-per-task=2',
       '--time=90',
-      '--export=ALL',
+      '--gres=gpu:2',
+      '--constraint=avx512&ib',
       '--qos=short',
+      '--export=ALL',
+      '--account=proj',
       '/x/run.sh',
     ]);
   });

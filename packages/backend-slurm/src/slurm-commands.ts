@@ -14,8 +14,10 @@ import {
   validateExportNames,
   validateExtraOptions,
   validateJobName,
+  validateConstraint,
   validatePartition,
   validatePositiveInteger,
+  validateQosName,
 } from './sbatch-options';
 
 /** Options every command accepts. */
@@ -82,6 +84,12 @@ export interface PartitionInfo {
   maxMemPerCpuMb?: number;
   totalCpus?: number;
   nodes?: string;
+  /** DefaultTime in minutes (absent when NONE); Infinity when unlimited. */
+  defaultTimeMinutes?: number;
+  /** AllowQos: the QOS a job may use here, or "ALL". */
+  allowQos?: string[] | 'ALL';
+  /** DenyQos: QOS refused here. */
+  denyQos?: string[];
 }
 
 /** Splits one line of `scontrol -o show …` into its Key=Value pairs. */
@@ -110,8 +118,8 @@ export async function listPartitions(options: SlurmCommandOptions = {}): Promise
     const maxTime = fields.get('MaxTime');
     if (maxTime !== undefined) {
       partition.maxTime = maxTime;
-      const seconds = parseSlurmDuration(maxTime);
-      if (seconds !== undefined) partition.maxTimeMinutes = seconds === Infinity ? Infinity : Math.ceil(seconds / 60);
+      const minutes = durationMinutes(maxTime);
+      if (minutes !== undefined) partition.maxTimeMinutes = minutes;
     }
     const defMem = optionalInteger(fields.get('DefMemPerCPU'));
     if (defMem !== undefined) partition.defMemPerCpuMb = defMem;
@@ -121,9 +129,85 @@ export async function listPartitions(options: SlurmCommandOptions = {}): Promise
     if (cpus !== undefined) partition.totalCpus = cpus;
     const nodes = fields.get('Nodes');
     if (nodes !== undefined) partition.nodes = nodes;
+    const defaultTime = durationMinutes(fields.get('DefaultTime') ?? 'NONE');
+    if (defaultTime !== undefined) partition.defaultTimeMinutes = defaultTime;
+    const allowQos = fields.get('AllowQos');
+    if (allowQos !== undefined) partition.allowQos = allowQos === 'ALL' ? 'ALL' : nameList(allowQos);
+    const denyQos = fields.get('DenyQos');
+    if (denyQos !== undefined) partition.denyQos = nameList(denyQos);
     partitions.push(partition);
   }
   return partitions;
+}
+
+/** Minutes of a SLURM duration (seconds round up), Infinity for UNLIMITED, undefined for NONE or unreadable text. */
+function durationMinutes(text: string): number | undefined {
+  const seconds = parseSlurmDuration(text);
+  return seconds === undefined || seconds === Infinity ? seconds : Math.ceil(seconds / 60);
+}
+
+/** "a,b" → ["a", "b"]; "(null)" and blanks → []. */
+function nameList(text: string): string[] {
+  return text === '(null)' ? [] : text.split(',').filter((name) => name !== '');
+}
+
+/** What a node offers that options can ask for: features (`--constraint`) and GPUs (`--gres`). */
+export interface NodeInfo {
+  name: string;
+  /** The partitions the node is in. */
+  partitions: string[];
+  /** AvailableFeatures. */
+  features: string[];
+  /** GPUs in its Gres (0 without). */
+  gpus: number;
+}
+
+/**
+ * GPUs a node's Gres holds: the counts of its "gpu" entries ("gpu:2", "gpu:a100:4(S:0-1)",
+ * a bare "gpu" is one); other generic resources do not count.
+ */
+export function countGpus(gres: string): number {
+  let gpus = 0;
+  for (const entry of gres.replace(/\([^)]*\)/g, '').split(',')) {
+    const parts = entry.trim().split(':');
+    if (parts[0] !== 'gpu') continue;
+    const last = parts.at(-1) as string;
+    gpus += parts.length > 1 && /^\d+$/.test(last) ? Number(last) : 1;
+  }
+  return gpus;
+}
+
+/** The nodes this user may see, from `scontrol -o show node`. */
+export async function listNodes(options: SlurmCommandOptions = {}): Promise<NodeInfo[]> {
+  const stdout = await runSlurmCommand('scontrol', ['-o', 'show', 'node'], options);
+  const nodes: NodeInfo[] = [];
+  for (const line of stdout.split('\n')) {
+    const fields = parseScontrolRecord(line);
+    const name = fields.get('NodeName');
+    if (name === undefined) continue; // blank line, or "No nodes in the system"
+    nodes.push({
+      name,
+      partitions: nameList(fields.get('Partitions') ?? '(null)'),
+      features: nameList(fields.get('AvailableFeatures') ?? '(null)'),
+      gpus: countGpus(fields.get('Gres') ?? '(null)'),
+    });
+  }
+  return nodes;
+}
+
+/**
+ * The QOS names accounting knows (`sacctmgr show qos`), or undefined when the cluster cannot
+ * tell: no slurmdbd (`accounting_storage/none`), sacctmgr missing or not answering.
+ */
+export async function listQos(options: SlurmCommandOptions = {}): Promise<string[] | undefined> {
+  try {
+    const stdout = await runSlurmCommand('sacctmgr', ['-n', '-P', 'show', 'qos', 'format=Name'], { timeoutMs: options.timeoutMs ?? 10_000 });
+    const names = stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+    return names.length > 0 ? names : undefined;
+  } catch (error) {
+    if (error instanceof SlurmCommandError) return undefined;
+    throw error;
+  }
 }
 
 export interface ClusterConfig {
@@ -192,6 +276,12 @@ export interface SubmitArrayRequest {
   cpusPerTask?: number;
   /** Whole minutes, or Infinity for UNLIMITED. */
   timeLimitMinutes?: number;
+  /** `--gres=gpu:N` (GPUs of the task's node; an array task is one task on one node). */
+  gpus?: number;
+  /** `--constraint`: node features, with SLURM's operators (`&`, `|`, `[…]`, `*N`). */
+  constraint?: string;
+  /** `--qos`. */
+  qos?: string;
   /** `--output`, e.g. `<dir>/%A_%a.out`. Its folder must exist: otherwise the task fails without a trace. */
   outputPattern: string;
   /** `--error`; without it stderr goes to the output file. */
@@ -284,6 +374,9 @@ export function buildSbatchArgs(request: SubmitArrayRequest): string[] {
     const minutes = request.timeLimitMinutes === Infinity ? Infinity : validatePositiveInteger(request.timeLimitMinutes, `${o}.timeLimitMinutes`);
     args.push(`--time=${formatTimeLimit(minutes)}`);
   }
+  if (request.gpus !== undefined) args.push(`--gres=gpu:${validatePositiveInteger(request.gpus, `${o}.gpus`)}`);
+  if (request.constraint !== undefined) args.push(`--constraint=${validateConstraint(request.constraint, `${o}.constraint`)}`);
+  if (request.qos !== undefined) args.push(`--qos=${validateQosName(request.qos, `${o}.qos`)}`);
   if (request.export === 'NONE') {
     if (request.environment !== undefined) {
       throw new SlurmOptionError(`${o}.environment`, `${o}.environment must be undefined when export is "NONE", got ${describeValue(request.environment)}`);

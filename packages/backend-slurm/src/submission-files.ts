@@ -10,6 +10,7 @@
  *                                  values/<i>.v8      call i's value when it does not fit a status line
  *                                  task.sh            the batch script
  * <outputDir>/slurm_logs/<arrayJobId>_<taskIndex>.out / .err
+ * <outputDir>/.acme-ts/jobs.json                     the job arrays of the latest client's run, for core's runStatus()
  * ```
  * Value files are written under a temporary name and renamed before the status line that
  * announces them is appended, so a status line always refers to a complete file.
@@ -20,6 +21,8 @@ import { deserialize, serialize } from 'node:v8';
 import type { CallPayload, RunnerSetup, StoredCall } from '@acme-ts/core';
 
 export const SLURM_META_DIR = join('.acme-ts', 'slurm');
+/** Backend-neutral: core's runStatus() reads it (core does not depend on this package). */
+export const RUN_JOBS_FILE = join('.acme-ts', 'jobs.json');
 export const LOG_DIR_NAME = 'slurm_logs';
 /** Environment variables the batch script's task reads. */
 export const SUBMISSION_DIR_ENV = 'ACME_TS_SLURM_SUBMISSION';
@@ -117,6 +120,15 @@ export function appendSubmission(outputDir: string, record: SubmissionRecord): v
   mkdirSync(slurmMetaDir(outputDir), { recursive: true });
   // One write() of one line: concurrent appenders do not interleave within it.
   appendFileSync(submissionsFile(outputDir), `${JSON.stringify(record)}\n`);
+}
+
+/**
+ * `.acme-ts/jobs.json`: `{ backend: "slurm", jobIds, updatedAt }`, the job arrays a client has
+ * submitted or adopted for its calls since its compute() began (retries included), rewritten
+ * whole (atomically) each time one is added.
+ */
+export function writeRunJobs(outputDir: string, jobIds: readonly string[]): void {
+  writeFileAtomicSync(join(outputDir, RUN_JOBS_FILE), `${JSON.stringify({ backend: 'slurm', jobIds, updatedAt: new Date().toISOString() })}\n`);
 }
 
 /**

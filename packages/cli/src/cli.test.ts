@@ -76,6 +76,10 @@ test('flag values: result shape, durations, counts, conflicts', () => {
     memPerWorker: '2x',
     cpusPerWorker: 4,
   });
+  expect(executionOptions({ gpusPerWorker: '2', constraint: 'a100&ib', qos: 'normal' }).slurm).toEqual({ gpusPerWorker: 2, constraint: 'a100&ib', qos: 'normal' });
+  expect(() => executionOptions({ gpusPerWorker: 'two' })).toThrow('--gpus-per-worker must be a positive integer, got "two"');
+  expect(inFlagTerms('options.slurm.gpusPerWorker must be at most 4')).toBe('--gpus-per-worker must be at most 4');
+  expect(inFlagTerms('options.slurm.retries.outOfMemory.maxMemory must be a memory size')).toBe('slurm.retries.outOfMemory.maxMemory must be a memory size');
   expect(executionOptions({ logfile: false }).logfile).toBe(false);
 });
 
@@ -118,6 +122,18 @@ test('on a terminal the progress line is redrawn in place and ended with a newli
   expect(written.startsWith('\r\x1b[2Kf  33% |')).toBe(true);
   expect(written).toContain('1 done, 0 failed, 2 running of 3');
   expect(written).toMatch(/\r\x1b\[2Kf  66% \|[█ ]+\| 1 done, 1 failed, 1 running of 3 \[[^\]]+\]\n$/);
+});
+
+test('a note (a SLURM job id) goes above the progress line, which is redrawn; a plain line otherwise', () => {
+  let tty = '';
+  const progress = new RunProgress({ isTTY: true, write: (t: string) => (tty += t) }, 3, { label: 'f', workers: 2, enabled: false });
+  progress.note('SLURM job array 12');
+  expect(tty).toBe('SLURM job array 12\n');
+  (progress as unknown as { drawn: boolean }).drawn = true;
+  tty = '';
+  progress.note('SLURM job array 13');
+  expect(tty.startsWith('\r\x1b[2KSLURM job array 13\n\r\x1b[2Kf   0% |')).toBe(true);
+  progress.stop();
 });
 
 test('main() runs in-process and returns the exit status', async () => {

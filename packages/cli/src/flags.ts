@@ -23,6 +23,9 @@ export interface ExecutionFlags {
   setupTimeout?: string;
   sbatchOption?: string | string[];
   jobName?: string;
+  gpusPerWorker?: string;
+  constraint?: string;
+  qos?: string;
   allowChangedCode?: boolean;
 }
 
@@ -51,6 +54,9 @@ export const SLURM_FLAGS: Record<string, string> = {
   'setup-timeout': 'setupTimeout',
   'sbatch-option': 'sbatchOptions',
   'job-name': 'jobName',
+  'gpus-per-worker': 'gpusPerWorker',
+  constraint: 'constraint',
+  qos: 'qos',
 };
 
 export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
@@ -68,8 +74,11 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
     .option('cpus-per-worker', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'CPUs per array task' })
     .option('time-limit', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'time limit per array task: minutes or a SLURM duration ("1:30:00")' })
     .option('setup-timeout', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'how long to wait for the first task to start, e.g. 60s, 5m' })
-    .option('sbatch-option', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'extra sbatch option, repeatable; write it with "=": --sbatch-option=--constraint=fast' })
-    .option('job-name', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'SLURM job name' }) as unknown as Argv<T & ExecutionFlags>;
+    .option('sbatch-option', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'extra sbatch option, repeatable; write it with "=": --sbatch-option=--account=proj' })
+    .option('job-name', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'SLURM job name' })
+    .option('gpus-per-worker', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'GPUs per array task (--gres=gpu:N), checked against the partition\'s nodes' })
+    .option('constraint', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'node features the tasks need, e.g. "avx512&ib", checked against the partition\'s nodes' })
+    .option('qos', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'SLURM quality of service' }) as unknown as Argv<T & ExecutionFlags>;
 }
 
 export function addRunFlags<T>(y: Argv<T>): Argv<T & RunFlags> {
@@ -149,6 +158,9 @@ export function slurmSettings(flags: ExecutionFlags): Record<string, unknown> | 
   const sbatch = asList(flags.sbatchOption);
   if (sbatch.length > 0) settings.sbatchOptions = sbatch;
   if (flags.jobName !== undefined) settings.jobName = flags.jobName;
+  if (flags.gpusPerWorker !== undefined) settings.gpusPerWorker = parsePositiveInteger(flags.gpusPerWorker, '--gpus-per-worker');
+  if (flags.constraint !== undefined) settings.constraint = flags.constraint;
+  if (flags.qos !== undefined) settings.qos = flags.qos;
   return Object.keys(settings).length > 0 ? settings : undefined;
 }
 
@@ -232,6 +244,8 @@ export function flagFor(option: string): string {
   if (option === 'args') return 'the inputs';
   if (option === 'sbatchOptions') return '--sbatch-option';
   if (option === 'allowChangedFunction') return '--allow-changed-code';
+  // No flag: retries come from the config file's "slurm" section only.
+  if (option === 'retries') return 'slurm.retries';
   return `--${kebab(option)}`;
 }
 

@@ -84,6 +84,16 @@ export class RunProgress {
     this.drawn = true;
   }
 
+  /** A line of its own (a SLURM job id): above the progress line on a terminal, which is then redrawn. */
+  note(text: string): void {
+    if (this.tty && this.drawn) {
+      this.stream.write(`\r\x1b[2K${text}\n`);
+      this.render();
+    } else {
+      this.stream.write(`${text}\n`);
+    }
+  }
+
   /** Ends the line on a terminal (the final counts stay visible). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import {
   hasManifest,
+  readRunJobs,
   runStatus,
   stackResults,
   type CallFailure,
@@ -77,6 +78,10 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
   };
   process.on('SIGINT', onSigint);
 
+  // SLURM job arrays are announced as the backend submits them (not with --quiet; --verbose
+  // shows the library's own log line).
+  const jobs = !options.quiet && !options.verbose ? watchJobs(pmap, (line) => progress.note(line)) : undefined;
+
   const started = Date.now();
   const failures: CallFailure[] = [];
   const values: unknown[] = memory ? new Array(pmap.nInputs).fill(null) : [];
@@ -95,6 +100,7 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
   } catch (caught) {
     error = caught;
   } finally {
+    jobs?.stop();
     progress.stop();
     process.off('SIGINT', onSigint);
     await pmap.close();
@@ -140,6 +146,33 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
     return EXIT.failed;
   }
   return EXIT.ok;
+}
+
+/**
+ * Calls `say` with each batch job (SLURM job array) of this run as its id appears in the run
+ * folder's `.acme-ts/jobs.json`, which the backend rewrites at each submission. What the file
+ * held before this run is not announced, unless this run rewrites it (it adopted those jobs).
+ */
+function watchJobs(pmap: ParallelMap, say: (line: string) => void): { stop(): void } {
+  const before = pmap.options.outputDir !== undefined ? readRunJobs(pmap.options.outputDir)?.updatedAt : undefined;
+  const announced = new Set<string>();
+  const check = (): void => {
+    const jobs = pmap.outputDir !== undefined ? readRunJobs(pmap.outputDir) : undefined;
+    if (jobs === undefined || jobs.updatedAt === before) return;
+    for (const id of jobs.jobIds) {
+      if (announced.has(id)) continue;
+      announced.add(id);
+      say(jobs.backend === 'slurm' ? `SLURM job array ${id}` : `${jobs.backend} job ${id}`);
+    }
+  };
+  const timer = setInterval(check, 500);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      check(); // the ids of a run shorter than one interval
+    },
+  };
 }
 
 function safeDoneCount(outputDir: string): number {

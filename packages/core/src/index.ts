@@ -30,8 +30,8 @@ export type { CallRunner, NumberRunEnd, NumberRunHooks, StoredCall } from './cal
 export { packStoredCalls, unpackCall } from './packed-calls';
 export type { PackedCalls, PackedColumn } from './packed-calls';
 export { readManifest, readCallRecords, hasManifest, StatusLog } from './run-store';
-export { runStatus, findStoredCalls } from './run-status';
-export type { RunStatus, StoredCallInfo } from './run-status';
+export { runStatus, findStoredCalls, readRunJobs } from './run-status';
+export type { RunJobs, RunStatus, StoredCallInfo } from './run-status';
 export type { RunManifest, CallRecord } from './run-store';
 export { createBackendByName, isExecutionBackend } from './backend-registry';
 export { settledCall, forEachOutcome, eachOutcome } from './settled-batch';

@@ -134,8 +134,8 @@ const RENAMED_ACME_OPTIONS: Record<string, keyof ParallelMapOptions> = {
 const ACME_OPTION_PLACES: Record<string, string> = {
   setup_timeout: 'did you mean options.slurm.setupTimeout? (seconds to wait for the first SLURM task)',
   cores_per_worker: 'did you mean options.slurm.cpusPerWorker?',
-  job_extra: 'did you mean options.slurm.sbatchOptions? (extra sbatch options, e.g. ["--qos=short"])',
-  job_extra_directives: 'did you mean options.slurm.sbatchOptions? (extra sbatch options, e.g. ["--qos=short"])',
+  job_extra: 'did you mean options.slurm.sbatchOptions? (extra sbatch options, e.g. ["--account=proj"])',
+  job_extra_directives: 'did you mean options.slurm.sbatchOptions? (extra sbatch options, e.g. ["--account=proj"])',
   n_jobs: 'did you mean options.nWorkers? (SLURM array tasks running at once; options.slurm.callsPerTask sets the calls per task)',
   workers_per_job: 'acme-ts has no such option: each SLURM array task runs options.slurm.cpusPerWorker worker threads',
   time_limit: 'did you mean options.slurm.timeLimit? (the --time of each SLURM array task; options.timeout limits each call)',

@@ -105,6 +105,11 @@ export function clientLockPath(outputDir: string): string {
   return join(metaDir(outputDir), 'client.json');
 }
 
+/** `.acme-ts/jobs.json`: the batch jobs of the latest client whose backend submits them (SLURM). */
+export function runJobsPath(outputDir: string): string {
+  return join(metaDir(outputDir), 'jobs.json');
+}
+
 /** `.acme-ts/journal/`: singleFile clients' journals (`client-<host>-<pid>.bin`). */
 export function journalDir(outputDir: string): string {
   return join(metaDir(outputDir), 'journal');

@@ -2,14 +2,14 @@
 // attempt failed, with why), or missing (never ran, or was interrupted). Used to re-run only
 // what is missing and by `acme-ts status`.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { planLayout, type RunLayout } from './layout';
 import { readCallRecords, readManifest, type CallRecord, type RunManifest } from './run-store';
 import type { NumericDtype } from './result-encoding';
 import { journalFiles, readJournal } from './result-journal';
 import { liveClient, type RunClient } from './run-lock';
-import { parseResultFileName } from './run-folder';
+import { parseResultFileName, runJobsPath } from './run-folder';
 
 export interface StoredCallInfo {
   stored: 'hdf5' | 'serialized';
@@ -34,6 +34,30 @@ export interface RunStatus {
   journaled: number;
   /** The client computing the run now, if one lives: its missing calls are pending, not lost. */
   client: RunClient | undefined;
+  /** The batch jobs (SLURM job arrays) of the latest client's compute(), when its backend submits any. */
+  jobs: RunJobs | undefined;
+}
+
+/**
+ * `.acme-ts/jobs.json`, written by a backend that submits batch jobs (the SLURM backend): the
+ * jobs it has submitted or adopted since its compute() began, rewritten at each new one.
+ */
+export interface RunJobs {
+  backend: string;
+  jobIds: string[];
+  /** ISO time of the latest change. */
+  updatedAt: string;
+}
+
+/** The run's `.acme-ts/jobs.json`, or undefined when absent or unreadable. */
+export function readRunJobs(outputDir: string): RunJobs | undefined {
+  try {
+    const jobs = JSON.parse(readFileSync(runJobsPath(outputDir), 'utf8')) as Partial<RunJobs>;
+    const valid = typeof jobs.backend === 'string' && typeof jobs.updatedAt === 'string' && Array.isArray(jobs.jobIds) && jobs.jobIds.every((id) => typeof id === 'string');
+    return valid ? { backend: jobs.backend!, jobIds: jobs.jobIds!, updatedAt: jobs.updatedAt! } : undefined;
+  } catch {
+    return undefined; // none written (local backend), or torn: it is rewritten by rename
+  }
 }
 
 /** The state of every call of the run stored in `outputDir`. */
@@ -66,7 +90,7 @@ export function runStatus(outputDir: string): RunStatus {
   const journaledIDs = new Set<number>();
   for (const file of journalFiles(dir)) for (const call of readJournal(file)) journaledIDs.add(call.taskID);
   const journaled = journaledIDs.size;
-  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled, client: liveClient(dir) };
+  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled, client: liveClient(dir), jobs: readRunJobs(dir) };
 }
 
 /**

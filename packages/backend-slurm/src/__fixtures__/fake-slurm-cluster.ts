@@ -17,6 +17,7 @@ import {
   parseSbatchOutput,
   type ArrayTaskStatus,
   type ClusterConfig,
+  type NodeInfo,
   type PartitionInfo,
   type SubmitArrayRequest,
 } from '../slurm-commands';
@@ -44,6 +45,9 @@ export interface FakeTask {
   index: number;
   chunk: number;
   taskIDs: number[];
+  /** The array's `--mem` and `--time`, as requested (undefined: not given). */
+  memMb: number | undefined;
+  timeLimitMinutes: number | undefined;
 }
 
 interface TaskState extends FakeTask {
@@ -72,6 +76,10 @@ interface FakeArray {
 export interface FakeClusterSetup {
   partitions?: PartitionInfo[];
   config?: Partial<ClusterConfig>;
+  /** `scontrol show node` (default: one node in every partition, no features, no GPUs). */
+  nodes?: NodeInfo[];
+  /** `sacctmgr show qos` (default: undefined, no accounting, as on the test cluster). */
+  qos?: string[];
   /** Each task's plan (default: every call succeeds, 100 ms each). */
   script?: (task: FakeTask) => FakeTaskPlan;
 }
@@ -79,7 +87,11 @@ export interface FakeClusterSetup {
 export class FakeSlurmCluster implements SlurmClient {
   readonly partitions: PartitionInfo[];
   readonly config: ClusterConfig;
+  readonly nodes: NodeInfo[];
+  readonly qos: string[] | undefined;
   readonly arrays: FakeArray[] = [];
+  /** Programs the backend asked about the cluster ("listNodes", "listQos", …). */
+  readonly lookups: string[] = [];
   /** Every squeue of an array: when (virtual ms since the clock's start) and which. */
   readonly queries: { at: number; jobId: string }[] = [];
   readonly cancels: string[] = [];
@@ -94,6 +106,8 @@ export class FakeSlurmCluster implements SlurmClient {
   ) {
     this.partitions = setup.partitions ?? [{ name: 'debug', isDefault: true, state: 'UP', totalCpus: 4, defMemPerCpuMb: 1000 }];
     this.config = { maxArraySize: 1001, raw: {}, ...setup.config };
+    this.nodes = setup.nodes ?? [{ name: 'node1', partitions: this.partitions.map((p) => p.name), features: [], gpus: 0 }];
+    this.qos = setup.qos;
     this.script = setup.script ?? (() => ({}));
     clock.onAdvance((now) => this.step(now));
   }
@@ -104,6 +118,16 @@ export class FakeSlurmCluster implements SlurmClient {
 
   async readClusterConfig(): Promise<ClusterConfig> {
     return this.config;
+  }
+
+  async listNodes(): Promise<NodeInfo[]> {
+    this.lookups.push('listNodes');
+    return this.nodes;
+  }
+
+  async listQos(): Promise<string[] | undefined> {
+    this.lookups.push('listQos');
+    return this.qos;
   }
 
   async submitArray(request: SubmitArrayRequest): Promise<{ jobId: string }> {
@@ -122,7 +146,7 @@ export class FakeSlurmCluster implements SlurmClient {
     for (let index = spec.first; index <= spec.last; index++) {
       const chunk = offset + index;
       const { taskIDs } = readV8<ChunkFile>(chunkPath(submissionDir, chunk));
-      const task: FakeTask = { arrayJobId: jobId, index, chunk, taskIDs };
+      const task: FakeTask = { arrayJobId: jobId, index, chunk, taskIDs, memMb: request.memMb, timeLimitMinutes: request.timeLimitMinutes };
       const plan = this.script(task);
       array.tasks.push({
         ...task,

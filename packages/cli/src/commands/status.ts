@@ -34,6 +34,8 @@ export interface StatusReport {
   journaled: number;
   /** The client computing the run now (its missing calls are pending), or null. */
   running: { host: string; pid: number; since: string; backend: string } | null;
+  /** The batch jobs (SLURM job arrays) of the latest client's compute(), or null (local backend). */
+  jobs: { backend: string; jobIds: string[]; updatedAt: string } | null;
   failed: { taskID: number; name: string; message: string; reason: string; logPath: string | null; at: string }[];
   missing: number[];
 }
@@ -48,6 +50,7 @@ export function statusReport(status: RunStatus): StatusReport {
     counts: { done: status.done.length, failed: status.failed.length, missing: status.missing.length },
     journaled: status.journaled,
     running: status.client ? { host: status.client.host, pid: status.client.pid, since: status.client.since, backend: status.client.backend } : null,
+    jobs: status.jobs ?? null,
     failed: status.failed.map((r) => ({
       taskID: r.taskID,
       name: r.error?.name ?? 'Error',
@@ -100,6 +103,13 @@ export function statusCommand(argv: StatusArgs, io: CliIO): number {
     if (report.failed.length > 50) out.push(`  … and ${report.failed.length - 50} more (--json lists all)`);
   }
   const running = report.running;
+  if (report.jobs) {
+    // The running client's jobs, or those a finished (or killed) client left: they may still run.
+    const name = report.jobs.backend === 'slurm' ? 'SLURM' : report.jobs.backend;
+    const what = `${name} job${name === 'SLURM' ? ' array' : ''}s`;
+    const current = running?.backend === report.jobs.backend;
+    out.splice(1, 0, `  ${current ? what : `${what} of the latest ${name} client`}: ${report.jobs.jobIds.join(', ')}`);
+  }
   if (running) {
     out.splice(1, 0, `  running: process ${running.pid} on ${running.host} (${running.backend} backend) since ${running.since}`);
     if (missing > 0) out.push(`pending calls (running or queued): ${formatIdList(report.missing)}`);
