@@ -208,7 +208,7 @@ describe('ThreadPool settled batches', () => {
       }
       if (batch.firstTaskID !== undefined) {
         rangeReports++;
-        expect([...batch.taskIDs]).toEqual(Array.from(batch.taskIDs, (_, i) => batch.firstTaskID! + i));
+        expect(Array.from(batch.taskIDs)).toEqual(Array.from(batch.taskIDs, (_, i) => batch.firstTaskID! + i));
       }
       forEachOutcome(batch, (outcome) => outcomes.push(outcome));
     });
