@@ -423,7 +423,7 @@ describe('ThreadPool failures', () => {
     await expect(pool.run([0, 1], () => {})).rejects.toThrow(WorkerStartupError);
   });
 
-  it('rejects with the error of an onOutcome callback that throws', async () => {
+  it('rejects with the error of a callback that throws while calls are reported', async () => {
     const pool = makePool();
     const boom = new Error('callback failed');
     await expect(

@@ -354,12 +354,19 @@ const HAND_OVER_EVERY_MS = 1;
 // A thread that ends while a batch runs first hands over the calls it finished: a call's
 // process.exit, or an exception nothing caught (a heap overflow or a termination runs no code).
 if (parentPort) {
+  const handOverBeforeEnd = () => {
+    try {
+      running?.handOver();
+    } catch {
+      // The thread ends anyway; its unfinished calls run again.
+    }
+  };
   const exit = process.exit.bind(process);
   process.exit = ((code?: number | string | null) => {
-    running?.handOver();
+    handOverBeforeEnd();
     return exit(code as number | undefined);
   }) as typeof process.exit;
-  process.on('uncaughtExceptionMonitor', () => running?.handOver());
+  process.on('uncaughtExceptionMonitor', handOverBeforeEnd);
 }
 
 if (parentPort) {
