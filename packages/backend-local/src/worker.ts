@@ -266,11 +266,17 @@ class BatchRun {
     this.handedOverAt = this.now;
   }
 
+  /** The batch's answer: what was not handed over (usually nothing: then only its counts). */
   result(): BatchResult {
     const { nDone } = this;
     if (!this.timeEachCall) {
       callState.markDone(nDone);
       this.now = sharedClockMs();
+    }
+    if (this.handedOver === nDone) {
+      // Its arrays went with the hand-over (transferred): an acknowledgement.
+      const workMs = this.now - this.batchStart;
+      return { batchSeq: this.request.batchSeq, nDone, from: nDone, durationsMs: workMs / Math.max(1, nDone), workMs };
     }
     const transfers = new Set<ArrayBuffer>(this.transfers);
     return Comlink.transfer(this.resultOf(this.handedOver, nDone, transfers), [...transfers]);
