@@ -5,6 +5,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { FUNCTION_LOADER_PATH } from '@acme-ts/core';
+import { WorkerExitedError } from './errors';
 import type { ResolvedPoolOptions } from './options';
 import { CallState, type BatchRequest, type BatchResult, type PartialBatchResult, type WorkerBootData } from './protocol';
 import type { RunState } from './thread-pool';
@@ -44,6 +45,8 @@ export class PoolWorker {
   readonly exited: Promise<void>;
   /** performance.now() at spawn, until the worker's first init came back (see startupMs). */
   private spawnedAt: number | undefined = performance.now();
+  /** The sequence number of the last batch sent. */
+  private lastBatchSeq = 0;
   private readonly transport: WorkerTransport;
 
   /** Starts the thread. */
@@ -74,7 +77,15 @@ export class PoolWorker {
   async initialize(setup: unknown, generation: number): Promise<number | undefined> {
     this.state = 'starting';
     this.generation = generation;
-    await this.transport.request<void>('init', { setup });
+    const sentBefore = this.lastBatchSeq;
+    try {
+      await this.transport.request<void>('init', { setup });
+    } catch (error) {
+      // The thread ended before the init's answer was posted, but a batch sent after the init
+      // had begun, so the init had succeeded: the exit is that batch's (see handleExit).
+      if (error instanceof WorkerExitedError && (this.callState.read()?.batchSeq ?? 0) > sentBefore) return undefined;
+      throw error;
+    }
     const startupMs = this.spawnedAt === undefined ? undefined : performance.now() - this.spawnedAt;
     this.spawnedAt = undefined;
     return startupMs;
@@ -82,6 +93,7 @@ export class PoolWorker {
 
   runBatch(batch: InFlightBatch, request: BatchRequest, transfer: ArrayBuffer[]): Promise<BatchResult> {
     this.batches.push(batch);
+    this.lastBatchSeq = batch.seq;
     return this.transport.request<BatchResult>('runBatch', request, transfer);
   }
 

@@ -183,6 +183,17 @@ export class ValueCollector {
   }
 }
 
+/** What a worker thread exposes (worker.ts, through comlink). */
+export interface WorkerApi {
+  /** Creates the runner for a setup (again, for a new setup); batches sent after it run after it. */
+  init(request: InitRequest): Promise<void>;
+  /**
+   * Runs a batch's calls. Their results reach the pool as PartialBatchResults before the answer,
+   * which then holds what is left (usually nothing but the counts and times).
+   */
+  runBatch(request: BatchRequest): Promise<BatchResult>;
+}
+
 export interface InitRequest {
   setup: unknown;
 }
@@ -218,23 +229,28 @@ export interface SerializedError {
 export const PARTIAL_RESULT = 'acme-ts:partial-batch-result';
 
 /**
- * The calls of a running batch that have finished since the last hand-over (calls `from` …
- * `nDone` − 1), handed over before the batch ends so that a worker that dies after them does not
- * take their results along: before the worker exits (process.exit, an uncaught exception), and
- * in batches whose calls are timed one by one, whenever a call starts ≥ 1 ms after the last
- * hand-over (a call that then times out or runs out of memory loses nothing that finished).
+ * The calls of a batch that have finished since the last hand-over (calls `from` … `nDone` − 1),
+ * handed over so that a worker that dies after them does not take their results along: at the
+ * batch's end (ahead of its answer, which comlink posts a few promise hops later), before the
+ * worker exits (process.exit, an uncaught exception), and in batches whose calls are timed one by
+ * one, whenever a call starts ≥ 1 ms after the last hand-over (a call that then times out or runs
+ * out of memory loses nothing that finished).
  */
-export type PartialBatchResult = BatchResult & { partial: true };
+export type PartialBatchResult = BatchResult & {
+  partial: true;
+  /** The batch has ended: this is its result (the answer that follows only acknowledges it). */
+  final: boolean;
+};
 
 export interface BatchResult {
   batchSeq: number;
   /** Number of calls that ran (the first nDone taskIDs of the request); the rest were not started. */
   nDone: number;
   /**
-   * The first call this result holds (calls before it came in PartialBatchResults): `ok`,
-   * `durationsMs` and `values` are index-aligned with calls from … nDone − 1.
+   * The first call this result holds (calls before it came in PartialBatchResults; absent: 0):
+   * `ok`, `durationsMs` and `values` are index-aligned with calls from … nDone − 1.
    */
-  from: number;
+  from?: number;
   /** Per call: 1 = ok, 0 = failed; absent when every call that ran succeeded. */
   ok?: Uint8Array;
   /** Per call, or one figure for all (untimed tiny calls are each given the batch's mean). */

@@ -408,13 +408,15 @@ export class ThreadPool {
   /** Calls a running batch handed over (see PartialBatchResult): settled now, not re-run if the worker dies. */
   private handlePartialResult(worker: PoolWorker, result: PartialBatchResult): void {
     const batch = worker.batches.find((b) => b.seq === result.batchSeq);
-    if (!batch || batch.run.stopped || result.from !== batch.nSettled) return;
-    this.settleBatch(batch.run, batch, result);
+    if (!batch || result.from !== batch.nSettled) return;
+    if (result.final) return this.handleBatchResult(worker, batch, result);
+    if (!batch.run.stopped) this.settleBatch(batch.run, batch, result);
   }
 
   /** Reports the batch's calls result.from … result.nDone − 1. */
   private settleBatch(run: RunState, batch: InFlightBatch, result: BatchResult): void {
-    const { from, nDone, ok, values } = result;
+    const { nDone, ok, values } = result;
+    const from = result.from ?? 0;
     if (nDone <= from) return;
     if (ok) {
       // A failed call's value is its error: its Error fields only (not a worker's error code).

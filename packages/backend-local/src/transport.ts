@@ -139,16 +139,13 @@ export class WorkerThreadTransport implements WorkerTransport {
     const info: WorkerExitInfo = { code };
     if (this.lastError) info.error = this.lastError;
     this.exitInfo = info; // from now on requests fail at once
-    // The exit is reported, and comlink's calls whose answer can no longer come are failed,
-    // only after the answers that did come: node hands over the messages a worker posted before
-    // it ended in the same turn as its 'exit', and comlink settles them a few promise hops later.
-    // (Seen: a worker answered its init, then its first call exited, and the init counted as
-    // failed; a batch answered just before its worker's exit was given back and ran again.)
-    setImmediate(() => {
-      for (const callback of this.exitCallbacks.splice(0)) callback(info);
-      const error = new WorkerExitedError(info);
-      for (const fail of [...this.pending]) fail(error);
-    });
+    // Node hands over what the worker posted before it ended just before its 'exit': its
+    // partial results (delivered synchronously above) are in; answers that comlink has not
+    // settled yet are lost with the requests failed here. A batch's results travel ahead of its
+    // answer, and the pool tells an init that succeeded by the batch that began after it.
+    for (const callback of this.exitCallbacks.splice(0)) callback(info);
+    const error = new WorkerExitedError(info);
+    for (const fail of [...this.pending]) fail(error);
   }
 }
 

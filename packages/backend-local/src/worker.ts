@@ -16,6 +16,7 @@ import {
   type Runner,
   type RunnerModule,
   type SerializedError,
+  type WorkerApi,
   type WorkerBootData,
 } from './protocol';
 
@@ -85,17 +86,15 @@ function inTurn<T>(request: () => Promise<T>): Promise<T> {
   return result;
 }
 
-// Requests run one after the other in the order they came: the pool sends a worker's first
-// batch right behind its init (no round trip), and may queue a second batch while one runs (an
-// async call yields to the message loop), so the call state always describes one batch.
-const api = {
+// The worker's API, exposed through comlink. Requests run one after the other in the order they
+// came: the pool sends a worker's first batch right behind its init (no round trip), and may
+// queue a second batch while one runs (an async call yields to the message loop), so the call
+// state always describes one batch. A batch that began had its init succeed (runBatch refuses
+// to run without a runner): the pool relies on that when the thread ends before the init's
+// answer could be posted.
+const api: WorkerApi = {
   init(request: InitRequest): Promise<void> {
-    const done = inTurn(() => init(request));
-    // The batch sent behind the init waits one macrotask more: comlink posts the init's answer a
-    // few promise hops after `done`, and a first call that ends the thread (process.exit) would
-    // otherwise run before it, so the pool took the worker for one that could not start.
-    turns = turns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-    return done;
+    return inTurn(() => init(request));
   },
 
   runBatch(request: BatchRequest): Promise<BatchResult> {
@@ -248,12 +247,14 @@ class BatchRun {
   }
 
   /** The calls finished since the last hand-over, for the pool to settle now (see PartialBatchResult). */
-  handOver(): void {
+  handOver(final = false): void {
     // The loops over tiny calls keep their index in a local: the call state says how far they got.
     this.nDone = Math.max(this.nDone, callState.finishedCalls);
-    if (this.nDone === this.handedOver) return;
+    if (this.nDone === this.handedOver && !final) return;
+    // Untimed calls are each given the mean time so far.
+    if (!this.timeEachCall) this.now = sharedClockMs();
     const transfers = new Set<ArrayBuffer>();
-    const partial: PartialBatchResult = { ...this.resultOf(this.handedOver, this.nDone, transfers), partial: true };
+    const partial: PartialBatchResult = { ...this.resultOf(this.handedOver, this.nDone, transfers), partial: true, final };
     try {
       parentPort!.postMessage({ [PARTIAL_RESULT]: partial }, [...transfers]);
     } catch {
@@ -265,11 +266,17 @@ class BatchRun {
     this.handedOverAt = this.now;
   }
 
+  /** The batch's answer: what was not handed over (usually nothing: then only its counts). */
   result(): BatchResult {
     const { nDone } = this;
     if (!this.timeEachCall) {
       callState.markDone(nDone);
       this.now = sharedClockMs();
+    }
+    if (this.handedOver === nDone) {
+      // Its arrays went with the hand-over (transferred): an acknowledgement.
+      const workMs = this.now - this.batchStart;
+      return { batchSeq: this.request.batchSeq, nDone, from: nDone, durationsMs: workMs / Math.max(1, nDone), workMs };
     }
     const transfers = new Set<ArrayBuffer>(this.transfers);
     return Comlink.transfer(this.resultOf(this.handedOver, nDone, transfers), [...transfers]);
@@ -314,10 +321,12 @@ async function runBatch(request: BatchRequest): Promise<BatchResult> {
     }
   }
   running = undefined;
+  // The results go ahead of the answer, on the port's own message (see PartialBatchResult): the
+  // pool has them even if the thread ends before comlink has posted the answer.
+  batch.handOver(true);
   return batch.result();
 }
 
-export type WorkerApi = typeof api;
 
 /**
  * comlink's end of `port`, which can also hand comlink the messages already waiting: the pool's
@@ -351,12 +360,19 @@ const HAND_OVER_EVERY_MS = 1;
 // A thread that ends while a batch runs first hands over the calls it finished: a call's
 // process.exit, or an exception nothing caught (a heap overflow or a termination runs no code).
 if (parentPort) {
+  const handOverBeforeEnd = () => {
+    try {
+      running?.handOver();
+    } catch {
+      // The thread ends anyway; its unfinished calls run again.
+    }
+  };
   const exit = process.exit.bind(process);
   process.exit = ((code?: number | string | null) => {
-    running?.handOver();
+    handOverBeforeEnd();
     return exit(code as number | undefined);
   }) as typeof process.exit;
-  process.on('uncaughtExceptionMonitor', () => running?.handOver());
+  process.on('uncaughtExceptionMonitor', handOverBeforeEnd);
 }
 
 if (parentPort) {

@@ -1,4 +1,5 @@
-// A thread entry that ends right after a request: once after answering it, once without.
+// A thread entry that ends right after a request: after answering it, without answering, or
+// after handing over a partial result (the pool's results travel that way, ahead of answers).
 'use strict';
 const { parentPort } = require('node:worker_threads');
 const Comlink = require('comlink');
@@ -10,6 +11,10 @@ Comlink.expose(
     answerThenExit() {
       setImmediate(() => process.exit(5));
       return 'answered';
+    },
+    handOverThenExit() {
+      parentPort.postMessage({ 'acme-ts:partial-batch-result': { batchSeq: 1, nDone: 1, from: 0, values: [42], partial: true, final: true } });
+      process.exit(8);
     },
     exitWithoutAnswer() {
       setImmediate(() => process.exit(6));
