@@ -78,6 +78,25 @@ describe('singleFile: one container with real groups', () => {
     }
     expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k))).toHaveLength(n);
   });
+
+  test('a value HDF5 cannot hold goes to <out>/<f>_<i>.v8 beside the container (no payload folder), as the README says; a re-run keeps it', async () => {
+    const outputDir = out('sf-fallback');
+    const opts = { ...quiet, singleFile: true, outputDir };
+    const f = (x: number) => (x === 1 ? new Map([['x', x]]) : x * 2);
+    await using pmap = new ParallelMap(f, [[0, 1, 2]], opts);
+    await pmap.compute();
+    const fallback = path.join(outputDir, 'f_1.v8');
+    expect(readSerializedResult(fallback)).toEqual(new Map([['x', 1]]));
+    expect(fs.existsSync(path.join(outputDir, 'f_payload'))).toBe(false);
+    const dump = h5dump(path.join(outputDir, 'f.h5'));
+    expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_0', '/comp_2']);
+    const mtime = fs.statSync(fallback).mtimeMs;
+    await using again = new ParallelMap(f, [[0, 1, 2]], opts);
+    const ran: number[] = [];
+    for await (const r of again.results()) ran.push(r.taskID);
+    expect(ran).toEqual([]);
+    expect(fs.statSync(fallback).mtimeMs).toBe(mtime);
+  });
 });
 
 describe('resultShape: stacking into one (virtual) dataset', () => {
