@@ -145,6 +145,22 @@ function parsePositiveInteger(value: string | undefined, flag: string): number |
   return Number(value);
 }
 
+/** "3,17-20" → [3, 17, 18, 19, 20] (ascending, each once). */
+export function parseTaskIDs(value: string | undefined, flag: string): number[] | undefined {
+  if (value === undefined) return undefined;
+  const ids = new Set<number>();
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
+    const first = Number(match?.[1]);
+    const last = match?.[2] === undefined ? first : Number(match[2]);
+    if (!match || !Number.isSafeInteger(last) || last < first) {
+      throw new UsageError(`${flag} takes taskIDs and ranges separated by commas, like 3,17-20; got ${JSON.stringify(part)}`, flag);
+    }
+    for (let id = first; id <= last; id++) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
 /** options.retries from --retries, --retry-on and --retry-backoff, or undefined when none was given. */
 export function retrySettings(flags: ExecutionFlags): ParallelMapOptions['retries'] {
   if (flags.retries === undefined && flags.retryOn === undefined && flags.retryBackoff === undefined) return undefined;
