@@ -137,7 +137,7 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
         addExecutionFlags(y.positional('folder', { type: 'string', describe: 'the output folder of a run' }))
           .option('only', { type: 'string', nargs: 1, describe: 'only these calls (of those without a result): taskIDs and ranges, e.g. 3,17-20' })
           .example('$0 rerun ACME_20261125-101500-123000 --n-workers 8', 'finish an interrupted or partly failed run')
-          .example('$0 rerun ACME_20261125-101500-123000 --only 17 --debug', 'run failed call 17 in this process with its exact arguments (node --inspect-brk $(which acme-ts) … to step into it)')
+          .example('$0 rerun ACME_20261125-101500-123000 --only 7 --debug', 'run failed call 7 in this process with its exact arguments (node --inspect-brk "$(command -v acme-ts)" … to step into it)')
           .example('$0 rerun runs/big --mem-per-worker 2x --time-limit 2:00:00', 'on SLURM: retry with twice the memory and 2 hours'),
       async (argv) => finish(await rerunCommand(argv as unknown as RerunArgs, io)),
     )
