@@ -29,19 +29,24 @@ describe("ACME's option names point to their acme-ts place", () => {
     ['n_jobs', /did you mean options\.nWorkers\?/],
     ['setup_interactive', /acme-ts has no such option: it never waits for an answer/],
     ['stop_client', /acme-ts has no such option: it starts its workers itself and ends them with pmap\.close\(\)/],
-    ['debug', /options\.dryrun runs one call in this process/],
   ])('%s', (name, message) => {
     const error = rejection(() => new ParallelMap(identity, [[1, 2]], { [name]: 1 } as never));
     expect(error.option).toBe(name);
     expect(error.message).toMatch(message);
   });
 
-  test('compute(true), ACME\'s debug mode, is refused with the equivalent instead of running normally', async () => {
+  test('compute(true), ACME\'s debug mode, is refused with the equivalent option instead of running normally', async () => {
     const pmap = new ParallelMap(identity, [[1, 2]], { ...quiet, writeWorkerResults: false });
     await expect((pmap.compute as (debug: boolean) => Promise<unknown>)(true)).rejects.toThrow(
-      /compute\(\) takes no arguments \(ACME's compute\(debug=True\) has no acme-ts counterpart yet\): options\.dryrun: true/,
+      /compute\(\) takes no arguments; ACME's compute\(debug=True\) is the option debug: true \(new ParallelMap\(func, args, \{ debug: true \}\)\)/,
     );
     await pmap.close();
+  });
+
+  test('debug, ACME\'s compute() argument, is an option here: a value other than true or false is refused', () => {
+    const error = rejection(() => new ParallelMap(identity, [[1, 2]], { debug: 1 } as never));
+    expect(error.option).toBe('debug');
+    expect(error.message).toBe('options.debug must be true or false, got 1');
   });
 
   test('options.slurm with the local backend warns that it has no effect and names where the backend came from', async () => {

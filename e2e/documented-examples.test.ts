@@ -2,7 +2,8 @@
 // is run here and checked against what its documentation says it gives. The examples are read
 // from those files, and each must have an entry below: a new example without one fails.
 // Not run: fragments that are no program (`function rand2(x) { … /* seed with taskID */ }`,
-// inline mentions such as `ParallelMap.resume(dir, { … })`) and SLURM-only commands.
+// inline mentions such as `ParallelMap.resume(dir, { … })`), SLURM-only commands and the commands
+// that wait for a debugger (`node --inspect-brk …`).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -118,6 +119,8 @@ describe("`acme-ts --help` examples (run in a folder holding examples/tasks.js a
     'rerun ACME_20261125-101500-123000 --n-workers 8': () => expect(storedValues(path.join(folder, 'randout.h5'))).toHaveLength(10),
     'rerun ACME_…': () => expect(storedValues(path.join(folder, 'randout.h5'))).toHaveLength(10),
     'rerun runs/big --mem-per-worker 2x --time-limit 2:00:00': 'slurm',
+    // Call 7 has its result: named and skipped (a failed call would run here, in the foreground).
+    'rerun ACME_20261125-101500-123000 --only 7 --debug': (r) => expect(r.stderr).toContain('Call 7 has a result already and is not run again'),
     'export ACME_20261125-101500-123000/randout.h5 randout-all.h5': () => {
       const copy = h5dump(path.join(work, 'randout-all.h5'));
       expect((copy['/comp_3/result_0'] as { values: number[] }).values).toEqual([1]);
@@ -151,7 +154,7 @@ describe("`acme-ts --help` examples (run in a folder holding examples/tasks.js a
 describe('README command examples (run in a folder holding ./examples/tasks.js)', () => {
   const commands = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n').filter((l) => l.trim() !== '')).map((l) => l.replace(/\s+#.*$/, ''));
 
-  const expectations: Record<string, ((r: Finished) => void) | 'self'> = {
+  const expectations: Record<string, ((r: Finished) => void) | 'self' | 'debugger'> = {
     'acme-ts run ./examples/tasks.js#randout range:-50:50 3 --n-workers 2 --output-dir runs/randout': (r) => {
       const folder = path.join(work, 'runs', 'randout');
       expect(r.stderr).toContain(`acme-ts run: 100 calls of randout → ${folder}`);
@@ -167,6 +170,11 @@ describe('README command examples (run in a folder holding ./examples/tasks.js)'
       expect(r.stdout).toContain(`${path.join(work, 'runs', 'randout')}: 100 calls of randout\n  container: ${path.join(work, 'runs', 'randout', 'randout.h5')}\n  100 done, 0 failed, 0 missing`);
     },
     'acme-ts rerun runs/randout --timeout 5m': () => expect(storedValues(path.join(work, 'runs', 'randout', 'randout.h5'))).toHaveLength(100),
+    'acme-ts rerun runs/randout --only 17 --debug': (r) => expect(r.stderr).toContain('Call 17 has a result already and is not run again'),
+    // They wait for a debugger to attach (debug-mode.test.ts runs the same without the inspector).
+    'node --inspect-brk script.js': 'debugger',
+    'node --inspect-brk "$(command -v acme-ts)" run ./tasks.js#randout range:0:10 --debug': 'debugger',
+    'node --inspect-brk "$(command -v acme-ts)" rerun runs/randout --only 17 --debug': 'debugger',
     'acme-ts inspect runs/randout/randout.h5': (r) => {
       expect(r.stdout).toMatch(/├─ comp_0 +→ randout_payload\/randout_0\.h5:\/ +\(exists\) +external link\n│ +└─ result_0 +float64 +\(1,\)/);
       expect(r.stdout).toContain('… 94 more (comp_3 … comp_96); --all shows them');
@@ -193,7 +201,7 @@ describe('README command examples (run in a folder holding ./examples/tasks.js)'
 
   test.each(commands)('%s', async (command) => {
     const check = expectations[command];
-    if (check === 'self') return; // setup and this test suite itself
+    if (check === 'self' || check === 'debugger') return; // setup and this test suite itself; a debugger's commands
     if (command.includes('export')) fs.rmSync(path.join(work, 'randout-all.h5'), { force: true });
     check!(expectOk(await acme(command.split(' ').slice(1), { cwd: work })));
   });

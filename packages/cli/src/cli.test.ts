@@ -3,7 +3,7 @@
 import { isRange } from '@acme-ts/core';
 import { UsageError, InputError } from './errors';
 import { explainParseFailure, main } from './cli';
-import { inFlagTerms, parseResultShape, parseSeconds, runOptions, executionOptions } from './flags';
+import { inFlagTerms, parseResultShape, parseSeconds, parseTaskIDs, retrySettings, runOptions, executionOptions } from './flags';
 import { parseInput, parseKeywordInput } from './inputs';
 import { formatProgress, RunProgress } from './progress';
 import { formatSummary, toJson } from './session';
@@ -141,4 +141,35 @@ test('main() runs in-process and returns the exit status', async () => {
   const io = { stdout: { write: () => true }, stderr: { write: (t: string) => (err += t) }, env: {} };
   expect(await main(['status', '/definitely/not/here'], io)).toBe(2);
   expect(err).toContain('/definitely/not/here does not exist');
+});
+
+test('--retries, --retry-on, --retry-backoff become options.retries; each wrong value names its flag', () => {
+  expect(retrySettings({})).toBeUndefined();
+  expect(executionOptions({ retries: '2', retryOn: 'worker-exit, error', retryBackoff: '500ms', debug: true })).toMatchObject({
+    retries: { attempts: 2, on: ['worker-exit', 'error'], backoffMs: 500 },
+    debug: true,
+  });
+  expect(retrySettings({ retryBackoff: '0' })).toEqual({ backoffMs: 0 });
+  const usage = (f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      return [(error as UsageError).flag, (error as Error).message];
+    }
+    throw new Error('accepted');
+  };
+  expect(usage(() => retrySettings({ retries: 'two' }))).toEqual(['--retries', '--retries must be a non-negative integer (how many times a failed call runs again), got "two"']);
+  expect(usage(() => retrySettings({ retryOn: 'timeout,oom' }))).toEqual([
+    '--retry-on',
+    '--retry-on takes failure reasons separated by commas, from worker-exit, timeout, out-of-memory, node-fail, error; got "oom"',
+  ]);
+  expect(usage(() => retrySettings({ retryBackoff: 'soon' }))[0]).toBe('--retry-backoff');
+});
+
+test('--only: taskIDs and ranges, ascending and each once', () => {
+  expect(parseTaskIDs(undefined, '--only')).toBeUndefined();
+  expect(parseTaskIDs('17-20,3, 18', '--only')).toEqual([3, 17, 18, 19, 20]);
+  expect(() => parseTaskIDs('5-3', '--only')).toThrow('--only takes taskIDs and ranges separated by commas, like 3,17-20; got "5-3"');
+  expect(() => parseTaskIDs('', '--only')).toThrow('got ""');
 });

@@ -31,7 +31,7 @@ const USAGE: Record<string, string> = {
   run: 'acme-ts run <module>#<export> [inputs…] [options]',
   inspect: 'acme-ts inspect <file.h5> [--json] [--all]',
   status: 'acme-ts status <output-folder> [--json]',
-  rerun: 'acme-ts rerun <output-folder> [options]',
+  rerun: 'acme-ts rerun <output-folder> [--only 3,17-20] [options]',
   export: 'acme-ts export <container.h5> <out.h5> [--force]',
 };
 
@@ -56,7 +56,7 @@ function packageVersion(): string {
 function knownFlags(command: string | undefined): string[] {
   const probe = yargs();
   const withFlags: Argv = command === 'run' ? addRunFlags(probe) : command === 'rerun' ? addExecutionFlags(probe) : probe;
-  const own: Record<string, string[]> = { inspect: ['json', 'all'], status: ['json'], export: ['force', 'skip-missing'] };
+  const own: Record<string, string[]> = { inspect: ['json', 'all'], status: ['json'], export: ['force', 'skip-missing'], rerun: ['only'] };
   // getOptions() is public yargs API, missing from @types/yargs.
   const keys = Object.keys((withFlags as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
   return [...keys.filter((k) => !/[A-Z]/.test(k)), ...(own[command ?? ''] ?? []), 'help', 'version'];
@@ -145,7 +145,9 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
       'run the calls of a run that have no valid result, in place, and complete its container',
       (y) =>
         addExecutionFlags(y.positional('folder', { type: 'string', describe: 'the output folder of a run' }))
+          .option('only', { type: 'string', nargs: 1, describe: 'only these calls (of those without a result): taskIDs and ranges, e.g. 3,17-20' })
           .example('$0 rerun ACME_20261125-101500-123000 --n-workers 8', 'finish an interrupted or partly failed run')
+          .example('$0 rerun ACME_20261125-101500-123000 --only 7 --debug', 'run failed call 7 in this process with its exact arguments (node --inspect-brk "$(command -v acme-ts)" … to step into it)')
           .example('$0 rerun runs/big --mem-per-worker 2x --time-limit 2:00:00', 'on SLURM: retry with twice the memory and 2 hours'),
       async (argv) => finish(await commands.rerun().rerunCommand(argv as unknown as RerunArgs, io)),
     )
@@ -193,7 +195,8 @@ export async function main(words: readonly string[], io: CliIO = processIO()): P
       io.stderr.write(`${colors.red('acme-ts: error:')} ${error.message}\n`);
       return error.exitCode;
     }
-    const verbose = words.includes('--verbose') || words.includes('-v') || io.env.ACME_TS_DEBUG;
+    // --debug: the function's own exception, with the stack that leads into it.
+    const verbose = words.includes('--verbose') || words.includes('-v') || words.includes('--debug') || io.env.ACME_TS_DEBUG;
     const text = error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
     io.stderr.write(`${colors.red('acme-ts: error:')} ${text}\n`);
     return EXIT.failed;

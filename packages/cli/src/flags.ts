@@ -5,6 +5,7 @@
 
 import type { Argv } from 'yargs';
 import type { ParallelMapOptions } from '@acme-ts/core';
+import { RETRY_REASONS, type RetryReason } from '@acme-ts/core/retry-reasons';
 import { UsageError } from './errors';
 
 /** Flags `run` and `rerun` share: how the calls execute, not what they compute. */
@@ -13,6 +14,10 @@ export interface ExecutionFlags {
   backend?: 'local' | 'slurm';
   timeout?: string;
   dryrun?: boolean;
+  debug?: boolean;
+  retries?: string;
+  retryOn?: string;
+  retryBackoff?: string;
   quiet?: boolean;
   verbose?: boolean;
   logfile?: string | false;
@@ -65,6 +70,10 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
     .option('backend', { choices: ['local', 'slurm'] as const, describe: 'where the calls run (default: ACME_TS_BACKEND, the config file, else local)' })
     .option('timeout', { type: 'string', nargs: 1, describe: 'per-call time limit: seconds, or with a unit (500ms, 30s, 5m, 2h)' })
     .option('dryrun', { type: 'boolean', describe: 'run one random call in this process first: time, memory, storable result' })
+    .option('debug', { type: 'boolean', describe: 'run every call in this process, one after another (no workers); the first exception stops the run with its stack (attach node --inspect)' })
+    .option('retries', { type: 'string', nargs: 1, describe: 'run a failed call again up to N times (reasons: --retry-on)' })
+    .option('retry-on', { type: 'string', nargs: 1, describe: `failure reasons that retry, separated by commas: ${RETRY_REASONS.join(', ')} (default: all but error)` })
+    .option('retry-backoff', { type: 'string', nargs: 1, describe: 'wait before the first retry round, doubled for each further one: seconds or 500ms, 30s, 5m (default 1s)' })
     .option('allow-changed-code', { type: 'boolean', describe: 'continue a run in its folder although the function changed: stored calls stay, missing ones run with the new code' })
     .option('quiet', { alias: 'q', type: 'boolean', group: OUTPUT_GROUP, describe: 'only warnings, errors and the result lines; no progress' })
     .option('verbose', { alias: 'v', type: 'boolean', group: OUTPUT_GROUP, describe: 'debug messages (core\'s log lines and progress bar)' })
@@ -146,6 +155,43 @@ function parsePositiveInteger(value: string | undefined, flag: string): number |
   return Number(value);
 }
 
+/** "3,17-20" → [3, 17, 18, 19, 20] (ascending, each once). */
+export function parseTaskIDs(value: string | undefined, flag: string): number[] | undefined {
+  if (value === undefined) return undefined;
+  const ids = new Set<number>();
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
+    const first = Number(match?.[1]);
+    const last = match?.[2] === undefined ? first : Number(match[2]);
+    if (!match || !Number.isSafeInteger(last) || last < first) {
+      throw new UsageError(`${flag} takes taskIDs and ranges separated by commas, like 3,17-20; got ${JSON.stringify(part)}`, flag);
+    }
+    for (let id = first; id <= last; id++) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** options.retries from --retries, --retry-on and --retry-backoff, or undefined when none was given. */
+export function retrySettings(flags: ExecutionFlags): ParallelMapOptions['retries'] {
+  if (flags.retries === undefined && flags.retryOn === undefined && flags.retryBackoff === undefined) return undefined;
+  const settings: { attempts?: number; on?: RetryReason[]; backoffMs?: number } = {};
+  if (flags.retries !== undefined) {
+    if (!/^\d+$/.test(flags.retries)) throw new UsageError(`--retries must be a non-negative integer (how many times a failed call runs again), got ${JSON.stringify(flags.retries)}`, '--retries');
+    settings.attempts = Number(flags.retries);
+  }
+  if (flags.retryOn !== undefined) {
+    const reasons = flags.retryOn.split(',').map((r) => r.trim());
+    const wrong = reasons.find((r) => !(RETRY_REASONS as readonly string[]).includes(r));
+    if (wrong !== undefined) {
+      throw new UsageError(`--retry-on takes failure reasons separated by commas, from ${RETRY_REASONS.join(', ')}; got ${JSON.stringify(wrong)}`, '--retry-on');
+    }
+    settings.on = reasons as RetryReason[];
+  }
+  const backoff = flags.retryBackoff?.trim() === '0' ? 0 : parseSeconds(flags.retryBackoff, '--retry-backoff');
+  if (backoff !== undefined) settings.backoffMs = Math.round(backoff * 1000);
+  return settings;
+}
+
 /** options.slurm from the SLURM flags, or undefined when none was given. */
 export function slurmSettings(flags: ExecutionFlags): Record<string, unknown> | undefined {
   const settings: Record<string, unknown> = {};
@@ -193,7 +239,7 @@ export function checkSlurmFlags(argv: Record<string, unknown>, backend: string):
 /** The execution part of ParallelMap's options (shared by run and rerun). */
 export function executionOptions(
   flags: ExecutionFlags,
-): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'dryrun' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
+): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'dryrun' | 'debug' | 'retries' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
   if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose contradict each other; give one of them', '--quiet');
   const options: ReturnType<typeof executionOptions> = {};
   const nWorkers = parseCountOrAuto(flags.nWorkers, '--n-workers', 1);
@@ -202,6 +248,9 @@ export function executionOptions(
   const timeout = parseSeconds(flags.timeout, '--timeout');
   if (timeout !== undefined) options.timeout = Math.round(timeout * 1000);
   if (flags.dryrun !== undefined) options.dryrun = flags.dryrun;
+  if (flags.debug !== undefined) options.debug = flags.debug;
+  const retries = retrySettings(flags);
+  if (retries !== undefined) options.retries = retries;
   if (flags.allowChangedCode !== undefined) options.allowChangedFunction = flags.allowChangedCode;
   // The CLI draws its own progress; core speaks on the terminal only with --verbose (its log
   // file still gets every INFO line).

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import {
+  dryRunAsks,
   hasManifest,
   readRunJobs,
   runStatus,
@@ -47,8 +48,10 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
   const colors = colorsFor(io.stderr, io.env);
   const memory = pmap.options.mode === 'memory';
   const outputDir = pmap.options.outputDir;
-  const alreadyDone = !memory && outputDir && hasManifest(outputDir) ? safeDoneCount(outputDir) : 0;
-  const toRun = pmap.nInputs - alreadyDone;
+  const doneBefore = !memory && outputDir && hasManifest(outputDir) ? safeDoneCalls(outputDir) : [];
+  const alreadyDone = doneBefore.length;
+  const done0 = new Set(doneBefore);
+  const toRun = pmap.only ? pmap.only.filter((id) => !done0.has(id)).length : pmap.nInputs - alreadyDone;
   const workers = options.nWorkers === undefined || options.nWorkers === 'auto' ? availableParallelism() : options.nWorkers;
 
   if (!options.quiet) {
@@ -58,13 +61,16 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
   }
   for (const warning of pmap.warnings) io.stderr.write(`${colors.yellow('warning:')} ${inFlagTerms(warning)}\n`);
 
-  const progress = new RunProgress(io.stderr, toRun, {
-    label: pmap.func.name,
-    workers,
-    enabled: !options.quiet && !options.verbose,
-    intervalSeconds: progressInterval(io.env),
-    color: colors.enabled,
-  });
+  const startProgress = () =>
+    new RunProgress(io.stderr, toRun, {
+      label: pmap.func.name,
+      workers,
+      enabled: !options.quiet && !options.verbose,
+      intervalSeconds: progressInterval(io.env),
+      color: colors.enabled,
+    });
+  // The dry run's question on a terminal must not be drawn over: the bar starts with the first result.
+  let progress = pmap.options.dryrun && dryRunAsks() ? undefined : startProgress();
 
   // Core stops the run cleanly on the first Ctrl-C while calls execute (and exits on the
   // second); outside that window nobody would, so this handler does.
@@ -80,7 +86,7 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
 
   // SLURM job arrays are announced as the backend submits them (not with --quiet; --verbose
   // shows the library's own log line).
-  const jobs = !options.quiet && !options.verbose ? watchJobs(pmap, (line) => progress.note(line)) : undefined;
+  const jobs = !options.quiet && !options.verbose ? watchJobs(pmap, (line) => (progress ??= startProgress()).note(line)) : undefined;
 
   const started = Date.now();
   const failures: CallFailure[] = [];
@@ -95,17 +101,21 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
       } else if (result.error) {
         failures.push(result.error);
       }
-      progress.settled(result.ok);
+      (progress ??= startProgress()).settled(result.ok);
     }
   } catch (caught) {
     error = caught;
   } finally {
     jobs?.stop();
-    progress.stop();
+    progress?.stop();
     process.off('SIGINT', onSigint);
     await pmap.close();
   }
   const seconds = (Date.now() - started) / 1000;
+  if ((error as { code?: unknown } | undefined)?.code === 'ERR_ACME_DRYRUN_DECLINED') {
+    io.stderr.write(`${(error as Error).message}\n`);
+    return EXIT.failed;
+  }
   const aborted = interrupted || (error as { code?: unknown } | undefined)?.code === 'ERR_ACME_ABORTED' || (error as Error | undefined)?.name === 'AbortError';
   if (error !== undefined && !aborted) throw asCliError(error);
 
@@ -175,11 +185,11 @@ function watchJobs(pmap: ParallelMap, say: (line: string) => void): { stop(): vo
   };
 }
 
-function safeDoneCount(outputDir: string): number {
+function safeDoneCalls(outputDir: string): number[] {
   try {
-    return runStatus(outputDir).done.length;
+    return runStatus(outputDir).done;
   } catch {
-    return 0;
+    return [];
   }
 }
 

@@ -1,5 +1,6 @@
 // ACME's dryrun: one random call of the run in this process, timed, and checked to be storable,
-// before any worker runs.
+// before any worker runs; then, on a terminal, ACME's question whether to continue (off a
+// terminal the run goes on: nothing waits for an answer no one can give).
 
 import { randomInt } from 'node:crypto';
 import { createRunner } from './call-runner';
@@ -8,7 +9,35 @@ import type { Logger } from './logger';
 import { encodeResult } from './result-encoding';
 import type { RunPlan, RunSpec } from './run-plan';
 
-export async function dryRun(spec: RunSpec, { setup, pending }: RunPlan, logger: Logger): Promise<void> {
+/** The dry run asks whether to continue: stdin and stderr (where it asks) are a terminal. */
+export function dryRunAsks(): boolean {
+  return process.stdin.isTTY === true && process.stderr.isTTY === true;
+}
+
+/** Asks `question` until the answer is yes (or empty) or no; Ctrl-C or the end of input is no. */
+async function askYesNo(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await new Promise<boolean>((resolve) => {
+      rl.on('SIGINT', () => resolve(false));
+      rl.on('close', () => resolve(false));
+      const ask = () =>
+        rl.question(question, (answer) => {
+          const a = answer.trim().toLowerCase();
+          if (a === '' || a === 'y' || a === 'yes') resolve(true);
+          else if (a === 'n' || a === 'no') resolve(false);
+          else ask();
+        });
+      ask();
+    });
+  } finally {
+    rl.close();
+  }
+}
+
+/** Runs the dry run; false when the user answered that the run is not to continue. */
+export async function dryRun(spec: RunSpec, { setup, pending }: RunPlan, logger: Logger): Promise<boolean> {
   const name = spec.func.name;
   const taskID = pending[randomInt(pending.length)]!;
   logger.info(`Performing a single dry-run of ${name} simulating randomly picked call #${taskID} with automatically distributed arguments`);
@@ -18,7 +47,8 @@ export async function dryRun(spec: RunSpec, { setup, pending }: RunPlan, logger:
   const value = await runner.runCall(taskID, spec.callArguments.payloadFor(taskID));
   const seconds = (performance.now() - t0) / 1000;
   const mb = Math.max(0, process.memoryUsage().rss - rss0) / 1e6;
-  logger.info(`Dry-run completed. Elapsed time is ${seconds.toFixed(3)} seconds, estimated memory consumption was ${mb.toFixed(1)} MB.`);
+  const summary = `Dry-run completed. Elapsed time is ${seconds.toFixed(3)} seconds, estimated memory consumption was ${mb.toFixed(1)} MB.`;
+  logger.info(summary);
   if (spec.options.mode === 'hdf5') {
     const encoded = encodeResult(value, { stacked: spec.options.resultShape !== undefined });
     if (!encoded.ok) {
@@ -28,4 +58,9 @@ export async function dryRun(spec: RunSpec, { setup, pending }: RunPlan, logger:
       );
     }
   }
+  if (!dryRunAsks()) return true;
+  logger.flush();
+  // The summary again when the console does not show INFO lines (verbose: false, the CLI).
+  const shown = spec.options.verbose !== false;
+  return askYesNo(`${shown ? '' : `${summary}\n`}Do you want to continue executing ${name} with the provided arguments? [Y/n] `);
 }

@@ -77,6 +77,8 @@ export interface CallFailure {
   reason: string;
   /** The backend's log of the call, when it keeps one (SLURM: the array task's .err file). */
   logPath?: string;
+  /** How many times the call ran, when more than once (options.retries). */
+  attempts?: number;
 }
 
 /** Only this many failures are spelled out in the message; all of them stay in `failures`. */
@@ -105,7 +107,8 @@ function formatFailures(failures: readonly CallFailure[], nInputs: number | unde
   for (const failure of sorted.slice(0, MAX_LISTED_FAILURES)) {
     // First line of the message only: a multi-line message would break the one-line-per-call list.
     const firstLine = failure.message.split('\n', 1)[0];
-    lines.push(`  call ${failure.taskID} (${failure.reason}): ${failure.name}: ${firstLine}`);
+    const attempts = failure.attempts ? `, after ${failure.attempts} attempts` : '';
+    lines.push(`  call ${failure.taskID} (${failure.reason}${attempts}): ${failure.name}: ${firstLine}`);
   }
   if (sorted.length > MAX_LISTED_FAILURES) {
     lines.push(`  … and ${sorted.length - MAX_LISTED_FAILURES} more`);

@@ -25,6 +25,12 @@ export function finishRun(spec: RunSpec, { recorder, layout }: RunPlan, executio
     logger.flush();
     throw error;
   }
+  if (spec.only && recorder.nMissing > 0) {
+    // A resumed run restricted to some calls: no return value until every call has a result.
+    logger.info(`${recorder.nMissing} of ${n} calls of the run have no result yet (not among the calls run)`);
+    logger.flush();
+    return undefined;
+  }
   if (layout) {
     logger.announce('SUCCESS!');
     logger.info(`Results have been saved to ${layout.containerPath ?? outputDir}`);

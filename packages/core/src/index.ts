@@ -1,7 +1,11 @@
 // @acme-ts/core: the task model, argument distribution, result layout and ParallelMap.
 
 export { ParallelMap } from './parallel-map';
-export type { CallResult, ParallelMapInit } from './parallel-map';
+export type { CallResult, ParallelMapInit, ResumeOverrides } from './parallel-map';
+export { RETRY_REASONS, DEFAULT_RETRY_ON, DEFAULT_BACKOFF_MS } from './retries';
+export type { RetriesOption, RetryPolicy, RetryReason } from './retries';
+export { InProcessBackend } from './in-process-backend';
+export { dryRunAsks } from './dry-run';
 export { validateOptions, normalizeDtype, suggestName, OPTION_NAMES } from './options';
 export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options';
 export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor, estimateSerializedSize } from './arguments';
@@ -29,9 +33,9 @@ export { createRunner, writeDeferredPayload, CALL_RUNNER_PATH } from './call-run
 export type { CallRunner, NumberRunEnd, NumberRunHooks, StoredCall } from './call-runner';
 export { packStoredCalls, unpackCall } from './packed-calls';
 export type { PackedCalls, PackedColumn } from './packed-calls';
-export { readManifest, readCallRecords, hasManifest, StatusLog } from './run-store';
+export { readManifest, readCallRecords, readCallHistory, hasManifest, StatusLog } from './run-store';
 export { runStatus, findStoredCalls, readRunJobs } from './run-status';
-export type { RunJobs, RunStatus, StoredCallInfo } from './run-status';
+export type { RetriedCall, RunJobs, RunStatus, StoredCallInfo } from './run-status';
 export type { RunManifest, CallRecord } from './run-store';
 export { createBackendByName, isExecutionBackend } from './backend-registry';
 export { settledCall, forEachOutcome, eachOutcome } from './settled-batch';

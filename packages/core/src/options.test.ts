@@ -19,7 +19,7 @@ describe('validateOptions defaults', () => {
     expect(resolved).toEqual({
       nInputs: 'auto', writeWorkerResults: true, outputDir: undefined, resultShape: undefined, stackingDim: undefined,
       resultDtype: 'float64', singleFile: false, serializeResults: false, nWorkers: 'auto', timeout: undefined,
-      verbose: undefined, logfile: undefined, dryrun: false, signal: undefined, kwargs: undefined, backend: undefined,
+      verbose: undefined, logfile: undefined, dryrun: false, debug: false, retries: undefined, signal: undefined, kwargs: undefined, backend: undefined,
       slurm: undefined, name: undefined, allowChangedFunction: false, mode: 'hdf5', warnings: [],
     });
   });
@@ -116,6 +116,14 @@ describe('validateOptions errors: one per validation', () => {
     ['backend', { backend: 'slrum' }, 'backend', 'options.backend must be "local", "slurm" or undefined, got "slrum"'],
     ['slurm', { slurm: 'p' }, 'slurm', 'options.slurm must be an object of SLURM settings or undefined, got "p"'],
     ['name', { name: '' }, 'name', 'options.name must be a non-empty string or undefined, got ""'],
+    ['debug', { debug: 'yes' }, 'debug', 'options.debug must be true or false, got "yes"'],
+    ['retries type', { retries: 'twice' }, 'retries', 'options.retries must be a non-negative integer (how many times a failed call runs again) or { attempts, on, backoffMs }, got "twice"'],
+    ['retries negative', { retries: -1 }, 'retries', 'options.retries must be a non-negative integer (how many times a failed call runs again) or { attempts, on, backoffMs }, got -1'],
+    ['retries unknown setting', { retries: { attempt: 2 } }, 'retries', 'options.retries.attempt is not a retries setting; the settings are attempts, on and backoffMs'],
+    ['retries.attempts', { retries: { attempts: 1.5 } }, 'retries', 'options.retries.attempts must be a non-negative integer (how many times a failed call runs again), got 1.5'],
+    ['retries.on not an array', { retries: { on: 'error' } }, 'retries', 'options.retries.on must be an array of failure reasons ("worker-exit", "timeout", "out-of-memory", "node-fail", "error"), got "error"'],
+    ['retries.on entry', { retries: { on: ['timeout', 'oom'] } }, 'retries', 'options.retries.on[1] must be one of "worker-exit", "timeout", "out-of-memory", "node-fail", "error", got "oom"'],
+    ['retries.backoffMs', { retries: { backoffMs: -5 } }, 'retries', 'options.retries.backoffMs must be a number of milliseconds ≥ 0 (at most 2147483647), got -5'],
   ])('%s', (_label, raw, option, message) => {
     const error = rejection(raw);
     expect(error.code).toBe('ERR_ACME_OPTION');
@@ -129,7 +137,7 @@ describe('validateOptions errors: one per validation', () => {
 
   test('an unknown name far from every option lists the known ones', () => {
     expect(rejection({ zzzzzzzzzzzz: 1 }).message).toBe(
-      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, verbose, logfile, dryrun, cleanupThresholdDays, signal, kwargs, backend, slurm, name, allowChangedFunction (keyword arguments for the function belong in options.kwargs)',
+      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, verbose, logfile, dryrun, debug, retries, cleanupThresholdDays, signal, kwargs, backend, slurm, name, allowChangedFunction (keyword arguments for the function belong in options.kwargs)',
     );
   });
 

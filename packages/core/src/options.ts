@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { OptionError, describeValue } from './errors';
 import { checkCreatableFolder, checkWritableFile } from './writable-path';
 import type { NumericDtype } from './result-encoding';
+import { checkRetries, type RetriesOption, type RetryPolicy } from './retries';
 
 export type ResultMode = 'hdf5' | 'serialized' | 'memory';
 
@@ -45,6 +46,18 @@ export interface ParallelMapOptions {
   logfile?: boolean | string;
   /** Run one call in-process first to test the arguments (ACME's dryrun). */
   dryrun?: boolean;
+  /**
+   * ACME's compute(debug=True): every call runs in this process, one after another (no workers),
+   * and the first exception a call throws propagates from compute() as it was thrown.
+   */
+  debug?: boolean;
+  /**
+   * Run a failed call again: how many times (a number), or `{ attempts, on, backoffMs }` — `on`
+   * the failure reasons that retry (default: worker-exit, timeout, out-of-memory, node-fail; an
+   * error the function throws retries only with 'error'), `backoffMs` the wait before the first
+   * retry round (default 1000, doubled for each further round).
+   */
+  retries?: RetriesOption;
   /**
    * With an automatic output folder: remove earlier `ACME_*` run folders in the same place that
    * are older than this many days (0: all of them). Undefined: keep them, warn above 20.
@@ -84,6 +97,8 @@ export interface ResolvedOptions {
   /** A string is an absolute path. */
   logfile: boolean | string | undefined;
   dryrun: boolean;
+  debug: boolean;
+  retries: RetryPolicy | undefined;
   cleanupThresholdDays: number | undefined;
   signal: AbortSignal | undefined;
   kwargs: Record<string, unknown> | undefined;
@@ -110,6 +125,8 @@ export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
   'verbose',
   'logfile',
   'dryrun',
+  'debug',
+  'retries',
   'cleanupThresholdDays',
   'signal',
   'kwargs',
@@ -144,7 +161,6 @@ const ACME_OPTION_PLACES: Record<string, string> = {
   stop_client: 'acme-ts has no such option: it starts its workers itself and ends them with pmap.close() (or `await using`)',
   start_client: 'acme-ts has no such option: it starts its workers itself and ends them with pmap.close() (or `await using`)',
   client: 'acme-ts has no such option: pass a shared backend object as options.backend (e.g. new LocalBackend({ nWorkers: 4 }))',
-  debug: 'acme-ts has no debug option yet: options.dryrun runs one call in this process (where `node --inspect` stops in the function), or call the function directly',
   n_workers_startup: 'acme-ts has no such option: the local backend starts workers as the queued work needs them; SLURM tasks start as the cluster schedules them',
   interactive_wait: 'acme-ts has no such option: it never waits for an answer, except options.dryrun on a terminal',
   // acme-ts's own SLURM settings, written at the top level.
@@ -303,6 +319,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   if (nInputs !== 'auto') checkCallCount(nInputs, 'options.nInputs');
 
   const dryrun = checkBoolean(raw, 'dryrun', false);
+  const debug = checkBoolean(raw, 'debug', false);
 
   const writeWorkerResults = checkBoolean(raw, 'writeWorkerResults', true);
   let singleFile = checkBoolean(raw, 'singleFile', false);
@@ -389,6 +406,8 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     );
   }
 
+  const retries = checkRetries(raw.retries);
+
   const signal = raw.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new OptionError('signal', `options.signal must be an AbortSignal or undefined, got ${describeValue(signal)}`);
@@ -431,6 +450,8 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     verbose: verbose as boolean | undefined,
     logfile,
     dryrun,
+    debug,
+    retries,
     cleanupThresholdDays: cleanupThresholdDays as number | undefined,
     signal: signal as AbortSignal | undefined,
     kwargs: kwargs as Record<string, unknown> | undefined,

@@ -3,6 +3,7 @@
 // without touching the disk, so bad input fails at once; compute() does the work and can be
 // called again to finish what an earlier attempt left undone.
 
+import { rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ExecutionBackend } from './backend';
 import { splitCallArguments, type CallArguments } from './call-arguments';
@@ -14,11 +15,12 @@ import { bindArguments } from './argument-binding';
 import { functionSignature } from './parameters';
 import { checkCallCount, validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
 import { Logger } from './logger';
-import { AcmeError, ComputeError, OptionError, StorageError } from './errors';
+import { AcmeError, ComputeError, OptionError, StorageError, describeValue } from './errors';
+import { InProcessBackend } from './in-process-backend';
 import type { CallResult } from './result-recorder';
 import { readArgumentsBlob, readManifest } from './run-store';
 import { argumentsFromStore, type StoredArguments } from './run-manifest';
-import { planRun, type RunHistory, type RunSpec } from './run-plan';
+import { planRun, type RunHistory, type RunPlan, type RunSpec } from './run-plan';
 import { dryRun } from './dry-run';
 import { executeRun, type Execution } from './execute-run';
 import { finishRun } from './finish-run';
@@ -39,6 +41,8 @@ export class ParallelMap {
   resultsContainer: string | undefined;
   /** Warnings found while validating (also logged when the run starts). */
   readonly warnings: string[];
+  /** A resumed run restricted to these calls (ParallelMap.resume's `only`), ascending. */
+  only: readonly number[] | undefined;
 
   private readonly distribution: Distribution;
   private readonly backendOption: ParallelMapOptions['backend'] | ExecutionBackend;
@@ -80,7 +84,7 @@ export class ParallelMap {
     if (arguments.length > 0) {
       throw new OptionError(
         'compute',
-        'compute() takes no arguments (ACME\'s compute(debug=True) has no acme-ts counterpart yet): options.dryrun: true runs one call in this process, where `node --inspect` stops in the function',
+        "compute() takes no arguments; ACME's compute(debug=True) is the option debug: true (new ParallelMap(func, args, { debug: true })): every call runs in this process, one after another, where `node --inspect` stops in the function, and a call's exception propagates",
       );
     }
     if (this.running) throw new AcmeError('ERR_ACME_BUSY', 'compute() is already running on this ParallelMap; await it first');
@@ -173,8 +177,9 @@ export class ParallelMap {
    */
   static resume(
     outputDir: string,
-    overrides: Pick<ParallelMapInit, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'dryrun' | 'allowChangedFunction'> = {},
+    overrides: ResumeOverrides = {},
   ): ParallelMap {
+    const { only, ...options } = overrides;
     const dir = resolve(outputDir);
     const manifest = readManifest(dir);
     const { args, kwargs } = argumentsFromStore(readArgumentsBlob(dir) as StoredArguments);
@@ -188,19 +193,49 @@ export class ParallelMap {
       resultDtype: manifest.resultDtype as string,
       timeout: manifest.timeoutMs,
       name: manifest.funcName,
-      backend: manifest.backend === 'local' ? undefined : (manifest.backend as ParallelMapOptions['backend']),
+      // A run made in debug mode (in-process) or with a backend object resumes on the default backend.
+      backend: manifest.backend === 'slurm' ? 'slurm' : undefined,
       ...(kwargs ? { kwargs } : {}),
-      ...overrides,
+      ...options,
     });
     // Its arguments are the stored ones: not serialized again to be compared.
     pmap.history.resumedFrom = dir;
+    if (only !== undefined) pmap.only = checkOnly(only, pmap.nInputs);
     return pmap;
   }
 
   /** What the run computes, for its phases (the arguments split once per ParallelMap). */
   private get spec(): RunSpec {
     this.splitArguments ??= splitCallArguments(this.distribution);
-    return { func: this.func, nInputs: this.nInputs, options: this.options, distribution: this.distribution, callArguments: this.splitArguments };
+    return {
+      func: this.func,
+      nInputs: this.nInputs,
+      options: this.options,
+      distribution: this.distribution,
+      callArguments: this.splitArguments,
+      ...(this.only ? { only: this.only } : {}),
+    };
+  }
+
+  /**
+   * The dry run's question was answered no (ACME: no client, compute() returns None): nothing
+   * runs, and the output folder is removed when this compute() made it.
+   */
+  private declineRun(plan: RunPlan, logger: Logger): never {
+    plan.recorder.finish();
+    logger.flush();
+    this.history.lock?.release();
+    this.history.lock = undefined;
+    const dir = this.outputDir;
+    let folder = '';
+    if (dir && plan.createdFolder) {
+      rmSync(dir, { recursive: true, force: true });
+      this.history.outputDir = this.outputDir = undefined;
+      folder = `; the output folder ${dir} was removed`;
+    } else if (dir) {
+      folder = `; ${dir} keeps what earlier runs stored`;
+    }
+    throw new AcmeError('ERR_ACME_DRYRUN_DECLINED', `not continued after the dry run: no call ran${folder}`);
   }
 
   /** validate (constructor) → plan → execute → record (the recorder, fed by the backend) → finish. */
@@ -209,11 +244,17 @@ export class ParallelMap {
     // Resolved first: the manifest records the backend the run actually uses (config file
     // included), and a local pool's threads, which take tens of ms to start, start before the
     // rest of the run is prepared (the logger alone costs 0.6 ms: it opens process.stderr).
-    const backend = await this.getBackend();
+    // Debug mode (ACME's compute(debug=True)): no workers, every call in this process.
+    const backend: ExecutionBackend = o.debug ? new InProcessBackend() : await this.getBackend();
     backend.prepare?.({ timeoutMs: o.timeout });
     const logger = new Logger({ verbose: o.verbose, logfile: typeof o.logfile === 'string' ? o.logfile : undefined });
     logger.announce(`This is acme-ts: ${this.nInputs} calls of ${this.func.name}`);
     for (const w of this.warnings) logger.warn(w);
+    if (o.debug) {
+      this.backendSource = 'options.debug';
+      logger.warn('Running in debug mode: the calls run one after another in this process (no workers), and the first exception a call throws stops the run');
+      if (o.timeout !== undefined) logger.warn('options.timeout has no effect in debug mode: a call in this process cannot be ended');
+    }
 
     // ACME writes `logfile: true` of an in-memory run beside the function's source file.
     if (o.mode === 'memory' && o.logfile === true) logger.attachFile(resolve(memoryLogFolder(this.func), logFileName(this.func.name, new Date())));
@@ -221,7 +262,7 @@ export class ParallelMap {
     const plan = planRun(spec, backend, logger, this.history);
     this.outputDir = this.history.outputDir;
     plan.recorder.listener = this.listener;
-    if (o.dryrun && plan.pending.length > 0) await dryRun(spec, plan, logger);
+    if (o.dryrun && plan.pending.length > 0 && !(await dryRun(spec, plan, logger))) this.declineRun(plan, logger);
     logger.info(`Preparing ${plan.pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name} backend, chosen by ${this.backendSource})`);
     if (this.outputDir) logger.debug(`Log information available at ${this.outputDir}`);
 
@@ -233,6 +274,26 @@ export class ParallelMap {
     }
     return finishRun(spec, plan, execution, logger, this.outputDir);
   }
+}
+
+/** ResumeOverrides: how a stored run continues (not what it computes), and which of its calls run. */
+export type ResumeOverrides = Pick<
+  ParallelMapInit,
+  'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'dryrun' | 'debug' | 'retries' | 'allowChangedFunction'
+> & {
+  /** Run only these calls (taskIDs) of those without a result; the others stay as they are. */
+  only?: readonly number[];
+};
+
+/** `only` of ParallelMap.resume: distinct taskIDs of the run, ascending. */
+function checkOnly(only: readonly number[], nInputs: number): number[] {
+  if (!Array.isArray(only)) throw new OptionError('only', `options.only must be an array of taskIDs, got ${describeValue(only)}`);
+  for (const id of only) {
+    if (!(Number.isInteger(id) && id >= 0 && id < nInputs)) {
+      throw new OptionError('only', `options.only names call ${describeValue(id)}, but the run has ${nInputs} calls (taskIDs 0 to ${nInputs - 1})`);
+    }
+  }
+  return [...new Set(only)].sort((a, b) => a - b);
 }
 
 /** Functions cannot cross to a worker thread or a SLURM task (structured clone refuses them). */

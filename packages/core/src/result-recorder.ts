@@ -57,10 +57,28 @@ export abstract class ResultRecorder {
     throw new AcmeError('ERR_ACME_INTERNAL', 'internal: packed results reached a recorder that does not write a single file');
   }
 
+  /**
+   * The attempt of the calls being recorded (options.retries: a retry round runs only calls at
+   * one attempt); from 2 on, their status records and failures carry it.
+   */
+  set attempt(attempt: number) {
+    this.currentAttempt = attempt;
+    if (this.statusLog) this.statusLog.attempt = attempt;
+  }
+
+  private currentAttempt = 1;
+
   recordFailure(taskID: number, error: CallError, reason: FailureReason | string, extra: { logPath?: string; durationMs?: number } = {}): void {
-    const failure: CallFailure = { taskID, ...error, reason, ...(extra.logPath ? { logPath: extra.logPath } : {}) };
+    const attempts = this.currentAttempt > 1 ? { attempts: this.currentAttempt } : {};
+    const failure: CallFailure = { taskID, ...error, reason, ...(extra.logPath ? { logPath: extra.logPath } : {}), ...attempts };
     this.failures.push(failure);
-    this.logger.debug(`call ${taskID} failed (${reason}): ${error.name}: ${error.message}`);
+    this.recordFailedAttempt(taskID, error, reason, extra);
+    this.listener?.({ taskID, ok: false, error: failure });
+  }
+
+  /** A failed attempt of a call: its status record (a call that runs again is no failure of the run). */
+  recordFailedAttempt(taskID: number, error: CallError, reason: FailureReason | string, extra: { logPath?: string; durationMs?: number } = {}): void {
+    this.logger.debug(`call ${taskID} failed (${reason}${this.currentAttempt > 1 ? `, attempt ${this.currentAttempt}` : ''}): ${error.name}: ${error.message}`);
     const { logPath, durationMs } = extra;
     this.statusLog?.record({
       taskID,
@@ -71,7 +89,6 @@ export abstract class ResultRecorder {
       ...(logPath !== undefined ? { logPath } : {}),
       ...(durationMs !== undefined ? { durationMs } : {}),
     });
-    this.listener?.({ taskID, ok: false, error: failure });
   }
 
   /** The calls still without a result; ascending, as ExecutionJob.taskIDs must be. */

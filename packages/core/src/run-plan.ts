@@ -31,6 +31,8 @@ export interface RunSpec {
   readonly options: ResolvedOptions;
   readonly distribution: Distribution;
   readonly callArguments: CallArguments;
+  /** Only these calls run (ParallelMap.resume's `only`), ascending. */
+  readonly only?: readonly number[];
 }
 
 /** What stays from one compute() of a ParallelMap to the next. */
@@ -47,9 +49,11 @@ export interface RunHistory {
 export interface RunPlan {
   layout: RunLayout | undefined;
   recorder: ResultRecorder;
-  /** The calls without a result, ascending. */
+  /** The calls to run: those without a result (of `only`, when given), ascending. */
   pending: Float64Array;
   setup: RunnerSetup;
+  /** This compute() created the output folder (a declined dry run removes it). */
+  createdFolder: boolean;
 }
 
 /** Prepares a run; `history` is updated with its output folder or in-memory results. */
@@ -58,14 +62,15 @@ export function planRun(spec: RunSpec, backend: ExecutionBackend, logger: Logger
   if (o.mode === 'memory') {
     history.memory ??= new MemoryResults(spec.nInputs);
     const recorder = new MemoryRecorder(history.memory, logger, o.resultShape ? { resultShape: o.resultShape, resultDtype: o.resultDtype } : undefined);
-    return { layout: undefined, recorder, pending: recorder.pending(), setup: runnerSetup(spec, undefined, backend) };
+    return { layout: undefined, recorder, pending: recorder.pending(), setup: runnerSetup(spec, undefined, backend), createdFolder: false };
   }
 
   if (!history.outputDir && !o.outputDir) reportOldRuns(logger, o.cleanupThresholdDays);
   const outputDir = history.outputDir ?? resolve(o.outputDir ?? autoOutputDir(process.cwd(), new Date()));
   // A resumed run's arguments are the stored ones: not serialized again to be compared.
   const serializedArguments = history.resumedFrom === outputDir ? undefined : serializeArguments(storedArguments(spec.distribution));
-  const existing = existsSync(outputDir) && hasManifest(outputDir) ? readManifest(outputDir) : undefined;
+  const createdFolder = !existsSync(outputDir);
+  const existing = !createdFolder && hasManifest(outputDir) ? readManifest(outputDir) : undefined;
   if (existing) checkSameRun(outputDir, existing, spec, serializedArguments);
   mkdirSync(metaDir(outputDir), { recursive: true });
   // Before anything in the folder is written or read as done: one client per run.
@@ -100,7 +105,16 @@ export function planRun(spec: RunSpec, backend: ExecutionBackend, logger: Logger
   // A fresh skeleton maps every call; so does the container of an attempt that stored them all.
   recorder.containerMapsEveryCall = createdContainer || stored.size === spec.nInputs;
   if (stored.size > 0) logger.info(`Found ${stored.size} of ${spec.nInputs} calls already done in ${outputDir}; running the other ${spec.nInputs - stored.size}`);
-  return { layout, recorder, pending: recorder.pending(), setup: runnerSetup(spec, layout, backend) };
+  const pending = spec.only ? selectCalls(recorder.pending(), spec.only, logger) : recorder.pending();
+  return { layout, recorder, pending, setup: runnerSetup(spec, layout, backend), createdFolder };
+}
+
+/** The calls of `only` among the pending ones; those with a result already are named and skipped. */
+function selectCalls(pending: Float64Array, only: readonly number[], logger: Logger): Float64Array {
+  const waiting = new Set(pending);
+  const done = only.filter((id) => !waiting.has(id));
+  if (done.length > 0) logger.warn(`${done.length === 1 ? `Call ${done[0]} has` : `Calls ${done.join(', ')} have`} a result already and ${done.length === 1 ? 'is' : 'are'} not run again`);
+  return Float64Array.from(only.filter((id) => waiting.has(id)));
 }
 
 function runnerSetup(spec: RunSpec, layout: RunLayout | undefined, backend: ExecutionBackend): RunnerSetup {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { planLayout, type RunLayout } from './layout';
-import { readCallRecords, readManifest, type CallRecord, type RunManifest } from './run-store';
+import { readCallHistory, readCallRecords, readManifest, type CallRecord, type RunManifest } from './run-store';
 import type { NumericDtype } from './result-encoding';
 import { journalFiles, readJournal } from './result-journal';
 import { liveClient, type RunClient } from './run-lock';
@@ -36,6 +36,8 @@ export interface RunStatus {
   client: RunClient | undefined;
   /** The batch jobs (SLURM job arrays) of the latest client's compute(), when its backend submits any. */
   jobs: RunJobs | undefined;
+  /** Done or failed calls whose latest outcome came at a later attempt (options.retries), by taskID. */
+  retried: RetriedCall[];
 }
 
 /**
@@ -60,6 +62,17 @@ export function readRunJobs(outputDir: string): RunJobs | undefined {
   }
 }
 
+
+/** A call that ran more than once in a row (options.retries): its outcome and the failed attempts before it. */
+export interface RetriedCall {
+  taskID: number;
+  state: 'done' | 'failed';
+  /** How many times it ran: the attempt of its latest record. */
+  attempts: number;
+  /** The records of the failed attempts before the latest, oldest first. */
+  failures: CallRecord[];
+}
+
 /** The state of every call of the run stored in `outputDir`. */
 export function runStatus(outputDir: string): RunStatus {
   const dir = resolve(outputDir);
@@ -74,7 +87,9 @@ export function runStatus(outputDir: string): RunStatus {
     resultDtype: manifest.resultDtype as NumericDtype,
   });
   const stored = findStoredCalls(layout, manifest.nInputs, manifest.singleFile, manifest.createdAt);
-  const records = readCallRecords(dir);
+  const history = readCallHistory(dir);
+  const records = new Map<number, CallRecord>();
+  for (const r of history) records.set(r.taskID, r);
   const done: number[] = [];
   const failed: CallRecord[] = [];
   const missing: number[] = [];
@@ -90,7 +105,30 @@ export function runStatus(outputDir: string): RunStatus {
   const journaledIDs = new Set<number>();
   for (const file of journalFiles(dir)) for (const call of readJournal(file)) journaledIDs.add(call.taskID);
   const journaled = journaledIDs.size;
-  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled, client: liveClient(dir), jobs: readRunJobs(dir) };
+  const retried = retriedCalls(history, records, (taskID) => stored.has(taskID) || records.get(taskID)?.state === 'failed');
+  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled, client: liveClient(dir), jobs: readRunJobs(dir), retried };
+}
+
+/** Calls (among `settled`) whose latest record is a later attempt, each with the failed attempts that led to it. */
+function retriedCalls(history: CallRecord[], latest: Map<number, CallRecord>, settled: (taskID: number) => boolean): RetriedCall[] {
+  const chains = new Map<number, CallRecord[]>();
+  for (const [taskID, r] of latest) if ((r.attempt ?? 1) > 1 && r.reason !== 'aborted' && settled(taskID)) chains.set(taskID, []);
+  for (const r of history) chains.get(r.taskID)?.push(r);
+  return [...chains]
+    .sort(([a], [b]) => a - b)
+    .map(([taskID, records]) => {
+      const last = records[records.length - 1]!;
+      const failures: CallRecord[] = [];
+      // Walk back through attempts last.attempt - 1, …, 1 (a record without attempt is attempt 1).
+      for (let k = records.length - 2, want = last.attempt! - 1; k >= 0 && want >= 1; k--) {
+        const r = records[k]!;
+        if (r.state === 'failed' && (r.attempt ?? 1) === want) {
+          failures.unshift(r);
+          want--;
+        }
+      }
+      return { taskID, state: last.state, attempts: last.attempt!, failures };
+    });
 }
 
 /**

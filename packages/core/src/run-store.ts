@@ -56,6 +56,8 @@ export interface CallRecord {
   error?: { name: string; message: string; stack?: string };
   logPath?: string;
   durationMs?: number;
+  /** Which run of the call this record describes, when it ran more than once (options.retries); absent: 1. */
+  attempt?: number;
 }
 
 /** One status line for several calls that ended alike (a batch of packed calls). */
@@ -123,6 +125,8 @@ export class StatusLog {
   private lastFlush = Date.now();
   /** Runs before records are written (singleFile: the journal of the calls they declare done). */
   beforeFlush?: () => void;
+  /** The attempt of the calls recorded now (options.retries); from 2 on, written on each record. */
+  attempt = 1;
 
   constructor(outputDir: string, writer = `client-${process.pid}`) {
     const dir = statusDir(outputDir);
@@ -131,7 +135,7 @@ export class StatusLog {
   }
 
   record(record: CallRecord): void {
-    this.buffer.push(JSON.stringify(record));
+    this.buffer.push(JSON.stringify(this.attempt > 1 ? { ...record, attempt: this.attempt } : record));
     this.calls++;
     // Failures are written at once: they are what a user looks for after a crash.
     if (record.state === 'failed' || this.calls >= 1000 || Date.now() - this.lastFlush > 1000) this.flush();
@@ -142,7 +146,7 @@ export class StatusLog {
     // The number lists are joined, not converted to arrays for JSON.stringify (a typed array
     // joins natively; the same text for finite numbers).
     const durations = typeof durationsMs === 'number' ? JSON.stringify(durationsMs) : `[${joinNumbers(durationsMs)}]`;
-    const fields = JSON.stringify(record).slice(1, -1);
+    const fields = JSON.stringify(this.attempt > 1 ? { ...record, attempt: this.attempt } : record).slice(1, -1);
     this.buffer.push(`{"taskIDs":[${joinNumbers(taskIDs)}],${fields ? `${fields},` : ''}"durationsMs":${durations}}`);
     this.calls += taskIDs.length;
     if (this.calls >= 1000 || Date.now() - this.lastFlush > 1000) this.flush();
@@ -160,9 +164,15 @@ export class StatusLog {
 
 /** The latest record of every call, from all status files (later lines win). */
 export function readCallRecords(outputDir: string): Map<number, CallRecord> {
-  const dir = statusDir(outputDir);
   const records = new Map<number, CallRecord>();
-  if (!existsSync(dir)) return records;
+  for (const r of readCallHistory(outputDir)) records.set(r.taskID, r);
+  return records;
+}
+
+/** Every record of every call, from all status files, oldest first (by `at`). */
+export function readCallHistory(outputDir: string): CallRecord[] {
+  const dir = statusDir(outputDir);
+  if (!existsSync(dir)) return [];
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))
     .map((f) => join(dir, f));
@@ -189,6 +199,5 @@ export function readCallRecords(outputDir: string): Map<number, CallRecord> {
     }
   }
   all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  for (const r of all) records.set(r.taskID, r);
-  return records;
+  return all;
 }

@@ -36,8 +36,10 @@ export interface StatusReport {
   running: { host: string; pid: number; since: string; backend: string } | null;
   /** The batch jobs (SLURM job arrays) of the latest client's compute(), or null (local backend). */
   jobs: { backend: string; jobIds: string[]; updatedAt: string } | null;
-  failed: { taskID: number; name: string; message: string; reason: string; logPath: string | null; at: string }[];
+  failed: { taskID: number; name: string; message: string; reason: string; logPath: string | null; at: string; attempts: number }[];
   missing: number[];
+  /** Calls that ran more than once (options.retries): their outcome and each failed attempt before it. */
+  retried: { taskID: number; state: 'done' | 'failed'; attempts: number; failures: { attempt: number; reason: string; name: string; message: string }[] }[];
 }
 
 export function statusReport(status: RunStatus): StatusReport {
@@ -58,9 +60,20 @@ export function statusReport(status: RunStatus): StatusReport {
       reason: r.reason ?? 'unknown',
       logPath: r.logPath ?? null,
       at: r.at,
+      attempts: r.attempt ?? 1,
     })),
     missing: status.missing,
+    retried: status.retried.map((c) => ({
+      taskID: c.taskID,
+      state: c.state,
+      attempts: c.attempts,
+      failures: c.failures.map((r) => ({ attempt: r.attempt ?? 1, reason: r.reason ?? 'unknown', name: r.error?.name ?? 'Error', message: r.error?.message ?? '' })),
+    })),
   };
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0]!;
 }
 
 /** "0-3, 7, 9-12" */
@@ -98,9 +111,18 @@ export function statusCommand(argv: StatusArgs, io: CliIO): number {
   if (failed > 0) {
     out.push('failed calls:');
     for (const f of report.failed.slice(0, 50)) {
-      out.push(`  call ${f.taskID} (${f.reason}): ${f.name}: ${f.message.split('\n', 1)[0]}${f.logPath ? `  log: ${f.logPath}` : ''}`);
+      const attempts = f.attempts > 1 ? `, after ${f.attempts} attempts` : '';
+      out.push(`  call ${f.taskID} (${f.reason}${attempts}): ${f.name}: ${firstLine(f.message)}${f.logPath ? `  log: ${f.logPath}` : ''}`);
     }
     if (report.failed.length > 50) out.push(`  … and ${report.failed.length - 50} more (--json lists all)`);
+  }
+  if (report.retried.length > 0) {
+    out.push('calls that ran more than once:');
+    for (const r of report.retried.slice(0, 50)) {
+      out.push(`  call ${r.taskID}: ${r.state} at attempt ${r.attempts}`);
+      for (const f of r.failures) out.push(`    attempt ${f.attempt} failed (${f.reason}): ${f.name}: ${firstLine(f.message)}`);
+    }
+    if (report.retried.length > 50) out.push(`  … and ${report.retried.length - 50} more (--json lists all)`);
   }
   const running = report.running;
   if (report.jobs) {
