@@ -79,7 +79,7 @@ export class PoolWorker {
     this.generation = generation;
     const sentBefore = this.lastBatchSeq;
     try {
-      await this.transport.request<void>('init', { setup });
+      await this.transport.request('init', { setup });
     } catch (error) {
       // The thread ended before the init's answer was posted, but a batch sent after the init
       // had begun, so the init had succeeded: the exit is that batch's (see handleExit).
@@ -94,7 +94,7 @@ export class PoolWorker {
   runBatch(batch: InFlightBatch, request: BatchRequest, transfer: ArrayBuffer[]): Promise<BatchResult> {
     this.batches.push(batch);
     this.lastBatchSeq = batch.seq;
-    return this.transport.request<BatchResult>('runBatch', request, transfer);
+    return this.transport.request('runBatch', request, transfer);
   }
 
   /** Takes an answered batch off the worker; false if it was no longer in flight here. */

@@ -106,14 +106,14 @@ function fakeWorkers(behaviour: { batchMs?: number; callMs?: number; initMs?: nu
     };
     return {
       start() {},
-      async request<T>(method: string, payload: unknown): Promise<T> {
+      request: (async (method: string, payload: unknown): Promise<unknown> => {
         log.requests.push(method);
         log.requestedAt.push(performance.now());
         if (method === 'init') {
           log.mostStarting = Math.max(log.mostStarting, ++starting);
           await inTurn(() => sleep(behaviour.initMs).then(() => void starting--));
           log.initDoneAt.push(performance.now());
-          return undefined as T;
+          return undefined;
         }
         log.sent.push(payload as (typeof log.sent)[number]);
         log.mostInFlight[index] = Math.max(log.mostInFlight[index]!, ++inFlight);
@@ -122,8 +122,8 @@ function fakeWorkers(behaviour: { batchMs?: number; callMs?: number; initMs?: nu
         inFlight--;
         const workMs = behaviour.batchMs ?? taskIDs.length * (behaviour.callMs ?? 0);
         const values = Float64Array.from(taskIDs, behaviour.value ?? ((id) => 2 * id));
-        return { nDone: taskIDs.length, durationsMs: workMs / taskIDs.length, values, workMs } as T;
-      },
+        return { nDone: taskIDs.length, durationsMs: workMs / taskIDs.length, values, workMs };
+      }) as WorkerTransport['request'],
       async terminate() {
         for (const callback of exitCallbacks.splice(0)) callback({ code: 1 });
       },
@@ -551,11 +551,11 @@ describe('ThreadPool transport seam', () => {
       };
       return {
         start: () => void started++,
-        async request<T>(method: string): Promise<T> {
-          if (method === 'init') return undefined as T;
+        request: (async (method: string): Promise<unknown> => {
+          if (method === 'init') return undefined;
           setImmediate(() => exit({ code: 9 }));
-          return new Promise<T>(() => {});
-        },
+          return new Promise(() => {});
+        }) as WorkerTransport['request'],
         async terminate() {
           exit({ code: 1 });
         },

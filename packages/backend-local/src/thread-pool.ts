@@ -24,7 +24,7 @@ import type { WorkerExitInfo } from './transport';
 import { settledCall } from '@acme-ts/core';
 import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason, PackedCalls, SettledBatch } from '@acme-ts/core';
 
-/** The pool reports core's outcomes, with the reasons a thread can give. */
+/** Why a call the pool settles itself failed (a worker's death, an error in transit, a stop). */
 export type FailureReason = Extract<CoreFailureReason, 'error' | 'timeout' | 'worker-exit' | 'out-of-memory' | 'aborted'>;
 
 export type CallOutcome =

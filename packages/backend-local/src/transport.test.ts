@@ -24,7 +24,7 @@ test('a result the worker handed over just before it ended is delivered before t
   const order: unknown[] = [];
   transport.onPartialResult((result) => order.push(result.values));
   transport.onExit(() => order.push('exit'));
-  const answer = transport.request('handOverThenExit', undefined);
+  const answer = transport.request('runBatch', { handOver: true } as never);
   blockFor(300);
   await expect(answer).rejects.toBeInstanceOf(WorkerExitedError);
   expect(await exited).toMatchObject({ code: 8 });
@@ -35,7 +35,7 @@ test('the exit is reported as it happens: a request whose answer comlink had not
   // No waiting for comlink's promise hops: what must survive an exit travels ahead (above), and
   // the pool tells an init that succeeded by the batch that began after it (thread-pool tests).
   const { transport, exited } = startTransport();
-  const answer = transport.request<string>('answerThenExit', undefined);
+  const answer = transport.request('init', { setup: undefined });
   blockFor(300);
   await expect(answer).rejects.toBeInstanceOf(WorkerExitedError);
   expect(await exited).toMatchObject({ code: 5 });
@@ -43,9 +43,9 @@ test('the exit is reported as it happens: a request whose answer comlink had not
 
 test('a request the worker ends without answering rejects with WorkerExitedError, and so do later ones', async () => {
   const { transport, exited } = startTransport();
-  const answer = transport.request('exitWithoutAnswer', undefined);
+  const answer = transport.request('runBatch', {} as never);
   await expect(answer).rejects.toBeInstanceOf(WorkerExitedError);
   await expect(answer).rejects.toThrow('worker thread exited with code 6');
   expect(await exited).toMatchObject({ code: 6 });
-  await expect(transport.request('answerThenExit', undefined)).rejects.toBeInstanceOf(WorkerExitedError);
+  await expect(transport.request('init', { setup: undefined })).rejects.toBeInstanceOf(WorkerExitedError);
 });

@@ -1,11 +1,13 @@
-// How the pool talks to one worker. The scheduler (thread-pool.ts) only sees WorkerTransport,
-// so queueing, batching, retries and timeouts never depend on worker_threads or comlink.
+// How the pool talks to one worker: the worker's declared API (protocol.ts WorkerApi, exposed
+// by worker.ts) wrapped with comlink, and the results the worker hands over ahead of its
+// answers. The scheduler (thread-pool.ts) only sees WorkerTransport, so queueing, batching,
+// retries and timeouts never depend on worker_threads or comlink.
 
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type * as ComlinkModule from 'comlink';
 import type nodeEndpointFunction from 'comlink/dist/umd/node-adapter';
 import { WorkerExitedError } from './errors';
-import { PARTIAL_RESULT, type PartialBatchResult } from './protocol';
+import { PARTIAL_RESULT, type PartialBatchResult, type WorkerApi } from './protocol';
 
 export interface WorkerExitInfo {
   /** Exit code of the thread (1 after terminate()). */
@@ -16,8 +18,11 @@ export interface WorkerExitInfo {
 
 export interface WorkerTransport {
   start(): void;
-  /** Calls `method` in the worker; rejects with WorkerExitedError if the worker ends without answering. */
-  request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T>;
+  /**
+   * Calls `method` of the worker's API (WorkerApi, exposed by worker.ts); rejects with
+   * WorkerExitedError if the worker ends before the answer has settled.
+   */
+  request<M extends keyof WorkerApi>(method: M, payload: Parameters<WorkerApi[M]>[0], transfer?: ArrayBuffer[]): ReturnType<WorkerApi[M]>;
   terminate(): Promise<void>;
   /** Called once, when the worker has ended for whatever reason. */
   onExit(callback: (info: WorkerExitInfo) => void): void;
@@ -61,7 +66,7 @@ function comlink(): Comlink {
 /** worker_threads + comlink. */
 export class WorkerThreadTransport implements WorkerTransport {
   private worker: Worker | undefined;
-  private remote: Record<string, (payload: unknown) => Promise<unknown>> | undefined;
+  private remote: ComlinkModule.Remote<WorkerApi> | undefined;
   private readonly pending = new Set<(error: Error) => void>();
   private readonly exitCallbacks: ((info: WorkerExitInfo) => void)[] = [];
   private partialResultCallback: ((result: PartialBatchResult) => void) | undefined;
@@ -88,19 +93,20 @@ export class WorkerThreadTransport implements WorkerTransport {
       if (partial !== undefined) this.partialResultCallback?.(partial);
     });
     const { wrap, nodeEndpoint } = comlink();
-    this.remote = wrap(nodeEndpoint(worker as never)) as never;
+    this.remote = wrap<WorkerApi>(nodeEndpoint(worker as never));
     // An idle worker must not keep the process alive; request() refs it while work is pending.
     // After the listeners: adding a 'message' listener (comlink's) refs the worker's port again,
     // and a worker started ahead of a run that never came kept the process alive for good.
     worker.unref();
   }
 
-  request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T> {
-    if (this.exitInfo) return Promise.reject(new WorkerExitedError(this.exitInfo));
+  request<M extends keyof WorkerApi>(method: M, payload: Parameters<WorkerApi[M]>[0], transfer?: ArrayBuffer[]): ReturnType<WorkerApi[M]> {
+    type Answer = Awaited<ReturnType<WorkerApi[M]>>;
+    if (this.exitInfo) return Promise.reject(new WorkerExitedError(this.exitInfo)) as ReturnType<WorkerApi[M]>;
     if (!this.worker || !this.remote) this.start();
     const worker = this.worker!;
-    const call = this.remote![method]!;
-    return new Promise<T>((resolve, reject) => {
+    const call = this.remote![method] as (payload: unknown) => Promise<unknown>;
+    return new Promise<Answer>((resolve, reject) => {
       const fail = (error: Error) => settle(() => reject(error));
       const settle = (action: () => void) => {
         if (!this.pending.delete(fail)) return;
@@ -111,10 +117,10 @@ export class WorkerThreadTransport implements WorkerTransport {
       worker.ref();
       const message = transfer && transfer.length > 0 ? comlink().transfer(payload, transfer) : payload;
       call(message).then(
-        (value) => settle(() => resolve(value as T)),
+        (value) => settle(() => resolve(value as Answer)),
         (error: unknown) => settle(() => reject(error)),
       );
-    });
+    }) as ReturnType<WorkerApi[M]>;
   }
 
   async terminate(): Promise<void> {

@@ -1,5 +1,4 @@
 import { planLayout } from './layout';
-import { autoOutputDir, timestamp } from './run-folder';
 
 const out = '/data/run';
 const base = { funcName: 'f', nInputs: 3, outputDir: out, singleFile: false, resultDtype: 'float64' as const };
@@ -87,17 +86,5 @@ describe('planLayout with resultShape', () => {
       { path: 'comp_1/result_2', file: 'f_payload/f_1.h5', object: 'result_2' },
     ]);
     expect(layout.callLinks(0, ['result_0'])).toEqual([]);
-  });
-});
-
-describe('autoOutputDir', () => {
-  test('ACME_YYYYMMDD-hhmmss-ffffff in local time, unique within a millisecond', () => {
-    const now = new Date(2025, 10, 30, 23, 59, 58, 123);
-    expect(timestamp(now)).toBe('20251130-235958');
-    const first = autoOutputDir('/base', now);
-    const second = autoOutputDir('/base', now);
-    expect(first).toBe('/base/ACME_20251130-235958-123000');
-    expect(second).toBe('/base/ACME_20251130-235958-123001');
-    expect(autoOutputDir('/base', new Date(2025, 0, 1, 0, 0, 0, 7))).toBe('/base/ACME_20250101-000000-007000');
   });
 });
