@@ -1,18 +1,30 @@
-// Errors of the pool. Each has a stable string `code` to branch on.
+// Errors of the pool, on core's AcmeError base with this package's codes (docs/errors.md).
 
+// The errors module alone: worker threads load this file, and core's index would cost each start.
+import { AcmeError } from '@acme-ts/core/errors';
 import type { SerializedError } from './protocol';
 
-export class PoolOptionError extends TypeError {
-  override readonly name = 'PoolOptionError';
-  readonly code = 'ERR_POOL_OPTION';
+/** The codes of the local backend's errors. */
+export type PoolErrorCode =
+  | 'ERR_POOL_OPTION'
+  | 'ERR_WORKER_EXITED'
+  | 'ERR_WORKER_STARTUP'
+  | 'ERR_WORKER_CRASH_LOOP'
+  | 'ABORT_ERR'
+  | 'ERR_POOL_CLOSED'
+  | 'ERR_INVALID_TASK_ID';
+
+export class PoolOptionError extends AcmeError<PoolErrorCode> {
+  constructor(message: string) {
+    super('ERR_POOL_OPTION', message);
+  }
 }
 
-export class WorkerExitedError extends Error {
-  override readonly name = 'WorkerExitedError';
-  readonly code = 'ERR_WORKER_EXITED';
+export class WorkerExitedError extends AcmeError<PoolErrorCode> {
   readonly exitCode: number | undefined;
   constructor(info: { code?: number; error?: Error }) {
     super(
+      'ERR_WORKER_EXITED',
       info.error
         ? `worker thread ended by ${info.error.name}: ${info.error.message}`
         : `worker thread exited with code ${info.code ?? 'unknown'}`,
@@ -23,39 +35,36 @@ export class WorkerExitedError extends Error {
 }
 
 /** A worker could not be initialized (runner module failed to load or createRunner threw). */
-export class WorkerStartupError extends Error {
-  override readonly name = 'WorkerStartupError';
-  readonly code = 'ERR_WORKER_STARTUP';
+export class WorkerStartupError extends AcmeError<PoolErrorCode> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('ERR_WORKER_STARTUP', message, options);
   }
 }
 
 /** Workers kept dying outside of any call, so the run cannot make progress. */
-export class WorkerCrashLoopError extends Error {
-  override readonly name = 'WorkerCrashLoopError';
-  readonly code = 'ERR_WORKER_CRASH_LOOP';
+export class WorkerCrashLoopError extends AcmeError<PoolErrorCode> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_WORKER_CRASH_LOOP', message, options);
+  }
 }
 
-export class AbortError extends Error {
-  override readonly name = 'AbortError';
-  readonly code = 'ABORT_ERR';
+/** Named and coded as Node's own AbortError, so code that checks either recognizes it. */
+export class AbortError extends AcmeError<PoolErrorCode> {
   constructor(message = 'the run was aborted', options?: { cause?: unknown }) {
-    super(message, options);
+    super('ABORT_ERR', message, options);
   }
 }
 
-export class PoolClosedError extends Error {
-  override readonly name = 'PoolClosedError';
-  readonly code = 'ERR_POOL_CLOSED';
+export class PoolClosedError extends AcmeError<PoolErrorCode> {
   constructor() {
-    super('the pool is closed');
+    super('ERR_POOL_CLOSED', 'the pool is closed');
   }
 }
 
-export class InvalidTaskIDError extends RangeError {
-  override readonly name = 'InvalidTaskIDError';
-  readonly code = 'ERR_INVALID_TASK_ID';
+export class InvalidTaskIDError extends AcmeError<PoolErrorCode> {
+  constructor(message: string) {
+    super('ERR_INVALID_TASK_ID', message);
+  }
 }
 
 export function errorInfo(error: unknown): SerializedError {

@@ -1,8 +1,8 @@
 /**
- * Errors of the low-level SLURM client. Like the rest of acme-ts, each carries a stable string
- * `code`. This package's client does not import @acme-ts/core, so option errors use core's code
- * (`ERR_ACME_OPTION`) and shape (`option`) without sharing its class.
+ * Errors of the SLURM backend, on core's AcmeError base with this package's codes
+ * (docs/errors.md); option errors are core's OptionError. Core's errors module alone is loaded.
  */
+import { AcmeError, OptionError } from '@acme-ts/core/errors';
 
 /** Codes of {@link SlurmCommandError}. */
 export type SlurmCommandErrorCode =
@@ -16,8 +16,7 @@ export type SlurmCommandErrorCode =
   | 'ERR_SLURM_OUTPUT';
 
 /** A SLURM command (sbatch, squeue, …) failed; `stderr` holds what it said. */
-export class SlurmCommandError extends Error {
-  readonly code: SlurmCommandErrorCode;
+export class SlurmCommandError extends AcmeError<SlurmCommandErrorCode> {
   /** The program and its arguments, as run (no shell was involved). */
   readonly argv: readonly string[];
   readonly exitStatus: number | null;
@@ -33,9 +32,7 @@ export class SlurmCommandError extends Error {
     message: string,
     details: { argv: readonly string[]; exitStatus?: number | null; stderr?: string; transient?: boolean; cause?: unknown },
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.argv = details.argv;
     this.exitStatus = details.exitStatus ?? null;
     this.stderr = details.stderr ?? '';
@@ -43,18 +40,11 @@ export class SlurmCommandError extends Error {
   }
 }
 
-/** A user-facing SLURM option (partition, memory, extra sbatch options, …) is invalid. */
-export class SlurmOptionError extends Error {
-  readonly code = 'ERR_ACME_OPTION';
-  /** The option as named in the message, e.g. `options.slurm.partition`. */
-  readonly option: string;
-
-  constructor(option: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.option = option;
-  }
-}
+/**
+ * A user-facing SLURM option (partition, memory, extra sbatch options, …) is invalid: core's
+ * OptionError (ERR_ACME_OPTION), `option` naming it as in the message, e.g. `options.slurm.partition`.
+ */
+export class SlurmOptionError extends OptionError {}
 
 /** A short rendering of a rejected value for messages: strings quoted, long ones cut. */
 export function describeValue(value: unknown): string {
@@ -79,11 +69,7 @@ export type SlurmRunErrorCode =
   | 'ERR_SLURM_UNTRACKED_ARRAY';
 
 /** The SLURM backend could not carry out a run (not a failure of one call). */
-export class SlurmRunError extends Error {
-  readonly code: SlurmRunErrorCode;
-  constructor(code: SlurmRunErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class SlurmRunError extends AcmeError<SlurmRunErrorCode> {}
+
+/** Every code the SLURM backend's errors carry (option errors have core's ERR_ACME_OPTION). */
+export type SlurmErrorCode = SlurmCommandErrorCode | SlurmRunErrorCode;

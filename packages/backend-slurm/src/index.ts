@@ -9,7 +9,7 @@ export { resolveSlurmOptions } from './backend-options';
 export type { ResolvedSlurmOptions, SlurmBackendOptions } from './backend-options';
 export type { RetryPolicy, RetryRule, SlurmRetryOptions } from './retry-policy';
 export { SlurmRunError } from './errors';
-export type { SlurmRunErrorCode } from './errors';
+export type { SlurmErrorCode, SlurmRunErrorCode } from './errors';
 export { LOG_DIR_NAME, RUN_JOBS_FILE, SLURM_META_DIR, readSubmissions } from './submission-files';
 export type { ArrayRecord, StatusLine, SubmissionRecord } from './submission-files';
 export { SlurmCommandError, SlurmOptionError, describeValue } from './errors';

@@ -1,5 +1,7 @@
 // Errors the command itself raises. Each has a stable `code` (for scripts and tests) and the
 // process exit code it ends with, so one place turns any error into output and an exit status.
+// Core's errors module alone: --help and completion load no more of core.
+import { AcmeError } from '@acme-ts/core/errors';
 
 /** Exit statuses of `acme-ts`: documented in the README's CLI section. */
 export const EXIT = {
@@ -12,15 +14,15 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-export class CliError extends Error {
-  readonly code: string;
+/** The codes of the command's own errors (docs/errors.md). */
+export type CliErrorCode = 'ERR_ACME_CLI_USAGE' | 'ERR_ACME_CLI_INPUT' | 'ERR_ACME_CLI_EXISTS' | 'ERR_ACME_CLI_FILE';
+
+export class CliError extends AcmeError<CliErrorCode> {
   readonly exitCode: number;
 
-  constructor(code: string, message: string, exitCode: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+  constructor(code: CliErrorCode, message: string, exitCode: number, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.exitCode = exitCode;
-    this.name = new.target.name;
   }
 }
 

@@ -1,13 +1,35 @@
 /**
  * Error classes of acme-ts. Every error carries a stable string `code` so callers (and the
  * worker/SLURM transport, which can only ship plain data) can tell them apart without
- * `instanceof`.
+ * `instanceof`. Each package has one union of its codes (a misspelt code does not compile);
+ * docs/errors.md says, for every code, when it is thrown and what to do.
  */
 
-export class AcmeError extends Error {
-  readonly code: string;
+/** The codes of core's errors. */
+export type CoreErrorCode =
+  | 'ERR_ACME_OPTION'
+  | 'ERR_ACME_ARGUMENTS'
+  | 'ERR_ACME_ARGUMENT_BINDING'
+  | 'ERR_ACME_FUNCTION'
+  | 'ERR_ACME_RESULT'
+  | 'ERR_ACME_NO_TASK_CONTEXT'
+  | 'ERR_ACME_CALLS_FAILED'
+  | 'ERR_ACME_STORAGE'
+  | 'ERR_ACME_CONFIG'
+  | 'ERR_ACME_NO_RUN'
+  | 'ERR_ACME_RUN_BUSY'
+  | 'ERR_ACME_BUSY'
+  | 'ERR_ACME_ABORTED'
+  | 'ERR_ACME_DRYRUN_DECLINED'
+  | 'ERR_ACME_JOURNAL'
+  | 'ERR_ACME_UNSERIALIZABLE_RESULT'
+  | 'ERR_ACME_INTERNAL';
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+/** The base of every acme-ts error above libhdf5; `Code` is the union of its package's codes. */
+export class AcmeError<Code extends string = CoreErrorCode> extends Error {
+  readonly code: Code;
+
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     // The class name, not "Error", so stack traces and `String(err)` say what failed.

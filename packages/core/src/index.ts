@@ -70,4 +70,4 @@ export {
   StorageError,
   describeValue,
 } from './errors';
-export type { CallFailure } from './errors';
+export type { CallFailure, CoreErrorCode } from './errors';
