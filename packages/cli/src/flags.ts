@@ -24,6 +24,7 @@ export interface ExecutionFlags {
   sbatchOption?: string | string[];
   jobName?: string;
   allowChangedCode?: boolean;
+  dashboard?: boolean;
 }
 
 /** Flags only `run` has: what is computed and how it is stored. */
@@ -59,6 +60,7 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
     .option('backend', { choices: ['local', 'slurm'] as const, describe: 'where the calls run (default: ACME_TS_BACKEND, the config file, else local)' })
     .option('timeout', { type: 'string', nargs: 1, describe: 'per-call time limit: seconds, or with a unit (500ms, 30s, 5m, 2h)' })
     .option('dryrun', { type: 'boolean', describe: 'run one random call in this process first: time, memory, storable result' })
+    .option('dashboard', { type: 'boolean', describe: 'serve the run\'s live dashboard on 127.0.0.1 while it computes (prints the URL; see acme-ts dashboard)' })
     .option('allow-changed-code', { type: 'boolean', describe: 'continue a run in its folder although the function changed: stored calls stay, missing ones run with the new code' })
     .option('quiet', { alias: 'q', type: 'boolean', group: OUTPUT_GROUP, describe: 'only warnings, errors and the result lines; no progress' })
     .option('verbose', { alias: 'v', type: 'boolean', group: OUTPUT_GROUP, describe: 'debug messages (core\'s log lines and progress bar)' })

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
-import type { CallOutcome, CallPayload, ExecutionBackend, RunnerSetup, SplitArgument } from './backend';
+import type { CallOutcome, CallPayload, ExecutionBackend, ExecutionEvents, RunnerSetup, SplitArgument } from './backend';
 import { createBackendByName, isExecutionBackend } from './backend-registry';
 import { loadConfig } from './config';
 import { broadcast as broadcastValue, distributeArguments, isRange, range, split, type Distribution, type ArgumentPlan } from './arguments';
@@ -24,6 +24,7 @@ import type { PackedCalls } from './packed-calls';
 import { cleanupOldRuns, OLD_RUNS_WARNING_COUNT } from './old-runs';
 import { argumentsFingerprint, functionFingerprint } from './run-fingerprint';
 import { RunLock } from './run-lock';
+import { RunDashboard } from './dashboard/run-dashboard';
 import { AcmeError, ComputeError, OptionError, type CallFailure } from './errors';
 import {
   hasManifest,
@@ -75,6 +76,8 @@ export class ParallelMap {
   private memoryDone?: Uint8Array;
   private listener?: (result: CallResult) => void;
   private payloadAccessor?: (taskID: number) => CallPayload;
+  /** options.dashboard: served from the first compute() until close(). */
+  private dashboard?: RunDashboard;
 
   constructor(func: FunctionInput, args: unknown[] = [], options: ParallelMapInit = {}) {
     if (!Array.isArray(args)) {
@@ -157,6 +160,8 @@ export class ParallelMap {
   }
 
   async close(): Promise<void> {
+    await this.dashboard?.close();
+    this.dashboard = undefined;
     if (this.backend && this.ownsBackend) await this.backend.close();
     this.backend = undefined;
   }
@@ -326,6 +331,7 @@ export class ParallelMap {
       if (!existing) writeManifest(outputDir, manifest, serializedArguments);
       else this.recordFunctionVersion(outputDir, existing, logger);
       statusLog = new StatusLog(outputDir);
+      if (o.dashboard) this.dashboard ??= await RunDashboard.open(outputDir, o.dashboard, (message) => logger.announce(message));
       if (o.singleFile) {
         const recovered = recoverSingleFileRun(layout, o.resultShape, statusLog);
         if (recovered > 0) logger.warn(`Recovered ${recovered} results that an interrupted client had stored into ${layout.containerPath} (from its journal)`);
@@ -441,6 +447,12 @@ export class ParallelMap {
       progress.update(done, failures.length);
     };
 
+    const events: ExecutionEvents = {
+      onOutcome,
+      ...(storage === 'memory' ? { onSuccesses } : {}),
+      ...(writer ? { onStoredBatch } : {}),
+      onLog: (level, message) => logger.log(level, message),
+    };
     let aborted: unknown;
     try {
       await backend.execute(
@@ -452,12 +464,7 @@ export class ParallelMap {
           outputDir: this.outputDir,
           timeoutMs: o.timeout,
         },
-        {
-          onOutcome,
-          ...(storage === 'memory' ? { onSuccesses } : {}),
-          ...(writer ? { onStoredBatch } : {}),
-          onLog: (level, message) => logger.log(level, message),
-        },
+        this.dashboard ? this.dashboard.track(events, { backend: backend.name, concurrency: backend.concurrency, submitted: pending.length }) : events,
         internal.signal,
       );
     } catch (err) {
@@ -467,6 +474,7 @@ export class ParallelMap {
       process.off('SIGINT', onSigint);
       o.signal?.removeEventListener('abort', onAbort);
       progress.stop();
+      this.dashboard?.endExecution();
       writer?.close();
       statusLog?.flush();
       writer?.discardJournal();

@@ -6,6 +6,7 @@ import { checkSlurmFlags, effectiveBackend, executionOptions, type ExecutionFlag
 import type { CliIO } from '../io';
 import { asCliError, executeRun } from '../session';
 import { runFolder } from './status';
+import { withDashboard } from './dashboard';
 
 export interface RerunArgs extends ExecutionFlags {
   folder: string;
@@ -18,7 +19,7 @@ export async function rerunCommand(argv: RerunArgs, io: CliIO): Promise<number> 
   let pmap: ParallelMap;
   try {
     checkSlurmFlags(argv, effectiveBackend(overrides.backend, readManifest(folder).backend));
-    pmap = ParallelMap.resume(folder, overrides);
+    pmap = ParallelMap.resume(folder, withDashboard(overrides, argv, io));
   } catch (error) {
     throw asCliError(error);
   }
