@@ -145,8 +145,10 @@ export function readRunSnapshot(outputDir: string, workers?: WorkerReport): RunS
   const recent = ends.filter((t) => t > now - RECENT_WINDOW_MS).length;
   const t0 = timeline.lanes.length > 0 ? timeline.t0 : (ends.length ? Math.min(...ends) : now);
   const overallSpan = lastEnd !== undefined ? (lastEnd - t0) / 1000 : 0;
+  // Over the last 30 s, or since the first call when the run is younger.
+  const window = Math.min(RECENT_WINDOW_MS, now - t0);
   const throughput = {
-    recent: status.client ? recent / (RECENT_WINDOW_MS / 1000) : null,
+    recent: status.client && window > 0 ? recent / (window / 1000) : null,
     overall: overallSpan > 0 ? records.length / overallSpan : null,
   };
   const rate = throughput.recent || throughput.overall;
