@@ -51,3 +51,5 @@ export type {
   SubmitArrayRequest,
   TaskEndKind,
 } from './slurm-commands';
+export { describeWorkers } from './worker-report';
+export type { SqueueRunner } from './worker-report';
