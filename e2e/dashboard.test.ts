@@ -37,6 +37,15 @@ async function waitForOutput(read: () => string, pattern: RegExp, ms = 30_000): 
   }
 }
 
+/** Polls `check` from the test (the page's CSP forbids evaluating strings in it). */
+async function poll(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** The counts on the page are runStatus()'s (running + pending + missing = its missing). */
 async function expectCountsOfRunStatus(page: Page, folder: string): Promise<void> {
   const status = runStatus(folder);
@@ -55,14 +64,14 @@ test('a running run: the page loads, the timeline grows while it goes, the faili
   const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
   const errors = collectPageErrors(page);
   await page.goto(url!);
-  await page.waitForFunction(() => document.body.dataset.state === 'running');
-  await page.waitForFunction(() => Number(document.querySelector('#timeline')!.getAttribute('data-calls')) > 0);
+  await page.waitForSelector('body[data-state="running"]');
+  await poll(async () => (await timelineCalls(page)) > 0, 'the first calls on the timeline');
   const early = await timelineCalls(page);
   expect(await text(page, '#state')).toBe('running');
   expect(await count(page, 'running')).toBeGreaterThan(0);
   await keepScreenshot(page, '1-running');
   // The page updates itself (Server-Sent Events): no reload.
-  await page.waitForFunction((n) => Number(document.querySelector('#timeline')!.getAttribute('data-calls')) > n, early, { timeout: 20_000 });
+  await poll(async () => (await timelineCalls(page)) > early, 'more calls on the timeline', 20_000);
   await page.waitForSelector('.failure[data-task="7"]', { timeout: 20_000 });
   expect(await text(page, '.failure[data-task="7"] .message')).toBe('RangeError: call 7 fails on purpose');
   await keepScreenshot(page, '2-running-with-failure');
@@ -76,7 +85,7 @@ test('a running run: the page loads, the timeline grows while it goes, the faili
   try {
     const after = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
     await after.goto(server.url);
-    await after.waitForFunction(() => document.body.dataset.state === 'incomplete');
+    await after.waitForSelector('body[data-state="incomplete"]');
     await expectCountsOfRunStatus(after, folder);
     expect(await count(after, 'done')).toBe(39);
     expect(await count(after, 'failed')).toBe(1);
@@ -116,7 +125,7 @@ test("a SIGKILLed run's folder still renders: stopped, its counts, its timeline,
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
     const errors = collectPageErrors(page);
     await page.goto(server.url);
-    await page.waitForFunction(() => document.body.dataset.state === 'stopped');
+    await page.waitForSelector('body[data-state="stopped"]');
     await expectCountsOfRunStatus(page, folder);
     const status = runStatus(folder);
     expect(status.done.length).toBeGreaterThan(0);
@@ -142,7 +151,7 @@ test('a folder holding runs lists them; each opens', async () => {
     expect((await page.locator('tr.run-entry td:first-child').allTextContents()).sort()).toEqual(['killed', 'live']);
     await keepScreenshot(page, '5-runs');
     await page.click('tr.run-entry a >> text=live');
-    await page.waitForFunction(() => document.body.dataset.state === 'incomplete');
+    await page.waitForSelector('body[data-state="incomplete"]');
     expect(await count(page, 'done')).toBe(39);
     expect(await page.isVisible('#back-link')).toBe(true);
     // Without the token nothing but a refusal.

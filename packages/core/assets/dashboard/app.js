@@ -1,6 +1,7 @@
 // The dashboard page: reads the run's snapshot from the server (JSON), then follows it with
 // Server-Sent Events. Plain browser JavaScript, no build step; every text from the run's
 // records goes into the page as text (never as HTML).
+/* global document, location, Node, EventSource, uPlot */
 'use strict';
 (function () {
   const params = new URLSearchParams(location.search);
@@ -42,7 +43,10 @@
     if (!n) return '–';
     const units = ['B', 'KB', 'MB', 'GB', 'TB'];
     let k = 0;
-    while (n >= 1000 && k < units.length - 1) (n /= 1000), k++;
+    while (n >= 1000 && k < units.length - 1) {
+      n /= 1000;
+      k++;
+    }
     return `${n.toFixed(k ? 1 : 0)} ${units[k]}`;
   }
   function show(id) {
