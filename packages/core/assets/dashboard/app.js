@@ -205,42 +205,34 @@
     return Math.max(280, $(id).clientWidth || 400);
   }
 
+  /** A uPlot chart in element `id`, made on the first data and updated after. */
+  function chart(plot, id, xLabel, yLabel, series, data) {
+    if (typeof uPlot === 'undefined') return plot;
+    if (plot) {
+      plot.setData(data);
+      return plot;
+    }
+    const options = {
+      width: chartWidth(id),
+      height: 200,
+      scales: { x: { time: false } },
+      axes: [{ label: xLabel }, { label: yLabel }],
+      series,
+      legend: { show: false },
+    };
+    return new uPlot(options, data, $(id));
+  }
+
   function renderHistogram(h) {
-    if (typeof uPlot === 'undefined') return;
     const xs = h.counts.map((_, k) => (h.edges[k] + h.edges[k + 1]) / 2);
-    const data = [xs, h.counts];
-    if (!histogramPlot) {
-      histogramPlot = new uPlot(
-        {
-          width: chartWidth('histogram'),
-          height: 200,
-          scales: { x: { time: false } },
-          axes: [{ label: 'duration (ms)' }, { label: 'calls' }],
-          series: [{ label: 'duration', value: (_, v) => fmtMs(v) }, { label: 'calls', fill: 'rgba(46,125,50,0.5)', stroke: '#2e7d32', paths: uPlot.paths.bars({ size: [0.9, 100] }) }],
-          legend: { show: false },
-        },
-        data,
-        $('histogram'),
-      );
-    } else histogramPlot.setData(data);
+    const bars = typeof uPlot === 'undefined' ? undefined : uPlot.paths.bars({ size: [0.9, 100] });
+    const series = [{ label: 'duration', value: (_, v) => fmtMs(v) }, { label: 'calls', fill: 'rgba(46,125,50,0.5)', stroke: '#2e7d32', paths: bars }];
+    histogramPlot = chart(histogramPlot, 'histogram', 'duration (ms)', 'calls', series, [xs, h.counts]);
   }
 
   function renderProgress(p) {
-    if (typeof uPlot === 'undefined') return;
-    if (!progressPlot) {
-      progressPlot = new uPlot(
-        {
-          width: chartWidth('progress-chart'),
-          height: 200,
-          scales: { x: { time: false } },
-          axes: [{ label: 'seconds since the first call' }, { label: 'settled calls' }],
-          series: [{ label: 's' }, { label: 'settled', stroke: '#1565c0', width: 2 }],
-          legend: { show: false },
-        },
-        p,
-        $('progress-chart'),
-      );
-    } else progressPlot.setData(p);
+    const series = [{ label: 's' }, { label: 'settled', stroke: '#1565c0', width: 2 }];
+    progressPlot = chart(progressPlot, 'progress-chart', 'seconds since the first call', 'settled calls', series, p);
   }
 
   function renderFailures(s) {

@@ -9,20 +9,15 @@ import { join, relative } from 'node:path';
 import { runStatus } from '../run-status';
 import { metaDir, readCallRecords, type CallRecord } from '../run-store';
 import type { RunClient } from '../run-lock';
+import type { CallFailure } from '../errors';
 import { buildTimeline, durationHistogram, type Histogram, type Timeline } from './call-timeline';
 import { LIVE_FILE, type LiveState } from './live-tracker';
 import type { WorkerLine, WorkerReport } from './worker-report';
 
 export type RunState = 'running' | 'finished' | 'incomplete' | 'stopped';
 
-export interface FailedCall {
-  taskID: number;
-  name: string;
-  message: string;
-  stack?: string;
-  reason: string;
-  /** The call's log file relative to the run folder (served by the dashboard), if any. */
-  logPath?: string;
+/** A failed call as the page shows it: core's CallFailure (log path relative to the run folder) and when. */
+export interface FailedCall extends CallFailure {
   at: string;
   durationMs?: number;
 }
