@@ -29,6 +29,8 @@ export interface Timeline {
   lanes: TimelineLane[];
   /** Calls left out to keep the page light (the earliest ones). */
   omitted: number;
+  /** Epoch ms of the earliest start of all calls, drawn or not (0 without calls). */
+  firstStart: number;
 }
 
 /** Calls drawn at most; a longer run shows its latest calls. */
@@ -92,9 +94,10 @@ function packLanes(intervals: Interval[]): Interval[][] {
  */
 export function buildTimeline(records: Iterable<CallRecord>, workerOf?: (taskID: number) => string | undefined, limit = TIMELINE_CALL_LIMIT): Timeline {
   let intervals = callIntervals(records);
+  const firstStart = intervals.length > 0 ? intervals[0]!.start : 0;
   const omitted = Math.max(0, intervals.length - limit);
   if (omitted > 0) intervals = intervals.slice(intervals.length - limit);
-  if (intervals.length === 0) return { t0: 0, span: 0, lanes: [], omitted };
+  if (intervals.length === 0) return { t0: 0, span: 0, lanes: [], omitted, firstStart };
   const t0 = intervals[0]!.start;
   let last = t0;
   for (const iv of intervals) last = Math.max(last, iv.end);
@@ -111,7 +114,7 @@ export function buildTimeline(records: Iterable<CallRecord>, workerOf?: (taskID:
     .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
     .map(([name, ivs]) => ({ name, calls: relative(ivs) }));
   packLanes(anonymous).forEach((ivs, k) => lanes.push({ name: `lane ${k + 1}`, calls: relative(ivs) }));
-  return { t0, span: last - t0, lanes, omitted };
+  return { t0, span: last - t0, lanes, omitted, firstStart };
 }
 
 export interface Histogram {

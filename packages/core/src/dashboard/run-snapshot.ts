@@ -136,9 +136,15 @@ export function readRunSnapshot(outputDir: string, workers?: WorkerReport): RunS
   const durations = records.filter((r) => r.state === 'done' && typeof r.durationMs === 'number').map((r) => r.durationMs!);
   const ends = records.map((r) => Date.parse(r.at)).filter(Number.isFinite);
   const now = Date.now();
-  const lastEnd = ends.length ? Math.max(...ends) : undefined;
+  // Loops, not Math.max(...ends): a run has up to 2³⁰ records, more than a call's arguments.
+  let firstEnd = Infinity;
+  let lastEnd: number | undefined;
+  for (const t of ends) {
+    firstEnd = Math.min(firstEnd, t);
+    lastEnd = Math.max(lastEnd ?? t, t);
+  }
   const recent = ends.filter((t) => t > now - RECENT_WINDOW_MS).length;
-  const t0 = timeline.lanes.length > 0 ? timeline.t0 : (ends.length ? Math.min(...ends) : now);
+  const t0 = timeline.lanes.length > 0 ? timeline.firstStart : ends.length ? firstEnd : now;
   const overallSpan = lastEnd !== undefined ? (lastEnd - t0) / 1000 : 0;
   // Over the last 30 s, or since the first call when the run is younger.
   const window = Math.min(RECENT_WINDOW_MS, now - t0);
