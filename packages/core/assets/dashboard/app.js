@@ -152,7 +152,7 @@
           el('td', {}, w.jobId || ''),
           el('td', {}, w.calls ?? ''),
           el('td', {}, w.memory || ''),
-          el('td', {}, w.logPath ? w.logPath : ''),
+          el('td', {}, w.logPath ? el('a', { href: api('/api/file', { run: runId || '.', which: 'worker', name: w.name }), target: '_blank' }, w.logPath) : ''),
         ),
       ),
     );

@@ -263,8 +263,8 @@ export class DashboardServer {
   }
 
   /**
-   * The run's log file (`which=log`) or a failed call's log (`which=call&task=N`, the path its
-   * record names): only a regular file inside the run folder (symbolic links resolved), its
+   * The run's log file (`which=log`), a failed call's log (`which=call&task=N`, the path its
+   * record names) or a worker's (`which=worker&name=…`, SLURM's .err): only a regular file inside the run folder (symbolic links resolved), its
    * last 512 KiB.
    */
   private async sendRunFile(run: CatalogEntry, params: URLSearchParams, res: ServerResponse, head: boolean): Promise<void> {
@@ -272,6 +272,7 @@ export class DashboardServer {
     let named: string | undefined;
     if (params.get('which') === 'log') named = snap.logFile ?? undefined;
     else if (params.get('which') === 'call') named = snap.failed.find((f) => String(f.taskID) === params.get('task'))?.logPath;
+    else if (params.get('which') === 'worker') named = snap.workers.find((w) => w.name === params.get('name'))?.logPath;
     if (!named) return this.refuse(res, 404, 'no log file for that');
     const root = realpathSync(run.outputDir);
     let real: string;
