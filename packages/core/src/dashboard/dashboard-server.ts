@@ -14,6 +14,7 @@ import { RunCatalog, type CatalogEntry } from './run-catalog';
 import { readRunSnapshot, type RunSnapshot } from './run-snapshot';
 import { loadWorkerDescriber, type WorkerReport } from './worker-report';
 import { DashboardError } from './dashboard-error';
+import { recordsFingerprint } from './records-fingerprint';
 
 export interface DashboardOptions {
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
@@ -39,6 +40,8 @@ function assetTable(): Map<string, [string, string]> {
 
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const LOG_TAIL_BYTES = 512 * 1024;
+/** A watched run's snapshots are spaced at least this many times the time one took. */
+const SNAPSHOT_COST_FACTOR = 10;
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -55,6 +58,8 @@ class RunWatch {
   private last = '';
   private workers?: { at: number; report: WorkerReport | undefined };
   private busy = false;
+  /** The records' fingerprint at the last snapshot sent, when it was made and how long it took. */
+  private sent = { fingerprint: '', at: 0, costMs: 0 };
 
   constructor(
     private readonly run: CatalogEntry,
@@ -81,6 +86,7 @@ class RunWatch {
   add(res: ServerResponse): void {
     this.listeners.add(res);
     this.last = '';
+    this.sent = { fingerprint: '', at: 0, costMs: 0 };
     void this.tick();
     this.timer ??= setInterval(() => void this.tick(), this.options.pollIntervalMs);
   }
@@ -101,7 +107,17 @@ class RunWatch {
     try {
       let event: string;
       try {
+        // Unchanged records: no new snapshot, but for what moves with the clock (throughput,
+        // idle workers, the backend's report) every few seconds.
+        // A large run's snapshot takes long (reading 10⁵ status lines ≈ 1 s): at most a tenth of
+        // the time goes to it, which matters when the run's own client serves the page.
+        const fingerprint = recordsFingerprint(this.run.outputDir);
+        const since = Date.now() - this.sent.at;
+        if (since < SNAPSHOT_COST_FACTOR * this.sent.costMs) return;
+        if (fingerprint === this.sent.fingerprint && since < this.options.workerPollMs) return;
+        const started = Date.now();
         const snap = await this.snapshot();
+        this.sent = { fingerprint, at: Date.now(), costMs: Date.now() - started };
         const { updatedAt: _ignored, ...content } = snap;
         const key = JSON.stringify(content);
         if (key === this.last) return;

@@ -1,0 +1,35 @@
+// A cheap token that changes whenever the run folder's records may have: the sizes and times
+// of the status files, client.json, live.json, the manifest and the journal, and the times of
+// the folders results are linked into. A page left open on a large run then costs a few stat
+// calls a second instead of re-reading every status line.
+
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { metaDir } from '../run-store';
+
+function stamp(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '-';
+  }
+}
+
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+export function recordsFingerprint(outputDir: string): string {
+  const meta = metaDir(outputDir);
+  const parts = [stamp(outputDir)];
+  for (const name of ['manifest.json', 'client.json', 'live.json', 'journal']) parts.push(stamp(join(meta, name)));
+  for (const name of entries(join(meta, 'status'))) parts.push(name, stamp(join(meta, 'status', name)));
+  // Payload folders (`<f>_payload`): a result file linked in changes the folder's time.
+  for (const name of entries(outputDir)) if (name.endsWith('_payload')) parts.push(name, stamp(join(outputDir, name)));
+  return parts.join('|');
+}
