@@ -134,11 +134,43 @@ test("a SIGKILLed run's folder still renders: stopped, its counts, its timeline,
     expect(await text(page, '#client-line')).toMatch(/^stopped: its client \(process \d+ on .*\) ended without finishing the run/);
     expect(await timelineCalls(page)).toBeGreaterThan(0);
     expect(await text(page, '#rerun-command')).toBe(`acme-ts rerun ${folder}`);
-    await keepScreenshot(page, '4-killed');
+    await keepScreenshot(page, '5-killed');
     expect(errors).toEqual([]);
     await page.close();
   } finally {
     await server?.close();
+  }
+}, 90_000);
+
+test('a dashboard opened on a run started without one follows it, and shows the SIGKILL as it happens', async () => {
+  const folder = path.join(workDir(), 'watched');
+  const child = spawn(process.execPath, [RUN_SLOW, folder, '400', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await waitForOutput(() => stdout, /done \d+\n/);
+  const server = await startDashboard(folder);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    const errors = collectPageErrors(page);
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state="running"]');
+    // Its client keeps no live state: how many calls run is not known, all are pending.
+    expect(await text(page, '#count-running')).toBe('?');
+    expect(await text(page, '#client-line')).toContain('started without --dashboard');
+    await poll(async () => (await timelineCalls(page)) > 0, 'the first calls on the timeline');
+    const early = await timelineCalls(page);
+    await poll(async () => (await timelineCalls(page)) > early, 'more calls on the timeline', 20_000);
+    child.kill('SIGKILL');
+    await exited;
+    await page.waitForSelector('body[data-state="stopped"]', { timeout: 20_000 });
+    await expectCountsOfRunStatus(page, folder);
+    await keepScreenshot(page, '4-watched-then-killed');
+    expect(errors).toEqual([]);
+    await page.close();
+  } finally {
+    child.kill('SIGKILL');
+    await server.close();
   }
 }, 90_000);
 
@@ -148,8 +180,8 @@ test('a folder holding runs lists them; each opens', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
     await page.goto(server.url);
     await page.waitForSelector('tr.run-entry');
-    expect((await page.locator('tr.run-entry td:first-child').allTextContents()).sort()).toEqual(['killed', 'live']);
-    await keepScreenshot(page, '5-runs');
+    expect((await page.locator('tr.run-entry td:first-child').allTextContents()).sort()).toEqual(['killed', 'live', 'watched']);
+    await keepScreenshot(page, '6-runs');
     await page.click('tr.run-entry a >> text=live');
     await page.waitForSelector('body[data-state="incomplete"]');
     expect(await count(page, 'done')).toBe(39);

@@ -99,6 +99,11 @@
     };
   }
 
+  const RUNNING_NOTES = {
+    workers: ' — running = its busy workers (this backend does not report call starts)',
+    unknown: ' — running calls are not known: the client was started without --dashboard (its calls still count as pending)',
+  };
+
   function render(s) {
     document.body.dataset.state = s.state;
     document.title = `${s.function} · acme-ts`;
@@ -124,7 +129,7 @@
     $('eta').textContent = s.etaSeconds === null ? '–' : fmtMs(s.etaSeconds * 1000);
     const who = s.client || s.deadClient;
     $('client-line').textContent = s.client
-      ? `client: process ${who.pid} on ${who.host} (${who.backend} backend) since ${new Date(who.since).toLocaleString()}, heartbeat ${new Date(who.heartbeat).toLocaleTimeString()}${s.counts.running === null ? ' — running counts need a client started with --dashboard' : ''}`
+      ? `client: process ${who.pid} on ${who.host} (${who.backend} backend) since ${new Date(who.since).toLocaleString()}, heartbeat ${new Date(who.heartbeat).toLocaleTimeString()}${RUNNING_NOTES[s.runningSource] || ''}`
       : s.deadClient
         ? `stopped: its client (process ${who.pid} on ${who.host}) ended without finishing the run (killed?); last heartbeat ${new Date(who.heartbeat).toLocaleString()}`
         : s.state === 'finished'

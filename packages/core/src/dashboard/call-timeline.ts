@@ -72,10 +72,12 @@ function packLanes(intervals: Interval[]): Interval[][] {
   const lanes: Interval[][] = [];
   const laneEnds: number[] = [];
   for (const iv of intervals) {
+    // Slack: a worker's next call starts where its last one ended, but the reconstructed times
+    // carry the delivery jitter of the outcome messages (a few ms, or a fifth of a short call).
+    const slack = Math.max(2, 0.2 * (iv.end - iv.start));
     let best = -1;
     for (let k = 0; k < laneEnds.length; k++) {
-      // 1 ms of slack: a worker's next call starts right where its last one ended.
-      if (laneEnds[k]! <= iv.start + 1 && (best < 0 || laneEnds[k]! > laneEnds[best]!)) best = k;
+      if (laneEnds[k]! <= iv.start + slack && (best < 0 || laneEnds[k]! > laneEnds[best]!)) best = k;
     }
     if (best < 0) {
       lanes.push([]);
@@ -83,7 +85,7 @@ function packLanes(intervals: Interval[]): Interval[][] {
       best = lanes.length - 1;
     }
     lanes[best]!.push(iv);
-    laneEnds[best] = iv.end;
+    laneEnds[best] = Math.max(laneEnds[best]!, iv.end);
   }
   return lanes;
 }

@@ -42,6 +42,11 @@ export interface RunSnapshot {
    */
   state: RunState;
   counts: { done: number; failed: number; running: number | null; pending: number; missing: number; journaled: number };
+  /**
+   * Where `running` comes from: the backend reported call starts, or it is the client's workers
+   * (concurrency, at most the calls left), or unknown (a client without a dashboard).
+   */
+  runningSource: 'reported' | 'workers' | 'unknown' | 'none';
   client: RunClient | null;
   /** The client a kill left in client.json (state "stopped"). */
   deadClient: RunClient | null;
@@ -122,11 +127,13 @@ export function readRunSnapshot(outputDir: string, workers?: WorkerReport): RunS
 
   const nMissing = status.missing.length;
   let running: number | null = 0;
+  let runningSource: RunSnapshot['runningSource'] = 'none';
   let pending = 0;
   let missing = nMissing;
   if (status.client) {
     missing = 0;
     running = liveIsCurrent ? (live!.running ? live!.running.length : Math.min(live!.concurrency, nMissing)) : null;
+    runningSource = !liveIsCurrent ? 'unknown' : live!.running ? 'reported' : 'workers';
     pending = nMissing - (running ?? 0);
   }
   const complete = status.done.length === m.nInputs && status.journaled === 0;
@@ -188,6 +195,7 @@ export function readRunSnapshot(outputDir: string, workers?: WorkerReport): RunS
     },
     state,
     counts: { done: status.done.length, failed: status.failed.length, running, pending, missing, journaled: status.journaled },
+    runningSource,
     client: status.client ?? null,
     deadClient: leftClient ?? null,
     live: liveIsCurrent ? live : null,
