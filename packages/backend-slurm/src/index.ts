@@ -52,4 +52,4 @@ export type {
   TaskEndKind,
 } from './slurm-commands';
 export { describeWorkers } from './worker-report';
-export type { SqueueRunner } from './worker-report';
+export type { SlurmToolRunner, WorkerReportTools } from './worker-report';

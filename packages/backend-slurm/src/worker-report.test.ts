@@ -32,9 +32,14 @@ const RECORDED = [
 
 test('one line per array task with its squeue state, reason, node, job id, calls, memory and log', async () => {
   const seen: string[][] = [];
-  const report = await describeWorkers(outputDir, async (args) => {
-    seen.push(args);
-    return RECORDED;
+  const report = await describeWorkers(outputDir, {
+    squeue: async (args) => {
+      seen.push(args);
+      return RECORDED;
+    },
+    sacct: async () => {
+      throw new Error('sacct: Slurm accounting storage is disabled');
+    },
   });
   expect(seen).toEqual([['-h', '-r', '-t', 'all', '-j', '4242', '-O', 'JobID:|,ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:|,NodeList:|,MinMemory:|']]);
   expect(report.workers.map((w) => [w.name, w.state, w.reason, w.node])).toEqual([
@@ -50,13 +55,52 @@ test('one line per array task with its squeue state, reason, node, job id, calls
 });
 
 test('tasks squeue has forgotten, and a failing squeue, are shown as such', async () => {
-  const gone = await describeWorkers(outputDir, async () => {
-    throw Object.assign(new Error('squeue exited with 1'), { stderr: 'slurm_load_jobs error: Invalid job id specified' });
+  const noAccounting = async () => {
+    throw new Error('sacct: Slurm accounting storage is disabled');
+  };
+  const gone = await describeWorkers(outputDir, {
+    squeue: async () => {
+      throw Object.assign(new Error('squeue exited with 1'), { stderr: 'slurm_load_jobs error: Invalid job id specified' });
+    },
+    sacct: noAccounting,
   });
   expect(gone.workers.every((w) => w.state === 'left squeue')).toBe(true);
   expect(gone.note).not.toContain('squeue failed');
-  const down = await describeWorkers(outputDir, async () => {
-    throw Object.assign(new Error('squeue: Unable to contact slurm controller'), { stderr: 'Unable to contact slurm controller' });
+  const down = await describeWorkers(outputDir, {
+    squeue: async () => {
+      throw Object.assign(new Error('squeue: Unable to contact slurm controller'), { stderr: 'Unable to contact slurm controller' });
+    },
+    sacct: noAccounting,
   });
   expect(down.note).toContain('squeue failed: squeue: Unable to contact slurm controller');
+});
+
+// `sacct -n -P -j 4242 -o JobID,State,ExitCode,MaxRSS` (steps included: MaxRSS is per step)
+const RECORDED_SACCT = [
+  '4242_0|COMPLETED|0:0|',
+  '4242_0.batch|COMPLETED|0:0|51200K',
+  '4242_0.extern|COMPLETED|0:0|1024K',
+  '4242_2|OUT_OF_MEMORY|0:125|',
+  '4242_2.batch|OUT_OF_MEMORY|0:125|2.00G',
+  '4242_3|TIMEOUT|0:0|',
+  '4242_3.batch|CANCELLED|0:15|300M',
+  '4242_[4]|PENDING|0:0|',
+].join('\n');
+
+test('with accounting: peak memory per task, and the final state of tasks that left squeue', async () => {
+  const sacctArgs: string[][] = [];
+  const report = await describeWorkers(outputDir, {
+    // Tasks 0 and 3 have left squeue; 2 is still listed as OUT_OF_MEMORY.
+    squeue: async () => RECORDED.split('\n').filter((l) => !/^424[36]\|/.test(l)).join('\n'),
+    sacct: async (args) => {
+      sacctArgs.push(args);
+      return RECORDED_SACCT;
+    },
+  });
+  expect(sacctArgs).toEqual([['-n', '-P', '-j', '4242', '-o', 'JobID,State,ExitCode,MaxRSS']]);
+  const line = (name: string) => report.workers.find((w) => w.name === name)!;
+  expect(line('4242_0')).toMatchObject({ state: 'COMPLETED', memory: 'peak 52.4 MB of 2000 MB' });
+  expect(line('4242_2')).toMatchObject({ state: 'OUT_OF_MEMORY', memory: 'peak 2.1 GB of 2000 MB' });
+  expect(line('4242_3')).toMatchObject({ state: 'TIMEOUT', memory: 'peak 314.6 MB of 2000 MB' });
+  expect(line('4242_4')).toMatchObject({ state: 'PENDING', memory: '2000 MB requested' });
 });

@@ -5,15 +5,61 @@
 
 import { join } from 'node:path';
 import type { WorkerLine, WorkerReport } from '@acme-ts/core/dashboard';
-import { parseSqueueArrayLines, runSlurmCommand } from './slurm-commands';
+import { isFinalJobState, parseSacctArrayLines, parseSqueueArrayLines, runSlurmCommand } from './slurm-commands';
 import { LOG_DIR_NAME, readSubmissions } from './submission-files';
 
 /** squeue's fields: parseSqueueArrayLines reads the first six, this file the last two. */
 const FIELDS = 'JobID:|,ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:|,NodeList:|,MinMemory:|';
 
-export type SqueueRunner = (args: string[]) => Promise<string>;
+/** Runs a SLURM tool with these arguments and resolves with its stdout (tests pass recordings). */
+export type SlurmToolRunner = (args: string[]) => Promise<string>;
 
-const defaultSqueue: SqueueRunner = (args) => runSlurmCommand('squeue', args, { timeoutMs: 10_000 });
+export interface WorkerReportTools {
+  squeue?: SlurmToolRunner;
+  /** Asked only for arrays with ended tasks; a cluster without accounting makes it fail (fine). */
+  sacct?: SlurmToolRunner;
+}
+
+const DEFAULT_TOOLS: Required<WorkerReportTools> = {
+  squeue: (args) => runSlurmCommand('squeue', args, { timeoutMs: 10_000 }),
+  sacct: (args) => runSlurmCommand('sacct', args, { timeoutMs: 10_000 }),
+};
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** sacct's MaxRSS ("123456K", "1.50G", "0") in bytes. */
+function parseMaxRss(text: string | undefined): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)$/.exec((text ?? '').trim());
+  return m ? Number(m[1]) * SIZE_UNITS[m[2]!]! : undefined;
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let k = 0;
+  while (bytes >= 1000 && k < units.length - 1) {
+    bytes /= 1000;
+    k++;
+  }
+  return `${bytes.toFixed(k > 0 ? 1 : 0)} ${units[k]}`;
+}
+
+/**
+ * From accounting (`sacct -n -P -j <array> -o JobID,State,ExitCode,MaxRSS`): each ended task's
+ * final state (for tasks squeue has forgotten) and its peak memory over its steps.
+ */
+async function accounting(sacct: SlurmToolRunner, jobId: string): Promise<{ states: ReturnType<typeof parseSacctArrayLines>; peak: Map<number, number> }> {
+  const stdout = await sacct(['-n', '-P', '-j', jobId, '-o', 'JobID,State,ExitCode,MaxRSS']);
+  const peak = new Map<number, number>();
+  for (const line of stdout.split('\n')) {
+    const [id, , , rss] = line.trim().split('|');
+    const m = /^(\d+)_(\d+)(?:\.[\w-]+)?$/.exec(id ?? '');
+    const bytes = parseMaxRss(rss);
+    if (!m || m[1] !== jobId || bytes === undefined) continue;
+    const index = Number(m[2]);
+    peak.set(index, Math.max(peak.get(index) ?? 0, bytes));
+  }
+  return { states: parseSacctArrayLines(stdout, jobId), peak };
+}
 
 /** Node and memory per array task index, from the same squeue lines. */
 function parseNodes(stdout: string, arrayJobId: string): Map<number, { node: string; minMemory: string }> {
@@ -26,7 +72,8 @@ function parseNodes(stdout: string, arrayJobId: string): Map<number, { node: str
   return found;
 }
 
-export async function describeWorkers(outputDir: string, squeue: SqueueRunner = defaultSqueue): Promise<WorkerReport> {
+export async function describeWorkers(outputDir: string, tools: WorkerReportTools = {}): Promise<WorkerReport> {
+  const { squeue, sacct } = { ...DEFAULT_TOOLS, ...tools };
   const workers: WorkerLine[] = [];
   const callWorkers = new Map<number, string>();
   const problems: string[] = [];
@@ -41,12 +88,26 @@ export async function describeWorkers(outputDir: string, squeue: SqueueRunner = 
       }
       const states = parseSqueueArrayLines(stdout, array.jobId);
       const nodes = parseNodes(stdout, array.jobId);
+      let accounted: Awaited<ReturnType<typeof accounting>> | undefined;
+      const someEnded = states.size < array.nChunks || [...states.values()].some((t) => isFinalJobState(t.state));
+      if (someEnded) {
+        try {
+          accounted = await accounting(sacct, array.jobId);
+        } catch {
+          // No accounting on this cluster (sacct needs slurmdbd): no peak memory, no old states.
+        }
+      }
       for (let index = 0; index < array.nChunks; index++) {
         const name = `${array.jobId}_${index}`;
         const calls = submission.chunks[array.firstChunk + index] ?? [];
         for (const taskID of calls) callWorkers.set(taskID, name);
-        const state = states.get(index);
+        const queued = states.get(index);
+        const final = accounted?.states.get(index);
+        const state = queued ?? (final ? { ...final, reason: 'None' } : undefined);
         const node = nodes.get(index);
+        const peak = accounted?.peak.get(index);
+        const requested = submission.memMb ? `${submission.memMb} MB requested` : node?.minMemory ? `${node.minMemory} requested` : undefined;
+        const memory = peak !== undefined ? `peak ${formatBytes(peak)}${requested ? ` of ${requested.replace(' requested', '')}` : ''}` : requested;
         const reason = state && state.reason !== 'None' ? state.reason : undefined;
         const ended = state?.signal ? `signal ${state.signal}` : state?.exitCode ? `exit ${state.exitCode}` : undefined;
         workers.push({
@@ -56,14 +117,14 @@ export async function describeWorkers(outputDir: string, squeue: SqueueRunner = 
           ...(node?.node && node.node !== '(null)' ? { node: node.node } : {}),
           jobId: array.jobId,
           calls: calls.length,
-          ...(submission.memMb ? { memory: `${submission.memMb} MB requested` } : node?.minMemory ? { memory: `${node.minMemory} requested` } : {}),
+          ...(memory ? { memory } : {}),
           logPath: join(LOG_DIR_NAME, `${name}.err`),
         });
       }
     }
   }
   const notes = [
-    'One line per SLURM array task (state from squeue; a task that ended more than MinJobAge ago has left squeue). The timeline has one lane per array task.',
+    'One line per SLURM array task (state from squeue, or from sacct once it has left squeue; peak memory from sacct where the cluster keeps accounting). The timeline has one lane per array task.',
     ...problems.map((p) => `squeue failed: ${p}`),
   ];
   return { workers, callWorkers, note: notes.join(' ') };
