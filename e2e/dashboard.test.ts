@@ -46,6 +46,15 @@ async function poll(check: () => Promise<boolean>, what: string, ms = 30_000): P
   }
 }
 
+/** A client computing 400 calls of 40 ms on 2 workers into `folder`, without a dashboard. */
+function startSlowClient(folder: string) {
+  const child = spawn(process.execPath, [RUN_SLOW, folder, '400', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return { child, exited, stdout: () => output };
+}
+
 /** The counts on the page are runStatus()'s (running + pending + missing = its missing). */
 async function expectCountsOfRunStatus(page: Page, folder: string): Promise<void> {
   const status = runStatus(folder);
@@ -57,7 +66,7 @@ async function expectCountsOfRunStatus(page: Page, folder: string): Promise<void
 
 test('a running run: the page loads, the timeline grows while it goes, the failing call appears with its error; afterwards the folder renders its final counts', async () => {
   const folder = path.join(workDir(), 'live');
-  const run = start(['run', `${DASHBOARD_TASKS}#uneven`, 'range:0:40', '60', '-o', folder, '--n-workers', '2', '--dashboard'], { cwd: workDir() });
+  const run = start(['run', `${DASHBOARD_TASKS}#uneven`, 'range:0:60', '100', '-o', folder, '--n-workers', '2', '--dashboard'], { cwd: workDir() });
   const [, url] = await waitForOutput(() => run.output().stderr, /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)$/m);
   expect(run.output().stderr).toContain('ssh -N -L 8080:127.0.0.1:');
 
@@ -67,6 +76,8 @@ test('a running run: the page loads, the timeline grows while it goes, the faili
   await page.waitForSelector('body[data-state="running"]');
   await poll(async () => (await timelineCalls(page)) > 0, 'the first calls on the timeline');
   const early = await timelineCalls(page);
+  // 60 calls of 100-300 ms on 2 workers take ≈ 6 s; status records are flushed once a second.
+  expect(early).toBeLessThan(60);
   expect(await text(page, '#state')).toBe('running');
   expect(await count(page, 'running')).toBeGreaterThan(0);
   await keepScreenshot(page, '1-running');
@@ -87,9 +98,9 @@ test('a running run: the page loads, the timeline grows while it goes, the faili
     await after.goto(server.url);
     await after.waitForSelector('body[data-state="incomplete"]');
     await expectCountsOfRunStatus(after, folder);
-    expect(await count(after, 'done')).toBe(39);
+    expect(await count(after, 'done')).toBe(59);
     expect(await count(after, 'failed')).toBe(1);
-    expect(await timelineCalls(after)).toBe(40);
+    expect(await timelineCalls(after)).toBe(60);
     expect(await text(after, '.failure[data-task="7"] .message')).toBe('RangeError: call 7 fails on purpose');
     expect(await after.textContent('.failure[data-task="7"] pre')).toContain('dashboard-tasks.js');
     expect(await text(after, '#rerun-command')).toBe(`acme-ts rerun ${folder}`);
@@ -107,12 +118,9 @@ test('a running run: the page loads, the timeline grows while it goes, the faili
 
 test("a SIGKILLed run's folder still renders: stopped, its counts, its timeline, the command that finishes it", async () => {
   const folder = path.join(workDir(), 'killed');
-  const child = spawn(process.execPath, [RUN_SLOW, folder, '400', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const { child, exited, stdout } = startSlowClient(folder);
   // Past the status log's first flush (once a second), then killed mid-run.
-  await waitForOutput(() => stdout, /(?:done \d+\n){60}/);
+  await waitForOutput(stdout, /(?:done \d+\n){60}/);
   await new Promise((r) => setTimeout(r, 1200));
   child.kill('SIGKILL');
   await exited;
@@ -144,11 +152,8 @@ test("a SIGKILLed run's folder still renders: stopped, its counts, its timeline,
 
 test('a dashboard opened on a run started without one follows it, and shows the SIGKILL as it happens', async () => {
   const folder = path.join(workDir(), 'watched');
-  const child = spawn(process.execPath, [RUN_SLOW, folder, '400', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  await waitForOutput(() => stdout, /done \d+\n/);
+  const { child, exited, stdout } = startSlowClient(folder);
+  await waitForOutput(stdout, /done \d+\n/);
   const server = await startDashboard(folder);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
@@ -184,7 +189,7 @@ test('a folder holding runs lists them; each opens', async () => {
     await keepScreenshot(page, '6-runs');
     await page.click('tr.run-entry a >> text=live');
     await page.waitForSelector('body[data-state="incomplete"]');
-    expect(await count(page, 'done')).toBe(39);
+    expect(await count(page, 'done')).toBe(59);
     expect(await page.isVisible('#back-link')).toBe(true);
     // Without the token nothing but a refusal.
     const refused = await page.goto(server.url.replace(/\?token=.*/, ''));
