@@ -59,5 +59,7 @@ export async function dashboardCommand(argv: DashboardArgs, io: CliIO, signals: 
 /** `--dashboard` on run/rerun: the run's client serves its dashboard and the URL goes to stderr. */
 export function withDashboard<T extends ParallelMapOptions>(options: T, flags: { dashboard?: boolean }, io: CliIO): T {
   if (!flags.dashboard) return options;
-  return { ...options, dashboard: { onStart: (url: string) => io.stderr.write(`dashboard: ${url}\n${tunnelHint(url)}\n`) } };
+  // On a terminal the progress line may be drawn already: the URL replaces it (it is redrawn).
+  const clear = io.stderr.isTTY ? '\r\x1b[2K' : '';
+  return { ...options, dashboard: { onStart: (url: string) => io.stderr.write(`${clear}dashboard: ${url}\n${tunnelHint(url)}\n`) } };
 }
