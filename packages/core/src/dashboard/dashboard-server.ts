@@ -88,7 +88,8 @@ class RunWatch {
     this.last = '';
     this.sent = { fingerprint: '', at: 0, costMs: 0 };
     void this.tick();
-    this.timer ??= setInterval(() => void this.tick(), this.options.pollIntervalMs);
+    // Unref'd: the server (or the run that serves it) decides how long the process lives.
+    this.timer ??= setInterval(() => void this.tick(), this.options.pollIntervalMs).unref();
   }
 
   remove(res: ServerResponse): void {
@@ -186,9 +187,10 @@ export class DashboardServer {
     return `http://127.0.0.1:${this.port}/?token=${this.token}`;
   }
 
-  /** Lets the process exit while the server still listens (a library run's dashboard). */
+  /** Lets the process exit while the server still listens, pages included (a library run's dashboard). */
   unref(): this {
     this.server.unref();
+    this.server.on('connection', (socket) => socket.unref());
     return this;
   }
 
