@@ -130,10 +130,10 @@
     const who = s.client || s.deadClient;
     $('client-line').textContent = s.client
       ? `client: process ${who.pid} on ${who.host} (${who.backend} backend) since ${new Date(who.since).toLocaleString()}, heartbeat ${new Date(who.heartbeat).toLocaleTimeString()}${RUNNING_NOTES[s.runningSource] || ''}`
-      : s.deadClient
-        ? `stopped: its client (process ${who.pid} on ${who.host}) ended without finishing the run (killed?); last heartbeat ${new Date(who.heartbeat).toLocaleString()}`
-        : s.state === 'finished'
-          ? 'finished: every call has a result'
+      : s.state === 'finished'
+        ? 'finished: every call has a result'
+        : s.deadClient
+          ? `stopped: its client (process ${who.pid} on ${who.host}) ended without finishing the run (killed?); last heartbeat ${new Date(who.heartbeat).toLocaleString()}`
           : 'no client is running this run';
     renderWorkers(s);
     renderTimeline(s.timeline);

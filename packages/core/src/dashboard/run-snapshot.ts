@@ -137,11 +137,15 @@ export function readRunSnapshot(outputDir: string, workers?: WorkerReport): RunS
     pending = nMissing - (running ?? 0);
   }
   const complete = status.done.length === m.nInputs && status.journaled === 0;
-  const state: RunState = status.client ? 'running' : leftClient ? 'stopped' : complete ? 'finished' : 'incomplete';
+  const state: RunState = status.client ? 'running' : complete ? 'finished' : leftClient ? 'stopped' : 'incomplete';
 
-  const timeline = buildTimeline(records, workers?.callWorkers ? (id) => workers.callWorkers!.get(id) : undefined);
+  // While a client runs, the timeline, progress and throughput are its session's (a rerun hours
+  // after the first attempt would squeeze its calls into a corner); durations are all calls'.
+  const sessionStart = status.client ? Date.parse(status.client.since) : -Infinity;
+  const session = status.client ? records.filter((r) => Date.parse(r.at) >= sessionStart) : records;
+  const timeline = buildTimeline(session, workers?.callWorkers ? (id) => workers.callWorkers!.get(id) : undefined);
   const durations = records.filter((r) => r.state === 'done' && typeof r.durationMs === 'number').map((r) => r.durationMs!);
-  const ends = records.map((r) => Date.parse(r.at)).filter(Number.isFinite);
+  const ends = session.map((r) => Date.parse(r.at)).filter(Number.isFinite);
   const now = Date.now();
   // Loops, not Math.max(...ends): a run has up to 2³⁰ records, more than a call's arguments.
   let firstEnd = Infinity;
@@ -157,7 +161,7 @@ export function readRunSnapshot(outputDir: string, workers?: WorkerReport): RunS
   const window = Math.min(RECENT_WINDOW_MS, now - t0);
   const throughput = {
     recent: status.client && window > 0 ? recent / (window / 1000) : null,
-    overall: overallSpan > 0 ? records.length / overallSpan : null,
+    overall: overallSpan > 0 ? session.length / overallSpan : null,
   };
   const rate = throughput.recent || throughput.overall;
   const etaSeconds = status.client && rate ? nMissing / rate : null;
@@ -201,7 +205,7 @@ export function readRunSnapshot(outputDir: string, workers?: WorkerReport): RunS
     live: liveIsCurrent ? live : null,
     throughput,
     etaSeconds,
-    progress: progressSeries(records, t0),
+    progress: progressSeries(session, t0),
     timeline,
     histogram: durationHistogram(durations),
     failed,
