@@ -12,7 +12,7 @@ const workDir = useWorkDir('e2e-dashboard-option');
 
 function fetchJson(url: string): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    get(url, (res) => {
+    get(url, { agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));
