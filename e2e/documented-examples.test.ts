@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 import { openResults, ParallelMap, type ParallelMapInit } from '@acme-ts/core';
 import { h5dump, tempDir } from './support/h5';
-import { acme, python, type Finished } from './fixtures/cli-harness';
+import { acme, python, start, until, type Finished } from './fixtures/cli-harness';
 
 const ROOT = path.join(__dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -88,7 +88,7 @@ describe("`acme-ts --help` examples (run in a folder holding examples/tasks.js a
   const examples = [...CLI_SOURCE.matchAll(/\.example\('\$0 ([^']*)', '([^']*)'\)/g)].map((m) => m[1]!);
   let folder: string; // the run of the top-level example, which status/rerun/inspect/export use
 
-  const expectations: Record<string, ((r: Finished) => void) | 'slurm'> = {
+  const expectations: Record<string, ((r: Finished) => void) | 'slurm' | 'served'> = {
     'run ./tasks.js#randout range:0:10 --n-workers 4': (r) => {
       folder = outputFolder(r);
       expect(path.basename(folder)).toMatch(/^ACME_\d{8}-\d{6}-\d{6}$/);
@@ -126,6 +126,9 @@ describe("`acme-ts --help` examples (run in a folder holding examples/tasks.js a
       expect((copy['/comp_3/result_0'] as { values: number[] }).values).toEqual([1]);
     },
     'export ACME_…/randout.h5 copy.h5': () => expect(fs.existsSync(path.join(work, 'copy.h5'))).toBe(true),
+    // Served until Ctrl-C: the printed address answers with the run's page.
+    'dashboard ACME_20261125-101500-123000': 'served',
+    'dashboard ACME_…': 'served',
   };
 
   test('every example has an expectation here', () => {
@@ -135,7 +138,7 @@ describe("`acme-ts --help` examples (run in a folder holding examples/tasks.js a
 
   test('--help shows them', async () => {
     let help = (await acme(['--help'], { cwd: work })).stdout;
-    for (const command of ['run', 'inspect', 'status', 'rerun', 'export']) help += (await acme([command, '--help'], { cwd: work })).stdout;
+    for (const command of ['run', 'inspect', 'status', 'rerun', 'export', 'dashboard']) help += (await acme([command, '--help'], { cwd: work })).stdout;
     // yargs may wrap an example around its description: its words in order, at most a description apart.
     const escape = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const example of examples) expect(help).toMatch(new RegExp(['acme-ts', ...example.split(' ')].map(escape).join('[\\s\\S]{1,200}?')));
@@ -147,6 +150,20 @@ describe("`acme-ts --help` examples (run in a folder holding examples/tasks.js a
     const check = expectations[example];
     if (check === 'slurm') return; // SLURM only: the SLURM suites run such reruns, not this one.
     const words = example.split(' ').map((w) => (folder ? w.replace(/ACME_20261125-101500-123000|ACME_…/, path.basename(folder)) : w));
+    if (check === 'served') {
+      const server = start(words, { cwd: work });
+      try {
+        await until(() => /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.test(server.output().stdout), 'the dashboard address');
+        const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(server.output().stdout)![0];
+        const page = await fetch(url);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('<html');
+      } finally {
+        server.child.kill('SIGINT');
+        await server.finished;
+      }
+      return;
+    }
     check!(expectOk(await acme(words, { cwd: work })));
   });
 });
@@ -189,6 +206,8 @@ describe('README command examples (run in a folder holding ./examples/tasks.js)'
     'npm install @acme-ts/core': 'self',
     'npm install @acme-ts/cli': 'self',
     'npm install @acme-ts/backend-slurm': 'self',
+    // Runs on the user's laptop; e2e/dashboard.test.ts checks the address it forwards to.
+    'ssh -N -L 8080:127.0.0.1:41873 you@login01': 'self',
     // `npm run example` is scripts/setup.sh, then examples/quickstart.js: the latter runs below.
     'npm run example': 'self',
     'npm test': 'self',

@@ -14,6 +14,11 @@ if [ $# -eq 0 ]; then
     typecheck=failed
   fi
 fi
+# The dashboard's browser tests need Chromium (installed here, not by setup.sh, so runs without
+# them never wait for it); if it cannot be installed those tests fail and say why.
+if [ $# -eq 0 ] || [[ "$*" == *dashboard* ]] || [[ "$*" == *e2e* ]]; then
+  bash scripts/setup-browser.sh || true
+fi
 npx jest --json --outputFile="$results" "$@"
 status=$?
 [ "$typecheck" != failed ] || status=1

@@ -67,3 +67,5 @@ export type {
   SubmitArrayRequest,
   TaskEndKind,
 } from './slurm-commands';
+export { describeWorkers } from './worker-report';
+export type { SlurmToolRunner, WorkerReportTools } from './worker-report';

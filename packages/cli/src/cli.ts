@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import type { RerunArgs } from './commands/rerun';
 import type { RunArgs } from './commands/run';
+import type { DashboardArgs } from './commands/dashboard';
 import { CliError, EXIT, UsageError } from './errors';
 import { addExecutionFlags, addRunFlags } from './flags';
 import { colorsFor, processIO, type CliIO } from './io';
@@ -20,12 +21,13 @@ const commands = {
   status: () => require('./commands/status') as typeof import('./commands/status'),
   rerun: () => require('./commands/rerun') as typeof import('./commands/rerun'),
   export: () => require('./commands/export') as typeof import('./commands/export'),
+  dashboard: () => require('./commands/dashboard') as typeof import('./commands/dashboard'),
 };
 const suggestName: typeof import('@acme-ts/core').suggestName = (name, known) =>
   (require('@acme-ts/core') as typeof import('@acme-ts/core')).suggestName(name, known);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export const COMMANDS = ['run', 'inspect', 'status', 'rerun', 'export', 'completion'] as const;
+export const COMMANDS = ['run', 'inspect', 'status', 'rerun', 'export', 'dashboard', 'completion'] as const;
 
 const USAGE: Record<string, string> = {
   run: 'acme-ts run <module>#<export> [inputs…] [options]',
@@ -33,6 +35,7 @@ const USAGE: Record<string, string> = {
   status: 'acme-ts status <output-folder> [--json]',
   rerun: 'acme-ts rerun <output-folder> [--only 3,17-20] [options]',
   export: 'acme-ts export <container.h5> <out.h5> [--force]',
+  dashboard: 'acme-ts dashboard <run-folder | folder-holding-runs> [--port N]',
 };
 
 const INPUT_HELP = `Inputs (positional, and the value of --kwarg name=value; a --kwarg fills the parameter it names):
@@ -56,7 +59,7 @@ function packageVersion(): string {
 function knownFlags(command: string | undefined): string[] {
   const probe = yargs();
   const withFlags: Argv = command === 'run' ? addRunFlags(probe) : command === 'rerun' ? addExecutionFlags(probe) : probe;
-  const own: Record<string, string[]> = { inspect: ['json', 'all'], status: ['json'], export: ['force', 'skip-missing'], rerun: ['only'] };
+  const own: Record<string, string[]> = { inspect: ['json', 'all'], status: ['json'], export: ['force', 'skip-missing'], rerun: ['only'], dashboard: ['port'] };
   // getOptions() is public yargs API, missing from @types/yargs.
   const keys = Object.keys((withFlags as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
   return [...keys.filter((k) => !/[A-Z]/.test(k)), ...(own[command ?? ''] ?? []), 'help', 'version'];
@@ -82,14 +85,14 @@ export function explainParseFailure(message: string, words: readonly string[]): 
     const extra = names.filter((n) => !/[A-Z]/.test(n) || !names.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
     if (!command) {
       const guess = suggestName(extra[0] ?? '', COMMANDS.filter((c) => c !== 'completion'));
-      return new UsageError(`unknown command ${JSON.stringify(extra[0])}${guess ? `; did you mean ${guess}?` : ''}; the commands are run, inspect, status, rerun, export`);
+      return new UsageError(`unknown command ${JSON.stringify(extra[0])}${guess ? `; did you mean ${guess}?` : ''}; the commands are run, inspect, status, rerun, export, dashboard`);
     }
     return new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(', ')}; usage: ${USAGE[command] ?? `acme-ts ${command}`}`);
   }
   const recommended = /^Did you mean (\w+)\?/.exec(message);
   if (recommended) {
     const typed = words.find((w) => !w.startsWith('-'));
-    return new UsageError(`unknown command ${JSON.stringify(typed)}; did you mean ${recommended[1]}? The commands are run, inspect, status, rerun, export`);
+    return new UsageError(`unknown command ${JSON.stringify(typed)}; did you mean ${recommended[1]}? The commands are run, inspect, status, rerun, export, dashboard`);
   }
   const usage = command && USAGE[command] ? `; usage: ${USAGE[command]} (acme-ts ${command} --help shows examples)` : '';
   return new UsageError(`${message.replace(/\n\s*/g, ' ')}${usage}`);
@@ -163,14 +166,26 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
           .example('$0 export ACME_20261125-101500-123000/randout.h5 randout-all.h5', 'one file to mail or archive, no payload folder needed'),
       (argv) => finish(commands.export().exportCommand(argv as never, io)),
     )
+    .command(
+      'dashboard <folder>',
+      'serve a live dashboard of a run (or of the runs in a folder) in the browser, on 127.0.0.1, until Ctrl-C',
+      (y) =>
+        y
+          .positional('folder', { type: 'string', describe: "a run's output folder, or a folder holding runs" })
+          .option('port', { type: 'string', nargs: 1, describe: 'port on 127.0.0.1 (default: a free one)' })
+          .example('$0 dashboard ACME_20261125-101500-123000', 'prints http://127.0.0.1:<port>/?token=… ; works on running, finished and killed runs')
+          .example('ssh -N -L 8080:127.0.0.1:<port> login-node', 'on your laptop, for a dashboard on a cluster: then open http://localhost:8080/?token=…'),
+      async (argv) => finish(await commands.dashboard().dashboardCommand(argv as unknown as DashboardArgs, io)),
+    )
     .completion('completion', 'print a shell completion script (bash/zsh): acme-ts completion >> ~/.bashrc')
     .example('$0 run ./tasks.js#randout range:0:10 --n-workers 4', 'run, then:')
     .example('$0 status ACME_…', 'what is done, failed, missing')
     .example('$0 rerun ACME_…', 'finish what failed or was interrupted')
     .example('$0 inspect ACME_…/randout.h5', 'the container\'s tree')
     .example('$0 export ACME_…/randout.h5 copy.h5', 'a self-contained copy')
+    .example('$0 dashboard ACME_…', 'watch it in the browser')
     .epilogue('Exit status: 0 all calls succeeded, 1 some calls failed, 2 bad command line, 130 interrupted (Ctrl-C).\nColors are off with NO_COLOR=1 or when output is not a terminal.')
-    .demandCommand(1, 'name a command: run, inspect, status, rerun or export')
+    .demandCommand(1, 'name a command: run, inspect, status, rerun, export or dashboard')
     .recommendCommands()
     .strict()
     .help()

@@ -32,6 +32,7 @@ export interface ExecutionFlags {
   constraint?: string;
   qos?: string;
   allowChangedCode?: boolean;
+  dashboard?: boolean;
 }
 
 /** Flags only `run` has: what is computed and how it is stored. */
@@ -74,6 +75,7 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
     .option('retries', { type: 'string', nargs: 1, describe: 'run a failed call again up to N times (reasons: --retry-on)' })
     .option('retry-on', { type: 'string', nargs: 1, describe: `failure reasons that retry, separated by commas: ${RETRY_REASONS.join(', ')} (default: all but error)` })
     .option('retry-backoff', { type: 'string', nargs: 1, describe: 'wait before the first retry round, doubled for each further one: seconds or 500ms, 30s, 5m (default 1s)' })
+    .option('dashboard', { type: 'boolean', describe: 'serve the run\'s live dashboard on 127.0.0.1 while it computes (prints the URL; see acme-ts dashboard)' })
     .option('allow-changed-code', { type: 'boolean', describe: 'continue a run in its folder although the function changed: stored calls stay, missing ones run with the new code' })
     .option('quiet', { alias: 'q', type: 'boolean', group: OUTPUT_GROUP, describe: 'only warnings, errors and the result lines; no progress' })
     .option('verbose', { alias: 'v', type: 'boolean', group: OUTPUT_GROUP, describe: 'debug messages (core\'s log lines and progress bar)' })

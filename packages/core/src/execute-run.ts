@@ -14,20 +14,29 @@ import type { RunPlan, RunSpec } from './run-plan';
 /** How the execution ended: `stopped` when it was aborted (then `reason` says why). */
 export type Execution = { stopped: false } | { stopped: true; reason: unknown };
 
-export async function executeRun(spec: RunSpec, backend: ExecutionBackend, plan: RunPlan, logger: Logger, outputDir: string | undefined): Promise<Execution> {
+export async function executeRun(
+  spec: RunSpec,
+  backend: ExecutionBackend,
+  plan: RunPlan,
+  logger: Logger,
+  outputDir: string | undefined,
+  /** A watcher of the settled calls (the run's dashboard), if any. */
+  watch?: (events: ExecutionEvents) => ExecutionEvents,
+): Promise<Execution> {
   const o = spec.options;
   const { recorder, pending } = plan;
   const progress = new Progress(pending.length, { enabled: o.verbose !== false && pending.length > 0, label: spec.func.name });
   const stop = runStopSignal(o.signal, logger);
   // options.retries: failed calls whose reason is in the retry set run again in further rounds.
   const rounds = new RetryRounds(o.retries, recorder, logger);
-  const events: ExecutionEvents = {
+  const recorded: ExecutionEvents = {
     onSettled: (batch) => {
       rounds.settle(batch);
       progress.update(recorder.nDone, recorder.failures.length);
     },
     onLog: (level, message) => logger.log(level, message),
   };
+  const events = watch ? watch(recorded) : recorded;
   let failure: unknown;
   try {
     let taskIDs: ArrayLike<number> = pending;

@@ -18,6 +18,7 @@ import { OptionError, describeValue } from './errors';
 import { checkCreatableFolder, checkWritableFile } from './writable-path';
 import type { NumericDtype } from './result-encoding';
 import { checkRetries, type RetriesOption, type RetryPolicy } from './retries';
+import { resolveDashboardSetting, type DashboardSetting, type ResolvedDashboardSetting } from './dashboard/dashboard-setting';
 
 export type ResultMode = 'hdf5' | 'serialized' | 'memory';
 
@@ -78,6 +79,8 @@ export interface ParallelMapOptions {
    * module file): the stored calls keep their results, the missing ones run with the new code.
    */
   allowChangedFunction?: boolean;
+  /** Serve the run's live dashboard on 127.0.0.1 while compute() runs (see README). */
+  dashboard?: boolean | DashboardSetting;
 }
 
 export interface ResolvedOptions {
@@ -106,6 +109,7 @@ export interface ResolvedOptions {
   slurm: object | undefined;
   name: string | undefined;
   allowChangedFunction: boolean;
+  dashboard: ResolvedDashboardSetting | undefined;
   /** Where results go: HDF5 files, serialized files, or back to the caller. */
   mode: ResultMode;
   /** ACME's option warnings (ignored combinations); the caller logs them. */
@@ -134,6 +138,7 @@ export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
   'slurm',
   'name',
   'allowChangedFunction',
+  'dashboard',
 ];
 
 /** ACME option names whose camelCase form is not the acme-ts name. */
@@ -434,6 +439,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   }
 
   const allowChangedFunction = checkBoolean(raw, 'allowChangedFunction', false);
+  const dashboard = resolveDashboardSetting(raw.dashboard, writeWorkerResults);
 
   const mode: ResultMode = !writeWorkerResults ? 'memory' : serializeResults ? 'serialized' : 'hdf5';
   return {
@@ -459,6 +465,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     slurm: slurm as object | undefined,
     name: name as string | undefined,
     allowChangedFunction,
+    dashboard,
     mode,
     warnings,
   };

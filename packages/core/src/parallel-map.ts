@@ -24,6 +24,7 @@ import { planRun, type RunHistory, type RunPlan, type RunSpec } from './run-plan
 import { dryRun } from './dry-run';
 import { executeRun, type Execution } from './execute-run';
 import { finishRun } from './finish-run';
+import type { RunDashboard } from './dashboard/run-dashboard';
 import { logFileName } from './run-folder';
 
 export type { CallResult } from './result-recorder';
@@ -53,6 +54,8 @@ export class ParallelMap {
   private running = false;
   /** What stays between compute()s: the output folder, or the values of calls that succeeded. */
   private readonly history: RunHistory = {};
+  /** options.dashboard: served from the first compute() until close(). */
+  private dashboard?: RunDashboard;
   private listener?: (result: CallResult) => void;
   private splitArguments?: CallArguments;
 
@@ -136,6 +139,8 @@ export class ParallelMap {
   }
 
   async close(): Promise<void> {
+    await this.dashboard?.close();
+    this.dashboard = undefined;
     if (this.backend && this.ownsBackend) await this.backend.close();
     this.backend = undefined;
   }
@@ -266,10 +271,19 @@ export class ParallelMap {
     logger.info(`Preparing ${plan.pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name} backend, chosen by ${this.backendSource})`);
     if (this.outputDir) logger.debug(`Log information available at ${this.outputDir}`);
 
+    // options.dashboard: served from the first compute() of a run with a folder until close().
+    // Loaded only then: a run without one pays nothing for its server.
+    if (o.dashboard && this.outputDir && !this.dashboard) {
+      const { RunDashboard } = require('./dashboard/run-dashboard') as typeof import('./dashboard/run-dashboard');
+      this.dashboard = await RunDashboard.open(this.outputDir, o.dashboard, (message) => logger.announce(message));
+    }
+    const dashboard = this.dashboard;
     let execution: Execution;
     try {
-      execution = await executeRun(spec, backend, plan, logger, this.outputDir);
+      const info = { backend: backend.name, concurrency: backend.concurrency, submitted: plan.pending.length };
+      execution = await executeRun(spec, backend, plan, logger, this.outputDir, dashboard && ((events) => dashboard.track(events, info)));
     } finally {
+      dashboard?.endExecution();
       if (plan.layout?.containerPath) this.resultsContainer = plan.layout.containerPath;
     }
     return finishRun(spec, plan, execution, logger, this.outputDir);

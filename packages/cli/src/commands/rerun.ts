@@ -7,6 +7,7 @@ import { checkSlurmFlags, effectiveBackend, executionOptions, parseTaskIDs, type
 import type { CliIO } from '../io';
 import { asCliError, executeRun } from '../session';
 import { runFolder } from './status';
+import { withDashboard } from './dashboard';
 
 export interface RerunArgs extends ExecutionFlags {
   folder: string;
@@ -22,7 +23,7 @@ export async function rerunCommand(argv: RerunArgs, io: CliIO): Promise<number> 
   let pmap: ParallelMap;
   try {
     checkSlurmFlags(argv, effectiveBackend(overrides.backend, readManifest(folder).backend));
-    pmap = ParallelMap.resume(folder, { ...overrides, ...(only ? { only } : {}) });
+    pmap = ParallelMap.resume(folder, withDashboard({ ...overrides, ...(only ? { only } : {}) }, argv, io));
   } catch (error) {
     throw asCliError(error);
   }

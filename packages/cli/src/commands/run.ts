@@ -8,6 +8,7 @@ import { checkSlurmFlags, effectiveBackend, asList, runOptions, type RunFlags } 
 import { parseInput, parseKeywordInput } from '../inputs';
 import type { CliIO } from '../io';
 import { asCliError, executeRun } from '../session';
+import { withDashboard } from './dashboard';
 
 export interface RunArgs extends RunFlags {
   func: string;
@@ -35,7 +36,7 @@ export async function runCommand(argv: RunArgs, io: CliIO): Promise<number> {
   const func = checkFunctionArgument(argv.func);
   let pmap: ParallelMap;
   try {
-    pmap = new ParallelMap(func, args, { ...options, ...(kwargs ? { kwargs } : {}) });
+    pmap = new ParallelMap(func, args, withDashboard({ ...options, ...(kwargs ? { kwargs } : {}) }, argv, io));
     // Load it here once: a missing export is one clear error, not one failure per call.
     if (pmap.func.kind === 'module') await loadFunction(pmap.func);
   } catch (error) {
