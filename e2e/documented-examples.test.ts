@@ -13,7 +13,10 @@ import { h5dump, tempDir } from './support/h5';
 import { acme, python, start, until, type Finished } from './fixtures/cli-harness';
 
 const ROOT = path.join(__dirname, '..');
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+/** The README and the user documentation it links to (docs/*.md), as one text. */
+const README = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => path.join('docs', f))]
+  .map((file) => fs.readFileSync(path.join(ROOT, file), 'utf8'))
+  .join('\n');
 const CLI_SOURCE = fs.readFileSync(path.join(ROOT, 'packages', 'cli', 'src', 'cli.ts'), 'utf8');
 const EXAMPLE_TASKS = path.join(ROOT, 'examples', 'tasks.js');
 
@@ -258,6 +261,26 @@ describe('README TypeScript and Python snippets (Using it, Reading results)', ()
     container = logged[0] as string;
     expect(container).toMatch(new RegExp(`^${work}/ACME_\\d{8}-\\d{6}-\\d{6}/randout\\.h5$`));
     expect(storedValues(container)).toEqual([-2, -1, 1, 2].map((x) => randout(x)));
+  });
+
+  test('Quick start: randout over [1, 2, 3, 4] with y = 10 is stored, and h5py reads what the comment says', async () => {
+    const source = block('## Quick start', 'ts');
+    expect(source).toContain("await using pmap = new ParallelMap('./tasks.js#randout', [[1, 2, 3, 4]], { kwargs: { y: 10 } });");
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const logged: unknown[] = [];
+    const cwd = process.cwd();
+    process.chdir(work);
+    try {
+      await new Function('require', 'exports', 'console', `return (async () => {\n${js}\n})();`)(require, {}, { log: (value: unknown) => logged.push(value) });
+    } finally {
+      process.chdir(cwd);
+    }
+    const quick = logged[0] as string;
+    expect(quick).toMatch(new RegExp(`^${work}/ACME_\\d{8}-\\d{6}-\\d{6}/randout\\.h5$`));
+    const script = block('## Quick start', 'python').split('ACME_…').join(path.basename(path.dirname(quick)));
+    const printed = execFileSync('/usr/bin/python3', ['-c', script], { cwd: work, encoding: 'utf8' });
+    expect(printed).toBe("{'comp_0': array([0.1]), 'comp_1': array([0.2]), 'comp_2': array([0.3]), 'comp_3': array([0.4])}\n");
+    expect(script).toContain("# {'comp_0': array([0.1]), 'comp_1': array([0.2]), …}");
   });
 
   test('Reading results: each documented expression gives what its comment says', async () => {
