@@ -112,3 +112,31 @@ test('logfile: true in memory mode writes the log beside the function\'s module 
   expect(logs).toHaveLength(1);
   expect(fs.readFileSync(path.join(folder, logs[0]!), 'utf8')).toContain('This is acme-ts: 3 calls of randout');
 });
+
+describe('the library does not own the console: options.logger and options.onProgress', () => {
+  test('the run\'s messages go to the given logger by level, progress to onProgress; nothing to stderr', async () => {
+    const messages: [string, string][] = [];
+    const logger = {
+      info: (m: string) => messages.push(['info', m]),
+      warn: (m: string) => messages.push(['warn', m]),
+      error: (m: string) => messages.push(['error', m]),
+    };
+    const progress: { done: number; failed: number; total: number }[] = [];
+    const stderr = jest.spyOn(process.stderr, 'write');
+    const pmap = new ParallelMap((x: number) => x * 2, [[1, 2, 3]], { nWorkers: 2, writeWorkerResults: false, logger, onProgress: (p) => progress.push(p), slurm: {} });
+    expect(await pmap.compute()).toEqual([2, 4, 6]);
+    await pmap.close();
+    expect(stderr).not.toHaveBeenCalled();
+    stderr.mockRestore();
+    expect(messages[0]).toEqual(['info', 'This is acme-ts: 3 calls of func']);
+    expect(messages).toContainEqual(['warn', expect.stringContaining('options.slurm has no effect')]);
+    expect(progress.at(-1)).toEqual({ done: 3, failed: 0, total: 3 });
+  });
+
+  test.each([
+    [{ logger: { info: () => {} } }, /^options\.logger must be an object with info, warn and error methods \(and optionally debug\), such as console, got an object$/],
+    [{ onProgress: 5 }, /^options\.onProgress must be a function receiving \{ done, failed, total \}, got 5$/],
+  ])('%p is refused', (options, message) => {
+    expect(rejection(() => new ParallelMap(identity, [[1, 2]], options as never)).message).toMatch(message);
+  });
+});

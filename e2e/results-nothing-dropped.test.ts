@@ -28,7 +28,7 @@ describe('in memory with resultShape', () => {
   });
 
   test('float16: numpy\'s float16 values (as h5py reads the float16 files), not float32-rounded ones', async () => {
-    const opts = { ...quiet, resultShape: [null, 10, 9], resultDtype: 'float16' };
+    const opts = { ...quiet, resultShape: [null, 10, 9], resultDtype: 'float16' as const };
     await using memory = new ParallelMap(`${TASKS}#matconstruct`, [range(5)], { ...opts, writeWorkerResults: false });
     const r = (await memory.compute()) as StackedResults;
     await using files = new ParallelMap(`${TASKS}#matconstruct`, [range(5)], { ...opts, outputDir: out('f16') });
@@ -49,7 +49,7 @@ describe('complex results (h5py\'s compound {r, i}, read by h5py as numpy comple
   };
 
   test('resultDtype complex128: virtual dataset, single file and in memory agree', async () => {
-    const opts = { ...quiet, resultShape: [null, 2], resultDtype: 'complex128' };
+    const opts = { ...quiet, resultShape: [null, 2], resultDtype: 'complex128' as const };
     const expected = [0, 1, 2, 3].map((k) => [[k, -k], [0.5 * k, 1]]);
     for (const singleFile of [false, true]) {
       await using pmap = new ParallelMap(waves, [range(4)], { ...opts, singleFile, outputDir: out(`c128-${singleFile}`) });

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { SlurmOptionError, describeValue } from './errors';
 import { checkConstraint, checkGpus, checkQos, targetPartition, type ClusterResources } from './cluster-resources';
-import { parseRetries, type RetryPolicy, type SlurmRetryOptions } from './retry-policy';
+import type { SlurmSettings } from '@acme-ts/core';
+import { parseRetries, type RetryPolicy } from './retry-policy';
 import {
   parseMemory,
   parseTimeLimit,
@@ -19,37 +20,8 @@ import {
 } from './sbatch-options';
 import type { PartitionInfo } from './slurm-commands';
 
-/** What a user may write in `options.slurm` or the config file's "slurm" section. */
-export interface SlurmBackendOptions {
-  /** Partition to submit to (default: the cluster's default partition). */
-  partition?: string;
-  /** Array tasks running at once (the array's `%throttle`). Default: the partition's CPUs / cpusPerWorker. */
-  nWorkers?: number;
-  /** `--mem` per array task: "4GB", "500MB", "auto" (measured with one call), or "2x" (twice the previous submission's). */
-  memPerWorker?: string;
-  /** `--cpus-per-task`; also the worker threads inside each task (default 1). */
-  cpusPerWorker?: number;
-  /** `--time` of each array task: minutes or a SLURM duration. */
-  timeLimit?: number | string;
-  /** Seconds to wait for the first task to start before saying why the array pends (default 60). */
-  setupTimeout?: number;
-  /** Extra sbatch options, each one argv entry starting with "-". */
-  sbatchOptions?: string[];
-  /** `--job-name` (default "acme_<function>"). */
-  jobName?: string;
-  /** Calls each array task runs (default: the calls spread over one wave of nWorkers tasks). */
-  callsPerTask?: number;
-  /** Longest pause between two looks at the queue, in seconds (default 5; the first is 0.2). */
-  pollInterval?: number;
-  /** GPUs per array task (`--gres=gpu:N`). */
-  gpusPerWorker?: number;
-  /** Node features the tasks need (`--constraint`), e.g. "avx512&ib". */
-  constraint?: string;
-  /** `--qos`. */
-  qos?: string;
-  /** Calls SLURM ended for memory or time are submitted again with more. */
-  retries?: SlurmRetryOptions;
-}
+/** What a user may write in `options.slurm` or the config file's "slurm" section (core's SlurmSettings). */
+export type SlurmBackendOptions = SlurmSettings;
 
 /** The options after validation (memory still symbolic where it depends on the run). */
 export interface ResolvedSlurmOptions {

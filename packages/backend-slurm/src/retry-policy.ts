@@ -5,15 +5,11 @@
  * nor one past the per-call `timeout`.
  */
 import { SlurmOptionError, describeValue } from './errors';
+import type { SlurmRetrySettings } from '@acme-ts/core';
 import { parseMemorySize, parseTimeLimit, validatePositiveInteger } from './sbatch-options';
 
-/** What a user writes in `options.slurm.retries`. */
-export interface SlurmRetryOptions {
-  /** Calls of a task SLURM ended for exceeding `--mem`: again with memPerWorker × memoryFactor, at most maxMemory. */
-  outOfMemory?: { memoryFactor?: number; maxMemory: string; attempts?: number };
-  /** Calls of a task that reached `--time`: again with timeLimit × timeFactor, at most maxTime. */
-  timeLimit?: { timeFactor?: number; maxTime: number | string; attempts?: number };
-}
+/** What a user writes in `options.slurm.retries` (core's SlurmRetrySettings). */
+export type SlurmRetryOptions = SlurmRetrySettings;
 
 /** One kind of retry, validated: factor, cap (MB or minutes) and retries per call. */
 export interface RetryRule {

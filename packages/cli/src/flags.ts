@@ -278,7 +278,7 @@ export function runOptions(flags: RunFlags): ParallelMapOptions {
   if (flags.outputDir !== undefined) options.outputDir = flags.outputDir;
   const shape = parseResultShape(flags.resultShape);
   if (shape !== undefined) options.resultShape = shape;
-  if (flags.resultDtype !== undefined) options.resultDtype = flags.resultDtype;
+  if (flags.resultDtype !== undefined) options.resultDtype = flags.resultDtype as ParallelMapOptions['resultDtype']; // core checks the name
   if (flags.singleFile !== undefined) options.singleFile = flags.singleFile;
   if (flags.serializeResults !== undefined) options.serializeResults = flags.serializeResults;
   if (flags.name !== undefined) options.name = flags.name;

@@ -33,6 +33,7 @@ export async function executeRun(
     onSettled: (batch) => {
       rounds.settle(batch);
       progress.update(recorder.nDone, recorder.failures.length);
+      o.onProgress?.({ done: recorder.nDone, failed: recorder.failures.length, total: pending.length });
     },
     onLog: (level, message) => logger.log(level, message),
   };

@@ -1,13 +1,14 @@
 // @acme-ts/core: the task model, argument distribution, result layout and ParallelMap.
 
 export { ParallelMap } from './parallel-map';
+export type { ComputeResult } from './parallel-map';
 export type { CallResult, ParallelMapInit, ResumeOverrides } from './parallel-map';
 export { RETRY_REASONS, DEFAULT_RETRY_ON, DEFAULT_BACKOFF_MS } from './retries';
 export type { RetriesOption, RetryPolicy, RetryReason } from './retries';
 export { InProcessBackend } from './in-process-backend';
 export { dryRunAsks } from './dry-run';
 export { validateOptions, normalizeDtype, suggestName, OPTION_NAMES } from './options';
-export type { ParallelMapOptions, ResolvedOptions, ResultMode } from './options';
+export type { ParallelMapOptions, ResolvedOptions, ResultMode, ResultDtypeName, RunProgress } from './options';
 export { split, broadcast, range, isRange, distributeArguments, argumentsFor, valueFor, estimateSerializedSize } from './arguments';
 export type { ArgumentPlan, Distribution, Range } from './arguments';
 export { bindArguments } from './argument-binding';
@@ -56,7 +57,7 @@ export type {
 export { loadConfig, findConfigFile, parseConfig, ConfigError, CONFIG_FILE_NAME } from './config';
 export type { AcmeConfig, LoadedConfig } from './config';
 export { Logger } from './logger';
-export type { LogLevel, LoggerOptions } from './logger';
+export type { LogLevel, LoggerOptions, UserLogger } from './logger';
 export { Progress, formatProgressLine } from './progress';
 export {
   AcmeError,
@@ -71,3 +72,4 @@ export {
   describeValue,
 } from './errors';
 export type { CallFailure, CoreErrorCode } from './errors';
+export type { SlurmSettings, SlurmRetrySettings } from './slurm-settings';

@@ -137,7 +137,7 @@ describe('validateOptions errors: one per validation', () => {
 
   test('an unknown name far from every option lists the known ones', () => {
     expect(rejection({ zzzzzzzzzzzz: 1 }).message).toBe(
-      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, verbose, logfile, dryrun, debug, retries, cleanupThresholdDays, signal, kwargs, backend, slurm, name, allowChangedFunction, dashboard (keyword arguments for the function belong in options.kwargs)',
+      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, verbose, logfile, dryrun, debug, retries, cleanupThresholdDays, signal, kwargs, backend, slurm, name, allowChangedFunction, logger, onProgress, dashboard (keyword arguments for the function belong in options.kwargs)',
     );
   });
 

@@ -15,6 +15,15 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OptionError, describeValue } from './errors';
+import type { SlurmSettings } from './slurm-settings';
+import type { UserLogger } from './logger';
+
+/** What options.onProgress receives: this compute()'s calls, settled and in all. */
+export interface RunProgress {
+  done: number;
+  failed: number;
+  total: number;
+}
 import { checkCreatableFolder, checkWritableFile } from './writable-path';
 import type { NumericDtype } from './result-encoding';
 import { checkRetries, type RetriesOption, type RetryPolicy } from './retries';
@@ -32,7 +41,7 @@ export interface ParallelMapOptions {
   /** Stack result_0 of every call into one array; exactly one `null` marks the stacking dimension. */
   resultShape?: readonly (number | null)[];
   /** dtype of the stacked array (numpy names accepted); default 'float64'. */
-  resultDtype?: string;
+  resultDtype?: ResultDtypeName;
   /** Write all results into the one container instead of one payload file per call. */
   singleFile?: boolean;
   /** ACME's write_pickle: each call's raw return value is v8-serialized to `<f>_<i>.v8`. */
@@ -71,7 +80,7 @@ export interface ParallelMapOptions {
   /** Where calls run; default: the local backend (worker threads). */
   backend?: 'local' | 'slurm';
   /** Settings of the SLURM backend, validated by it. */
-  slurm?: object;
+  slurm?: SlurmSettings;
   /** Name used for the generated files instead of the function's own name. */
   name?: string;
   /**
@@ -79,6 +88,13 @@ export interface ParallelMapOptions {
    * module file): the stored calls keep their results, the missing ones run with the new code.
    */
   allowChangedFunction?: boolean;
+  /**
+   * Where the run's messages go instead of stderr: anything with info/warn/error (and debug),
+   * e.g. `console` or a pino logger. The log file still gets them.
+   */
+  logger?: UserLogger;
+  /** Called as calls settle (after each batch): counts of this compute()'s calls. */
+  onProgress?: (progress: RunProgress) => void;
   /** Serve the run's live dashboard on 127.0.0.1 while compute() runs (see README). */
   dashboard?: boolean | DashboardSetting;
 }
@@ -106,9 +122,11 @@ export interface ResolvedOptions {
   signal: AbortSignal | undefined;
   kwargs: Record<string, unknown> | undefined;
   backend: 'local' | 'slurm' | undefined;
-  slurm: object | undefined;
+  slurm: SlurmSettings | undefined;
   name: string | undefined;
   allowChangedFunction: boolean;
+  logger: UserLogger | undefined;
+  onProgress: ((progress: RunProgress) => void) | undefined;
   dashboard: ResolvedDashboardSetting | undefined;
   /** Where results go: HDF5 files, serialized files, or back to the caller. */
   mode: ResultMode;
@@ -138,6 +156,8 @@ export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
   'slurm',
   'name',
   'allowChangedFunction',
+  'logger',
+  'onProgress',
   'dashboard',
 ];
 
@@ -201,7 +221,7 @@ export function checkCallCount(n: number, source: string): void {
 /** Longest time Node's timers can wait; larger values fire immediately. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-const DTYPE_ALIASES: Record<string, NumericDtype> = {
+const DTYPE_ALIASES = {
   float64: 'float64', float: 'float64', double: 'float64', f8: 'float64',
   float32: 'float32', single: 'float32', f4: 'float32',
   float16: 'float16', half: 'float16', f2: 'float16',
@@ -216,11 +236,14 @@ const DTYPE_ALIASES: Record<string, NumericDtype> = {
   uint32: 'uint32', u4: 'uint32',
   uint64: 'uint64', u8: 'uint64',
   bool: 'bool',
-};
+} as const satisfies Record<string, NumericDtype>;
+
+/** The dtype names options.resultDtype takes: HDF5's and numpy's (`'float'`, `'double'`, `'f4'`, …). */
+export type ResultDtypeName = keyof typeof DTYPE_ALIASES;
 
 /** Normalize a numpy-style dtype name to the HDF5 dtype name, or undefined if unknown. */
 export function normalizeDtype(name: string): NumericDtype | undefined {
-  return Object.prototype.hasOwnProperty.call(DTYPE_ALIASES, name) ? DTYPE_ALIASES[name] : undefined;
+  return Object.prototype.hasOwnProperty.call(DTYPE_ALIASES, name) ? DTYPE_ALIASES[name as ResultDtypeName] : undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -439,6 +462,15 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   }
 
   const allowChangedFunction = checkBoolean(raw, 'allowChangedFunction', false);
+
+  const logger = raw.logger;
+  if (logger !== undefined && !(logger !== null && typeof logger === 'object' && ['info', 'warn', 'error'].every((m) => typeof (logger as Record<string, unknown>)[m] === 'function'))) {
+    throw new OptionError('logger', `options.logger must be an object with info, warn and error methods (and optionally debug), such as console, got ${describeValue(logger)}`);
+  }
+  const onProgress = raw.onProgress;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new OptionError('onProgress', `options.onProgress must be a function receiving { done, failed, total }, got ${describeValue(onProgress)}`);
+  }
   const dashboard = resolveDashboardSetting(raw.dashboard, writeWorkerResults);
 
   const mode: ResultMode = !writeWorkerResults ? 'memory' : serializeResults ? 'serialized' : 'hdf5';
@@ -462,9 +494,11 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     signal: signal as AbortSignal | undefined,
     kwargs: kwargs as Record<string, unknown> | undefined,
     backend: backend as 'local' | 'slurm' | undefined,
-    slurm: slurm as object | undefined,
+    slurm: slurm as SlurmSettings | undefined,
     name: name as string | undefined,
     allowChangedFunction,
+    logger: logger as UserLogger | undefined,
+    onProgress: onProgress as ((progress: RunProgress) => void) | undefined,
     dashboard,
     mode,
     warnings,

@@ -13,7 +13,7 @@ import { distributeArguments, type Distribution } from './arguments';
 import { resolveFunctionReference, type FunctionInput, type FunctionReference } from './function-ref';
 import { bindArguments } from './argument-binding';
 import { functionSignature } from './parameters';
-import { checkCallCount, validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
+import { checkCallCount, validateOptions, type ParallelMapOptions, type ResolvedOptions, type ResultDtypeName } from './options';
 import { Logger } from './logger';
 import { AcmeError, ComputeError, OptionError, StorageError, describeValue } from './errors';
 import { InProcessBackend } from './in-process-backend';
@@ -24,6 +24,7 @@ import { planRun, type RunHistory, type RunPlan, type RunSpec } from './run-plan
 import { dryRun } from './dry-run';
 import { executeRun, type Execution } from './execute-run';
 import { finishRun } from './finish-run';
+import type { StackedResults } from './result-encoding';
 import type { RunDashboard } from './dashboard/run-dashboard';
 import { logFileName } from './run-folder';
 
@@ -32,7 +33,20 @@ export type { CallResult } from './result-recorder';
 /** ParallelMap's options: `backend` also takes an ExecutionBackend object (e.g. a shared LocalBackend). */
 export type ParallelMapInit = Omit<ParallelMapOptions, 'backend'> & { backend?: ParallelMapOptions['backend'] | ExecutionBackend };
 
-export class ParallelMap {
+/**
+ * What compute() resolves with, by the options' type: file paths when results are written
+ * (`writeWorkerResults` absent or true), the values in memory (`false`; with `resultShape` one
+ * StackedResults), and the union when the options' type does not tell.
+ */
+export type ComputeResult<O> = O extends { writeWorkerResults: false }
+  ? O extends { resultShape: readonly (number | null)[] }
+    ? StackedResults
+    : unknown[]
+  : O extends { writeWorkerResults?: true | undefined }
+    ? string[]
+    : string[] | unknown[] | StackedResults;
+
+export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
   readonly func: FunctionReference;
   readonly nInputs: number;
   readonly options: ResolvedOptions;
@@ -59,7 +73,7 @@ export class ParallelMap {
   private listener?: (result: CallResult) => void;
   private splitArguments?: CallArguments;
 
-  constructor(func: FunctionInput, args: unknown[] = [], options: ParallelMapInit = {}) {
+  constructor(func: FunctionInput, args: unknown[] = [], options: O = {} as O) {
     if (!Array.isArray(args)) {
       throw new OptionError('args', `args must be an array of the function's positional arguments, got ${typeof args}; wrap a single argument as [x]`);
     }
@@ -82,7 +96,7 @@ export class ParallelMap {
    * (in-memory; a stacked array with resultShape). Rejects with a ComputeError listing every
    * failed call after all other calls finished and were stored.
    */
-  async compute(): Promise<unknown> {
+  async compute(): Promise<ComputeResult<O>> {
     // ACME users write compute(True) for its debug mode; silently ignoring it would run normally.
     if (arguments.length > 0) {
       throw new OptionError(
@@ -93,7 +107,7 @@ export class ParallelMap {
     if (this.running) throw new AcmeError('ERR_ACME_BUSY', 'compute() is already running on this ParallelMap; await it first');
     this.running = true;
     try {
-      return await this.computeOnce();
+      return (await this.computeOnce()) as ComputeResult<O>;
     } catch (error) {
       const reason = this.outputDir ? StorageError.reasonOf(error) : undefined;
       throw reason ? new StorageError(this.outputDir!, reason, error as Error) : error;
@@ -195,7 +209,7 @@ export class ParallelMap {
       singleFile: manifest.singleFile,
       serializeResults: manifest.storage === 'serialized',
       resultShape: manifest.resultShape,
-      resultDtype: manifest.resultDtype as string,
+      resultDtype: manifest.resultDtype as ResultDtypeName,
       timeout: manifest.timeoutMs,
       name: manifest.funcName,
       // A run made in debug mode (in-process) or with a backend object resumes on the default backend.
@@ -252,7 +266,7 @@ export class ParallelMap {
     // Debug mode (ACME's compute(debug=True)): no workers, every call in this process.
     const backend: ExecutionBackend = o.debug ? new InProcessBackend() : await this.getBackend();
     backend.prepare?.({ timeoutMs: o.timeout });
-    const logger = new Logger({ verbose: o.verbose, logfile: typeof o.logfile === 'string' ? o.logfile : undefined });
+    const logger = new Logger({ verbose: o.verbose, logfile: typeof o.logfile === 'string' ? o.logfile : undefined, userLogger: o.logger });
     logger.announce(`This is acme-ts: ${this.nInputs} calls of ${this.func.name}`);
     for (const w of this.warnings) logger.warn(w);
     if (o.debug) {
