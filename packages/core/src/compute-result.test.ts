@@ -18,8 +18,7 @@ test('in memory: the values; with resultShape: one StackedResults; files: their 
 
 test('options whose type does not tell the mode give the union', () => {
   const options: { writeWorkerResults?: boolean } = {};
-  const pmap = new ParallelMap(double, [[1, 2]], options);
-  type Result = Awaited<ReturnType<typeof pmap.compute>>;
+  type Result = Awaited<ReturnType<ParallelMap<typeof options>['compute']>>;
   const check: Result extends string[] ? 'narrow' : 'union' = 'union';
   expect(check).toBe('union');
 });
