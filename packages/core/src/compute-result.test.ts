@@ -17,8 +17,7 @@ test('in memory: the values; with resultShape: one StackedResults; files: their 
 });
 
 test('options whose type does not tell the mode give the union', () => {
-  const options: { writeWorkerResults?: boolean } = {};
-  type Result = Awaited<ReturnType<ParallelMap<typeof options>['compute']>>;
+  type Result = Awaited<ReturnType<ParallelMap<{ writeWorkerResults?: boolean }>['compute']>>;
   const check: Result extends string[] ? 'narrow' : 'union' = 'union';
   expect(check).toBe('union');
 });
