@@ -10,7 +10,10 @@ export interface StoredArray extends ReadResult {}
 
 export interface CallResults {
   taskID: number;
-  /** result_0, result_1, … of the call (for stacked runs: the non-stacked ones). */
+  /**
+   * result_0, result_1, … of the call (for stacked runs: the non-stacked ones); for a call that
+   * returned an object, its keys (a nested object's as `outer/inner`).
+   */
   datasets: Record<string, StoredArray>;
 }
 
@@ -39,13 +42,18 @@ export class ResultsContainer {
 
   /** The datasets of call `taskID` (follows the external link to its payload file). */
   call(taskID: number): CallResults {
-    const group = `comp_${taskID}`;
     const datasets: Record<string, StoredArray> = {};
-    for (const entry of this.file.list(group)) {
-      if (entry.kind === 'group') continue;
-      datasets[entry.name] = this.file.read(`${group}/${entry.name}`);
-    }
+    this.collect(`comp_${taskID}`, '', datasets);
     return { taskID, datasets };
+  }
+
+  /** The datasets under `group`, named by their path below it. */
+  private collect(group: string, prefix: string, into: Record<string, StoredArray>): void {
+    for (const entry of this.file.list(group)) {
+      const path = `${group}/${entry.name}`;
+      if (entry.kind === 'group') this.collect(path, `${prefix}${entry.name}/`, into);
+      else into[prefix + entry.name] = this.file.read(path);
+    }
   }
 
   /** A root dataset, e.g. the stacked (virtual or regular) `result_0` of a resultShape run. */
