@@ -1,8 +1,9 @@
 // Issue 20: results as a JavaScript user returns them (a plain object → named datasets), read
 // back by h5py and by openResults, in the default, singleFile and in-memory modes.
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { ComputeError, ParallelMap, openResults, readSerializedResult } from '@acme-ts/core';
-import { h5dump } from './support/h5';
+import { ComputeError, ParallelMap, openResults, range, readSerializedResult } from '@acme-ts/core';
+import { h5dump, PYTHON } from './support/h5';
 import { quiet, useWorkDir } from './support/run-fixtures';
 
 const workDir = useWorkDir('e2e-object-results');
@@ -85,5 +86,40 @@ describe('a returned plain object: one dataset per key, nested objects as groups
       errs.mockRestore();
     }
     expect(warnings.join('\n')).toMatch(/call 1: HDF5 cannot hold the value \(extra: a Map has no HDF5 equivalent/);
+  });
+});
+
+describe('inputs beside the results: the container\'s root attributes', () => {
+  // The README's three lines, in call order.
+  const pairs = (container: string) =>
+    JSON.parse(
+      execFileSync(PYTHON, ['-c', `import h5py, json, sys
+with h5py.File(sys.argv[1]) as f:
+    calls = sorted(f, key=lambda k: int(k[5:]))                      # comp_0, comp_1, comp_2, … (call order)
+    pairs = [(float(f.attrs["mu"][int(k[5:])]), float(f[k]["mean"][()])) for k in calls]
+    print(json.dumps({"pairs": pairs, "acme": {k: float(f[k]["mean"][()]) for k in f}, "sigma": float(f.attrs["sigma"])}))
+`, container], { encoding: 'utf8' }),
+    ) as { pairs: [number, number][]; acme: Record<string, number>; sigma: number };
+
+  test.each([['default', false], ['singleFile', true]])('%s mode: f.attrs["mu"][i] is call i\'s input; ACME\'s idiom still reads every comp_i', async (_mode, singleFile) => {
+    const mus = Array.from({ length: 12 }, (_, i) => i + 1);
+    await using pmap = new ParallelMap(sweep, [mus], { ...quiet, kwargs: { sigma: 0.5 }, singleFile, outputDir: out(`inputs-${singleFile}`) });
+    await pmap.compute();
+    const read = pairs(pmap.resultsContainer!);
+    expect(read.pairs).toEqual(mus.map((mu) => [mu, mu]));
+    expect(Object.keys(read.acme)).toHaveLength(12);
+    expect(read.sigma).toBe(0.5);
+  });
+
+  test('a sweep of 20000 calls: its input column (160 KB) is one attribute', async () => {
+    const twice = function twice(x: number) {
+      return { mean: 2 * x };
+    };
+    await using pmap = new ParallelMap(twice, [range(20000)], { ...quiet, singleFile: true, outputDir: out('inputs-large') });
+    await pmap.compute();
+    const read = JSON.parse(
+      execFileSync(PYTHON, ['-c', 'import h5py, json, sys\nwith h5py.File(sys.argv[1]) as f: print(json.dumps([f.attrs["x"].shape, float(f.attrs["x"][19999]), float(f["comp_19999"]["mean"][()])]))', pmap.resultsContainer!], { encoding: 'utf8' }),
+    );
+    expect(read).toEqual([[20000], 19999, 39998]);
   });
 });

@@ -55,11 +55,16 @@ export class H5File {
     this.writable = writable;
   }
 
-  /** Creates a file. overwrite false (default): fail if it exists. libverLatest is needed for virtual datasets. */
-  static create(filePath: string, opts?: { overwrite?: boolean; libverLatest?: boolean }): H5File {
-    const o = checkOptions(opts, 'opts', ['overwrite', 'libverLatest']);
+  /**
+   * Creates a file. overwrite false (default): fail if it exists. libverLatest is needed for
+   * virtual datasets. largeRootAttributes: the root group may hold attributes over 64 KiB (it
+   * tracks their creation order, as h5py's track_order does, which gives it an object header
+   * that stores attributes densely; its links are stored as before).
+   */
+  static create(filePath: string, opts?: { overwrite?: boolean; libverLatest?: boolean; largeRootAttributes?: boolean }): H5File {
+    const o = checkOptions(opts, 'opts', ['overwrite', 'libverLatest', 'largeRootAttributes']);
     const abs = path.resolve(checkPath(filePath, 'path'));
-    const handle = callNative(() => native.createFile(abs, o.overwrite === true, o.libverLatest === true));
+    const handle = callNative(() => native.createFile(abs, o.overwrite === true, o.libverLatest === true, o.largeRootAttributes === true));
     return new H5File(handle, abs, true);
   }
 

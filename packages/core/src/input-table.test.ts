@@ -1,0 +1,19 @@
+import { distributeArguments, range } from './arguments';
+import { inputTable } from './input-table';
+
+describe('inputTable: the run\'s inputs as container attributes', () => {
+  test('split arguments as columns in call order, broadcast ones as their value, named by parameter or keyword', () => {
+    const d = distributeArguments([range(1, 7, 2), ['a', 'b', 'c'], 2.5, { nested: true }], { sigma: [0.1, 0.2, 0.3], flag: true, big: [1n, 2n, 3n] }, 'auto');
+    const { attributes, skipped } = inputTable(d, ['mu', 'label', undefined]);
+    expect(attributes).toEqual({ mu: Float64Array.of(1, 3, 5), label: ['a', 'b', 'c'], arg_2: 2.5, sigma: Float64Array.of(0.1, 0.2, 0.3), flag: true, big: [1n, 2n, 3n] });
+    expect(Object.keys(attributes)).toEqual(['mu', 'label', 'arg_2', 'sigma', 'flag', 'big']);
+    expect(skipped).toEqual(['arg_3: it is not a number, bigint, boolean, string or a list of them']);
+  });
+  test('values of mixed kinds and unsafe names are left out, with why', () => {
+    const d = distributeArguments([[1, 'x']], { 'a/b': [1, 2] }, 'auto');
+    expect(inputTable(d, ['x'])).toEqual({
+      attributes: {},
+      skipped: ['x: its values are not all numbers, bigints, booleans or strings of one kind', "a/b: its name cannot name an HDF5 attribute ('/' separates HDF5 path components)"],
+    });
+  });
+});
