@@ -321,7 +321,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       std::string tmp = path + suffix;
       ImageRequest request;
       // Without images the request stays empty: libhdf5 writes the file and no image is kept.
-      if (useImages) FileImages::describe(datasets, attrs.Length(), request);
+      if (useImages) FileImages::describe(datasets, attrs, request);
       if (images_.has(request)) {
         images_.write(request, path, tmp);
       } else {

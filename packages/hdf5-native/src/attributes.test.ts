@@ -116,3 +116,24 @@ describe('create({ largeRootAttributes })', () => {
     expect(Array.from(h.getAttributes('/').x as Float64Array)).toEqual(Array.from(big));
   });
 });
+
+describe('writeRows attribute columns', () => {
+  test('row r\'s value becomes a scalar attribute of group r (h5py reads float64, int64 and bool)', () => {
+    const f = file('rows-attrs.h5');
+    {
+      using h = H5File.create(f, { overwrite: true });
+      h.writeRows({ prefix: 'comp_', numbers: [4, 9] }, [
+        { name: 'mean', dtype: 'float64', shape: [], data: Float64Array.of(0.5, 1.5) },
+        { name: 'mu', dtype: 'float64', shape: [], data: Float64Array.of(-1, 2), attribute: true },
+        { name: 'n', dtype: 'int64', shape: [], data: BigInt64Array.of(-3n, 2n ** 62n), attribute: true },
+        { name: 'flag', dtype: 'bool', shape: [], data: Uint8Array.of(1, 0), attribute: true },
+      ]);
+      expect(() => h.writeRows(['x'], [{ name: 'a', dtype: 'float64', shape: [1], data: Float64Array.of(1), attribute: true }])).toThrow(/shape must be \[\] for an attribute column/);
+    }
+    const d = h5dump(f);
+    expect(d['/comp_4'].attrs).toEqual({ mu: -1, n: -3, flag: true });
+    expect(d['/comp_9'].attrs).toEqual({ mu: 2, n: String(2n ** 62n), flag: false });
+    expect(d['/comp_9/mean'].values).toBe(1.5);
+    expect(d['/comp_9/mu']).toBeUndefined();
+  });
+});

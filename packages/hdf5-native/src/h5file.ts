@@ -145,7 +145,8 @@ export class H5File {
 
   /**
    * For each of `groups` (row r): creates the group and in it one dataset per column holding row
-   * r of the column's data — one native call for many groups of the same structure. Throws
+   * r of the column's data (a column with `attribute: true`: a scalar attribute of the group) —
+   * one native call for many groups of the same structure. Throws
    * Hdf5RowError at the first row that fails (`row`; the groups before it are complete).
    * `groups` is an array of paths, or `{ prefix, numbers }` for groups prefix + numbers[r].
    */
@@ -168,7 +169,9 @@ export class H5File {
       if (c.data.length !== rowLength * nRows && !interleaved) {
         throw invalidArg(`${what}.data must hold ${nRows} rows of ${rowLength} elements (${nRows * rowLength}), got ${c.data.length}`);
       }
-      return { name, dtype: c.dtype as string, shape, data: c.data };
+      if (c.attribute !== undefined && typeof c.attribute !== 'boolean') throw invalidArg(`${what}.attribute must be a boolean, got ${String(c.attribute)}`);
+      if (c.attribute && shape.length > 0) throw invalidArg(`${what}.shape must be [] for an attribute column, got [${shape.join(', ')}]`);
+      return c.attribute ? { name, dtype: c.dtype as string, shape, data: c.data, attribute: true } : { name, dtype: c.dtype as string, shape, data: c.data };
     });
     const h = this.#writable('write rows');
     callNative(() => h.writeRows(nativeGroups, cols));

@@ -45,6 +45,7 @@ export interface NativeColumn {
   dtype: string;
   shape: number[];
   data: ArrayBufferView;
+  attribute?: boolean;
 }
 export interface NativeMapping {
   vstart: number[];
