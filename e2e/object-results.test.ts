@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { ComputeError, ParallelMap, openResults, range, readSerializedResult } from '@acme-ts/core';
+import { fileImageStats } from '@acme-ts/hdf5-native';
 import { h5dump, PYTHON } from './support/h5';
 import { quiet, useWorkDir } from './support/run-fixtures';
 
@@ -121,5 +122,34 @@ with h5py.File(sys.argv[1]) as f:
       execFileSync(PYTHON, ['-c', 'import h5py, json, sys\nwith h5py.File(sys.argv[1]) as f: print(json.dumps([f.attrs["x"].shape, float(f.attrs["x"][19999]), float(f["comp_19999"]["mean"][()])]))', pmap.resultsContainer!], { encoding: 'utf8' }),
     );
     expect(read).toEqual([[20000], 19999, 39998]);
+  });
+});
+
+describe('inputs beside the results: each call\'s split inputs as attributes of its results', () => {
+  test('default mode: the payload file\'s root (later files still written from a file image)', async () => {
+    const scaled = function scaled(mu: number, n: bigint, tag: string, { sigma }: { sigma: number }) {
+      return { mean: mu * sigma, n };
+    };
+    const mus = Array.from({ length: 40 }, (_, i) => i / 4);
+    const before = fileImageStats().filesWritten;
+    await using pmap = new ParallelMap(scaled, [mus, mus.map((_, i) => BigInt(i)), 'fixed'], { ...quiet, kwargs: { sigma: 2 }, outputDir: out('per-call-default') });
+    const payloads = (await pmap.compute()) as string[];
+    expect(fileImageStats().filesWritten - before).toBeGreaterThan(30);
+    const dump = h5dump(payloads[37]!);
+    expect(dump['/'].attrs).toEqual({ mu: 37 / 4, n: 37 });
+    expect(dump['/mean'].values).toBe(37 / 2);
+    // The broadcast inputs are on the container's root only.
+    expect(h5dump(pmap.resultsContainer!)['/'].attrs).toMatchObject({ tag: 'fixed', sigma: 2 });
+  });
+
+  test('singleFile: comp_i has no attributes (the root\'s table, in the same file, has the inputs)', async () => {
+    const only = function only(x: number) {
+      return { mean: x };
+    };
+    await using packed = new ParallelMap(only, [range(50)], { ...quiet, singleFile: true, outputDir: out('per-call-packed') });
+    await packed.compute();
+    const dump = h5dump(packed.resultsContainer!);
+    expect(dump['/comp_7'].attrs).toEqual({});
+    expect((dump['/'].attrs.x as number[])[7]).toBe(7);
   });
 });

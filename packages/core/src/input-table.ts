@@ -4,7 +4,8 @@
 // parameter (or the keyword). Attributes, not datasets: ACME's reading idiom iterates the
 // container's root (`{k: f[k]["result_0"][()] for k in f}`), which a dataset there would break.
 
-import type { AttributeInput } from '@acme-ts/hdf5-native';
+import type { AttributeInput, AttributeValue } from '@acme-ts/hdf5-native';
+import type { SplitArgument } from './backend';
 import { isRange, type ArgumentPlan, type Distribution } from './arguments';
 import { isTypedArray, unsafeHdf5Name } from './result-encoding';
 
@@ -65,6 +66,44 @@ function byteSize(value: AttributeInput): number {
   return 8;
 }
 
+/** The attribute name of an argument: its parameter's name, `arg_<i>`, or the keyword. */
+export function argumentName(target: { positional: number } | { keyword: string }, parameterNames: readonly (string | undefined)[] = []): string {
+  return 'positional' in target ? (parameterNames[target.positional] ?? `arg_${target.positional}`) : target.keyword;
+}
+
+/**
+ * Each split argument's attribute name on its call's payload file's root, in `splits` order;
+ * undefined for one whose name HDF5 cannot hold.
+ */
+export function callInputNames(splits: readonly SplitArgument[], parameterNames?: readonly (string | undefined)[]): (string | undefined)[] {
+  return splits.map((s) => {
+    const name = argumentName(s.target, parameterNames);
+    return unsafeHdf5Name(name) === undefined ? name : undefined;
+  });
+}
+
+/**
+ * Call i's split inputs as scalar attributes: those whose value is a number, a bigint in int64's
+ * range, a boolean or a string (arrays and objects per call stay in the container's table, or
+ * nowhere); undefined when none is.
+ */
+export function callInputAttributes(names: readonly (string | undefined)[], values: readonly unknown[]): Record<string, AttributeValue> | undefined {
+  let out: Record<string, AttributeValue> | undefined;
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k];
+    const value = values[k];
+    const kind = typeof value;
+    if (name === undefined) continue;
+    if (kind === 'number' || kind === 'boolean' || kind === 'string' || (kind === 'bigint' && (value as bigint) >= INT64_MIN && (value as bigint) <= INT64_MAX)) {
+      (out ??= {})[name] = value as AttributeValue;
+    }
+  }
+  return out;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 /**
  * The run's inputs as container attributes: positional argument i under its parameter's name
  * (`arg_<i>` when the parameter has none), keyword arguments under their key.
@@ -80,7 +119,7 @@ export function inputTable(distribution: Distribution, parameterNames: readonly 
     else if (byteSize(outcome.value) > MAX_ATTRIBUTE_BYTES) skipped.push(`${name}: its values take more than ${MAX_ATTRIBUTE_BYTES / 2 ** 20} MiB`);
     else attributes[name] = outcome.value;
   };
-  distribution.positional.forEach((plan, i) => add(parameterNames[i] ?? `arg_${i}`, plan));
-  for (const [key, plan] of Object.entries(distribution.keyword)) add(key, plan);
+  distribution.positional.forEach((plan, i) => add(argumentName({ positional: i }, parameterNames), plan));
+  for (const [key, plan] of Object.entries(distribution.keyword)) add(argumentName({ keyword: key }), plan);
   return { attributes, skipped };
 }
