@@ -1,5 +1,5 @@
 import { distributeArguments, range } from './arguments';
-import { inputTable } from './input-table';
+import { callInputAttributes, callInputNames, inputTable } from './input-table';
 
 describe('inputTable: the run\'s inputs as container attributes', () => {
   test('split arguments as columns in call order, broadcast ones as their value, named by parameter or keyword', () => {
@@ -15,5 +15,14 @@ describe('inputTable: the run\'s inputs as container attributes', () => {
       attributes: {},
       skipped: ['x: its values are not all numbers, bigints, booleans or strings of one kind', "a/b: its name cannot name an HDF5 attribute ('/' separates HDF5 path components)"],
     });
+  });
+});
+
+describe('callInputAttributes: a call\'s split inputs on its payload file', () => {
+  test('numbers and bigints in int64\'s range, under their names; others are left to the root\'s table', () => {
+    const names = callInputNames([{ target: { positional: 0 } }, { target: { keyword: 'n' } }, { target: { keyword: 'label' } }, { target: { keyword: 'a/b' } }], ['mu']);
+    expect(names).toEqual(['mu', 'n', 'label', undefined]);
+    expect(callInputAttributes(names, [0.5, 3n, 'x', 7])).toEqual({ mu: 0.5, n: 3n });
+    expect(callInputAttributes(names, [[1, 2], 2n ** 63n, true, 7])).toBeUndefined();
   });
 });

@@ -83,9 +83,10 @@ export function callInputNames(splits: readonly SplitArgument[], parameterNames?
 }
 
 /**
- * Call i's split inputs as scalar attributes: those whose value is a number, a bigint in int64's
- * range, a boolean or a string (arrays and objects per call stay in the container's table, or
- * nowhere); undefined when none is.
+ * Call i's split inputs as scalar attributes: those whose value is a number or a bigint in
+ * int64's range, which writeFileAtomic's file images patch in (a string or boolean attribute
+ * would make libhdf5 write every payload file itself, several times slower; those inputs, like
+ * lists, are in the container's table); undefined when none is.
  */
 export function callInputAttributes(names: readonly (string | undefined)[], values: readonly unknown[]): Record<string, AttributeValue> | undefined {
   let out: Record<string, AttributeValue> | undefined;
@@ -94,7 +95,7 @@ export function callInputAttributes(names: readonly (string | undefined)[], valu
     const value = values[k];
     const kind = typeof value;
     if (name === undefined) continue;
-    if (kind === 'number' || kind === 'boolean' || kind === 'string' || (kind === 'bigint' && (value as bigint) >= INT64_MIN && (value as bigint) <= INT64_MAX)) {
+    if (kind === 'number' || (kind === 'bigint' && (value as bigint) >= INT64_MIN && (value as bigint) <= INT64_MAX)) {
       (out ??= {})[name] = value as AttributeValue;
     }
   }
