@@ -108,6 +108,10 @@ with h5py.File(sys.argv[1]) as f:
     await pmap.compute();
     const read = pairs(pmap.resultsContainer!);
     expect(read.pairs).toEqual(mus.map((mu) => [mu, mu]));
+    using results = openResults(pmap.resultsContainer!);
+    const inputs = results.inputs();
+    expect(Array.from(inputs.mu as Float64Array)).toEqual(mus);
+    expect(inputs.sigma).toBe(0.5);
     expect(Object.keys(read.acme)).toHaveLength(12);
     expect(read.sigma).toBe(0.5);
   });

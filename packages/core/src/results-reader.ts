@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { deserialize } from 'node:v8';
-import type { H5File, ReadResult } from '@acme-ts/hdf5-native';
+import type { AttributeReadValue, H5File, ReadResult } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
 
 export interface StoredArray extends ReadResult {}
@@ -54,6 +54,14 @@ export class ResultsContainer {
       if (entry.kind === 'group') this.collect(path, `${prefix}${entry.name}/`, into);
       else into[prefix + entry.name] = this.file.read(path);
     }
+  }
+
+  /**
+   * The run's inputs (the container's root attributes, input-table.ts): a split argument's
+   * values in call order under its parameter's name, a broadcast one's value.
+   */
+  inputs(): Record<string, AttributeReadValue> {
+    return this.file.getAttributes('/');
   }
 
   /** A root dataset, e.g. the stacked (virtual or regular) `result_0` of a resultShape run. */
