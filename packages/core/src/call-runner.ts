@@ -124,7 +124,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   let payloadDirReady = false;
   const { argumentsOf, splitValues, soleArgument } = assembleArguments(setup);
   // The split inputs each payload file records (absent in the other modes).
-  const inputNames = setup.inputNames?.some((name) => name !== undefined) ? setup.inputNames : undefined;
+  const inputNames = setup.inputNames?.some((name) => typeof name === 'string') ? setup.inputNames : undefined;
   const soleRange = soleArgument?.range;
   // The task context is also `this`; made per call only for functions that mention `this`
   // (taskContext() makes it on demand), so a trivial call allocates nothing for it.

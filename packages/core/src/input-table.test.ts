@@ -24,5 +24,7 @@ describe('callInputAttributes: a call\'s split inputs on its payload file', () =
     expect(names).toEqual(['mu', 'n', 'label', undefined]);
     expect(callInputAttributes(names, [0.5, 3n, 'x', 7])).toEqual({ mu: 0.5, n: 3n });
     expect(callInputAttributes(names, [[1, 2], 2n ** 63n, true, 7])).toBeUndefined();
+    // A setup sent as JSON has null where a name is not recorded.
+    expect(callInputAttributes(JSON.parse(JSON.stringify(names)), [1, 2n, 'x', 3])).toEqual({ mu: 1, n: 2n });
   });
 });

@@ -88,13 +88,14 @@ export function callInputNames(splits: readonly SplitArgument[], parameterNames?
  * would make libhdf5 write every payload file itself, several times slower; those inputs, like
  * lists, are in the container's table); undefined when none is.
  */
-export function callInputAttributes(names: readonly (string | undefined)[], values: readonly unknown[]): Record<string, AttributeValue> | undefined {
+export function callInputAttributes(names: readonly (string | null | undefined)[], values: readonly unknown[]): Record<string, AttributeValue> | undefined {
   let out: Record<string, AttributeValue> | undefined;
   for (let k = 0; k < names.length; k++) {
     const name = names[k];
     const value = values[k];
     const kind = typeof value;
-    if (name === undefined) continue;
+    // null: an unrecorded name after a trip through JSON (RunnerSetup is JSON-able but for its arguments).
+    if (typeof name !== 'string') continue;
     if (kind === 'number' || (kind === 'bigint' && (value as bigint) >= INT64_MIN && (value as bigint) <= INT64_MAX)) {
       (out ??= {})[name] = value as AttributeValue;
     }
