@@ -287,6 +287,7 @@ describe('README TypeScript and Python snippets (Using it, Reading results)', ()
     const lines = [...block('## Reading results', 'ts').matchAll(/^(results\..*?); +\/\/ (.*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     const expected: Record<string, (read: (path: string) => unknown) => void> = {
       'results.taskIDs()': (read) => expect(read(container)).toEqual([0, 1, 2, 3]),
+      'results.inputs().x': (read) => expect(Array.from(read(container) as Float64Array)).toEqual([-2, -1, 1, 2]),
       'results.call(3).datasets.result_0': (read) => expect(read(container)).toEqual({ dtype: 'float64', shape: [1], data: Float64Array.of(randout(2)) }),
       "results.dataset('result_0')": (read) => {
         // "the stacked array of a resultShape run": made here.

@@ -216,14 +216,14 @@ describe('serialized results (ACME write_pickle)', () => {
 
   test('emergency fallback: a value HDF5 cannot hold is serialized, without ACME name collisions; the container stays valid', async () => {
     const fn = function mixed(k: number) {
-      return k % 5 === 0 ? { label: `call ${k}` } : k;
+      return k % 5 === 0 ? new Map([['label', `call ${k}`]]) : k;
     };
     await using pmap = new ParallelMap(fn, [range(16)], { ...quiet, outputDir: out('fallback') });
     const results = (await pmap.compute()) as string[];
     // ACME's rstrip('.h5') would name call 5 and call 15 "mixed_.pickle" / "mixed_1.pickle".
     expect(results[5]).toBe(path.join(out('fallback'), 'mixed_payload', 'mixed_5.v8'));
     expect(results[15]).toBe(path.join(out('fallback'), 'mixed_payload', 'mixed_15.v8'));
-    expect(readSerializedResult(results[15]!)).toEqual({ label: 'call 15' });
+    expect(readSerializedResult(results[15]!)).toEqual(new Map([['label', 'call 15']]));
     const dump = h5dump(pmap.resultsContainer!);
     expect(dump['/comp_5']).toBeUndefined();
     expect(dump['/comp_6']).toMatchObject({ kind: 'external-link' });

@@ -55,7 +55,7 @@ describe('rejected before the run starts', () => {
 
   test('dryrun: a value HDF5 cannot store is caught before the full run, nothing else runs', async () => {
     const outputDir = path.join(workDir(), 'dry');
-    const pmap = new ParallelMap(function objects(k: number) { return { k }; }, [[1, 2, 3]], { ...quiet, dryrun: true, outputDir });
+    const pmap = new ParallelMap(function objects(k: number) { return new Map([['k', k]]); }, [[1, 2, 3]], { ...quiet, dryrun: true, outputDir });
     await expect(pmap.compute()).rejects.toThrow(/dry run: call \d of objects returned a value HDF5 cannot hold .*set options\.serializeResults: true/);
     await pmap.close();
     expect(fs.readdirSync(path.join(outputDir, 'objects_payload'))).toEqual([]);

@@ -90,7 +90,7 @@ test('serializeResults: the same .v8 files; the emergency fallback too', async (
   expect(readSerializedResult((ser.slurmResult as string[])[2]!)).toEqual(new Map<string, unknown>([['diag', [3, 3, 3]], ['n', 3]]));
 
   const mixed = function mixed(k: number) {
-    return k % 5 === 0 ? { label: `call ${k}` } : k;
+    return k % 5 === 0 ? new Map([['label', `call ${k}`]]) : k;
   };
   const fb = await both('fallback', mixed, [range(11)], {});
   expect(serializedFiles(fb.dirs.slurm)).toEqual(serializedFiles(fb.dirs.local));

@@ -132,6 +132,8 @@ export interface Distribution {
   hasKwargs: boolean;
   /** Large-argument and function-argument warnings, for the caller to log. */
   warnings: string[];
+  /** positional[i]'s parameter name, where the function's parameters could be read. */
+  parameterNames?: (string | undefined)[];
 }
 
 export interface DistributeOptions {

@@ -38,6 +38,11 @@ export interface RunnerSetup {
   broadcast: { positional: (unknown | undefined)[]; keyword: Record<string, unknown>; hasKwargs: boolean };
   /** The split arguments, in payload order; a `range` split is computed from the taskID. */
   splits: SplitArgument[];
+  /**
+   * Payload-file modes: each split argument's attribute name on its call's payload file (see
+   * input-table.ts callInputNames); absent or undefined entries are not recorded per call.
+   */
+  inputNames?: (string | undefined)[];
   sink: ResultSink;
   /** Absolute paths the runner writes to (absent in memory mode). */
   paths?: { outputDir: string; payloadDir?: string; funcName: string };

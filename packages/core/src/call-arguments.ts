@@ -43,6 +43,8 @@ export function splitCallArguments(d: Distribution): CallArguments {
 /** The runner's half: call i's argument list from the setup and its payload. */
 export interface ArgumentAssembly {
   argumentsOf(taskID: number, payload: CallPayload): unknown[];
+  /** Call i's value of each split argument, in `setup.splits` order. */
+  splitValues(taskID: number, payload: CallPayload): unknown[];
   /**
    * The usual call has one split argument and nothing else: it is called with that value alone,
    * without an argument array per call (`range` set when the value is computed from the taskID).
@@ -54,9 +56,8 @@ export function assembleArguments(setup: Pick<RunnerSetup, 'broadcast' | 'splits
   const { broadcast, splits } = setup;
   const payloadWidth = splits.filter((s) => !s.range).length;
 
-  function argumentsOf(taskID: number, payload: CallPayload): unknown[] {
-    const args = broadcast.positional.slice();
-    const kwargs: Record<string, unknown> | undefined = broadcast.hasKwargs ? { ...broadcast.keyword } : undefined;
+  /** Calls `use(split, value)` with call i's value of each split argument, in order. */
+  function forEachSplit(taskID: number, payload: CallPayload, use: (split: SplitArgument, value: unknown) => void): void {
     let k = 0;
     for (const split of splits) {
       const value = split.range
@@ -64,14 +65,28 @@ export function assembleArguments(setup: Pick<RunnerSetup, 'broadcast' | 'splits
         : payloadWidth === 1
           ? payload
           : (payload as unknown[])[k++];
+      use(split, value);
+    }
+  }
+
+  function argumentsOf(taskID: number, payload: CallPayload): unknown[] {
+    const args = broadcast.positional.slice();
+    const kwargs: Record<string, unknown> | undefined = broadcast.hasKwargs ? { ...broadcast.keyword } : undefined;
+    forEachSplit(taskID, payload, (split, value) => {
       if ('positional' in split.target) args[split.target.positional] = value;
       else kwargs![split.target.keyword] = value;
-    }
+    });
     if (kwargs) args.push(kwargs);
     return args;
   }
 
+  function splitValues(taskID: number, payload: CallPayload): unknown[] {
+    const values: unknown[] = [];
+    forEachSplit(taskID, payload, (_, value) => values.push(value));
+    return values;
+  }
+
   const sole = splits.length === 1 && !broadcast.hasKwargs && broadcast.positional.length === 1 ? splits[0]! : undefined;
   const soleArgument = sole && 'positional' in sole.target && sole.target.positional === 0 ? sole : undefined;
-  return { argumentsOf, soleArgument };
+  return { argumentsOf, splitValues, soleArgument };
 }

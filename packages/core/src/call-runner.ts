@@ -12,6 +12,7 @@ import type { EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
 import { hdf5 } from './hdf5';
 import type { PackedCalls } from './packed-calls';
+import type { AttributeValue } from '@acme-ts/hdf5-native';
 
 /** What a call reports in the modes that store results (not the in-memory value itself). */
 export interface StoredCall {
@@ -19,8 +20,10 @@ export interface StoredCall {
   stored: 'hdf5' | 'serialized';
   /** The file written by the call (absent for encoded datasets, which the client writes). */
   path?: string;
-  /** Dataset names of the call (result_0, result_1, …). */
+  /** Dataset names of the call (result_0, result_1, …, or a returned object's keys). */
   names?: string[];
+  /** The call's split inputs, as attributes of its payload file's root (input-table.ts). */
+  attributes?: Record<string, AttributeValue>;
   /** singleFile mode: the datasets for the client to write. */
   datasets?: EncodedDataset[];
   /** Why HDF5 could not hold the value (serialized fallback). */
@@ -37,6 +40,7 @@ export function writeDeferredPayload(call: StoredCall): StoredCall {
   hdf5().writeFileAtomic(
     call.path!,
     call.datasets!.map((d) => ({ path: d.name, dtype: d.dtype, shape: d.shape, data: d.data as never })),
+    call.attributes,
   );
   return { stored: call.stored, path: call.path, names: call.names };
 }
@@ -104,6 +108,7 @@ function checkSlotShape(taskID: number, got: number[], expected: (number | null)
 const fs = () => require('node:fs') as typeof import('node:fs');
 const resultEncoding = () => require('./result-encoding') as typeof import('./result-encoding');
 const packedCalls = () => require('./packed-calls') as typeof import('./packed-calls');
+const inputTable = () => require('./input-table') as typeof import('./input-table');
 
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -117,7 +122,9 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const sharedFirstTaskID = setup.sharedPayloads?.firstTaskID ?? 0;
   const expectedSlot = setup.resultShape ? slotShape(setup.resultShape) : undefined;
   let payloadDirReady = false;
-  const { argumentsOf, soleArgument } = assembleArguments(setup);
+  const { argumentsOf, splitValues, soleArgument } = assembleArguments(setup);
+  // The split inputs each payload file records (absent in the other modes).
+  const inputNames = setup.inputNames?.some((name) => typeof name === 'string') ? setup.inputNames : undefined;
   const soleRange = soleArgument?.range;
   // The task context is also `this`; made per call only for functions that mention `this`
   // (taskContext() makes it on demand), so a trivial call allocates nothing for it.
@@ -140,7 +147,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     writeFileAtomically(path, bytes);
   }
 
-  function store(taskID: number, value: unknown): StoredCall {
+  function store(taskID: number, value: unknown, payload: CallPayload): StoredCall {
     if (!paths) throw new AcmeError('ERR_ACME_INTERNAL', 'internal: a storing sink needs output paths');
     if (sink.kind === 'serialized') {
       const path = join(paths.outputDir, serializedFileName(paths.funcName, taskID));
@@ -162,6 +169,8 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     if (sink.kind === 'encoded') return { stored: 'hdf5', names: datasets.map((d) => d.name), datasets };
     const dir = paths.payloadDir ?? paths.outputDir;
     const call: StoredCall = { stored: 'hdf5', path: join(dir, payloadFileName(paths.funcName, taskID)), names: datasets.map((d) => d.name), datasets };
+    const attributes = inputNames && inputTable().callInputAttributes(inputNames, splitValues(taskID, payload));
+    if (attributes) call.attributes = attributes;
     if (sink.kind === 'payload-file' && sink.finishOnHost && resultEncoding().encodedByteSize(datasets) <= DEFERRED_WRITE_MAX_BYTES) {
       call.deferred = true;
       return call;
@@ -182,21 +191,21 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   }
 
   const inMemory = sink.kind === 'memory';
-  const finish = (taskID: number, value: unknown): unknown => (inMemory ? value : store(taskID, value));
+  const finish = (taskID: number, value: unknown, payload: CallPayload): unknown => (inMemory ? value : store(taskID, value, payload));
   // The usual call (one argument, no `this`) calls the function directly: in a worker's first
   // thousands of calls (interpreted code) every call level counts.
   const direct = soleArgument !== undefined && soleRange === undefined && !usesThis;
 
   /** The result of the call the sole-call context describes (left when the value is final). */
-  const settle = (taskID: number, value: unknown): unknown => {
+  const settle = (taskID: number, value: unknown, payload: CallPayload): unknown => {
     if (!isPromiseLike(value)) {
       leaveSoleCall();
-      return inMemory ? value : store(taskID, value);
+      return inMemory ? value : store(taskID, value, payload);
     }
     return Promise.resolve(value).then(
       (resolved) => {
         leaveSoleCall();
-        return finish(taskID, resolved);
+        return finish(taskID, resolved, payload);
       },
       (error: unknown) => {
         leaveSoleCall();
@@ -217,7 +226,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
         leaveSoleCall();
         throw error;
       }
-      return settle(taskID, value);
+      return settle(taskID, value, payload);
     },
   };
   if (sink.kind === 'encoded' && sink.finishOnHost) runner.packResults = packedCalls().packStoredCalls;
@@ -238,7 +247,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
           sole.taskID = firstTaskID + index;
           sole.context = undefined;
           const value = fn(sharedValues[offset + index]);
-          if (typeof value !== 'number') return { index, stop: 'value', value: settle(firstTaskID + index, value) };
+          if (typeof value !== 'number') return { index, stop: 'value', value: settle(firstTaskID + index, value, sharedValues[offset + index]) };
           out[index] = value;
         }
       } catch (error) {

@@ -3,7 +3,7 @@
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { H5File } from '@acme-ts/hdf5-native';
+import type { AttributeInput, H5File } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
 import { encodedByteSize, type EncodedDataset } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
@@ -14,17 +14,20 @@ import { AcmeError } from './errors';
 import { workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folder';
 
 /**
- * Creates the container with its skeleton unless a previous attempt of the run already did;
- * true when it did now.
+ * Creates the container with its skeleton (and `rootAttributes` on its root) unless a previous
+ * attempt of the run already did; true when it did now.
  */
-export function createContainer(layout: RunLayout): boolean {
+export function createContainer(layout: RunLayout, rootAttributes: Record<string, AttributeInput> = {}): boolean {
   if (layout.payloadDir) mkdirSync(layout.payloadDir, { recursive: true });
   const skeleton = layout.container;
   if (!skeleton || existsSync(layout.containerPath!)) return false;
+  const attributes = Object.entries(rootAttributes);
   // A container that exists is a complete skeleton.
   writeAtomically(layout.containerPath!, (temporary) => {
-    const file = hdf5().H5File.create(temporary, { overwrite: true, libverLatest: skeleton.libverLatest });
+    // The root's format changes only when it holds attributes (the run's inputs, input-table.ts).
+    const file = hdf5().H5File.create(temporary, { overwrite: true, libverLatest: skeleton.libverLatest, largeRootAttributes: attributes.length > 0 });
     try {
+      for (const [name, value] of attributes) file.setAttribute('/', name, value);
       // comp_i entries come when call i stored a result, so the container never links to a file
       // that does not exist (ACME's dangle after failures).
       for (const vds of skeleton.virtualDatasets) file.createVirtualDataset(vds.path, vds.spec);

@@ -54,7 +54,7 @@ export async function dryRun(spec: RunSpec, { setup, pending }: RunPlan, logger:
     if (!encoded.ok) {
       throw new OptionError(
         'dryrun',
-        `dry run: call ${taskID} of ${name} returned a value HDF5 cannot hold (${encoded.reason}); return numbers, strings, TypedArrays or {data, shape}, or set options.serializeResults: true`,
+        `dry run: call ${taskID} of ${name} returned a value HDF5 cannot hold (${encoded.reason}); return numbers, strings, TypedArrays, {data, shape} or plain objects of them, or set options.serializeResults: true`,
       );
     }
   }

@@ -82,8 +82,10 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
     this.warnings = [...this.options.warnings];
     this.backendOption = isExecutionBackend(backend) ? backend : this.options.backend;
     this.func = resolveFunctionReference(func, { name: this.options.name });
-    const bound = bindArguments(args, this.options.kwargs, functionSignature(this.func));
+    const signature = functionSignature(this.func);
+    const bound = bindArguments(args, this.options.kwargs, signature);
     this.distribution = distributeArguments(bound.args, bound.kwargs, this.options.nInputs);
+    if (signature.ok) this.distribution.parameterNames = signature.signature.params.map((p) => (p.rest ? undefined : p.name));
     this.nInputs = this.distribution.nInputs;
     if (this.options.nInputs === 'auto') checkCallCount(this.nInputs, "the split arguments' length");
     this.warnings.push(...bound.warnings, ...this.distribution.warnings);

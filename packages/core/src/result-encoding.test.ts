@@ -61,8 +61,8 @@ describe('encodeResult, unstacked (ACME §2.2)', () => {
   test('values HDF5 cannot hold give a reason', () => {
     expect(reason(encodeResult(null, { stacked: false }))).toBe('return value: null cannot be stored in HDF5');
     expect(reason(encodeResult(undefined, { stacked: false }))).toBe('return value: undefined cannot be stored in HDF5');
-    expect(reason(encodeResult({ a: 1 }, { stacked: false }))).toBe(
-      'return value: an object has no HDF5 equivalent (only numbers, bigints, booleans, strings, TypedArrays, ndarrays and rectangular arrays of them can be stored)',
+    expect(reason(encodeResult([{ a: 1 }, 2], { stacked: false }))).toBe(
+      'return value 0: an object has no HDF5 equivalent (only numbers, bigints, booleans, strings, TypedArrays, ndarrays and rectangular arrays of them can be stored, and plain objects of them returned as the whole value)',
     );
     expect(reason(encodeResult(new Map(), { stacked: false }))).toMatch(/^return value: a Map has no HDF5 equivalent/);
     expect(reason(encodeResult([1, () => 1], { stacked: false }))).toBe('return value 1: a function cannot be stored in HDF5');
@@ -145,5 +145,37 @@ describe('stacking in memory', () => {
   });
   test('ndarray rejects a mismatching shape', () => {
     expect(() => ndarray([1, 2, 3], [2, 2])).toThrow('ndarray shape [2, 2] holds 4 elements, got data with 3');
+  });
+});
+
+describe('encodeResult: a returned plain object is named datasets (issue 20)', () => {
+  test('each key a dataset of its value, nested objects groups', () => {
+    expect(datasets(encodeResult({ mean: 2, sd: 0.5, stats: { n: 3n, ok: true }, spectrum: Float32Array.of(1, 2), grid: [[1, 2], [3, 4]] }, { stacked: false }))).toEqual([
+      { name: 'mean', dtype: 'float64', shape: [], data: Float64Array.of(2) },
+      { name: 'sd', dtype: 'float64', shape: [], data: Float64Array.of(0.5) },
+      { name: 'stats/n', dtype: 'int64', shape: [], data: BigInt64Array.of(3n) },
+      { name: 'stats/ok', dtype: 'bool', shape: [], data: [true] },
+      { name: 'spectrum', dtype: 'float32', shape: [2], data: Float32Array.of(1, 2) },
+      { name: 'grid', dtype: 'float64', shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) },
+    ]);
+    // {data, shape} stays one N-D value, at the top and inside.
+    expect(datasets(encodeResult({ data: [1, 2], shape: [2] }, { stacked: false }))[0]!.name).toBe('result_0');
+    expect(datasets(encodeResult({ m: ndarray([1, 2, 3, 4], [2, 2]) }, { stacked: false }))).toEqual([{ name: 'm', dtype: 'float64', shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) }]);
+    expect(datasets(encodeResult(Object.assign(Object.create(null), { a: 'x' }), { stacked: false }))).toEqual([{ name: 'a', dtype: 'string', shape: [], data: ['x'] }]);
+  });
+  test('values HDF5 cannot hold, and empty objects, go to the serialized fallback with the key named', () => {
+    expect(reason(encodeResult({ mean: 1, m: new Map() }, { stacked: false }))).toMatch(/^m: a Map has no HDF5/);
+    expect(reason(encodeResult({ a: { b: null } }, { stacked: false }))).toMatch(/^a\/b: null/);
+    expect(reason(encodeResult({}, { stacked: false }))).toMatch(/empty object/);
+    expect(reason(encodeResult({ a: {} }, { stacked: false }))).toMatch(/a is an empty object/);
+    // Class instances, Maps and objects inside a tuple are not named results.
+    expect(encodeResult(new (class P { x = 1; })(), { stacked: false }).ok).toBe(false);
+    expect(encodeResult([{ a: 1 }, 2], { stacked: false }).ok).toBe(false);
+    // resultShape stacks positional result_0: an object is not stacked.
+    expect(encodeResult({ a: 1 }, { stacked: true }).ok).toBe(false);
+  });
+  test.each([['a/b', "'/'"], ['', 'empty'], ['.', 'group itself'], ['x\u0000', 'control'], [' pad', 'white space']])('key %j is refused, named', (key, why) => {
+    expect(() => encodeResult({ ok: 1, nested: { [key]: 2 } }, { stacked: false })).toThrow(ResultLayoutError);
+    expect(() => encodeResult({ ok: 1, nested: { [key]: 2 } }, { stacked: false })).toThrow(new RegExp(`key ${JSON.stringify(`nested/${key}`).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')} cannot name an HDF5 dataset: .*${why}`));
   });
 });

@@ -22,9 +22,14 @@
  *    nested rectangular Arrays (as a tuple element) of one scalar kind → N-D (numbers → float64),
  *    `{data, shape, dtype: 'complex64' | 'complex128'}` → N-D complex (`data`: 2·prod(shape)
  *    numbers, re and im interleaved; see complexArray()).
- * 5. Everything else — null, undefined, plain objects, Maps, Sets, functions, Dates, ragged or
- *    mixed nested arrays — is not storable: `{ ok: false, reason }`, and the caller falls back to
- *    serialization (ACME's emergency pickling).
+ * 5. A plain object (not `{data, shape}`) returned as the whole value, in the unstacked modes,
+ *    is named return values (acme-ts's own; ACME has only positional result_k): each key is a
+ *    dataset of that name holding its value (rule 4; a scalar → shape []), a nested plain object
+ *    a group of them (`{ stats: { mean } }` → `stats/mean`). A key that is not a safe HDF5 name
+ *    throws a ResultLayoutError naming it (the call fails: renaming is the user's fix).
+ * 6. Everything else — null, undefined, Maps, Sets, functions, Dates, ragged or mixed nested
+ *    arrays, objects holding such values — is not storable: `{ ok: false, reason }`, and the
+ *    caller falls back to serialization (ACME's emergency pickling).
  */
 import { ResultLayoutError, describeValue } from './errors';
 import { encodeComplex, isComplexDtype } from './complex';
@@ -253,7 +258,7 @@ function encodeValue(value: unknown): { dtype: Dtype; shape: number[]; data: Dat
   }
   if (value === null || value === undefined) return `${value} cannot be stored in HDF5`;
   if (typeof value === 'function') return 'a function cannot be stored in HDF5';
-  return `${describeValue(value)} has no HDF5 equivalent (only numbers, bigints, booleans, strings, TypedArrays, ndarrays and rectangular arrays of them can be stored)`;
+  return `${describeValue(value)} has no HDF5 equivalent (only numbers, bigints, booleans, strings, TypedArrays, ndarrays and rectangular arrays of them can be stored, and plain objects of them returned as the whole value)`;
 }
 
 function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
@@ -284,8 +289,57 @@ function returnValueLabel(value: unknown, k: number, count: number): string {
   return count === 1 && !Array.isArray(value) ? 'return value' : `return value ${k}`;
 }
 
+/** An object literal's kind of object (any realm), not a class instance, Map, array or ndarray. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || isTypedArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/**
+ * Why `name` cannot name a dataset or group that h5py, MATLAB and h5dump address by it, or
+ * undefined when it can: HDF5 splits paths at '/', '.' is the group itself, and control
+ * characters (NUL ends a C string) do not survive every reader.
+ */
+export function unsafeHdf5Name(name: string): string | undefined {
+  if (name.length === 0) return 'an empty name';
+  if (name === '.' || name === '..') return `'${name}' names a group itself`;
+  if (name.includes('/')) return "'/' separates HDF5 path components";
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it holds a control character';
+  if (name.trim() !== name) return 'it starts or ends with white space';
+  return undefined;
+}
+
+/** Rule 5: a plain object's keys → datasets (nested objects → groups), under `prefix`. */
+function encodeNamed(object: Record<string, unknown>, prefix: string, datasets: EncodedDataset[]): string | undefined {
+  const keys = Object.keys(object);
+  if (keys.length === 0) return prefix === '' ? 'an empty object has no values to store' : `${prefix.slice(0, -1)} is an empty object`;
+  for (const key of keys) {
+    const problem = unsafeHdf5Name(key);
+    if (problem !== undefined) {
+      throw new ResultLayoutError(`the returned object's key ${JSON.stringify(prefix + key)} cannot name an HDF5 dataset: ${problem}; rename the key (letters, digits, '_', '-', ' ' and '.' are safe)`);
+    }
+    const value = object[key];
+    if (isPlainObject(value) && !isNdArrayLike(value)) {
+      const reason = encodeNamed(value, `${prefix}${key}/`, datasets);
+      if (reason !== undefined) return reason;
+      continue;
+    }
+    const encoded = encodeValue(value);
+    if (typeof encoded === 'string') return `${prefix}${key}: ${encoded}`;
+    datasets.push({ name: prefix + key, ...encoded });
+  }
+  return undefined;
+}
+
 /** Map one call's return value to its datasets (see the rule at the top of this file). */
 export function encodeResult(value: unknown, options: EncodeOptions): EncodedResult {
+  if (!options.stacked && isPlainObject(value) && !isNdArrayLike(value)) {
+    const datasets: EncodedDataset[] = [];
+    const reason = encodeNamed(value, '', datasets);
+    return reason === undefined ? { ok: true, datasets } : { ok: false, reason };
+  }
   const elements = tupleElements(value, options);
 
   if (!options.stacked) {

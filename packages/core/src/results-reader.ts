@@ -3,14 +3,17 @@
 
 import { readFileSync } from 'node:fs';
 import { deserialize } from 'node:v8';
-import type { H5File, ReadResult } from '@acme-ts/hdf5-native';
+import type { AttributeReadValue, H5File, ReadResult } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
 
 export type StoredArray = ReadResult;
 
 export interface CallResults {
   taskID: number;
-  /** result_0, result_1, … of the call (for stacked runs: the non-stacked ones). */
+  /**
+   * result_0, result_1, … of the call (for stacked runs: the non-stacked ones); for a call that
+   * returned an object, its keys (a nested object's as `outer/inner`).
+   */
   datasets: Record<string, StoredArray>;
 }
 
@@ -39,13 +42,26 @@ export class ResultsContainer {
 
   /** The datasets of call `taskID` (follows the external link to its payload file). */
   call(taskID: number): CallResults {
-    const group = `comp_${taskID}`;
     const datasets: Record<string, StoredArray> = {};
-    for (const entry of this.file.list(group)) {
-      if (entry.kind === 'group') continue;
-      datasets[entry.name] = this.file.read(`${group}/${entry.name}`);
-    }
+    this.collect(`comp_${taskID}`, '', datasets);
     return { taskID, datasets };
+  }
+
+  /** The datasets under `group`, named by their path below it. */
+  private collect(group: string, prefix: string, into: Record<string, StoredArray>): void {
+    for (const entry of this.file.list(group)) {
+      const path = `${group}/${entry.name}`;
+      if (entry.kind === 'group') this.collect(path, `${prefix}${entry.name}/`, into);
+      else into[prefix + entry.name] = this.file.read(path);
+    }
+  }
+
+  /**
+   * The run's inputs (the container's root attributes, input-table.ts): a split argument's
+   * values in call order under its parameter's name, a broadcast one's value.
+   */
+  inputs(): Record<string, AttributeReadValue> {
+    return this.file.getAttributes('/');
   }
 
   /** A root dataset, e.g. the stacked (virtual or regular) `result_0` of a resultShape run. */

@@ -61,9 +61,14 @@ void setInitialMetadataCache(hid_t fapl, size_t bytes) {
   if (H5Pset_mdc_config(fapl, &config) < 0) throwHdf5("H5Pset_mdc_config");
 }
 
-hid_t createFileId(const std::string& path, unsigned flags, bool libverLatest) {
+// largeRootAttributes: the root group tracks its attributes' creation order (h5py's
+// track_order does too), which gives its object header the format (version 2) that stores
+// attributes of any size densely; a version-1 header refuses an attribute over 64 KiB.
+hid_t createFileId(const std::string& path, unsigned flags, bool libverLatest, bool largeRootAttributes = false) {
   Hid fapl(libverLatest ? makeFapl(true) : -1);
-  hid_t fid = H5Fcreate(path.c_str(), flags, H5P_DEFAULT, fapl.valid() ? fapl.get() : H5P_DEFAULT);
+  Hid fcpl(largeRootAttributes ? H5Pcreate(H5P_FILE_CREATE) : -1);
+  if (largeRootAttributes && (!fcpl.valid() || H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED) < 0)) throwHdf5("H5Pset_attr_creation_order");
+  hid_t fid = H5Fcreate(path.c_str(), flags, fcpl.valid() ? fcpl.get() : H5P_DEFAULT, fapl.valid() ? fapl.get() : H5P_DEFAULT);
   if (fid < 0) throwHdf5("cannot create HDF5 file '" + path + "'" + whyCannotCreate(path, flags == H5F_ACC_EXCL));
   return fid;
 }
@@ -273,13 +278,13 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
     return obj;
   }
 
-  // createFile(path, overwrite, libverLatest)
+  // createFile(path, overwrite, libverLatest, largeRootAttributes)
   Napi::Value CreateFile(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       std::string path = getString(info[0], "path");
-      bool overwrite = info[1].ToBoolean(), latest = info[2].ToBoolean();
+      bool overwrite = info[1].ToBoolean(), latest = info[2].ToBoolean(), largeAttributes = info[3].ToBoolean();
       Hdf5Lock lock;
-      return wrap(createFileId(path, overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, latest));
+      return wrap(createFileId(path, overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, latest, largeAttributes));
     });
   }
   // openFile(path, write, inMemory, metadataCacheBytes): inMemory keeps the whole file in memory
@@ -316,7 +321,7 @@ class Hdf5Addon : public Napi::Addon<Hdf5Addon> {
       std::string tmp = path + suffix;
       ImageRequest request;
       // Without images the request stays empty: libhdf5 writes the file and no image is kept.
-      if (useImages) FileImages::describe(datasets, attrs.Length(), request);
+      if (useImages) FileImages::describe(datasets, attrs, request);
       if (images_.has(request)) {
         images_.write(request, path, tmp);
       } else {

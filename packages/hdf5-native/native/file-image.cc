@@ -33,13 +33,13 @@ uint16_t readU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] <<
 
 uint64_t readU64(const uint8_t* p) { return readU32(p) | static_cast<uint64_t>(readU32(p + 4)) << 32; }
 
-// Offsets of the 4-byte times in the modification-time messages of the version-1 object header
-// at `addr` (all its chunks), appended to `out`; false when the header cannot be read or holds
-// a time outside [from, to]. HDF5 file format: "Version 1 Object Header", "Object Header
-// Continuation" (type 0x10) and "Object Modification Time" (type 0x12) messages.
-bool findTimes(const std::vector<uint8_t>& file, uint64_t addr, uint32_t from, uint32_t to, std::vector<uint64_t>& out) {
+// Calls visit(type, dataOffset, size) for every message of the version-1 object header at `addr`
+// (all its chunks) until it returns false; false when the header cannot be read (or visit said
+// no). HDF5 file format: "Version 1 Object Header", "Object Header Continuation" (type 0x10).
+template <typename Visit>
+bool walkHeader(const std::vector<uint8_t>& file, uint64_t addr, Visit visit) {
   constexpr uint64_t kPrefix = 16, kMessageHeader = 8;
-  constexpr uint16_t kContinuation = 0x10, kMtime = 0x12;
+  constexpr uint16_t kContinuation = 0x10;
   if (addr + kPrefix > file.size() || file[addr] != 1) return false;
   std::vector<std::pair<uint64_t, uint64_t>> chunks{{addr + kPrefix, readU32(&file[addr + 8])}};
   for (size_t c = 0; c < chunks.size(); c++) {
@@ -52,15 +52,56 @@ bool findTimes(const std::vector<uint8_t>& file, uint64_t addr, uint32_t from, u
       if (type == kContinuation) {
         if (size < 16) return false;
         chunks.emplace_back(readU64(&file[data]), readU64(&file[data + 8]));
-      } else if (type == kMtime) {
-        uint32_t t = size >= 8 && file[data] == 1 ? readU32(&file[data + 4]) : 0;
-        if (t < from || t > to) return false;
-        out.push_back(data + 4);
+      } else if (!visit(type, data, size)) {
+        return false;
       }
       pos = data + size;
     }
   }
   return true;
+}
+
+// Offsets of the 4-byte times in the modification-time messages (type 0x12) of the object
+// header at `addr`, appended to `out`; false when it cannot be read or holds a time outside
+// [from, to].
+bool findTimes(const std::vector<uint8_t>& file, uint64_t addr, uint32_t from, uint32_t to, std::vector<uint64_t>& out) {
+  constexpr uint16_t kMtime = 0x12;
+  return walkHeader(file, addr, [&](uint16_t type, uint64_t data, uint16_t size) {
+    if (type != kMtime) return true;
+    uint32_t t = size >= 8 && file[data] == 1 ? readU32(&file[data + 4]) : 0;
+    if (t < from || t > to) return false;
+    out.push_back(data + 4);
+    return true;
+  });
+}
+
+uint64_t pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+
+// Where the value of each attribute `names[k]` of the object header at `addr` starts, from its
+// attribute message (type 0x0C; versions 1, with fields padded to 8 bytes, 2 and 3, unpadded,
+// 3 with a name-encoding byte); false when one is missing or its value is not 8 bytes.
+bool findAttributeValues(const std::vector<uint8_t>& file, uint64_t addr, const std::vector<std::string>& names, std::vector<uint64_t>& out) {
+  constexpr uint16_t kAttribute = 0x0C;
+  out.assign(names.size(), 0);
+  size_t found = 0;
+  bool ok = walkHeader(file, addr, [&](uint16_t type, uint64_t data, uint16_t size) {
+    if (type != kAttribute || size < 8) return true;
+    uint8_t version = file[data];
+    if (version < 1 || version > 3) return false;
+    uint64_t nameSize = readU16(&file[data + 2]), typeSize = readU16(&file[data + 4]), spaceSize = readU16(&file[data + 6]);
+    uint64_t at = data + (version == 3 ? 9 : 8);
+    if (nameSize == 0 || at + nameSize > data + size) return false;
+    std::string name(reinterpret_cast<const char*>(&file[at]), nameSize - 1);
+    uint64_t value = version == 1 ? at + pad8(nameSize) + pad8(typeSize) + pad8(spaceSize) : at + nameSize + typeSize + spaceSize;
+    for (size_t k = 0; k < names.size(); k++) {
+      if (names[k] != name || out[k] != 0) continue;
+      if (value + 8 > data + size) return false;
+      out[k] = value;
+      found++;
+    }
+    return true;
+  });
+  return ok && found == names.size();
 }
 
 // Writes all of `bytes` to `fd`; 0 or the errno.
@@ -88,10 +129,34 @@ bool readFile(const std::string& path, std::vector<uint8_t>& out, size_t limit) 
 
 }  // namespace
 
-void FileImages::describe(const Napi::Array& datasets, uint32_t nAttributes, ImageRequest& req) {
+void FileImages::describe(const Napi::Array& datasets, const Napi::Array& attributes, ImageRequest& req) {
   req = ImageRequest();
-  if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ || nAttributes > 0 || datasets.Length() == 0) return;
+  if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ || datasets.Length() == 0) return;
   std::string key;
+  // Scalar float64 and int64 attributes of the root: their values are patched like datasets'.
+  for (uint32_t i = 0; i < attributes.Length(); i++) {
+    Napi::Array kv = attributes.Get(i).As<Napi::Array>();
+    Napi::Value nameV = kv.Get(0u), value = kv.Get(1u);
+    if (!nameV.IsString()) return;
+    std::array<uint8_t, 8> bytes;
+    if (value.IsNumber()) {
+      double d = value.As<Napi::Number>().DoubleValue();
+      std::memcpy(bytes.data(), &d, 8);
+      key += "\x1d" "f8";
+    } else if (value.IsBigInt()) {
+      bool lossless = true;
+      int64_t n = value.As<Napi::BigInt>().Int64Value(&lossless);
+      if (!lossless) return;  // uint64 above int64's range: libhdf5's path
+      std::memcpy(bytes.data(), &n, 8);
+      key += "\x1d" "i8";
+    } else {
+      return;
+    }
+    std::string name = nameV.As<Napi::String>().Utf8Value();
+    key += name + '\x1e';
+    req.attributeNames.push_back(std::move(name));
+    req.attributeValues.push_back(bytes);
+  }
   size_t bytes = 0;
   for (uint32_t i = 0; i < datasets.Length(); i++) {
     Napi::Object d = datasets.Get(i).As<Napi::Object>();
@@ -181,6 +246,12 @@ void FileImages::remember(const std::string& writtenPath, const ImageRequest& re
     if (at + req.sizes[i] > file.size() || std::memcmp(&file[at], req.values[i], req.sizes[i]) != 0) return;
     image.valueOffsets.push_back(at);
   }
+  // The root group's header (objectAddresses[0]) holds the attributes.
+  if (!req.attributeNames.empty()) {
+    if (!findAttributeValues(file, slots.objectAddresses[0], req.attributeNames, image.attributeOffsets)) return;
+    for (size_t k = 0; k < req.attributeNames.size(); k++)
+      if (std::memcmp(&file[image.attributeOffsets[k]], req.attributeValues[k].data(), 8) != 0) return;
+  }
   for (uint64_t addr : slots.objectAddresses)
     if (!findTimes(file, addr, slots.writtenFrom, slots.writtenTo, image.mtimeOffsets)) return;
   if (images_.size() >= kMaxImages) images_.pop_front();
@@ -193,6 +264,7 @@ void FileImages::write(const ImageRequest& req, const std::string& path, const s
   thread_local std::vector<uint8_t> bytes;
   bytes.assign(image->bytes.begin(), image->bytes.end());
   for (size_t i = 0; i < req.values.size(); i++) std::memcpy(&bytes[image->valueOffsets[i]], req.values[i], req.sizes[i]);
+  for (size_t k = 0; k < req.attributeValues.size(); k++) std::memcpy(&bytes[image->attributeOffsets[k]], req.attributeValues[k].data(), 8);
   // libhdf5 stamps a dataset with the time it was created (seconds, little-endian).
   uint32_t now = stampSeconds();
   for (uint64_t at : image->mtimeOffsets)

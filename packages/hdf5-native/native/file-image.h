@@ -6,6 +6,7 @@
 #pragma once
 #include <napi.h>
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct ImageRequest {
   std::vector<std::string> names;
   std::vector<const uint8_t*> values;  // the typed arrays' bytes, laid out as the file type
   std::vector<size_t> sizes;
+  // Root attributes an image can hold: scalars of float64 (numbers) or int64 (bigints), their
+  // values as the file stores them (little-endian).
+  std::vector<std::string> attributeNames;
+  std::vector<std::array<uint8_t, 8>> attributeValues;
 };
 
 // Where a file libhdf5 wrote keeps what changes from file to file of its structure.
@@ -36,8 +41,9 @@ struct ImageSlots {
 class FileImages {
  public:
   // Fills `req` from writeFileAtomic's arguments; req.key stays empty for what an image cannot
-  // hold (attributes, strings, converted values, chunking, nested paths, no values).
-  static void describe(const Napi::Array& datasets, uint32_t nAttributes, ImageRequest& req);
+  // hold (attributes other than numbers and bigints, strings, converted values, chunking, nested
+  // paths, no values).
+  static void describe(const Napi::Array& datasets, const Napi::Array& attributes, ImageRequest& req);
   // Whether an image of req's structure is kept.
   bool has(const ImageRequest& req) const { return !req.key.empty() && findImage(req.key) != nullptr; }
   // Whether libhdf5's file for req should become an image: on the second file of a structure
@@ -64,6 +70,7 @@ class FileImages {
     std::string key;
     std::vector<uint8_t> bytes;
     std::vector<uint64_t> valueOffsets;
+    std::vector<uint64_t> attributeOffsets;  // in ImageRequest::attributeNames' order
     std::vector<uint64_t> mtimeOffsets;
   };
   std::deque<Image> images_;

@@ -7,10 +7,25 @@ void createGroup(hid_t loc, const std::string& path) {
   Hid g = check(H5Gcreate2(loc, path.c_str(), lcplFor(path), H5P_DEFAULT, H5P_DEFAULT), "cannot create group '" + path + "'");
 }
 
+// Row r's value of an attribute column: a scalar attribute `name` of the row's group.
+static void writeRowAttribute(hid_t group, const std::string& groupName, const std::string& name, const std::string& dtype,
+                              hid_t ftype, hid_t space, const Values& vals, size_t offset, size_t elements) {
+  std::string what = "attribute '" + name + "' of '" + groupName + "'";
+  Hid attr(H5Acreate2(group, name.c_str(), ftype, space, H5P_DEFAULT, H5P_DEFAULT));
+  if (!attr.valid()) throwHdf5("cannot create " + what);
+  Values row = vals;
+  row.ptr = static_cast<const uint8_t*>(vals.ptr) + offset;
+  row.length = elements;
+  Prepared p;
+  prepare(p, row, dtype, ftype, what);
+  checkStatus(H5Awrite(attr, p.memType, p.buf), "cannot write " + what);
+}
+
 void writeRows(hid_t loc, const Napi::Value& groups, const Napi::Array& columns) {
   // Everything about a column is set up once; per row only its slice of the data moves.
   struct Column {
     std::string name, dtype;
+    bool attribute = false;  // a scalar attribute of the group, not a dataset in it
     std::vector<hsize_t> shape;
     Hid ftype, space;
     Values vals;
@@ -40,6 +55,8 @@ void writeRows(hid_t loc, const Napi::Value& groups, const Napi::Array& columns)
     col.name = getString(c.Get("name"), "columns[].name");
     col.dtype = getString(c.Get("dtype"), "columns[].dtype");
     col.shape = getDims(c.Get("shape"), "columns[].shape");
+    col.attribute = c.Get("attribute").ToBoolean();
+    if (col.attribute && !col.shape.empty()) throwInvalid("columns[].shape of attribute '" + col.name + "' must be [] (a scalar)");
     col.ftype = fileTypeFor(col.dtype);
     col.space = makeSpace(col.shape, nullptr);
     col.vals = getValues(c.Get("data"), col.name);
@@ -60,6 +77,10 @@ void writeRows(hid_t loc, const Napi::Value& groups, const Napi::Array& columns)
       Hid g(H5Gcreate2(loc, group.c_str(), lcplFor(group), H5P_DEFAULT, H5P_DEFAULT));
       if (!g.valid()) throwHdf5("cannot create group '" + group + "'");
       for (Column& col : cols) {
+        if (col.attribute) {
+          writeRowAttribute(g, group, col.name, col.dtype, col.ftype, col.space, col.vals, r * col.rowBytes, col.rowElements);
+          continue;
+        }
         Hid d(H5Dcreate2(g, col.name.c_str(), col.ftype, col.space, lcplFor(col.name), H5P_DEFAULT, H5P_DEFAULT));
         if (!d.valid()) throwHdf5("cannot create dataset '" + group + "/" + col.name + "'");
         Values row = col.vals;

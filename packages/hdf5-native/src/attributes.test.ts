@@ -91,3 +91,49 @@ with h5py.File(sys.argv[1], 'r') as f:
     expect(() => h.setAttribute('/', 'obj', { a: 1 } as unknown as number)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
   });
 });
+
+describe('create({ largeRootAttributes })', () => {
+  test('the root takes attributes over 64 KiB (h5py reads them); its links stay listed by name as before', () => {
+    const big = Float64Array.from({ length: 20000 }, (_, i) => i / 4);
+    const plain = file('plain-root.h5');
+    {
+      using h = H5File.create(plain, { overwrite: true });
+      expect(() => h.setAttribute('/', 'x', big)).toThrow(/object header message is too large/);
+    }
+    const f = file('large-root.h5');
+    {
+      using h = H5File.create(f, { overwrite: true, largeRootAttributes: true });
+      h.setAttribute('/', 'x', big);
+      h.setAttribute('/', 'label', 'sweep');
+      for (const i of [0, 1, 10, 2]) h.createGroup(`comp_${i}`);
+    }
+    const dump = h5dump(f);
+    expect(dump['/'].attrs.x).toHaveLength(20000);
+    expect((dump['/'].attrs.x as number[])[19999]).toBe(19999 / 4);
+    expect(dump['/'].attrs.label).toBe('sweep');
+    using h = H5File.open(f);
+    expect(h.list('/').map((e) => e.name)).toEqual(['comp_0', 'comp_1', 'comp_10', 'comp_2']);
+    expect(Array.from(h.getAttributes('/').x as Float64Array)).toEqual(Array.from(big));
+  });
+});
+
+describe('writeRows attribute columns', () => {
+  test('row r\'s value becomes a scalar attribute of group r (h5py reads float64, int64 and bool)', () => {
+    const f = file('rows-attrs.h5');
+    {
+      using h = H5File.create(f, { overwrite: true });
+      h.writeRows({ prefix: 'comp_', numbers: [4, 9] }, [
+        { name: 'mean', dtype: 'float64', shape: [], data: Float64Array.of(0.5, 1.5) },
+        { name: 'mu', dtype: 'float64', shape: [], data: Float64Array.of(-1, 2), attribute: true },
+        { name: 'n', dtype: 'int64', shape: [], data: BigInt64Array.of(-3n, 2n ** 62n), attribute: true },
+        { name: 'flag', dtype: 'bool', shape: [], data: Uint8Array.of(1, 0), attribute: true },
+      ]);
+      expect(() => h.writeRows(['x'], [{ name: 'a', dtype: 'float64', shape: [1], data: Float64Array.of(1), attribute: true }])).toThrow(/shape must be \[\] for an attribute column/);
+    }
+    const d = h5dump(f);
+    expect(d['/comp_4'].attrs).toEqual({ mu: -1, n: -3, flag: true });
+    expect(d['/comp_9'].attrs).toEqual({ mu: 2, n: String(2n ** 62n), flag: false });
+    expect(d['/comp_9/mean'].values).toBe(1.5);
+    expect(d['/comp_9/mu']).toBeUndefined();
+  });
+});

@@ -55,11 +55,16 @@ export class H5File {
     this.writable = writable;
   }
 
-  /** Creates a file. overwrite false (default): fail if it exists. libverLatest is needed for virtual datasets. */
-  static create(filePath: string, opts?: { overwrite?: boolean; libverLatest?: boolean }): H5File {
-    const o = checkOptions(opts, 'opts', ['overwrite', 'libverLatest']);
+  /**
+   * Creates a file. overwrite false (default): fail if it exists. libverLatest is needed for
+   * virtual datasets. largeRootAttributes: the root group may hold attributes over 64 KiB (it
+   * tracks their creation order, as h5py's track_order does, which gives it an object header
+   * that stores attributes densely; its links are stored as before).
+   */
+  static create(filePath: string, opts?: { overwrite?: boolean; libverLatest?: boolean; largeRootAttributes?: boolean }): H5File {
+    const o = checkOptions(opts, 'opts', ['overwrite', 'libverLatest', 'largeRootAttributes']);
     const abs = path.resolve(checkPath(filePath, 'path'));
-    const handle = callNative(() => native.createFile(abs, o.overwrite === true, o.libverLatest === true));
+    const handle = callNative(() => native.createFile(abs, o.overwrite === true, o.libverLatest === true, o.largeRootAttributes === true));
     return new H5File(handle, abs, true);
   }
 
@@ -140,7 +145,8 @@ export class H5File {
 
   /**
    * For each of `groups` (row r): creates the group and in it one dataset per column holding row
-   * r of the column's data — one native call for many groups of the same structure. Throws
+   * r of the column's data (a column with `attribute: true`: a scalar attribute of the group) —
+   * one native call for many groups of the same structure. Throws
    * Hdf5RowError at the first row that fails (`row`; the groups before it are complete).
    * `groups` is an array of paths, or `{ prefix, numbers }` for groups prefix + numbers[r].
    */
@@ -163,7 +169,9 @@ export class H5File {
       if (c.data.length !== rowLength * nRows && !interleaved) {
         throw invalidArg(`${what}.data must hold ${nRows} rows of ${rowLength} elements (${nRows * rowLength}), got ${c.data.length}`);
       }
-      return { name, dtype: c.dtype as string, shape, data: c.data };
+      if (c.attribute !== undefined && typeof c.attribute !== 'boolean') throw invalidArg(`${what}.attribute must be a boolean, got ${String(c.attribute)}`);
+      if (c.attribute && shape.length > 0) throw invalidArg(`${what}.shape must be [] for an attribute column, got [${shape.join(', ')}]`);
+      return c.attribute ? { name, dtype: c.dtype as string, shape, data: c.data, attribute: true } : { name, dtype: c.dtype as string, shape, data: c.data };
     });
     const h = this.#writable('write rows');
     callNative(() => h.writeRows(nativeGroups, cols));

@@ -46,6 +46,7 @@ export interface NativeColumn {
   dtype: string;
   shape: number[];
   data: ArrayBufferView;
+  attribute?: boolean;
 }
 export interface NativeMapping {
   vstart: number[];
@@ -74,7 +75,7 @@ export interface NativeInfo {
 }
 
 export interface NativeAddon {
-  createFile(path: string, overwrite: boolean, libverLatest: boolean): NativeFile;
+  createFile(path: string, overwrite: boolean, libverLatest: boolean, largeRootAttributes: boolean): NativeFile;
   openFile(path: string, write: boolean, inMemory: boolean, metadataCacheBytes: number): NativeFile;
   writeFileAtomic(path: string, datasets: NativeDatasetWrite[], attributes: [string, AttributeValue][], fileImages: boolean): void;
   libraryInfo(): { version: string; threadsafe: boolean; fileLocking: string };

@@ -53,6 +53,8 @@ export interface DatasetColumn {
   shape: number[];
   /** The rows back to back in C order: rows × prod(shape) elements. */
   data: TypedArray;
+  /** true: each row's value is a scalar attribute `name` of its group (shape must be []), not a dataset. */
+  attribute?: boolean;
 }
 
 export interface VirtualMapping {

@@ -50,7 +50,9 @@ export function exportCommand(argv: ExportArgs, io: CliIO): number {
   const temporary = `${target}.tmp-${process.pid}`;
   const stats: ExportStats = { datasets: 0, expandedLinks: 0, virtualMadeRegular: 0, skipped: [], readFrom: new Set() };
   try {
-    using copy = H5File.create(temporary, { overwrite: true });
+    // A container's root may hold attributes over 64 KiB (its run's inputs): so may the copy's.
+    const rootAttributes = Object.keys(source.getAttributes('/')).length > 0;
+    using copy = H5File.create(temporary, { overwrite: true, largeRootAttributes: rootAttributes });
     copyAttributes(source, '/', copy, '/');
     copyGroup(source, '/', copy, '/', stats, argv.skipMissing === true);
   } catch (error) {
