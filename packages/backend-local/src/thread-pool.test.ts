@@ -368,6 +368,70 @@ describe('ThreadPool failures', () => {
     expect(summary).toMatchObject({ nSucceeded: 4, nBatches: 1 });
   });
 
+  describe('concurrency: a worker runs several async calls at once', () => {
+    const sleeping = (ids: number[], extra: Record<number, string> = {}) => ({ ...Object.fromEntries(ids.map((id) => [id, 'sleep'])), ...extra });
+
+    it('overlaps calls that wait: 16 calls of 200 ms on one worker running 8 at once', async () => {
+      const runCounts = new SharedArrayBuffer(4 * 16);
+      const pool = makePool({ nWorkers: 1, concurrency: 8, setup: { behave: sleeping(range(16)), sleepMs: 200, runCounts } });
+      const { byID, summary } = await runAll(pool, range(16));
+      for (const id of range(16)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+      expect(Array.from(new Int32Array(runCounts))).toEqual(range(16).map(() => 1));
+      // 2 rounds of 200 ms (one after another: 3200 ms).
+      expect(summary.durationMs).toBeLessThan(1200);
+    });
+
+    it('times out a call that never settles alone; the calls running beside it run again', async () => {
+      const runCounts = new SharedArrayBuffer(4 * 40);
+      const pool = makePool({ nWorkers: 1, concurrency: 4, timeoutMs: 300, setup: { behave: sleeping(range(40), { 2: 'hang' }), sleepMs: 100, runCounts } });
+      const { summary } = await expectOnlyFailure(pool, range(40), 2, 'timeout');
+      expect(summary.nWorkersStarted).toBeGreaterThanOrEqual(2);
+      // Found running beside others, the call ran once more alone before it failed.
+      expect(new Int32Array(runCounts)[2]).toBe(2);
+    }, 10_000);
+
+    it('times out an endless synchronous call (it blocks the calls beside it, which run again)', async () => {
+      const pool = makePool({ nWorkers: 1, concurrency: 4, timeoutMs: 300, setup: { behave: sleeping(range(12), { 5: 'loop' }), sleepMs: 100 } });
+      await expectOnlyFailure(pool, range(12), 5, 'timeout');
+    }, 10_000);
+
+    it('fails only the call that exits its worker: the calls running beside it run again, each alone, and succeed', async () => {
+      const runCounts = new SharedArrayBuffer(4 * 12);
+      const pool = makePool({ nWorkers: 1, concurrency: 4, setup: { behave: sleeping(range(12), { 5: 'exit' }), sleepMs: 100, runCounts } });
+      const { byID } = await expectOnlyFailure(pool, range(12), 5, 'worker-exit');
+      expect(failure(byID.get(5)).error.message).toBe('the worker thread exited with code 7 during call 5');
+      // The culprit ran twice (once beside others, once alone); a call that finished ran once.
+      expect(new Int32Array(runCounts)[5]).toBe(2);
+    }, 10_000);
+
+    it('fails only the call whose stray async error kills the worker', async () => {
+      const pool = makePool({ nWorkers: 2, concurrency: 3, setup: { behave: sleeping(range(10), { 4: 'uncaught' }), sleepMs: 100 } });
+      const { byID } = await expectOnlyFailure(pool, range(10), 4, 'worker-exit');
+      expect(failure(byID.get(4)).error).toMatchObject({ name: 'SyntaxError', message: 'uncaught in call 4' });
+    }, 10_000);
+
+    it('runs synchronous calls and thrown errors as before', async () => {
+      const pool = makePool({ concurrency: 4, setup: { behave: { 7: 'throw' } } });
+      await expectOnlyFailure(pool, range(500), 7, 'error');
+    });
+
+    it('reports the calls in flight as aborted on abort, and leaves no thread', async () => {
+      const pool = makePool({ nWorkers: 1, concurrency: 4, setup: { behave: sleeping(range(8)), sleepMs: 5000 } });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 200);
+      const outcomes: CallOutcome[] = [];
+      const error = await pool.run(range(8), eachOutcome((o) => outcomes.push(o)), controller.signal).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AbortError);
+      expectOneOutcomeEach(outcomes, range(8));
+      expect(outcomes.every((o) => !o.ok && o.reason === 'aborted')).toBe(true);
+      expect(pool.workerCount).toBe(0);
+    });
+
+    it('rejects a concurrency that is not a positive integer', () => {
+      expect(() => makePool({ concurrency: 0 })).toThrow('options.concurrency must be a positive integer, got 0');
+    });
+  });
+
   describe('a worker that dies does not run the calls it had finished again', () => {
     /** Runs 20 calls in one batch on one worker, call 10 misbehaving; returns each call's executions. */
     async function executionsWhen(misbehaviour: string, options: Partial<ThreadPoolOptions>, sleepMs?: number) {

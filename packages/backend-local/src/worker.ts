@@ -24,7 +24,8 @@ const boot = workerData as WorkerBootData;
 // By the absolute path the pool resolved: resolving a package path costs a cold thread ms.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { importModuleFile } = require(boot.moduleLoader) as typeof import('@acme-ts/core/function-loader');
-const callState = new CallState(boot.callState);
+const concurrency = boot.concurrency ?? 1;
+const callStates = CallState.slots(boot.callState, concurrency);
 let runner: Runner | undefined;
 let runnerModule: Promise<RunnerModule> | undefined;
 
@@ -78,27 +79,54 @@ async function init(request: InitRequest): Promise<void> {
   runner = created;
 }
 
-let turns: Promise<unknown> = Promise.resolve();
+/** Requests waiting for their turn, in the order they came. */
+const waiting: { exclusive: boolean; start(): void }[] = [];
+let nRunning = 0;
+let exclusiveRunning = false;
 
-function inTurn<T>(request: () => Promise<T>): Promise<T> {
-  const result = turns.then(request);
-  turns = result.catch(() => undefined);
-  return result;
+/**
+ * Runs `request` in its turn: requests start in the order they came; an exclusive one (an init)
+ * alone, batches up to `concurrency` at a time (each in its own call-state slot).
+ */
+function inTurn<T>(exclusive: boolean, request: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    waiting.push({
+      exclusive,
+      start() {
+        nRunning++;
+        exclusiveRunning = exclusive;
+        request()
+          .then(resolve, reject)
+          .finally(() => {
+            nRunning--;
+            exclusiveRunning = false;
+            startWaiting();
+          });
+      },
+    });
+    startWaiting();
+  });
 }
 
-// The worker's API, exposed through comlink. Requests run one after the other in the order they
-// came: the pool sends a worker's first batch right behind its init (no round trip), and may
-// queue a second batch while one runs (an async call yields to the message loop), so the call
-// state always describes one batch. A batch that began had its init succeed (runBatch refuses
-// to run without a runner): the pool relies on that when the thread ends before the init's
-// answer could be posted.
+function startWaiting(): void {
+  while (waiting.length > 0 && !exclusiveRunning && nRunning < (waiting[0]!.exclusive ? 1 : concurrency)) waiting.shift()!.start();
+}
+
+// The worker's API, exposed through comlink. Requests start in the order they came: the pool
+// sends a worker's first batch right behind its init (no round trip), and may queue a second
+// batch while one runs (an async call yields to the message loop). With concurrency 1 they run
+// one after the other, so the call state always describes one batch; with more, up to that many
+// batches run at once (their async calls overlap), each in the call-state slot the pool gave it,
+// and an init waits for them. A batch that began had its init succeed (runBatch refuses to run
+// without a runner): the pool relies on that when the thread ends before the init's answer could
+// be posted.
 const api: WorkerApi = {
   init(request: InitRequest): Promise<void> {
-    return inTurn(() => init(request));
+    return inTurn(true, () => init(request));
   },
 
   runBatch(request: BatchRequest): Promise<BatchResult> {
-    return inTurn(() => runBatch(request));
+    return inTurn(false, () => runBatch(request));
   },
 };
 
@@ -115,6 +143,7 @@ class BatchRun {
   private readonly values: ValueCollector;
   private readonly transfers = new Set<ArrayBuffer>();
   private readonly batchStart: number;
+  private readonly callState: CallState;
   /** One clock reading per call: the end of a call is the start of the next. */
   private now: number;
   private callStart = 0;
@@ -131,7 +160,8 @@ class BatchRun {
     this.timeEachCall = request.timeEachCall;
     this.durationsMs = this.timeEachCall ? new Float64Array(this.n) : undefined;
     this.values = new ValueCollector(this.n);
-    callState.beginBatch(request.batchSeq);
+    this.callState = callStates[request.slot ?? 0]!;
+    this.callState.beginBatch(request.batchSeq);
     this.batchStart = this.now = this.handedOverAt = sharedClockMs();
   }
 
@@ -150,8 +180,8 @@ class BatchRun {
       if (index > 0 && this.now - this.batchStart > budgetMs) return undefined;
       if (this.timeEachCall && index > this.handedOver && this.now - this.handedOverAt >= HAND_OVER_EVERY_MS) this.handOver();
       // Without per-call timing there is no watchdog: the call state is read only after a crash.
-      if (this.timeEachCall) callState.beginCall(index, this.now);
-      else callState.markCall(index);
+      if (this.timeEachCall) this.callState.beginCall(index, this.now);
+      else this.callState.markCall(index);
       this.callStart = this.now;
       let value: unknown;
       try {
@@ -177,7 +207,7 @@ class BatchRun {
       if (pending !== false) return pending;
     }
     const { taskIDs, firstTaskID, payloads, budgetMs } = this.request;
-    const { runner, n, batchStart, values } = this;
+    const { runner, n, batchStart, values, callState } = this;
     let index = this.nDone;
     try {
       while (index < n) {
@@ -210,7 +240,7 @@ class BatchRun {
    */
   private runNumberRange(runNumbers: NonNullable<Runner['runNumbers']>): PromiseLike<unknown> | undefined | false {
     const { firstTaskID, budgetMs } = this.request;
-    const hooks = { callMarks: callState.marks, overBudget: () => sharedClockMs() - this.batchStart > budgetMs };
+    const hooks = { callMarks: this.callState.marks, overBudget: () => sharedClockMs() - this.batchStart > budgetMs };
     while (this.nDone < this.n) {
       const out = this.values.numberSlots(this.nDone);
       if (!out) return false;
@@ -241,7 +271,7 @@ class BatchRun {
     if (this.timeEachCall) {
       this.now = sharedClockMs();
       this.durationsMs![this.nDone] = this.now - this.callStart;
-      callState.endCall(this.nDone);
+      this.callState.endCall(this.nDone);
     }
     this.nDone++;
   }
@@ -249,7 +279,7 @@ class BatchRun {
   /** The calls finished since the last hand-over, for the pool to settle now (see PartialBatchResult). */
   handOver(final = false): void {
     // The loops over tiny calls keep their index in a local: the call state says how far they got.
-    this.nDone = Math.max(this.nDone, callState.finishedCalls);
+    this.nDone = Math.max(this.nDone, this.callState.finishedCalls);
     if (this.nDone === this.handedOver && !final) return;
     // Untimed calls are each given the mean time so far.
     if (!this.timeEachCall) this.now = sharedClockMs();
@@ -270,7 +300,7 @@ class BatchRun {
   result(): BatchResult {
     const { nDone } = this;
     if (!this.timeEachCall) {
-      callState.markDone(nDone);
+      this.callState.markDone(nDone);
       this.now = sharedClockMs();
     }
     if (this.handedOver === nDone) {
@@ -306,13 +336,13 @@ class BatchRun {
   }
 }
 
-/** The batch running in this thread, if any (its finished calls are handed over before an exit). */
-let running: BatchRun | undefined;
+/** The batches running in this thread (their finished calls are handed over before an exit). */
+const running = new Set<BatchRun>();
 
 async function runBatch(request: BatchRequest): Promise<BatchResult> {
   if (!runner) throw new Error('runBatch before init');
   const batch = new BatchRun(runner, request);
-  running = batch;
+  running.add(batch);
   for (let pending = batch.runSynchronously(); pending !== undefined; pending = batch.runSynchronously()) {
     try {
       batch.settle(await pending);
@@ -320,7 +350,7 @@ async function runBatch(request: BatchRequest): Promise<BatchResult> {
       batch.fail(thrown);
     }
   }
-  running = undefined;
+  running.delete(batch);
   // The results go ahead of the answer, on the port's own message (see PartialBatchResult): the
   // pool has them even if the thread ends before comlink has posted the answer.
   batch.handOver(true);
@@ -361,10 +391,12 @@ const HAND_OVER_EVERY_MS = 1;
 // process.exit, or an exception nothing caught (a heap overflow or a termination runs no code).
 if (parentPort) {
   const handOverBeforeEnd = () => {
-    try {
-      running?.handOver();
-    } catch {
-      // The thread ends anyway; its unfinished calls run again.
+    for (const batch of running) {
+      try {
+        batch.handOver();
+      } catch {
+        // The thread ends anyway; its unfinished calls run again.
+      }
     }
   };
   const exit = process.exit.bind(process);

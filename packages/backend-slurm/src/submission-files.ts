@@ -34,6 +34,8 @@ export interface SubmissionSetup {
   timeoutMs: number | undefined;
   /** Worker threads inside a task (= cpusPerWorker). */
   threads: number;
+  /** Calls each of them runs at once (options.concurrency; absent: 1). */
+  concurrency?: number;
 }
 
 /** chunks/<k>.v8 */

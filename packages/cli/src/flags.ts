@@ -12,6 +12,7 @@ export interface ExecutionFlags {
   nWorkers?: string;
   backend?: 'local' | 'slurm';
   timeout?: string;
+  concurrency?: string;
   dryrun?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -64,6 +65,7 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
     .option('n-workers', { type: 'string', nargs: 1, describe: 'worker threads (local) or array tasks running at once (SLURM): a positive integer or "auto"' })
     .option('backend', { choices: ['local', 'slurm'] as const, describe: 'where the calls run (default: ACME_TS_BACKEND, the config file, else local)' })
     .option('timeout', { type: 'string', nargs: 1, describe: 'per-call time limit: seconds, or with a unit (500ms, 30s, 5m, 2h)' })
+    .option('concurrency', { type: 'string', nargs: 1, describe: 'calls each worker runs at once (default 1): async calls that wait (I/O, subprocesses, fetches) overlap' })
     .option('dryrun', { type: 'boolean', describe: 'run one random call in this process first: time, memory, storable result' })
     .option('allow-changed-code', { type: 'boolean', describe: 'continue a run in its folder although the function changed: stored calls stay, missing ones run with the new code' })
     .option('quiet', { alias: 'q', type: 'boolean', group: OUTPUT_GROUP, describe: 'only warnings, errors and the result lines; no progress' })
@@ -104,10 +106,15 @@ export function asList(value: string | string[] | undefined): string[] {
 
 /** `auto` or an integer ≥ min. */
 export function parseCountOrAuto(value: string | undefined, flag: string, min: number): number | 'auto' | undefined {
-  if (value === undefined) return undefined;
   if (value === 'auto') return 'auto';
+  return parseCount(value, flag, min, ' or "auto"');
+}
+
+/** An integer ≥ min (`alternatives` names what else the flag takes, for the message). */
+export function parseCount(value: string | undefined, flag: string, min: number, alternatives = ''): number | undefined {
+  if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`${flag} must be ${min > 0 ? 'a positive' : 'a non-negative'} integer or "auto", got ${JSON.stringify(value)}`, flag);
+    throw new UsageError(`${flag} must be ${min > 0 ? 'a positive' : 'a non-negative'} integer${alternatives}, got ${JSON.stringify(value)}`, flag);
   }
   return Number(value);
 }
@@ -193,7 +200,7 @@ export function checkSlurmFlags(argv: Record<string, unknown>, backend: string):
 /** The execution part of ParallelMap's options (shared by run and rerun). */
 export function executionOptions(
   flags: ExecutionFlags,
-): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'dryrun' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
+): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'concurrency' | 'dryrun' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
   if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose contradict each other; give one of them', '--quiet');
   const options: ReturnType<typeof executionOptions> = {};
   const nWorkers = parseCountOrAuto(flags.nWorkers, '--n-workers', 1);
@@ -201,6 +208,8 @@ export function executionOptions(
   if (flags.backend !== undefined) options.backend = flags.backend;
   const timeout = parseSeconds(flags.timeout, '--timeout');
   if (timeout !== undefined) options.timeout = Math.round(timeout * 1000);
+  const concurrency = parseCount(flags.concurrency, '--concurrency', 1);
+  if (concurrency !== undefined) options.concurrency = concurrency;
   if (flags.dryrun !== undefined) options.dryrun = flags.dryrun;
   if (flags.allowChangedCode !== undefined) options.allowChangedFunction = flags.allowChangedCode;
   // The CLI draws its own progress; core speaks on the terminal only with --verbose (its log

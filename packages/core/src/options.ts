@@ -39,6 +39,11 @@ export interface ParallelMapOptions {
   nWorkers?: 'auto' | number;
   /** Per-call time limit in milliseconds. */
   timeout?: number;
+  /**
+   * Calls each worker runs at once (default 1). More lets a worker's async calls overlap while
+   * they wait (I/O, a subprocess, a fetch); synchronous code still runs one call at a time.
+   */
+  concurrency?: number;
   /** undefined: info; true: debug; false: warnings only. */
   verbose?: boolean;
   /** undefined: a log file in the output folder when writing; true/false; or a file path. */
@@ -80,6 +85,7 @@ export interface ResolvedOptions {
   serializeResults: boolean;
   nWorkers: 'auto' | number;
   timeout: number | undefined;
+  concurrency: number;
   verbose: boolean | undefined;
   /** A string is an absolute path. */
   logfile: boolean | string | undefined;
@@ -107,6 +113,7 @@ export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
   'serializeResults',
   'nWorkers',
   'timeout',
+  'concurrency',
   'verbose',
   'logfile',
   'dryrun',
@@ -179,6 +186,8 @@ export function checkCallCount(n: number, source: string): void {
 
 /** Longest time Node's timers can wait; larger values fire immediately. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** Calls one worker may run at once (a call-state slot each; far more than async waits need). */
+export const MAX_CONCURRENCY = 1024;
 
 const DTYPE_ALIASES: Record<string, NumericDtype> = {
   float64: 'float64', float: 'float64', double: 'float64', f8: 'float64',
@@ -389,6 +398,14 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     );
   }
 
+  const concurrency = raw.concurrency ?? 1;
+  if (!(isNonNegativeInteger(concurrency) && concurrency >= 1 && concurrency <= MAX_CONCURRENCY)) {
+    throw new OptionError(
+      'concurrency',
+      `options.concurrency must be a positive integer (calls each worker runs at once, at most ${MAX_CONCURRENCY}), got ${describeValue(concurrency)}`,
+    );
+  }
+
   const signal = raw.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new OptionError('signal', `options.signal must be an AbortSignal or undefined, got ${describeValue(signal)}`);
@@ -428,6 +445,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     serializeResults,
     nWorkers: nWorkers as 'auto' | number,
     timeout: timeout as number | undefined,
+    concurrency: concurrency as number,
     verbose: verbose as boolean | undefined,
     logfile,
     dryrun,

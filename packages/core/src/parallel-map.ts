@@ -60,6 +60,9 @@ export class ParallelMap {
     this.options = validateOptions(isExecutionBackend(backend) ? rest : options);
     this.warnings = [...this.options.warnings];
     this.backendOption = isExecutionBackend(backend) ? backend : this.options.backend;
+    if (isExecutionBackend(backend) && this.options.concurrency > 1) {
+      this.warnings.push('options.concurrency has no effect with a backend object: give it to the backend (new LocalBackend({ concurrency }))');
+    }
     this.func = resolveFunctionReference(func, { name: this.options.name });
     const bound = bindArguments(args, this.options.kwargs, functionSignature(this.func));
     this.distribution = distributeArguments(bound.args, bound.kwargs, this.options.nInputs);
@@ -160,6 +163,7 @@ export class ParallelMap {
       ...fromConfig,
       ...explicit,
       ...(this.options.nWorkers !== 'auto' ? { nWorkers: this.options.nWorkers } : {}),
+      ...(this.options.concurrency > 1 ? { concurrency: this.options.concurrency } : {}),
       ...(configFile ? { configFile } : {}),
     });
     this.ownsBackend = true;
@@ -173,7 +177,7 @@ export class ParallelMap {
    */
   static resume(
     outputDir: string,
-    overrides: Pick<ParallelMapInit, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'dryrun' | 'allowChangedFunction'> = {},
+    overrides: Pick<ParallelMapInit, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'concurrency' | 'dryrun' | 'allowChangedFunction'> = {},
   ): ParallelMap {
     const dir = resolve(outputDir);
     const manifest = readManifest(dir);

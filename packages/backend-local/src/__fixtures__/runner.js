@@ -34,6 +34,8 @@ exports.createRunner = async function createRunner(setup = {}) {
             throw new SyntaxError(`uncaught in call ${taskID}`);
           });
           return new Promise(() => {});
+        case 'hang':
+          return new Promise(() => {});
         case 'sleep':
           return new Promise((resolve) => setTimeout(() => resolve(plain(taskID)), setup.sleepMs ?? 50));
         case 'startedAt': {
