@@ -210,7 +210,7 @@ export class ThreadPool {
    */
   warmUp(): void {
     if (this.closed) return;
-    while (this.workers.size < Math.min(this.options.nWorkers, BOOT_AT_ONCE)) this.spawn(undefined);
+    while (this.workers.size < Math.min(this.options.nWorkers, this.bootAtOnce)) this.spawn(undefined);
   }
 
   async close(): Promise<void> {
@@ -287,7 +287,7 @@ export class ThreadPool {
     while (
       run.queue.nQueued > started && // each new worker takes a batch right away
       this.workers.size < this.options.nWorkers &&
-      starting < BOOT_AT_ONCE &&
+      starting < this.bootAtOnce &&
       this.worthStartingAnother(run, this.workers.size - starting)
     ) {
       this.spawn(run);
@@ -352,6 +352,14 @@ export class ThreadPool {
     const msPerCall = run.callTime.msPerCall(2 * this.startupMs);
     // A worker that runs several calls at once gets through its queued work that much sooner.
     return msPerCall !== undefined && (run.queue.nQueued * msPerCall) / (running * this.options.concurrency) > 2 * this.startupMs;
+  }
+
+  /**
+   * Workers that may start at once: BOOT_AT_ONCE, or all with concurrency, whose calls are
+   * expected to wait rather than compute (the cores are free for the starts).
+   */
+  private get bootAtOnce(): number {
+    return this.options.concurrency > 1 ? this.options.nWorkers : BOOT_AT_ONCE;
   }
 
   /**
