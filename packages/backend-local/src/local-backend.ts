@@ -18,6 +18,8 @@ export interface LocalBackendOptions {
   batch?: ThreadPoolOptions['batch'];
   /** Calls each worker runs at once (default 1): async calls that wait overlap (ParallelMap's options.concurrency). */
   concurrency?: number;
+  /** 'thread' (default) or 'process': workers are child processes, and a native crash ends only its call (ParallelMap's options.isolation). */
+  isolation?: ThreadPoolOptions['isolation'];
 }
 
 
@@ -57,6 +59,7 @@ export class LocalBackend implements ExecutionBackend {
       resourceLimits: this.options.resourceLimits,
       batch: this.options.batch,
       concurrency: this.callsPerWorker,
+      isolation: this.options.isolation,
     });
     this.poolTimeoutMs = timeoutMs;
     return this.pool;
@@ -68,7 +71,8 @@ export class LocalBackend implements ExecutionBackend {
 
   async execute(job: ExecutionJob, events: ExecutionEvents, signal?: AbortSignal): Promise<void> {
     const pool = this.poolFor(job.timeoutMs);
-    const sharedPayloads = sharedNumericPayloads(job);
+    // Shared memory does not reach child processes: they get their payloads per batch.
+    const sharedPayloads = this.options.isolation === 'process' ? undefined : sharedNumericPayloads(job);
     const concurrency = this.callsPerWorker > 1 ? { concurrency: this.callsPerWorker } : undefined;
     await pool.run(job.taskIDs, (batch) => events.onSettled(batch), {
       signal,

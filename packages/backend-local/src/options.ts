@@ -26,6 +26,11 @@ export interface ThreadPoolOptions {
    * while they wait (I/O, a subprocess, a fetch); synchronous calls still run one after another.
    */
   concurrency?: number;
+  /**
+   * What a worker is: 'thread' (default, a worker thread of this process) or 'process' (a child
+   * process: a native crash or corrupted global state ends only it, at a higher cost per call).
+   */
+  isolation?: 'thread' | 'process';
   /** Replaces the worker_threads transport (tests, other runtimes). */
   createTransport?: WorkerTransportFactory;
 }
@@ -38,6 +43,7 @@ export interface ResolvedPoolOptions {
   resourceLimits: ResourceLimits | undefined;
   batch: number | undefined;
   concurrency: number;
+  isolation: 'thread' | 'process';
   createTransport: WorkerTransportFactory | undefined;
 }
 
@@ -63,7 +69,7 @@ export function resolvePoolOptions(options: ThreadPoolOptions): ResolvedPoolOpti
   if (typeof options !== 'object' || options === null) {
     throw new PoolOptionError(`options must be an object, got ${shown(options)}`);
   }
-  const { nWorkers = 'auto', runnerModule, timeoutMs, resourceLimits, batch = 'auto', concurrency = 1, createTransport } = options;
+  const { nWorkers = 'auto', runnerModule, timeoutMs, resourceLimits, batch = 'auto', concurrency = 1, isolation = 'thread', createTransport } = options;
   if (nWorkers !== 'auto' && !isPositiveInteger(nWorkers)) fail('nWorkers', "a positive integer or 'auto'", nWorkers);
   if (typeof runnerModule !== 'string' || !isAbsolute(runnerModule)) {
     fail('runnerModule', 'an absolute path', runnerModule);
@@ -82,6 +88,7 @@ export function resolvePoolOptions(options: ThreadPoolOptions): ResolvedPoolOpti
   }
   if (batch !== 'auto' && !isPositiveInteger(batch)) fail('batch', "a positive integer or 'auto'", batch);
   if (!isPositiveInteger(concurrency)) fail('concurrency', 'a positive integer', concurrency);
+  if (isolation !== 'thread' && isolation !== 'process') fail('isolation', '"thread" or "process"', isolation);
   if (createTransport !== undefined && typeof createTransport !== 'function') {
     fail('createTransport', 'a function', createTransport);
   }
@@ -93,6 +100,7 @@ export function resolvePoolOptions(options: ThreadPoolOptions): ResolvedPoolOpti
     resourceLimits,
     batch: batch === 'auto' ? undefined : batch,
     concurrency,
+    isolation,
     createTransport,
   };
 }

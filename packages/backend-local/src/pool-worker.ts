@@ -9,7 +9,7 @@ import { WorkerExitedError } from './errors';
 import type { ResolvedPoolOptions } from './options';
 import { CallState, type BatchRequest, type BatchResult, type PartialBatchResult, type WorkerBootData } from './protocol';
 import type { RunState } from './thread-pool';
-import { createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
+import { createChildProcessTransport, createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
 import { workerEntry } from './worker-entry';
 
 export type KillReason = 'timeout' | 'stopped';
@@ -72,12 +72,12 @@ export class PoolWorker {
   private readonly transport: WorkerTransport;
 
   /** Starts the thread. */
-  constructor(options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'createTransport' | 'concurrency'>, events: PoolWorkerEvents) {
+  constructor(options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'createTransport' | 'concurrency' | 'isolation'>, events: PoolWorkerEvents) {
     this.concurrency = options.concurrency;
     const callState = new SharedArrayBuffer(CallState.BYTES * this.concurrency);
     const bootData: WorkerBootData = { runnerModule: options.runnerModule, moduleLoader: FUNCTION_LOADER_PATH, callState };
     if (this.concurrency > 1) bootData.concurrency = this.concurrency;
-    const createTransport = options.createTransport ?? createWorkerThreadTransport;
+    const createTransport = options.createTransport ?? (options.isolation === 'process' ? createChildProcessTransport : createWorkerThreadTransport);
     this.transport = createTransport({
       entry: workerEntry(),
       workerData: bootData,

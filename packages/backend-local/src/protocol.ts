@@ -99,6 +99,18 @@ export class CallState {
     this.ints[0] = 2 * index + 1;
   }
 
+  /** The raw state of slot `slot`, for a child process to post (see CallStateUpdate). */
+  snapshot(slot: number): CallStateUpdate {
+    return [slot, this.ints[0]!, this.ints[1]!, this.startedAt[0]!];
+  }
+
+  /** Takes over the state a child process posted (the pool's copy of its call state). */
+  mirror(update: CallStateUpdate): void {
+    this.startedAt[0] = update[3];
+    Atomics.store(this.ints, 1, update[2]);
+    Atomics.store(this.ints, 0, update[1]);
+  }
+
   /** The phase alone, for loops that do markCall's store themselves (core's runNumbers). */
   get marks(): Int32Array {
     return this.ints.subarray(0, 1);
@@ -235,6 +247,18 @@ export interface SerializedError {
   stack?: string;
   code?: string;
 }
+
+/** A child process's call state after a change: slot, phase, batch sequence number, start (see CallState). */
+export type CallStateUpdate = [slot: number, phase: number, batchSeq: number, startedAt: number];
+
+/** The key of a CallStateUpdate a worker process posts (a thread shares its call state instead). */
+export const CALL_STATE = 'acme-ts:call-state';
+
+/** The key of the uncaught error a worker process posts before it ends (a thread's 'error' event). */
+export const EXIT_ERROR = 'acme-ts:exit-error';
+
+/** The environment variable that gives a worker process its WorkerBootData (JSON, without callState). */
+export const WORKER_BOOT_ENV = 'ACME_TS_WORKER_BOOT';
 
 /**
  * The key of a message a worker posts outside comlink's requests: a PartialBatchResult. It goes

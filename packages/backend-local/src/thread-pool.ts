@@ -13,6 +13,7 @@ import {
   WorkerCrashLoopError,
   WorkerExitedError,
   WorkerStartupError,
+  describeWorkerEnd,
   errorInfo,
   isErrorLike,
 } from './errors';
@@ -383,9 +384,14 @@ export class ThreadPool {
       firstTaskID: taskIDs[0]!,
       count: taskIDs.length,
       budgetMs: this.sizer.isAdaptive ? ADAPTIVE_BATCH_BUDGET_MS : Infinity,
-      // Calls that run beside others are always timed: the call state must tell a running call
-      // from a finished one, to blame the right call for a crash.
-      timeEachCall: this.options.timeoutMs !== undefined || this.options.concurrency > 1 || !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
+      // Calls that run beside others, or in a process (whose call state is posted per change),
+      // are always timed: the call state must tell a running call from a finished one, to
+      // blame the right call for a crash.
+      timeEachCall:
+        this.options.timeoutMs !== undefined ||
+        this.options.concurrency > 1 ||
+        this.options.isolation === 'process' ||
+        !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
     };
     const transfer: ArrayBuffer[] = [];
     if (!consecutive) {
@@ -550,9 +556,7 @@ export class ThreadPool {
         this.settle(run, { taskID, ok: false, error, reason: 'timeout', durationMs: worker.timedOut?.ms });
       } else {
         const outOfMemory = (info.error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        const error = info.error
-          ? errorInfo(info.error)
-          : { name: 'WorkerExitError', message: `the worker thread exited with code ${info.code} during call ${taskID}` };
+        const error = info.error ? errorInfo(info.error) : { name: 'WorkerExitError', message: `the ${describeWorkerEnd(info)} during call ${taskID}` };
         const durationMs = Math.max(0, sharedClockMs() - startedAt);
         this.settle(run, { taskID, ok: false, error, reason: outOfMemory ? 'out-of-memory' : 'worker-exit', durationMs });
       }

@@ -1,17 +1,24 @@
 // How the pool talks to one worker. The scheduler (thread-pool.ts) only sees WorkerTransport,
-// so queueing, batching, retries and timeouts never depend on worker_threads or comlink.
+// so queueing, batching, retries and timeouts never depend on worker_threads or comlink. Two
+// runtimes: a worker thread of this process (WorkerThreadTransport, the default) and a child
+// process (ChildProcessTransport, `isolation: 'process'`: a native crash ends only the child).
 
+import { fork, type ChildProcess } from 'node:child_process';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type * as ComlinkModule from 'comlink';
 import type nodeEndpointFunction from 'comlink/dist/umd/node-adapter';
 import { WorkerExitedError } from './errors';
-import { PARTIAL_RESULT, type PartialBatchResult } from './protocol';
+import { CALL_STATE, CallState, EXIT_ERROR, PARTIAL_RESULT, WORKER_BOOT_ENV, type CallStateUpdate, type PartialBatchResult, type SerializedError, type WorkerBootData } from './protocol';
 
 export interface WorkerExitInfo {
-  /** Exit code of the thread (1 after terminate()). */
+  /** Exit code of the thread or process (1 after a thread's terminate()). */
   code?: number;
-  /** The error that ended the thread (uncaught exception, ERR_WORKER_OUT_OF_MEMORY, …). */
+  /** The error that ended the worker (uncaught exception, ERR_WORKER_OUT_OF_MEMORY, …). */
   error?: Error;
+  /** The signal that ended a worker process (SIGABRT, SIGSEGV, …). */
+  signal?: string;
+  /** The worker was a child process, not a thread. */
+  process?: boolean;
 }
 
 export interface WorkerTransport {
@@ -58,41 +65,47 @@ function comlink(): Comlink {
   return comlinkModule;
 }
 
-/** worker_threads + comlink. */
-export class WorkerThreadTransport implements WorkerTransport {
-  private worker: Worker | undefined;
+/** What a runtime's worker offers the comlink transport. */
+interface SpawnedWorker {
+  /** comlink's end of the worker's messages. */
+  endpoint: ComlinkModule.Endpoint;
+  /** Keep the process alive while work is pending (ref), or not (unref). */
+  ref(): void;
+  unref(): void;
+  /** Ends the worker; its exit is reported through handleExit. */
+  terminate(): Promise<unknown>;
+}
+
+/** A worker reached through comlink; the runtime (thread, process) is the subclass's. */
+abstract class ComlinkTransport implements WorkerTransport {
+  private worker: SpawnedWorker | undefined;
   private remote: Record<string, (payload: unknown) => Promise<unknown>> | undefined;
   private readonly pending = new Set<(error: Error) => void>();
   private readonly exitCallbacks: ((info: WorkerExitInfo) => void)[] = [];
   private partialResultCallback: ((result: PartialBatchResult) => void) | undefined;
   private exitInfo: WorkerExitInfo | undefined;
-  private lastError: Error | undefined;
   /** Set by terminate(): from then on the worker stays ref'd until it has exited. */
   private terminating = false;
 
-  constructor(private readonly init: WorkerTransportInit) {}
+  constructor(protected readonly init: WorkerTransportInit) {}
+
+  /** Starts the worker, with handleExit and handOverPartialResult wired to its events. */
+  protected abstract spawn(): SpawnedWorker;
 
   start(): void {
     if (this.worker) return;
-    const worker = new Worker(this.init.entry, {
-      workerData: this.init.workerData,
-      ...(this.init.resourceLimits ? { resourceLimits: this.init.resourceLimits } : {}),
-    });
+    const worker = this.spawn();
     this.worker = worker;
-    worker.on('error', (error) => {
-      this.lastError = error;
-    });
-    worker.on('exit', (code) => this.handleExit(code));
-    worker.on('message', (message: { [PARTIAL_RESULT]?: PartialBatchResult } | undefined) => {
-      const partial = message?.[PARTIAL_RESULT];
-      if (partial !== undefined) this.partialResultCallback?.(partial);
-    });
-    const { wrap, nodeEndpoint } = comlink();
-    this.remote = wrap(nodeEndpoint(worker as never)) as never;
+    this.remote = comlink().wrap(worker.endpoint) as never;
     // An idle worker must not keep the process alive; request() refs it while work is pending.
     // After the listeners: adding a 'message' listener (comlink's) refs the worker's port again,
     // and a worker started ahead of a run that never came kept the process alive for good.
     worker.unref();
+  }
+
+  /** A PartialBatchResult the worker posted, handed on synchronously. */
+  protected handOverPartialResult(partial: PartialBatchResult): void {
+    this.partialResultCallback?.(partial);
   }
 
   request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T> {
@@ -135,9 +148,8 @@ export class WorkerThreadTransport implements WorkerTransport {
     else this.exitCallbacks.push(callback);
   }
 
-  private handleExit(code: number): void {
-    const info: WorkerExitInfo = { code };
-    if (this.lastError) info.error = this.lastError;
+  protected handleExit(info: WorkerExitInfo): void {
+    if (this.exitInfo) return;
     this.exitInfo = info; // from now on requests fail at once
     // Node hands over what the worker posted before it ended just before its 'exit': its
     // partial results (delivered synchronously above) are in; answers that comlink has not
@@ -149,4 +161,120 @@ export class WorkerThreadTransport implements WorkerTransport {
   }
 }
 
+/** How long a child's exit waits at most for its IPC channel to close (ms). */
+const CHANNEL_CLOSE_WAIT_MS = 200;
+
+/** worker_threads + comlink. */
+export class WorkerThreadTransport extends ComlinkTransport {
+  protected spawn(): SpawnedWorker {
+    const worker = new Worker(this.init.entry, {
+      workerData: this.init.workerData,
+      ...(this.init.resourceLimits ? { resourceLimits: this.init.resourceLimits } : {}),
+    });
+    let lastError: Error | undefined;
+    worker.on('error', (error) => {
+      lastError = error;
+    });
+    worker.on('exit', (code) => this.handleExit(lastError ? { code, error: lastError } : { code }));
+    worker.on('message', (message: { [PARTIAL_RESULT]?: PartialBatchResult } | undefined) => {
+      const partial = message?.[PARTIAL_RESULT];
+      if (partial !== undefined) this.handOverPartialResult(partial);
+    });
+    return {
+      endpoint: comlink().nodeEndpoint(worker as never),
+      ref: () => worker.ref(),
+      unref: () => worker.unref(),
+      terminate: () => worker.terminate(),
+    };
+  }
+}
+
 export const createWorkerThreadTransport: WorkerTransportFactory = (init) => new WorkerThreadTransport(init);
+
+/**
+ * A child process (`node` running the same worker entry) + comlink over its IPC channel, with
+ * v8's serialization (what structured clone carries, copied: there is no transfer between
+ * processes). The child cannot share the pool's call-state memory, so it posts every change of
+ * its call state (CallStateUpdate) and this transport writes it into the pool's copy
+ * (workerData.callState): the watchdog and the blame for a crash read it as for a thread. A
+ * native crash (abort(), a segfault in an addon) ends only the child; its exit reports the signal.
+ */
+export class ChildProcessTransport extends ComlinkTransport {
+  protected spawn(): SpawnedWorker {
+    const boot = this.init.workerData as WorkerBootData;
+    const callStates = CallState.slots(boot.callState, boot.concurrency ?? 1);
+    const { callState: _shared, ...bootData } = boot;
+    const maxOld = this.init.resourceLimits?.maxOldGenerationSizeMb;
+    const child: ChildProcess = fork(this.init.entry, [], {
+      serialization: 'advanced',
+      env: { ...process.env, [WORKER_BOOT_ENV]: JSON.stringify(bootData) },
+      // The host's flags (loaders for TypeScript and the like), not its debugger's.
+      execArgv: [...process.execArgv.filter((arg) => !arg.startsWith('--inspect')), ...(maxOld ? [`--max-old-space-size=${maxOld}`] : [])],
+    });
+    let lastError: Error | undefined;
+    child.on('error', (error) => {
+      lastError = error;
+    });
+    // The exit is reported once the channel has closed too: what the child posted before it
+    // ended (its call state, results handed over) is in by then. A channel some other process
+    // keeps open (a grandchild that inherited it) does not hold the exit back for long.
+    let exit: WorkerExitInfo | undefined;
+    let disconnected = false;
+    const reportExit = () => {
+      if (exit === undefined) return;
+      if (lastError) exit.error = lastError;
+      this.handleExit(exit);
+    };
+    child.on('disconnect', () => {
+      disconnected = true;
+      reportExit();
+    });
+    child.on('exit', (code, signal) => {
+      exit = { process: true };
+      if (code !== null) exit.code = code;
+      if (signal !== null) exit.signal = signal;
+      if (disconnected || !child.connected) reportExit();
+      else setTimeout(reportExit, CHANNEL_CLOSE_WAIT_MS).unref();
+    });
+    type Listener = Parameters<ComlinkModule.Endpoint['addEventListener']>[1];
+    const listeners = new Set<Listener>();
+    child.on('message', (message: { [PARTIAL_RESULT]?: PartialBatchResult; [CALL_STATE]?: CallStateUpdate; [EXIT_ERROR]?: SerializedError }) => {
+      const update = message?.[CALL_STATE];
+      if (update !== undefined) return callStates[update[0]]?.mirror(update);
+      const partial = message?.[PARTIAL_RESULT];
+      if (partial !== undefined) return this.handOverPartialResult(partial);
+      const thrown = message?.[EXIT_ERROR];
+      if (thrown !== undefined) return void (lastError = Object.assign(new Error(thrown.message), thrown));
+      const event = { data: message } as MessageEvent;
+      for (const listener of listeners) {
+        if (typeof listener === 'function') listener(event);
+        else listener.handleEvent(event);
+      }
+    });
+    const channel = () => (child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
+    return {
+      endpoint: {
+        // Nothing is transferred between processes: the list is ignored, the values are copied.
+        postMessage: (message: unknown) => void child.send(message as never),
+        addEventListener: (_type, listener) => listeners.add(listener),
+        removeEventListener: (_type, listener) => listeners.delete(listener),
+      },
+      ref: () => {
+        child.ref();
+        channel()?.ref();
+      },
+      unref: () => {
+        child.unref();
+        channel()?.unref();
+      },
+      terminate: () => {
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        return exited;
+      },
+    };
+  }
+}
+
+export const createChildProcessTransport: WorkerTransportFactory = (init) => new ChildProcessTransport(init);

@@ -5,8 +5,11 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort, type Tr
 import { isErrorLike } from './errors';
 import * as Comlink from 'comlink';
 import {
+  CALL_STATE,
   CallState,
+  EXIT_ERROR,
   PARTIAL_RESULT,
+  WORKER_BOOT_ENV,
   ValueCollector,
   sharedClockMs,
   type BatchRequest,
@@ -20,12 +23,65 @@ import {
   type WorkerBootData,
 } from './protocol';
 
-const boot = workerData as WorkerBootData;
+/**
+ * A call state that posts every change to the pool: a worker process cannot share memory with
+ * it (ChildProcessTransport mirrors the updates). Each call costs two small messages.
+ */
+class PostedCallState extends CallState {
+  constructor(
+    buffer: SharedArrayBuffer,
+    private readonly slot: number,
+  ) {
+    super(buffer, slot);
+  }
+
+  private post(): void {
+    process.send!({ [CALL_STATE]: this.snapshot(this.slot) });
+  }
+
+  override beginBatch(batchSeq: number): void {
+    super.beginBatch(batchSeq);
+    this.post();
+  }
+
+  override beginCall(index: number, now: number): void {
+    super.beginCall(index, now);
+    this.post();
+  }
+
+  override endCall(index: number): void {
+    super.endCall(index);
+    this.post();
+  }
+
+  override markCall(index: number): void {
+    super.markCall(index);
+    this.post();
+  }
+
+  override markDone(count: number): void {
+    super.markDone(count);
+    this.post();
+  }
+}
+
+/** In a child process (isolation: 'process'), not a thread: boot data from the environment. */
+const inProcess = !parentPort && typeof process.send === 'function' && process.env[WORKER_BOOT_ENV] !== undefined;
+const boot: WorkerBootData = inProcess
+  ? { ...(JSON.parse(process.env[WORKER_BOOT_ENV]!) as Omit<WorkerBootData, 'callState'>), callState: new SharedArrayBuffer(0) }
+  : (workerData as WorkerBootData);
+/** Messages to the pool outside comlink's answers (PartialBatchResult, …). */
+const postToPool = (message: unknown, transfer: ArrayBuffer[] = []): void => {
+  if (inProcess) process.send!(message);
+  else parentPort!.postMessage(message, transfer);
+};
 // By the absolute path the pool resolved: resolving a package path costs a cold thread ms.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { importModuleFile } = require(boot.moduleLoader) as typeof import('@acme-ts/core/function-loader');
 const concurrency = boot.concurrency ?? 1;
-const callStates = CallState.slots(boot.callState, concurrency);
+const callStates = inProcess
+  ? Array.from({ length: concurrency }, (_, slot) => new PostedCallState(new SharedArrayBuffer(CallState.BYTES * concurrency), slot))
+  : CallState.slots(boot.callState, concurrency);
 let runner: Runner | undefined;
 let runnerModule: Promise<RunnerModule> | undefined;
 
@@ -286,7 +342,7 @@ class BatchRun {
     const transfers = new Set<ArrayBuffer>();
     const partial: PartialBatchResult = { ...this.resultOf(this.handedOver, this.nDone, transfers), partial: true, final };
     try {
-      parentPort!.postMessage({ [PARTIAL_RESULT]: partial }, [...transfers]);
+      postToPool({ [PARTIAL_RESULT]: partial }, [...transfers]);
     } catch {
       // A value that cannot travel: the batch's answer fails as a whole, and the pool finds the
       // culprit by running the calls one by one.
@@ -389,7 +445,7 @@ const HAND_OVER_EVERY_MS = 1;
 
 // A thread that ends while a batch runs first hands over the calls it finished: a call's
 // process.exit, or an exception nothing caught (a heap overflow or a termination runs no code).
-if (parentPort) {
+if (parentPort || inProcess) {
   const handOverBeforeEnd = () => {
     for (const batch of running) {
       try {
@@ -411,4 +467,33 @@ if (parentPort) {
   const endpoint = portEndpoint(parentPort);
   Comlink.expose(api, endpoint);
   endpoint.deliverWaiting();
+} else if (inProcess) {
+  // A process reports the error that ends it itself (a thread's comes with its 'error' event).
+  process.on('uncaughtExceptionMonitor', (error) => postToPool({ [EXIT_ERROR]: serializeError(error) }));
+  // The pool's process is gone (killed, crashed): nobody waits for this one's results.
+  process.on('disconnect', () => process.exit(0));
+  Comlink.expose(api, processEndpoint());
+}
+
+/** comlink's end of this process's IPC channel (v8-serialized: nothing is transferred). */
+function processEndpoint(): Comlink.Endpoint {
+  type Listener = Parameters<Comlink.Endpoint['addEventListener']>[1];
+  const listeners = new Map<Listener, (data: unknown) => void>();
+  return {
+    postMessage: (message: unknown) => void process.send!(message),
+    addEventListener(_type, listener) {
+      const deliver = (data: unknown) => {
+        const event = { data } as MessageEvent;
+        if (typeof listener === 'function') listener(event);
+        else listener.handleEvent(event);
+      };
+      listeners.set(listener, deliver);
+      process.on('message', deliver);
+    },
+    removeEventListener(_type, listener) {
+      const deliver = listeners.get(listener);
+      if (deliver) process.off('message', deliver);
+      listeners.delete(listener);
+    },
+  };
 }

@@ -38,6 +38,7 @@ test('defaults', () => {
     retries: {},
     configFile: undefined,
     concurrency: 1,
+    isolation: 'thread',
   });
   // core's options.concurrency, for the worker threads inside each task
   expect(resolveSlurmOptions({ concurrency: 8 }, PARTITIONS).concurrency).toBe(8);

@@ -70,14 +70,16 @@ export interface ResolvedSlurmOptions {
   configFile: string | undefined;
   /** Calls each worker thread of a task runs at once (core's options.concurrency; default 1). */
   concurrency: number;
+  /** Workers inside a task: threads or child processes (core's options.isolation). */
+  isolation: 'thread' | 'process';
 }
 
 const KNOWN_KEYS = [
   'partition', 'nWorkers', 'memPerWorker', 'cpusPerWorker', 'timeLimit', 'setupTimeout', 'sbatchOptions', 'jobName', 'callsPerTask',
-  'pollInterval', 'gpusPerWorker', 'constraint', 'qos', 'retries', 'configFile', 'concurrency',
+  'pollInterval', 'gpusPerWorker', 'constraint', 'qos', 'retries', 'configFile', 'concurrency', 'isolation',
 ] as const;
 /** Keys core adds beside the SLURM settings (not named as settings in messages). */
-const CORE_KEYS: readonly string[] = ['configFile', 'concurrency'];
+const CORE_KEYS: readonly string[] = ['configFile', 'concurrency', 'isolation'];
 
 /** Settings checked against the cluster's nodes (`scontrol show node`) when given. */
 export const NODE_SETTINGS = ['gpusPerWorker', 'constraint'] as const;
@@ -212,5 +214,7 @@ export function resolveSlurmOptions(
     retries,
     configFile,
     concurrency: positive('concurrency') ?? 1,
+    // Checked by core (options.isolation).
+    isolation: raw.isolation === 'process' ? 'process' : 'thread',
   };
 }

@@ -36,6 +36,8 @@ export interface SubmissionSetup {
   threads: number;
   /** Calls each of them runs at once (options.concurrency; absent: 1). */
   concurrency?: number;
+  /** Workers are child processes instead of threads (options.isolation). */
+  isolation?: 'process';
 }
 
 /** chunks/<k>.v8 */

@@ -13,6 +13,7 @@ export interface ExecutionFlags {
   backend?: 'local' | 'slurm';
   timeout?: string;
   concurrency?: string;
+  isolation?: 'thread' | 'process';
   dryrun?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -66,6 +67,7 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
     .option('backend', { choices: ['local', 'slurm'] as const, describe: 'where the calls run (default: ACME_TS_BACKEND, the config file, else local)' })
     .option('timeout', { type: 'string', nargs: 1, describe: 'per-call time limit: seconds, or with a unit (500ms, 30s, 5m, 2h)' })
     .option('concurrency', { type: 'string', nargs: 1, describe: 'calls each worker runs at once (default 1): async calls that wait (I/O, subprocesses, fetches) overlap' })
+    .option('isolation', { choices: ['thread', 'process'] as const, describe: 'workers are threads (default) or child processes: a native crash (segfault, abort()) then fails only its call' })
     .option('dryrun', { type: 'boolean', describe: 'run one random call in this process first: time, memory, storable result' })
     .option('allow-changed-code', { type: 'boolean', describe: 'continue a run in its folder although the function changed: stored calls stay, missing ones run with the new code' })
     .option('quiet', { alias: 'q', type: 'boolean', group: OUTPUT_GROUP, describe: 'only warnings, errors and the result lines; no progress' })
@@ -200,7 +202,7 @@ export function checkSlurmFlags(argv: Record<string, unknown>, backend: string):
 /** The execution part of ParallelMap's options (shared by run and rerun). */
 export function executionOptions(
   flags: ExecutionFlags,
-): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'concurrency' | 'dryrun' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
+): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'concurrency' | 'isolation' | 'dryrun' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
   if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose contradict each other; give one of them', '--quiet');
   const options: ReturnType<typeof executionOptions> = {};
   const nWorkers = parseCountOrAuto(flags.nWorkers, '--n-workers', 1);
@@ -210,6 +212,7 @@ export function executionOptions(
   if (timeout !== undefined) options.timeout = Math.round(timeout * 1000);
   const concurrency = parseCount(flags.concurrency, '--concurrency', 1);
   if (concurrency !== undefined) options.concurrency = concurrency;
+  if (flags.isolation !== undefined) options.isolation = flags.isolation;
   if (flags.dryrun !== undefined) options.dryrun = flags.dryrun;
   if (flags.allowChangedCode !== undefined) options.allowChangedFunction = flags.allowChangedCode;
   // The CLI draws its own progress; core speaks on the terminal only with --verbose (its log

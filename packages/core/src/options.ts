@@ -44,6 +44,11 @@ export interface ParallelMapOptions {
    * they wait (I/O, a subprocess, a fetch); synchronous code still runs one call at a time.
    */
   concurrency?: number;
+  /**
+   * What a worker is: 'thread' (default) or 'process' — a child process per worker, so a native
+   * crash (a segfault or abort() in an addon) or corrupted global state ends only its call.
+   */
+  isolation?: 'thread' | 'process';
   /** undefined: info; true: debug; false: warnings only. */
   verbose?: boolean;
   /** undefined: a log file in the output folder when writing; true/false; or a file path. */
@@ -86,6 +91,7 @@ export interface ResolvedOptions {
   nWorkers: 'auto' | number;
   timeout: number | undefined;
   concurrency: number;
+  isolation: 'thread' | 'process';
   verbose: boolean | undefined;
   /** A string is an absolute path. */
   logfile: boolean | string | undefined;
@@ -114,6 +120,7 @@ export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
   'nWorkers',
   'timeout',
   'concurrency',
+  'isolation',
   'verbose',
   'logfile',
   'dryrun',
@@ -406,6 +413,11 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     );
   }
 
+  const isolation = raw.isolation ?? 'thread';
+  if (isolation !== 'thread' && isolation !== 'process') {
+    throw new OptionError('isolation', `options.isolation must be "thread" (worker threads) or "process" (child processes), got ${describeValue(isolation)}`);
+  }
+
   const signal = raw.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new OptionError('signal', `options.signal must be an AbortSignal or undefined, got ${describeValue(signal)}`);
@@ -446,6 +458,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     nWorkers: nWorkers as 'auto' | number,
     timeout: timeout as number | undefined,
     concurrency: concurrency as number,
+    isolation,
     verbose: verbose as boolean | undefined,
     logfile,
     dryrun,

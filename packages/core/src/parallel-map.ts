@@ -60,8 +60,10 @@ export class ParallelMap {
     this.options = validateOptions(isExecutionBackend(backend) ? rest : options);
     this.warnings = [...this.options.warnings];
     this.backendOption = isExecutionBackend(backend) ? backend : this.options.backend;
-    if (isExecutionBackend(backend) && this.options.concurrency > 1) {
-      this.warnings.push('options.concurrency has no effect with a backend object: give it to the backend (new LocalBackend({ concurrency }))');
+    if (isExecutionBackend(backend)) {
+      for (const [option, given] of [['concurrency', this.options.concurrency > 1], ['isolation', this.options.isolation !== 'thread']] as const) {
+        if (given) this.warnings.push(`options.${option} has no effect with a backend object: give it to the backend (new LocalBackend({ ${option} }))`);
+      }
     }
     this.func = resolveFunctionReference(func, { name: this.options.name });
     const bound = bindArguments(args, this.options.kwargs, functionSignature(this.func));
@@ -164,6 +166,7 @@ export class ParallelMap {
       ...explicit,
       ...(this.options.nWorkers !== 'auto' ? { nWorkers: this.options.nWorkers } : {}),
       ...(this.options.concurrency > 1 ? { concurrency: this.options.concurrency } : {}),
+      ...(this.options.isolation !== 'thread' ? { isolation: this.options.isolation } : {}),
       ...(configFile ? { configFile } : {}),
     });
     this.ownsBackend = true;
@@ -177,7 +180,7 @@ export class ParallelMap {
    */
   static resume(
     outputDir: string,
-    overrides: Pick<ParallelMapInit, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'concurrency' | 'dryrun' | 'allowChangedFunction'> = {},
+    overrides: Pick<ParallelMapInit, 'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'concurrency' | 'isolation' | 'dryrun' | 'allowChangedFunction'> = {},
   ): ParallelMap {
     const dir = resolve(outputDir);
     const manifest = readManifest(dir);
