@@ -115,6 +115,11 @@ export class PoolWorker {
     return startupMs;
   }
 
+  /** Brings the call state up to date where the worker cannot share it (see WorkerTransport.refreshCallState). */
+  refreshCallState(): void {
+    this.transport.refreshCallState?.();
+  }
+
   /**
    * A call-state slot no batch in flight uses (0 with concurrency 1: a batch queued behind the
    * running one shares it, as it runs after it).

@@ -36,6 +36,11 @@ export interface WorkerBootData {
   moduleLoader: string;
   /** See CallState: one slot of CallState.BYTES per call the worker may run at once. */
   callState: SharedArrayBuffer;
+  /**
+   * A worker process (which cannot share memory with the pool) writes its call state to this
+   * file instead, slot by slot, and the pool reads it from there (see ChildProcessTransport).
+   */
+  callStateFile?: string;
   /** Batches the worker runs at once (ThreadPoolOptions.concurrency); default 1. */
   concurrency?: number;
 }
@@ -64,10 +69,13 @@ export class CallState {
   static readonly BYTES = 16;
   private readonly ints: Int32Array;
   private readonly startedAt: Float64Array;
+  /** Where the slot starts in the buffer (bytes). */
+  readonly offset: number;
 
   constructor(readonly buffer: SharedArrayBuffer, slot = 0) {
-    this.ints = new Int32Array(buffer, slot * CallState.BYTES, 2);
-    this.startedAt = new Float64Array(buffer, slot * CallState.BYTES + 8, 1);
+    this.offset = slot * CallState.BYTES;
+    this.ints = new Int32Array(buffer, this.offset, 2);
+    this.startedAt = new Float64Array(buffer, this.offset + 8, 1);
   }
 
   /** The slots of a worker that runs `concurrency` batches at once. */
@@ -97,18 +105,6 @@ export class CallState {
    */
   markCall(index: number): void {
     this.ints[0] = 2 * index + 1;
-  }
-
-  /** The raw state of slot `slot`, for a child process to post (see CallStateUpdate). */
-  snapshot(slot: number): CallStateUpdate {
-    return [slot, this.ints[0]!, this.ints[1]!, this.startedAt[0]!];
-  }
-
-  /** Takes over the state a child process posted (the pool's copy of its call state). */
-  mirror(update: CallStateUpdate): void {
-    this.startedAt[0] = update[3];
-    Atomics.store(this.ints, 1, update[2]);
-    Atomics.store(this.ints, 0, update[1]);
   }
 
   /** The phase alone, for loops that do markCall's store themselves (core's runNumbers). */
@@ -247,12 +243,6 @@ export interface SerializedError {
   stack?: string;
   code?: string;
 }
-
-/** A child process's call state after a change: slot, phase, batch sequence number, start (see CallState). */
-export type CallStateUpdate = [slot: number, phase: number, batchSeq: number, startedAt: number];
-
-/** The key of a CallStateUpdate a worker process posts (a thread shares its call state instead). */
-export const CALL_STATE = 'acme-ts:call-state';
 
 /** The key of the uncaught error a worker process posts before it ends (a thread's 'error' event). */
 export const EXIT_ERROR = 'acme-ts:exit-error';

@@ -631,6 +631,7 @@ export class ThreadPool {
     const now = sharedClockMs();
     for (const worker of this.workers) {
       if (worker.killReason || worker.batches.length === 0) continue;
+      worker.refreshCallState();
       for (const callState of worker.callStates) {
         const state = callState.read();
         if (!state || !state.running || !worker.batches.some((b) => b.seq === state.batchSeq)) continue;

@@ -4,11 +4,14 @@
 // process (ChildProcessTransport, `isolation: 'process'`: a native crash ends only the child).
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type * as ComlinkModule from 'comlink';
 import type nodeEndpointFunction from 'comlink/dist/umd/node-adapter';
 import { WorkerExitedError } from './errors';
-import { CALL_STATE, CallState, EXIT_ERROR, PARTIAL_RESULT, WORKER_BOOT_ENV, type CallStateUpdate, type PartialBatchResult, type SerializedError, type WorkerBootData } from './protocol';
+import { EXIT_ERROR, PARTIAL_RESULT, WORKER_BOOT_ENV, type PartialBatchResult, type SerializedError, type WorkerBootData } from './protocol';
 
 export interface WorkerExitInfo {
   /** Exit code of the thread or process (1 after a thread's terminate()). */
@@ -33,6 +36,12 @@ export interface WorkerTransport {
    * answers to requests (before the answer of the batch it belongs to, and before an exit).
    */
   onPartialResult?(callback: (result: PartialBatchResult) => void): void;
+  /**
+   * Optional: brings the pool's copy of the worker's call state (workerData.callState) up to
+   * date, for a worker that cannot share it (a process); called before the watchdog reads it.
+   * The copy is current without it once onExit is called.
+   */
+  refreshCallState?(): void;
 }
 
 export interface WorkerTransportInit {
@@ -191,19 +200,47 @@ export class WorkerThreadTransport extends ComlinkTransport {
 
 export const createWorkerThreadTransport: WorkerTransportFactory = (init) => new WorkerThreadTransport(init);
 
+/** A folder in memory for call-state files when there is one (tmpfs), else the OS's temp folder. */
+const CALL_STATE_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+let callStateFiles = 0;
+
 /**
  * A child process (`node` running the same worker entry) + comlink over its IPC channel, with
  * v8's serialization (what structured clone carries, copied: there is no transfer between
- * processes). The child cannot share the pool's call-state memory, so it posts every change of
- * its call state (CallStateUpdate) and this transport writes it into the pool's copy
- * (workerData.callState): the watchdog and the blame for a crash read it as for a thread. A
- * native crash (abort(), a segfault in an addon) ends only the child; its exit reports the signal.
+ * processes). The child cannot share the pool's call-state memory, so it writes every change of
+ * its call state to a small file (one pwrite into the page cache, which outlives its crash) and
+ * this transport reads the file into the pool's copy (workerData.callState) when the watchdog
+ * looks and when the child has ended: timeouts and the blame for a crash work as for a thread.
+ * A native crash (abort(), a segfault in an addon) ends only the child; its exit reports the
+ * signal.
  */
 export class ChildProcessTransport extends ComlinkTransport {
+  private callStateFd: number | undefined;
+  private callStateFile: string | undefined;
+
+  refreshCallState(): void {
+    const { callState } = this.init.workerData as WorkerBootData;
+    if (this.callStateFd !== undefined) readSync(this.callStateFd, new Uint8Array(callState), 0, callState.byteLength, 0);
+  }
+
+  protected override handleExit(info: WorkerExitInfo): void {
+    if (this.callStateFd !== undefined) {
+      this.refreshCallState();
+      closeSync(this.callStateFd);
+      unlinkSync(this.callStateFile!);
+      this.callStateFd = undefined;
+    }
+    super.handleExit(info);
+  }
+
   protected spawn(): SpawnedWorker {
     const boot = this.init.workerData as WorkerBootData;
-    const callStates = CallState.slots(boot.callState, boot.concurrency ?? 1);
-    const { callState: _shared, ...bootData } = boot;
+    this.callStateFile = join(CALL_STATE_DIR, `acme-ts-call-state-${process.pid}-${++callStateFiles}`);
+    this.callStateFd = openSync(this.callStateFile, 'w+');
+    const { callState, ...rest } = boot;
+    const bootData: Omit<WorkerBootData, 'callState'> = { ...rest, callStateFile: this.callStateFile };
+    // The file starts as the (empty) call state.
+    writeSync(this.callStateFd, new Uint8Array(callState));
     const maxOld = this.init.resourceLimits?.maxOldGenerationSizeMb;
     const child: ChildProcess = fork(this.init.entry, [], {
       serialization: 'advanced',
@@ -238,9 +275,7 @@ export class ChildProcessTransport extends ComlinkTransport {
     });
     type Listener = Parameters<ComlinkModule.Endpoint['addEventListener']>[1];
     const listeners = new Set<Listener>();
-    child.on('message', (message: { [PARTIAL_RESULT]?: PartialBatchResult; [CALL_STATE]?: CallStateUpdate; [EXIT_ERROR]?: SerializedError }) => {
-      const update = message?.[CALL_STATE];
-      if (update !== undefined) return callStates[update[0]]?.mirror(update);
+    child.on('message', (message: { [PARTIAL_RESULT]?: PartialBatchResult; [EXIT_ERROR]?: SerializedError }) => {
       const partial = message?.[PARTIAL_RESULT];
       if (partial !== undefined) return this.handOverPartialResult(partial);
       const thrown = message?.[EXIT_ERROR];

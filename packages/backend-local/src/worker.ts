@@ -5,7 +5,6 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort, type Tr
 import { isErrorLike } from './errors';
 import * as Comlink from 'comlink';
 import {
-  CALL_STATE,
   CallState,
   EXIT_ERROR,
   PARTIAL_RESULT,
@@ -24,19 +23,25 @@ import {
 } from './protocol';
 
 /**
- * A call state that posts every change to the pool: a worker process cannot share memory with
- * it (ChildProcessTransport mirrors the updates). Each call costs two small messages.
+ * A call state that writes every change to the pool's call-state file: a worker process cannot
+ * share memory with the pool (ChildProcessTransport reads the file). One pwrite per change, into
+ * the page cache: it survives the process's crash.
  */
-class PostedCallState extends CallState {
+class FileCallState extends CallState {
+  private readonly bytes: Uint8Array;
+
   constructor(
     buffer: SharedArrayBuffer,
-    private readonly slot: number,
+    slot: number,
+    private readonly fd: number,
   ) {
     super(buffer, slot);
+    this.bytes = new Uint8Array(buffer, this.offset, CallState.BYTES);
   }
 
   private post(): void {
-    process.send!({ [CALL_STATE]: this.snapshot(this.slot) });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:fs') as typeof import('node:fs')).writeSync(this.fd, this.bytes, 0, CallState.BYTES, this.offset);
   }
 
   override beginBatch(batchSeq: number): void {
@@ -79,9 +84,14 @@ const postToPool = (message: unknown, transfer: ArrayBuffer[] = []): void => {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { importModuleFile } = require(boot.moduleLoader) as typeof import('@acme-ts/core/function-loader');
 const concurrency = boot.concurrency ?? 1;
-const callStates = inProcess
-  ? Array.from({ length: concurrency }, (_, slot) => new PostedCallState(new SharedArrayBuffer(CallState.BYTES * concurrency), slot))
-  : CallState.slots(boot.callState, concurrency);
+const callStates = inProcess ? fileCallStates() : CallState.slots(boot.callState, concurrency);
+
+function fileCallStates(): CallState[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fd = (require('node:fs') as typeof import('node:fs')).openSync(boot.callStateFile!, 'r+');
+  const buffer = new SharedArrayBuffer(CallState.BYTES * concurrency);
+  return Array.from({ length: concurrency }, (_, slot) => new FileCallState(buffer, slot, fd));
+}
 let runner: Runner | undefined;
 let runnerModule: Promise<RunnerModule> | undefined;
 
