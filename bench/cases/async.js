@@ -2,7 +2,7 @@
 // them on 2 worker threads, each running `concurrency` calls at once, against the ideal
 // (the calls' waits in rounds of 2 × concurrency, nothing else: no start-up, no messages).
 'use strict';
-const { asyncRun, row } = require('./fixtures/children');
+const { pmapRun, row } = require('./fixtures/children');
 
 const N = 64;
 const WAIT_MS = 200;
@@ -28,7 +28,7 @@ module.exports = {
           'With concurrency 1 the same run takes 32 rounds (≈ 6.4 s).',
         calls: N,
         baseline: { label: `ideal, concurrency ${CONCURRENCY[0]}`, run: () => idealMs(CONCURRENCY[0]) },
-        subjects: CONCURRENCY.map((c) => ({ label: label(c), run: asyncRun(N, N_WORKERS, c) })),
+        subjects: CONCURRENCY.map((c) => ({ label: label(c), run: pmapRun('wait200', N, { nWorkers: N_WORKERS, concurrency: c }) })),
       },
     ];
   },

@@ -3,7 +3,9 @@
 // calls the cost per call (a process gets its payloads per batch and posts its call state
 // around every call: there is no memory shared with it).
 'use strict';
-const { isolationRun, row } = require('./fixtures/children');
+const { pmapRun, row } = require('./fixtures/children');
+
+const isolationRun = (n, isolation) => pmapRun('double', n, { nWorkers: 2, isolation });
 
 const SIZES = [1, 1e4];
 const THREADS = "isolation 'thread' (worker threads)";
