@@ -397,8 +397,9 @@ describe('ThreadPool failures', () => {
       const pool = makePool({ nWorkers: 1, concurrency: 4, timeoutMs: 300, setup: { behave: sleeping(range(40), { 2: 'hang' }), sleepMs: 100, runCounts } });
       const { summary } = await expectOnlyFailure(pool, range(40), 2, 'timeout');
       expect(summary.nWorkersStarted).toBeGreaterThanOrEqual(2);
-      // Found running beside others, the call ran once more alone before it failed.
-      expect(new Int32Array(runCounts)[2]).toBe(2);
+      // Found running beside others, the call ran once more alone before it failed (found alone,
+      // when the others were between batches at that moment, it failed at once).
+      expect([1, 2]).toContain(new Int32Array(runCounts)[2]);
     }, 10_000);
 
     it('times out an endless synchronous call (it blocks the calls beside it, which run again)', async () => {
@@ -411,8 +412,8 @@ describe('ThreadPool failures', () => {
       const pool = makePool({ nWorkers: 1, concurrency: 4, setup: { behave: sleeping(range(12), { 5: 'exit' }), sleepMs: 100, runCounts } });
       const { byID } = await expectOnlyFailure(pool, range(12), 5, 'worker-exit');
       expect(failure(byID.get(5)).error.message).toBe('the worker thread exited with code 7 during call 5');
-      // The culprit ran twice (once beside others, once alone); a call that finished ran once.
-      expect(new Int32Array(runCounts)[5]).toBe(2);
+      // The culprit ran once more alone when others were running beside it.
+      expect([1, 2]).toContain(new Int32Array(runCounts)[5]);
     }, 10_000);
 
     it('fails only the call whose stray async error kills the worker', async () => {
