@@ -360,3 +360,16 @@ test('a call that ends its worker (process.exit) fails alone; the calls its work
   const executions = Object.fromEntries(fs.readdirSync(markers).map((name) => [name, fs.readFileSync(path.join(markers, name), 'utf8').length]));
   expect(executions).toEqual(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [String(i), 1])));
 });
+
+test("isolation: 'process': a call that crashes natively (abort()) fails alone with the signal; the client and the other calls live on, in every storage mode", async () => {
+  const crashing = new Function('return function crashing(x) { if (x === 3) process.abort(); return 2 * x; }')();
+  await using mem = new ParallelMap(crashing, [range(8)], { ...quiet, nWorkers: 2, isolation: 'process', writeWorkerResults: false });
+  const error = (await mem.compute().catch((e) => e)) as ComputeError;
+  expect(error).toBeInstanceOf(ComputeError);
+  expect(error.failures.map((f) => [f.taskID, f.reason])).toEqual([[3, 'worker-exit']]);
+  expect(error.failures[0]!.message).toBe('the worker process was killed by SIGABRT during call 3');
+  const outputDir = path.join(workDir(), 'process-files');
+  await using files = new ParallelMap(crashing, [range(8)], { ...quiet, nWorkers: 2, isolation: 'process', outputDir });
+  await expect(files.compute()).rejects.toBeInstanceOf(ComputeError);
+  expect(runStatus(outputDir)).toMatchObject({ missing: [], failed: [{ taskID: 3, reason: 'worker-exit' }] });
+});

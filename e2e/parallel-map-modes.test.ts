@@ -255,6 +255,17 @@ describe('in memory (writeWorkerResults: false)', () => {
     expect(h5dump(files.resultsContainer!)['/comp_2/result_0'].values).toEqual([3002]);
   });
 
+  test('concurrency overlaps async calls in a worker; each keeps its taskContext() across its awaits', async () => {
+    const waiting = new Function(
+      'return async function waiting(x) { const before = taskContext().taskID; await new Promise((r) => setTimeout(r, 150)); return [x, before, taskContext().taskID]; }',
+    )();
+    const started = performance.now();
+    await using pmap = new ParallelMap(waiting, [range(12)], { ...quiet, nWorkers: 1, concurrency: 6, writeWorkerResults: false });
+    expect(await pmap.compute()).toEqual(Array.from({ length: 12 }, (_, i) => [i, i, i]));
+    // 2 rounds of 150 ms on one worker (one call at a time: 1800 ms).
+    expect(performance.now() - started).toBeLessThan(1200);
+  });
+
   test('results() yields each call as it settles', async () => {
     await using pmap = new ParallelMap(`${TASKS}#slowSquare`, [range(6), 5], { ...quiet, writeWorkerResults: false });
     const seen: [number, unknown][] = [];

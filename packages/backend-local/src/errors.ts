@@ -20,17 +20,29 @@ export class PoolOptionError extends AcmeError<PoolErrorCode> {
   }
 }
 
+/** How a worker ended, as a thread or a child process tells it (see WorkerExitInfo). */
+export interface WorkerEnd {
+  code?: number;
+  error?: Error;
+  signal?: string;
+  process?: boolean;
+}
+
+/** "worker thread exited with code 7", "worker process was killed by SIGABRT", … */
+export function describeWorkerEnd(info: WorkerEnd): string {
+  const worker = info.process ? 'worker process' : 'worker thread';
+  if (info.error) return `${worker} ended by ${info.error.name}: ${info.error.message}`;
+  if (info.signal) return `${worker} was killed by ${info.signal}`;
+  return `${worker} exited with code ${info.code ?? 'unknown'}`;
+}
+
 export class WorkerExitedError extends AcmeError<PoolErrorCode> {
   readonly exitCode: number | undefined;
-  constructor(info: { code?: number; error?: Error }) {
-    super(
-      'ERR_WORKER_EXITED',
-      info.error
-        ? `worker thread ended by ${info.error.name}: ${info.error.message}`
-        : `worker thread exited with code ${info.code ?? 'unknown'}`,
-      info.error ? { cause: info.error } : undefined,
-    );
+  readonly signal: string | undefined;
+  constructor(info: WorkerEnd) {
+    super('ERR_WORKER_EXITED', describeWorkerEnd(info), info.error ? { cause: info.error } : undefined);
     this.exitCode = info.code;
+    this.signal = info.signal;
   }
 }
 

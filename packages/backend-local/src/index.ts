@@ -4,7 +4,7 @@ export type { ThreadPoolOptions } from './options';
 export type { Runner, RunnerModule } from './protocol';
 export { BatchSizer } from './batch-sizer';
 export type { BatchSizerOptions } from './batch-sizer';
-export { WorkerThreadTransport, createWorkerThreadTransport } from './transport';
+export { ChildProcessTransport, WorkerThreadTransport, createChildProcessTransport, createWorkerThreadTransport } from './transport';
 export type { WorkerExitInfo, WorkerTransport, WorkerTransportFactory, WorkerTransportInit } from './transport';
 export {
   AbortError,

@@ -16,12 +16,18 @@ export interface LocalBackendOptions {
   resourceLimits?: ThreadPoolOptions['resourceLimits'];
   /** Calls per message: 'auto' (default) adapts to the call time. */
   batch?: ThreadPoolOptions['batch'];
+  /** Calls each worker runs at once (default 1): async calls that wait overlap (ParallelMap's options.concurrency). */
+  concurrency?: number;
+  /** 'thread' (default) or 'process': workers are child processes, and a native crash ends only its call (ParallelMap's options.isolation). */
+  isolation?: ThreadPoolOptions['isolation'];
 }
 
 
 export class LocalBackend implements ExecutionBackend {
   readonly name = 'local';
+  /** The worker threads (ExecutionBackend.concurrency; each may run `callsPerWorker` async calls at once). */
   readonly concurrency: number;
+  readonly callsPerWorker: number;
   /** The workers are threads of this process: core's recorder may finish small results here. */
   readonly finishOnHost = true;
   private pool?: ThreadPool;
@@ -33,6 +39,11 @@ export class LocalBackend implements ExecutionBackend {
       throw new PoolOptionError(`options.nWorkers must be a positive integer or "auto", got ${JSON.stringify(n)}`);
     }
     this.concurrency = n === 'auto' ? availableParallelism() : n;
+    const perWorker = options.concurrency ?? 1;
+    if (!(Number.isSafeInteger(perWorker) && perWorker > 0)) {
+      throw new PoolOptionError(`options.concurrency must be a positive integer, got ${JSON.stringify(perWorker)}`);
+    }
+    this.callsPerWorker = perWorker;
   }
 
   private poolFor(timeoutMs: number | undefined): ThreadPool {
@@ -47,6 +58,8 @@ export class LocalBackend implements ExecutionBackend {
       timeoutMs,
       resourceLimits: this.options.resourceLimits,
       batch: this.options.batch,
+      concurrency: this.callsPerWorker,
+      isolation: this.options.isolation,
     });
     this.poolTimeoutMs = timeoutMs;
     return this.pool;
@@ -58,10 +71,12 @@ export class LocalBackend implements ExecutionBackend {
 
   async execute(job: ExecutionJob, events: ExecutionEvents, signal?: AbortSignal): Promise<void> {
     const pool = this.poolFor(job.timeoutMs);
-    const sharedPayloads = sharedNumericPayloads(job);
+    // Shared memory does not reach child processes: they get their payloads per batch.
+    const sharedPayloads = this.options.isolation === 'process' ? undefined : sharedNumericPayloads(job);
+    const concurrency = this.callsPerWorker > 1 ? { concurrency: this.callsPerWorker } : undefined;
     await pool.run(job.taskIDs, (batch) => events.onSettled(batch), {
       signal,
-      setup: sharedPayloads ? { ...job.setup, sharedPayloads } : job.setup,
+      setup: sharedPayloads || concurrency ? { ...job.setup, ...(sharedPayloads ? { sharedPayloads } : {}), ...concurrency } : job.setup,
       ...(sharedPayloads ? {} : { payloadFor: job.payloadFor.bind(job) }),
       taskIDsChecked: true, // ExecutionJob's contract
     });

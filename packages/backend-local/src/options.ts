@@ -21,6 +21,16 @@ export interface ThreadPoolOptions {
   resourceLimits?: ResourceLimits;
   /** Calls per message to a worker: 'auto' (default) adapts to the measured call time. */
   batch?: 'auto' | number;
+  /**
+   * Calls each worker runs at once (default 1): more lets the async calls of one worker overlap
+   * while they wait (I/O, a subprocess, a fetch); synchronous calls still run one after another.
+   */
+  concurrency?: number;
+  /**
+   * What a worker is: 'thread' (default, a worker thread of this process) or 'process' (a child
+   * process: a native crash or corrupted global state ends only it, at a higher cost per call).
+   */
+  isolation?: 'thread' | 'process';
   /** Replaces the worker_threads transport (tests, other runtimes). */
   createTransport?: WorkerTransportFactory;
 }
@@ -32,6 +42,8 @@ export interface ResolvedPoolOptions {
   timeoutMs: number | undefined;
   resourceLimits: ResourceLimits | undefined;
   batch: number | undefined;
+  concurrency: number;
+  isolation: 'thread' | 'process';
   createTransport: WorkerTransportFactory | undefined;
 }
 
@@ -57,7 +69,7 @@ export function resolvePoolOptions(options: ThreadPoolOptions): ResolvedPoolOpti
   if (typeof options !== 'object' || options === null) {
     throw new PoolOptionError(`options must be an object, got ${shown(options)}`);
   }
-  const { nWorkers = 'auto', runnerModule, timeoutMs, resourceLimits, batch = 'auto', createTransport } = options;
+  const { nWorkers = 'auto', runnerModule, timeoutMs, resourceLimits, batch = 'auto', concurrency = 1, isolation = 'thread', createTransport } = options;
   if (nWorkers !== 'auto' && !isPositiveInteger(nWorkers)) fail('nWorkers', "a positive integer or 'auto'", nWorkers);
   if (typeof runnerModule !== 'string' || !isAbsolute(runnerModule)) {
     fail('runnerModule', 'an absolute path', runnerModule);
@@ -75,6 +87,8 @@ export function resolvePoolOptions(options: ThreadPoolOptions): ResolvedPoolOpti
     }
   }
   if (batch !== 'auto' && !isPositiveInteger(batch)) fail('batch', "a positive integer or 'auto'", batch);
+  if (!isPositiveInteger(concurrency)) fail('concurrency', 'a positive integer', concurrency);
+  if (isolation !== 'thread' && isolation !== 'process') fail('isolation', '"thread" or "process"', isolation);
   if (createTransport !== undefined && typeof createTransport !== 'function') {
     fail('createTransport', 'a function', createTransport);
   }
@@ -85,6 +99,8 @@ export function resolvePoolOptions(options: ThreadPoolOptions): ResolvedPoolOpti
     timeoutMs,
     resourceLimits,
     batch: batch === 'auto' ? undefined : batch,
+    concurrency,
+    isolation,
     createTransport,
   };
 }

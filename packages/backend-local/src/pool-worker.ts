@@ -9,7 +9,7 @@ import { WorkerExitedError } from './errors';
 import type { ResolvedPoolOptions } from './options';
 import { CallState, type BatchRequest, type BatchResult, type PartialBatchResult, type WorkerBootData } from './protocol';
 import type { RunState } from './thread-pool';
-import { createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
+import { createChildProcessTransport, createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
 import { workerEntry } from './worker-entry';
 
 export type KillReason = 'timeout' | 'stopped';
@@ -23,6 +23,25 @@ export interface InFlightBatch {
   /** The taskIDs are taskIDs[0], taskIDs[0] + 1, … */
   consecutive: boolean;
   run: RunState;
+  /** The worker's call-state slot the batch reports in (see BatchRequest.slot). */
+  slot: number;
+  /** Calls suspected of a crash, run with nothing else beside them in their worker (see RunQueue.isolate). */
+  alone: boolean;
+}
+
+/** A call of an in-flight batch: the batch and the call's index in it. */
+export interface BatchCall {
+  batch: InFlightBatch;
+  index: number;
+}
+
+/**
+ * Who is to blame for a worker's death: the call to fail, or — when several calls ran at once and
+ * none can be told from the others — the suspects, to run again one at a time.
+ */
+export interface Blame {
+  blamed?: BatchCall;
+  suspects: BatchCall[];
 }
 
 export interface PoolWorkerEvents {
@@ -32,7 +51,10 @@ export interface PoolWorkerEvents {
 }
 
 export class PoolWorker {
-  readonly callState: CallState;
+  /** One call-state slot per batch the worker may run at once. */
+  readonly callStates: CallState[];
+  /** Batches the worker runs at once (ThreadPoolOptions.concurrency). */
+  readonly concurrency: number;
   state: 'starting' | 'ready' | 'exited' = 'starting';
   /** Setup generation last sent to the worker (-1: none yet); 'ready' once its init is done. */
   generation = -1;
@@ -50,16 +72,18 @@ export class PoolWorker {
   private readonly transport: WorkerTransport;
 
   /** Starts the thread. */
-  constructor(options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'createTransport'>, events: PoolWorkerEvents) {
-    const callState = new SharedArrayBuffer(CallState.BYTES);
+  constructor(options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'createTransport' | 'concurrency' | 'isolation'>, events: PoolWorkerEvents) {
+    this.concurrency = options.concurrency;
+    const callState = new SharedArrayBuffer(CallState.BYTES * this.concurrency);
     const bootData: WorkerBootData = { runnerModule: options.runnerModule, moduleLoader: FUNCTION_LOADER_PATH, callState };
-    const createTransport = options.createTransport ?? createWorkerThreadTransport;
+    if (this.concurrency > 1) bootData.concurrency = this.concurrency;
+    const createTransport = options.createTransport ?? (options.isolation === 'process' ? createChildProcessTransport : createWorkerThreadTransport);
     this.transport = createTransport({
       entry: workerEntry(),
       workerData: bootData,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
-    this.callState = new CallState(callState);
+    this.callStates = CallState.slots(callState, this.concurrency);
     let markExited!: () => void;
     this.exited = new Promise<void>((resolve) => (markExited = resolve));
     this.transport.onExit((info) => {
@@ -83,7 +107,7 @@ export class PoolWorker {
     } catch (error) {
       // The thread ended before the init's answer was posted, but a batch sent after the init
       // had begun, so the init had succeeded: the exit is that batch's (see handleExit).
-      if (error instanceof WorkerExitedError && (this.callState.read()?.batchSeq ?? 0) > sentBefore) return undefined;
+      if (error instanceof WorkerExitedError && this.callStates.some((state) => (state.read()?.batchSeq ?? 0) > sentBefore)) return undefined;
       throw error;
     }
     const startupMs = this.spawnedAt === undefined ? undefined : performance.now() - this.spawnedAt;
@@ -91,7 +115,27 @@ export class PoolWorker {
     return startupMs;
   }
 
+  /** Brings the call state up to date where the worker cannot share it (see WorkerTransport.refreshCallState). */
+  refreshCallState(): void {
+    this.transport.refreshCallState?.();
+  }
+
+  /**
+   * A call-state slot no batch in flight uses (0 with concurrency 1: a batch queued behind the
+   * running one shares it, as it runs after it).
+   */
+  freeSlot(): number {
+    for (let slot = 0; slot < this.concurrency; slot++) if (!this.batches.some((b) => b.slot === slot)) return slot;
+    return 0;
+  }
+
+  /** Whether the worker runs a call alone (a suspect of a crash): it takes nothing beside it. */
+  get busyAlone(): boolean {
+    return this.batches.some((b) => b.alone);
+  }
+
   runBatch(batch: InFlightBatch, request: BatchRequest, transfer: ArrayBuffer[]): Promise<BatchResult> {
+    if (batch.slot !== 0) request.slot = batch.slot;
     this.batches.push(batch);
     this.lastBatchSeq = batch.seq;
     return this.transport.request('runBatch', request, transfer);
@@ -111,15 +155,45 @@ export class PoolWorker {
     void this.transport.terminate();
   }
 
-  /** The call that was running (or had last started) when the worker died, if any. */
-  blamedCall(batches: InFlightBatch[]): { batch: InFlightBatch; index: number } | undefined {
-    const timedOut = this.killReason === 'timeout' ? this.timedOut : undefined;
-    // The worker is gone, so the state is stable.
-    const state = timedOut ? { batchSeq: timedOut.seq, started: timedOut.index + 1 } : this.callState.read();
-    if (!state || state.started === 0) return undefined;
-    const batch = batches.find((b) => b.seq === state.batchSeq);
-    const index = state.started - 1;
-    // A call it handed over had finished: the thread died between calls.
-    return batch && index >= batch.nSettled ? { batch, index } : undefined;
+  /**
+   * The call that was running (or had last started) when the worker died, if any: the call the
+   * watchdog timed out, or the one call that was running. When several calls were running (or
+   * none was, but several had started) they are the suspects, also after a timeout: a call that
+   * never settles and one that waits behind a call blocking the thread look the same.
+   */
+  blame(batches: InFlightBatch[]): Blame {
+    const { started, running } = this.callsInFlight(batches);
+    if (this.killReason === 'timeout' && this.timedOut) {
+      if (running.length > 1) return { suspects: running };
+      const { seq, index } = this.timedOut;
+      const batch = batches.find((b) => b.seq === seq);
+      return { blamed: batch && index >= batch.nSettled ? { batch, index } : undefined, suspects: [] };
+    }
+    if (started.length <= 1) return { blamed: started[0], suspects: [] };
+    if (running.length === 1) return { blamed: running[0], suspects: [] };
+    return { suspects: running.length > 0 ? running : started };
+  }
+
+  /** The last call each slot started and did not hand over, and those of them still running. */
+  private callsInFlight(batches: InFlightBatch[]): { started: BatchCall[]; running: BatchCall[] } {
+    const started: BatchCall[] = [];
+    const running: BatchCall[] = [];
+    for (const callState of this.callStates) {
+      // The worker is gone, so the state is stable.
+      const state = callState.read();
+      if (!state || state.started === 0) continue;
+      const batch = batches.find((b) => b.seq === state.batchSeq);
+      const index = state.started - 1;
+      // A call it handed over had finished: the thread died between calls.
+      if (!batch || index < batch.nSettled) continue;
+      started.push({ batch, index });
+      if (state.running) running.push({ batch, index });
+    }
+    return { started, running };
+  }
+
+  /** When the call `blamed` started (sharedClockMs), if the worker recorded it. */
+  startOf(blamed: BatchCall): number | undefined {
+    return this.callStates[blamed.batch.slot]?.read()?.startedAt;
   }
 }

@@ -34,8 +34,15 @@ export interface WorkerBootData {
   runnerModule: string;
   /** Absolute path of core's function-loader (its importModuleFile loads the runner module). */
   moduleLoader: string;
-  /** See CallState. */
+  /** See CallState: one slot of CallState.BYTES per call the worker may run at once. */
   callState: SharedArrayBuffer;
+  /**
+   * A worker process (which cannot share memory with the pool) writes its call state to this
+   * file instead, slot by slot, and the pool reads it from there (see ChildProcessTransport).
+   */
+  callStateFile?: string;
+  /** Batches the worker runs at once (ThreadPoolOptions.concurrency); default 1. */
+  concurrency?: number;
 }
 
 /**
@@ -54,16 +61,26 @@ export function sharedClockMs(): number {
  * message per call (used for timeouts and to blame the right call when a worker dies).
  * Layout: Int32 phase (2k+1 while call k of the batch runs, 2k+2 once it is done), Int32 batch
  * sequence number, Float64 start of the running call (sharedClockMs). The Atomics store of the
- * phase publishes the plain write of the start time that precedes it.
+ * phase publishes the plain write of the start time that precedes it. A worker that runs several
+ * batches at once (ThreadPoolOptions.concurrency) has one such slot per batch it runs, at
+ * BYTES × BatchRequest.slot.
  */
 export class CallState {
   static readonly BYTES = 16;
   private readonly ints: Int32Array;
   private readonly startedAt: Float64Array;
+  /** Where the slot starts in the buffer (bytes). */
+  readonly offset: number;
 
-  constructor(readonly buffer: SharedArrayBuffer) {
-    this.ints = new Int32Array(buffer, 0, 2);
-    this.startedAt = new Float64Array(buffer, 8, 1);
+  constructor(readonly buffer: SharedArrayBuffer, slot = 0) {
+    this.offset = slot * CallState.BYTES;
+    this.ints = new Int32Array(buffer, this.offset, 2);
+    this.startedAt = new Float64Array(buffer, this.offset + 8, 1);
+  }
+
+  /** The slots of a worker that runs `concurrency` batches at once. */
+  static slots(buffer: SharedArrayBuffer, concurrency: number): CallState[] {
+    return Array.from({ length: concurrency }, (_, slot) => new CallState(buffer, slot));
   }
 
   // worker side
@@ -200,6 +217,11 @@ export interface InitRequest {
 
 export interface BatchRequest {
   batchSeq: number;
+  /**
+   * The call-state slot the batch reports in (0 … concurrency − 1): the pool gives each batch
+   * that runs at the same time as others in its worker a slot of its own.
+   */
+  slot?: number;
   /** The calls' taskIDs; absent when they are firstTaskID, firstTaskID + 1, … (count of them). */
   taskIDs?: Float64Array;
   firstTaskID: number;
@@ -221,6 +243,12 @@ export interface SerializedError {
   stack?: string;
   code?: string;
 }
+
+/** The key of the uncaught error a worker process posts before it ends (a thread's 'error' event). */
+export const EXIT_ERROR = 'acme-ts:exit-error';
+
+/** The environment variable that gives a worker process its WorkerBootData (JSON, without callState). */
+export const WORKER_BOOT_ENV = 'ACME_TS_WORKER_BOOT';
 
 /**
  * The key of a message a worker posts outside comlink's requests: a PartialBatchResult. It goes

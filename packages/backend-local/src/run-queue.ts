@@ -26,6 +26,11 @@ export class RunQueue {
     return this.queue.length - this.head + this.requeued.length + this.isolated.length;
   }
 
+  /** Whether the next batch is a call to run alone (see isolate). */
+  get nextIsIsolated(): boolean {
+    return this.isolated.length > 0;
+  }
+
   /** The next batch: a view of the queue in the usual case, a new array when calls were handed back. */
   take(size: number): Float64Array {
     if (this.isolated.length > 0) return Float64Array.of(this.isolated.pop()!);

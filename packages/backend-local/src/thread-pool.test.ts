@@ -63,6 +63,17 @@ async function expectOnlyFailure(pool: ThreadPool, ids: number[], failedID: numb
   return run;
 }
 
+/** Runs calls 0 … n − 1, aborts after `ms`: the run rejects with AbortError, each call has one outcome. */
+async function expectAbortedAfter(pool: ThreadPool, n: number, ms: number): Promise<CallOutcome[]> {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  const outcomes: CallOutcome[] = [];
+  const error = await pool.run(range(n), eachOutcome((o) => outcomes.push(o)), controller.signal).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(AbortError);
+  expectOneOutcomeEach(outcomes, range(n));
+  return outcomes;
+}
+
 function expectOneOutcomeEach(outcomes: CallOutcome[], taskIDs: number[]) {
   expect(outcomes.map((outcome) => outcome.taskID).sort((a, b) => a - b)).toEqual([...taskIDs].sort((a, b) => a - b));
 }
@@ -366,6 +377,114 @@ describe('ThreadPool failures', () => {
     const pool = makePool({ nWorkers: 1, batch: 4, timeoutMs: 300, setup: { behave, sleepMs: 120 } });
     const { summary } = await runAll(pool, range(4));
     expect(summary).toMatchObject({ nSucceeded: 4, nBatches: 1 });
+  });
+
+  describe('concurrency: a worker runs several async calls at once', () => {
+    const sleeping = (ids: number[], extra: Record<number, string> = {}) => ({ ...Object.fromEntries(ids.map((id) => [id, 'sleep'])), ...extra });
+
+    it('overlaps calls that wait: 16 calls of 200 ms on one worker running 8 at once', async () => {
+      const runCounts = new SharedArrayBuffer(4 * 16);
+      const pool = makePool({ nWorkers: 1, concurrency: 8, setup: { behave: sleeping(range(16)), sleepMs: 200, runCounts } });
+      const { byID, summary } = await runAll(pool, range(16));
+      for (const id of range(16)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+      expect(Array.from(new Int32Array(runCounts))).toEqual(range(16).map(() => 1));
+      // 2 rounds of 200 ms (one after another: 3200 ms).
+      expect(summary.durationMs).toBeLessThan(1200);
+    });
+
+    it('times out a call that never settles alone; the calls running beside it run again', async () => {
+      const runCounts = new SharedArrayBuffer(4 * 40);
+      const pool = makePool({ nWorkers: 1, concurrency: 4, timeoutMs: 300, setup: { behave: sleeping(range(40), { 2: 'hang' }), sleepMs: 100, runCounts } });
+      const { summary } = await expectOnlyFailure(pool, range(40), 2, 'timeout');
+      expect(summary.nWorkersStarted).toBeGreaterThanOrEqual(2);
+      // Found running beside others, the call ran once more alone before it failed (found alone,
+      // when the others were between batches at that moment, it failed at once).
+      expect([1, 2]).toContain(new Int32Array(runCounts)[2]);
+    }, 10_000);
+
+    it('times out an endless synchronous call (it blocks the calls beside it, which run again)', async () => {
+      const pool = makePool({ nWorkers: 1, concurrency: 4, timeoutMs: 300, setup: { behave: sleeping(range(12), { 5: 'loop' }), sleepMs: 100 } });
+      await expectOnlyFailure(pool, range(12), 5, 'timeout');
+    }, 10_000);
+
+    it('fails only the call that exits its worker: the calls running beside it run again, each alone, and succeed', async () => {
+      const runCounts = new SharedArrayBuffer(4 * 12);
+      const pool = makePool({ nWorkers: 1, concurrency: 4, setup: { behave: sleeping(range(12), { 5: 'exit' }), sleepMs: 100, runCounts } });
+      const { byID } = await expectOnlyFailure(pool, range(12), 5, 'worker-exit');
+      expect(failure(byID.get(5)).error.message).toBe('the worker thread exited with code 7 during call 5');
+      // The culprit ran once more alone when others were running beside it.
+      expect([1, 2]).toContain(new Int32Array(runCounts)[5]);
+    }, 10_000);
+
+    it('fails only the call whose stray async error kills the worker', async () => {
+      const pool = makePool({ nWorkers: 2, concurrency: 3, setup: { behave: sleeping(range(10), { 4: 'uncaught' }), sleepMs: 100 } });
+      const { byID } = await expectOnlyFailure(pool, range(10), 4, 'worker-exit');
+      expect(failure(byID.get(4)).error).toMatchObject({ name: 'SyntaxError', message: 'uncaught in call 4' });
+    }, 10_000);
+
+    it('runs synchronous calls and thrown errors as before', async () => {
+      const pool = makePool({ concurrency: 4, setup: { behave: { 7: 'throw' } } });
+      await expectOnlyFailure(pool, range(500), 7, 'error');
+    });
+
+    it('reports the calls in flight as aborted on abort, and leaves no thread', async () => {
+      const pool = makePool({ nWorkers: 1, concurrency: 4, setup: { behave: sleeping(range(8)), sleepMs: 5000 } });
+      const outcomes = await expectAbortedAfter(pool, 8, 200);
+      expect(outcomes.every((o) => !o.ok && o.reason === 'aborted')).toBe(true);
+      expect(pool.workerCount).toBe(0);
+    });
+
+    it('rejects a concurrency that is not a positive integer', () => {
+      expect(() => makePool({ concurrency: 0 })).toThrow('options.concurrency must be a positive integer, got 0');
+    });
+  });
+
+  describe("isolation: 'process' (workers are child processes)", () => {
+    it('runs every call in a child process, with payloads and results as with threads', async () => {
+      const pool = makePool({ isolation: 'process', setup: { behave: { 3: 'pid' } } });
+      const { byID, summary } = await runAll(pool, range(200));
+      expect(byID.get(3)).toMatchObject({ ok: true });
+      expect((byID.get(3) as { value: number }).value).not.toBe(process.pid);
+      for (const id of range(200).filter((id) => id !== 3)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
+      expect(summary.nSucceeded).toBe(200);
+      const sent = await runAll(pool, [5, 6], { payloadFor: (id) => ({ id }) });
+      expect(sent.byID.get(6)).toMatchObject({ ok: true, value: { taskID: 6, payload: { id: 6 } } });
+    });
+
+    it('fails only the call that crashes its process natively (abort()), with the signal; the others succeed', async () => {
+      const pool = makePool({ nWorkers: 1, batch: 4, isolation: 'process', setup: { behave: { 5: 'abort' } } });
+      const { byID } = await expectOnlyFailure(pool, range(12), 5, 'worker-exit');
+      expect(failure(byID.get(5)).error).toMatchObject({ name: 'WorkerExitError', message: 'the worker process was killed by SIGABRT during call 5' });
+    }, 15_000);
+
+    it('fails the call that exits, or whose stray error ends the process, alone', async () => {
+      const pool = makePool({ nWorkers: 1, batch: 4, isolation: 'process', setup: { behave: { 2: 'exit', 7: 'uncaught' } } });
+      const run = await runAll(pool, range(10));
+      expect(failure(run.byID.get(2)).error.message).toBe('the worker process exited with code 7 during call 2');
+      expect(failure(run.byID.get(7))).toMatchObject({ reason: 'worker-exit', error: { name: 'SyntaxError', message: 'uncaught in call 7' } });
+      expect(run.summary).toMatchObject({ nSucceeded: 8, nFailed: 2 });
+    }, 15_000);
+
+    it('times out an endless call and kills its process', async () => {
+      const pool = makePool({ nWorkers: 1, isolation: 'process', timeoutMs: 300, setup: { behave: { 4: 'loop' } } });
+      await expectOnlyFailure(pool, range(10), 4, 'timeout');
+    }, 15_000);
+
+    it('overlaps async calls with concurrency, and a crash beside them fails only its call', async () => {
+      const behave = { ...Object.fromEntries(range(12).map((id) => [id, 'sleep'])), 6: 'abort' };
+      const pool = makePool({ nWorkers: 1, concurrency: 4, isolation: 'process', setup: { behave, sleepMs: 100 } });
+      await expectOnlyFailure(pool, range(12), 6, 'worker-exit');
+    }, 15_000);
+
+    it('reports unfinished calls as aborted on abort, and leaves no process', async () => {
+      const pool = makePool({ nWorkers: 1, isolation: 'process', setup: { behave: { 0: 'hang' } } });
+      await expectAbortedAfter(pool, 3, 300);
+      expect(pool.workerCount).toBe(0);
+    }, 15_000);
+
+    it("rejects another isolation than 'thread' or 'process'", () => {
+      expect(() => makePool({ isolation: 'vm' as never })).toThrow('options.isolation must be "thread" or "process", got "vm"');
+    });
   });
 
   describe('a worker that dies does not run the calls it had finished again', () => {

@@ -13,6 +13,7 @@ import {
   WorkerCrashLoopError,
   WorkerExitedError,
   WorkerStartupError,
+  describeWorkerEnd,
   errorInfo,
   isErrorLike,
 } from './errors';
@@ -210,7 +211,7 @@ export class ThreadPool {
    */
   warmUp(): void {
     if (this.closed) return;
-    while (this.workers.size < Math.min(this.options.nWorkers, BOOT_AT_ONCE)) this.spawn(undefined);
+    while (this.workers.size < Math.min(this.options.nWorkers, this.bootAtOnce)) this.spawn(undefined);
   }
 
   async close(): Promise<void> {
@@ -259,17 +260,22 @@ export class ThreadPool {
   private dispatchQueued(run: RunState): void {
     // Every ready worker gets a batch before any gets a second one.
     const depth = this.pipelineDepth();
+    const { concurrency } = this.options;
     for (let slot = 1; slot <= depth; slot++) {
       for (const worker of this.workers) {
         if (run.queue.nQueued === 0) return;
         if (worker.state === 'exited' || worker.batches.length >= slot) continue;
+        // A suspect of a crash runs with nothing beside it (with concurrency 1 a batch queued
+        // behind it runs after it, so only then is it alone).
+        if (concurrency > 1 && (worker.busyAlone || (run.queue.nextIsIsolated && worker.batches.length > 0))) continue;
         if (worker.generation !== this.generation) {
           // Re-initialized once its batches of the earlier setup are back.
           if (worker.batches.length > 0) continue;
           this.initialize(worker);
         }
-        // A starting worker takes one batch (it runs after the init, without a round trip).
-        if (worker.state === 'ready' || slot === 1) this.dispatch(worker, run);
+        // A starting worker takes what it can run at once (it runs after the init, without a
+        // round trip): one batch, or one per call it may run at once.
+        if (worker.state === 'ready' || slot <= concurrency) this.dispatch(worker, run);
       }
     }
   }
@@ -282,7 +288,7 @@ export class ThreadPool {
     while (
       run.queue.nQueued > started && // each new worker takes a batch right away
       this.workers.size < this.options.nWorkers &&
-      starting < BOOT_AT_ONCE &&
+      starting < this.bootAtOnce &&
       this.worthStartingAnother(run, this.workers.size - starting)
     ) {
       this.spawn(run);
@@ -345,26 +351,47 @@ export class ThreadPool {
       return false;
     }
     const msPerCall = run.callTime.msPerCall(2 * this.startupMs);
-    return msPerCall !== undefined && (run.queue.nQueued * msPerCall) / running > 2 * this.startupMs;
+    // A worker that runs several calls at once gets through its queued work that much sooner.
+    return msPerCall !== undefined && (run.queue.nQueued * msPerCall) / (running * this.options.concurrency) > 2 * this.startupMs;
   }
 
-  /** Batches a worker may hold at once (see PIPELINE_MAX_CALL_MS). */
+  /**
+   * Workers that may start at once: BOOT_AT_ONCE, or all with concurrency, whose calls are
+   * expected to wait rather than compute (the cores are free for the starts).
+   */
+  private get bootAtOnce(): number {
+    return this.options.concurrency > 1 ? this.options.nWorkers : BOOT_AT_ONCE;
+  }
+
+  /**
+   * Batches a worker may hold at once: with concurrency, one per call it runs at once; else one,
+   * and a second queued behind it for short calls (see PIPELINE_MAX_CALL_MS).
+   */
   private pipelineDepth(): number {
+    if (this.options.concurrency > 1) return this.options.concurrency;
     return (this.sizer.meanCallMs ?? Infinity) < PIPELINE_MAX_CALL_MS ? 2 : 1;
   }
 
   private dispatch(worker: PoolWorker, run: RunState): void {
+    const alone = run.queue.nextIsIsolated;
     const taskIDs = run.queue.take(this.sizer.next(run.queue.nQueued, this.options.nWorkers * this.pipelineDepth()));
     const seq = ++this.batchSeq;
     const consecutive = run.queue.isConsecutive(taskIDs);
-    const batch: InFlightBatch = { seq, taskIDs, nSettled: 0, consecutive, run };
+    const batch: InFlightBatch = { seq, taskIDs, nSettled: 0, consecutive, run, slot: worker.freeSlot(), alone };
     run.nBatches++;
     const request: BatchRequest = {
       batchSeq: seq,
       firstTaskID: taskIDs[0]!,
       count: taskIDs.length,
       budgetMs: this.sizer.isAdaptive ? ADAPTIVE_BATCH_BUDGET_MS : Infinity,
-      timeEachCall: this.options.timeoutMs !== undefined || !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
+      // Calls that run beside others, or in a process (whose call state is posted per change),
+      // are always timed: the call state must tell a running call from a finished one, to
+      // blame the right call for a crash.
+      timeEachCall:
+        this.options.timeoutMs !== undefined ||
+        this.options.concurrency > 1 ||
+        this.options.isolation === 'process' ||
+        !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
     };
     const transfer: ArrayBuffer[] = [];
     if (!consecutive) {
@@ -498,21 +525,28 @@ export class ThreadPool {
       this.pump(run);
       return;
     }
-    const blamed = worker.blamedCall(batches);
+    const { blamed, suspects } = worker.blame(batches);
+    const isSuspect = (batch: InFlightBatch, i: number) => suspects.some((s) => s.batch === batch && s.index === i);
     // Calls the worker handed over before it died are settled; the others run again: queued
     // batches never ran, and calls that finished after the last hand-over lost their results
-    // with the worker (later batches go back first: a stack).
+    // with the worker (later batches go back first: a stack). Calls that were running beside
+    // others when it crashed are suspects: each runs again alone, so only the culprit fails.
     for (let b = batches.length - 1; b >= 0; b--) {
       const batch = batches[b]!;
       const lost: number[] = [];
-      for (let i = batch.nSettled; i < batch.taskIDs.length; i++) if (batch !== blamed?.batch || i !== blamed.index) lost.push(batch.taskIDs[i]!);
+      for (let i = batch.nSettled; i < batch.taskIDs.length; i++) {
+        if ((batch !== blamed?.batch || i !== blamed.index) && !isSuspect(batch, i)) lost.push(batch.taskIDs[i]!);
+      }
       run.queue.giveBack(lost.reverse());
     }
-    if (blamed === undefined) {
+    run.queue.isolate(suspects.map((s) => s.batch.taskIDs[s.index]!));
+    if (suspects.length > 0) {
+      // Each suspect runs alone next, so the run makes progress: no crash loop to count.
+    } else if (blamed === undefined) {
       this.countUnattributedDeath(run, info);
     } else {
       const taskID = blamed.batch.taskIDs[blamed.index]!;
-      const startedAt = worker.callState.read()?.startedAt ?? sharedClockMs();
+      const startedAt = worker.startOf(blamed) ?? sharedClockMs();
       run.unattributedDeaths = 0;
       if (worker.killReason === 'timeout') {
         const error = {
@@ -522,9 +556,7 @@ export class ThreadPool {
         this.settle(run, { taskID, ok: false, error, reason: 'timeout', durationMs: worker.timedOut?.ms });
       } else {
         const outOfMemory = (info.error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        const error = info.error
-          ? errorInfo(info.error)
-          : { name: 'WorkerExitError', message: `the worker thread exited with code ${info.code} during call ${taskID}` };
+        const error = info.error ? errorInfo(info.error) : { name: 'WorkerExitError', message: `the ${describeWorkerEnd(info)} during call ${taskID}` };
         const durationMs = Math.max(0, sharedClockMs() - startedAt);
         this.settle(run, { taskID, ok: false, error, reason: outOfMemory ? 'out-of-memory' : 'worker-exit', durationMs });
       }
@@ -599,11 +631,16 @@ export class ThreadPool {
     const now = sharedClockMs();
     for (const worker of this.workers) {
       if (worker.killReason || worker.batches.length === 0) continue;
-      const state = worker.callState.read();
-      if (!state || !state.running || !worker.batches.some((b) => b.seq === state.batchSeq)) continue;
-      if (now - state.startedAt <= timeoutMs) continue;
-      worker.timedOut = { seq: state.batchSeq, index: state.started - 1, ms: now - state.startedAt };
-      worker.kill('timeout');
+      worker.refreshCallState();
+      for (const callState of worker.callStates) {
+        const state = callState.read();
+        if (!state || !state.running || !worker.batches.some((b) => b.seq === state.batchSeq)) continue;
+        if (now - state.startedAt <= timeoutMs) continue;
+        // The worker ends with it: the calls running beside it run again (see handleExit).
+        worker.timedOut = { seq: state.batchSeq, index: state.started - 1, ms: now - state.startedAt };
+        worker.kill('timeout');
+        break;
+      }
     }
   }
 }

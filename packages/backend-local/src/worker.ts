@@ -6,7 +6,9 @@ import { isErrorLike } from './errors';
 import * as Comlink from 'comlink';
 import {
   CallState,
+  EXIT_ERROR,
   PARTIAL_RESULT,
+  WORKER_BOOT_ENV,
   ValueCollector,
   sharedClockMs,
   type BatchRequest,
@@ -20,11 +22,76 @@ import {
   type WorkerBootData,
 } from './protocol';
 
-const boot = workerData as WorkerBootData;
+/**
+ * A call state that writes every change to the pool's call-state file: a worker process cannot
+ * share memory with the pool (ChildProcessTransport reads the file). One pwrite per change, into
+ * the page cache: it survives the process's crash.
+ */
+class FileCallState extends CallState {
+  private readonly bytes: Uint8Array;
+
+  constructor(
+    buffer: SharedArrayBuffer,
+    slot: number,
+    private readonly fd: number,
+  ) {
+    super(buffer, slot);
+    this.bytes = new Uint8Array(buffer, this.offset, CallState.BYTES);
+  }
+
+  private post(): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:fs') as typeof import('node:fs')).writeSync(this.fd, this.bytes, 0, CallState.BYTES, this.offset);
+  }
+
+  override beginBatch(batchSeq: number): void {
+    super.beginBatch(batchSeq);
+    this.post();
+  }
+
+  override beginCall(index: number, now: number): void {
+    super.beginCall(index, now);
+    this.post();
+  }
+
+  override endCall(index: number): void {
+    super.endCall(index);
+    this.post();
+  }
+
+  override markCall(index: number): void {
+    super.markCall(index);
+    this.post();
+  }
+
+  override markDone(count: number): void {
+    super.markDone(count);
+    this.post();
+  }
+}
+
+/** In a child process (isolation: 'process'), not a thread: boot data from the environment. */
+const inProcess = !parentPort && typeof process.send === 'function' && process.env[WORKER_BOOT_ENV] !== undefined;
+const boot: WorkerBootData = inProcess
+  ? { ...(JSON.parse(process.env[WORKER_BOOT_ENV]!) as Omit<WorkerBootData, 'callState'>), callState: new SharedArrayBuffer(0) }
+  : (workerData as WorkerBootData);
+/** Messages to the pool outside comlink's answers (PartialBatchResult, …). */
+const postToPool = (message: unknown, transfer: ArrayBuffer[] = []): void => {
+  if (inProcess) process.send!(message);
+  else parentPort!.postMessage(message, transfer);
+};
 // By the absolute path the pool resolved: resolving a package path costs a cold thread ms.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { importModuleFile } = require(boot.moduleLoader) as typeof import('@acme-ts/core/function-loader');
-const callState = new CallState(boot.callState);
+const concurrency = boot.concurrency ?? 1;
+const callStates = inProcess ? fileCallStates() : CallState.slots(boot.callState, concurrency);
+
+function fileCallStates(): CallState[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fd = (require('node:fs') as typeof import('node:fs')).openSync(boot.callStateFile!, 'r+');
+  const buffer = new SharedArrayBuffer(CallState.BYTES * concurrency);
+  return Array.from({ length: concurrency }, (_, slot) => new FileCallState(buffer, slot, fd));
+}
 let runner: Runner | undefined;
 let runnerModule: Promise<RunnerModule> | undefined;
 
@@ -78,27 +145,54 @@ async function init(request: InitRequest): Promise<void> {
   runner = created;
 }
 
-let turns: Promise<unknown> = Promise.resolve();
+/** Requests waiting for their turn, in the order they came. */
+const waiting: { exclusive: boolean; start(): void }[] = [];
+let nRunning = 0;
+let exclusiveRunning = false;
 
-function inTurn<T>(request: () => Promise<T>): Promise<T> {
-  const result = turns.then(request);
-  turns = result.catch(() => undefined);
-  return result;
+/**
+ * Runs `request` in its turn: requests start in the order they came; an exclusive one (an init)
+ * alone, batches up to `concurrency` at a time (each in its own call-state slot).
+ */
+function inTurn<T>(exclusive: boolean, request: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    waiting.push({
+      exclusive,
+      start() {
+        nRunning++;
+        exclusiveRunning = exclusive;
+        request()
+          .then(resolve, reject)
+          .finally(() => {
+            nRunning--;
+            exclusiveRunning = false;
+            startWaiting();
+          });
+      },
+    });
+    startWaiting();
+  });
 }
 
-// The worker's API, exposed through comlink. Requests run one after the other in the order they
-// came: the pool sends a worker's first batch right behind its init (no round trip), and may
-// queue a second batch while one runs (an async call yields to the message loop), so the call
-// state always describes one batch. A batch that began had its init succeed (runBatch refuses
-// to run without a runner): the pool relies on that when the thread ends before the init's
-// answer could be posted.
+function startWaiting(): void {
+  while (waiting.length > 0 && !exclusiveRunning && nRunning < (waiting[0]!.exclusive ? 1 : concurrency)) waiting.shift()!.start();
+}
+
+// The worker's API, exposed through comlink. Requests start in the order they came: the pool
+// sends a worker's first batch right behind its init (no round trip), and may queue a second
+// batch while one runs (an async call yields to the message loop). With concurrency 1 they run
+// one after the other, so the call state always describes one batch; with more, up to that many
+// batches run at once (their async calls overlap), each in the call-state slot the pool gave it,
+// and an init waits for them. A batch that began had its init succeed (runBatch refuses to run
+// without a runner): the pool relies on that when the thread ends before the init's answer could
+// be posted.
 const api: WorkerApi = {
   init(request: InitRequest): Promise<void> {
-    return inTurn(() => init(request));
+    return inTurn(true, () => init(request));
   },
 
   runBatch(request: BatchRequest): Promise<BatchResult> {
-    return inTurn(() => runBatch(request));
+    return inTurn(false, () => runBatch(request));
   },
 };
 
@@ -115,6 +209,7 @@ class BatchRun {
   private readonly values: ValueCollector;
   private readonly transfers = new Set<ArrayBuffer>();
   private readonly batchStart: number;
+  private readonly callState: CallState;
   /** One clock reading per call: the end of a call is the start of the next. */
   private now: number;
   private callStart = 0;
@@ -131,7 +226,8 @@ class BatchRun {
     this.timeEachCall = request.timeEachCall;
     this.durationsMs = this.timeEachCall ? new Float64Array(this.n) : undefined;
     this.values = new ValueCollector(this.n);
-    callState.beginBatch(request.batchSeq);
+    this.callState = callStates[request.slot ?? 0]!;
+    this.callState.beginBatch(request.batchSeq);
     this.batchStart = this.now = this.handedOverAt = sharedClockMs();
   }
 
@@ -150,8 +246,8 @@ class BatchRun {
       if (index > 0 && this.now - this.batchStart > budgetMs) return undefined;
       if (this.timeEachCall && index > this.handedOver && this.now - this.handedOverAt >= HAND_OVER_EVERY_MS) this.handOver();
       // Without per-call timing there is no watchdog: the call state is read only after a crash.
-      if (this.timeEachCall) callState.beginCall(index, this.now);
-      else callState.markCall(index);
+      if (this.timeEachCall) this.callState.beginCall(index, this.now);
+      else this.callState.markCall(index);
       this.callStart = this.now;
       let value: unknown;
       try {
@@ -177,7 +273,7 @@ class BatchRun {
       if (pending !== false) return pending;
     }
     const { taskIDs, firstTaskID, payloads, budgetMs } = this.request;
-    const { runner, n, batchStart, values } = this;
+    const { runner, n, batchStart, values, callState } = this;
     let index = this.nDone;
     try {
       while (index < n) {
@@ -210,7 +306,7 @@ class BatchRun {
    */
   private runNumberRange(runNumbers: NonNullable<Runner['runNumbers']>): PromiseLike<unknown> | undefined | false {
     const { firstTaskID, budgetMs } = this.request;
-    const hooks = { callMarks: callState.marks, overBudget: () => sharedClockMs() - this.batchStart > budgetMs };
+    const hooks = { callMarks: this.callState.marks, overBudget: () => sharedClockMs() - this.batchStart > budgetMs };
     while (this.nDone < this.n) {
       const out = this.values.numberSlots(this.nDone);
       if (!out) return false;
@@ -241,7 +337,7 @@ class BatchRun {
     if (this.timeEachCall) {
       this.now = sharedClockMs();
       this.durationsMs![this.nDone] = this.now - this.callStart;
-      callState.endCall(this.nDone);
+      this.callState.endCall(this.nDone);
     }
     this.nDone++;
   }
@@ -249,14 +345,14 @@ class BatchRun {
   /** The calls finished since the last hand-over, for the pool to settle now (see PartialBatchResult). */
   handOver(final = false): void {
     // The loops over tiny calls keep their index in a local: the call state says how far they got.
-    this.nDone = Math.max(this.nDone, callState.finishedCalls);
+    this.nDone = Math.max(this.nDone, this.callState.finishedCalls);
     if (this.nDone === this.handedOver && !final) return;
     // Untimed calls are each given the mean time so far.
     if (!this.timeEachCall) this.now = sharedClockMs();
     const transfers = new Set<ArrayBuffer>();
     const partial: PartialBatchResult = { ...this.resultOf(this.handedOver, this.nDone, transfers), partial: true, final };
     try {
-      parentPort!.postMessage({ [PARTIAL_RESULT]: partial }, [...transfers]);
+      postToPool({ [PARTIAL_RESULT]: partial }, [...transfers]);
     } catch {
       // A value that cannot travel: the batch's answer fails as a whole, and the pool finds the
       // culprit by running the calls one by one.
@@ -270,7 +366,7 @@ class BatchRun {
   result(): BatchResult {
     const { nDone } = this;
     if (!this.timeEachCall) {
-      callState.markDone(nDone);
+      this.callState.markDone(nDone);
       this.now = sharedClockMs();
     }
     if (this.handedOver === nDone) {
@@ -306,13 +402,13 @@ class BatchRun {
   }
 }
 
-/** The batch running in this thread, if any (its finished calls are handed over before an exit). */
-let running: BatchRun | undefined;
+/** The batches running in this thread (their finished calls are handed over before an exit). */
+const running = new Set<BatchRun>();
 
 async function runBatch(request: BatchRequest): Promise<BatchResult> {
   if (!runner) throw new Error('runBatch before init');
   const batch = new BatchRun(runner, request);
-  running = batch;
+  running.add(batch);
   for (let pending = batch.runSynchronously(); pending !== undefined; pending = batch.runSynchronously()) {
     try {
       batch.settle(await pending);
@@ -320,7 +416,7 @@ async function runBatch(request: BatchRequest): Promise<BatchResult> {
       batch.fail(thrown);
     }
   }
-  running = undefined;
+  running.delete(batch);
   // The results go ahead of the answer, on the port's own message (see PartialBatchResult): the
   // pool has them even if the thread ends before comlink has posted the answer.
   batch.handOver(true);
@@ -359,12 +455,14 @@ const HAND_OVER_EVERY_MS = 1;
 
 // A thread that ends while a batch runs first hands over the calls it finished: a call's
 // process.exit, or an exception nothing caught (a heap overflow or a termination runs no code).
-if (parentPort) {
+if (parentPort || inProcess) {
   const handOverBeforeEnd = () => {
-    try {
-      running?.handOver();
-    } catch {
-      // The thread ends anyway; its unfinished calls run again.
+    for (const batch of running) {
+      try {
+        batch.handOver();
+      } catch {
+        // The thread ends anyway; its unfinished calls run again.
+      }
     }
   };
   const exit = process.exit.bind(process);
@@ -379,4 +477,33 @@ if (parentPort) {
   const endpoint = portEndpoint(parentPort);
   Comlink.expose(api, endpoint);
   endpoint.deliverWaiting();
+} else if (inProcess) {
+  // A process reports the error that ends it itself (a thread's comes with its 'error' event).
+  process.on('uncaughtExceptionMonitor', (error) => postToPool({ [EXIT_ERROR]: serializeError(error) }));
+  // The pool's process is gone (killed, crashed): nobody waits for this one's results.
+  process.on('disconnect', () => process.exit(0));
+  Comlink.expose(api, processEndpoint());
+}
+
+/** comlink's end of this process's IPC channel (v8-serialized: nothing is transferred). */
+function processEndpoint(): Comlink.Endpoint {
+  type Listener = Parameters<Comlink.Endpoint['addEventListener']>[1];
+  const listeners = new Map<Listener, (data: unknown) => void>();
+  return {
+    postMessage: (message: unknown) => void process.send!(message),
+    addEventListener(_type, listener) {
+      const deliver = (data: unknown) => {
+        const event = { data } as MessageEvent;
+        if (typeof listener === 'function') listener(event);
+        else listener.handleEvent(event);
+      };
+      listeners.set(listener, deliver);
+      process.on('message', deliver);
+    },
+    removeEventListener(_type, listener) {
+      const deliver = listeners.get(listener);
+      if (deliver) process.off('message', deliver);
+      listeners.delete(listener);
+    },
+  };
 }

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     appendFileSync(status, `${JSON.stringify(line)}\n`);
   };
 
-  const backend = new LocalBackend({ nWorkers: Math.max(1, Math.min(shared.threads, taskIDs.length)), batch: 1 });
+  const backend = new LocalBackend({ nWorkers: Math.max(1, Math.min(shared.threads, taskIDs.length)), batch: 1, concurrency: shared.concurrency ?? 1, isolation: shared.isolation ?? 'thread' });
   try {
     await backend.execute(
       { setup: shared.setup, taskIDs, payloadFor: (taskID) => payloadOf.get(taskID) as CallPayload, timeoutMs: shared.timeoutMs },

@@ -37,7 +37,11 @@ test('defaults', () => {
     qos: undefined,
     retries: {},
     configFile: undefined,
+    concurrency: 1,
+    isolation: 'thread',
   });
+  // core's options.concurrency, for the worker threads inside each task
+  expect(resolveSlurmOptions({ concurrency: 8 }, PARTITIONS).concurrency).toBe(8);
 });
 
 test('memPerWorker: sizes, "auto" and factors of the previous submission', () => {

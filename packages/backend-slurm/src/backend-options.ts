@@ -40,12 +40,18 @@ export interface ResolvedSlurmOptions {
   qos: string | undefined;
   retries: RetryPolicy;
   configFile: string | undefined;
+  /** Calls each worker thread of a task runs at once (core's options.concurrency; default 1). */
+  concurrency: number;
+  /** Workers inside a task: threads or child processes (core's options.isolation). */
+  isolation: 'thread' | 'process';
 }
 
 const KNOWN_KEYS = [
   'partition', 'nWorkers', 'memPerWorker', 'cpusPerWorker', 'timeLimit', 'setupTimeout', 'sbatchOptions', 'jobName', 'callsPerTask',
-  'pollInterval', 'gpusPerWorker', 'constraint', 'qos', 'retries', 'configFile',
+  'pollInterval', 'gpusPerWorker', 'constraint', 'qos', 'retries', 'configFile', 'concurrency', 'isolation',
 ] as const;
+/** Keys core adds beside the SLURM settings (not named as settings in messages). */
+const CORE_KEYS: readonly string[] = ['configFile', 'concurrency', 'isolation'];
 
 /** Settings checked against the cluster's nodes (`scontrol show node`) when given. */
 export const NODE_SETTINGS = ['gpusPerWorker', 'constraint'] as const;
@@ -90,7 +96,7 @@ export function resolveSlurmOptions(
       check(key, () => {
         throw new SlurmOptionError(
           `options.slurm.${key}`,
-          `options.slurm.${key} must be one of the SLURM settings ${KNOWN_KEYS.filter((k) => k !== 'configFile').join(', ')}, got ${describeValue(raw[key])}`,
+          `options.slurm.${key} must be one of the SLURM settings ${KNOWN_KEYS.filter((k) => !CORE_KEYS.includes(k)).join(', ')}, got ${describeValue(raw[key])}`,
         );
       });
     }
@@ -179,5 +185,8 @@ export function resolveSlurmOptions(
     qos,
     retries,
     configFile,
+    concurrency: positive('concurrency') ?? 1,
+    // Checked by core (options.isolation).
+    isolation: raw.isolation === 'process' ? 'process' : 'thread',
   };
 }

@@ -299,7 +299,7 @@ export class SlurmBackend implements ExecutionBackend {
     mkdirSync(join(submissionDir, 'chunks'), { recursive: true });
     mkdirSync(join(submissionDir, 'status'), { recursive: true });
 
-    const shared: SubmissionSetup = { setup: job.setup, timeoutMs: job.timeoutMs, threads: o.cpusPerWorker };
+    const shared: SubmissionSetup = { setup: job.setup, timeoutMs: job.timeoutMs, threads: o.cpusPerWorker, ...(o.concurrency > 1 ? { concurrency: o.concurrency } : {}), ...(o.isolation === 'process' ? { isolation: o.isolation } : {}) };
     writeV8(join(submissionDir, 'setup.v8'), shared);
     const memMb = resources !== undefined ? resources.memMb : await this.memoryFor(job, runDir, submissionDir, taskIDs[0] as number, stop);
     const timeLimitMinutes = resources !== undefined ? resources.timeLimitMinutes : o.timeLimitMinutes;

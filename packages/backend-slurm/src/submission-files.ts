@@ -34,6 +34,10 @@ export interface SubmissionSetup {
   timeoutMs: number | undefined;
   /** Worker threads inside a task (= cpusPerWorker). */
   threads: number;
+  /** Calls each of them runs at once (options.concurrency; absent: 1). */
+  concurrency?: number;
+  /** Workers are child processes instead of threads (options.isolation). */
+  isolation?: 'process';
 }
 
 /** chunks/<k>.v8 */

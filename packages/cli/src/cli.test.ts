@@ -65,6 +65,9 @@ test('flag values: result shape, durations, counts, conflicts', () => {
   expect(parseSeconds('5m', '--timeout')).toBe(300);
   expect(() => parseSeconds('0', '--timeout')).toThrow(UsageError);
   expect(runOptions({ timeout: '2s', nWorkers: 'auto', nInputs: '0', resultShape: 'null' })).toMatchObject({ timeout: 2000, nWorkers: 'auto', nInputs: 0, resultShape: [null], verbose: false });
+  expect(runOptions({ concurrency: '16', isolation: 'process' })).toMatchObject({ concurrency: 16, isolation: 'process' });
+  expect(() => runOptions({ concurrency: '0' })).toThrow('--concurrency must be a positive integer, got "0"');
+  expect(() => runOptions({ concurrency: 'auto' })).toThrow('--concurrency must be a positive integer, got "auto"');
   expect(() => runOptions({ nInputs: 'many' })).toThrow(/--n-inputs must be a non-negative integer or "auto", got "many"/);
   expect(() => runOptions({ singleFile: true, serializeResults: true })).toThrow(/--single-file and --serialize-results/);
   expect(() => executionOptions({ quiet: true, verbose: true })).toThrow(/--quiet and --verbose/);

@@ -13,6 +13,8 @@ export interface ExecutionFlags {
   nWorkers?: string;
   backend?: 'local' | 'slurm';
   timeout?: string;
+  concurrency?: string;
+  isolation?: 'thread' | 'process';
   dryrun?: boolean;
   debug?: boolean;
   retries?: string;
@@ -70,6 +72,8 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
     .option('n-workers', { type: 'string', nargs: 1, describe: 'worker threads (local) or array tasks running at once (SLURM): a positive integer or "auto"' })
     .option('backend', { choices: ['local', 'slurm'] as const, describe: 'where the calls run (default: ACME_TS_BACKEND, the config file, else local)' })
     .option('timeout', { type: 'string', nargs: 1, describe: 'per-call time limit: seconds, or with a unit (500ms, 30s, 5m, 2h)' })
+    .option('concurrency', { type: 'string', nargs: 1, describe: 'calls each worker runs at once (default 1): async calls that wait (I/O, subprocesses, fetches) overlap' })
+    .option('isolation', { choices: ['thread', 'process'] as const, describe: 'workers are threads (default) or child processes: a native crash (segfault, abort()) then fails only its call' })
     .option('dryrun', { type: 'boolean', describe: 'run one random call in this process first: time, memory, storable result' })
     .option('debug', { type: 'boolean', describe: 'run every call in this process, one after another (no workers); the first exception stops the run with its stack (attach node --inspect)' })
     .option('retries', { type: 'string', nargs: 1, describe: 'run a failed call again up to N times (reasons: --retry-on)' })
@@ -115,10 +119,15 @@ export function asList(value: string | string[] | undefined): string[] {
 
 /** `auto` or an integer ≥ min. */
 export function parseCountOrAuto(value: string | undefined, flag: string, min: number): number | 'auto' | undefined {
-  if (value === undefined) return undefined;
   if (value === 'auto') return 'auto';
+  return parseCount(value, flag, min, ' or "auto"');
+}
+
+/** An integer ≥ min (`alternatives` names what else the flag takes, for the message). */
+export function parseCount(value: string | undefined, flag: string, min: number, alternatives = ''): number | undefined {
+  if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`${flag} must be ${min > 0 ? 'a positive' : 'a non-negative'} integer or "auto", got ${JSON.stringify(value)}`, flag);
+    throw new UsageError(`${flag} must be ${min > 0 ? 'a positive' : 'a non-negative'} integer${alternatives}, got ${JSON.stringify(value)}`, flag);
   }
   return Number(value);
 }
@@ -241,7 +250,7 @@ export function checkSlurmFlags(argv: Record<string, unknown>, backend: string):
 /** The execution part of ParallelMap's options (shared by run and rerun). */
 export function executionOptions(
   flags: ExecutionFlags,
-): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'dryrun' | 'debug' | 'retries' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
+): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'concurrency' | 'isolation' | 'dryrun' | 'debug' | 'retries' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
   if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose contradict each other; give one of them', '--quiet');
   const options: ReturnType<typeof executionOptions> = {};
   const nWorkers = parseCountOrAuto(flags.nWorkers, '--n-workers', 1);
@@ -249,6 +258,9 @@ export function executionOptions(
   if (flags.backend !== undefined) options.backend = flags.backend;
   const timeout = parseSeconds(flags.timeout, '--timeout');
   if (timeout !== undefined) options.timeout = Math.round(timeout * 1000);
+  const concurrency = parseCount(flags.concurrency, '--concurrency', 1);
+  if (concurrency !== undefined) options.concurrency = concurrency;
+  if (flags.isolation !== undefined) options.isolation = flags.isolation;
   if (flags.dryrun !== undefined) options.dryrun = flags.dryrun;
   if (flags.debug !== undefined) options.debug = flags.debug;
   const retries = retrySettings(flags);

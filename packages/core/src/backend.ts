@@ -54,6 +54,11 @@ export interface RunnerSetup {
    * at `values[i - firstTaskID]`. Only for a single non-range split.
    */
   sharedPayloads?: { values: Float64Array; firstTaskID: number };
+  /**
+   * Calls one runner may run at once (set by a backend that overlaps a worker's async calls;
+   * default 1). Above 1 the runner keeps each call's task context in AsyncLocalStorage.
+   */
+  concurrency?: number;
 }
 
 /** Where a split argument goes, and for a `range` the arithmetic that replaces a payload. */

@@ -7,7 +7,7 @@ import type { CallPayload, RunnerSetup } from './backend';
 import { assembleArguments } from './call-arguments';
 import { payloadFileName, serializedFileName, writeFileAtomically } from './run-folder';
 import { loadFunction } from './function-loader';
-import { enterSoleCall, leaveSoleCall, soleCall, soleCallContext, type SoleRun } from './task-context';
+import { enterSoleCall, leaveSoleCall, runAsConcurrentCall, soleCall, soleCallContext, type SoleRun, type TaskContext } from './task-context';
 import type { EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
 import { hdf5 } from './hdf5';
@@ -129,8 +129,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   // The task context is also `this`; made per call only for functions that mention `this`
   // (taskContext() makes it on demand), so a trivial call allocates nothing for it.
   const usesThis = /\bthis\b/.test(Function.prototype.toString.call(fn));
-  const invoke = (taskID: number, payload: CallPayload): unknown => {
-    const self = usesThis ? soleCallContext() : undefined;
+  const invoke = (taskID: number, payload: CallPayload, self: TaskContext | undefined = usesThis ? soleCallContext() : undefined): unknown => {
     return soleArgument === undefined
       ? fn.apply(self, argumentsOf(taskID, payload))
       : fn.call(self, soleRange ? soleRange.start + taskID * soleRange.step : payload);
@@ -230,6 +229,17 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     },
   };
   if (sink.kind === 'encoded' && sink.finishOnHost) runner.packResults = packedCalls().packStoredCalls;
+  if ((setup.concurrency ?? 1) > 1) {
+    // Calls of this thread overlap while they await: each keeps its own context across its awaits.
+    runner.runCall = (taskID: number, payload: CallPayload): unknown => {
+      if (sharedValues !== undefined) payload = sharedValues[taskID - sharedFirstTaskID];
+      return runAsConcurrentCall(run, taskID, (context) => {
+        const value = invoke(taskID, payload, usesThis ? context : undefined);
+        return isPromiseLike(value) ? Promise.resolve(value).then((resolved) => finish(taskID, resolved, payload)) : finish(taskID, value, payload);
+      });
+    };
+    return runner;
+  }
   if (inMemory && direct && sharedValues !== undefined) {
     runner.runNumbers = (firstTaskID, from, to, out, hooks) => {
       const offset = firstTaskID - sharedFirstTaskID;

@@ -19,7 +19,7 @@ describe('validateOptions defaults', () => {
     expect(resolved).toEqual({
       nInputs: 'auto', writeWorkerResults: true, outputDir: undefined, resultShape: undefined, stackingDim: undefined,
       resultDtype: 'float64', singleFile: false, serializeResults: false, nWorkers: 'auto', timeout: undefined,
-      verbose: undefined, logfile: undefined, dryrun: false, debug: false, retries: undefined, signal: undefined, kwargs: undefined, backend: undefined,
+      concurrency: 1, isolation: 'thread', verbose: undefined, logfile: undefined, dryrun: false, debug: false, retries: undefined, signal: undefined, kwargs: undefined, backend: undefined,
       slurm: undefined, name: undefined, allowChangedFunction: false, mode: 'hdf5', warnings: [],
     });
   });
@@ -111,6 +111,10 @@ describe('validateOptions errors: one per validation', () => {
     ['nWorkers string', { nWorkers: 'all' }, 'nWorkers', 'options.nWorkers must be a positive integer or "auto", got "all"'],
     ['timeout zero', { timeout: 0 }, 'timeout', 'options.timeout must be a positive number of milliseconds (at most 2147483647) or undefined, got 0'],
     ['timeout too large', { timeout: 2 ** 31 }, 'timeout', 'options.timeout must be a positive number of milliseconds (at most 2147483647) or undefined, got 2147483648'],
+    ['concurrency zero', { concurrency: 0 }, 'concurrency', 'options.concurrency must be a positive integer (calls each worker runs at once, at most 1024), got 0'],
+    ['concurrency fraction', { concurrency: 2.5 }, 'concurrency', 'options.concurrency must be a positive integer (calls each worker runs at once, at most 1024), got 2.5'],
+    ['concurrency too large', { concurrency: 4096 }, 'concurrency', 'options.concurrency must be a positive integer (calls each worker runs at once, at most 1024), got 4096'],
+    ['isolation', { isolation: 'vm' }, 'isolation', 'options.isolation must be "thread" (worker threads) or "process" (child processes), got "vm"'],
     ['signal', { signal: {} }, 'signal', 'options.signal must be an AbortSignal or undefined, got an object'],
     ['kwargs', { kwargs: [1, 2] }, 'kwargs', 'options.kwargs must be a plain object of keyword arguments for the function, got [1, 2]'],
     ['backend', { backend: 'slrum' }, 'backend', 'options.backend must be "local", "slurm" or undefined, got "slrum"'],
@@ -137,7 +141,7 @@ describe('validateOptions errors: one per validation', () => {
 
   test('an unknown name far from every option lists the known ones', () => {
     expect(rejection({ zzzzzzzzzzzz: 1 }).message).toBe(
-      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, verbose, logfile, dryrun, debug, retries, cleanupThresholdDays, signal, kwargs, backend, slurm, name, allowChangedFunction, logger, onProgress, dashboard (keyword arguments for the function belong in options.kwargs)',
+      'options.zzzzzzzzzzzz is not a ParallelMap option; known options are nInputs, writeWorkerResults, outputDir, resultShape, resultDtype, singleFile, serializeResults, nWorkers, timeout, concurrency, isolation, verbose, logfile, dryrun, debug, retries, cleanupThresholdDays, signal, kwargs, backend, slurm, name, allowChangedFunction, logger, onProgress, dashboard (keyword arguments for the function belong in options.kwargs)',
     );
   });
 

@@ -50,6 +50,16 @@ export interface ParallelMapOptions {
   nWorkers?: 'auto' | number;
   /** Per-call time limit in milliseconds. */
   timeout?: number;
+  /**
+   * Calls each worker runs at once (default 1). More lets a worker's async calls overlap while
+   * they wait (I/O, a subprocess, a fetch); synchronous code still runs one call at a time.
+   */
+  concurrency?: number;
+  /**
+   * What a worker is: 'thread' (default) or 'process' — a child process per worker, so a native
+   * crash (a segfault or abort() in an addon) or corrupted global state ends only its call.
+   */
+  isolation?: 'thread' | 'process';
   /** undefined: info; true: debug; false: warnings only. */
   verbose?: boolean;
   /** undefined: a log file in the output folder when writing; true/false; or a file path. */
@@ -112,6 +122,8 @@ export interface ResolvedOptions {
   serializeResults: boolean;
   nWorkers: 'auto' | number;
   timeout: number | undefined;
+  concurrency: number;
+  isolation: 'thread' | 'process';
   verbose: boolean | undefined;
   /** A string is an absolute path. */
   logfile: boolean | string | undefined;
@@ -144,6 +156,8 @@ export const OPTION_NAMES: readonly (keyof ParallelMapOptions)[] = [
   'serializeResults',
   'nWorkers',
   'timeout',
+  'concurrency',
+  'isolation',
   'verbose',
   'logfile',
   'dryrun',
@@ -220,6 +234,8 @@ export function checkCallCount(n: number, source: string): void {
 
 /** Longest time Node's timers can wait; larger values fire immediately. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** Calls one worker may run at once (a call-state slot each; far more than async waits need). */
+export const MAX_CONCURRENCY = 1024;
 
 const DTYPE_ALIASES = {
   float64: 'float64', float: 'float64', double: 'float64', f8: 'float64',
@@ -436,6 +452,19 @@ export function validateOptions(raw: unknown): ResolvedOptions {
 
   const retries = checkRetries(raw.retries);
 
+  const concurrency = raw.concurrency ?? 1;
+  if (!(isNonNegativeInteger(concurrency) && concurrency >= 1 && concurrency <= MAX_CONCURRENCY)) {
+    throw new OptionError(
+      'concurrency',
+      `options.concurrency must be a positive integer (calls each worker runs at once, at most ${MAX_CONCURRENCY}), got ${describeValue(concurrency)}`,
+    );
+  }
+
+  const isolation = raw.isolation ?? 'thread';
+  if (isolation !== 'thread' && isolation !== 'process') {
+    throw new OptionError('isolation', `options.isolation must be "thread" (worker threads) or "process" (child processes), got ${describeValue(isolation)}`);
+  }
+
   const signal = raw.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new OptionError('signal', `options.signal must be an AbortSignal or undefined, got ${describeValue(signal)}`);
@@ -485,6 +514,8 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     serializeResults,
     nWorkers: nWorkers as 'auto' | number,
     timeout: timeout as number | undefined,
+    concurrency: concurrency as number,
+    isolation,
     verbose: verbose as boolean | undefined,
     logfile,
     dryrun,

@@ -81,6 +81,11 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
     this.options = validateOptions(isExecutionBackend(backend) ? rest : options);
     this.warnings = [...this.options.warnings];
     this.backendOption = isExecutionBackend(backend) ? backend : this.options.backend;
+    if (isExecutionBackend(backend)) {
+      for (const [option, given] of [['concurrency', this.options.concurrency > 1], ['isolation', this.options.isolation !== 'thread']] as const) {
+        if (given) this.warnings.push(`options.${option} has no effect with a backend object: give it to the backend (new LocalBackend({ ${option} }))`);
+      }
+    }
     this.func = resolveFunctionReference(func, { name: this.options.name });
     const signature = functionSignature(this.func);
     const bound = bindArguments(args, this.options.kwargs, signature);
@@ -185,6 +190,8 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
       ...fromConfig,
       ...explicit,
       ...(this.options.nWorkers !== 'auto' ? { nWorkers: this.options.nWorkers } : {}),
+      ...(this.options.concurrency > 1 ? { concurrency: this.options.concurrency } : {}),
+      ...(this.options.isolation !== 'thread' ? { isolation: this.options.isolation } : {}),
       ...(configFile ? { configFile } : {}),
     });
     this.ownsBackend = true;
@@ -309,7 +316,7 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
 /** ResumeOverrides: how a stored run continues (not what it computes), and which of its calls run. */
 export type ResumeOverrides = Pick<
   ParallelMapInit,
-  'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'dryrun' | 'debug' | 'retries' | 'allowChangedFunction'
+  'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'concurrency' | 'isolation' | 'dryrun' | 'debug' | 'retries' | 'allowChangedFunction'
 > & {
   /** Run only these calls (taskIDs) of those without a result; the others stay as they are. */
   only?: readonly number[];

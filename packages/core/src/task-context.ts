@@ -78,6 +78,16 @@ export function leaveSoleCall(): void {
   soleCall.context = undefined;
 }
 
+/**
+ * Runs call `taskID` of `run` with its context in AsyncLocalStorage (passed to `fn` too): for
+ * runners whose thread runs several calls at once, whose awaits interleave (the sole-call fields
+ * would name whichever call started last).
+ */
+export function runAsConcurrentCall<T>(run: SoleRun, taskID: number, fn: (context: TaskContext) => T): T {
+  const context: TaskContext = Object.freeze({ taskID, nInputs: run.nInputs, outputDir: run.outputDir });
+  return storage.run(context, fn, context);
+}
+
 /** Run `fn` (and everything it awaits or schedules) as the call described by `context`. */
 export function runInTaskContext<T>(context: TaskContext, fn: () => T): T {
   return storage.run(Object.freeze({ ...context }), fn);

@@ -34,6 +34,13 @@ exports.createRunner = async function createRunner(setup = {}) {
             throw new SyntaxError(`uncaught in call ${taskID}`);
           });
           return new Promise(() => {});
+        case 'abort':
+          // A native crash (only ever in a child process: in a thread it ends the test runner).
+          return process.abort();
+        case 'pid':
+          return process.pid;
+        case 'hang':
+          return new Promise(() => {});
         case 'sleep':
           return new Promise((resolve) => setTimeout(() => resolve(plain(taskID)), setup.sleepMs ?? 50));
         case 'startedAt': {
