@@ -11,7 +11,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type * as ComlinkModule from 'comlink';
 import type nodeEndpointFunction from 'comlink/dist/umd/node-adapter';
 import { WorkerExitedError } from './errors';
-import { EXIT_ERROR, PARTIAL_RESULT, WORKER_BOOT_ENV, type PartialBatchResult, type SerializedError, type WorkerBootData } from './protocol';
+import { EXIT_ERROR, PARTIAL_RESULT, WORKER_BOOT_ENV, type PartialBatchResult, type SerializedError, type WorkerApi, type WorkerBootData } from './protocol';
 
 export interface WorkerExitInfo {
   /** Exit code of the thread or process (1 after a thread's terminate()). */
@@ -27,7 +27,7 @@ export interface WorkerExitInfo {
 export interface WorkerTransport {
   start(): void;
   /** Calls `method` in the worker; rejects with WorkerExitedError if the worker ends without answering. */
-  request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T>;
+  request<M extends keyof WorkerApi>(method: M, payload: Parameters<WorkerApi[M]>[0], transfer?: ArrayBuffer[]): ReturnType<WorkerApi[M]>;
   terminate(): Promise<void>;
   /** Called once, when the worker has ended for whatever reason. */
   onExit(callback: (info: WorkerExitInfo) => void): void;
@@ -88,7 +88,7 @@ interface SpawnedWorker {
 /** A worker reached through comlink; the runtime (thread, process) is the subclass's. */
 abstract class ComlinkTransport implements WorkerTransport {
   private worker: SpawnedWorker | undefined;
-  private remote: Record<string, (payload: unknown) => Promise<unknown>> | undefined;
+  private remote: ComlinkModule.Remote<WorkerApi> | undefined;
   private readonly pending = new Set<(error: Error) => void>();
   private readonly exitCallbacks: ((info: WorkerExitInfo) => void)[] = [];
   private partialResultCallback: ((result: PartialBatchResult) => void) | undefined;
@@ -105,7 +105,7 @@ abstract class ComlinkTransport implements WorkerTransport {
     if (this.worker) return;
     const worker = this.spawn();
     this.worker = worker;
-    this.remote = comlink().wrap(worker.endpoint) as never;
+    this.remote = comlink().wrap<WorkerApi>(worker.endpoint);
     // An idle worker must not keep the process alive; request() refs it while work is pending.
     // After the listeners: adding a 'message' listener (comlink's) refs the worker's port again,
     // and a worker started ahead of a run that never came kept the process alive for good.
@@ -117,12 +117,13 @@ abstract class ComlinkTransport implements WorkerTransport {
     this.partialResultCallback?.(partial);
   }
 
-  request<T>(method: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<T> {
-    if (this.exitInfo) return Promise.reject(new WorkerExitedError(this.exitInfo));
+  request<M extends keyof WorkerApi>(method: M, payload: Parameters<WorkerApi[M]>[0], transfer?: ArrayBuffer[]): ReturnType<WorkerApi[M]> {
+    type Answer = Awaited<ReturnType<WorkerApi[M]>>;
+    if (this.exitInfo) return Promise.reject(new WorkerExitedError(this.exitInfo)) as ReturnType<WorkerApi[M]>;
     if (!this.worker || !this.remote) this.start();
     const worker = this.worker!;
-    const call = this.remote![method]!;
-    return new Promise<T>((resolve, reject) => {
+    const call = this.remote![method] as unknown as (payload: unknown) => Promise<Answer>;
+    return new Promise<Answer>((resolve, reject) => {
       const fail = (error: Error) => settle(() => reject(error));
       const settle = (action: () => void) => {
         if (!this.pending.delete(fail)) return;
@@ -133,10 +134,10 @@ abstract class ComlinkTransport implements WorkerTransport {
       worker.ref();
       const message = transfer && transfer.length > 0 ? comlink().transfer(payload, transfer) : payload;
       call(message).then(
-        (value) => settle(() => resolve(value as T)),
+        (value) => settle(() => resolve(value)),
         (error: unknown) => settle(() => reject(error)),
       );
-    });
+    }) as ReturnType<WorkerApi[M]>;
   }
 
   async terminate(): Promise<void> {
