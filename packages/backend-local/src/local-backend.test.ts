@@ -1,7 +1,7 @@
 // Runs core's real call runner in worker threads (dist/ of both packages must be built).
 import { join } from 'node:path';
-import { eachOutcome, forEachOutcome, unpackCall } from '@acme-ts/core';
-import type { CallOutcome, ExecutionJob, RunnerSetup, StoredCall } from '@acme-ts/core';
+import { eachOutcome, forEachOutcome, unpackCall } from '@acme-ts/core/backend';
+import type { CallOutcome, ExecutionJob, RunnerSetup, StoredCall } from '@acme-ts/core/backend';
 import { LocalBackend, ThreadPool } from '@acme-ts/backend-local';
 
 const functions = join(__dirname, '__fixtures__', 'functions.js');

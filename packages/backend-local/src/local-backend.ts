@@ -3,8 +3,9 @@
 // that share this backend); a new run's setup re-initializes the workers before its calls.
 
 import { availableParallelism } from 'node:os';
-import { CALL_RUNNER_PATH } from '@acme-ts/core';
-import type { ExecutionBackend, ExecutionEvents, ExecutionJob, RunnerSetup } from '@acme-ts/core';
+import { CALL_RUNNER_PATH } from '@acme-ts/core/backend';
+import type { ExecutionBackend } from '@acme-ts/core';
+import type { ExecutionEvents, ExecutionJob, RunnerSetup } from '@acme-ts/core/backend';
 import { ThreadPool } from './thread-pool';
 import type { ThreadPoolOptions } from './options';
 import { PoolOptionError } from './errors';

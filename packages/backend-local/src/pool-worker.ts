@@ -4,7 +4,7 @@
 // decides when each of these happens.
 
 import { performance } from 'node:perf_hooks';
-import { FUNCTION_LOADER_PATH } from '@acme-ts/core';
+import { FUNCTION_LOADER_PATH } from '@acme-ts/core/backend';
 import { WorkerExitedError } from './errors';
 import type { ResolvedPoolOptions } from './options';
 import { CallState, type BatchRequest, type BatchResult, type PartialBatchResult, type WorkerBootData } from './protocol';

@@ -1,7 +1,7 @@
 // What the pool and its worker threads exchange. Kept free of Node and comlink imports so both
 // sides (and tests) can share it.
 
-import type { CallRunner } from '@acme-ts/core';
+import type { CallRunner } from '@acme-ts/core/backend';
 
 /** A user-supplied module loaded in each worker; the pool knows nothing else about it. */
 export interface RunnerModule {

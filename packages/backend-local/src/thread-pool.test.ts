@@ -12,7 +12,7 @@ import {
   type ThreadPoolOptions,
   type WorkerTransport,
 } from '@acme-ts/backend-local';
-import { eachOutcome, forEachOutcome, type CallOutcome, type SettledBatch } from '@acme-ts/core';
+import { eachOutcome, forEachOutcome, type CallOutcome, type SettledBatch } from '@acme-ts/core/backend';
 
 const fixture = (name: string) => join(__dirname, '__fixtures__', name);
 const runnerModule = fixture('runner.js');

@@ -22,8 +22,8 @@ import { PoolWorker, type InFlightBatch } from './pool-worker';
 import { resolvePoolOptions, type ResolvedPoolOptions, type ThreadPoolOptions } from './options';
 import { ValueCollector, sharedClockMs, type BatchRequest, type BatchResult, type PartialBatchResult, type SerializedError } from './protocol';
 import type { WorkerExitInfo } from './transport';
-import { settledCall } from '@acme-ts/core';
-import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason, PackedCalls, SettledBatch } from '@acme-ts/core';
+import { settledCall } from '@acme-ts/core/backend';
+import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason, PackedCalls, SettledBatch } from '@acme-ts/core/backend';
 
 /** Why a call the pool settles itself failed (a worker's death, an error in transit, a stop). */
 export type FailureReason = Extract<CoreFailureReason, 'error' | 'timeout' | 'worker-exit' | 'out-of-memory' | 'aborted'>;

@@ -10,8 +10,8 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { eachOutcome } from '@acme-ts/core';
-import type { CallOutcome, CallPayload } from '@acme-ts/core';
+import { eachOutcome } from '@acme-ts/core/backend';
+import type { CallOutcome, CallPayload } from '@acme-ts/core/backend';
 import { LocalBackend } from '@acme-ts/backend-local';
 import {
   CHUNK_OFFSET_ENV,

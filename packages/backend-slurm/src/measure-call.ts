@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { deserialize } from 'node:v8';
-import { createRunner } from '@acme-ts/core';
-import type { CallPayload, RunnerSetup } from '@acme-ts/core';
+import { createRunner } from '@acme-ts/core/backend';
+import type { CallPayload, RunnerSetup } from '@acme-ts/core/backend';
 
 async function main(): Promise<void> {
   const input = deserialize(readFileSync(process.argv[2] as string)) as { setup: RunnerSetup; taskID: number; payload: CallPayload };

@@ -5,7 +5,7 @@
  * so far counts (read from /proc before the kill). An abort stops the child at once.
  */
 import { execFile } from 'node:child_process';
-import { loaderFlags } from '@acme-ts/core';
+import { loaderFlags } from '@acme-ts/core/backend';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlurmRunError } from './errors';

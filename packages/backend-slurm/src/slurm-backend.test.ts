@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CallOutcome, ExecutionJob } from '@acme-ts/core';
-import { eachOutcome } from '@acme-ts/core';
+import type { CallOutcome, ExecutionJob } from '@acme-ts/core/backend';
+import { eachOutcome } from '@acme-ts/core/backend';
 import { resolveSlurmOptions } from './backend-options';
 import { SlurmCommandError } from './errors';
 import type { MemoryProbe } from './memory-probe';

@@ -11,8 +11,9 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loaderFlags, settledCall } from '@acme-ts/core';
-import type { CallOutcome, ExecutionBackend, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core';
+import { loaderFlags, settledCall } from '@acme-ts/core/backend';
+import type { ExecutionBackend } from '@acme-ts/core';
+import type { CallOutcome, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core/backend';
 import { SlurmCommandError, SlurmRunError } from './errors';
 import { NODE_SETTINGS, resolveSlurmOptions, type ResolvedSlurmOptions } from './backend-options';
 import { targetPartition } from './cluster-resources';

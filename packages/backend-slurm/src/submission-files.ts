@@ -18,7 +18,7 @@
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { CallPayload, RunnerSetup, StoredCall } from '@acme-ts/core';
+import type { CallPayload, RunnerSetup, StoredCall } from '@acme-ts/core/backend';
 
 export const SLURM_META_DIR = join('.acme-ts', 'slurm');
 /** Backend-neutral: core's runStatus() reads it (core does not depend on this package). */

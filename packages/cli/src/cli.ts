@@ -23,8 +23,8 @@ const commands = {
   export: () => require('./commands/export') as typeof import('./commands/export'),
   dashboard: () => require('./commands/dashboard') as typeof import('./commands/dashboard'),
 };
-const suggestName: typeof import('@acme-ts/core').suggestName = (name, known) =>
-  (require('@acme-ts/core') as typeof import('@acme-ts/core')).suggestName(name, known);
+const suggestName: typeof import('@acme-ts/core/internal').suggestName = (name, known) =>
+  (require('@acme-ts/core/internal') as typeof import('@acme-ts/core/internal')).suggestName(name, known);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const COMMANDS = ['run', 'inspect', 'status', 'rerun', 'export', 'dashboard', 'completion'] as const;

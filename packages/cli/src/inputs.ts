@@ -15,7 +15,8 @@
 
 import { readFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { broadcast, range, split, suggestName } from '@acme-ts/core';
+import { broadcast, range, split } from '@acme-ts/core';
+import { suggestName } from '@acme-ts/core/internal';
 import { H5File, type ReadResult } from '@acme-ts/hdf5-native';
 import { InputError } from './errors';
 import { listDatasets } from './h5-tree';

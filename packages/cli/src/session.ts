@@ -3,16 +3,8 @@
 
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import {
-  dryRunAsks,
-  hasManifest,
-  readRunJobs,
-  runStatus,
-  stackResults,
-  type CallFailure,
-  type CoreErrorCode,
-  type ParallelMap,
-} from '@acme-ts/core';
+import { hasManifest, readRunJobs, runStatus, type CallFailure, type CoreErrorCode, type ParallelMap } from '@acme-ts/core';
+import { dryRunAsks, stackResults } from '@acme-ts/core/internal';
 import { CliError, EXIT, UsageError } from './errors';
 import { inFlagTerms } from './flags';
 import { colorsFor, type CliIO } from './io';

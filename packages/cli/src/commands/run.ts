@@ -2,7 +2,9 @@
 
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { autoOutputDir, loadFunction, ParallelMap, resolveFunctionReference } from '@acme-ts/core';
+import { autoOutputDir, ParallelMap } from '@acme-ts/core';
+import { loadFunction } from '@acme-ts/core/backend';
+import { resolveFunctionReference } from '@acme-ts/core/internal';
 import { UsageError } from '../errors';
 import { checkSlurmFlags, effectiveBackend, asList, runOptions, type RunFlags } from '../flags';
 import { parseInput, parseKeywordInput } from '../inputs';
