@@ -12,6 +12,7 @@ import type { EncodedDataset } from './result-encoding';
 import { AcmeError, ResultLayoutError } from './errors';
 import { hdf5 } from './hdf5';
 import type { PackedCalls } from './packed-calls';
+import { ResultBufferPool } from './result-buffers';
 
 /** What a call reports in the modes that store results (not the in-memory value itself). */
 export interface StoredCall {
@@ -128,7 +129,9 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       ? fn.apply(self, argumentsOf(taskID, payload))
       : fn.call(self, soleRange ? soleRange.start + taskID * soleRange.step : payload);
   };
-  const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir };
+  // Lent result buffers come back only where this worker writes the result itself (store()).
+  const pool = sink.kind === 'payload-file' ? new ResultBufferPool() : undefined;
+  const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir, resultArray: pool?.resultArray };
 
   function serializeTo(path: string, value: unknown): void {
     let bytes: Uint8Array;
@@ -166,7 +169,9 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       call.deferred = true;
       return call;
     }
-    return writeDeferredPayload(call);
+    const written = writeDeferredPayload(call);
+    pool?.reclaim(datasets.map((d) => d.data));
+    return written;
   }
 
   /** ACME's emergency pickling, without its file-name collisions: <f>_<i>.v8 beside the payloads. */
