@@ -21,3 +21,11 @@ exports.threadFacts = () => ({
   fromBundle: Object.keys(require.cache).some((file) => file.endsWith('worker-bundle.js')),
   taskID: require('@acme-ts/core').taskContext().taskID,
 });
+// Back-pressure: ≈ 3 ms of work, then a fresh 1 MiB result; counts the calls finished in `finished[0]`.
+exports.megabyteAfterWork = (x, finished) => {
+  const end = Date.now() + 3;
+  while (Date.now() < end);
+  const result = new Float64Array(1 << 17).fill(x);
+  Atomics.add(finished, 0, 1);
+  return result;
+};
