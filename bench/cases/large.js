@@ -114,6 +114,7 @@ module.exports = {
       ]),
       bigBenchmark(`singleFile mode, ${N} × 8 MB`, 'single', 'single-big', 'one container f.h5 with groups comp_i/result_0', [
         { label: FRESH, run: pmapRun('single', 'fresh', N) },
+        { label: POOLED, run: pmapRun('single', 'pooled', N) },
       ]),
       {
         name: `CPU-bound: ${N_SPIN} calls of a ≈ 20 ms pure-JS loop`,

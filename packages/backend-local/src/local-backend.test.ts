@@ -201,3 +201,25 @@ describe('LocalBackend back-pressure', () => {
     expect(maxWaiting).toBeLessThanOrEqual(32);
   });
 });
+
+describe('LocalBackend result transfer', () => {
+  it('transfers arrays the runner lent (taskContext().resultArray()) to the host instead of copying them', async () => {
+    const backend = new LocalBackend({ nWorkers: 1, batch: 1 });
+    const values = new Map<number, unknown>();
+    try {
+      await backend.execute(
+        { setup: memorySetup('lentArray', 5), taskIDs: [0, 1, 2, 3, 4], payloadFor: (i) => i },
+        { onSettled: eachOutcome((outcome: CallOutcome) => values.set(outcome.taskID, outcome.ok ? outcome.value : outcome.error)) },
+      );
+    } finally {
+      await backend.close();
+    }
+    for (let i = 0; i < 5; i++) {
+      const [array, previousTransferred] = values.get(i) as [{ data: Float64Array; shape: number[] }, number];
+      expect(Array.from(array.data)).toEqual([i, i, i, i]);
+      expect(array.shape).toEqual([4]);
+      // The worker's own reference to the previous call's array is detached: it moved, uncopied.
+      expect(previousTransferred).toBe(i === 0 ? -1 : 1);
+    }
+  });
+});

@@ -63,6 +63,11 @@ export interface CallRunner {
    * cannot be packed (then they travel one by one).
    */
   packResults?(values: readonly unknown[], count: number): PackedCalls | undefined;
+  /**
+   * Adds to `into` the buffers of `values` (results leaving the worker) that the call got from
+   * `taskContext().resultArray()`: the worker transfers them instead of copying them.
+   */
+  handOffLentBuffers?(values: readonly unknown[], into: Set<ArrayBuffer>): void;
 }
 
 export interface NumberRunHooks {
@@ -129,9 +134,10 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       ? fn.apply(self, argumentsOf(taskID, payload))
       : fn.call(self, soleRange ? soleRange.start + taskID * soleRange.step : payload);
   };
-  // Lent result buffers come back only where this worker writes the result itself (store()).
-  const pool = sink.kind === 'payload-file' ? new ResultBufferPool() : undefined;
-  const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir, resultArray: pool?.resultArray };
+  // Lent result buffers come back only where this worker writes the result itself (store());
+  // in the other sinks the results keep them (and the worker transfers them: handOff).
+  const pool = new ResultBufferPool();
+  const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir, resultArray: pool.resultArray };
 
   function serializeTo(path: string, value: unknown): void {
     let bytes: Uint8Array;
@@ -170,7 +176,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return call;
     }
     const written = writeDeferredPayload(call);
-    pool?.reclaim(datasets.map((d) => d.data));
+    pool.reclaim(datasets.map((d) => d.data));
     return written;
   }
 
@@ -225,6 +231,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return settle(taskID, value);
     },
   };
+  runner.handOffLentBuffers = (values, into) => pool.handOff(values, into);
   if (sink.kind === 'encoded' && sink.finishOnHost) runner.packResults = packedCalls().packStoredCalls;
   if (inMemory && direct && sharedValues !== undefined) {
     runner.runNumbers = (firstTaskID, from, to, out, hooks) => {

@@ -29,6 +29,25 @@ describe('ResultBufferPool', () => {
     expect(again.size).toBe(10);
   });
 
+  it('hands off the lent buffers among results leaving the worker (for transfer), once, and never takes them back', () => {
+    const pool = new ResultBufferPool();
+    const none = new Set<ArrayBuffer>();
+    pool.handOff([{ data: new Float64Array(2) }], none);
+    expect(none.size).toBe(0);
+    const a = pool.resultArray([3]);
+    const b = pool.resultArray([3]);
+    const own = new Float64Array(3);
+    const into = new Set<ArrayBuffer>();
+    // As results travel: a value, a tuple, and a StoredCall's datasets.
+    pool.handOff([a, [own, 1], { stored: 'hdf5', datasets: [{ name: 'result_0', data: b.data }] }], into);
+    expect([...into]).toEqual([a.data.buffer, b.data.buffer]);
+    pool.handOff([a, b], into);
+    expect(into.size).toBe(2);
+    pool.reclaim([a.data, b.data]);
+    expect(pool.resultArray([3]).data.buffer).not.toBe(a.data.buffer);
+    expect(pool.reused).toBe(0);
+  });
+
   it('offers the typed array of each dtype and refuses bad shapes and dtypes', () => {
     expect(freshResultArray([2, 3], 'uint16').data).toBeInstanceOf(Uint16Array);
     expect(freshResultArray([2], 'int64').data).toBeInstanceOf(BigInt64Array);

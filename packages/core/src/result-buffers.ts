@@ -5,7 +5,8 @@
  * megabytes that costs more than writing them to disk. A buffer returns to its runner's pool once
  * the worker has written the result that holds it (payload files of large results); a result
  * that leaves the worker (memory mode, singleFile, small payload files the client writes) keeps
- * its buffer, and a lent buffer that never comes back is simply collected: so reuse is always safe.
+ * its buffer (transferred, not copied, when it goes to another thread: see handOff), and a lent
+ * buffer that never comes back is simply collected: so reuse is always safe.
  */
 import { AcmeError } from './errors';
 import type { NdArray, NumericArray, NumericDtype } from './result-encoding';
@@ -54,6 +55,8 @@ export const freshResultArray: ResultArrayFactory = (shape, dtype = 'float64') =
 export class ResultBufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
   private readonly lent = new WeakSet<ArrayBuffer>();
+  /** Buffers lent and not taken back or handed off (an upper bound: dropped ones stay counted). */
+  private outstanding = 0;
   /** Buffers handed out again (for tests and the bench). */
   reused = 0;
 
@@ -65,16 +68,40 @@ export class ResultBufferPool {
     if (buffer === undefined) buffer = new ArrayBuffer(bytes);
     else this.reused++;
     this.lent.add(buffer);
+    this.outstanding++;
     return { data: new Ctor(buffer, 0, length), shape: [...shape] };
   };
+
+  /**
+   * Adds the lent buffers among `values` (results about to leave the worker, up to three levels
+   * into their arrays and objects: a StoredCall's datasets' data) to `into`, and forgets them:
+   * nothing in the worker holds them any more, so they can be transferred instead of copied.
+   */
+  handOff(values: readonly unknown[], into: Set<ArrayBuffer>): void {
+    if (this.outstanding === 0) return;
+    const visit = (value: unknown, depth: number): void => {
+      if (value === null || typeof value !== 'object') return;
+      if (ArrayBuffer.isView(value)) {
+        const buffer = value.buffer as ArrayBuffer;
+        if (this.lent.delete(buffer)) {
+          this.outstanding--;
+          into.add(buffer);
+        }
+        return;
+      }
+      if (depth === 3) return;
+      for (const item of Array.isArray(value) ? value : Object.values(value)) visit(item, depth + 1);
+    };
+    for (const value of values) visit(value, 0);
+  }
 
   /** Takes back the lent buffers behind `arrays` (the worker has written them; nothing else holds them). */
   reclaim(arrays: readonly unknown[]): void {
     for (const array of arrays) {
       if (!ArrayBuffer.isView(array)) continue;
       const buffer = array.buffer as ArrayBuffer;
-      if (!this.lent.has(buffer)) continue;
-      this.lent.delete(buffer);
+      if (!this.lent.delete(buffer)) continue;
+      this.outstanding--;
       let free = this.free.get(buffer.byteLength);
       if (free === undefined) this.free.set(buffer.byteLength, (free = []));
       if (free.length < MAX_FREE_PER_SIZE) free.push(buffer);

@@ -29,3 +29,13 @@ exports.megabyteAfterWork = (x, finished) => {
   Atomics.add(finished, 0, 1);
   return result;
 };
+// A result in memory core lends (taskContext().resultArray); result 1 says whether the previous
+// call's array (kept here against the rules, to look) was transferred away (detached) meanwhile.
+let lastLent;
+exports.lentArray = (x) => {
+  const out = require('@acme-ts/core').taskContext().resultArray([4]);
+  out.data.fill(x);
+  const previousTransferred = lastLent === undefined ? -1 : lastLent.data.byteLength === 0 ? 1 : 0;
+  lastLent = out;
+  return [out, previousTransferred];
+};
