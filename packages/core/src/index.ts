@@ -16,7 +16,7 @@ export { loadFunction, FUNCTION_LOADER_PATH } from './function-loader';
 export type { FunctionInput, FunctionReference, UserFunction } from './function-ref';
 export { taskContext, currentTaskContext, runInTaskContext } from './task-context';
 export type { TaskContext } from './task-context';
-export type { ResultArrayDtype, ResultArrayFactory } from './result-buffers';
+export type { ResultArrayDtype, ResultArrayFactory, ResultArrayTypes } from './result-buffers';
 export { encodeResult, ndarray, stackResults, allocateStack, placeInStack, isTypedArray } from './result-encoding';
 export type { Dtype as ResultDtype, EncodedDataset, EncodedResult, NdArray, NumericArray, NumericDtype, StackedArray, StackedResults } from './result-encoding';
 export { complexArray } from './complex';

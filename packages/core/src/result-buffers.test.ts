@@ -49,7 +49,11 @@ describe('ResultBufferPool', () => {
   });
 
   it('offers the typed array of each dtype and refuses bad shapes and dtypes', () => {
-    expect(freshResultArray([2, 3], 'uint16').data).toBeInstanceOf(Uint16Array);
+    // Typed by dtype: float64 unless given.
+    const float64: Float64Array = new ResultBufferPool().resultArray([2]).data;
+    const uint16: Uint16Array = freshResultArray([2, 3], 'uint16').data;
+    expect(float64).toBeInstanceOf(Float64Array);
+    expect(uint16).toBeInstanceOf(Uint16Array);
     expect(freshResultArray([2], 'int64').data).toBeInstanceOf(BigInt64Array);
     expect(freshResultArray([0]).data.length).toBe(0);
     expect(() => freshResultArray([-1])).toThrow(/non-negative integers/);

@@ -16,7 +16,7 @@ export type ResultArrayDtype = Exclude<NumericDtype, 'float16' | 'complex64' | '
 
 type TypedArrayConstructor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => NumericArray;
 
-const CONSTRUCTORS: Record<ResultArrayDtype, TypedArrayConstructor> = {
+const CONSTRUCTORS: { [D in ResultArrayDtype]: TypedArrayConstructor } = {
   float64: Float64Array,
   float32: Float32Array,
   int8: Int8Array,
@@ -32,25 +32,44 @@ const CONSTRUCTORS: Record<ResultArrayDtype, TypedArrayConstructor> = {
 /** Free buffers kept per size: one per call a worker may have in flight, and a spare. */
 const MAX_FREE_PER_SIZE = 4;
 
-/** A C-order array of `shape` over a fresh or pooled buffer (see the file comment). */
-export type ResultArrayFactory = (shape: readonly number[], dtype?: ResultArrayDtype) => NdArray<NumericArray>;
+/** The typed array resultArray() gives for each dtype. */
+export interface ResultArrayTypes {
+  float64: Float64Array;
+  float32: Float32Array;
+  int8: Int8Array;
+  int16: Int16Array;
+  int32: Int32Array;
+  int64: BigInt64Array;
+  uint8: Uint8Array;
+  uint16: Uint16Array;
+  uint32: Uint32Array;
+  uint64: BigUint64Array;
+}
 
-function checkedLength(shape: readonly number[], dtype: string): number {
+/** A C-order array of `shape` over a fresh or pooled buffer (see the file comment). */
+export interface ResultArrayFactory {
+  (shape: readonly number[]): NdArray<Float64Array>;
+  <D extends ResultArrayDtype>(shape: readonly number[], dtype: D): NdArray<ResultArrayTypes[D]>;
+}
+
+/** The typed array type, element count and bytes of an array of `shape` and `dtype` (checked). */
+function arrayLayout(shape: readonly number[], dtype: string): { Ctor: TypedArrayConstructor; length: number; bytes: number } {
   if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) {
     throw new AcmeError('ERR_ACME_INVALID_ARGUMENT', `resultArray(shape): shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }
   if (!Object.prototype.hasOwnProperty.call(CONSTRUCTORS, dtype)) {
     throw new AcmeError('ERR_ACME_INVALID_ARGUMENT', `resultArray(shape, dtype): dtype must be one of ${Object.keys(CONSTRUCTORS).join(', ')}, got ${JSON.stringify(dtype)}`);
   }
-  return shape.reduce((a, b) => a * b, 1);
+  const Ctor = CONSTRUCTORS[dtype as ResultArrayDtype];
+  const length = shape.reduce((a, b) => a * b, 1);
+  return { Ctor, length, bytes: length * (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT };
 }
 
 /** Without a pool (in-process calls, dry runs): a fresh array each time. */
-export const freshResultArray: ResultArrayFactory = (shape, dtype = 'float64') => {
-  const length = checkedLength(shape, dtype);
-  const Ctor = CONSTRUCTORS[dtype];
-  return { data: new Ctor(new ArrayBuffer(length * (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT), 0, length), shape: [...shape] };
-};
+export const freshResultArray = ((shape: readonly number[], dtype: ResultArrayDtype = 'float64'): NdArray<NumericArray> => {
+  const { Ctor, length, bytes } = arrayLayout(shape, dtype);
+  return { data: new Ctor(new ArrayBuffer(bytes), 0, length), shape: [...shape] };
+}) as ResultArrayFactory;
 
 export class ResultBufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
@@ -60,17 +79,15 @@ export class ResultBufferPool {
   /** Buffers handed out again (for tests and the bench). */
   reused = 0;
 
-  readonly resultArray: ResultArrayFactory = (shape, dtype = 'float64') => {
-    const length = checkedLength(shape, dtype);
-    const Ctor = CONSTRUCTORS[dtype];
-    const bytes = length * (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  readonly resultArray = ((shape: readonly number[], dtype: ResultArrayDtype = 'float64'): NdArray<NumericArray> => {
+    const { Ctor, length, bytes } = arrayLayout(shape, dtype);
     let buffer = this.free.get(bytes)?.pop();
     if (buffer === undefined) buffer = new ArrayBuffer(bytes);
     else this.reused++;
     this.lent.add(buffer);
     this.outstanding++;
     return { data: new Ctor(buffer, 0, length), shape: [...shape] };
-  };
+  }) as ResultArrayFactory;
 
   /**
    * Adds the lent buffers among `values` (results about to leave the worker, up to three levels
