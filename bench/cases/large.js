@@ -64,6 +64,9 @@ const pmapRun = (mode, func, n) => ({ dir }) => {
   return { ms: r.ms, metrics: { 'peak RSS MiB': r.maxRssKiB / MiB } };
 };
 
+/** CPU-bound runs: also the cores the process got (its CPU time over its lifetime ÷ the timed span, ≈). */
+const withCores = (r) => ({ ms: r.ms, metrics: { 'CPU s (process)': r.cpuMs / 1000, 'cores used': r.cpuMs / r.ms } });
+
 /** The baseline: the bare loop, then the C writer of the mode's files; their sum. */
 const bareAndC = (cMode) => ({ dir }) => {
   const bare = child(['bare', N]);
@@ -123,8 +126,8 @@ module.exports = {
           `fixtures/large.js#spin (integer arithmetic, no allocation) ${N_SPIN} times: serially in one thread (the baseline, its module loaded before the clock) ` +
           'against ParallelMap in memory on 2 worker threads (start-up included). One child process per run.',
         calls: N_SPIN,
-        baseline: { label: 'serial loop, one thread', run: () => child(['serial', N_SPIN]).ms },
-        subjects: [{ label: 'ParallelMap, 2 worker threads (memory)', run: pmapRun('memory', 'spin', N_SPIN) }],
+        baseline: { label: 'serial loop, one thread', run: () => withCores(child(['serial', N_SPIN])) },
+        subjects: [{ label: 'ParallelMap, 2 worker threads (memory)', run: () => withCores(child(['pmap', 'memory', 'spin', N_SPIN, ''])) }],
       },
     ];
   },
