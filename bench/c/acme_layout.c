@@ -7,6 +7,8 @@
  *   acme_layout single-tuned DIR N   the same file, written with the settings of acme-ts's
  *                               singleFile writer: held in memory (core driver, written out at
  *                               close) and a metadata cache starting at 128 KiB (adaptive)
+ *   acme_layout default-big / single-big DIR N   the same files with result_0 a 1000x1000 float64
+ *                               (8 MB) per call instead of [2i]
  *   acme_layout vds     DIR N   DIR/f.h5 (libver latest) with a virtual dataset result_0 of shape
  *                               (N, 1000, 1000), fill NaN, slot i <- f_payload/f_i.h5:/result_0,
  *                               then the N payload files, each one 1000x1000 float64 dataset
@@ -41,19 +43,27 @@ int main(int argc, char **argv) {
   char path[4096], name[64], target[128];
   hsize_t one[1] = {1}, big_dims[2] = {1000, 1000};
   double *big = NULL;
-  if (strcmp(mode, "vds") == 0) {
+  /* default-big and single-big: default and single with an 8 MB result_0 per call. */
+  size_t mode_len = strlen(mode);
+  int big_results = mode_len > 4 && strcmp(mode + mode_len - 4, "-big") == 0;
+  char base_mode[32];
+  snprintf(base_mode, sizeof base_mode, "%.*s", (int)(big_results ? mode_len - 4 : mode_len), mode);
+  mode = base_mode;
+  if (strcmp(mode, "vds") == 0 || big_results) {
     big = malloc(sizeof(double) * 1000 * 1000);
     for (int i = 0; i < 1000 * 1000; i++) big[i] = i * 1e-3;
   }
+  /* One call's result_0: [2i], or the 1000x1000 buffer. */
+  int rank = big_results ? 2 : 1;
+  const hsize_t *dims = big_results ? big_dims : one;
+#define RESULT_OF(i) (big_results ? big : (v = 2.0 * (i), &v))
+  double v;
 
   double t0 = now_ms();
   if (strcmp(mode, "default") == 0) {
     snprintf(path, sizeof path, "%s/f_payload", dir);
     if (mkdir(path, 0777) != 0) die("mkdir");
-    for (int i = 0; i < n; i++) {
-      double v = 2.0 * i;
-      write_payload(dir, i, 1, one, &v);
-    }
+    for (int i = 0; i < n; i++) write_payload(dir, i, rank, dims, RESULT_OF(i));
     snprintf(path, sizeof path, "%s/f.h5", dir);
     hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0) die("H5Fcreate container");
@@ -79,11 +89,10 @@ int main(int argc, char **argv) {
     if (f < 0) die("H5Fcreate container");
     H5Pclose(fapl);
     for (int i = 0; i < n; i++) {
-      double v = 2.0 * i;
       snprintf(name, sizeof name, "comp_%d", i);
       hid_t g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
       if (g < 0) die("H5Gcreate2");
-      write_dataset(g, "result_0", 1, one, &v);
+      write_dataset(g, "result_0", rank, dims, RESULT_OF(i));
       H5Gclose(g);
     }
     if (H5Fclose(f) < 0) die("H5Fclose container");

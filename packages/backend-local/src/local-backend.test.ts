@@ -166,3 +166,60 @@ describe('LocalBackend singleFile results', () => {
     expect(datasets.get(1499)!.map((d) => d.name)).toEqual(['result_0', 'result_1', 'result_2']);
   });
 });
+
+describe('LocalBackend back-pressure', () => {
+  it('keeps the workers at most a few batches ahead of a slow recorder: finished results do not pile up', async () => {
+    const n = 200;
+    const finished = new Int32Array(new SharedArrayBuffer(4));
+    const setup: RunnerSetup = {
+      ...memorySetup('megabyteAfterWork', n),
+      broadcast: { positional: [undefined, finished], keyword: {}, hasKwargs: false },
+    };
+    const backend = new LocalBackend({ nWorkers: 2 });
+    let recorded = 0;
+    let maxWaiting = 0;
+    try {
+      await backend.execute(
+        { setup, taskIDs: Array.from({ length: n }, (_, i) => i), payloadFor: (i) => i },
+        {
+          // A writer that takes 10 ms per 1 MiB result (the workers make one in ≈ 3 ms each).
+          onSettled: eachOutcome((outcome: CallOutcome) => {
+            expect(outcome.ok && (outcome.value as Float64Array)[0]).toBe(outcome.taskID);
+            maxWaiting = Math.max(maxWaiting, Atomics.load(finished, 0) - recorded);
+            const end = Date.now() + 10;
+            while (Date.now() < end);
+            recorded++;
+          }),
+        },
+      );
+    } finally {
+      await backend.close();
+    }
+    expect(recorded).toBe(n);
+    // Unbounded, the workers would finish all 200 while the writer did its first few (measured: 4;
+    // the bound allows a first batch of 16 calls per worker).
+    expect(maxWaiting).toBeLessThanOrEqual(32);
+  });
+});
+
+describe('LocalBackend result transfer', () => {
+  it('transfers arrays the runner lent (taskContext().resultArray()) to the host instead of copying them', async () => {
+    const backend = new LocalBackend({ nWorkers: 1, batch: 1 });
+    const values = new Map<number, unknown>();
+    try {
+      await backend.execute(
+        { setup: memorySetup('lentArray', 5), taskIDs: [0, 1, 2, 3, 4], payloadFor: (i) => i },
+        { onSettled: eachOutcome((outcome: CallOutcome) => values.set(outcome.taskID, outcome.ok ? outcome.value : outcome.error)) },
+      );
+    } finally {
+      await backend.close();
+    }
+    for (let i = 0; i < 5; i++) {
+      const [array, previousTransferred] = values.get(i) as [{ data: Float64Array; shape: number[] }, number];
+      expect(Array.from(array.data)).toEqual([i, i, i, i]);
+      expect(array.shape).toEqual([4]);
+      // The worker's own reference to the previous call's array is detached: it moved, uncopied.
+      expect(previousTransferred).toBe(i === 0 ? -1 : 1);
+    }
+  });
+});

@@ -27,6 +27,8 @@ export interface Runner {
    * are transferred (BatchResult.packed), or returns undefined (they travel as values).
    */
   packResults?(values: readonly unknown[], count: number): unknown;
+  /** Adds the buffers among `values` that are the runner's to give away, for transfer (see core's CallRunner). */
+  handOffLentBuffers?: CallRunner['handOffLentBuffers'];
 }
 
 /** Data every worker receives at creation (workerData). */

@@ -20,6 +20,8 @@ const range = (n: number, end?: number) =>
   end === undefined ? Array.from({ length: n }, (_, i) => i) : Array.from({ length: end - n }, (_, i) => n + i);
 
 const pools: ThreadPool[] = [];
+/** The pool's wait for a first batch before it starts more workers (DECIDE_WITHIN_MS). */
+const DECIDE_MS = 10;
 function makePool(options: Partial<ThreadPoolOptions> = {}): ThreadPool {
   const pool = new ThreadPool({ nWorkers: 2, runnerModule, setup: {}, ...options });
   pools.push(pool);
@@ -777,5 +779,38 @@ describe('ThreadPool transport seam', () => {
     expect(summary.nBatches).toBe(3);
     // One init per worker started (they start one after another on a machine of 2 cores).
     expect(fake.log.requests.filter((method) => method === 'init')).toHaveLength(fake.log.createdAt.length);
+  });
+});
+
+describe('worker starts for CPU-bound calls on larger machines (fake clock, 17 cores)', () => {
+  // 200 calls of 20 ms: 4 s of work, worth every worker as long as the queued work per running
+  // worker (queued × 20 ms / running) exceeds twice a start-up (2 × 30 ms), i.e. queued > 3 × running.
+  it.each([8, 16])('starts all %i workers, at once, and keeps them busy', async (nWorkers) => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      let Pool!: typeof ThreadPool;
+      jest.isolateModules(() => {
+        jest.doMock('node:os', () => ({ ...jest.requireActual<typeof import('node:os')>('node:os'), availableParallelism: () => 17 }));
+        ({ ThreadPool: Pool } = require('@acme-ts/backend-local') as typeof import('@acme-ts/backend-local'));
+      });
+      const fake = fakeWorkers({ initMs: 30, batchMs: 20 });
+      const pool = new Pool({ nWorkers, runnerModule, setup: {}, createTransport: fake.createTransport, batch: 1 });
+      pools.push(pool);
+      const t0 = performance.now();
+      let done = false;
+      const run = runAll(pool, range(200)).finally(() => (done = true));
+      while (!done) await jest.advanceTimersByTimeAsync(1);
+      const { summary } = await run;
+      const elapsed = performance.now() - t0;
+      expect(summary.nSucceeded).toBe(200);
+      expect(fake.log.createdAt).toHaveLength(nWorkers);
+      // Started together (16 at once on 17 cores), not one start-up after another.
+      expect(fake.log.mostStarting).toBe(nWorkers);
+      expect(Math.max(...fake.log.createdAt) - Math.min(...fake.log.createdAt)).toBeLessThanOrEqual(DECIDE_MS + 1);
+      // 200 × 20 ms on nWorkers, plus one start-up, the first decision and a last partial round.
+      expect(elapsed).toBeLessThanOrEqual((200 * 20) / nWorkers + 30 + DECIDE_MS + 2 * 20);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

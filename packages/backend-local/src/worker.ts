@@ -395,7 +395,11 @@ class BatchRun {
     if (packed !== undefined) {
       result.packed = packed;
       collectBuffers(packed, transfers);
-    } else if (taken !== undefined) result.values = taken;
+    } else if (taken !== undefined) {
+      result.values = taken;
+      // Result arrays the runner lent (taskContext().resultArray()) travel without a copy.
+      if (Array.isArray(taken)) this.runner.handOffLentBuffers?.(taken, transfers);
+    }
     if (ok) transfers.add((result.ok = whole ? ok : ok.slice(from, to)).buffer as ArrayBuffer);
     if (typeof result.durationsMs !== 'number') transfers.add(result.durationsMs.buffer as ArrayBuffer);
     return result;

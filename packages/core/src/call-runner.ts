@@ -13,6 +13,7 @@ import { AcmeError, ResultLayoutError } from './errors';
 import { hdf5 } from './hdf5';
 import type { PackedCalls } from './packed-calls';
 import type { AttributeValue } from '@acme-ts/hdf5-native';
+import { ResultBufferPool } from './result-buffers';
 
 /** What a call reports in the modes that store results (not the in-memory value itself). */
 export interface StoredCall {
@@ -66,6 +67,11 @@ export interface CallRunner {
    * cannot be packed (then they travel one by one).
    */
   packResults?(values: readonly unknown[], count: number): PackedCalls | undefined;
+  /**
+   * Adds to `into` the buffers of `values` (results leaving the worker) that the call got from
+   * `taskContext().resultArray()`: the worker transfers them instead of copying them.
+   */
+  handOffLentBuffers?(values: readonly unknown[], into: Set<ArrayBuffer>): void;
 }
 
 export interface NumberRunHooks {
@@ -134,7 +140,10 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       ? fn.apply(self, argumentsOf(taskID, payload))
       : fn.call(self, soleRange ? soleRange.start + taskID * soleRange.step : payload);
   };
-  const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir };
+  // Lent result buffers come back only where this worker writes the result itself (store());
+  // in the other sinks the results keep them (and the worker transfers them: handOff).
+  const pool = new ResultBufferPool();
+  const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir, resultArray: pool.resultArray };
 
   function serializeTo(path: string, value: unknown): void {
     let bytes: Uint8Array;
@@ -174,7 +183,9 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       call.deferred = true;
       return call;
     }
-    return writeDeferredPayload(call);
+    const written = writeDeferredPayload(call);
+    pool.reclaim(datasets.map((d) => d.data));
+    return written;
   }
 
   /** ACME's emergency pickling, without its file-name collisions: <f>_<i>.v8 beside the payloads. */
@@ -228,6 +239,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return settle(taskID, value, payload);
     },
   };
+  runner.handOffLentBuffers = (values, into) => pool.handOff(values, into);
   if (sink.kind === 'encoded' && sink.finishOnHost) runner.packResults = packedCalls().packStoredCalls;
   if ((setup.concurrency ?? 1) > 1) {
     // Calls of this thread overlap while they await: each keeps its own context across its awaits.

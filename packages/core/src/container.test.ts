@@ -177,3 +177,18 @@ test('recoverSingleFileRun: a copy another process holds open (a living writer, 
   expect(recoverSingleFileRun(layout, undefined, new StatusLog(outputDir, 'next-client'))).toBe(0);
   expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
 });
+
+test('singleFile writer: a copy whose stacked result_0 will outgrow the in-memory limit is on disk from the start', () => {
+  // 100 calls of 1000 float64 = 800 kB of stacked data: libhdf5 allocates it whole at the first slot.
+  const layout = planLayout({ funcName: 'f', nInputs: 100, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 1000], resultDtype: 'float64' });
+  createContainer(layout);
+  const size = statSync(layout.containerPath!).size;
+  const small = new SingleFileWriter(layout.containerPath!, [null, 1000], undefined, size + 800_000 + 4096);
+  expect(small.inMemory).toBe(true);
+  small.close();
+  const big = new SingleFileWriter(layout.containerPath!, [null, 1000], undefined, size + 800_000 - 4096);
+  expect(big.inMemory).toBe(false);
+  big.write(3, [{ name: 'result_0', dtype: 'float64', shape: [1000], data: new Float64Array(1000).fill(3) }]);
+  big.close();
+  expect((h5dump(layout.containerPath!)['/result_0'].values as number[][])[3]![999]).toBe(3);
+});

@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { TaskContextError } from './errors';
+import { freshResultArray, type ResultArrayFactory } from './result-buffers';
 
 export interface TaskContext {
   /** 0 … nInputs-1: this call's index. */
@@ -14,6 +15,15 @@ export interface TaskContext {
   readonly outputDir?: string;
   /** Aborted when this call should stop (timeout, run aborted). */
   readonly signal?: AbortSignal;
+  /**
+   * An ndarray `{ data, shape }` (C order, `dtype` float64 unless given; contents undefined, as
+   * numpy.empty) for the call to fill and return as its result (or as result_0). In a worker
+   * whose result is written by that worker (payload files above 1 MiB: the default and
+   * resultShape modes), its memory is reused by a later call once written, so a call of a large
+   * result allocates nothing; elsewhere it is a fresh array that moves to the client's thread
+   * without a copy (transferred). Keep no reference to it after returning it.
+   */
+  readonly resultArray: ResultArrayFactory;
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();
@@ -33,12 +43,29 @@ export const soleCall: { run: SoleRun | undefined; taskID: number; context: Task
 export interface SoleRun {
   nInputs: number;
   outputDir?: string;
+  /** The runner's pooled resultArray (see result-buffers.ts); fresh arrays without it. */
+  resultArray?: ResultArrayFactory;
+  /** The prototype of its calls' contexts (holds resultArray), made on first use. */
+  contextMethods?: Pick<TaskContext, 'resultArray'>;
+}
+
+/** The methods of a context without a pool (they sit on the prototype: a context's own fields are its data). */
+const FRESH_CONTEXT_METHODS: Pick<TaskContext, 'resultArray'> = { resultArray: freshResultArray };
+
+/** The prototype of `run`'s call contexts: its pooled resultArray, or fresh arrays. */
+function contextMethodsOf(run: SoleRun): Pick<TaskContext, 'resultArray'> {
+  return (run.contextMethods ??= run.resultArray ? { resultArray: run.resultArray } : FRESH_CONTEXT_METHODS);
 }
 
 function soleCallOrUndefined(): TaskContext | undefined {
   const { run } = soleCall;
   if (run === undefined) return undefined;
-  return (soleCall.context ??= { taskID: soleCall.taskID, nInputs: run.nInputs, outputDir: run.outputDir });
+  if (soleCall.context !== undefined) return soleCall.context;
+  const context = Object.create(contextMethodsOf(run)) as { -readonly [K in keyof TaskContext]: TaskContext[K] };
+  context.taskID = soleCall.taskID;
+  context.nInputs = run.nInputs;
+  context.outputDir = run.outputDir;
+  return (soleCall.context = context);
 }
 
 /** The context of the call being executed; throws outside a call. */
@@ -84,11 +111,14 @@ export function leaveSoleCall(): void {
  * would name whichever call started last).
  */
 export function runAsConcurrentCall<T>(run: SoleRun, taskID: number, fn: (context: TaskContext) => T): T {
-  const context: TaskContext = Object.freeze({ taskID, nInputs: run.nInputs, outputDir: run.outputDir });
+  const context = Object.freeze(Object.assign(Object.create(contextMethodsOf(run)) as TaskContext, { taskID, nInputs: run.nInputs, outputDir: run.outputDir }));
   return storage.run(context, fn, context);
 }
 
-/** Run `fn` (and everything it awaits or schedules) as the call described by `context`. */
-export function runInTaskContext<T>(context: TaskContext, fn: () => T): T {
-  return storage.run(Object.freeze({ ...context }), fn);
+/**
+ * Run `fn` (and everything it awaits or schedules) as the call described by `context`
+ * (resultArray: fresh arrays unless given).
+ */
+export function runInTaskContext<T>(context: Omit<TaskContext, 'resultArray'> & Partial<Pick<TaskContext, 'resultArray'>>, fn: () => T): T {
+  return storage.run(Object.freeze(Object.assign(Object.create(FRESH_CONTEXT_METHODS) as TaskContext, context)), fn);
 }

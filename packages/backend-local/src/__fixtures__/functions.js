@@ -21,3 +21,21 @@ exports.threadFacts = () => ({
   fromBundle: Object.keys(require.cache).some((file) => file.endsWith('worker-bundle.js')),
   taskID: require('@acme-ts/core').taskContext().taskID,
 });
+// Back-pressure: ≈ 3 ms of work, then a fresh 1 MiB result; counts the calls finished in `finished[0]`.
+exports.megabyteAfterWork = (x, finished) => {
+  const end = Date.now() + 3;
+  while (Date.now() < end);
+  const result = new Float64Array(1 << 17).fill(x);
+  Atomics.add(finished, 0, 1);
+  return result;
+};
+// A result in memory core lends (taskContext().resultArray); result 1 says whether the previous
+// call's array (kept here against the rules, to look) was transferred away (detached) meanwhile.
+let lastLent;
+exports.lentArray = (x) => {
+  const out = require('@acme-ts/core').taskContext().resultArray([4]);
+  out.data.fill(x);
+  const previousTransferred = lastLent === undefined ? -1 : lastLent.data.byteLength === 0 ? 1 : 0;
+  lastLent = out;
+  return [out, previousTransferred];
+};
