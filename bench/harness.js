@@ -15,7 +15,11 @@ function sh(cmd) {
   }
 }
 
-const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 /** The load average when this module was loaded, i.e. when the run started. */
 const loadAtStart = loadavg();
 
@@ -29,7 +33,12 @@ function machineInfo(extra = {}, filesDir = process.env.BENCH_DIR || os.tmpdir()
     date: new Date().toISOString(),
     commit: commit + dirty,
     node: process.version,
-    'files written to': `${filesDir} (` + sh(`df --output=fstype,target ${JSON.stringify(filesDir)} | tail -1`).replace(/\s+/g, ' ').trim() + ')',
+    'files written to':
+      `${filesDir} (` +
+      sh(`df --output=fstype,target ${JSON.stringify(filesDir)} | tail -1`)
+        .replace(/\s+/g, ' ')
+        .trim() +
+      ')',
     'load average at start (1/5/15 min)': loadAtStart,
     'load average at end (1/5/15 min)': loadavg(),
     ...extra,
@@ -117,7 +126,9 @@ function benchmarkTable(result) {
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
   ];
   for (const r of result.rows) {
-    lines.push(`| ${r.label} | ${fmtMs(r.min)} | ${fmtMs(r.median)} | ${fmtMs(r.max)} | ${fmtRatio(r.ratio.min)} | ${fmtRatio(r.ratio.median)} | ${fmtRatio(r.ratio.max)} |`);
+    lines.push(
+      `| ${r.label} | ${fmtMs(r.min)} | ${fmtMs(r.median)} | ${fmtMs(r.max)} | ${fmtRatio(r.ratio.min)} | ${fmtRatio(r.ratio.median)} | ${fmtRatio(r.ratio.max)} |`,
+    );
   }
   lines.push('', `Runs per variant: ${result.rows[0].n}, interleaved. Ratio = variant figure ÷ baseline (first row) figure.`, '');
   const metricNames = [...new Set(result.rows.flatMap((r) => Object.keys(r.metrics || {})))];
@@ -165,7 +176,16 @@ function writeResults(file, machine, sections) {
     ...Object.entries(machine).map(([k, v]) => `- ${k}: ${v}`),
     '',
   ].join('\n');
-  fs.writeFileSync(file, header + '\n' + Object.keys(kept).sort().map((k) => kept[k]).join('\n\n') + '\n');
+  fs.writeFileSync(
+    file,
+    header +
+      '\n' +
+      Object.keys(kept)
+        .sort()
+        .map((k) => kept[k])
+        .join('\n\n') +
+      '\n',
+  );
 }
 
 module.exports = { machineInfo, runBenchmark, benchmarkTable, writeResults, stats, sh };

@@ -20,7 +20,10 @@ async function main() {
     throw new Error(`--repeats must be an integer ≥ 5 (min/median/max need several runs), got ${repeats}`);
   }
   const casesDir = path.join(__dirname, 'cases');
-  const cases = fs.readdirSync(casesDir).filter((f) => f.endsWith('.js')).sort()
+  const cases = fs
+    .readdirSync(casesDir)
+    .filter((f) => f.endsWith('.js'))
+    .sort()
     .map((f) => require(path.join(casesDir, f)))
     .filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
   if (cases.length === 0) throw new Error(`no benchmark case matches ${filters.join(', ')}`);

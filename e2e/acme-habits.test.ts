@@ -35,7 +35,7 @@ describe("ACME's option names point to their acme-ts place", () => {
     expect(error.message).toMatch(message);
   });
 
-  test('compute(true), ACME\'s debug mode, is refused with the equivalent option instead of running normally', async () => {
+  test("compute(true), ACME's debug mode, is refused with the equivalent option instead of running normally", async () => {
     const pmap = new ParallelMap(identity, [[1, 2]], { ...quiet, writeWorkerResults: false });
     await expect((pmap.compute as (debug: boolean) => Promise<unknown>)(true)).rejects.toThrow(
       /compute\(\) takes no arguments; ACME's compute\(debug=True\) is the option debug: true \(new ParallelMap\(func, args, \{ debug: true \}\)\)/,
@@ -43,7 +43,7 @@ describe("ACME's option names point to their acme-ts place", () => {
     await pmap.close();
   });
 
-  test('debug, ACME\'s compute() argument, is an option here: a value other than true or false is refused', () => {
+  test("debug, ACME's compute() argument, is an option here: a value other than true or false is refused", () => {
     const error = rejection(() => new ParallelMap(identity, [[1, 2]], { debug: 1 } as never));
     expect(error.option).toBe('debug');
     expect(error.message).toBe('options.debug must be true or false, got 1');
@@ -53,7 +53,9 @@ describe("ACME's option names point to their acme-ts place", () => {
     const pmap = new ParallelMap(identity, [[1, 2]], { ...quiet, writeWorkerResults: false, backend: 'local', slurm: { partition: 'gpu' } });
     await pmap.compute();
     await pmap.close();
-    expect(pmap.warnings).toContain('options.slurm has no effect: this run uses the local backend (from options.backend); set options.backend: "slurm" to run on SLURM');
+    expect(pmap.warnings).toContain(
+      'options.slurm has no effect: this run uses the local backend (from options.backend); set options.backend: "slurm" to run on SLURM',
+    );
   });
 });
 
@@ -100,7 +102,7 @@ describe('paths that cannot be written fail at construction, and nothing is crea
   });
 });
 
-test('logfile: true in memory mode writes the log beside the function\'s module (ACME), and says where', async () => {
+test("logfile: true in memory mode writes the log beside the function's module (ACME), and says where", async () => {
   const folder = path.join(workDir(), 'module-folder');
   fs.mkdirSync(folder);
   const module = path.join(folder, 'tasks.js');
@@ -114,7 +116,7 @@ test('logfile: true in memory mode writes the log beside the function\'s module 
 });
 
 describe('the library does not own the console: options.logger and options.onProgress', () => {
-  test('the run\'s messages go to the given logger by level, progress to onProgress; nothing to stderr', async () => {
+  test("the run's messages go to the given logger by level, progress to onProgress; nothing to stderr", async () => {
     const messages: [string, string][] = [];
     const logger = {
       info: (m: string) => messages.push(['info', m]),
@@ -123,7 +125,13 @@ describe('the library does not own the console: options.logger and options.onPro
     };
     const progress: { done: number; failed: number; total: number }[] = [];
     const stderr = jest.spyOn(process.stderr, 'write');
-    const pmap = new ParallelMap((x: number) => x * 2, [[1, 2, 3]], { nWorkers: 2, writeWorkerResults: false, logger, onProgress: (p) => progress.push(p), slurm: {} });
+    const pmap = new ParallelMap((x: number) => x * 2, [[1, 2, 3]], {
+      nWorkers: 2,
+      writeWorkerResults: false,
+      logger,
+      onProgress: (p) => progress.push(p),
+      slurm: {},
+    });
     expect(await pmap.compute()).toEqual([2, 4, 6]);
     await pmap.close();
     expect(stderr).not.toHaveBeenCalled();
@@ -134,7 +142,10 @@ describe('the library does not own the console: options.logger and options.onPro
   });
 
   test.each([
-    [{ logger: { info: () => {} } }, /^options\.logger must be an object with info, warn and error methods \(and optionally debug\), such as console, got an object$/],
+    [
+      { logger: { info: () => {} } },
+      /^options\.logger must be an object with info, warn and error methods \(and optionally debug\), such as console, got an object$/,
+    ],
     [{ onProgress: 5 }, /^options\.onProgress must be a function receiving \{ done, failed, total \}, got 5$/],
   ])('%p is refused', (options, message) => {
     expect(rejection(() => new ParallelMap(identity, [[1, 2]], options as never)).message).toMatch(message);

@@ -132,12 +132,14 @@ describe('export', () => {
     expect(forced.code).toBe(0);
   });
 
-  test('--force onto a payload file the container links to is refused: the call\'s result stays', async () => {
+  test("--force onto a payload file the container links to is refused: the call's result stays", async () => {
     const payload = path.join(work, 'pair', 'pair_payload', 'pair_2.h5');
     const before = fs.readFileSync(payload);
     const r = await acme(['export', 'pair/pair.h5', 'pair/pair_payload/pair_2.h5', '--force'], { cwd: work });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${payload} holds results ${path.join(work, 'pair', 'pair.h5')} links to; exporting onto it would destroy them (even with --force)`);
+    expect(r.stderr).toContain(
+      `${payload} holds results ${path.join(work, 'pair', 'pair.h5')} links to; exporting onto it would destroy them (even with --force)`,
+    );
     expect(fs.readFileSync(payload).equals(before)).toBe(true);
     expect(fs.readdirSync(path.dirname(payload)).filter((f) => f.includes('.tmp-'))).toEqual([]);
     // The same for a virtual dataset's source file.
@@ -160,8 +162,22 @@ describe('export', () => {
     const copy = h5dump(path.join(work, 'foreign-copy.h5'));
     expect(copy['/gone']).toBeUndefined();
     expect(copy['/outside']).toMatchObject({ kind: 'dataset', virtual: false, values: [0, 1, 2, 3, 4] });
-    expect(copy['/vds']).toMatchObject({ virtual: false, shape: [2, 5], values: [[0, 1, 2, 3, 4], [-1, -1, -1, -1, -1]] });
-    expect(copy['/data/x']).toMatchObject({ dtype: 'int16', values: [[0, 1, 2], [3, 4, 5]], attrs: { unit: 'mV' } });
+    expect(copy['/vds']).toMatchObject({
+      virtual: false,
+      shape: [2, 5],
+      values: [
+        [0, 1, 2, 3, 4],
+        [-1, -1, -1, -1, -1],
+      ],
+    });
+    expect(copy['/data/x']).toMatchObject({
+      dtype: 'int16',
+      values: [
+        [0, 1, 2],
+        [3, 4, 5],
+      ],
+      attrs: { unit: 'mV' },
+    });
     expect(copy['/data/flags'].values).toEqual([true, false]);
     expect(copy['/alias']).toEqual({ kind: 'soft-link', target: '/data/x' });
   });
@@ -186,7 +202,7 @@ describe('errors and help', () => {
     expect(r.stderr).toContain('--single-file and --serialize-results cannot be combined');
   });
 
-  test('a missing module names the file; a missing export lists the module\'s exports', async () => {
+  test("a missing module names the file; a missing export lists the module's exports", async () => {
     const module = await run(['run', './nowhere.js#f', '1']);
     expect(module.code).toBe(2);
     expect(module.stderr).toContain(`module "./nowhere.js" does not exist (resolved to ${path.join(work, 'nowhere.js')})`);
@@ -207,7 +223,10 @@ describe('errors and help', () => {
       [['run', `${TASKS}#randout`, 'rnage:0:3'], 'input 1: "rnage:" is not an input prefix; did you mean "range:"?'],
       [['run', `${TASKS}#randout`, '1', '[1,2'], 'input 2: the word [1,2 looks like JSON but is not valid JSON'],
       [['run', `${TASKS}#randout`, '@none.json'], `input 1: @none.json: the file ${path.join(work, 'none.json')} does not exist`],
-      [['run', `${TASKS}#randout`, 'h5:foreign.h5:/nope'], 'input 1: "h5:foreign.h5:/nope": ' + `${path.join(work, 'foreign.h5')} has no dataset /nope; its datasets: /data/flags, /data/x`],
+      [
+        ['run', `${TASKS}#randout`, 'h5:foreign.h5:/nope'],
+        'input 1: "h5:foreign.h5:/nope": ' + `${path.join(work, 'foreign.h5')} has no dataset /nope; its datasets: /data/flags, /data/x`,
+      ],
       [['run', `${TASKS}#scaled`, '1', '--kwarg', 'factor'], '--kwarg: expected name=value'],
       [['run', `${TASKS}#randout`, 'range:0:3', '[1,2]'], 'found 2 objects containing 2 to 3 elements. Please specify --n-inputs manually'],
       [['run', `${TASKS}#randout`, '7'], 'no input is a list to split over the calls; give one (e.g. range:0:10) or set --n-inputs N'],
@@ -221,7 +240,7 @@ describe('errors and help', () => {
     }
   });
 
-  test('--help and each command\'s help show examples; completion prints a script', async () => {
+  test("--help and each command's help show examples; completion prints a script", async () => {
     const top = await run(['--help']);
     expect(top.code).toBe(0);
     expect(top.stdout).toContain('Examples:');

@@ -14,7 +14,9 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 const compKeys = (dump: Record<string, unknown>) => Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k));
 
 test('run: default layout, keyword arguments, printed folder/container/summary, h5py reads every call', async () => {
-  const r = await acme(['run', `${TASKS}#scaled`, 'range:0:6', '--kwarg', 'factor=2', '--kwarg', 'offset=-0.5', '--n-workers', '2', '-o', 'plain'], { cwd: work });
+  const r = await acme(['run', `${TASKS}#scaled`, 'range:0:6', '--kwarg', 'factor=2', '--kwarg', 'offset=-0.5', '--n-workers', '2', '-o', 'plain'], {
+    cwd: work,
+  });
   expect(r.stderr).toContain('acme-ts run: 6 calls of scaled');
   expect(r.code).toBe(0);
   const folder = path.join(work, 'plain');
@@ -39,13 +41,17 @@ test('run: the automatic folder is ACME_<date>-<time> in the working directory',
 });
 
 test('run: --result-shape null,10,9 gives a virtual (n, 10, 9) dataset; --single-file a regular one', async () => {
-  const vds = await acme(['run', `${TASKS}#matconstruct`, 'range:0:4', '--result-shape', 'null,10,9', '--result-dtype', 'float32', '-o', 'stacked', '-q'], { cwd: work });
+  const vds = await acme(['run', `${TASKS}#matconstruct`, 'range:0:4', '--result-shape', 'null,10,9', '--result-dtype', 'float32', '-o', 'stacked', '-q'], {
+    cwd: work,
+  });
   expect(vds.code).toBe(0);
   const dump = h5dump(path.join(work, 'stacked', 'matconstruct.h5'));
   expect(dump['/result_0']).toMatchObject({ virtual: true, shape: [4, 10, 9], dtype: 'float32' });
   expect(dump['/result_0'].values[3][2][5]).toBeCloseTo(Math.cos(3 + 10) / 3, 6);
 
-  const single = await acme(['run', `${TASKS}#matconstruct`, 'range:0:3', '--result-shape', '[null, 10, inf]', '--single-file', '-o', 'single', '-q'], { cwd: work });
+  const single = await acme(['run', `${TASKS}#matconstruct`, 'range:0:3', '--result-shape', '[null, 10, inf]', '--single-file', '-o', 'single', '-q'], {
+    cwd: work,
+  });
   expect(single.code).toBe(0);
   const s = h5dump(path.join(work, 'single', 'matconstruct.h5'));
   expect(s['/result_0']).toMatchObject({ virtual: false, shape: [3, 10, 9], maxshape: [3, 10, null] });
@@ -147,7 +153,12 @@ test('--serialize-results writes <f>_<i>.v8 and says so; --timeout fails slow ca
   const ser = await acme(['run', `${TASKS}#randout`, 'range:1:4', '--serialize-results', '-o', 'ser', '-q'], { cwd: work });
   expect(ser.code).toBe(0);
   expect(ser.stdout).toContain(`results:       ${path.join(work, 'ser', 'randout_<i>.v8')} (serialized`);
-  expect(fs.readdirSync(path.join(work, 'ser')).filter((f) => f.endsWith('.v8')).sort()).toEqual(['randout_0.v8', 'randout_1.v8', 'randout_2.v8']);
+  expect(
+    fs
+      .readdirSync(path.join(work, 'ser'))
+      .filter((f) => f.endsWith('.v8'))
+      .sort(),
+  ).toEqual(['randout_0.v8', 'randout_1.v8', 'randout_2.v8']);
 
   const slow = await acme(['run', `${TASKS}#slowSquare`, 'range:0:2', '1500', '--timeout', '200ms', '-o', 'slowcalls', '-q'], { cwd: work });
   expect(slow.code).toBe(1);
@@ -187,13 +198,22 @@ test('run: --kwarg fills the parameter it names (randout y, matconstruct m); mis
   const mat = await acme(['run', `${examples}#matconstruct`, 'range:0:2', '--kwarg', 'm=3', '--no-write-worker-results'], { cwd: work });
   expect(mat.code).toBe(0);
   const values = JSON.parse(mat.stdout) as { data: number[]; shape: number[] }[];
-  expect(values.map((v) => v.shape)).toEqual([[3, 2], [3, 2]]);
+  expect(values.map((v) => v.shape)).toEqual([
+    [3, 2],
+    [3, 2],
+  ]);
   expect(values[1]!.data[2 * 2 + 1]).toBeCloseTo(Math.cos(1 + 2 * 1), 12);
 
   const cases: [string[], string][] = [
-    [['range:0:3', '--kwarg', 'yy=2'], 'options.kwargs.yy'.replace('options.kwargs.', '--kwarg ') + ' (did you mean y?) names no parameter of randout(x, y = …)'],
+    [
+      ['range:0:3', '--kwarg', 'yy=2'],
+      'options.kwargs.yy'.replace('options.kwargs.', '--kwarg ') + ' (did you mean y?) names no parameter of randout(x, y = …)',
+    ],
     [['range:0:3', '4', '--kwarg', 'y=2'], 'randout(x, y = …) gets y twice: as input 2 and as --kwarg y; give it once'],
-    [['--kwarg', 'y=2', '--n-inputs', '2'], "randout(x, y = …) expects 1 positional arguments ('x'), found 0; x has no value: pass it as an input or as --kwarg x"],
+    [
+      ['--kwarg', 'y=2', '--n-inputs', '2'],
+      "randout(x, y = …) expects 1 positional arguments ('x'), found 0; x has no value: pass it as an input or as --kwarg x",
+    ],
   ];
   for (const [words, message] of cases) {
     const r = await acme(['run', `${examples}#randout`, ...words], { cwd: work });

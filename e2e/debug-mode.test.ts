@@ -50,7 +50,9 @@ test('resume with only: just those calls run (in debug mode in this process), a 
   expect(status.failed.map((r) => r.taskID)).toEqual([1, 3]);
   expect(status.done).toEqual([0, 2, 4, 5]);
 
-  expect(() => ParallelMap.resume(outputDir, { only: [6] })).toThrow(new OptionError('only', 'options.only names call 6, but the run has 6 calls (taskIDs 0 to 5)'));
+  expect(() => ParallelMap.resume(outputDir, { only: [6] })).toThrow(
+    new OptionError('only', 'options.only names call 6, but the run has 6 calls (taskIDs 0 to 5)'),
+  );
 });
 
 test('acme-ts rerun --only 1 --debug: the failed call again, in the foreground, its exception with the stack; --only 1,3 finishes the run', async () => {

@@ -14,7 +14,14 @@ import { acme, python, start, until, type Finished } from './fixtures/cli-harnes
 
 const ROOT = path.join(__dirname, '..');
 /** The README and the user documentation it links to (docs/*.md), as one text. */
-const README = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => path.join('docs', f))]
+const README = [
+  'README.md',
+  ...fs
+    .readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => path.join('docs', f)),
+]
   .map((file) => fs.readFileSync(path.join(ROOT, file), 'utf8'))
   .join('\n');
 const CLI_SOURCE = fs.readFileSync(path.join(ROOT, 'packages', 'cli', 'src', 'cli.ts'), 'utf8');
@@ -87,7 +94,7 @@ describe("README's Arguments table (run in memory; results, warning or error as 
   });
 });
 
-describe("`acme-ts --help` examples (run in a folder holding examples/tasks.js as ./tasks.js and data.h5)", () => {
+describe('`acme-ts --help` examples (run in a folder holding examples/tasks.js as ./tasks.js and data.h5)', () => {
   const examples = [...CLI_SOURCE.matchAll(/\.example\('\$0 ([^']*)', '([^']*)'\)/g)].map((m) => m[1]!);
   let folder: string; // the run of the top-level example, which status/rerun/inspect/export use
 
@@ -148,7 +155,10 @@ describe("`acme-ts --help` examples (run in a folder holding examples/tasks.js a
   });
 
   // In order: the top-level run example first, as the others look at its folder.
-  const ordered = [...examples.filter((e) => e === 'run ./tasks.js#randout range:0:10 --n-workers 4'), ...examples.filter((e) => e !== 'run ./tasks.js#randout range:0:10 --n-workers 4')];
+  const ordered = [
+    ...examples.filter((e) => e === 'run ./tasks.js#randout range:0:10 --n-workers 4'),
+    ...examples.filter((e) => e !== 'run ./tasks.js#randout range:0:10 --n-workers 4'),
+  ];
   test.each(ordered.filter((e, i) => ordered.indexOf(e) === i))('acme-ts %s', async (example) => {
     const check = expectations[example];
     if (check === 'slurm') return; // SLURM only: the SLURM suites run such reruns, not this one.
@@ -172,7 +182,9 @@ describe("`acme-ts --help` examples (run in a folder holding examples/tasks.js a
 });
 
 describe('README command examples (run in a folder holding ./examples/tasks.js)', () => {
-  const commands = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n').filter((l) => l.trim() !== '')).map((l) => l.replace(/\s+#.*$/, ''));
+  const commands = [...README.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((m) => m[1]!.split('\n').filter((l) => l.trim() !== ''))
+    .map((l) => l.replace(/\s+#.*$/, ''));
 
   const expectations: Record<string, ((r: Finished) => void) | 'self' | 'debugger'> = {
     'acme-ts run ./examples/tasks.js#randout range:-50:50 3 --n-workers 2 --output-dir runs/randout': (r) => {
@@ -187,7 +199,9 @@ describe('README command examples (run in a folder holding ./examples/tasks.js)'
       expect(r.stdout).toBe('[0.1,0.2,0.3,0.4]\n');
     },
     'acme-ts status runs/randout': (r) => {
-      expect(r.stdout).toContain(`${path.join(work, 'runs', 'randout')}: 100 calls of randout\n  container: ${path.join(work, 'runs', 'randout', 'randout.h5')}\n  100 done, 0 failed, 0 missing`);
+      expect(r.stdout).toContain(
+        `${path.join(work, 'runs', 'randout')}: 100 calls of randout\n  container: ${path.join(work, 'runs', 'randout', 'randout.h5')}\n  100 done, 0 failed, 0 missing`,
+      );
     },
     'acme-ts rerun runs/randout --timeout 5m': () => expect(storedValues(path.join(work, 'runs', 'randout', 'randout.h5'))).toHaveLength(100),
     'acme-ts rerun runs/randout --only 17 --debug': (r) => expect(r.stderr).toContain('Call 17 has a result already and is not run again'),
@@ -277,7 +291,9 @@ describe('README TypeScript and Python snippets (Using it, Reading results)', ()
     }
     const quick = logged[0] as string;
     expect(quick).toMatch(new RegExp(`^${work}/ACME_\\d{8}-\\d{6}-\\d{6}/randout\\.h5$`));
-    const script = block('## Quick start', 'python').split('ACME_…').join(path.basename(path.dirname(quick)));
+    const script = block('## Quick start', 'python')
+      .split('ACME_…')
+      .join(path.basename(path.dirname(quick)));
     const printed = execFileSync('/usr/bin/python3', ['-c', script], { cwd: work, encoding: 'utf8' });
     expect(printed).toBe("{'comp_0': array([0.1]), 'comp_1': array([0.2]), 'comp_2': array([0.3]), 'comp_3': array([0.4])}\n");
     expect(script).toContain("# {'comp_0': array([0.1]), 'comp_1': array([0.2]), …}");
@@ -291,7 +307,12 @@ describe('README TypeScript and Python snippets (Using it, Reading results)', ()
       'results.call(3).datasets.result_0': (read) => expect(read(container)).toEqual({ dtype: 'float64', shape: [1], data: Float64Array.of(randout(2)) }),
       "results.dataset('result_0')": (read) => {
         // "the stacked array of a resultShape run": made here.
-        const stacked = new ParallelMap(`${EXAMPLE_TASKS}#matconstruct`, [[0, 1, 2]], { verbose: false, nWorkers: 1, resultShape: [null, 10, 9], outputDir: path.join(work, 'stacked') });
+        const stacked = new ParallelMap(`${EXAMPLE_TASKS}#matconstruct`, [[0, 1, 2]], {
+          verbose: false,
+          nWorkers: 1,
+          resultShape: [null, 10, 9],
+          outputDir: path.join(work, 'stacked'),
+        });
         return stacked.compute().then(async () => {
           await stacked.close();
           expect(read(stacked.resultsContainer!)).toMatchObject({ dtype: 'float64', shape: [3, 10, 9] });

@@ -14,7 +14,11 @@ const PYTHON3 = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python
 const QUESTION = 'Do you want to continue executing randout with the provided arguments? [Y/n]';
 
 function onTerminal(answer: string, args: string[]): { code: number; output: string; asked: boolean; timedOut: boolean } {
-  const out = execFileSync(PYTHON3, [PTY_RUN, QUESTION, answer, '60', BIN, ...args], { cwd: workDir(), env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
+  const out = execFileSync(PYTHON3, [PTY_RUN, QUESTION, answer, '60', BIN, ...args], {
+    cwd: workDir(),
+    env: { ...process.env, NO_COLOR: '1' },
+    encoding: 'utf8',
+  });
   return JSON.parse(out);
 }
 
@@ -30,7 +34,10 @@ test('on a terminal, answer no: nothing runs and the output folder is removed', 
 });
 
 test('on a terminal, answer yes (or just Enter): the run goes on', () => {
-  for (const [answer, name] of [['y', 'accepted'], ['', 'enter']]) {
+  for (const [answer, name] of [
+    ['y', 'accepted'],
+    ['', 'enter'],
+  ]) {
     const folder = path.join(workDir(), name!);
     const r = onTerminal(answer!, ['run', `${TASKS}#randout`, 'range:0:5', '--dryrun', '-o', folder]);
     expect(r.asked).toBe(true);

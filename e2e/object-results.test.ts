@@ -16,7 +16,10 @@ const sweep = function sweep(mu: number, { sigma }: { sigma: number }) {
 };
 
 describe('a returned plain object: one dataset per key, nested objects as groups', () => {
-  test.each([['default', false], ['singleFile', true]])('%s mode: h5py reads comp_i/mean, comp_i/stats/label; openResults too', async (_mode, singleFile) => {
+  test.each([
+    ['default', false],
+    ['singleFile', true],
+  ])('%s mode: h5py reads comp_i/mean, comp_i/stats/label; openResults too', async (_mode, singleFile) => {
     await using pmap = new ParallelMap(sweep, [[1, 2, 3]], { ...quiet, kwargs: { sigma: 0.5 }, singleFile, outputDir: out(`sweep-${singleFile}`) });
     await pmap.compute();
     const dump = h5dump(pmap.resultsContainer!);
@@ -68,7 +71,10 @@ describe('a returned plain object: one dataset per key, nested objects as groups
     const error = (await bad.compute().catch((e: unknown) => e)) as ComputeError;
     expect(error).toBeInstanceOf(ComputeError);
     expect(error.failures).toHaveLength(1);
-    expect(error.failures[0]).toMatchObject({ taskID: 1, message: expect.stringContaining(`key "a/b" cannot name an HDF5 dataset: '/' separates HDF5 path components`) });
+    expect(error.failures[0]).toMatchObject({
+      taskID: 1,
+      message: expect.stringContaining(`key "a/b" cannot name an HDF5 dataset: '/' separates HDF5 path components`),
+    });
     expect(h5dump(bad.resultsContainer!)['/comp_2/a']).toMatchObject({ values: 2 });
 
     const withMap = function withMap(x: number) {
@@ -90,19 +96,30 @@ describe('a returned plain object: one dataset per key, nested objects as groups
   });
 });
 
-describe('inputs beside the results: the container\'s root attributes', () => {
+describe("inputs beside the results: the container's root attributes", () => {
   // The README's three lines, in call order.
   const pairs = (container: string) =>
     JSON.parse(
-      execFileSync(PYTHON, ['-c', `import h5py, json, sys
+      execFileSync(
+        PYTHON,
+        [
+          '-c',
+          `import h5py, json, sys
 with h5py.File(sys.argv[1]) as f:
     calls = sorted(f, key=lambda k: int(k[5:]))                      # comp_0, comp_1, comp_2, … (call order)
     pairs = [(float(f.attrs["mu"][int(k[5:])]), float(f[k]["mean"][()])) for k in calls]
     print(json.dumps({"pairs": pairs, "acme": {k: float(f[k]["mean"][()]) for k in f}, "sigma": float(f.attrs["sigma"])}))
-`, container], { encoding: 'utf8' }),
+`,
+          container,
+        ],
+        { encoding: 'utf8' },
+      ),
     ) as { pairs: [number, number][]; acme: Record<string, number>; sigma: number };
 
-  test.each([['default', false], ['singleFile', true]])('%s mode: f.attrs["mu"][i] is call i\'s input; ACME\'s idiom still reads every comp_i', async (_mode, singleFile) => {
+  test.each([
+    ['default', false],
+    ['singleFile', true],
+  ])('%s mode: f.attrs["mu"][i] is call i\'s input; ACME\'s idiom still reads every comp_i', async (_mode, singleFile) => {
     const mus = Array.from({ length: 12 }, (_, i) => i + 1);
     await using pmap = new ParallelMap(sweep, [mus], { ...quiet, kwargs: { sigma: 0.5 }, singleFile, outputDir: out(`inputs-${singleFile}`) });
     await pmap.compute();
@@ -123,20 +140,32 @@ with h5py.File(sys.argv[1]) as f:
     await using pmap = new ParallelMap(twice, [range(20000)], { ...quiet, singleFile: true, outputDir: out('inputs-large') });
     await pmap.compute();
     const read = JSON.parse(
-      execFileSync(PYTHON, ['-c', 'import h5py, json, sys\nwith h5py.File(sys.argv[1]) as f: print(json.dumps([f.attrs["x"].shape, float(f.attrs["x"][19999]), float(f["comp_19999"]["mean"][()])]))', pmap.resultsContainer!], { encoding: 'utf8' }),
+      execFileSync(
+        PYTHON,
+        [
+          '-c',
+          'import h5py, json, sys\nwith h5py.File(sys.argv[1]) as f: print(json.dumps([f.attrs["x"].shape, float(f.attrs["x"][19999]), float(f["comp_19999"]["mean"][()])]))',
+          pmap.resultsContainer!,
+        ],
+        { encoding: 'utf8' },
+      ),
     );
     expect(read).toEqual([[20000], 19999, 39998]);
   });
 });
 
-describe('inputs beside the results: each call\'s split inputs as attributes of its results', () => {
-  test('default mode: the payload file\'s root (later files still written from a file image)', async () => {
+describe("inputs beside the results: each call's split inputs as attributes of its results", () => {
+  test("default mode: the payload file's root (later files still written from a file image)", async () => {
     const scaled = function scaled(mu: number, n: bigint, tag: string, { sigma }: { sigma: number }) {
       return { mean: mu * sigma, n };
     };
     const mus = Array.from({ length: 40 }, (_, i) => i / 4);
     const before = fileImageStats().filesWritten;
-    await using pmap = new ParallelMap(scaled, [mus, mus.map((_, i) => BigInt(i)), 'fixed'], { ...quiet, kwargs: { sigma: 2 }, outputDir: out('per-call-default') });
+    await using pmap = new ParallelMap(scaled, [mus, mus.map((_, i) => BigInt(i)), 'fixed'], {
+      ...quiet,
+      kwargs: { sigma: 2 },
+      outputDir: out('per-call-default'),
+    });
     const payloads = (await pmap.compute()) as string[];
     expect(fileImageStats().filesWritten - before).toBeGreaterThan(30);
     const dump = h5dump(payloads[37]!);
@@ -146,7 +175,7 @@ describe('inputs beside the results: each call\'s split inputs as attributes of 
     expect(h5dump(pmap.resultsContainer!)['/'].attrs).toMatchObject({ tag: 'fixed', sigma: 2 });
   });
 
-  test('singleFile: comp_i has no attributes (the root\'s table, in the same file, has the inputs)', async () => {
+  test("singleFile: comp_i has no attributes (the root's table, in the same file, has the inputs)", async () => {
     const only = function only(x: number) {
       return { mean: x };
     };

@@ -29,7 +29,11 @@ test('calls that throw: all others stored, one error lists each failure, status 
 
   // The container is valid for the successful calls (no dangling links).
   const dump = h5dump(pmap.resultsContainer!);
-  expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_0', '/comp_2', '/comp_4', '/comp_6', '/comp_8']);
+  expect(
+    Object.keys(dump)
+      .filter((k) => /^\/comp_\d+$/.test(k))
+      .sort(),
+  ).toEqual(['/comp_0', '/comp_2', '/comp_4', '/comp_6', '/comp_8']);
   expect(dump['/comp_4'].resolved ?? h5dump(path.join(outputDir, 'failOdd_payload', 'failOdd_4.h5'))['/result_0']).toBeDefined();
   const records = readCallRecords(outputDir);
   expect(records.get(3)).toMatchObject({ state: 'failed', reason: 'error', error: { name: 'RangeError', message: 'odd input 3' } });
@@ -77,7 +81,7 @@ function startClient(outputDir: string, n: number, ms: number, mode: 'payload-fi
   return { child, exited, waitFor, output: () => stdout };
 }
 
-test('a live client\'s run is running, not missing: status says so (exit 3), a second client is refused naming it, nothing runs twice', async () => {
+test("a live client's run is running, not missing: status says so (exit 3), a second client is refused naming it, nothing runs twice", async () => {
   const outputDir = path.join(workDir(), 'live');
   const client = startClient(outputDir, 40, 100);
   await client.waitFor(/done \d+\n/);
@@ -147,7 +151,17 @@ test('singleFile, a client killed with SIGKILL mid-run: the container stays read
   // Every call the dead client recorded as done was recovered from its journal, not run again.
   expect(ran.filter((taskID) => doneBeforeKill.includes(taskID))).toEqual([]);
   expect(ran.length).toBeLessThanOrEqual(60 - doneBeforeKill.length);
-  const log = fs.readFileSync(path.join(outputDir, fs.readdirSync(outputDir).filter((f) => f.endsWith('.log')).sort().pop()!), 'utf8');
+  const log = fs.readFileSync(
+    path.join(
+      outputDir,
+      fs
+        .readdirSync(outputDir)
+        .filter((f) => f.endsWith('.log'))
+        .sort()
+        .pop()!,
+    ),
+    'utf8',
+  );
   expect(log).toMatch(/Recovered \d+ results that an interrupted client had stored/);
   const dump = h5dump(container);
   const groups = Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k));
@@ -345,7 +359,11 @@ test('singleFile: a write the disk refuses (file-size limit) fails the run namin
   const again = spawnSync(process.execPath, ['-e', script, outputDir], { encoding: 'utf8', cwd: path.join(__dirname, '..') });
   expect(again.stdout).toContain('DONE');
   // Summarized by h5py itself: a dump of the 4 million values is too large to pass back.
-  const summary = execFileSync(PYTHON, ['-c', 'import sys, h5py; f = h5py.File(sys.argv[1]); print(len(f), sum(float(f[k]["result_0"][()].sum()) for k in f))', path.join(outputDir, 'func.h5')], { encoding: 'utf8' });
+  const summary = execFileSync(
+    PYTHON,
+    ['-c', 'import sys, h5py; f = h5py.File(sys.argv[1]); print(len(f), sum(float(f[k]["result_0"][()].sum()) for k in f))', path.join(outputDir, 'func.h5')],
+    { encoding: 'utf8' },
+  );
   expect(summary.trim()).toBe(`200 ${(20000 * (199 * 200)) / 2}.0`);
   expect(runStatus(outputDir)).toMatchObject({ missing: [], failed: [], journaled: 0 });
 });

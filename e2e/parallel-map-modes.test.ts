@@ -89,7 +89,11 @@ describe('singleFile: one container with real groups', () => {
     expect(readSerializedResult(fallback)).toEqual(new Map([['x', 1]]));
     expect(fs.existsSync(path.join(outputDir, 'f_payload'))).toBe(false);
     const dump = h5dump(path.join(outputDir, 'f.h5'));
-    expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_0', '/comp_2']);
+    expect(
+      Object.keys(dump)
+        .filter((k) => /^\/comp_\d+$/.test(k))
+        .sort(),
+    ).toEqual(['/comp_0', '/comp_2']);
     const mtime = fs.statSync(fallback).mtimeMs;
     await using again = new ParallelMap(f, [[0, 1, 2]], opts);
     const ran: number[] = [];
@@ -133,7 +137,12 @@ describe('resultShape: stacking into one (virtual) dataset', () => {
   });
 
   test('resultDtype float16: the virtual dataset reads as numpy float16 with correctly rounded values', async () => {
-    await using pmap = new ParallelMap(`${TASKS}#matconstruct`, [range(5)], { ...quiet, resultShape: [null, 10, 9], resultDtype: 'float16', outputDir: out('mat16') });
+    await using pmap = new ParallelMap(`${TASKS}#matconstruct`, [range(5)], {
+      ...quiet,
+      resultShape: [null, 10, 9],
+      resultDtype: 'float16',
+      outputDir: out('mat16'),
+    });
     await pmap.compute();
     const vds = h5dump(pmap.resultsContainer!)['/result_0'];
     expect(vds.dtype).toBe('float16');
@@ -143,7 +152,12 @@ describe('resultShape: stacking into one (virtual) dataset', () => {
   });
 
   test('in memory with resultShape and float16: one stacked array in call order', async () => {
-    await using pmap = new ParallelMap(`${TASKS}#matconstruct`, [range(5)], { ...quiet, resultShape: [null, 10, 9], resultDtype: 'float16', writeWorkerResults: false });
+    await using pmap = new ParallelMap(`${TASKS}#matconstruct`, [range(5)], {
+      ...quiet,
+      resultShape: [null, 10, 9],
+      resultDtype: 'float16',
+      writeWorkerResults: false,
+    });
     const stacked = (await pmap.compute()) as { dtype: string; shape: number[]; data: ArrayLike<number> };
     expect(stacked.dtype).toBe('float16');
     expect(stacked.shape).toEqual([5, 10, 9]);
@@ -173,7 +187,12 @@ describe('resultShape: stacking into one (virtual) dataset', () => {
 describe('resultShape + singleFile with many small calls (written a batch at a time)', () => {
   const K = 200;
   test('one regular result_0 in call order, the other return values as comp_i/result_k groups', async () => {
-    await using pmap = new ParallelMap(`${TASKS}#matconstruct_multi`, [range(K)], { ...quiet, resultShape: [null, 10, 9], singleFile: true, outputDir: out('multi-sf') });
+    await using pmap = new ParallelMap(`${TASKS}#matconstruct_multi`, [range(K)], {
+      ...quiet,
+      resultShape: [null, 10, 9],
+      singleFile: true,
+      outputDir: out('multi-sf'),
+    });
     expect(await pmap.compute()).toEqual([pmap.resultsContainer]);
     const dump = h5dump(pmap.resultsContainer!);
     expect(dump['/result_0']).toMatchObject({ virtual: false, dtype: 'float64', shape: [K, 10, 9] });
@@ -194,7 +213,13 @@ describe('resultShape + singleFile with many small calls (written a batch at a t
     const byColumn = h5dump(last.resultsContainer!)['/result_0'];
     expect(byColumn.shape).toEqual([3, K]);
     expect([0, 1, 2].map((i) => byColumn.values[i][123])).toEqual([123, 1230, 12300]);
-    await using unlimited = new ParallelMap(triple, [range(K)], { ...quiet, resultShape: [null, Infinity], resultDtype: 'int32', singleFile: true, outputDir: out('inf-sf') });
+    await using unlimited = new ParallelMap(triple, [range(K)], {
+      ...quiet,
+      resultShape: [null, Infinity],
+      resultDtype: 'int32',
+      singleFile: true,
+      outputDir: out('inf-sf'),
+    });
     await unlimited.compute();
     const grown = h5dump(unlimited.resultsContainer!)['/result_0'];
     expect(grown).toMatchObject({ dtype: 'int32', shape: [K, 3], maxshape: [K, null] });
@@ -205,13 +230,21 @@ describe('resultShape + singleFile with many small calls (written a batch at a t
 describe('serialized results (ACME write_pickle)', () => {
   test('one .v8 file per call holding the raw value; no container', async () => {
     const fn = function sparse(k: number) {
-      return new Map<string, unknown>([['diag', [k, k, k]], ['n', 3]]);
+      return new Map<string, unknown>([
+        ['diag', [k, k, k]],
+        ['n', 3],
+      ]);
     };
     await using pmap = new ParallelMap(fn, [[1, 2, 3, 4]], { ...quiet, serializeResults: true, outputDir: out('ser') });
     const results = (await pmap.compute()) as string[];
     expect(results).toEqual([0, 1, 2, 3].map((i) => path.join(out('ser'), `sparse_${i}.v8`)));
     expect(pmap.resultsContainer).toBeUndefined();
-    expect(readSerializedResult(results[2]!)).toEqual(new Map<string, unknown>([['diag', [3, 3, 3]], ['n', 3]]));
+    expect(readSerializedResult(results[2]!)).toEqual(
+      new Map<string, unknown>([
+        ['diag', [3, 3, 3]],
+        ['n', 3],
+      ]),
+    );
   });
 
   test('emergency fallback: a value HDF5 cannot hold is serialized, without ACME name collisions; the container stays valid', async () => {

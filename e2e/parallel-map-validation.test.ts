@@ -27,42 +27,72 @@ describe('rejected before the run starts', () => {
 
   test('args must be an array', () => {
     expect(() => new ParallelMap((x: number) => x, 5 as unknown as unknown[])).toThrow(
-      'args must be an array of the function\'s positional arguments, got number; wrap a single argument as [x]',
+      "args must be an array of the function's positional arguments, got number; wrap a single argument as [x]",
     );
   });
 
   test('a function among the arguments', () => {
     const err = (() => {
       try {
-        new ParallelMap(function f(x: unknown, g: unknown) { return [x, g]; }, [[1, 2], Math.sqrt]);
+        new ParallelMap(
+          function f(x: unknown, g: unknown) {
+            return [x, g];
+          },
+          [[1, 2], Math.sqrt],
+        );
       } catch (e) {
         return e as OptionError;
       }
     })();
     expect(err).toMatchObject({ code: 'ERR_ACME_OPTION', option: 'args' });
-    expect(err!.message).toBe('args[1] is a function; functions cannot be sent to workers. Import it inside your function (or from its module) instead of passing it');
-  });
-
-  test('automatic nInputs with inputs of different lengths: ACME\'s message, with the option to set', () => {
-    expect(() => new ParallelMap(function g(x: number, y: number) { return x + y; }, [[1, 2, 3], [4, 5]])).toThrow(
-      /automatic input distribution failed: found 2 objects containing 2 to 3 elements\. Please specify `nInputs` manually/,
+    expect(err!.message).toBe(
+      'args[1] is a function; functions cannot be sent to workers. Import it inside your function (or from its module) instead of passing it',
     );
   });
 
+  test("automatic nInputs with inputs of different lengths: ACME's message, with the option to set", () => {
+    expect(
+      () =>
+        new ParallelMap(
+          function g(x: number, y: number) {
+            return x + y;
+          },
+          [
+            [1, 2, 3],
+            [4, 5],
+          ],
+        ),
+    ).toThrow(/automatic input distribution failed: found 2 objects containing 2 to 3 elements\. Please specify `nInputs` manually/);
+  });
+
   test('an unknown option gets a did-you-mean', () => {
-    expect(() => new ParallelMap((x: number) => x, [[1]], { nWorker: 2 } as never)).toThrow(/options\.nWorker is not a ParallelMap option; did you mean options\.nWorkers\?/);
+    expect(() => new ParallelMap((x: number) => x, [[1]], { nWorker: 2 } as never)).toThrow(
+      /options\.nWorker is not a ParallelMap option; did you mean options\.nWorkers\?/,
+    );
   });
 
   test('dryrun: a value HDF5 cannot store is caught before the full run, nothing else runs', async () => {
     const outputDir = path.join(workDir(), 'dry');
-    const pmap = new ParallelMap(function objects(k: number) { return new Map([['k', k]]); }, [[1, 2, 3]], { ...quiet, dryrun: true, outputDir });
+    const pmap = new ParallelMap(
+      function objects(k: number) {
+        return new Map([['k', k]]);
+      },
+      [[1, 2, 3]],
+      { ...quiet, dryrun: true, outputDir },
+    );
     await expect(pmap.compute()).rejects.toThrow(/dry run: call \d of objects returned a value HDF5 cannot hold .*set options\.serializeResults: true/);
     await pmap.close();
     expect(fs.readdirSync(path.join(outputDir, 'objects_payload'))).toEqual([]);
   });
 
   test('a resultShape that does not fit the returned value fails that call with both shapes', async () => {
-    const pmap = new ParallelMap(function vec(k: number) { return new Float64Array(k + 2); }, [[1, 2]], { ...quiet, resultShape: [null, 3], outputDir: path.join(workDir(), 'shape') });
+    const pmap = new ParallelMap(
+      function vec(k: number) {
+        return new Float64Array(k + 2);
+      },
+      [[1, 2]],
+      { ...quiet, resultShape: [null, 3], outputDir: path.join(workDir(), 'shape') },
+    );
     const error = (await pmap.compute().catch((e) => e)) as ComputeError;
     await pmap.close();
     expect(error.failures.map((f) => f.taskID)).toEqual([1]);

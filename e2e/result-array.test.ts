@@ -34,7 +34,7 @@ print(json.dumps([int(h5py.File('%s/s_%d.h5' % (sys.argv[1], k), 'r')['result_1'
 }
 
 describe('taskContext().resultArray()', () => {
-  test('resultShape: every slab holds its own call\'s values, and the workers reuse their buffers', async () => {
+  test("resultShape: every slab holds its own call's values, and the workers reuse their buffers", async () => {
     const outputDir = path.join(workDir(), 'stacked');
     await using pmap = new ParallelMap(`${TASKS}#pooledSlab`, [range(K)], { ...quiet, name: 's', resultShape: [null, 400, 400], outputDir });
     await pmap.compute();
@@ -51,7 +51,13 @@ describe('taskContext().resultArray()', () => {
   });
 
   test('singleFile: the result leaves the worker, so each call gets fresh memory (values intact)', async () => {
-    await using pmap = new ParallelMap(`${TASKS}#pooledSlab`, [range(K)], { ...quiet, name: 's', singleFile: true, resultShape: [null, 400, 400], outputDir: path.join(workDir(), 'single') });
+    await using pmap = new ParallelMap(`${TASKS}#pooledSlab`, [range(K)], {
+      ...quiet,
+      name: 's',
+      singleFile: true,
+      resultShape: [null, 400, 400],
+      outputDir: path.join(workDir(), 'single'),
+    });
     await pmap.compute();
     expect(slabsCorrect(pmap.resultsContainer!, true)).toEqual(Array(K).fill(true));
   });

@@ -10,7 +10,7 @@ const out = (name: string) => path.join(workDir(), name);
 const flat = (values: unknown): unknown[] => (Array.isArray(values) ? values.flatMap(flat) : [values]);
 
 describe('in memory with resultShape', () => {
-  test('several return values: the stacked array and every call\'s further return values (h5py reads the same from files)', async () => {
+  test("several return values: the stacked array and every call's further return values (h5py reads the same from files)", async () => {
     const opts = { ...quiet, resultShape: [null, 10, 9] };
     await using memory = new ParallelMap(`${TASKS}#matconstruct_multi`, [range(6)], { ...opts, writeWorkerResults: false });
     const r = (await memory.compute()) as StackedResults;
@@ -27,7 +27,7 @@ describe('in memory with resultShape', () => {
     }
   });
 
-  test('float16: numpy\'s float16 values (as h5py reads the float16 files), not float32-rounded ones', async () => {
+  test("float16: numpy's float16 values (as h5py reads the float16 files), not float32-rounded ones", async () => {
     const opts = { ...quiet, resultShape: [null, 10, 9], resultDtype: 'float16' as const };
     await using memory = new ParallelMap(`${TASKS}#matconstruct`, [range(5)], { ...opts, writeWorkerResults: false });
     const r = (await memory.compute()) as StackedResults;
@@ -42,7 +42,7 @@ describe('in memory with resultShape', () => {
   });
 });
 
-describe('complex results (h5py\'s compound {r, i}, read by h5py as numpy complex)', () => {
+describe("complex results (h5py's compound {r, i}, read by h5py as numpy complex)", () => {
   // Shipped to the workers by source: returns complex128 values re and im interleaved.
   const waves = function waves(k: number) {
     return { dtype: 'complex128', shape: [2], data: Float64Array.of(k, -k, 0.5 * k, 1) };
@@ -50,7 +50,10 @@ describe('complex results (h5py\'s compound {r, i}, read by h5py as numpy comple
 
   test('resultDtype complex128: virtual dataset, single file and in memory agree', async () => {
     const opts = { ...quiet, resultShape: [null, 2], resultDtype: 'complex128' as const };
-    const expected = [0, 1, 2, 3].map((k) => [[k, -k], [0.5 * k, 1]]);
+    const expected = [0, 1, 2, 3].map((k) => [
+      [k, -k],
+      [0.5 * k, 1],
+    ]);
     for (const singleFile of [false, true]) {
       await using pmap = new ParallelMap(waves, [range(4)], { ...opts, singleFile, outputDir: out(`c128-${singleFile}`) });
       await pmap.compute();
@@ -63,13 +66,25 @@ describe('complex results (h5py\'s compound {r, i}, read by h5py as numpy comple
   });
 
   test('real results into resultDtype complex64 get imaginary parts 0; a complex return value without resultShape is a complex dataset', async () => {
-    await using real = new ParallelMap(`${TASKS}#matconstruct`, [range(3)], { ...quiet, resultShape: [null, 10, 9], resultDtype: 'complex64', outputDir: out('c64') });
+    await using real = new ParallelMap(`${TASKS}#matconstruct`, [range(3)], {
+      ...quiet,
+      resultShape: [null, 10, 9],
+      resultDtype: 'complex64',
+      outputDir: out('c64'),
+    });
     await real.compute();
     const vds = h5dump(real.resultsContainer!)['/result_0'];
     expect(vds).toMatchObject({ dtype: 'complex64', shape: [3, 10, 9] });
     expect(vds.values[2][3][4]).toEqual([Math.fround(Math.cos(2 + 12) / 3), 0]);
     await using plain = new ParallelMap(waves, [range(2)], { ...quiet, outputDir: out('c-plain') });
     await plain.compute();
-    expect(h5dump(plain.resultsContainer!)['/comp_1/result_0']).toMatchObject({ dtype: 'complex128', shape: [2], values: [[1, -1], [0.5, 1]] });
+    expect(h5dump(plain.resultsContainer!)['/comp_1/result_0']).toMatchObject({
+      dtype: 'complex128',
+      shape: [2],
+      values: [
+        [1, -1],
+        [0.5, 1],
+      ],
+    });
   });
 });

@@ -46,7 +46,10 @@ test('a changed module function is refused unless allowed; allowed, the stored c
   const folder = path.join(workDir(), 'changing-module');
   fs.mkdirSync(folder);
   const module = path.join(folder, 'f.js');
-  fs.writeFileSync(module, 'module.exports.f = (x, marker) => { if (x === 2 && !require("fs").existsSync(marker)) throw new Error("not yet"); return x * 10; };\n');
+  fs.writeFileSync(
+    module,
+    'module.exports.f = (x, marker) => { if (x === 2 && !require("fs").existsSync(marker)) throw new Error("not yet"); return x * 10; };\n',
+  );
   const outputDir = path.join(folder, 'out');
   const marker = path.join(folder, 'marker');
   await expect(computeOnce(new ParallelMap(`${module}#f`, [[1, 2, 3], marker], { ...quiet, outputDir }))).rejects.toBeInstanceOf(ComputeError);
@@ -82,6 +85,10 @@ test('a folder where a payload file belongs fails that call with the cause; the 
   const pmap = new ParallelMap(`${TASKS}#randout`, [[1, 4, 7]], { ...quiet, outputDir });
   await expect(computeOnce(pmap)).rejects.toThrow(/call 1 \(error\): .*randout_1\.h5.*Is a directory/);
   const dump = h5dump(path.join(outputDir, 'randout.h5'));
-  expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_0', '/comp_2']);
+  expect(
+    Object.keys(dump)
+      .filter((k) => /^\/comp_\d+$/.test(k))
+      .sort(),
+  ).toEqual(['/comp_0', '/comp_2']);
   expect(runStatus(outputDir).failed.map((r) => r.taskID)).toEqual([1]);
 });

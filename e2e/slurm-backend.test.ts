@@ -23,13 +23,16 @@ test('more chunks than MaxArraySize: several arrays, each task finds its chunk',
   const results = (await pmap.compute()) as string[];
   await backend.close();
   const [submission] = readSubmissions(outputDir);
-  expect(submission!.arrays.map((a) => [a.firstChunk, a.nChunks])).toEqual([[0, 3], [3, 2]]);
+  expect(submission!.arrays.map((a) => [a.firstChunk, a.nChunks])).toEqual([
+    [0, 3],
+    [3, 2],
+  ]);
   expect(submission!.chunks).toEqual([[0, 1], [2, 3], [4, 5], [6, 7], [8]]);
   expect(h5dump(results[8]!)['/result_0'].values).toEqual([3]);
   expect(h5dump(results[4]!)['/result_0'].values).toEqual([5 / 3]);
 });
 
-test('tasks that cannot start yet: a warning with squeue\'s reason after setupTimeout; an abort cancels them, no job left', async () => {
+test("tasks that cannot start yet: a warning with squeue's reason after setupTimeout; an abort cancels them, no job left", async () => {
   const outputDir = path.join(work, 'pending');
   // The warning goes to the run's log: the console (stderr) and the log file.
   const warn = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -43,7 +46,8 @@ test('tasks that cannot start yet: a warning with squeue\'s reason after setupTi
   } as never);
   const running = pmap.compute().catch((e) => e);
   const deadline = Date.now() + 15_000;
-  while (!warn.mock.calls.some((c) => /pending because of: BeginTime/.test(String(c[0]))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (!warn.mock.calls.some((c) => /pending because of: BeginTime/.test(String(c[0]))) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   const warned = warn.mock.calls.some((c) => /pending because of: BeginTime/.test(String(c[0])));
   warn.mockRestore();
   expect(warned).toBe(true);
@@ -56,5 +60,7 @@ test('tasks that cannot start yet: a warning with squeue\'s reason after setupTi
   expect(liveJobs(jobs)).toEqual([]);
   expect([...readCallRecords(outputDir).values()].map((r) => r.reason)).toEqual(['aborted', 'aborted', 'aborted']);
   const log = fs.readdirSync(outputDir).find((f) => f.startsWith('ACME_randout_') && f.endsWith('.log'))!;
-  expect(fs.readFileSync(path.join(outputDir, log), 'utf8')).toMatch(/WARNING ! no task of SLURM array \d+ has started after 1 s; squeue says it is pending because of: BeginTime/);
+  expect(fs.readFileSync(path.join(outputDir, log), 'utf8')).toMatch(
+    /WARNING ! no task of SLURM array \d+ has started after 1 s; squeue says it is pending because of: BeginTime/,
+  );
 });

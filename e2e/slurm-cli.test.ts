@@ -16,7 +16,10 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 test('run --backend slurm prints each job array id; status lists them while it runs and after', async () => {
   const folder = path.join(work, 'sleepy');
   // Call 1 sleeps 4 s: long enough to ask for the status while the client lives.
-  const run = start(['run', `${SLURM_TASKS}#sleepOne`, 'range:0:3', '4000', path.join(work, 'no-marker'), '--backend', 'slurm', '--qos', 'normal', '-o', folder], { cwd: work });
+  const run = start(
+    ['run', `${SLURM_TASKS}#sleepOne`, 'range:0:3', '4000', path.join(work, 'no-marker'), '--backend', 'slurm', '--qos', 'normal', '-o', folder],
+    { cwd: work },
+  );
   await until(() => /SLURM job array \d+\n/.test(run.output().stderr), 'the job id on stderr');
   const jobId = /SLURM job array (\d+)\n/.exec(run.output().stderr)![1]!;
 

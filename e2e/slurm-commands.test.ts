@@ -165,7 +165,16 @@ describe('against the test cluster', () => {
     const script = writeScript('lost.sh', 'sleep 60');
     const other = writeScript('other.sh', 'sleep 60');
     const submit = (file: string) =>
-      runSlurmCommand('sbatch', ['--quiet', '--parsable', '--array=0-1', '--begin=now+600', '-J', 'acme_ts_lost', `--output=${path.join(workDir, '%A_%a.out')}`, file]);
+      runSlurmCommand('sbatch', [
+        '--quiet',
+        '--parsable',
+        '--array=0-1',
+        '--begin=now+600',
+        '-J',
+        'acme_ts_lost',
+        `--output=${path.join(workDir, '%A_%a.out')}`,
+        file,
+      ]);
     expect(await submit(script)).toBe(''); // --quiet: no id
     await submit(other);
     const found = await findArrays('acme_ts_lost', script);

@@ -71,7 +71,11 @@ test('a task killed by scancel: its call fails "cancelled" with the log path, th
   expect(error.failures[0]).toMatchObject({ taskID: 1, reason: 'cancelled', name: 'SlurmTaskError' });
   expect(error.failures[0]!.message).toContain(`${jobId}_1`);
   expect(error.failures[0]!.logPath).toBe(path.join(outputDir, 'slurm_logs', `${jobId}_1.err`));
-  expect(readCallRecords(outputDir).get(1)).toMatchObject({ state: 'failed', reason: 'cancelled', logPath: path.join(outputDir, 'slurm_logs', `${jobId}_1.err`) });
+  expect(readCallRecords(outputDir).get(1)).toMatchObject({
+    state: 'failed',
+    reason: 'cancelled',
+    logPath: path.join(outputDir, 'slurm_logs', `${jobId}_1.err`),
+  });
   expect(readCallRecords(outputDir).get(3)).toMatchObject({ state: 'done' });
 
   fs.writeFileSync(marker, '');
@@ -199,7 +203,9 @@ test('an sbatch that prints no job id: the array it submitted is found by name a
     const error = (await pmap.compute().catch((e) => e)) as Error & { code?: string };
     await pmap.close();
     expect(error.code).toBe('ERR_SLURM_UNTRACKED_ARRAY');
-    expect(error.message).toMatch(/^sbatch did not tell the id of the job array it may have submitted \(sbatch --parsable printed no job id: ""\); it was found by its job name "acme_lost_id_e2e" and script and cancelled \(job (\d+)\), so nothing runs untracked$/);
+    expect(error.message).toMatch(
+      /^sbatch did not tell the id of the job array it may have submitted \(sbatch --parsable printed no job id: ""\); it was found by its job name "acme_lost_id_e2e" and script and cancelled \(job (\d+)\), so nothing runs untracked$/,
+    );
     const jobId = /cancelled \(job (\d+)\)/.exec(error.message)![1]!;
     expect(liveJobs([jobId])).toEqual([]);
     expect(squeueJobs([jobId]).every((line) => /\|CANCELLED\|?$/.test(line))).toBe(true);

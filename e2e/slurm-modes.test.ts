@@ -82,12 +82,20 @@ test('resultShape with Infinity (an unlimited dimension), as VDS and as single f
 
 test('serializeResults: the same .v8 files; the emergency fallback too', async () => {
   const sparse = function sparse(k: number) {
-    return new Map<string, unknown>([['diag', [k, k, k]], ['n', 3]]);
+    return new Map<string, unknown>([
+      ['diag', [k, k, k]],
+      ['n', 3],
+    ]);
   };
   const ser = await both('ser', sparse, [[1, 2, 3, 4]], { serializeResults: true });
   expect(run2rel(ser.slurmResult, ser.dirs.slurm)).toEqual(run2rel(ser.localResult, ser.dirs.local));
   expect(serializedFiles(ser.dirs.slurm)).toEqual(serializedFiles(ser.dirs.local));
-  expect(readSerializedResult((ser.slurmResult as string[])[2]!)).toEqual(new Map<string, unknown>([['diag', [3, 3, 3]], ['n', 3]]));
+  expect(readSerializedResult((ser.slurmResult as string[])[2]!)).toEqual(
+    new Map<string, unknown>([
+      ['diag', [3, 3, 3]],
+      ['n', 3],
+    ]),
+  );
 
   const mixed = function mixed(k: number) {
     return k % 5 === 0 ? new Map([['label', `call ${k}`]]) : k;

@@ -32,7 +32,15 @@ beforeEach(() => fs.rmSync(callLog, { force: true }));
 
 function programsCalled(): string[] {
   if (!fs.existsSync(callLog)) return [];
-  return [...new Set(fs.readFileSync(callLog, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[0]!))].sort();
+  return [
+    ...new Set(
+      fs
+        .readFileSync(callLog, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[0]!),
+    ),
+  ].sort();
 }
 
 async function rejection(slurm: Record<string, unknown>, label: string): Promise<Error & { code?: string }> {
@@ -51,19 +59,49 @@ async function rejection(slurm: Record<string, unknown>, label: string): Promise
 
 test.each([
   [{ partition: 'gpu' }, 'options.slurm.partition must be one of "debug", "long", got "gpu"'],
-  [{ memPerWorker: '4 GiB' }, 'options.slurm.memPerWorker must be "auto", a factor such as "2x" (of the previous submission\'s memory), or a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got "4 GiB"'],
-  [{ sbatchOptions: ['constraint=fast'] }, 'options.slurm.sbatchOptions[0] must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got "constraint=fast"'],
-  [{ sbatchOptions: ['--account=a', '--comment=$(reboot)'] }, 'options.slurm.sbatchOptions[1] must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got "--comment=$(reboot)"'],
-  [{ sbatchOptions: ['--mem=10G'] }, 'options.slurm.sbatchOptions[0] must not set --mem: acme-ts sets it from options.slurm.memPerWorker: use that instead, got "--mem=10G"'],
+  [
+    { memPerWorker: '4 GiB' },
+    'options.slurm.memPerWorker must be "auto", a factor such as "2x" (of the previous submission\'s memory), or a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got "4 GiB"',
+  ],
+  [
+    { sbatchOptions: ['constraint=fast'] },
+    'options.slurm.sbatchOptions[0] must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got "constraint=fast"',
+  ],
+  [
+    { sbatchOptions: ['--account=a', '--comment=$(reboot)'] },
+    'options.slurm.sbatchOptions[1] must be one sbatch option starting with "-" (value joined with "=") without blanks, newlines or shell metacharacters, got "--comment=$(reboot)"',
+  ],
+  [
+    { sbatchOptions: ['--mem=10G'] },
+    'options.slurm.sbatchOptions[0] must not set --mem: acme-ts sets it from options.slurm.memPerWorker: use that instead, got "--mem=10G"',
+  ],
   // sbatch would print no job id: the array would run untracked.
-  [{ sbatchOptions: ['--quiet'] }, 'options.slurm.sbatchOptions[0] must not set --quiet: sbatch would then not print the job id acme-ts follows the array by, got "--quiet"'],
-  [{ sbatchOptions: ['--comment=ok', '-vo/tmp/x.out'] }, /^options\.slurm\.sbatchOptions\[1\] must not set -o \(bundled in -vo\/tmp\/x\.out\): acme-ts writes task logs/],
+  [
+    { sbatchOptions: ['--quiet'] },
+    'options.slurm.sbatchOptions[0] must not set --quiet: sbatch would then not print the job id acme-ts follows the array by, got "--quiet"',
+  ],
+  [
+    { sbatchOptions: ['--comment=ok', '-vo/tmp/x.out'] },
+    /^options\.slurm\.sbatchOptions\[1\] must not set -o \(bundled in -vo\/tmp\/x\.out\): acme-ts writes task logs/,
+  ],
   // Resources are named settings, checked against the cluster (its node has no GPUs, no features).
-  [{ sbatchOptions: ['--qos=normal'] }, 'options.slurm.sbatchOptions[0] must not set --qos: acme-ts sets it from options.slurm.qos: use that instead, got "--qos=normal"'],
-  [{ sbatchOptions: ['--gres=gpu:1'] }, 'options.slurm.sbatchOptions[0] must not set --gres: acme-ts sets it from options.slurm.gpusPerWorker: use that instead, got "--gres=gpu:1"'],
+  [
+    { sbatchOptions: ['--qos=normal'] },
+    'options.slurm.sbatchOptions[0] must not set --qos: acme-ts sets it from options.slurm.qos: use that instead, got "--qos=normal"',
+  ],
+  [
+    { sbatchOptions: ['--gres=gpu:1'] },
+    'options.slurm.sbatchOptions[0] must not set --gres: acme-ts sets it from options.slurm.gpusPerWorker: use that instead, got "--gres=gpu:1"',
+  ],
   [{ gpusPerWorker: 1 }, 'options.slurm.gpusPerWorker must be left unset: no node of partition "debug" has GPUs in its Gres, got 1'],
-  [{ partition: 'long', constraint: 'nope' }, 'options.slurm.constraint must name features of the nodes of partition "long" (its nodes have no features; no node has "nope"), got "nope"'],
-  [{ retries: { outOfMemory: { maxMemory: 'lots' } } }, 'options.slurm.retries.outOfMemory.maxMemory must be a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got "lots"'],
+  [
+    { partition: 'long', constraint: 'nope' },
+    'options.slurm.constraint must name features of the nodes of partition "long" (its nodes have no features; no node has "nope"), got "nope"',
+  ],
+  [
+    { retries: { outOfMemory: { maxMemory: 'lots' } } },
+    'options.slurm.retries.outOfMemory.maxMemory must be a memory size such as "8GB" or "12000MB" (GB = 1000 MB), got "lots"',
+  ],
   [{ jobName: 'a;rm -rf ~' }, 'options.slurm.jobName must be 1 to 200 characters of letters, digits and ._+-=@:, got "a;rm -rf ~"'],
   [{ timeLimit: 'soon' }, /^options\.slurm\.timeLimit must be a positive whole number of minutes/],
   [{ nWorkers: 0 }, /^options\.slurm\.nWorkers must be a positive integer/],
@@ -111,7 +149,10 @@ test('qos "normal" reaches sbatch as --qos=normal and the run completes (the tes
   const pmap = new ParallelMap(`${TASKS}#randout`, [[1, 2]], { verbose: false, outputDir, backend: 'slurm', slurm: { qos: 'normal' } } as never);
   expect(await pmap.compute()).toHaveLength(2);
   await pmap.close();
-  const sbatch = fs.readFileSync(callLog, 'utf8').split('\n').filter((l) => l.startsWith('sbatch '));
+  const sbatch = fs
+    .readFileSync(callLog, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('sbatch '));
   expect(sbatch).toEqual([expect.stringContaining(' --qos=normal ')]);
   const jobs = submittedJobIds(outputDir);
   // The run folder names its job arrays for runStatus() and `acme-ts status`.

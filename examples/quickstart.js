@@ -22,7 +22,9 @@ async function main() {
     } finally {
       results.close();
     }
-    console.log(`\nRead it from Python:  /usr/bin/python3 -c "import h5py; f = h5py.File('${pmap.resultsContainer}'); print({k: f[k]['result_0'][()] for k in f})"`);
+    console.log(
+      `\nRead it from Python:  /usr/bin/python3 -c "import h5py; f = h5py.File('${pmap.resultsContainer}'); print({k: f[k]['result_0'][()] for k in f})"`,
+    );
   } finally {
     await pmap.close();
   }

@@ -148,7 +148,7 @@ module.exports = {
       '  ≈ 50 µs per file over C, i.e. 1.4–1.8× for files this small; the target is missed here.',
       '  The absolute cost (≈ 0.13 ms per file) is small next to any real function call.',
       '- (b), (c) 8 MB datasets: time is the data copy into the page cache; the addon passes the',
-      '  typed array\'s memory straight to H5Dwrite (no copy, no conversion), so it is as fast as C',
+      "  typed array's memory straight to H5Dwrite (no copy, no conversion), so it is as fast as C",
       '  within the noise. The tmp-name + rename of writeFileAtomic costs nothing measurable.',
       '',
     );

@@ -24,31 +24,31 @@ let cWriter;
 const NOTES = [
   '### Where the time goes',
   '',
-  '- **The baselines swing with the disk.** This VM\'s disk is shared: the C writer alone took',
+  "- **The baselines swing with the disk.** This VM's disk is shared: the C writer alone took",
   '  0.32–5.0 s for the same 1.6 GB between the rounds below (1.3–6.5 s in the previous invocation;',
-  '  ext4 write-back of other sessions\' files as well as its own; `sync` runs',
+  "  ext4 write-back of other sessions' files as well as its own; `sync` runs",
   '  before each run), so every ratio against it swings too; the medians of 7 interleaved rounds are',
   '  what the targets read (resultArray() in default mode, against the C writer alone: 0.44× in the',
-  '  previous invocation of this case, 1.59× in this one). The issue\'s figures for ACME (numpy, dask: 4.4–5.4 s for the resultShape',
+  "  previous invocation of this case, 1.59× in this one). The issue's figures for ACME (numpy, dask: 4.4–5.4 s for the resultShape",
   '  run) are from another session; ACME is not installed here.',
   '- **resultShape and default mode, fresh arrays**: acme-ts copies nothing. The worker takes the',
   '  returned typed array as it is (no copy in the encoding), the addon hands its memory to one',
-  '  `H5Dwrite` (no file image above 256 KiB), only the file\'s name goes to the host, and the array is',
+  "  `H5Dwrite` (no file image above 256 KiB), only the file's name goes to the host, and the array is",
   '  garbage when the call returns. What is left is the allocator: each fresh 8 MB array is a fresh',
   '  mapping faulted in page by page (150–370 k minor faults per run; the bare loop 120–210 k;',
   '  resultArray() ≈ 17 k), which the bare loop pays as well.',
   '- **resultArray()**: the call fills a buffer its worker lent and takes back once the payload file is',
-  '  written, so after a worker\'s first call nothing is allocated or faulted in (peak RSS ≈ 110 MiB',
+  "  written, so after a worker's first call nothing is allocated or faulted in (peak RSS ≈ 110 MiB",
   '  against ≈ 180 MiB). Where the result leaves the worker (memory, singleFile) the buffer is',
   '  transferred to the host instead of copied.',
-  '- **singleFile, 8 MB results: missed.** The host thread is the container\'s only writer and the',
+  "- **singleFile, 8 MB results: missed.** The host thread is the container's only writer and the",
   '  bottleneck: each result is structured-cloned to it (fresh arrays; resultArray() buffers are',
   '  transferred), written into the container, and appended to the journal (crash safety: libhdf5',
   '  leaves a file consistent only once closed), so the 1.6 GB go to the page cache twice. `strace -c`',
-  '  of a resultArray() run: 3.4 s in the journal\'s 23 `writev` of 64 MB, 2.75 s in the container\'s',
+  "  of a resultArray() run: 3.4 s in the journal's 23 `writev` of 64 MB, 2.75 s in the container's",
   '  `pwrite`; a `--cpu-prof` of a fresh-array run: host 4.5 s in the journal, 0.94 s in `H5Dwrite`,',
   '  the workers idle 6 of 7.3 s. Fixed on the way: with resultShape the copy stayed in memory',
-  '  (libhdf5\'s core driver) and libhdf5 allocated and filled the whole 1.6 GB stacked dataset at the',
+  "  (libhdf5's core driver) and libhdf5 allocated and filled the whole 1.6 GB stacked dataset at the",
   '  first slot, then wrote it back at the 128 MiB limit (1.74 GB peak RSS, 10.5–13.8 s); such a copy',
   '  now opens on disk (275–335 MiB). Next step: journal large datasets in the worker that made them',
   '  (a journal file per worker, appended before the hand-over, so the idle workers do it and the',
@@ -56,7 +56,7 @@ const NOTES = [
   '  where the slots are) instead of by value.',
   '- **CPU-bound**: both workers run (103 / 97 of the 200 calls in a checked run; the second starts',
   '  10 ms after the first could run, and a further worker starts while the queued work per running',
-  '  worker exceeds twice a start-up: 200 × 20 ms keeps 8 and 16 workers busy, see the pool\'s',
+  "  worker exceeds twice a start-up: 200 × 20 ms keeps 8 and 16 workers busy, see the pool's",
   '  fake-clock test). Whether two threads get two cores depends on the other sessions on this shared',
   '  VM: the kernel shares CPU per session (`sched_autogroup_enabled` = 1), so at a load average of',
   '  ≈ 5 the ParallelMap process got ≈ 1 core (the previous invocation: 1.05× the serial loop, median',
@@ -73,20 +73,24 @@ function child(args) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-const pmapRun = (mode, func, n) => ({ dir }) => {
-  const r = child(['pmap', mode, func, n, path.join(dir, 'run')]);
-  return { ms: r.ms, metrics: { 'peak RSS MiB': r.maxRssKiB / MiB } };
-};
+const pmapRun =
+  (mode, func, n) =>
+  ({ dir }) => {
+    const r = child(['pmap', mode, func, n, path.join(dir, 'run')]);
+    return { ms: r.ms, metrics: { 'peak RSS MiB': r.maxRssKiB / MiB } };
+  };
 
 /** CPU-bound runs: also the cores the process got (its CPU time over its lifetime ÷ the timed span, ≈). */
 const withCores = (r) => ({ ms: r.ms, metrics: { 'CPU s (process)': r.cpuMs / 1000, 'cores used': r.cpuMs / r.ms } });
 
 /** The baseline: the bare loop, then the C writer of the mode's files; their sum. */
-const bareAndC = (cMode) => ({ dir }) => {
-  const bare = child(['bare', N]);
-  const c = Number(execFileSync(cWriter, [cMode, dir, String(N)], { encoding: 'utf8' }).trim());
-  return { ms: bare.ms + c, metrics: { 'bare loop ms': bare.ms, 'C writer ms': c, 'peak RSS MiB': bare.maxRssKiB / MiB } };
-};
+const bareAndC =
+  (cMode) =>
+  ({ dir }) => {
+    const bare = child(['bare', N]);
+    const c = Number(execFileSync(cWriter, [cMode, dir, String(N)], { encoding: 'utf8' }).trim());
+    return { ms: bare.ms + c, metrics: { 'bare loop ms': bare.ms, 'C writer ms': c, 'peak RSS MiB': bare.maxRssKiB / MiB } };
+  };
 
 // Every run starts with the page cache's dirty data written out (untimed): else a run pays for
 // the write-back of the previous run's 1.6 GB.
@@ -152,16 +156,22 @@ module.exports = {
     for (const r of results) {
       if (r.name.startsWith('CPU-bound')) {
         const x = row(r, 'ParallelMap, 2 worker threads (memory)');
-        lines.push(`- ${r.name}: ParallelMap ${x.ratio.median.toFixed(2)}× the serial loop (median; min ${x.ratio.min.toFixed(2)}×, max ${x.ratio.max.toFixed(2)}×; parallel efficiency ${(100 / (2 * x.ratio.median)).toFixed(0)} %), target ≤ ${TARGET_SPIN}× — ${verdict(x.ratio.median <= TARGET_SPIN)}`);
+        lines.push(
+          `- ${r.name}: ParallelMap ${x.ratio.median.toFixed(2)}× the serial loop (median; min ${x.ratio.min.toFixed(2)}×, max ${x.ratio.max.toFixed(2)}×; parallel efficiency ${(100 / (2 * x.ratio.median)).toFixed(0)} %), target ≤ ${TARGET_SPIN}× — ${verdict(x.ratio.median <= TARGET_SPIN)}`,
+        );
         continue;
       }
       const base = r.rows[0];
       const c = base.metrics['C writer ms'];
       for (const x of r.rows.slice(1)) {
-        lines.push(`- ${r.name}, ${x.label}: ${x.ratio.median.toFixed(2)}× the bare loop + C writer (median; min ${x.ratio.min.toFixed(2)}×, max ${x.ratio.max.toFixed(2)}×), target ≤ ${TARGET_SUM}× — ${verdict(x.ratio.median <= TARGET_SUM)}`);
+        lines.push(
+          `- ${r.name}, ${x.label}: ${x.ratio.median.toFixed(2)}× the bare loop + C writer (median; min ${x.ratio.min.toFixed(2)}×, max ${x.ratio.max.toFixed(2)}×), target ≤ ${TARGET_SUM}× — ${verdict(x.ratio.median <= TARGET_SUM)}`,
+        );
         if (x.label === POOLED) {
           const ratio = x.median / c.median;
-          lines.push(`- ${r.name}, ${x.label}: ${ratio.toFixed(2)}× the C writer alone (medians: ${x.median.toFixed(0)} / ${c.median.toFixed(0)} ms), target ≤ ${TARGET_POOLED}× — ${verdict(ratio <= TARGET_POOLED)}`);
+          lines.push(
+            `- ${r.name}, ${x.label}: ${ratio.toFixed(2)}× the C writer alone (medians: ${x.median.toFixed(0)} / ${c.median.toFixed(0)} ms), target ≤ ${TARGET_POOLED}× — ${verdict(ratio <= TARGET_POOLED)}`,
+          );
         }
         const rss = x.metrics['peak RSS MiB'];
         lines.push(`- ${r.name}, ${x.label}: peak RSS max ${rss.max.toFixed(0)} MiB (target < ${RSS_LIMIT_MIB} MiB) — ${verdict(rss.max < RSS_LIMIT_MIB)}`);

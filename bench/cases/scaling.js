@@ -53,7 +53,9 @@ module.exports = {
       const b = r.rows[0];
       const x = r.rows[1];
       const rss = x.metrics['peak RSS MiB'];
-      lines.push(`| ${r.name.split(',')[0]} | ${r.calls} | ${fmt(b.median)} | ${fmt(x.median)} | ${fmt((b.median * 1000) / r.calls)} | ${fmt((x.median * 1000) / r.calls)} | ${x.ratio.median.toFixed(2)}× | ${rss ? rss.max.toFixed(0) : '—'} |`);
+      lines.push(
+        `| ${r.name.split(',')[0]} | ${r.calls} | ${fmt(b.median)} | ${fmt(x.median)} | ${fmt((b.median * 1000) / r.calls)} | ${fmt((x.median * 1000) / r.calls)} | ${x.ratio.median.toFixed(2)}× | ${rss ? rss.max.toFixed(0) : '—'} |`,
+      );
     }
     lines.push('');
     void row;

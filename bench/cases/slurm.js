@@ -81,9 +81,9 @@ module.exports = {
       'thread inside each task, status lines, the container with one external link per call, and squeue polling',
       '(first look after 0.2 s, then ×1.5 up to 5 s while nothing new is reported).',
       '',
-      'Runs swing with the machine: on 2026-11-25 ParallelMap\'s median for 1000 trivial calls was 1.74 s at 18:10',
-      'and 1.88–2.06 s at 19:00, while the bare array\'s went from 1.29 s to 1.11–1.14 s. An interleaved A/B of the',
-      'code before and after that evening\'s changes gave 1.90 s and 1.94 s (5 runs each): the move is not the code\'s.',
+      "Runs swing with the machine: on 2026-11-25 ParallelMap's median for 1000 trivial calls was 1.74 s at 18:10",
+      "and 1.88–2.06 s at 19:00, while the bare array's went from 1.29 s to 1.11–1.14 s. An interleaved A/B of the",
+      "code before and after that evening's changes gave 1.90 s and 1.94 s (5 runs each): the move is not the code's.",
     ].join('\n');
   },
 };

@@ -10,7 +10,9 @@ export const ARTIFACTS = path.join(__dirname, '..', 'artifacts', 'dashboard');
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: run \`bash scripts/setup-browser.sh\` (installs Debian's chromium), or set ACME_TS_CHROMIUM to a Chromium binary`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: run \`bash scripts/setup-browser.sh\` (installs Debian's chromium), or set ACME_TS_CHROMIUM to a Chromium binary`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 }

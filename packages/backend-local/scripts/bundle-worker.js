@@ -24,11 +24,15 @@ const corePackage = path.dirname(requireFromEntry.resolve('@acme-ts/core/package
 const aliases = { comlink: requireFromEntry.resolve('comlink') };
 // Loaded by path, not by a require the walk below can see: the pool passes the function loader
 // and core's call runner to the thread by file name; the runner loads its encoders lazily.
-const roots = [entry, ...Object.values(aliases), ...['function-loader.js', 'call-runner.js', 'result-encoding.js', 'packed-calls.js'].map((f) => path.join(corePackage, 'dist', f))];
+const roots = [
+  entry,
+  ...Object.values(aliases),
+  ...['function-loader.js', 'call-runner.js', 'result-encoding.js', 'packed-calls.js'].map((f) => path.join(corePackage, 'dist', f)),
+];
 
 const RELATIVE_REQUIRE = /\brequire\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
 const sources = new Map();
-for (const queue = [...roots]; queue.length > 0; ) {
+for (const queue = [...roots]; queue.length > 0;) {
   const file = fs.realpathSync(queue.shift());
   if (sources.has(file)) continue;
   const source = fs.readFileSync(file, 'utf8');

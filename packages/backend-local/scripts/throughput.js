@@ -69,7 +69,9 @@ async function timeBare(size) {
 (async () => {
   const auto = await timePool({});
   const avg = Math.round(N / auto.summary.nBatches);
-  console.log(`pool batch=auto: ${N} calls in ${auto.ms.toFixed(1)} ms (first run incl. worker start ${auto.first.toFixed(1)} ms), ${auto.summary.nBatches} batches, avg ${avg} calls/batch`);
+  console.log(
+    `pool batch=auto: ${N} calls in ${auto.ms.toFixed(1)} ms (first run incl. worker start ${auto.first.toFixed(1)} ms), ${auto.summary.nBatches} batches, avg ${avg} calls/batch`,
+  );
   console.log(`bare loop batch=${avg}: ${(await timeBare(avg)).toFixed(1)} ms`);
   const fixed = await timePool({ batch: avg });
   console.log(`pool batch=${avg} (fixed): ${fixed.ms.toFixed(1)} ms`);

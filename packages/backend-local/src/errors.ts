@@ -6,13 +6,7 @@ import type { SerializedError } from './protocol';
 
 /** The codes of the local backend's errors. */
 export type PoolErrorCode =
-  | 'ERR_POOL_OPTION'
-  | 'ERR_WORKER_EXITED'
-  | 'ERR_WORKER_STARTUP'
-  | 'ERR_WORKER_CRASH_LOOP'
-  | 'ABORT_ERR'
-  | 'ERR_POOL_CLOSED'
-  | 'ERR_INVALID_TASK_ID';
+  'ERR_POOL_OPTION' | 'ERR_WORKER_EXITED' | 'ERR_WORKER_STARTUP' | 'ERR_WORKER_CRASH_LOOP' | 'ABORT_ERR' | 'ERR_POOL_CLOSED' | 'ERR_INVALID_TASK_ID';
 
 export class PoolOptionError extends AcmeError<PoolErrorCode> {
   constructor(message: string) {

@@ -6,14 +6,6 @@ export { BatchSizer } from './batch-sizer';
 export type { BatchSizerOptions } from './batch-sizer';
 export { ChildProcessTransport, WorkerThreadTransport, createChildProcessTransport, createWorkerThreadTransport } from './transport';
 export type { WorkerExitInfo, WorkerTransport, WorkerTransportFactory, WorkerTransportInit } from './transport';
-export {
-  AbortError,
-  InvalidTaskIDError,
-  PoolClosedError,
-  PoolOptionError,
-  WorkerCrashLoopError,
-  WorkerExitedError,
-  WorkerStartupError,
-} from './errors';
+export { AbortError, InvalidTaskIDError, PoolClosedError, PoolOptionError, WorkerCrashLoopError, WorkerExitedError, WorkerStartupError } from './errors';
 export { LocalBackend, createBackend } from './local-backend';
 export type { LocalBackendOptions } from './local-backend';

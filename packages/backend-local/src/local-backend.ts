@@ -23,7 +23,6 @@ export interface LocalBackendOptions {
   isolation?: ThreadPoolOptions['isolation'];
 }
 
-
 export class LocalBackend implements ExecutionBackend {
   readonly name = 'local';
   /** The worker threads (ExecutionBackend.concurrency; each may run `callsPerWorker` async calls at once). */

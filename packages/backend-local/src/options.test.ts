@@ -37,10 +37,7 @@ describe('resolvePoolOptions', () => {
       { resourceLimits: { maxHeap: 1 } },
       'options.resourceLimits must be an object with keys maxYoungGenerationSizeMb, maxOldGenerationSizeMb, codeRangeSizeMb, stackSizeMb, got { maxHeap: 1 }',
     ],
-    [
-      { resourceLimits: { maxOldGenerationSizeMb: 0 } },
-      'options.resourceLimits.maxOldGenerationSizeMb must be a positive number, got 0',
-    ],
+    [{ resourceLimits: { maxOldGenerationSizeMb: 0 } }, 'options.resourceLimits.maxOldGenerationSizeMb must be a positive number, got 0'],
     [{ batch: 0 }, "options.batch must be a positive integer or 'auto', got 0"],
     [{ batch: 'big' }, `options.batch must be a positive integer or 'auto', got "big"`],
     [{ createTransport: {} }, 'options.createTransport must be a function, got {}'],

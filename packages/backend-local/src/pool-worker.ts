@@ -72,7 +72,10 @@ export class PoolWorker {
   private readonly transport: WorkerTransport;
 
   /** Starts the thread. */
-  constructor(options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'createTransport' | 'concurrency' | 'isolation'>, events: PoolWorkerEvents) {
+  constructor(
+    options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'createTransport' | 'concurrency' | 'isolation'>,
+    events: PoolWorkerEvents,
+  ) {
     this.concurrency = options.concurrency;
     const callState = new SharedArrayBuffer(CallState.BYTES * this.concurrency);
     const bootData: WorkerBootData = { runnerModule: options.runnerModule, moduleLoader: FUNCTION_LOADER_PATH, callState };

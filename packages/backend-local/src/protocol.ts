@@ -74,7 +74,10 @@ export class CallState {
   /** Where the slot starts in the buffer (bytes). */
   readonly offset: number;
 
-  constructor(readonly buffer: SharedArrayBuffer, slot = 0) {
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    slot = 0,
+  ) {
     this.offset = slot * CallState.BYTES;
     this.ints = new Int32Array(buffer, this.offset, 2);
     this.startedAt = new Float64Array(buffer, this.offset + 8, 1);

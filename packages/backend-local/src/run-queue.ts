@@ -92,8 +92,7 @@ export function normalizeTaskIDs(taskIDs: Iterable<number> | ArrayLike<number>):
   }
   if (ascending) return { ids, ascending };
   // Dense IDs (the usual 0..n-1) are checked with a bitmap; a Set is slower for 10⁵+ IDs.
-  const seen: { has(id: number): boolean; add(id: number): unknown } =
-    max <= 16 * ids.length + 1_000_000 ? bitmapSet(max + 1) : new Set<number>();
+  const seen: { has(id: number): boolean; add(id: number): unknown } = max <= 16 * ids.length + 1_000_000 ? bitmapSet(max + 1) : new Set<number>();
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (seen.has(id)) throw new InvalidTaskIDError(`taskIDs must be unique, got ${id} twice`);
@@ -109,4 +108,3 @@ function bitmapSet(size: number) {
     add: (id: number) => (bits[id] = 1),
   };
 }
-

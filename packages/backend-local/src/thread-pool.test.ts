@@ -16,8 +16,7 @@ import { eachOutcome, forEachOutcome, type CallOutcome, type SettledBatch } from
 
 const fixture = (name: string) => join(__dirname, '__fixtures__', name);
 const runnerModule = fixture('runner.js');
-const range = (n: number, end?: number) =>
-  end === undefined ? Array.from({ length: n }, (_, i) => i) : Array.from({ length: end - n }, (_, i) => n + i);
+const range = (n: number, end?: number) => (end === undefined ? Array.from({ length: n }, (_, i) => i) : Array.from({ length: end - n }, (_, i) => n + i));
 
 const pools: ThreadPool[] = [];
 /** The pool's wait for a first batch before it starts more workers (DECIDE_WITHIN_MS). */
@@ -33,7 +32,11 @@ afterEach(async () => {
 
 async function runAll(pool: ThreadPool, taskIDs: number[], options?: Parameters<ThreadPool['run']>[2]) {
   const outcomes: CallOutcome[] = [];
-  const summary = await pool.run(taskIDs, eachOutcome((outcome) => outcomes.push(outcome)), options);
+  const summary = await pool.run(
+    taskIDs,
+    eachOutcome((outcome) => outcomes.push(outcome)),
+    options,
+  );
   return { summary, outcomes, byID: new Map(outcomes.map((outcome) => [outcome.taskID, outcome])) };
 }
 
@@ -70,7 +73,13 @@ async function expectAbortedAfter(pool: ThreadPool, n: number, ms: number): Prom
   const controller = new AbortController();
   setTimeout(() => controller.abort(), ms);
   const outcomes: CallOutcome[] = [];
-  const error = await pool.run(range(n), eachOutcome((o) => outcomes.push(o)), controller.signal).catch((e: unknown) => e);
+  const error = await pool
+    .run(
+      range(n),
+      eachOutcome((o) => outcomes.push(o)),
+      controller.signal,
+    )
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(AbortError);
   expectOneOutcomeEach(outcomes, range(n));
   return outcomes;
@@ -525,7 +534,12 @@ describe('ThreadPool failures', () => {
   it('fails the run instead of looping when createRunner throws', async () => {
     const pool = makePool({ setup: { failCreate: true } });
     const outcomes: CallOutcome[] = [];
-    const error = await pool.run(range(50), eachOutcome((outcome) => outcomes.push(outcome))).catch((e: unknown) => e);
+    const error = await pool
+      .run(
+        range(50),
+        eachOutcome((outcome) => outcomes.push(outcome)),
+      )
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerStartupError);
     expect((error as WorkerStartupError).code).toBe('ERR_WORKER_STARTUP');
     expect((error as Error).message).toContain('createRunner failed on purpose');
@@ -595,7 +609,13 @@ describe('ThreadPool abort and lifetime', () => {
   it('aborts before starting when the signal is already aborted', async () => {
     const pool = makePool();
     const outcomes: CallOutcome[] = [];
-    await expect(pool.run([1, 2], eachOutcome((o) => outcomes.push(o)), AbortSignal.abort())).rejects.toThrow(AbortError);
+    await expect(
+      pool.run(
+        [1, 2],
+        eachOutcome((o) => outcomes.push(o)),
+        AbortSignal.abort(),
+      ),
+    ).rejects.toThrow(AbortError);
     expect(outcomes.map((o) => !o.ok && o.reason)).toEqual(['aborted', 'aborted']);
     expect(pool.workerCount).toBe(0);
   });
@@ -652,7 +672,10 @@ describe('ThreadPool abort and lifetime', () => {
     const behave = Object.fromEntries(range(20).map((id) => [id, 'sleep']));
     const pool = makePool({ setup: { behave, sleepMs: 50 } });
     const outcomes: CallOutcome[] = [];
-    const running = pool.run(range(20), eachOutcome((o) => outcomes.push(o)));
+    const running = pool.run(
+      range(20),
+      eachOutcome((o) => outcomes.push(o)),
+    );
     setTimeout(() => void pool.close(), 100);
     await expect(running).rejects.toThrow(PoolClosedError);
     expectOneOutcomeEach(outcomes, range(20));
@@ -687,7 +710,12 @@ describe('ThreadPool transport seam', () => {
     };
     const pool = makePool({ createTransport: dyingTransport });
     const outcomes: CallOutcome[] = [];
-    const error = await pool.run(range(20), eachOutcome((outcome) => outcomes.push(outcome))).catch((e: unknown) => e);
+    const error = await pool
+      .run(
+        range(20),
+        eachOutcome((outcome) => outcomes.push(outcome)),
+      )
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerCrashLoopError);
     expect((error as Error).message).toContain('code 9');
     expectOneOutcomeEach(outcomes, range(20));

@@ -7,16 +7,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { BatchSizer } from './batch-sizer';
 import { CallTimeEstimate } from './call-time-estimate';
-import {
-  AbortError,
-  PoolClosedError,
-  WorkerCrashLoopError,
-  WorkerExitedError,
-  WorkerStartupError,
-  describeWorkerEnd,
-  errorInfo,
-  isErrorLike,
-} from './errors';
+import { AbortError, PoolClosedError, WorkerCrashLoopError, WorkerExitedError, WorkerStartupError, describeWorkerEnd, errorInfo, isErrorLike } from './errors';
 import { normalizeTaskIDs, RunQueue } from './run-queue';
 import { PoolWorker, type InFlightBatch } from './pool-worker';
 import { resolvePoolOptions, type ResolvedPoolOptions, type ThreadPoolOptions } from './options';
@@ -29,8 +20,7 @@ import type { CallOutcome as CoreCallOutcome, FailureReason as CoreFailureReason
 export type FailureReason = Extract<CoreFailureReason, 'error' | 'timeout' | 'worker-exit' | 'out-of-memory' | 'aborted'>;
 
 export type CallOutcome =
-  | (Extract<CoreCallOutcome, { ok: true }> & { durationMs: number })
-  | (Extract<CoreCallOutcome, { ok: false }> & { reason: FailureReason });
+  (Extract<CoreCallOutcome, { ok: true }> & { durationMs: number }) | (Extract<CoreCallOutcome, { ok: false }> & { reason: FailureReason });
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -108,12 +98,7 @@ export class RunState {
   readonly onSettled: (batch: SettledBatch) => void;
   readonly payloadFor: RunOptions['payloadFor'];
 
-  constructor(
-    taskIDs: Float64Array,
-    ascending: boolean,
-    onSettled: (batch: SettledBatch) => void,
-    options: RunOptions,
-  ) {
+  constructor(taskIDs: Float64Array, ascending: boolean, onSettled: (batch: SettledBatch) => void, options: RunOptions) {
     this.queue = new RunQueue(taskIDs, ascending);
     this.onSettled = onSettled;
     this.payloadFor = options.payloadFor;
@@ -191,8 +176,7 @@ export class ThreadPool {
   ): Promise<RunSummary> {
     if (this.closed) throw new PoolClosedError();
     const runOptions: RunOptions = options instanceof AbortSignal ? { signal: options } : options;
-    const ids =
-      runOptions.taskIDsChecked && taskIDs instanceof Float64Array ? { ids: taskIDs, ascending: true } : normalizeTaskIDs(taskIDs);
+    const ids = runOptions.taskIDsChecked && taskIDs instanceof Float64Array ? { ids: taskIDs, ascending: true } : normalizeTaskIDs(taskIDs);
     const previous = this.runTail;
     let release!: () => void;
     this.runTail = new Promise<void>((resolve) => (release = resolve));
@@ -224,7 +208,11 @@ export class ThreadPool {
     await this.close();
   }
 
-  private async execute({ ids, ascending }: { ids: Float64Array; ascending: boolean }, onSettled: (batch: SettledBatch) => void, options: RunOptions): Promise<RunSummary> {
+  private async execute(
+    { ids, ascending }: { ids: Float64Array; ascending: boolean },
+    onSettled: (batch: SettledBatch) => void,
+    options: RunOptions,
+  ): Promise<RunSummary> {
     if ('setup' in options && options.setup !== this.setup) {
       this.setup = options.setup;
       this.generation++;
@@ -568,10 +556,7 @@ export class ThreadPool {
     run.unattributedDeaths++;
     if (run.unattributedDeaths > Math.max(3, this.options.nWorkers)) {
       const cause = new WorkerExitedError(info);
-      this.stop(
-        run,
-        new WorkerCrashLoopError(`worker threads keep exiting outside of any call (last: ${cause.message})`, { cause }),
-      );
+      this.stop(run, new WorkerCrashLoopError(`worker threads keep exiting outside of any call (last: ${cause.message})`, { cause }));
     }
   }
 

@@ -36,7 +36,9 @@ export function bundledFilePath(distDir: string, name: string): string {
   const hash = name.indexOf('#');
   if (hash < 0) return join(distDir, name);
   const pkg = name.slice(0, hash);
-  const dir = (Module as unknown as { _nodeModulePaths(from: string): string[] })._nodeModulePaths(distDir).find((d) => existsSync(join(d, pkg, 'package.json')));
+  const dir = (Module as unknown as { _nodeModulePaths(from: string): string[] })
+    ._nodeModulePaths(distDir)
+    .find((d) => existsSync(join(d, pkg, 'package.json')));
   if (dir === undefined) throw new Error(`${pkg} is not installed`);
   return join(realpathSync(join(dir, pkg)), name.slice(hash + 1));
 }

@@ -427,7 +427,6 @@ async function runBatch(request: BatchRequest): Promise<BatchResult> {
   return batch.result();
 }
 
-
 /**
  * comlink's end of `port`, which can also hand comlink the messages already waiting: the pool's
  * init and first batch wait in the port while the thread starts, and node delivers a thread's

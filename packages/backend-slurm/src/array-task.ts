@@ -66,7 +66,10 @@ async function main(): Promise<void> {
           // The value cannot travel (e.g. a function inside it): the call fails, not the task.
           line.ok = false;
           line.reason = 'error';
-          line.error = { name: 'DataCloneError', message: `call ${outcome.taskID}'s return value cannot be sent back from the SLURM task: ${(error as Error).message}` };
+          line.error = {
+            name: 'DataCloneError',
+            message: `call ${outcome.taskID}'s return value cannot be sent back from the SLURM task: ${(error as Error).message}`,
+          };
         }
       } else {
         line.stored = outcome.value as StatusLine['stored'];
@@ -80,7 +83,12 @@ async function main(): Promise<void> {
     appendFileSync(status, `${JSON.stringify(line)}\n`);
   };
 
-  const backend = new LocalBackend({ nWorkers: Math.max(1, Math.min(shared.threads, taskIDs.length)), batch: 1, concurrency: shared.concurrency ?? 1, isolation: shared.isolation ?? 'thread' });
+  const backend = new LocalBackend({
+    nWorkers: Math.max(1, Math.min(shared.threads, taskIDs.length)),
+    batch: 1,
+    concurrency: shared.concurrency ?? 1,
+    isolation: shared.isolation ?? 'thread',
+  });
   try {
     await backend.execute(
       { setup: shared.setup, taskIDs, payloadFor: (taskID) => payloadOf.get(taskID) as CallPayload, timeoutMs: shared.timeoutMs },

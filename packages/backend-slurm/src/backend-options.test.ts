@@ -54,7 +54,9 @@ test('memPerWorker: sizes, "auto" and factors of the previous submission', () =>
 });
 
 test('time limits, seconds, names, extra options', () => {
-  expect(resolveSlurmOptions({ timeLimit: '1:30:00', setupTimeout: 2.5, pollInterval: 0.1, jobName: 'my.job', sbatchOptions: ['--account=proj'] })).toMatchObject({
+  expect(
+    resolveSlurmOptions({ timeLimit: '1:30:00', setupTimeout: 2.5, pollInterval: 0.1, jobName: 'my.job', sbatchOptions: ['--account=proj'] }),
+  ).toMatchObject({
     timeLimitMinutes: 90,
     setupTimeoutMs: 2500,
     pollIntervalMs: 200,
@@ -73,7 +75,9 @@ test('unknown keys and partitions; a value from the config file names the file',
   const configFile = path.join(dir, 'acme-ts.config.json');
   fs.writeFileSync(configFile, JSON.stringify({ backend: 'slurm', slurm: { partition: 'gpu', memPerWorker: '4GB' } }));
   try {
-    expect(rejection({ partition: 'gpu', configFile }).message).toBe(`options.slurm.partition must be one of "debug", "long", got "gpu" (set in ${configFile})`);
+    expect(rejection({ partition: 'gpu', configFile }).message).toBe(
+      `options.slurm.partition must be one of "debug", "long", got "gpu" (set in ${configFile})`,
+    );
     // An explicit value that differs from the file's is the caller's, not the file's.
     expect(rejection({ memPerWorker: '4 GB!', configFile }).message).not.toContain(configFile);
   } finally {
@@ -96,8 +100,10 @@ describe('GPUs, constraints and QOS against what the cluster tells', () => {
     throw new Error('expected a refusal');
   };
 
-  it('accepts what the partition\'s nodes offer', () => {
-    expect(resolveSlurmOptions({ partition: 'long', gpusPerWorker: 4, constraint: 'a100&avx2', qos: 'normal' }, PARTITIONS, { nodes: NODES, qos: ['normal'] })).toMatchObject({
+  it("accepts what the partition's nodes offer", () => {
+    expect(
+      resolveSlurmOptions({ partition: 'long', gpusPerWorker: 4, constraint: 'a100&avx2', qos: 'normal' }, PARTITIONS, { nodes: NODES, qos: ['normal'] }),
+    ).toMatchObject({
       gpusPerWorker: 4,
       constraint: 'a100&avx2',
       qos: 'normal',
@@ -105,7 +111,9 @@ describe('GPUs, constraints and QOS against what the cluster tells', () => {
   });
 
   it('refuses GPUs where no node has them, or more than a node has', () => {
-    expect(refused({ gpusPerWorker: 1 }, { nodes: NODES })).toBe('options.slurm.gpusPerWorker must be left unset: no node of partition "debug" has GPUs in its Gres, got 1');
+    expect(refused({ gpusPerWorker: 1 }, { nodes: NODES })).toBe(
+      'options.slurm.gpusPerWorker must be left unset: no node of partition "debug" has GPUs in its Gres, got 1',
+    );
     expect(refused({ partition: 'long', gpusPerWorker: 8 }, { nodes: NODES })).toBe(
       'options.slurm.gpusPerWorker must be at most 4, the most GPUs a node of partition "long" has in its Gres, got 8',
     );
@@ -122,9 +130,13 @@ describe('GPUs, constraints and QOS against what the cluster tells', () => {
   });
 
   it('refuses a QOS accounting does not know, or the partition does not allow', () => {
-    expect(refused({ qos: 'bogus' }, { qos: ['normal', 'high'] })).toBe('options.slurm.qos must be one of the QOS sacctmgr lists: "normal", "high", got "bogus"');
+    expect(refused({ qos: 'bogus' }, { qos: ['normal', 'high'] })).toBe(
+      'options.slurm.qos must be one of the QOS sacctmgr lists: "normal", "high", got "bogus"',
+    );
     const partitions: PartitionInfo[] = [{ name: 'debug', isDefault: true, state: 'UP', allowQos: ['short'], denyQos: [] }];
-    expect(() => resolveSlurmOptions({ qos: 'long' }, partitions)).toThrow('options.slurm.qos must be one of the QOS partition "debug" allows (AllowQos): "short", got "long"');
+    expect(() => resolveSlurmOptions({ qos: 'long' }, partitions)).toThrow(
+      'options.slurm.qos must be one of the QOS partition "debug" allows (AllowQos): "short", got "long"',
+    );
     // Without accounting (the cluster cannot tell), any well-formed name passes.
     expect(resolveSlurmOptions({ qos: 'anything' }, PARTITIONS, {}).qos).toBe('anything');
   });
@@ -132,7 +144,12 @@ describe('GPUs, constraints and QOS against what the cluster tells', () => {
 
 describe('retries', () => {
   it('defaults: factor 2, 3 retries; caps in MB and minutes', () => {
-    expect(resolveSlurmOptions({ timeLimit: 10, retries: { outOfMemory: { maxMemory: '64GB' }, timeLimit: { timeFactor: 1.5, maxTime: '2:00:00', attempts: 1 } } }, PARTITIONS).retries).toEqual({
+    expect(
+      resolveSlurmOptions(
+        { timeLimit: 10, retries: { outOfMemory: { maxMemory: '64GB' }, timeLimit: { timeFactor: 1.5, maxTime: '2:00:00', attempts: 1 } } },
+        PARTITIONS,
+      ).retries,
+    ).toEqual({
       outOfMemory: { factor: 2, cap: 64000, attempts: 3 },
       timeLimit: { factor: 1.5, cap: 120, attempts: 1 },
     });
@@ -142,12 +159,24 @@ describe('retries', () => {
     [{ retries: 3 }, /^options\.slurm\.retries must be an object such as \{ outOfMemory: \{ memoryFactor: 2, maxMemory: "64GB" \} \}, got 3$/],
     [{ retries: { oom: {} } }, /^options\.slurm\.retries\.oom must be one of outOfMemory, timeLimit, got an object$/],
     [{ retries: { outOfMemory: true } }, /^options\.slurm\.retries\.outOfMemory must be an object such as \{ memoryFactor: 2, maxMemory: … \}, got true$/],
-    [{ retries: { outOfMemory: { maxMemory: '8GB', memoryFactor: 1 } } }, /^options\.slurm\.retries\.outOfMemory\.memoryFactor must be a number greater than 1, got 1$/],
-    [{ retries: { outOfMemory: {} } }, /^options\.slurm\.retries\.outOfMemory\.maxMemory must be a memory size such as "8GB" or "12000MB" \(GB = 1000 MB\), got undefined$/],
+    [
+      { retries: { outOfMemory: { maxMemory: '8GB', memoryFactor: 1 } } },
+      /^options\.slurm\.retries\.outOfMemory\.memoryFactor must be a number greater than 1, got 1$/,
+    ],
+    [
+      { retries: { outOfMemory: {} } },
+      /^options\.slurm\.retries\.outOfMemory\.maxMemory must be a memory size such as "8GB" or "12000MB" \(GB = 1000 MB\), got undefined$/,
+    ],
     [{ retries: { outOfMemory: { maxMemory: '8GB', attempts: 0 } } }, /^options\.slurm\.retries\.outOfMemory\.attempts must be a positive integer, got 0$/],
-    [{ retries: { outOfMemory: { maxMemory: '8GB', max: 1 } } }, /^options\.slurm\.retries\.outOfMemory\.max must be one of memoryFactor, maxMemory, attempts, got 1$/],
+    [
+      { retries: { outOfMemory: { maxMemory: '8GB', max: 1 } } },
+      /^options\.slurm\.retries\.outOfMemory\.max must be one of memoryFactor, maxMemory, attempts, got 1$/,
+    ],
     [{ timeLimit: 10, retries: { timeLimit: { maxTime: 'soon' } } }, /^options\.slurm\.retries\.timeLimit\.maxTime must be a positive whole number of minutes/],
-    [{ retries: { timeLimit: { maxTime: 60 } } }, /^options\.slurm\.retries\.timeLimit must be set together with options\.slurm\.timeLimit \(partition "debug" has no DefaultTime: there is no time limit to multiply\), got an object$/],
+    [
+      { retries: { timeLimit: { maxTime: 60 } } },
+      /^options\.slurm\.retries\.timeLimit must be set together with options\.slurm\.timeLimit \(partition "debug" has no DefaultTime: there is no time limit to multiply\), got an object$/,
+    ],
   ])('%j is refused', (raw, message) => {
     expect(rejection(raw).message).toMatch(message);
   });

@@ -47,8 +47,23 @@ export interface ResolvedSlurmOptions {
 }
 
 const KNOWN_KEYS = [
-  'partition', 'nWorkers', 'memPerWorker', 'cpusPerWorker', 'timeLimit', 'setupTimeout', 'sbatchOptions', 'jobName', 'callsPerTask',
-  'pollInterval', 'gpusPerWorker', 'constraint', 'qos', 'retries', 'configFile', 'concurrency', 'isolation',
+  'partition',
+  'nWorkers',
+  'memPerWorker',
+  'cpusPerWorker',
+  'timeLimit',
+  'setupTimeout',
+  'sbatchOptions',
+  'jobName',
+  'callsPerTask',
+  'pollInterval',
+  'gpusPerWorker',
+  'constraint',
+  'qos',
+  'retries',
+  'configFile',
+  'concurrency',
+  'isolation',
 ] as const;
 /** Keys core adds beside the SLURM settings (not named as settings in messages). */
 const CORE_KEYS: readonly string[] = ['configFile', 'concurrency', 'isolation'];
@@ -138,14 +153,19 @@ export function resolveSlurmOptions(
   }
 
   const timeLimitMinutes = raw.timeLimit === undefined ? undefined : check('timeLimit', () => parseTimeLimit(raw.timeLimit));
-  const sbatchOptions = raw.sbatchOptions === undefined ? [] : check('sbatchOptions', () => validateExtraOptions(raw.sbatchOptions, 'options.slurm.sbatchOptions'));
+  const sbatchOptions =
+    raw.sbatchOptions === undefined ? [] : check('sbatchOptions', () => validateExtraOptions(raw.sbatchOptions, 'options.slurm.sbatchOptions'));
   const jobName = raw.jobName === undefined ? undefined : check('jobName', () => validateJobName(raw.jobName));
 
   // The partition the tasks go to, for the checks against what its nodes offer.
   const target = partition ?? targetPartition(partitions, undefined)?.name;
   const resources: ClusterResources = { ...cluster, ...(partitions !== undefined ? { partitions } : {}) };
   // Well-formed first, then what the cluster offers (each check where the cluster tells).
-  const offered = <T>(key: string, validate: (value: unknown) => T, against: (value: T, partition: string | undefined, cluster: ClusterResources) => void): T | undefined =>
+  const offered = <T>(
+    key: string,
+    validate: (value: unknown) => T,
+    against: (value: T, partition: string | undefined, cluster: ClusterResources) => void,
+  ): T | undefined =>
     raw[key] === undefined
       ? undefined
       : check(key, () => {

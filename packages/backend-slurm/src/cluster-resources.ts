@@ -47,7 +47,13 @@ export function checkConstraint(constraint: string, partition: string | undefine
   const available = new Set(partitionNodes(cluster.nodes, partition).flatMap((node) => node.features));
   const unknown = constraintFeatures(constraint).filter((feature) => !available.has(feature));
   if (unknown.length === 0) return;
-  const have = available.size === 0 ? 'its nodes have no features' : `its nodes have ${[...available].sort().map((f) => JSON.stringify(f)).join(', ')}`;
+  const have =
+    available.size === 0
+      ? 'its nodes have no features'
+      : `its nodes have ${[...available]
+          .sort()
+          .map((f) => JSON.stringify(f))
+          .join(', ')}`;
   throw new SlurmOptionError(
     'options.slurm.constraint',
     `options.slurm.constraint must name features of the nodes of ${partitionLabel(partition)} (${have}; no node has ${unknown.map((f) => JSON.stringify(f)).join(', ')}), got ${describeValue(constraint)}`,

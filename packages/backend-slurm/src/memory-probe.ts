@@ -27,7 +27,8 @@ export type MemoryProbe = (request: MemoryProbeRequest) => Promise<number>;
 
 export function probeCallMemory(request: MemoryProbeRequest, entry = MEASURE_CALL_ENTRY): Promise<number> {
   const { input, taskID, limitMs, signal } = request;
-  const failure = (what: string): SlurmRunError => new SlurmRunError('ERR_SLURM_MEMORY_ESTIMATE', `options.slurm.memPerWorker "auto": measuring call ${taskID} ${what}`);
+  const failure = (what: string): SlurmRunError =>
+    new SlurmRunError('ERR_SLURM_MEMORY_ESTIMATE', `options.slurm.memPerWorker "auto": measuring call ${taskID} ${what}`);
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     let settled = false;

@@ -40,14 +40,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function refuseUnknownKeys(value: Record<string, unknown>, known: readonly string[], option: string): void {
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw new SlurmOptionError(`${option}.${key}`, `${option}.${key} must be one of ${known.join(', ')}, got ${describeValue(value[key])}`);
+    if (!known.includes(key))
+      throw new SlurmOptionError(`${option}.${key}`, `${option}.${key} must be one of ${known.join(', ')}, got ${describeValue(value[key])}`);
   }
 }
 
 /** Validates `options.slurm.retries`; every message reads `options.slurm.retries.X must be …, got …`. */
 export function parseRetries(value: unknown, option = 'options.slurm.retries'): RetryPolicy {
   if (!isPlainObject(value)) {
-    throw new SlurmOptionError(option, `${option} must be an object such as { outOfMemory: { memoryFactor: 2, maxMemory: "64GB" } }, got ${describeValue(value)}`);
+    throw new SlurmOptionError(
+      option,
+      `${option} must be an object such as { outOfMemory: { memoryFactor: 2, maxMemory: "64GB" } }, got ${describeValue(value)}`,
+    );
   }
   refuseUnknownKeys(value, Object.keys(KINDS), option);
   const policy: RetryPolicy = {};

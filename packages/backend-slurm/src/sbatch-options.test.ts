@@ -102,7 +102,9 @@ describe('job names and extra options (no header injection)', () => {
   });
 
   it.each(['', 'a\nb', 'a;b', 'a b', '$(x)', 'x'.repeat(201), 7])('rejects the job name %p', (name) => {
-    expect(rejection(() => validateJobName(name)).message).toMatch(/^options\.slurm\.jobName must be 1 to 200 characters of letters, digits and \._\+-=@:, got /);
+    expect(rejection(() => validateJobName(name)).message).toMatch(
+      /^options\.slurm\.jobName must be 1 to 200 characters of letters, digits and \._\+-=@:, got /,
+    );
   });
 
   it('accepts single-argument options', () => {
@@ -198,12 +200,14 @@ describe('job names and extra options (no header injection)', () => {
 });
 
 describe('GPUs, constraints and QOS', () => {
-  it('constraints: feature names with SLURM\'s operators; the features they name', () => {
+  it("constraints: feature names with SLURM's operators; the features they name", () => {
     expect(validateConstraint('avx512&ib')).toBe('avx512&ib');
     expect(constraintFeatures('[rack1|rack2]&knl*2')).toEqual(['rack1', 'rack2', 'knl']);
     expect(constraintFeatures('!gpu&(a|b)')).toEqual(['gpu', 'a', 'b']);
     for (const bad of ['', 'a b', 'a;b', '&|', 'a\nb', 3]) {
-      expect(rejection(() => validateConstraint(bad)).message).toMatch(/^options\.slurm\.constraint must be node features joined by SLURM's operators .*, got /);
+      expect(rejection(() => validateConstraint(bad)).message).toMatch(
+        /^options\.slurm\.constraint must be node features joined by SLURM's operators .*, got /,
+      );
     }
   });
 

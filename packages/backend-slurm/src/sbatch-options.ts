@@ -216,7 +216,10 @@ export function validateExportNames(value: unknown, option = 'options.slurm.expo
   }
   value.forEach((name, index) => {
     if (typeof name !== 'string' || !ENVIRONMENT_NAME.test(name)) {
-      throw new SlurmOptionError(`${option}[${index}]`, `${option}[${index}] must be an environment variable name (letters, digits, _; not starting with a digit), got ${describeValue(name)}`);
+      throw new SlurmOptionError(
+        `${option}[${index}]`,
+        `${option}[${index}] must be an environment variable name (letters, digits, _; not starting with a digit), got ${describeValue(name)}`,
+      );
     }
   });
   return value as string[];
@@ -249,11 +252,7 @@ function reservedMatch(given: string, reserved: readonly string[]): string | und
  * blanks or shell metacharacters, and none of the options in `reserved`. A refusal says why:
  * the acme-ts setting to use instead, or what the option would break.
  */
-export function validateExtraOptions(
-  value: unknown,
-  option = 'options.slurm.extra',
-  reserved: readonly string[] = RESERVED_SBATCH_OPTIONS,
-): string[] {
+export function validateExtraOptions(value: unknown, option = 'options.slurm.extra', reserved: readonly string[] = RESERVED_SBATCH_OPTIONS): string[] {
   if (!Array.isArray(value)) {
     throw new SlurmOptionError(option, `${option} must be an array of sbatch options such as ["--account=proj"], got ${describeValue(value)}`);
   }

@@ -43,7 +43,11 @@ function makeCluster(setup: FakeClusterSetup = {}): { clock: FakeClock; cluster:
   return { clock, cluster: new FakeSlurmCluster(clock, setup) };
 }
 
-function makeBackend(cluster: FakeSlurmCluster, options: Record<string, unknown> = {}, extra: { client?: SlurmClient; probeMemory?: MemoryProbe } = {}): SlurmBackend {
+function makeBackend(
+  cluster: FakeSlurmCluster,
+  options: Record<string, unknown> = {},
+  extra: { client?: SlurmClient; probeMemory?: MemoryProbe } = {},
+): SlurmBackend {
   return new SlurmBackend(
     resolveSlurmOptions(options, cluster.partitions),
     { partitions: cluster.partitions, config: cluster.config },
@@ -92,7 +96,7 @@ describe('submission', () => {
     expect(cluster.liveTasks()).toEqual([]);
   });
 
-  it('logs each array\'s job id at info level and lists them in .acme-ts/jobs.json', async () => {
+  it("logs each array's job id at info level and lists them in .acme-ts/jobs.json", async () => {
     const { cluster } = makeCluster({ config: { maxArraySize: 2 } });
     const { logs, error } = await run(makeBackend(cluster, { callsPerTask: 1, memPerWorker: '300MB' }), makeJob(3));
     expect(error).toBeUndefined();
@@ -109,14 +113,22 @@ describe('submission', () => {
     expect(error).toBeUndefined();
     expect(summary(outcomes)).toEqual(Array.from({ length: 9 }, (_, i) => [i, i * 10]));
     expect(cluster.arrays.map((a) => a.argv.find((x) => x.startsWith('--array=')))).toEqual(['--array=0-2%4', '--array=0-1%4']);
-    expect(cluster.arrays.map((a) => a.tasks.map((t) => t.chunk))).toEqual([[0, 1, 2], [3, 4]]);
-    expect(readSubmissions(work)[0]!.arrays.map((a) => [a.firstChunk, a.nChunks])).toEqual([[0, 3], [3, 2]]);
+    expect(cluster.arrays.map((a) => a.tasks.map((t) => t.chunk))).toEqual([
+      [0, 1, 2],
+      [3, 4],
+    ]);
+    expect(readSubmissions(work)[0]!.arrays.map((a) => [a.firstChunk, a.nChunks])).toEqual([
+      [0, 3],
+      [3, 2],
+    ]);
   });
 
   it('never runs more tasks at once than nWorkers', async () => {
     const { clock, cluster } = makeCluster();
     let most = 0;
-    clock.onAdvance(() => (most = Math.max(most, cluster.arrays.flatMap((a) => a.tasks).filter((t) => cluster.stateOf(t.arrayJobId, t.index) === 'RUNNING').length)));
+    clock.onAdvance(
+      () => (most = Math.max(most, cluster.arrays.flatMap((a) => a.tasks).filter((t) => cluster.stateOf(t.arrayJobId, t.index) === 'RUNNING').length)),
+    );
     const { error } = await run(makeBackend(cluster, { nWorkers: 2, callsPerTask: 1 }), makeJob(6));
     expect(error).toBeUndefined();
     expect(most).toBe(2);
@@ -138,7 +150,11 @@ describe('how a task ended decides the failure reason', () => {
     const { cluster } = makeCluster({ script: () => ({ end }) });
     const { outcomes, error } = await run(makeBackend(cluster, { callsPerTask: 3 }), makeJob(3));
     expect(error).toBeUndefined();
-    expect(summary(outcomes)).toEqual([[0, 0], [1, runningReason], [2, restReason]]);
+    expect(summary(outcomes)).toEqual([
+      [0, 0],
+      [1, runningReason],
+      [2, restReason],
+    ]);
     const running = outcomes.get(1) as Extract<CallOutcome, { ok: false }>;
     const jobId = cluster.arrays[0]!.jobId;
     expect(running.logPath).toBe(join(work, 'slurm_logs', `${jobId}_0.err`));
@@ -152,30 +168,47 @@ describe('how a task ended decides the failure reason', () => {
     clock.at(5000, () => void cluster.cancel(cluster.arrays[0]!.jobId));
     const { outcomes, error } = await run(makeBackend(cluster, { callsPerTask: 2 }), makeJob(2));
     expect(error).toBeUndefined();
-    expect(summary(outcomes)).toEqual([[0, 'cancelled'], [1, 'cancelled']]);
+    expect(summary(outcomes)).toEqual([
+      [0, 'cancelled'],
+      [1, 'cancelled'],
+    ]);
     expect((outcomes.get(0) as Extract<CallOutcome, { ok: false }>).error.message).toMatch(/did not run: .*CANCELLED while pending/);
   });
 
   it('calls that throw are failures of their own; the task goes on', async () => {
     const { cluster } = makeCluster({ script: () => ({ throwing: [1] }) });
     const { outcomes } = await run(makeBackend(cluster, { callsPerTask: 3 }), makeJob(3));
-    expect(summary(outcomes)).toEqual([[0, 0], [1, 'error'], [2, 20]]);
+    expect(summary(outcomes)).toEqual([
+      [0, 0],
+      [1, 'error'],
+      [2, 20],
+    ]);
   });
 });
 
 describe('pending arrays', () => {
-  it('warns once with squeue\'s reason after setupTimeout, then keeps waiting', async () => {
+  it("warns once with squeue's reason after setupTimeout, then keeps waiting", async () => {
     const { cluster } = makeCluster({ script: () => ({ pendingMs: 20_000, pendingReason: 'Resources' }) });
     const { outcomes, logs } = await run(makeBackend(cluster, { setupTimeout: 5 }), makeJob(2));
-    expect(summary(outcomes)).toEqual([[0, 0], [1, 10]]);
-    expect(logs.filter((l) => !l.startsWith('submitted'))).toEqual([expect.stringMatching(/^no task of SLURM array \d+ has started after 5 s; squeue says it is pending because of: Resources\./)]);
+    expect(summary(outcomes)).toEqual([
+      [0, 0],
+      [1, 10],
+    ]);
+    expect(logs.filter((l) => !l.startsWith('submitted'))).toEqual([
+      expect.stringMatching(/^no task of SLURM array \d+ has started after 5 s; squeue says it is pending because of: Resources\./),
+    ]);
   });
 
   it('cancels an array that can never start and fails its calls "cancelled"', async () => {
     const { cluster } = makeCluster({ script: () => ({ neverStarts: true, pendingReason: 'PartitionConfig' }) });
     const { outcomes } = await run(makeBackend(cluster, { setupTimeout: 5 }), makeJob(2));
-    expect(summary(outcomes)).toEqual([[0, 'cancelled'], [1, 'cancelled']]);
-    expect((outcomes.get(0) as Extract<CallOutcome, { ok: false }>).error.message).toMatch(/can never start \(squeue reason: PartitionConfig\); it was cancelled/);
+    expect(summary(outcomes)).toEqual([
+      [0, 'cancelled'],
+      [1, 'cancelled'],
+    ]);
+    expect((outcomes.get(0) as Extract<CallOutcome, { ok: false }>).error.message).toMatch(
+      /can never start \(squeue reason: PartitionConfig\); it was cancelled/,
+    );
     expect(cluster.liveTasks()).toEqual([]);
   });
 
@@ -195,7 +228,7 @@ describe('pending arrays', () => {
 });
 
 describe('a second client on the same run folder', () => {
-  it('reports what the first one\'s tasks left and adopts the arrays still running, submitting nothing', async () => {
+  it("reports what the first one's tasks left and adopts the arrays still running, submitting nothing", async () => {
     const { clock, cluster } = makeCluster({ script: () => ({ callMs: 1000 }) });
     // The first client submits, then hangs on its first squeue for ever (as if it died).
     const dying: SlurmClient = {
@@ -218,15 +251,25 @@ describe('a second client on the same run folder', () => {
     expect(readSubmissions(work)).toHaveLength(1);
     // The adopted array is the second client's: jobs.json and the log say so.
     expect(runJobs().jobIds).toEqual(['1000']);
-    expect(second.logs).toEqual([expect.stringMatching(/^SLURM job array 1000 \(submission .*\) still has calls of this run queued or running: waiting for it/)]);
+    expect(second.logs).toEqual([
+      expect.stringMatching(/^SLURM job array 1000 \(submission .*\) still has calls of this run queued or running: waiting for it/),
+    ]);
   });
 
   it('submits again only the calls whose array has ended without them', async () => {
     const { cluster } = makeCluster({ script: (t) => (t.arrayJobId === '1000' ? { end: { state: 'TIMEOUT', afterCalls: 1 } } : {}) });
     const first = await run(makeBackend(cluster, { callsPerTask: 2 }), makeJob(4));
-    expect(summary(first.outcomes)).toEqual([[0, 0], [1, 'timeout'], [2, 20], [3, 'timeout']]);
+    expect(summary(first.outcomes)).toEqual([
+      [0, 0],
+      [1, 'timeout'],
+      [2, 20],
+      [3, 'timeout'],
+    ]);
     const second = await run(makeBackend(cluster, { callsPerTask: 2 }), { ...makeJob(4), taskIDs: [1, 3] });
-    expect(summary(second.outcomes)).toEqual([[1, 10], [3, 30]]);
+    expect(summary(second.outcomes)).toEqual([
+      [1, 10],
+      [3, 30],
+    ]);
     expect(cluster.arrays[1]!.tasks.map((t) => t.taskIDs)).toEqual([[1, 3]]);
   });
 });
@@ -238,13 +281,18 @@ describe('abort', () => {
     clock.at(1500, () => controller.abort(new Error('stop now')));
     const { outcomes, error } = await run(makeBackend(cluster, { callsPerTask: 2 }), makeJob(4), controller.signal);
     expect((error as Error).message).toBe('stop now');
-    expect(summary(outcomes)).toEqual([[0, 0], [1, 'aborted'], [2, 20], [3, 'aborted']]);
+    expect(summary(outcomes)).toEqual([
+      [0, 0],
+      [1, 'aborted'],
+      [2, 20],
+      [3, 'aborted'],
+    ]);
     expect(cluster.liveTasks()).toEqual([]);
   });
 });
 
 describe('memPerWorker "auto"', () => {
-  it('measures one call within ACME\'s 30 s bound and asks for its peak + 30 % + 100 MB', async () => {
+  it("measures one call within ACME's 30 s bound and asks for its peak + 30 % + 100 MB", async () => {
     const { cluster } = makeCluster();
     const probeMemory = jest.fn<Promise<number>, Parameters<MemoryProbe>>(async () => 200 * 1024);
     await run(makeBackend(cluster, { memPerWorker: 'auto' }, { probeMemory }), makeJob(2));
@@ -263,7 +311,10 @@ describe('memPerWorker "auto"', () => {
       });
     const { outcomes, error } = await run(makeBackend(cluster, { memPerWorker: 'auto' }, { probeMemory }), makeJob(2), controller.signal);
     expect((error as Error).message).toBe('stopped while measuring');
-    expect(summary(outcomes)).toEqual([[0, 'aborted'], [1, 'aborted']]);
+    expect(summary(outcomes)).toEqual([
+      [0, 'aborted'],
+      [1, 'aborted'],
+    ]);
     expect(cluster.arrays).toEqual([]);
   });
 
@@ -281,11 +332,14 @@ describe('memPerWorker "auto"', () => {
 });
 
 describe('memPerWorker "2x"', () => {
-  it('doubles the memory of the run\'s previous submission', async () => {
+  it("doubles the memory of the run's previous submission", async () => {
     const { cluster } = makeCluster({ script: (t) => (t.arrayJobId === '1000' ? { end: { state: 'OUT_OF_MEMORY', afterCalls: 0 } } : {}) });
     await run(makeBackend(cluster, { memPerWorker: '300MB' }), makeJob(2));
     const again = await run(makeBackend(cluster, { memPerWorker: '2x' }), makeJob(2));
-    expect(summary(again.outcomes)).toEqual([[0, 0], [1, 10]]);
+    expect(summary(again.outcomes)).toEqual([
+      [0, 0],
+      [1, 10],
+    ]);
     expect(cluster.arrays.map((a) => a.argv.find((x) => x.startsWith('--mem=')))).toEqual(['--mem=300M', '--mem=600M']);
   });
 
@@ -308,7 +362,9 @@ describe('an sbatch answer without a job id', () => {
     const { error } = await run(makeBackend(cluster, { jobName: 'lost_one' }), makeJob(3));
     expect(error).toMatchObject({
       code: 'ERR_SLURM_UNTRACKED_ARRAY',
-      message: expect.stringMatching(/^sbatch did not tell the id of the job array it may have submitted \(.*\); it was found by its job name "lost_one" and script and cancelled \(job 1000\), so nothing runs untracked$/),
+      message: expect.stringMatching(
+        /^sbatch did not tell the id of the job array it may have submitted \(.*\); it was found by its job name "lost_one" and script and cancelled \(job 1000\), so nothing runs untracked$/,
+      ),
     });
     expect(cluster.cancels).toEqual(['1000']);
     expect(cluster.liveTasks()).toEqual([]);
@@ -331,7 +387,11 @@ describe('an sbatch answer without a job id', () => {
 
   it('a plain sbatch rejection passes on unchanged, with nothing looked up', async () => {
     const { cluster } = makeCluster({ config: { maxArraySize: 2 } });
-    const backend = new SlurmBackend(resolveSlurmOptions({ callsPerTask: 1 }), { partitions: cluster.partitions, config: { maxArraySize: 10, raw: {} } }, { client: cluster, clock: cluster.clock });
+    const backend = new SlurmBackend(
+      resolveSlurmOptions({ callsPerTask: 1 }),
+      { partitions: cluster.partitions, config: { maxArraySize: 10, raw: {} } },
+      { client: cluster, clock: cluster.clock },
+    );
     const { error } = await run(backend, makeJob(4));
     expect(error).toMatchObject({ code: 'ERR_SLURM_COMMAND', message: expect.stringContaining('Invalid job array specification') });
     expect(cluster.cancels).toEqual([]);
@@ -364,7 +424,10 @@ describe('GPUs, constraints and QOS', () => {
 
   it.each([
     [{ gpusPerWorker: 4 }, 'options.slurm.gpusPerWorker must be at most 2, the most GPUs a node of partition "debug" has in its Gres, got 4'],
-    [{ constraint: 'avx512' }, 'options.slurm.constraint must name features of the nodes of partition "debug" (its nodes have "a100", "ib"; no node has "avx512"), got "avx512"'],
+    [
+      { constraint: 'avx512' },
+      'options.slurm.constraint must name features of the nodes of partition "debug" (its nodes have "a100", "ib"; no node has "avx512"), got "avx512"',
+    ],
     [{ qos: 'high' }, 'options.slurm.qos must be one of the QOS sacctmgr lists: "normal", got "high"'],
   ])('%j is refused before anything is submitted', async (options, message) => {
     const { cluster } = makeCluster({ nodes, qos: ['normal'] });
@@ -418,7 +481,9 @@ describe('retries with more memory or time (options.slurm.retries)', () => {
     expect(error).toBeUndefined();
     expect(summary(outcomes)).toEqual([[0, 'out-of-memory']]);
     expect(cluster.arrays.map((a) => a.argv.find((x) => x.startsWith('--mem=')))).toEqual(['--mem=1000M', '--mem=1500M']);
-    expect(failure(outcomes.get(0)).error.message).toMatch(/SLURM task OUT_OF_MEMORY: exceeded its memory limit \(--mem\); call 0 was running in SLURM task 1001_0 .*\nnot retried: it already had options\.slurm\.retries\.outOfMemory\.maxMemory \(1500 MB\)$/s);
+    expect(failure(outcomes.get(0)).error.message).toMatch(
+      /SLURM task OUT_OF_MEMORY: exceeded its memory limit \(--mem\); call 0 was running in SLURM task 1001_0 .*\nnot retried: it already had options\.slurm\.retries\.outOfMemory\.maxMemory \(1500 MB\)$/s,
+    );
   });
 
   it('after `attempts` retries the call fails, saying so', async () => {
@@ -434,43 +499,64 @@ describe('retries with more memory or time (options.slurm.retries)', () => {
     const { cluster } = makeCluster({ script: (t) => ((t.timeLimitMinutes ?? 0) < 20 ? { end: { state: 'TIMEOUT', afterCalls: 0 } } : {}) });
     const retries = { timeLimit: { timeFactor: 2, maxTime: '1:00:00' } };
     const { outcomes, logs } = await run(makeBackend(cluster, { timeLimit: 10, memPerWorker: '500MB', callsPerTask: 2, retries }), makeJob(2));
-    expect(summary(outcomes)).toEqual([[0, 0], [1, 10]]);
+    expect(summary(outcomes)).toEqual([
+      [0, 0],
+      [1, 10],
+    ]);
     expect(cluster.arrays.map((a) => a.argv.filter((x) => /^--(time|mem)=/.test(x)))).toEqual([
       ['--mem=500M', '--time=10'],
       ['--mem=500M', '--time=20'],
     ]);
-    expect(logs).toContain('SLURM task 1000_0 reached its time limit (--time 10 min) while running call 0: calls 0-1 retried with --time 20 min as SLURM job array 1001 (retry 1 of 3)');
+    expect(logs).toContain(
+      'SLURM task 1000_0 reached its time limit (--time 10 min) while running call 0: calls 0-1 retried with --time 20 min as SLURM job array 1001 (retry 1 of 3)',
+    );
   });
 
-  it('failures that are not SLURM\'s limits are not retried: a call that throws, a task out of memory without outOfMemory retries', async () => {
+  it("failures that are not SLURM's limits are not retried: a call that throws, a task out of memory without outOfMemory retries", async () => {
     const { cluster } = makeCluster({ script: (t) => (t.chunk === 0 ? { throwing: [0] } : { end: { state: 'OUT_OF_MEMORY', afterCalls: 0 } }) });
     const { outcomes } = await run(makeBackend(cluster, { callsPerTask: 1, timeLimit: 5, retries: { timeLimit: { maxTime: 60 } } }), makeJob(2));
-    expect(summary(outcomes)).toEqual([[0, 'error'], [1, 'out-of-memory']]);
+    expect(summary(outcomes)).toEqual([
+      [0, 'error'],
+      [1, 'out-of-memory'],
+    ]);
     expect(cluster.arrays).toHaveLength(1);
   });
 
-  it('a retry sbatch refuses fails its calls as they ended, with sbatch\'s answer', async () => {
+  it("a retry sbatch refuses fails its calls as they ended, with sbatch's answer", async () => {
     const { cluster } = makeCluster({ script: oomBelow(1e9) });
     const submit = cluster.submitArray.bind(cluster);
     cluster.submitArray = async (request) => {
       if ((request.memMb ?? 0) > 1000) {
-        throw new SlurmCommandError('ERR_SLURM_COMMAND', 'sbatch exited with status 1: sbatch: error: Memory specification can not be satisfied', { argv: ['sbatch'] });
+        throw new SlurmCommandError('ERR_SLURM_COMMAND', 'sbatch exited with status 1: sbatch: error: Memory specification can not be satisfied', {
+          argv: ['sbatch'],
+        });
       }
       return submit(request);
     };
     const { outcomes, error } = await run(makeBackend(cluster, { memPerWorker: '1000MB', retries: { outOfMemory: { maxMemory: '8GB' } } }), makeJob(1));
     expect(error).toBeUndefined();
     expect(summary(outcomes)).toEqual([[0, 'out-of-memory']]);
-    expect(failure(outcomes.get(0)).error.message).toMatch(/\nits retry with --mem 2000 MB, --time the partition default was refused: .*Memory specification can not be satisfied$/);
+    expect(failure(outcomes.get(0)).error.message).toMatch(
+      /\nits retry with --mem 2000 MB, --time the partition default was refused: .*Memory specification can not be satisfied$/,
+    );
   });
 
   it('an abort while a retry runs reports the retried calls "aborted" and cancels it', async () => {
-    const { clock, cluster } = makeCluster({ script: (t) => ((t.memMb ?? 0) < 2000 ? { end: { state: 'OUT_OF_MEMORY', afterCalls: 0 } } : { callMs: 60_000 }) });
+    const { clock, cluster } = makeCluster({
+      script: (t) => ((t.memMb ?? 0) < 2000 ? { end: { state: 'OUT_OF_MEMORY', afterCalls: 0 } } : { callMs: 60_000 }),
+    });
     const controller = new AbortController();
     clock.at(5000, () => controller.abort(new Error('stop now')));
-    const { outcomes, error } = await run(makeBackend(cluster, { memPerWorker: '1000MB', retries: { outOfMemory: { maxMemory: '8GB' } } }), makeJob(2), controller.signal);
+    const { outcomes, error } = await run(
+      makeBackend(cluster, { memPerWorker: '1000MB', retries: { outOfMemory: { maxMemory: '8GB' } } }),
+      makeJob(2),
+      controller.signal,
+    );
     expect((error as Error).message).toBe('stop now');
-    expect(summary(outcomes)).toEqual([[0, 'aborted'], [1, 'aborted']]);
+    expect(summary(outcomes)).toEqual([
+      [0, 'aborted'],
+      [1, 'aborted'],
+    ]);
     expect(cluster.arrays).toHaveLength(2);
     expect(cluster.liveTasks()).toEqual([]);
   });

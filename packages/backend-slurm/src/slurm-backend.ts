@@ -58,8 +58,17 @@ const TASK_ENVIRONMENT = ['HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TM
 const FIRST_POLL_MS = 200;
 /** Pending reasons after which a job can never start: waiting longer is pointless. */
 const NEVER_RUNS = new Set([
-  'BadConstraints', 'PartitionConfig', 'PartitionNodeLimit', 'PartitionTimeLimit', 'DependencyNeverSatisfied', 'InvalidAccount',
-  'InvalidQOS', 'AccountNotAllowed', 'QOSNotAllowed', 'PartitionDown', 'PartitionInactive',
+  'BadConstraints',
+  'PartitionConfig',
+  'PartitionNodeLimit',
+  'PartitionTimeLimit',
+  'DependencyNeverSatisfied',
+  'InvalidAccount',
+  'InvalidQOS',
+  'AccountNotAllowed',
+  'QOSNotAllowed',
+  'PartitionDown',
+  'PartitionInactive',
 ]);
 const STDERR_TAIL_BYTES = 2000;
 
@@ -199,7 +208,12 @@ export class SlurmBackend implements ExecutionBackend {
       for (const t of tracked) this.liveArrays.delete(t.arrayJobId);
       for (const taskID of job.taskIDs) {
         // A status line said done, but the value or file it names is gone (deleted meanwhile).
-        report({ taskID, ok: false, reason: 'unknown', error: { name: 'SlurmTaskError', message: `call ${taskID} was reported done, but its result file is missing; compute() again re-runs it` } });
+        report({
+          taskID,
+          ok: false,
+          reason: 'unknown',
+          error: { name: 'SlurmTaskError', message: `call ${taskID} was reported done, but its result file is missing; compute() again re-runs it` },
+        });
       }
       keepScratch = reported.size < job.taskIDs.length;
     } catch (error) {
@@ -262,7 +276,11 @@ export class SlurmBackend implements ExecutionBackend {
           for (const taskID of taskIDs) if (wanted.has(taskID)) covered.add(taskID);
           this.liveArrays.add(array.jobId);
           if (this.noteJob(ctx, array.jobId)) {
-            log(ctx.events, 'info', `SLURM job array ${array.jobId} (submission ${record.submission}) still has calls of this run queued or running: waiting for it, not submitting them again`);
+            log(
+              ctx.events,
+              'info',
+              `SLURM job array ${array.jobId} (submission ${record.submission}) still has calls of this run queued or running: waiting for it, not submitting them again`,
+            );
           }
           tracked.push({
             submissionDir,
@@ -300,7 +318,13 @@ export class SlurmBackend implements ExecutionBackend {
     mkdirSync(join(submissionDir, 'chunks'), { recursive: true });
     mkdirSync(join(submissionDir, 'status'), { recursive: true });
 
-    const shared: SubmissionSetup = { setup: job.setup, timeoutMs: job.timeoutMs, threads: o.cpusPerWorker, ...(o.concurrency > 1 ? { concurrency: o.concurrency } : {}), ...(o.isolation === 'process' ? { isolation: o.isolation } : {}) };
+    const shared: SubmissionSetup = {
+      setup: job.setup,
+      timeoutMs: job.timeoutMs,
+      threads: o.cpusPerWorker,
+      ...(o.concurrency > 1 ? { concurrency: o.concurrency } : {}),
+      ...(o.isolation === 'process' ? { isolation: o.isolation } : {}),
+    };
     writeV8(join(submissionDir, 'setup.v8'), shared);
     const memMb = resources !== undefined ? resources.memMb : await this.memoryFor(job, runDir, submissionDir, taskIDs[0] as number, stop);
     const timeLimitMinutes = resources !== undefined ? resources.timeLimitMinutes : o.timeLimitMinutes;
@@ -314,7 +338,10 @@ export class SlurmBackend implements ExecutionBackend {
     // Only our own paths (and the client's module loader flags, e.g. tsx's, so a TypeScript task
     // module loads as it does in the client) go into the script; the run folder reaches the task
     // through its environment.
-    writeFileAtomicSync(script, `#!/bin/sh\n# acme-ts array task (@acme-ts/backend-slurm)\nexec ${[process.execPath, ...loaderFlags(), ARRAY_TASK_ENTRY].map(shellQuote).join(' ')}\n`);
+    writeFileAtomicSync(
+      script,
+      `#!/bin/sh\n# acme-ts array task (@acme-ts/backend-slurm)\nexec ${[process.execPath, ...loaderFlags(), ARRAY_TASK_ENTRY].map(shellQuote).join(' ')}\n`,
+    );
 
     const defaultMemMb = this.defaultTaskMemory();
     const record: SubmissionRecord = {
@@ -356,7 +383,12 @@ export class SlurmBackend implements ExecutionBackend {
       try {
         ({ jobId } = await this.client.submitArray(request));
       } catch (error) {
-        throw await this.cancelLostArray(error, jobName, script, record.arrays.map((a) => a.jobId));
+        throw await this.cancelLostArray(
+          error,
+          jobName,
+          script,
+          record.arrays.map((a) => a.jobId),
+        );
       }
       this.liveArrays.add(jobId);
       const array: ArrayRecord = { jobId, firstChunk: first, nChunks };
@@ -365,7 +397,11 @@ export class SlurmBackend implements ExecutionBackend {
       appendSubmission(runDir, record);
       this.noteJob(ctx, jobId);
       const calls = chunks.slice(first, first + nChunks).reduce((n, ids) => n + ids.length, 0);
-      log(ctx.events, 'info', `submitted SLURM job array ${jobId}: ${nChunks} tasks for ${calls} calls (${describeResources({ memMb, timeLimitMinutes })}; logs ${join(logDir, `${jobId}_<task>.out|.err`)})`);
+      log(
+        ctx.events,
+        'info',
+        `submitted SLURM job array ${jobId}: ${nChunks} tasks for ${calls} calls (${describeResources({ memMb, timeLimitMinutes })}; logs ${join(logDir, `${jobId}_<task>.out|.err`)})`,
+      );
       for (let chunk = first; chunk < first + nChunks; chunk++) {
         tracked.push({
           submissionDir,
@@ -432,7 +468,9 @@ export class SlurmBackend implements ExecutionBackend {
     } catch (lookup) {
       outcome = `looking it up failed (${(lookup as Error).message}): check \`squeue -n ${jobName}\` and cancel what runs ${script}`;
     }
-    return new SlurmRunError('ERR_SLURM_UNTRACKED_ARRAY', `sbatch did not tell the id of the job array it may have submitted (${error.message}); ${outcome}`, { cause: error });
+    return new SlurmRunError('ERR_SLURM_UNTRACKED_ARRAY', `sbatch did not tell the id of the job array it may have submitted (${error.message}); ${outcome}`, {
+      cause: error,
+    });
   }
 
   /** What the cluster gives a task without --mem (DefMemPerCPU × CPUs), if it tells. */
@@ -572,7 +610,10 @@ export class SlurmBackend implements ExecutionBackend {
    * rest were never reached. Returns how it ended, the calls that were running and every
    * unreported call's failure (blamed ones first), for the caller to report or retry.
    */
-  private async failUnreported(t: TrackedChunk, state: ArrayTaskStatus | undefined): Promise<Omit<HeldCalls, 'kind' | 'chunk'> & { kind: TaskEndKind | 'vanished' }> {
+  private async failUnreported(
+    t: TrackedChunk,
+    state: ArrayTaskStatus | undefined,
+  ): Promise<Omit<HeldCalls, 'kind' | 'chunk'> & { kind: TaskEndKind | 'vanished' }> {
     const unreported = t.taskIDs.filter((taskID) => !t.seen.has(taskID));
     const job = `${t.arrayJobId}_${t.index}`;
     const errPath = join(t.logDir, `${job}.err`);
@@ -696,7 +737,8 @@ export class SlurmBackend implements ExecutionBackend {
   /** Held calls that are not retried: reported as they ended, the blamed ones saying why. */
   private reportHeld(ctx: RunContext, h: HeldCalls, why: string): void {
     for (const outcome of h.outcomes) {
-      if (!outcome.ok && h.blamed.includes(outcome.taskID)) ctx.report({ ...outcome, error: { ...outcome.error, message: `${outcome.error.message}\n${why}` } });
+      if (!outcome.ok && h.blamed.includes(outcome.taskID))
+        ctx.report({ ...outcome, error: { ...outcome.error, message: `${outcome.error.message}\n${why}` } });
       else ctx.report(outcome);
     }
   }
@@ -766,7 +808,8 @@ function describeAmount(kind: RetryKind, amount: number): string {
 function describeResources(resources: TaskResources, only?: RetryKind): string {
   const parts: string[] = [];
   if (only !== 'timeLimit') parts.push(`--mem ${resources.memMb !== undefined ? describeAmount('outOfMemory', resources.memMb) : 'the partition default'}`);
-  if (only !== 'outOfMemory') parts.push(`--time ${resources.timeLimitMinutes !== undefined ? describeAmount('timeLimit', resources.timeLimitMinutes) : 'the partition default'}`);
+  if (only !== 'outOfMemory')
+    parts.push(`--time ${resources.timeLimitMinutes !== undefined ? describeAmount('timeLimit', resources.timeLimitMinutes) : 'the partition default'}`);
   return parts.join(', ');
 }
 
@@ -846,4 +889,3 @@ function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {
   }
   return controller.signal;
 }
-

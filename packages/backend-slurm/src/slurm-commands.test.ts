@@ -46,7 +46,7 @@ describe('parsers', () => {
     expect(classifyTaskEnd({ ...failed, state: 'COMPLETED', exitCode: 0, signal: null }).kind).toBe('completed');
   });
 
-  it('counts the GPUs of a node\'s Gres', () => {
+  it("counts the GPUs of a node's Gres", () => {
     expect(countGpus('(null)')).toBe(0);
     expect(countGpus('gpu:2')).toBe(2);
     expect(countGpus('gpu:a100:4(S:0-1),gpu:t4:1,nvme:1')).toBe(5);
@@ -118,7 +118,9 @@ describe('sbatchEnvironment', () => {
     const request = { script: '/x', array: { first: 0, last: 0 }, outputPattern: '/x/%a', export: ['HOME'], environment: { ACME_TS_RUN: '/r' } };
     expect(sbatchEnvironment(request, parent)).toEqual({ PATH: '/bin', HOME: '/root', SLURM_CONF: '/etc/x.conf', ACME_TS_RUN: '/r' });
     expect(sbatchEnvironment({ ...request, export: 'NONE', environment: undefined }, parent)).toBeUndefined();
-    expect(() => buildSbatchArgs({ ...request, export: 'NONE' })).toThrow('submitArray options.environment must be undefined when export is "NONE", got an object');
+    expect(() => buildSbatchArgs({ ...request, export: 'NONE' })).toThrow(
+      'submitArray options.environment must be undefined when export is "NONE", got an object',
+    );
   });
 });
 

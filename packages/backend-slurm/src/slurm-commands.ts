@@ -33,38 +33,51 @@ export interface RunSlurmCommandOptions extends SlurmCommandOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const SBATCH_TIMEOUT_MS = 60_000;
-const TRANSIENT_STDERR = /socket timed out|unable to contact slurm controller|resource temporarily unavailable|zero bytes were transmitted|connection refused|try again later/i;
+const TRANSIENT_STDERR =
+  /socket timed out|unable to contact slurm controller|resource temporarily unavailable|zero bytes were transmitted|connection refused|try again later/i;
 
 /** Runs one SLURM program and resolves with its stdout. */
 export function runSlurmCommand(program: string, args: readonly string[], options: RunSlurmCommandOptions = {}): Promise<string> {
   const argv = [program, ...args];
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    execFile(program, args, { timeout, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env }, (error, stdout, stderr) => {
-      if (error === null) {
-        resolve(stdout);
-        return;
-      }
-      const err = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
-      const said = stderr.trim();
-      if (err.code === 'ENOENT') {
-        reject(new SlurmCommandError('ERR_SLURM_NOT_INSTALLED', `${program} not found: is SLURM installed and on PATH?`, { argv, cause: error }));
-      } else if (err.killed === true && err.signal === 'SIGKILL') {
-        reject(new SlurmCommandError('ERR_SLURM_TIMEOUT', `${argv.join(' ')} did not finish within ${timeout} ms`, { argv, stderr: said, transient: true, cause: error }));
-      } else {
-        const exitStatus = typeof err.code === 'number' ? err.code : null;
-        const how = exitStatus !== null ? `exited with status ${exitStatus}` : `was killed by ${err.signal ?? 'a signal'}`;
-        reject(
-          new SlurmCommandError('ERR_SLURM_COMMAND', `${argv.join(' ')} ${how}${said ? `: ${said}` : ''}`, {
-            argv,
-            exitStatus,
-            stderr: said,
-            transient: TRANSIENT_STDERR.test(said),
-            cause: error,
-          }),
-        );
-      }
-    });
+    execFile(
+      program,
+      args,
+      { timeout, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', env: options.env ?? process.env },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolve(stdout);
+          return;
+        }
+        const err = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
+        const said = stderr.trim();
+        if (err.code === 'ENOENT') {
+          reject(new SlurmCommandError('ERR_SLURM_NOT_INSTALLED', `${program} not found: is SLURM installed and on PATH?`, { argv, cause: error }));
+        } else if (err.killed === true && err.signal === 'SIGKILL') {
+          reject(
+            new SlurmCommandError('ERR_SLURM_TIMEOUT', `${argv.join(' ')} did not finish within ${timeout} ms`, {
+              argv,
+              stderr: said,
+              transient: true,
+              cause: error,
+            }),
+          );
+        } else {
+          const exitStatus = typeof err.code === 'number' ? err.code : null;
+          const how = exitStatus !== null ? `exited with status ${exitStatus}` : `was killed by ${err.signal ?? 'a signal'}`;
+          reject(
+            new SlurmCommandError('ERR_SLURM_COMMAND', `${argv.join(' ')} ${how}${said ? `: ${said}` : ''}`, {
+              argv,
+              exitStatus,
+              stderr: said,
+              transient: TRANSIENT_STDERR.test(said),
+              cause: error,
+            }),
+          );
+        }
+      },
+    );
   });
 }
 
@@ -202,7 +215,10 @@ export async function listNodes(options: SlurmCommandOptions = {}): Promise<Node
 export async function listQos(options: SlurmCommandOptions = {}): Promise<string[] | undefined> {
   try {
     const stdout = await runSlurmCommand('sacctmgr', ['-n', '-P', 'show', 'qos', 'format=Name'], { timeoutMs: options.timeoutMs ?? 10_000 });
-    const names = stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+    const names = stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
     return names.length > 0 ? names : undefined;
   } catch (error) {
     if (error instanceof SlurmCommandError) return undefined;
@@ -308,7 +324,7 @@ export interface SubmitArrayRequest {
 export function formatIndexRanges(indices: readonly number[]): string {
   const sorted = [...new Set(indices)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j += 1;
     parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : `${sorted[i]}`);
@@ -466,7 +482,16 @@ export async function findArrays(jobName: string, script: string, options: Slurm
 
 /** States after which a job does not run again (squeue's long names). */
 export const FINAL_JOB_STATES: ReadonlySet<string> = new Set([
-  'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED', 'REVOKED',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'OUT_OF_MEMORY',
+  'NODE_FAIL',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'PREEMPTED',
+  'REVOKED',
 ]);
 
 export function isFinalJobState(state: string): boolean {

@@ -24,7 +24,14 @@ test('status lines are read incrementally; a line still being written waits for 
 test('submissions: the last record of each counts; a torn line is skipped', () => {
   const base = { submittedAt: 'now', chunks: [[0], [1]], cpusPerWorker: 1 };
   appendSubmission(dir, { ...base, submission: 'a', arrays: [{ jobId: '1', firstChunk: 0, nChunks: 1 }] });
-  appendSubmission(dir, { ...base, submission: 'a', arrays: [{ jobId: '1', firstChunk: 0, nChunks: 1 }, { jobId: '2', firstChunk: 1, nChunks: 1 }] });
+  appendSubmission(dir, {
+    ...base,
+    submission: 'a',
+    arrays: [
+      { jobId: '1', firstChunk: 0, nChunks: 1 },
+      { jobId: '2', firstChunk: 1, nChunks: 1 },
+    ],
+  });
   appendSubmission(dir, { ...base, submission: 'b', arrays: [{ jobId: '3', firstChunk: 0, nChunks: 2 }] });
   fs.appendFileSync(path.join(dir, '.acme-ts', 'slurm', 'submissions.jsonl'), '{"submission":"c","arr');
   expect(readSubmissions(dir).map((r) => [r.submission, r.arrays.map((a) => a.jobId)])).toEqual([

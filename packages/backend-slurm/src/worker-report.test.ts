@@ -12,7 +12,13 @@ beforeAll(() => {
     submission: 's1',
     submittedAt: '2026-12-01T10:00:00.000Z',
     arrays: [{ jobId: '4242', firstChunk: 0, nChunks: 5 }],
-    chunks: [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]],
+    chunks: [
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+      [8, 9],
+    ],
     memMb: 2000,
     cpusPerWorker: 1,
   };
@@ -41,7 +47,9 @@ test('one line per array task with its squeue state, reason, node, job id, calls
       throw new Error('sacct: Slurm accounting storage is disabled');
     },
   });
-  expect(seen).toEqual([['-h', '-r', '-t', 'all', '-j', '4242', '-O', 'JobID:|,ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:|,NodeList:|,MinMemory:|']]);
+  expect(seen).toEqual([
+    ['-h', '-r', '-t', 'all', '-j', '4242', '-O', 'JobID:|,ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:|,NodeList:|,MinMemory:|'],
+  ]);
   expect(report.workers.map((w) => [w.name, w.state, w.reason, w.node])).toEqual([
     ['4242_0', 'COMPLETED', undefined, 'node01'],
     ['4242_1', 'RUNNING', undefined, 'node02'],
@@ -91,7 +99,10 @@ test('with accounting: peak memory per task, and the final state of tasks that l
   const sacctArgs: string[][] = [];
   const report = await describeWorkers(outputDir, {
     // Tasks 0 and 3 have left squeue; 2 is still listed as OUT_OF_MEMORY.
-    squeue: async () => RECORDED.split('\n').filter((l) => !/^424[36]\|/.test(l)).join('\n'),
+    squeue: async () =>
+      RECORDED.split('\n')
+        .filter((l) => !/^424[36]\|/.test(l))
+        .join('\n'),
     sacct: async (args) => {
       sacctArgs.push(args);
       return RECORDED_SACCT;

@@ -31,7 +31,7 @@ test('literals: numbers, booleans, null, JSON, BigInt; other words stay strings'
   expect(value('http://x')).toBe('http://x');
 });
 
-test('range:, split:, broadcast: use core\'s range and markers', () => {
+test("range:, split:, broadcast: use core's range and markers", () => {
   const r = value('range:2:11:3') as ArrayLike<number>;
   expect(isRange(r)).toBe(true);
   expect(Array.from(r)).toEqual([2, 5, 8]);
@@ -64,14 +64,22 @@ test('flag values: result shape, durations, counts, conflicts', () => {
   expect(parseSeconds('500ms', '--timeout')).toBe(0.5);
   expect(parseSeconds('5m', '--timeout')).toBe(300);
   expect(() => parseSeconds('0', '--timeout')).toThrow(UsageError);
-  expect(runOptions({ timeout: '2s', nWorkers: 'auto', nInputs: '0', resultShape: 'null' })).toMatchObject({ timeout: 2000, nWorkers: 'auto', nInputs: 0, resultShape: [null], verbose: false });
+  expect(runOptions({ timeout: '2s', nWorkers: 'auto', nInputs: '0', resultShape: 'null' })).toMatchObject({
+    timeout: 2000,
+    nWorkers: 'auto',
+    nInputs: 0,
+    resultShape: [null],
+    verbose: false,
+  });
   expect(runOptions({ concurrency: '16', isolation: 'process' })).toMatchObject({ concurrency: 16, isolation: 'process' });
   expect(() => runOptions({ concurrency: '0' })).toThrow('--concurrency must be a positive integer, got "0"');
   expect(() => runOptions({ concurrency: 'auto' })).toThrow('--concurrency must be a positive integer, got "auto"');
   expect(() => runOptions({ nInputs: 'many' })).toThrow(/--n-inputs must be a non-negative integer or "auto", got "many"/);
   expect(() => runOptions({ singleFile: true, serializeResults: true })).toThrow(/--single-file and --serialize-results/);
   expect(() => executionOptions({ quiet: true, verbose: true })).toThrow(/--quiet and --verbose/);
-  expect(executionOptions({ partition: 'gpu', sbatchOption: ['--a=1', '--b=2'], timeLimit: '90', setupTimeout: '2m', memPerWorker: '2x', cpusPerWorker: '4' }).slurm).toEqual({
+  expect(
+    executionOptions({ partition: 'gpu', sbatchOption: ['--a=1', '--b=2'], timeLimit: '90', setupTimeout: '2m', memPerWorker: '2x', cpusPerWorker: '4' }).slurm,
+  ).toEqual({
     partition: 'gpu',
     sbatchOptions: ['--a=1', '--b=2'],
     timeLimit: 90,
@@ -79,7 +87,11 @@ test('flag values: result shape, durations, counts, conflicts', () => {
     memPerWorker: '2x',
     cpusPerWorker: 4,
   });
-  expect(executionOptions({ gpusPerWorker: '2', constraint: 'a100&ib', qos: 'normal' }).slurm).toEqual({ gpusPerWorker: 2, constraint: 'a100&ib', qos: 'normal' });
+  expect(executionOptions({ gpusPerWorker: '2', constraint: 'a100&ib', qos: 'normal' }).slurm).toEqual({
+    gpusPerWorker: 2,
+    constraint: 'a100&ib',
+    qos: 'normal',
+  });
   expect(() => executionOptions({ gpusPerWorker: 'two' })).toThrow('--gpus-per-worker must be a positive integer, got "two"');
   expect(inFlagTerms('options.slurm.gpusPerWorker must be at most 4')).toBe('--gpus-per-worker must be at most 4');
   expect(inFlagTerms('options.slurm.retries.outOfMemory.maxMemory must be a memory size')).toBe('slurm.retries.outOfMemory.maxMemory must be a memory size');
@@ -89,7 +101,9 @@ test('flag values: result shape, durations, counts, conflicts', () => {
 test('core messages are said in flags', () => {
   expect(inFlagTerms('options.nWorkers must be a positive integer or "auto", got 0')).toBe('--n-workers must be a positive integer or "auto", got 0');
   expect(inFlagTerms('options.slurm.sbatchOptions[0] must be …')).toBe('--sbatch-option[0] must be …');
-  expect(inFlagTerms('positional argument 0 is marked split() but has 2 elements, not nInputs = 3')).toBe('input 1 is marked split() but has 2 elements, not --n-inputs = 3');
+  expect(inFlagTerms('positional argument 0 is marked split() but has 2 elements, not nInputs = 3')).toBe(
+    'input 1 is marked split() but has 2 elements, not --n-inputs = 3',
+  );
   expect(inFlagTerms('keyword argument y has …')).toBe('--kwarg y has …');
 });
 
@@ -98,8 +112,12 @@ test('parse failures: did-you-mean for flags and commands, usage for missing arg
     'unknown flag --singel-file (did you mean --single-file?); see acme-ts run --help for its flags',
   );
   expect(explainParseFailure('Unknown argument: verbos', ['rerun', 'dir', '--verbos']).message).toMatch(/did you mean --verbose\?/);
-  expect(explainParseFailure('Unknown argument: x', ['status', 'a', 'x']).message).toBe('unexpected argument "x"; usage: acme-ts status <output-folder> [--json]');
-  expect(explainParseFailure('Not enough non-option arguments: got 0, need at least 1', ['export']).message).toContain('usage: acme-ts export <container.h5> <out.h5>');
+  expect(explainParseFailure('Unknown argument: x', ['status', 'a', 'x']).message).toBe(
+    'unexpected argument "x"; usage: acme-ts status <output-folder> [--json]',
+  );
+  expect(explainParseFailure('Not enough non-option arguments: got 0, need at least 1', ['export']).message).toContain(
+    'usage: acme-ts export <container.h5> <out.h5>',
+  );
 });
 
 test('progress and summary lines; colors only on a terminal and never with NO_COLOR', () => {
@@ -119,7 +137,7 @@ test('on a terminal the progress line is redrawn in place and ended with a newli
   const progress = new RunProgress({ isTTY: true, write: (t: string) => (written += t) }, 3, { label: 'f', workers: 2, enabled: true });
   progress.settled(true);
   // Until the first redraw (every 200 ms; later on a loaded machine).
-  for (const deadline = Date.now() + 10_000; written === '' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+  for (const deadline = Date.now() + 10_000; written === '' && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
   progress.settled(false);
   progress.stop();
   expect(written.startsWith('\r\x1b[2Kf  33% |')).toBe(true);
@@ -162,7 +180,10 @@ test('--retries, --retry-on, --retry-backoff become options.retries; each wrong 
     }
     throw new Error('accepted');
   };
-  expect(usage(() => retrySettings({ retries: 'two' }))).toEqual(['--retries', '--retries must be a non-negative integer (how many times a failed call runs again), got "two"']);
+  expect(usage(() => retrySettings({ retries: 'two' }))).toEqual([
+    '--retries',
+    '--retries must be a non-negative integer (how many times a failed call runs again), got "two"',
+  ]);
   expect(usage(() => retrySettings({ retryOn: 'timeout,oom' }))).toEqual([
     '--retry-on',
     '--retry-on takes failure reasons separated by commas, from worker-exit, timeout, out-of-memory, node-fail, error; got "oom"',

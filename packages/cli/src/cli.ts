@@ -84,15 +84,24 @@ export function explainParseFailure(message: string, words: readonly string[]): 
     }
     const extra = names.filter((n) => !/[A-Z]/.test(n) || !names.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
     if (!command) {
-      const guess = suggestName(extra[0] ?? '', COMMANDS.filter((c) => c !== 'completion'));
-      return new UsageError(`unknown command ${JSON.stringify(extra[0])}${guess ? `; did you mean ${guess}?` : ''}; the commands are run, inspect, status, rerun, export, dashboard`);
+      const guess = suggestName(
+        extra[0] ?? '',
+        COMMANDS.filter((c) => c !== 'completion'),
+      );
+      return new UsageError(
+        `unknown command ${JSON.stringify(extra[0])}${guess ? `; did you mean ${guess}?` : ''}; the commands are run, inspect, status, rerun, export, dashboard`,
+      );
     }
-    return new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(', ')}; usage: ${USAGE[command] ?? `acme-ts ${command}`}`);
+    return new UsageError(
+      `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(', ')}; usage: ${USAGE[command] ?? `acme-ts ${command}`}`,
+    );
   }
   const recommended = /^Did you mean (\w+)\?/.exec(message);
   if (recommended) {
     const typed = words.find((w) => !w.startsWith('-'));
-    return new UsageError(`unknown command ${JSON.stringify(typed)}; did you mean ${recommended[1]}? The commands are run, inspect, status, rerun, export, dashboard`);
+    return new UsageError(
+      `unknown command ${JSON.stringify(typed)}; did you mean ${recommended[1]}? The commands are run, inspect, status, rerun, export, dashboard`,
+    );
   }
   const usage = command && USAGE[command] ? `; usage: ${USAGE[command]} (acme-ts ${command} --help shows examples)` : '';
   return new UsageError(`${message.replace(/\n\s*/g, ' ')}${usage}`);
@@ -103,7 +112,7 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
   return yargs()
     .scriptName('acme-ts')
     .usage(
-      'acme-ts <command> [options]\n\nCalls one function once per input, in parallel (worker threads or SLURM), and stores every result in ACME\'s HDF5 layout.',
+      "acme-ts <command> [options]\n\nCalls one function once per input, in parallel (worker threads or SLURM), and stores every result in ACME's HDF5 layout.",
     )
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'populate--': true })
     .command(
@@ -115,8 +124,14 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
             .positional('func', { type: 'string', describe: 'the function: <module file>#<export name>' })
             .positional('inputs', { type: 'string', array: true, describe: 'positional arguments of the function (see Inputs below)' }),
         )
-          .example('$0 run ./tasks.js#randout range:0:10 --kwarg y=3 --n-workers 4', 'randout(x, y = 3) for x = 0…9: --kwarg binds by parameter name; 4 workers')
-          .example('$0 run ./tasks.js#matconstruct range:0:8 --result-shape null,10,9 -o mats', 'stack the 8 (10, 9) results into one (8, 10, 9) dataset in mats/')
+          .example(
+            '$0 run ./tasks.js#randout range:0:10 --kwarg y=3 --n-workers 4',
+            'randout(x, y = 3) for x = 0…9: --kwarg binds by parameter name; 4 workers',
+          )
+          .example(
+            '$0 run ./tasks.js#matconstruct range:0:8 --result-shape null,10,9 -o mats',
+            'stack the 8 (10, 9) results into one (8, 10, 9) dataset in mats/',
+          )
           .example('$0 run ./tasks.js#randout h5:data.h5:/x --no-write-worker-results', 'one call per element of /x; print the values as JSON')
           .example('$0 run ./tasks.js#randout range:1:5 --kwarg y=10 --no-write-worker-results', 'prints [0.1,0.2,0.3,0.4]')
           .epilogue(INPUT_HELP),
@@ -150,7 +165,10 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
         addExecutionFlags(y.positional('folder', { type: 'string', describe: 'the output folder of a run' }))
           .option('only', { type: 'string', nargs: 1, describe: 'only these calls (of those without a result): taskIDs and ranges, e.g. 3,17-20' })
           .example('$0 rerun ACME_20261125-101500-123000 --n-workers 8', 'finish an interrupted or partly failed run')
-          .example('$0 rerun ACME_20261125-101500-123000 --only 7 --debug', 'run failed call 7 in this process with its exact arguments (node --inspect-brk "$(command -v acme-ts)" … to step into it)')
+          .example(
+            '$0 rerun ACME_20261125-101500-123000 --only 7 --debug',
+            'run failed call 7 in this process with its exact arguments (node --inspect-brk "$(command -v acme-ts)" … to step into it)',
+          )
           .example('$0 rerun runs/big --mem-per-worker 2x --time-limit 2:00:00', 'on SLURM: retry with twice the memory and 2 hours'),
       async (argv) => finish(await commands.rerun().rerunCommand(argv as unknown as RerunArgs, io)),
     )
@@ -181,10 +199,12 @@ export function buildCli(io: CliIO = processIO(), finish: (code: number) => void
     .example('$0 run ./tasks.js#randout range:0:10 --n-workers 4', 'run, then:')
     .example('$0 status ACME_…', 'what is done, failed, missing')
     .example('$0 rerun ACME_…', 'finish what failed or was interrupted')
-    .example('$0 inspect ACME_…/randout.h5', 'the container\'s tree')
+    .example('$0 inspect ACME_…/randout.h5', "the container's tree")
     .example('$0 export ACME_…/randout.h5 copy.h5', 'a self-contained copy')
     .example('$0 dashboard ACME_…', 'watch it in the browser')
-    .epilogue('Exit status: 0 all calls succeeded, 1 some calls failed, 2 bad command line, 130 interrupted (Ctrl-C).\nColors are off with NO_COLOR=1 or when output is not a terminal.')
+    .epilogue(
+      'Exit status: 0 all calls succeeded, 1 some calls failed, 2 bad command line, 130 interrupted (Ctrl-C).\nColors are off with NO_COLOR=1 or when output is not a terminal.',
+    )
     .demandCommand(1, 'name a command: run, inspect, status, rerun, export or dashboard')
     .recommendCommands()
     .strict()

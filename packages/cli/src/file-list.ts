@@ -44,7 +44,10 @@ function entries(dir: string): Dirent[] {
 export function matchFiles(pattern: string, cwd: string): string[] {
   const absolute = path.resolve(cwd, pattern);
   const { root } = path.parse(absolute);
-  const segments = absolute.slice(root.length).split(path.sep).filter((s) => s !== '');
+  const segments = absolute
+    .slice(root.length)
+    .split(path.sep)
+    .filter((s) => s !== '');
   const found: string[] = [];
   const walk = (dir: string, index: number): void => {
     if (index === segments.length) return;

@@ -72,42 +72,88 @@ export function addExecutionFlags<T>(y: Argv<T>): Argv<T & ExecutionFlags> {
     .option('n-workers', { type: 'string', nargs: 1, describe: 'worker threads (local) or array tasks running at once (SLURM): a positive integer or "auto"' })
     .option('backend', { choices: ['local', 'slurm'] as const, describe: 'where the calls run (default: ACME_TS_BACKEND, the config file, else local)' })
     .option('timeout', { type: 'string', nargs: 1, describe: 'per-call time limit: seconds, or with a unit (500ms, 30s, 5m, 2h)' })
-    .option('concurrency', { type: 'string', nargs: 1, describe: 'calls each worker runs at once (default 1): async calls that wait (I/O, subprocesses, fetches) overlap' })
-    .option('isolation', { choices: ['thread', 'process'] as const, describe: 'workers are threads (default) or child processes: a native crash (segfault, abort()) then fails only its call' })
+    .option('concurrency', {
+      type: 'string',
+      nargs: 1,
+      describe: 'calls each worker runs at once (default 1): async calls that wait (I/O, subprocesses, fetches) overlap',
+    })
+    .option('isolation', {
+      choices: ['thread', 'process'] as const,
+      describe: 'workers are threads (default) or child processes: a native crash (segfault, abort()) then fails only its call',
+    })
     .option('dryrun', { type: 'boolean', describe: 'run one random call in this process first: time, memory, storable result' })
-    .option('debug', { type: 'boolean', describe: 'run every call in this process, one after another (no workers); the first exception stops the run with its stack (attach node --inspect)' })
+    .option('debug', {
+      type: 'boolean',
+      describe: 'run every call in this process, one after another (no workers); the first exception stops the run with its stack (attach node --inspect)',
+    })
     .option('retries', { type: 'string', nargs: 1, describe: 'run a failed call again up to N times (reasons: --retry-on)' })
-    .option('retry-on', { type: 'string', nargs: 1, describe: `failure reasons that retry, separated by commas: ${RETRY_REASONS.join(', ')} (default: all but error)` })
-    .option('retry-backoff', { type: 'string', nargs: 1, describe: 'wait before the first retry round, doubled for each further one: seconds or 500ms, 30s, 5m (default 1s)' })
-    .option('dashboard', { type: 'boolean', describe: 'serve the run\'s live dashboard on 127.0.0.1 while it computes (prints the URL; see acme-ts dashboard)' })
-    .option('allow-changed-code', { type: 'boolean', describe: 'continue a run in its folder although the function changed: stored calls stay, missing ones run with the new code' })
+    .option('retry-on', {
+      type: 'string',
+      nargs: 1,
+      describe: `failure reasons that retry, separated by commas: ${RETRY_REASONS.join(', ')} (default: all but error)`,
+    })
+    .option('retry-backoff', {
+      type: 'string',
+      nargs: 1,
+      describe: 'wait before the first retry round, doubled for each further one: seconds or 500ms, 30s, 5m (default 1s)',
+    })
+    .option('dashboard', { type: 'boolean', describe: "serve the run's live dashboard on 127.0.0.1 while it computes (prints the URL; see acme-ts dashboard)" })
+    .option('allow-changed-code', {
+      type: 'boolean',
+      describe: 'continue a run in its folder although the function changed: stored calls stay, missing ones run with the new code',
+    })
     .option('quiet', { alias: 'q', type: 'boolean', group: OUTPUT_GROUP, describe: 'only warnings, errors and the result lines; no progress' })
-    .option('verbose', { alias: 'v', type: 'boolean', group: OUTPUT_GROUP, describe: 'debug messages (core\'s log lines and progress bar)' })
-    .option('logfile', { type: 'string', nargs: 1, group: OUTPUT_GROUP, describe: 'log file path (default: ACME_<f>_<time>.log in the output folder); --no-logfile for none' })
+    .option('verbose', { alias: 'v', type: 'boolean', group: OUTPUT_GROUP, describe: "debug messages (core's log lines and progress bar)" })
+    .option('logfile', {
+      type: 'string',
+      nargs: 1,
+      group: OUTPUT_GROUP,
+      describe: 'log file path (default: ACME_<f>_<time>.log in the output folder); --no-logfile for none',
+    })
     .option('partition', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'SLURM partition' })
     .option('mem-per-worker', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'memory per array task: "4GB", "500MB", "auto", or on rerun "2x"' })
     .option('cpus-per-worker', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'CPUs per array task' })
     .option('time-limit', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'time limit per array task: minutes or a SLURM duration ("1:30:00")' })
     .option('setup-timeout', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'how long to wait for the first task to start, e.g. 60s, 5m' })
-    .option('sbatch-option', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'extra sbatch option, repeatable; write it with "=": --sbatch-option=--account=proj' })
+    .option('sbatch-option', {
+      type: 'string',
+      nargs: 1,
+      group: SLURM_GROUP,
+      describe: 'extra sbatch option, repeatable; write it with "=": --sbatch-option=--account=proj',
+    })
     .option('job-name', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'SLURM job name' })
-    .option('gpus-per-worker', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'GPUs per array task (--gres=gpu:N), checked against the partition\'s nodes' })
-    .option('constraint', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'node features the tasks need, e.g. "avx512&ib", checked against the partition\'s nodes' })
+    .option('gpus-per-worker', {
+      type: 'string',
+      nargs: 1,
+      group: SLURM_GROUP,
+      describe: "GPUs per array task (--gres=gpu:N), checked against the partition's nodes",
+    })
+    .option('constraint', {
+      type: 'string',
+      nargs: 1,
+      group: SLURM_GROUP,
+      describe: 'node features the tasks need, e.g. "avx512&ib", checked against the partition\'s nodes',
+    })
     .option('qos', { type: 'string', nargs: 1, group: SLURM_GROUP, describe: 'SLURM quality of service' }) as unknown as Argv<T & ExecutionFlags>;
 }
 
 export function addRunFlags<T>(y: Argv<T>): Argv<T & RunFlags> {
   return addExecutionFlags(
     y
-      .option('kwarg', { alias: 'k', type: 'string', nargs: 1, describe: 'keyword argument name=value (value as an input): fills the parameter "name"; repeatable' })
+      .option('kwarg', {
+        alias: 'k',
+        type: 'string',
+        nargs: 1,
+        describe: 'keyword argument name=value (value as an input): fills the parameter "name"; repeatable',
+      })
       .option('n-inputs', { type: 'string', nargs: 1, describe: 'number of calls: a non-negative integer or "auto" (from the inputs\' lengths)' })
-      .option('output-dir', { alias: 'o', type: 'string', nargs: 1, describe: 'the run\'s folder (default: ./ACME_<date>-<time>)' })
+      .option('output-dir', { alias: 'o', type: 'string', nargs: 1, describe: "the run's folder (default: ./ACME_<date>-<time>)" })
       .option('write-worker-results', { type: 'boolean', describe: 'store results in files (default); --no-write-worker-results prints them as JSON' })
-      .option('result-shape', { type: 'string', nargs: 1, describe: 'stack result_0 of every call: e.g. null,10,9 (null: the calls\' axis; inf: unlimited)' })
+      .option('result-shape', { type: 'string', nargs: 1, describe: "stack result_0 of every call: e.g. null,10,9 (null: the calls' axis; inf: unlimited)" })
       .option('result-dtype', { type: 'string', nargs: 1, describe: 'dtype of the stacked array (float64, float32, float16, int32, …)' })
       .option('single-file', { type: 'boolean', describe: 'all results in the container instead of one payload file per call' })
-      .option('serialize-results', { type: 'boolean', describe: 'store each call\'s raw value as <f>_<i>.v8 (v8 serialization) instead of HDF5' })
-      .option('name', { type: 'string', nargs: 1, describe: 'name of the files (<name>.h5) instead of the function\'s' }),
+      .option('serialize-results', { type: 'boolean', describe: "store each call's raw value as <f>_<i>.v8 (v8 serialization) instead of HDF5" })
+      .option('name', { type: 'string', nargs: 1, describe: "name of the files (<name>.h5) instead of the function's" }),
   ) as unknown as Argv<T & RunFlags>;
 }
 
@@ -140,7 +186,10 @@ export function parseSeconds(value: string | undefined, flag: string): number | 
   const match = /^(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|min|m|h)?$/.exec(value.trim());
   const seconds = match ? Number(match[1]) * DURATION_UNITS[match[2] ?? 's']! : NaN;
   if (!(seconds > 0)) {
-    throw new UsageError(`${flag} must be a positive duration: seconds, or a number with ms, s, m or h (e.g. 30, 500ms, 5m), got ${JSON.stringify(value)}`, flag);
+    throw new UsageError(
+      `${flag} must be a positive duration: seconds, or a number with ms, s, m or h (e.g. 30, 500ms, 5m), got ${JSON.stringify(value)}`,
+      flag,
+    );
   }
   return seconds;
 }
@@ -148,7 +197,11 @@ export function parseSeconds(value: string | undefined, flag: string): number | 
 /** "null,10,9" or "[null, 10, 9]" → [null, 10, 9]; "inf"/"Infinity" is an unlimited dimension. */
 export function parseResultShape(value: string | undefined): (number | null)[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.trim().replace(/^[[(]|[\])]$/g, '').split(',').map((s) => s.trim());
+  const items = value
+    .trim()
+    .replace(/^[[(]|[\])]$/g, '')
+    .split(',')
+    .map((s) => s.trim());
   return items.map((item, index) => {
     if (/^(null|none)$/i.test(item)) return null;
     if (/^(inf|infinity)$/i.test(item)) return Infinity;
@@ -187,14 +240,21 @@ export function retrySettings(flags: ExecutionFlags): ParallelMapOptions['retrie
   if (flags.retries === undefined && flags.retryOn === undefined && flags.retryBackoff === undefined) return undefined;
   const settings: { attempts?: number; on?: RetryReason[]; backoffMs?: number } = {};
   if (flags.retries !== undefined) {
-    if (!/^\d+$/.test(flags.retries)) throw new UsageError(`--retries must be a non-negative integer (how many times a failed call runs again), got ${JSON.stringify(flags.retries)}`, '--retries');
+    if (!/^\d+$/.test(flags.retries))
+      throw new UsageError(
+        `--retries must be a non-negative integer (how many times a failed call runs again), got ${JSON.stringify(flags.retries)}`,
+        '--retries',
+      );
     settings.attempts = Number(flags.retries);
   }
   if (flags.retryOn !== undefined) {
     const reasons = flags.retryOn.split(',').map((r) => r.trim());
     const wrong = reasons.find((r) => !(RETRY_REASONS as readonly string[]).includes(r));
     if (wrong !== undefined) {
-      throw new UsageError(`--retry-on takes failure reasons separated by commas, from ${RETRY_REASONS.join(', ')}; got ${JSON.stringify(wrong)}`, '--retry-on');
+      throw new UsageError(
+        `--retry-on takes failure reasons separated by commas, from ${RETRY_REASONS.join(', ')}; got ${JSON.stringify(wrong)}`,
+        '--retry-on',
+      );
     }
     settings.on = reasons as RetryReason[];
   }
@@ -250,7 +310,10 @@ export function checkSlurmFlags(argv: Record<string, unknown>, backend: string):
 /** The execution part of ParallelMap's options (shared by run and rerun). */
 export function executionOptions(
   flags: ExecutionFlags,
-): Pick<ParallelMapOptions, 'nWorkers' | 'backend' | 'timeout' | 'concurrency' | 'isolation' | 'dryrun' | 'debug' | 'retries' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'> {
+): Pick<
+  ParallelMapOptions,
+  'nWorkers' | 'backend' | 'timeout' | 'concurrency' | 'isolation' | 'dryrun' | 'debug' | 'retries' | 'verbose' | 'logfile' | 'slurm' | 'allowChangedFunction'
+> {
   if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose contradict each other; give one of them', '--quiet');
   const options: ReturnType<typeof executionOptions> = {};
   const nWorkers = parseCountOrAuto(flags.nWorkers, '--n-workers', 1);

@@ -122,7 +122,8 @@ function describeEntry(file: H5File, objectPath: string, entry: NodeEntry, optio
         const resolvedFile = resolveTargetFile(file, stored);
         node.link = { file: stored, path: entry.target?.path ?? '/', resolvedFile, exists: false };
         if (existsSync(resolvedFile)) reachTarget(file, objectPath, node, options);
-        if (!node.link.exists && !node.error) node.error = existsSync(resolvedFile) ? `${node.link.path} not found in ${resolvedFile}` : `target file ${resolvedFile} does not exist`;
+        if (!node.link.exists && !node.error)
+          node.error = existsSync(resolvedFile) ? `${node.link.path} not found in ${resolvedFile}` : `target file ${resolvedFile} does not exist`;
         break;
       }
     }

@@ -4,17 +4,7 @@ export { main, buildCli, explainParseFailure, COMMANDS } from './cli';
 export { CliError, UsageError, InputError, OutputExistsError, FileFormatError, EXIT } from './errors';
 export { parseInput, parseKeywordInput, INPUT_PREFIXES } from './inputs';
 export type { InputContext } from './inputs';
-export {
-  parseResultShape,
-  parseSeconds,
-  parseCountOrAuto,
-  runOptions,
-  executionOptions,
-  slurmSettings,
-  inFlagTerms,
-  flagFor,
-  SLURM_FLAGS,
-} from './flags';
+export { parseResultShape, parseSeconds, parseCountOrAuto, runOptions, executionOptions, slurmSettings, inFlagTerms, flagFor, SLURM_FLAGS } from './flags';
 export type { RunFlags, ExecutionFlags } from './flags';
 export { describeFile, formatDtype, formatShape, listDatasets } from './h5-tree';
 export type { TreeNode, LinkTarget, VirtualSource, OmittedChildren, TreeOptions } from './h5-tree';

@@ -85,7 +85,10 @@ function forceSplit(value: unknown, text: string, flag: string): unknown {
   try {
     return split(value as ArrayLike<unknown>);
   } catch (error) {
-    throw new InputError(flag, `${JSON.stringify(text)}: split: needs a list (JSON array, range:…, @file with an array, or a 1-D h5: dataset); ${(error as Error).message}`);
+    throw new InputError(
+      flag,
+      `${JSON.stringify(text)}: split: needs a list (JSON array, range:…, @file with an array, or a 1-D h5: dataset); ${(error as Error).message}`,
+    );
   }
 }
 
@@ -93,7 +96,10 @@ function parseRange(rest: string, text: string, flag: string): unknown {
   const parts = rest.split(':');
   const numbers = parts.map(Number);
   if (parts.length < 1 || parts.length > 3 || parts.some((p) => !/^[-+]?\d+$/.test(p))) {
-    throw new InputError(flag, `${JSON.stringify(text)} is not a range; write range:STOP, range:START:STOP or range:START:STOP:STEP with integers, e.g. range:0:100`);
+    throw new InputError(
+      flag,
+      `${JSON.stringify(text)} is not a range; write range:STOP, range:START:STOP or range:START:STOP:STEP with integers, e.g. range:0:100`,
+    );
   }
   try {
     return numbers.length === 1 ? range(numbers[0]!) : range(numbers[0]!, numbers[1]!, numbers[2]);
@@ -106,14 +112,20 @@ function parseJson(text: string, flag: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InputError(flag, `${what} ${abbreviate(text)} looks like JSON but is not valid JSON (${(error as Error).message}); fix it, or quote it for the shell: '${abbreviate(text)}'`);
+    throw new InputError(
+      flag,
+      `${what} ${abbreviate(text)} looks like JSON but is not valid JSON (${(error as Error).message}); fix it, or quote it for the shell: '${abbreviate(text)}'`,
+    );
   }
 }
 
 function readJsonFile(file: string, flag: string, context: InputContext): unknown {
   const absolute = path.resolve(context.cwd, file);
   if (file === '' || !existsSync(absolute)) {
-    throw new InputError(flag, `@${file}: the file ${absolute} does not exist; @FILE reads a JSON file (to pass a string starting with "@", write it as JSON: '"@${file}"')`);
+    throw new InputError(
+      flag,
+      `@${file}: the file ${absolute} does not exist; @FILE reads a JSON file (to pass a string starting with "@", write it as JSON: '"@${file}"')`,
+    );
   }
   let text: string;
   try {
@@ -160,7 +172,10 @@ function fileListInput(pattern: string, text: string, flag: string, context: Inp
   if (pattern === '') throw new InputError(flag, `${JSON.stringify(text)} names no files; write files:PATTERN, e.g. files:data/*.txt (quote it for the shell)`);
   const files = matchFiles(pattern, context.cwd);
   if (files.length === 0) {
-    throw new InputError(flag, `${JSON.stringify(text)} matches no file (the pattern is relative to ${context.cwd}; * ? [abc] and ** are understood); check the pattern`);
+    throw new InputError(
+      flag,
+      `${JSON.stringify(text)} matches no file (the pattern is relative to ${context.cwd}; * ? [abc] and ** are understood); check the pattern`,
+    );
   }
   return split(files);
 }

@@ -23,7 +23,14 @@ export interface SessionOptions {
  * Errors core raises for a bad command line (as opposed to a failure while running). A bad
  * SLURM setting is one too: the SLURM backend's SlurmOptionError has core's ERR_ACME_OPTION.
  */
-const USAGE_CODES: ReadonlySet<string> = new Set<CoreErrorCode>(['ERR_ACME_OPTION', 'ERR_ACME_ARGUMENTS', 'ERR_ACME_ARGUMENT_BINDING', 'ERR_ACME_FUNCTION', 'ERR_ACME_CONFIG', 'ERR_ACME_NO_RUN']);
+const USAGE_CODES: ReadonlySet<string> = new Set<CoreErrorCode>([
+  'ERR_ACME_OPTION',
+  'ERR_ACME_ARGUMENTS',
+  'ERR_ACME_ARGUMENT_BINDING',
+  'ERR_ACME_FUNCTION',
+  'ERR_ACME_CONFIG',
+  'ERR_ACME_NO_RUN',
+]);
 
 /** Core's error in command-line words: a UsageError for bad input, else unchanged. */
 export function asCliError(error: unknown): unknown {

@@ -69,7 +69,7 @@ describe('keyword arguments bound by parameter name', () => {
       return x + alpha + beta;
     }
     expect(bindingError(() => bind(closed, [[1, 2]], { alpah: 1, beta: 2 }))).toBe(
-      "options.kwargs.alpah (did you mean alpha?) names no parameter of closed(x, { alpha, beta }); its keyword arguments are its parameter names (x) and the keys of { alpha, beta }",
+      'options.kwargs.alpah (did you mean alpha?) names no parameter of closed(x, { alpha, beta }); its keyword arguments are its parameter names (x) and the keys of { alpha, beta }',
     );
   });
   test('no kwargs: arguments pass unchanged', () => {
@@ -117,7 +117,14 @@ describe('errors (and a warning) before any call runs, naming the parameters and
     expect(bind((x: number) => x, [[1, 2], 3]).warnings).toEqual([
       "func(x) accepts at most 1 positional arguments ('x'), found 2; the extra ones are ignored (remove them, or add a parameter for them)",
     ]);
-    expect(bind(function sum() { return [...arguments].length; }, [[1, 2], 3])).toEqual({ args: [[1, 2], 3], kwargs: undefined, warnings: [] });
+    expect(
+      bind(
+        function sum() {
+          return [...arguments].length;
+        },
+        [[1, 2], 3],
+      ),
+    ).toEqual({ args: [[1, 2], 3], kwargs: undefined, warnings: [] });
     expect(bind((...xs: number[]) => xs, [[1, 2], 3]).warnings).toEqual([]);
   });
   test('the error type carries the parameter', () => {
@@ -151,7 +158,9 @@ describe('module exports', () => {
       kwargs: { y: 1 },
       warnings: fallback('it is a native or bound function, whose source is not readable'),
     });
-    expect(bind('./signatures.js#native', [[1, 2]], { y: 1 }).warnings).toEqual(fallback('it is a native or bound function, whose source is not readable', 'native'));
+    expect(bind('./signatures.js#native', [[1, 2]], { y: 1 }).warnings).toEqual(
+      fallback('it is a native or bound function, whose source is not readable', 'native'),
+    );
     expect(bind('./signatures.mjs#reexported', [[1, 2]], { y: 1 }).warnings).toEqual(
       fallback('the ES module does not declare it as a function itself (re-exports and computed exports are not followed)', 'reexported'),
     );
@@ -159,6 +168,8 @@ describe('module exports', () => {
     expect(bind('./signatures.js#bound', [[1, 2]]).warnings).toEqual([]);
   });
   test('a missing export is an error listing the exports', () => {
-    expect(() => bind('./signatures.js#nope', [[1]])).toThrow(/does not export "nope", not a function; its exports are: bound, default, method, native, options, withDefaults/);
+    expect(() => bind('./signatures.js#nope', [[1]])).toThrow(
+      /does not export "nope", not a function; its exports are: bound, default, method, native, options, withDefaults/,
+    );
   });
 });

@@ -73,7 +73,8 @@ export function bindArguments(args: readonly unknown[], kwargs: Record<string, u
   if (hasKwargs && collector) {
     // The object goes at the last parameter's position (for ...rest: at the least there).
     const at = params.length - 1;
-    if (!collector.rest && given[at]) throw givenTwice(signature, collector.display, `positional argument ${at}`, `the keyword arguments ${Object.keys(rest).join(', ')}`);
+    if (!collector.rest && given[at])
+      throw givenTwice(signature, collector.display, `positional argument ${at}`, `the keyword arguments ${Object.keys(rest).join(', ')}`);
     padTo(at);
   }
 
@@ -112,10 +113,7 @@ function quotedNames(params: readonly Parameter[]): string {
 }
 
 function givenTwice(signature: Signature, parameter: string, first: string, second: string): ArgumentBindingError {
-  return new ArgumentBindingError(
-    parameter,
-    `${describeSignature(signature)} gets ${parameter} twice: as ${first} and as ${second}; give it once`,
-  );
+  return new ArgumentBindingError(parameter, `${describeSignature(signature)} gets ${parameter} twice: as ${first} and as ${second}; give it once`);
 }
 
 function unknownKeywords(signature: Signature, unknown: string[], collector: Parameter | undefined): ArgumentBindingError {

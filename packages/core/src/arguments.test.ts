@@ -15,7 +15,12 @@ function distributionError(run: () => unknown): string {
 // ACME reference §1.3 examples, g1(x, y, z=3).
 describe('ACME §1.3 examples', () => {
   test('g1, [2,4,6,8], 4 → 4 calls, y broadcast', () => {
-    expect(calls(distributeArguments([[2, 4, 6, 8], 4], undefined, 'auto'))).toEqual([[2, 4], [4, 4], [6, 4], [8, 4]]);
+    expect(calls(distributeArguments([[2, 4, 6, 8], 4], undefined, 'auto'))).toEqual([
+      [2, 4],
+      [4, 4],
+      [6, 4],
+      [8, 4],
+    ]);
   });
   test('g1, 2, 4 → found 0 objects', () => {
     expect(distributionError(() => distributeArguments([2, 4], undefined, 'auto'))).toBe(
@@ -23,27 +28,99 @@ describe('ACME §1.3 examples', () => {
     );
   });
   test('g1, 2, 4, nInputs=3 → 3 identical calls', () => {
-    expect(calls(distributeArguments([2, 4], undefined, 3))).toEqual([[2, 4], [2, 4], [2, 4]]);
+    expect(calls(distributeArguments([2, 4], undefined, 3))).toEqual([
+      [2, 4],
+      [2, 4],
+      [2, 4],
+    ]);
   });
   test('g1, [1,2,3], [4,5,6] → zipped', () => {
-    expect(calls(distributeArguments([[1, 2, 3], [4, 5, 6]], undefined, 'auto'))).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(
+      calls(
+        distributeArguments(
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+          undefined,
+          'auto',
+        ),
+      ),
+    ).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
   });
   test('g1, [1,2,3], [4,5] → found 2 objects containing 2 to 3 elements', () => {
-    expect(distributionError(() => distributeArguments([[1, 2, 3], [4, 5]], undefined, 'auto'))).toBe(
-      'automatic input distribution failed: found 2 objects containing 2 to 3 elements. Please specify `nInputs` manually.',
-    );
+    expect(
+      distributionError(() =>
+        distributeArguments(
+          [
+            [1, 2, 3],
+            [4, 5],
+          ],
+          undefined,
+          'auto',
+        ),
+      ),
+    ).toBe('automatic input distribution failed: found 2 objects containing 2 to 3 elements. Please specify `nInputs` manually.');
   });
   test('g1, [1,2,3], [4,5], nInputs=3 → x split, y whole', () => {
-    expect(calls(distributeArguments([[1, 2, 3], [4, 5]], undefined, 3))).toEqual([[1, [4, 5]], [2, [4, 5]], [3, [4, 5]]]);
+    expect(
+      calls(
+        distributeArguments(
+          [
+            [1, 2, 3],
+            [4, 5],
+          ],
+          undefined,
+          3,
+        ),
+      ),
+    ).toEqual([
+      [1, [4, 5]],
+      [2, [4, 5]],
+      [3, [4, 5]],
+    ]);
   });
   test('g1, [1,2,3], [4,5], nInputs=2 → x whole, y split', () => {
-    expect(calls(distributeArguments([[1, 2, 3], [4, 5]], undefined, 2))).toEqual([[[1, 2, 3], 4], [[1, 2, 3], 5]]);
+    expect(
+      calls(
+        distributeArguments(
+          [
+            [1, 2, 3],
+            [4, 5],
+          ],
+          undefined,
+          2,
+        ),
+      ),
+    ).toEqual([
+      [[1, 2, 3], 4],
+      [[1, 2, 3], 5],
+    ]);
   });
   test('g1, [1,2,3], [4,5], nInputs=5 → no object has required length', () => {
-    expect(distributionError(() => distributeArguments([[1, 2, 3], [4, 5]], undefined, 5))).toBe('No object has required length of 5 matching `nInputs`.');
+    expect(
+      distributionError(() =>
+        distributeArguments(
+          [
+            [1, 2, 3],
+            [4, 5],
+          ],
+          undefined,
+          5,
+        ),
+      ),
+    ).toBe('No object has required length of 5 matching `nInputs`.');
   });
   test('g1, arange(3), 0 → x = 0, 1, 2 (TypedArray split)', () => {
-    expect(calls(distributeArguments([Float64Array.of(0, 1, 2), 0], undefined, 'auto'))).toEqual([[0, 0], [1, 0], [2, 0]]);
+    expect(calls(distributeArguments([Float64Array.of(0, 1, 2), 0], undefined, 'auto'))).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+    ]);
   });
   test('g1, ones((3,3)), [1,2,3] → x whole', () => {
     const matrix = ndarray(new Float64Array(9).fill(1), [3, 3]);
@@ -69,10 +146,30 @@ describe('ACME §1.3 examples', () => {
     expect([0, 1, 2, 3].map((i) => argumentsFor(d, i).kwargs)).toEqual([{ z: 0 }, { z: 1 }, { z: 2 }, { z: 3 }]);
   });
   test('g1, [[1,2],[3,4]], 0 → x = [1,2] then [3,4]', () => {
-    expect(calls(distributeArguments([[[1, 2], [3, 4]], 0], undefined, 'auto'))).toEqual([[[1, 2], 0], [[3, 4], 0]]);
+    expect(
+      calls(
+        distributeArguments(
+          [
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            0,
+          ],
+          undefined,
+          'auto',
+        ),
+      ),
+    ).toEqual([
+      [[1, 2], 0],
+      [[3, 4], 0],
+    ]);
   });
   test('g1, "abc", [1,2] → the string is never split', () => {
-    expect(calls(distributeArguments(['abc', [1, 2]], undefined, 'auto'))).toEqual([['abc', 1], ['abc', 2]]);
+    expect(calls(distributeArguments(['abc', [1, 2]], undefined, 'auto'))).toEqual([
+      ['abc', 1],
+      ['abc', 2],
+    ]);
   });
   test('g1, {a:1}, 0 → found 0 objects', () => {
     expect(distributionError(() => distributeArguments([{ a: 1 }, 0], undefined, 'auto'))).toMatch(/found 0 objects containing 0 to 0/);
@@ -110,7 +207,10 @@ describe('quirks and JS specifics', () => {
   });
   test('split() and broadcast() override the automatic choice', () => {
     const d = distributeArguments([broadcast([1, 2]), split(new Set(['a', 'b']))], undefined, 'auto');
-    expect(calls(d)).toEqual([[[1, 2], 'a'], [[1, 2], 'b']]);
+    expect(calls(d)).toEqual([
+      [[1, 2], 'a'],
+      [[1, 2], 'b'],
+    ]);
     expect(distributionError(() => distributeArguments([split([1, 2, 3]), [1, 2]], undefined, 2))).toBe(
       'positional argument 0 is marked split() but has 3 elements, not nInputs = 2; give it 2 elements or remove split()',
     );

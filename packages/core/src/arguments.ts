@@ -83,7 +83,11 @@ export function range(stop: number): Range;
 export function range(start: number, stop: number, step?: number): Range;
 export function range(first: number, second?: number, third?: number): Range {
   const [start, stop, step] = second === undefined ? [0, first, 1] : [first, second, third ?? 1];
-  for (const [label, value] of [['start', start], ['stop', stop], ['step', step]] as const) {
+  for (const [label, value] of [
+    ['start', start],
+    ['stop', stop],
+    ['step', step],
+  ] as const) {
     if (!Number.isSafeInteger(value)) throw new ArgumentDistributionError(`range ${label} must be an integer, got ${describeValue(value)}`);
   }
   if (step === 0) throw new ArgumentDistributionError('range step must not be 0, got 0');
@@ -171,7 +175,10 @@ function ndarrayRows(array: NdArrayLike): ArrayLike<unknown> {
   const length = array.shape[0];
   const data = array.data as ArrayLike<unknown> & { subarray?: (a: number, b: number) => unknown; slice?: (a: number, b: number) => unknown };
   const rowAt = (index: number) => ({
-    data: typeof data.subarray === 'function' ? data.subarray(index * rowSize, (index + 1) * rowSize) : (data as unknown[]).slice(index * rowSize, (index + 1) * rowSize),
+    data:
+      typeof data.subarray === 'function'
+        ? data.subarray(index * rowSize, (index + 1) * rowSize)
+        : (data as unknown[]).slice(index * rowSize, (index + 1) * rowSize),
     shape: [...rowShape],
   });
   return new Proxy({ length } as ArrayLike<unknown>, {

@@ -11,4 +11,17 @@ export { packStoredCalls, unpackCall } from './packed-calls';
 export type { PackedCalls, PackedColumn } from './packed-calls';
 export { createBackendByName, isExecutionBackend } from './backend-registry';
 export { settledCall, forEachOutcome, eachOutcome } from './settled-batch';
-export type { BackendFactory, CallError, CallOutcome, CallPayload, ExecutionBackend, ExecutionEvents, ExecutionJob, FailureReason, ResultSink, RunnerSetup, SettledBatch, SplitArgument } from './backend';
+export type {
+  BackendFactory,
+  CallError,
+  CallOutcome,
+  CallPayload,
+  ExecutionBackend,
+  ExecutionEvents,
+  ExecutionJob,
+  FailureReason,
+  ResultSink,
+  RunnerSetup,
+  SettledBatch,
+  SplitArgument,
+} from './backend';

@@ -124,15 +124,7 @@ export interface SettledBatch {
   logPath?: string;
 }
 
-export type FailureReason =
-  | 'error'
-  | 'timeout'
-  | 'worker-exit'
-  | 'out-of-memory'
-  | 'aborted'
-  | 'cancelled'
-  | 'node-fail'
-  | 'unknown';
+export type FailureReason = 'error' | 'timeout' | 'worker-exit' | 'out-of-memory' | 'aborted' | 'cancelled' | 'node-fail' | 'unknown';
 
 /** A set of calls for a backend to execute. */
 export interface ExecutionJob {

@@ -11,7 +11,10 @@ function assembled(args: unknown[], kwargs?: Record<string, unknown>) {
 }
 
 test('the runner puts back together what the client split: the same arguments as argumentsFor', () => {
-  const { distribution, calls, parts } = assembled([split([1, 2, 3]), 'shared', split(range(10, 40, 10))], { scale: split(['a', 'b', 'c']), unit: broadcast('m') });
+  const { distribution, calls, parts } = assembled([split([1, 2, 3]), 'shared', split(range(10, 40, 10))], {
+    scale: split(['a', 'b', 'c']),
+    unit: broadcast('m'),
+  });
   for (let i = 0; i < 3; i++) {
     const { args, kwargs } = argumentsFor(distribution, i);
     expect(calls[i]).toEqual([...args, kwargs]);

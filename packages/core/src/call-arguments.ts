@@ -34,8 +34,7 @@ export function splitCallArguments(d: Distribution): CallArguments {
   return {
     broadcast: { positional: broadcastPositional, keyword, hasKwargs: d.hasKwargs },
     splits: splitArguments.map(({ target, values }) => (isRange(values) ? { target, range: { start: values.start, step: values.step } } : { target })),
-    payloadFor:
-      sources.length === 0 ? () => undefined : sources.length === 1 ? (taskID) => only![taskID] : (taskID) => sources.map((values) => values[taskID]),
+    payloadFor: sources.length === 0 ? () => undefined : sources.length === 1 ? (taskID) => only![taskID] : (taskID) => sources.map((values) => values[taskID]),
     ...(sources.length === 1 ? { payloadSource: only } : {}),
   };
 }
@@ -60,11 +59,7 @@ export function assembleArguments(setup: Pick<RunnerSetup, 'broadcast' | 'splits
   function forEachSplit(taskID: number, payload: CallPayload, use: (split: SplitArgument, value: unknown) => void): void {
     let k = 0;
     for (const split of splits) {
-      const value = split.range
-        ? split.range.start + taskID * split.range.step
-        : payloadWidth === 1
-          ? payload
-          : (payload as unknown[])[k++];
+      const value = split.range ? split.range.start + taskID * split.range.step : payloadWidth === 1 ? payload : (payload as unknown[])[k++];
       use(split, value);
     }
   }

@@ -94,18 +94,14 @@ export type NumberRunEnd =
 export function slotShape(resultShape: (number | null)[]): (number | null)[] {
   const stackingDim = resultShape.indexOf(null);
   // Infinity (an unlimited dimension) accepts any length: null marks "any" here.
-  return resultShape
-    .filter((_, i) => i !== stackingDim)
-    .map((n) => (n === Infinity ? null : (n as number)));
+  return resultShape.filter((_, i) => i !== stackingDim).map((n) => (n === Infinity ? null : (n as number)));
 }
 
 function checkSlotShape(taskID: number, got: number[], expected: (number | null)[]): void {
   const ok = got.length === expected.length && got.every((n, i) => expected[i] === null || expected[i] === n);
   if (!ok) {
     const want = `[${expected.map((n) => (n === null ? 'any' : n)).join(', ')}]`;
-    throw new ResultLayoutError(
-      `call ${taskID} returned result_0 of shape [${got.join(', ')}], but options.resultShape expects ${want} per call`,
-    );
+    throw new ResultLayoutError(`call ${taskID} returned result_0 of shape [${got.join(', ')}], but options.resultShape expects ${want} per call`);
   }
 }
 
@@ -115,7 +111,6 @@ const fs = () => require('node:fs') as typeof import('node:fs');
 const resultEncoding = () => require('./result-encoding') as typeof import('./result-encoding');
 const packedCalls = () => require('./packed-calls') as typeof import('./packed-calls');
 const inputTable = () => require('./input-table') as typeof import('./input-table');
-
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -150,7 +145,10 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     try {
       bytes = (require('node:v8') as typeof import('node:v8')).serialize(value);
     } catch (err) {
-      throw new AcmeError('ERR_ACME_UNSERIALIZABLE_RESULT', `the return value cannot be serialized (${(err as Error).message}); return data (numbers, strings, arrays, TypedArrays, Maps, plain objects)`);
+      throw new AcmeError(
+        'ERR_ACME_UNSERIALIZABLE_RESULT',
+        `the return value cannot be serialized (${(err as Error).message}); return data (numbers, strings, arrays, TypedArrays, Maps, plain objects)`,
+      );
     }
     writeFileAtomically(path, bytes);
   }

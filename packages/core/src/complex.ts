@@ -34,7 +34,12 @@ export function complexArray(re: ArrayLike<number>, im?: ArrayLike<number>, shap
 }
 
 /** `{ data, shape, dtype: complex… }` → dataset contents, or a reason it cannot be stored. */
-export function encodeComplex(dtype: ComplexDtype, shape: number[], data: ArrayLike<unknown>, points: number): { dtype: ComplexDtype; shape: number[]; data: Float32Array | Float64Array } | string {
+export function encodeComplex(
+  dtype: ComplexDtype,
+  shape: number[],
+  data: ArrayLike<unknown>,
+  points: number,
+): { dtype: ComplexDtype; shape: number[]; data: Float32Array | Float64Array } | string {
   if (data.length !== 2 * points) {
     return `a ${dtype} ndarray of shape [${shape.join(', ')}] needs ${2 * points} numbers (re and im interleaved), but data has ${data.length}`;
   }

@@ -9,7 +9,10 @@ test('in memory: the values; with resultShape: one StackedResults; files: their 
   const values: unknown[] = await memory.compute();
   // @ts-expect-error an in-memory run gives values, not file paths
   const notPaths: string[] = await memory.compute();
-  expect([values, notPaths]).toEqual([[2, 4], [2, 4]]);
+  expect([values, notPaths]).toEqual([
+    [2, 4],
+    [2, 4],
+  ]);
 
   await using stacked = new ParallelMap(double, [[1, 2]], { writeWorkerResults: false, resultShape: [null], nWorkers: 1, verbose: false });
   const array: StackedResults = await stacked.compute();

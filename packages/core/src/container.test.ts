@@ -66,12 +66,11 @@ test('singleFile writer: the copy is held in memory up to its limit, then writte
   expect(copyOf(writer).metadataCacheSize().maxBytes).toBe(SMALL_METADATA_CACHE_BYTES);
   // Written back when it left memory: the copy on disk holds calls 0-3 (read past our lock).
   const { HDF5_USE_FILE_LOCKING: _, ...env } = process.env;
-  expect(Object.keys(h5dump(copy, { env: { ...env, HDF5_USE_FILE_LOCKING: 'FALSE' } })).filter((k) => k.endsWith('result_0')).sort()).toEqual([
-    '/comp_0/result_0',
-    '/comp_1/result_0',
-    '/comp_2/result_0',
-    '/comp_3/result_0',
-  ]);
+  expect(
+    Object.keys(h5dump(copy, { env: { ...env, HDF5_USE_FILE_LOCKING: 'FALSE' } }))
+      .filter((k) => k.endsWith('result_0'))
+      .sort(),
+  ).toEqual(['/comp_0/result_0', '/comp_1/result_0', '/comp_2/result_0', '/comp_3/result_0']);
   writer.writeRows([4, 6], packed(4, 6));
   writer.write(5, [{ name: 'result_0', dtype: 'float64', shape: [1], data: Float64Array.of(10) }]);
   writer.close();
@@ -79,7 +78,7 @@ test('singleFile writer: the copy is held in memory up to its limit, then writte
   expect([0, 1, 2, 3, 4, 5, 6].map((i) => dump[`/comp_${i}/result_0`].values)).toEqual([[0], [2], [4], [6], [8], [10], [12]]);
 });
 
-test('recoverSingleFileRun: a dead client\'s journal goes into the container, with done records', () => {
+test("recoverSingleFileRun: a dead client's journal goes into the container, with done records", () => {
   const layout = singleFileLayout();
   createContainer(layout);
   // On disk (limit 0): this test's "dead" client is still open in this process, and a copy held
@@ -92,7 +91,11 @@ test('recoverSingleFileRun: a dead client\'s journal goes into the container, wi
   const status = new StatusLog(outputDir, 'next-client');
   expect(recoverSingleFileRun(layout, undefined, status)).toBe(2);
   const dump = h5dump(layout.containerPath!);
-  expect(Object.keys(dump).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_4', '/comp_7']);
+  expect(
+    Object.keys(dump)
+      .filter((k) => /^\/comp_\d+$/.test(k))
+      .sort(),
+  ).toEqual(['/comp_4', '/comp_7']);
   expect(dump['/comp_7/result_0'].values).toEqual([14]);
   expect([...readCallRecords(outputDir).values()].map((r) => [r.taskID, r.state])).toEqual([
     [4, 'done'],
@@ -144,7 +147,14 @@ test('singleFile writer with resultShape: packed calls fill their slots a run of
   writer.close();
   const dump = h5dump(layout.containerPath!);
   expect(dump['/result_0']).toMatchObject({ dtype: 'float32', shape: [6, 2] });
-  expect(dump['/result_0'].values).toEqual([[0, -0], [1, -1], [2, -2], [3, -3], [4, -4], [5, -5]]);
+  expect(dump['/result_0'].values).toEqual([
+    [0, -0],
+    [1, -1],
+    [2, -2],
+    [3, -3],
+    [4, -4],
+    [5, -5],
+  ]);
   expect([0, 1, 2, 3, 4, 5].map((i) => dump[`/comp_${i}/result_1`].values)).toEqual([0, 10, 20, 30, 40, 50]);
   expect(dump['/comp_7']).toBeUndefined();
   expect([...readJournal(journal.path)].map((c) => c.taskID).sort()).toEqual([0, 1, 2, 3, 4, 5]);
@@ -158,9 +168,16 @@ test('recoverSingleFileRun: a copy another process holds open (a living writer, 
   copyFileSync(layout.containerPath!, copy);
   // libhdf5 locks a file opened for writing (flock), held in memory too; the child keeps it open
   // as a running client does (see SingleFileWriter).
-  const holder = spawn(process.execPath, ['-e', `const f = require('@acme-ts/hdf5-native').H5File.open(${JSON.stringify(copy)}, { write: true, inMemory: true }); console.log('open'); setTimeout(() => f.close(), 20000);`], {
-    cwd: __dirname,
-  });
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const f = require('@acme-ts/hdf5-native').H5File.open(${JSON.stringify(copy)}, { write: true, inMemory: true }); console.log('open'); setTimeout(() => f.close(), 20000);`,
+    ],
+    {
+      cwd: __dirname,
+    },
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       holder.stdout.once('data', () => resolve());

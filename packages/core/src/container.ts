@@ -223,7 +223,7 @@ export class SingleFileWriter {
       for (let k = 0; k < n; k++) if (this.existingGroups.delete(`comp_${numbers[k]}`)) this.file.remove(`comp_${numbers[k]}`);
     }
     const refused = new Map<number, Error>();
-    for (let from = 0; from < n && columns.length > 0; ) {
+    for (let from = 0; from < n && columns.length > 0;) {
       const stretch = from === 0 ? columns : columns.map((c) => ({ ...c, data: c.data.subarray((from * c.data.length) / n) }));
       try {
         this.file.writeRows({ prefix: 'comp_', numbers: from === 0 ? numbers : numbers.subarray(from) }, stretch as never);
@@ -250,7 +250,7 @@ export class SingleFileWriter {
   /** resultShape: the packed calls' result_0, one hyperslab per run of consecutive taskIDs. */
   private writeSlotRuns(taskIDs: ArrayLike<number>, n: number, slots: PackedCalls['columns'][number]): void {
     const rowLength = slots.data.length / n;
-    for (let k = 0; k < n; ) {
+    for (let k = 0; k < n;) {
       let m = 1;
       // Back to back in memory is the block's layout only when the stacking dim is the first.
       if (this.stackingDim === 0) while (k + m < n && taskIDs[k + m] === taskIDs[k]! + m) m++;
@@ -342,7 +342,10 @@ function removeDeadWritersCopies(containerPath: string): void {
     } catch (err) {
       // Anything but a lock (e.g. a copy a crash left unreadable) is a dead writer's.
       if (/unable to lock the file/i.test((err as Error).message)) {
-        throw new AcmeError('ERR_ACME_RUN_BUSY', `another acme-ts client is still writing the run in ${dirname(containerPath)} (it holds ${copy} open); wait until it ends, or stop it, then run again`);
+        throw new AcmeError(
+          'ERR_ACME_RUN_BUSY',
+          `another acme-ts client is still writing the run in ${dirname(containerPath)} (it holds ${copy} open); wait until it ends, or stop it, then run again`,
+        );
       }
     }
     unlinkSync(copy);

@@ -24,7 +24,16 @@ describe('errors', () => {
   });
   test('describeValue', () => {
     expect([0, '0', null, undefined, 5n, [1, 'a', [2], {}], new Map(), {}, Int8Array.of(1, 2), () => 1].map(describeValue)).toEqual([
-      '0', '"0"', 'null', 'undefined', '5n', '[1, "a", […], {…}]', 'a Map', 'an object', 'Int8Array(2)', 'a function',
+      '0',
+      '"0"',
+      'null',
+      'undefined',
+      '5n',
+      '[1, "a", […], {…}]',
+      'a Map',
+      'an object',
+      'Int8Array(2)',
+      'a function',
     ]);
   });
 });

@@ -8,10 +8,40 @@ import { isNode, type AstNode } from './function-source';
 /** Names a shipped function may use without defining them. */
 // `require` and `taskContext` are given to every shipped function by the loader (function-loader.ts).
 const EXTRA_GLOBALS = [
-  'require', 'taskContext', 'arguments', 'undefined', 'NaN', 'Infinity', 'globalThis', 'console', 'process', 'Buffer',
-  'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask',
-  'structuredClone', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal',
-  'fetch', 'performance', 'crypto', 'atob', 'btoa', 'Blob', 'EventTarget', 'Event', 'MessageChannel', 'BroadcastChannel',
+  'require',
+  'taskContext',
+  'arguments',
+  'undefined',
+  'NaN',
+  'Infinity',
+  'globalThis',
+  'console',
+  'process',
+  'Buffer',
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  'setImmediate',
+  'clearImmediate',
+  'queueMicrotask',
+  'structuredClone',
+  'URL',
+  'URLSearchParams',
+  'TextEncoder',
+  'TextDecoder',
+  'AbortController',
+  'AbortSignal',
+  'fetch',
+  'performance',
+  'crypto',
+  'atob',
+  'btoa',
+  'Blob',
+  'EventTarget',
+  'Event',
+  'MessageChannel',
+  'BroadcastChannel',
 ];
 
 function knownGlobals(): Set<string> {
@@ -200,7 +230,8 @@ export function freeVariables(root: AstNode): string[] {
         const loopScope = new Scope(scope);
         const head = (node.type === 'ForStatement' ? node.init : node.left) as AstNode | null;
         if (head && head.type === 'VariableDeclaration') {
-          if (head.kind !== 'var') for (const declarator of head.declarations as AstNode[]) for (const name of bindingNames(declarator.id as AstNode)) loopScope.names.add(name);
+          if (head.kind !== 'var')
+            for (const declarator of head.declarations as AstNode[]) for (const name of bindingNames(declarator.id as AstNode)) loopScope.names.add(name);
           visit(head, loopScope);
         } else if (node.type === 'ForStatement') visit(head, loopScope);
         else visitAssignTarget(head, loopScope);

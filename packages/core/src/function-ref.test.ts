@@ -25,13 +25,19 @@ describe('free variable analysis', () => {
     expect(free('function f() { x = 1; var x; { let y = 2; } return y + inner() + new K(); function inner() {} class K {} }')).toEqual(['y']);
   });
   test('catch params, for bindings, labels and property names are not free', () => {
-    expect(free('function f(o) { outer: for (const k of o) { for (let i = 0; i < 2; i++) { if (k) continue outer; } } try {} catch ({ message }) { message; } return o.prop + ({ key: 1 }).key; }')).toEqual([]);
+    expect(
+      free(
+        'function f(o) { outer: for (const k of o) { for (let i = 0; i < 2; i++) { if (k) continue outer; } } try {} catch ({ message }) { message; } return o.prop + ({ key: 1 }).key; }',
+      ),
+    ).toEqual([]);
   });
   test('assignments to outer variables, computed members, shorthand properties are free', () => {
     expect(free('(a) => { total += a; [first] = a; return { a, shared, [keyName]: 1, v: a[idx] }; }')).toEqual(['total', 'first', 'shared', 'keyName', 'idx']);
   });
   test('nested function expression names and class members', () => {
-    expect(free('function f() { const g = function rec(n) { return n ? rec(n - 1) : base; }; class C { m() { return this.x + helper; } static s = 1; } return g; }')).toEqual(['base', 'helper']);
+    expect(
+      free('function f() { const g = function rec(n) { return n ? rec(n - 1) : base; }; class C { m() { return this.x + helper; } static s = 1; } return g; }'),
+    ).toEqual(['base', 'helper']);
   });
   test('switch-case lexical scope and new.target', () => {
     expect(free('function f(v) { switch (v) { case 1: let w = 2; return w; default: return new.target; } }')).toEqual([]);
@@ -121,8 +127,17 @@ describe('resolveFunctionReference: source functions', () => {
     expect(functionError(() => resolveFunctionReference(function f(this: unknown) {}.bind(null)))).toMatch(/^function bound f is a native or bound function/);
   });
   test('classes and getters are rejected', () => {
-    expect(functionError(() => resolveFunctionReference(class Task {} as never))).toBe('function Task is a class, not a function; pass a function that creates and uses the instance');
-    const getter = Object.getOwnPropertyDescriptor({ get value() { return 1; } }, 'value')!.get!;
+    expect(functionError(() => resolveFunctionReference(class Task {} as never))).toBe(
+      'function Task is a class, not a function; pass a function that creates and uses the instance',
+    );
+    const getter = Object.getOwnPropertyDescriptor(
+      {
+        get value() {
+          return 1;
+        },
+      },
+      'value',
+    )!.get!;
     expect(functionError(() => resolveFunctionReference(getter))).toBe('function get value is a getter or setter; pass a plain function or { module, export }');
   });
   test('names that cannot name files are rejected', () => {
@@ -149,7 +164,9 @@ describe('resolveFunctionReference: module exports', () => {
     expect(functionError(() => resolveFunctionReference('./missing.js#f', { cwd: fixtures }))).toBe(
       `module "./missing.js" does not exist (resolved to ${path.join(fixtures, 'missing.js')}); check the path, relative paths are resolved against ${fixtures}`,
     );
-    expect(functionError(() => resolveFunctionReference(42 as never))).toBe('func must be a function, "<module path>#<export name>" or { module, export }, got 42');
+    expect(functionError(() => resolveFunctionReference(42 as never))).toBe(
+      'func must be a function, "<module path>#<export name>" or { module, export }, got 42',
+    );
   });
 });
 

@@ -20,9 +20,7 @@ import { outerVariables } from './free-variables';
 import { isClassSource, isNativeSource, parseFunctionSource } from './function-source';
 import { checkTypeScriptModule } from './typescript-modules';
 
-export type FunctionReference =
-  | { kind: 'module'; module: string; exportName: string; name: string }
-  | { kind: 'source'; source: string; name: string };
+export type FunctionReference = { kind: 'module'; module: string; exportName: string; name: string } | { kind: 'source'; source: string; name: string };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type UserFunction = (...args: any[]) => unknown;
@@ -76,14 +74,14 @@ export function resolveFunctionReference(input: FunctionInput, options: ResolveO
   if (input !== null && typeof input === 'object' && 'module' in input && typeof input.module === 'string' && typeof input.export === 'string') {
     return resolveModule(input.module, input.export, cwd, options.name);
   }
-  throw new FunctionReferenceError(
-    `func must be a function, "<module path>#<export name>" or { module, export }, got ${describeValue(input)}`,
-  );
+  throw new FunctionReferenceError(`func must be a function, "<module path>#<export name>" or { module, export }, got ${describeValue(input)}`);
 }
 
 function resolveModule(specifier: string, exportName: string, cwd: string, name: string | undefined): FunctionReference {
   if (specifier === '' || exportName === '') {
-    throw new FunctionReferenceError(`{ module, export } needs a non-empty module and export name, got ${describeValue(specifier)} and ${describeValue(exportName)}`);
+    throw new FunctionReferenceError(
+      `{ module, export } needs a non-empty module and export name, got ${describeValue(specifier)} and ${describeValue(exportName)}`,
+    );
   }
   let modulePath: string;
   if (specifier.startsWith('file:')) modulePath = fileURLToPath(specifier);
@@ -97,7 +95,9 @@ function resolveModule(specifier: string, exportName: string, cwd: string, name:
     }
   }
   if (!existsSync(modulePath)) {
-    throw new FunctionReferenceError(`module ${describeValue(specifier)} does not exist (resolved to ${modulePath}); check the path, relative paths are resolved against ${cwd}`);
+    throw new FunctionReferenceError(
+      `module ${describeValue(specifier)} does not exist (resolved to ${modulePath}); check the path, relative paths are resolved against ${cwd}`,
+    );
   }
   checkTypeScriptModule(modulePath);
   const fileName = name ?? (exportName === 'default' ? path.basename(modulePath).replace(/\.[^.]*$/, '') : exportName);
@@ -125,7 +125,7 @@ function resolveSource(fn: UserFunction, nameOverride: string | undefined): Func
   if (outer.length > 0) {
     throw new FunctionReferenceError(
       `${label} uses variables from outside its body (${outer.join(', ')}), which do not exist where workers run it; ` +
-      'move them inside the function, pass them as arguments, or export the function from a module and pass `{ module, export }`',
+        'move them inside the function, pass them as arguments, or export the function from a module and pass `{ module, export }`',
     );
   }
   const name = nameOverride ?? (ownName || ANONYMOUS_FUNCTION_NAME);

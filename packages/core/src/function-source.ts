@@ -58,7 +58,10 @@ export function parseFunctionSource(source: string, label: string): { node: AstN
     return parseFunctionSource(rewritten, label);
   } catch (error) {
     if (error instanceof FunctionReferenceError) throw error;
-    throw new FunctionReferenceError(`${label}: its source cannot be parsed (${(error as Error).message}); export it from a module and pass { module, export }`, { cause: error });
+    throw new FunctionReferenceError(
+      `${label}: its source cannot be parsed (${(error as Error).message}); export it from a module and pass { module, export }`,
+      { cause: error },
+    );
   }
 }
 

@@ -28,6 +28,16 @@ export type { ExecutionBackend } from './backend';
 export { loadConfig, findConfigFile, ConfigError, CONFIG_FILE_NAME } from './config';
 export type { AcmeConfig, LoadedConfig } from './config';
 export type { UserLogger } from './logger';
-export { AcmeError, OptionError, ArgumentDistributionError, ArgumentBindingError, FunctionReferenceError, ResultLayoutError, TaskContextError, ComputeError, StorageError } from './errors';
+export {
+  AcmeError,
+  OptionError,
+  ArgumentDistributionError,
+  ArgumentBindingError,
+  FunctionReferenceError,
+  ResultLayoutError,
+  TaskContextError,
+  ComputeError,
+  StorageError,
+} from './errors';
 export type { CallFailure, CoreErrorCode } from './errors';
 export type { SlurmSettings, SlurmRetrySettings } from './slurm-settings';

@@ -116,7 +116,11 @@ export function inputTable(distribution: Distribution, parameterNames: readonly 
   const add = (name: string, plan: ArgumentPlan) => {
     const unsafe = unsafeHdf5Name(name);
     const outcome: Outcome =
-      unsafe !== undefined ? { reason: `its name cannot name an HDF5 attribute (${unsafe})` } : name in attributes ? { reason: 'another argument has its name' } : attributeValue(plan);
+      unsafe !== undefined
+        ? { reason: `its name cannot name an HDF5 attribute (${unsafe})` }
+        : name in attributes
+          ? { reason: 'another argument has its name' }
+          : attributeValue(plan);
     if ('reason' in outcome) skipped.push(`${name}: ${outcome.reason}`);
     else if (byteSize(outcome.value) > MAX_ATTRIBUTE_BYTES) skipped.push(`${name}: its values take more than ${MAX_ATTRIBUTE_BYTES / 2 ** 20} MiB`);
     else attributes[name] = outcome.value;

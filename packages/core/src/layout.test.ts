@@ -72,7 +72,8 @@ describe('planLayout with resultShape', () => {
   });
   test('single file: a regular dataset, an unlimited dimension starts at 0', () => {
     expect(planLayout({ ...base, mode: 'hdf5', singleFile: true, resultShape: [null, 4] }).container).toEqual({
-      libverLatest: false, virtualDatasets: [],
+      libverLatest: false,
+      virtualDatasets: [],
       datasets: [{ path: 'result_0', spec: { dtype: 'float64', shape: [3, 4], fillValue: NaN } }],
     });
     expect(planLayout({ ...base, mode: 'hdf5', singleFile: true, resultShape: [Infinity, null], resultDtype: 'int32' }).container!.datasets).toEqual([

@@ -184,13 +184,7 @@ function stackedDatasetSpec(shape: number[], unlimitedDim: number | undefined, d
  * With an unlimited dimension both sides are declared unlimited (virtual count 'unlimited',
  * source extent 0 / maxshape null), so HDF5 takes the real length from the payload files.
  */
-function virtualDatasetSpec(
-  shape: number[],
-  stackingDim: number,
-  unlimitedDim: number | undefined,
-  dtype: NumericDtype,
-  files: string[],
-): VirtualDatasetSpec {
+function virtualDatasetSpec(shape: number[], stackingDim: number, unlimitedDim: number | undefined, dtype: NumericDtype, files: string[]): VirtualDatasetSpec {
   const slotShape = shape.filter((_, dim) => dim !== stackingDim);
   const source = (): VirtualMapping['source'] =>
     unlimitedDim === undefined

@@ -14,7 +14,13 @@ test('records batches in place, keeps values across recorders, and names what is
   expect(memory.values).toEqual([0, 2, 4, undefined, { x: 8 }, undefined]);
   expect(recorder.nDone).toBe(4);
   expect(recorder.failures).toEqual([{ taskID: 5, name: 'Error', message: 'boom', reason: 'error' }]);
-  expect(told.map((r) => [r.taskID, r.ok])).toEqual([[0, true], [1, true], [2, true], [4, true], [5, false]]);
+  expect(told.map((r) => [r.taskID, r.ok])).toEqual([
+    [0, true],
+    [1, true],
+    [2, true],
+    [4, true],
+    [5, false],
+  ]);
   expect(Array.from(recorder.pending())).toEqual([3, 5]);
   expect(recorder.nMissing).toBe(2);
   // A later compute() records into the same values.

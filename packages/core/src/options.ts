@@ -200,7 +200,8 @@ const ACME_OPTION_PLACES: Record<string, string> = {
   stop_client: 'acme-ts has no such option: it starts its workers itself and ends them with pmap.close() (or `await using`)',
   start_client: 'acme-ts has no such option: it starts its workers itself and ends them with pmap.close() (or `await using`)',
   client: 'acme-ts has no such option: pass a shared backend object as options.backend (e.g. new LocalBackend({ nWorkers: 4 }))',
-  n_workers_startup: 'acme-ts has no such option: the local backend starts workers as the queued work needs them; SLURM tasks start as the cluster schedules them',
+  n_workers_startup:
+    'acme-ts has no such option: the local backend starts workers as the queued work needs them; SLURM tasks start as the cluster schedules them',
   interactive_wait: 'acme-ts has no such option: it never waits for an answer, except options.dryrun on a terminal',
   // acme-ts's own SLURM settings, written at the top level.
   ...Object.fromEntries(
@@ -238,19 +239,40 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 export const MAX_CONCURRENCY = 1024;
 
 const DTYPE_ALIASES = {
-  float64: 'float64', float: 'float64', double: 'float64', f8: 'float64',
-  float32: 'float32', single: 'float32', f4: 'float32',
-  float16: 'float16', half: 'float16', f2: 'float16',
-  complex128: 'complex128', complex: 'complex128', cdouble: 'complex128', c16: 'complex128',
-  complex64: 'complex64', csingle: 'complex64', c8: 'complex64',
-  int8: 'int8', i1: 'int8',
-  int16: 'int16', i2: 'int16',
-  int32: 'int32', i4: 'int32',
-  int64: 'int64', i8: 'int64', int: 'int64',
-  uint8: 'uint8', u1: 'uint8',
-  uint16: 'uint16', u2: 'uint16',
-  uint32: 'uint32', u4: 'uint32',
-  uint64: 'uint64', u8: 'uint64',
+  float64: 'float64',
+  float: 'float64',
+  double: 'float64',
+  f8: 'float64',
+  float32: 'float32',
+  single: 'float32',
+  f4: 'float32',
+  float16: 'float16',
+  half: 'float16',
+  f2: 'float16',
+  complex128: 'complex128',
+  complex: 'complex128',
+  cdouble: 'complex128',
+  c16: 'complex128',
+  complex64: 'complex64',
+  csingle: 'complex64',
+  c8: 'complex64',
+  int8: 'int8',
+  i1: 'int8',
+  int16: 'int16',
+  i2: 'int16',
+  int32: 'int32',
+  i4: 'int32',
+  int64: 'int64',
+  i8: 'int64',
+  int: 'int64',
+  uint8: 'uint8',
+  u1: 'uint8',
+  uint16: 'uint16',
+  u2: 'uint16',
+  uint32: 'uint32',
+  u4: 'uint32',
+  uint64: 'uint64',
+  u8: 'uint64',
   bool: 'bool',
 } as const satisfies Record<string, NumericDtype>;
 
@@ -341,12 +363,8 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   for (const key of Object.keys(raw)) {
     if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
     const suggestion = suggestOption(key);
-    const hint =
-      acmeOptionPlace(key) ?? (suggestion ? `did you mean options.${suggestion}?` : `known options are ${OPTION_NAMES.join(', ')}`);
-    throw new OptionError(
-      key,
-      `options.${key} is not a ParallelMap option; ${hint} (keyword arguments for the function belong in options.kwargs)`,
-    );
+    const hint = acmeOptionPlace(key) ?? (suggestion ? `did you mean options.${suggestion}?` : `known options are ${OPTION_NAMES.join(', ')}`);
+    throw new OptionError(key, `options.${key} is not a ParallelMap option; ${hint} (keyword arguments for the function belong in options.kwargs)`);
   }
   const warnings: string[] = [];
 
@@ -419,7 +437,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   let resolvedShape = resultShape;
   let resolvedStackingDim = stackingDim;
   if (resultShape !== undefined && serializeResults) {
-    warnings.push('options.resultShape is ignored when options.serializeResults is true (each call\'s return value is serialized as is)');
+    warnings.push("options.resultShape is ignored when options.serializeResults is true (each call's return value is serialized as is)");
     resolvedShape = undefined;
     resolvedStackingDim = undefined;
   }
@@ -493,8 +511,14 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   const allowChangedFunction = checkBoolean(raw, 'allowChangedFunction', false);
 
   const logger = raw.logger;
-  if (logger !== undefined && !(logger !== null && typeof logger === 'object' && ['info', 'warn', 'error'].every((m) => typeof (logger as Record<string, unknown>)[m] === 'function'))) {
-    throw new OptionError('logger', `options.logger must be an object with info, warn and error methods (and optionally debug), such as console, got ${describeValue(logger)}`);
+  if (
+    logger !== undefined &&
+    !(logger !== null && typeof logger === 'object' && ['info', 'warn', 'error'].every((m) => typeof (logger as Record<string, unknown>)[m] === 'function'))
+  ) {
+    throw new OptionError(
+      'logger',
+      `options.logger must be an object with info, warn and error methods (and optionally debug), such as console, got ${describeValue(logger)}`,
+    );
   }
   const onProgress = raw.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
@@ -536,10 +560,7 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   };
 }
 
-function checkResultShape(
-  value: unknown,
-  writeWorkerResults: boolean,
-): { resultShape: (number | null)[] | undefined; stackingDim: number | undefined } {
+function checkResultShape(value: unknown, writeWorkerResults: boolean): { resultShape: (number | null)[] | undefined; stackingDim: number | undefined } {
   if (value === undefined) return { resultShape: undefined, stackingDim: undefined };
   if (!Array.isArray(value)) {
     throw new OptionError(

@@ -82,7 +82,10 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
     this.warnings = [...this.options.warnings];
     this.backendOption = isExecutionBackend(backend) ? backend : this.options.backend;
     if (isExecutionBackend(backend)) {
-      for (const [option, given] of [['concurrency', this.options.concurrency > 1], ['isolation', this.options.isolation !== 'thread']] as const) {
+      for (const [option, given] of [
+        ['concurrency', this.options.concurrency > 1],
+        ['isolation', this.options.isolation !== 'thread'],
+      ] as const) {
         if (given) this.warnings.push(`options.${option} has no effect with a backend object: give it to the backend (new LocalBackend({ ${option} }))`);
       }
     }
@@ -180,7 +183,13 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
     const { path: configFile, config } = loadConfig();
     const name = (this.backendOption as string | undefined) ?? process.env.ACME_TS_BACKEND ?? config.backend ?? 'local';
     const source = (this.backendSource =
-      this.backendOption !== undefined ? 'options.backend' : process.env.ACME_TS_BACKEND ? 'ACME_TS_BACKEND' : config.backend ? `the config file ${configFile}` : 'the default');
+      this.backendOption !== undefined
+        ? 'options.backend'
+        : process.env.ACME_TS_BACKEND
+          ? 'ACME_TS_BACKEND'
+          : config.backend
+            ? `the config file ${configFile}`
+            : 'the default');
     if (name !== 'slurm' && this.options.slurm !== undefined) {
       this.warnings.push(`options.slurm has no effect: this run uses the ${name} backend (from ${source}); set options.backend: "slurm" to run on SLURM`);
     }
@@ -203,15 +212,13 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
    * compute() the calls that have no valid result yet. `overrides` may change how it runs
    * (workers, backend, time limit, logging), not what it computes.
    */
-  static resume(
-    outputDir: string,
-    overrides: ResumeOverrides = {},
-  ): ParallelMap {
+  static resume(outputDir: string, overrides: ResumeOverrides = {}): ParallelMap {
     const { only, ...options } = overrides;
     const dir = resolve(outputDir);
     const manifest = readManifest(dir);
     const { args, kwargs } = argumentsFromStore(readArgumentsBlob(dir) as StoredArguments);
-    const func = manifest.functionRef.kind === 'module' ? { module: manifest.functionRef.module, export: manifest.functionRef.exportName } : manifest.functionRef;
+    const func =
+      manifest.functionRef.kind === 'module' ? { module: manifest.functionRef.module, export: manifest.functionRef.exportName } : manifest.functionRef;
     const pmap = new ParallelMap(func as FunctionInput, args, {
       nInputs: manifest.nInputs,
       outputDir: dir,
@@ -291,7 +298,9 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
     this.outputDir = this.history.outputDir;
     plan.recorder.listener = this.listener;
     if (o.dryrun && plan.pending.length > 0 && !(await dryRun(spec, plan, logger))) this.declineRun(plan, logger);
-    logger.info(`Preparing ${plan.pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name} backend, chosen by ${this.backendSource})`);
+    logger.info(
+      `Preparing ${plan.pending.length} parallel calls of \`${this.func.name}\` using ${backend.concurrency} workers (${backend.name} backend, chosen by ${this.backendSource})`,
+    );
     if (this.outputDir) logger.debug(`Log information available at ${this.outputDir}`);
 
     // options.dashboard: served from the first compute() of a run with a folder until close().
@@ -316,7 +325,19 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
 /** ResumeOverrides: how a stored run continues (not what it computes), and which of its calls run. */
 export type ResumeOverrides = Pick<
   ParallelMapInit,
-  'nWorkers' | 'verbose' | 'logfile' | 'signal' | 'backend' | 'slurm' | 'timeout' | 'concurrency' | 'isolation' | 'dryrun' | 'debug' | 'retries' | 'allowChangedFunction'
+  | 'nWorkers'
+  | 'verbose'
+  | 'logfile'
+  | 'signal'
+  | 'backend'
+  | 'slurm'
+  | 'timeout'
+  | 'concurrency'
+  | 'isolation'
+  | 'dryrun'
+  | 'debug'
+  | 'retries'
+  | 'allowChangedFunction'
 > & {
   /** Run only these calls (taskIDs) of those without a result; the others stay as they are. */
   only?: readonly number[];
@@ -335,10 +356,7 @@ function checkOnly(only: readonly number[], nInputs: number): number[] {
 
 /** Functions cannot cross to a worker thread or a SLURM task (structured clone refuses them). */
 function rejectFunctionArguments(args: unknown[], kwargs: Record<string, unknown> | undefined): void {
-  const where = [
-    ...args.map((a, i) => [`args[${i}]`, a] as const),
-    ...Object.entries(kwargs ?? {}).map(([k, v]) => [`options.kwargs.${k}`, v] as const),
-  ];
+  const where = [...args.map((a, i) => [`args[${i}]`, a] as const), ...Object.entries(kwargs ?? {}).map(([k, v]) => [`options.kwargs.${k}`, v] as const)];
   for (const [name, value] of where) {
     if (typeof value === 'function') {
       throw new OptionError(

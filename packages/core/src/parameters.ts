@@ -58,7 +58,8 @@ export function functionSignature(ref: FunctionReference): SignatureResult {
   } catch (error) {
     return { ok: false, name: ref.name, reason: `its ES module cannot be parsed (${(error as Error).message})` };
   }
-  if (!node) return { ok: false, name: ref.name, reason: `the ES module does not declare it as a function itself (re-exports and computed exports are not followed)` };
+  if (!node)
+    return { ok: false, name: ref.name, reason: `the ES module does not declare it as a function itself (re-exports and computed exports are not followed)` };
   return { ok: true, signature: signatureOfNode(node, ref.exportName) };
 }
 
@@ -85,7 +86,8 @@ function parameterOf(param: AstNode): Parameter {
     const name = argument.type === 'Identifier' ? (argument.name as string) : undefined;
     return { name, display: `...${name ?? '[…]'}`, rest: true, hasDefault: false, objectPattern: false };
   }
-  if (target.type === 'Identifier') return { name: target.name as string, display: `${target.name as string}${suffix}`, rest: false, hasDefault, objectPattern: false };
+  if (target.type === 'Identifier')
+    return { name: target.name as string, display: `${target.name as string}${suffix}`, rest: false, hasDefault, objectPattern: false };
   if (target.type === 'ObjectPattern') {
     const keys = patternKeys(target);
     return { display: `{ ${keys ? keys.join(', ') : '…'} }${suffix}`, rest: false, hasDefault, objectPattern: true, ...(keys ? { keys } : {}) };

@@ -15,7 +15,9 @@ export class PayloadFileRecorder extends StoredResultRecorder {
       } catch (err) {
         // A write libhdf5 refuses fails that call, not the run.
         const e = err as Error;
-        return this.recordFailure(taskID, { name: e.name ?? 'Error', message: `writing ${call.path} failed: ${e.message}`, stack: e.stack }, 'error', { durationMs });
+        return this.recordFailure(taskID, { name: e.name ?? 'Error', message: `writing ${call.path} failed: ${e.message}`, stack: e.stack }, 'error', {
+          durationMs,
+        });
       }
     }
     this.recordStored(taskID, call, durationMs);

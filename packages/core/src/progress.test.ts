@@ -16,7 +16,7 @@ test('not a TTY: plain lines at the interval, nothing redrawn; disabled: nothing
   const progress = new Progress(4, { stream, intervalMs: 20, label: 'g' });
   progress.update(1, 0);
   // Until the second line (a loaded machine runs a 20 ms interval late, and only once per delay).
-  for (const deadline = Date.now() + 10_000; written.split('\n').length < 3 && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 10_000; written.split('\n').length < 3 && Date.now() < deadline;) {
     await new Promise((r) => setTimeout(r, 10));
   }
   progress.stop();

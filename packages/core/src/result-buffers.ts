@@ -58,7 +58,10 @@ function arrayLayout(shape: readonly number[], dtype: string): { Ctor: TypedArra
     throw new AcmeError('ERR_ACME_INVALID_ARGUMENT', `resultArray(shape): shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   }
   if (!Object.prototype.hasOwnProperty.call(CONSTRUCTORS, dtype)) {
-    throw new AcmeError('ERR_ACME_INVALID_ARGUMENT', `resultArray(shape, dtype): dtype must be one of ${Object.keys(CONSTRUCTORS).join(', ')}, got ${JSON.stringify(dtype)}`);
+    throw new AcmeError(
+      'ERR_ACME_INVALID_ARGUMENT',
+      `resultArray(shape, dtype): dtype must be one of ${Object.keys(CONSTRUCTORS).join(', ')}, got ${JSON.stringify(dtype)}`,
+    );
   }
   const Ctor = CONSTRUCTORS[dtype as ResultArrayDtype];
   const length = shape.reduce((a, b) => a * b, 1);

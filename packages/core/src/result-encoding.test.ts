@@ -21,7 +21,9 @@ describe('encodeResult, unstacked (ACME §2.2)', () => {
   });
   test('a tuple of scalars of one kind merges into one 1-D dataset', () => {
     expect(datasets(encodeResult([1, 2, 3], { stacked: false }))).toEqual([{ name: 'result_0', dtype: 'float64', shape: [3], data: Float64Array.of(1, 2, 3) }]);
-    expect(datasets(encodeResult([2n ** 63n], { stacked: false }))).toEqual([{ name: 'result_0', dtype: 'uint64', shape: [1], data: BigUint64Array.of(2n ** 63n) }]);
+    expect(datasets(encodeResult([2n ** 63n], { stacked: false }))).toEqual([
+      { name: 'result_0', dtype: 'uint64', shape: [1], data: BigUint64Array.of(2n ** 63n) },
+    ]);
     expect(datasets(encodeResult([], { stacked: false }))).toEqual([{ name: 'result_0', dtype: 'float64', shape: [0], data: new Float64Array(0) }]);
   });
   test('mixed scalar kinds become one dataset per element (ACME crashes, §6.9)', () => {
@@ -49,13 +51,34 @@ describe('encodeResult, unstacked (ACME §2.2)', () => {
     expect(datasets(encodeResult(ndarray(Int16Array.of(1, 2, 3, 4, 5, 6), [2, 3]), { stacked: false }))).toEqual([
       { name: 'result_0', dtype: 'int16', shape: [2, 3], data: Int16Array.of(1, 2, 3, 4, 5, 6) },
     ]);
-    expect(datasets(encodeResult(ndarray([1, 2], [2, 1]), { stacked: false }))[0]).toEqual({ name: 'result_0', dtype: 'float64', shape: [2, 1], data: Float64Array.of(1, 2) });
-    expect(datasets(encodeResult([[[1, 2], [3, 4]], 'x'], { stacked: false }))).toEqual([
+    expect(datasets(encodeResult(ndarray([1, 2], [2, 1]), { stacked: false }))[0]).toEqual({
+      name: 'result_0',
+      dtype: 'float64',
+      shape: [2, 1],
+      data: Float64Array.of(1, 2),
+    });
+    expect(
+      datasets(
+        encodeResult(
+          [
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            'x',
+          ],
+          { stacked: false },
+        ),
+      ),
+    ).toEqual([
       { name: 'result_0', dtype: 'float64', shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) },
       { name: 'result_1', dtype: 'string', shape: [], data: ['x'] },
     ]);
     expect(datasets(encodeResult([[Float32Array.of(1, 2), Float32Array.of(3, 4)]], { stacked: false }))[0]).toEqual({
-      name: 'result_0', dtype: 'float64', shape: [2, 2], data: Float64Array.of(1, 2, 3, 4),
+      name: 'result_0',
+      dtype: 'float64',
+      shape: [2, 2],
+      data: Float64Array.of(1, 2, 3, 4),
     });
   });
   test('values HDF5 cannot hold give a reason', () => {
@@ -85,8 +108,20 @@ describe('encodeResult, stacked (ACME §2.4)', () => {
     ]);
   });
   test('a plain Array matching the slot shape is one value', () => {
-    expect(datasets(encodeResult([1, 2, 3], { stacked: true, slotShape: [3] }))).toEqual([{ name: 'result_0', dtype: 'float64', shape: [3], data: Float64Array.of(1, 2, 3) }]);
-    expect(datasets(encodeResult([[1, 2], [3, 4]], { stacked: true, slotShape: [2, Infinity] }))).toHaveLength(1);
+    expect(datasets(encodeResult([1, 2, 3], { stacked: true, slotShape: [3] }))).toEqual([
+      { name: 'result_0', dtype: 'float64', shape: [3], data: Float64Array.of(1, 2, 3) },
+    ]);
+    expect(
+      datasets(
+        encodeResult(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { stacked: true, slotShape: [2, Infinity] },
+        ),
+      ),
+    ).toHaveLength(1);
     // Not matching: a tuple.
     expect(datasets(encodeResult([Float64Array.of(1, 2, 3), 7], { stacked: true, slotShape: [3] })).map((d) => d.name)).toEqual(['result_0', 'result_1']);
   });
@@ -98,12 +133,23 @@ describe('stacking in memory', () => {
     expect(stack).toEqual({ dtype: 'float32', shape: [2, 3], data: Float32Array.of(1, 3, 5, 2, 4, 6), extra: [[], [], []] });
   });
   test('scalars with resultShape [null]; further return values are kept per call, as returned (issue 14)', () => {
-    expect(stackResults([[1, 10], [2, 20]], [null], 'int32')).toEqual({ dtype: 'int32', shape: [2], data: Int32Array.of(1, 2), extra: [[10], [20]] });
+    expect(
+      stackResults(
+        [
+          [1, 10],
+          [2, 20],
+        ],
+        [null],
+        'int32',
+      ),
+    ).toEqual({ dtype: 'int32', shape: [2], data: Int32Array.of(1, 2), extra: [[10], [20]] });
     const slot = [1, 2, 3];
     const stack = stackResults([[slot, 'a', { any: 'value' }], slot], [null, 3], 'float64');
     expect(stack.data).toEqual(Float64Array.of(1, 2, 3, 1, 2, 3));
     expect(stack.extra).toEqual([['a', { any: 'value' }], []]);
-    expect(() => stackResults([[]], [null], 'float64')).toThrow('call 0 returned a value that cannot be stacked: return value 0: it returned no value for result_0');
+    expect(() => stackResults([[]], [null], 'float64')).toThrow(
+      'call 0 returned a value that cannot be stacked: return value 0: it returned no value for result_0',
+    );
   });
   test('complex stacks: real results get imaginary parts 0, complex ones keep theirs; a real stack refuses complex values', () => {
     const z = { dtype: 'complex128', shape: [2], data: Float64Array.of(1, -1, 2, 0.5) };
@@ -111,16 +157,25 @@ describe('stacking in memory', () => {
     expect(stack).toMatchObject({ dtype: 'complex64', shape: [2, 2] });
     expect(stack.data).toEqual(Float32Array.of(3, 0, 4, 0, 1, -1, 2, 0.5));
     expect(stackResults([z], [2, null], 'complex128').data).toEqual(Float64Array.of(1, -1, 2, 0.5));
-    expect(() => stackResults([z], [null, 2], 'float64')).toThrow(/result_0 of call 0 is complex128, which cannot be stacked into the real dtype float64 without dropping the imaginary parts/);
+    expect(() => stackResults([z], [null, 2], 'float64')).toThrow(
+      /result_0 of call 0 is complex128, which cannot be stacked into the real dtype float64 without dropping the imaginary parts/,
+    );
   });
   test('int64 and bool targets convert', () => {
     expect(stackResults([2.7, -1], [null], 'int64').data).toEqual(BigInt64Array.of(2n, -1n));
     expect(stackResults([0, 3], [null], 'bool').data).toEqual(Uint8Array.of(0, 1));
   });
   test('a wrong shape names the call and both shapes', () => {
-    expect(() => stackResults([[1, 2, 3], [1, 2]], [null, 3], 'float64')).toThrow(
-      new ResultLayoutError('result_0 of call 1 has shape [], but resultShape expects [3] per call'),
-    );
+    expect(() =>
+      stackResults(
+        [
+          [1, 2, 3],
+          [1, 2],
+        ],
+        [null, 3],
+        'float64',
+      ),
+    ).toThrow(new ResultLayoutError('result_0 of call 1 has shape [], but resultShape expects [3] per call'));
     const stack = allocateStack([2, 3], 'float64');
     expect(() => placeInStack(stack, 0, 0, { name: 'result_0', dtype: 'float64', shape: [2], data: Float64Array.of(1, 2) })).toThrow(
       'result_0 of call 0 has shape [2], but resultShape expects [3] per call',
@@ -128,7 +183,9 @@ describe('stacking in memory', () => {
     expect(() => placeInStack(stack, 0, 2, { name: 'result_0', dtype: 'float64', shape: [3], data: new Float64Array(3) })).toThrow(
       'taskID must be an integer between 0 and 1, got 2',
     );
-    expect(() => stackResults([{ a: 1 }], [null], 'float64')).toThrow('call 0 returned a value that cannot be stacked: return value: an object has no HDF5 equivalent');
+    expect(() => stackResults([{ a: 1 }], [null], 'float64')).toThrow(
+      'call 0 returned a value that cannot be stacked: return value: an object has no HDF5 equivalent',
+    );
   });
   test('size-1 dimensions are ignored when comparing shapes', () => {
     const stack = allocateStack([2, 3], 'float64');
@@ -136,12 +193,20 @@ describe('stacking in memory', () => {
     expect(stack.data).toEqual(Float64Array.of(0, 0, 0, 7, 8, 9));
   });
   test('complex return values: {data, shape, dtype} with re and im interleaved; complexArray builds them', () => {
-    expect(datasets(encodeResult(complexArray([1, 2], [3, 4]), { stacked: false }))).toEqual([{ name: 'result_0', dtype: 'complex128', shape: [2], data: Float64Array.of(1, 3, 2, 4) }]);
-    expect(datasets(encodeResult({ dtype: 'complex64', shape: [1], data: [5, 6] }, { stacked: true }))).toEqual([{ name: 'result_0', dtype: 'complex64', shape: [1], data: Float32Array.of(5, 6) }]);
+    expect(datasets(encodeResult(complexArray([1, 2], [3, 4]), { stacked: false }))).toEqual([
+      { name: 'result_0', dtype: 'complex128', shape: [2], data: Float64Array.of(1, 3, 2, 4) },
+    ]);
+    expect(datasets(encodeResult({ dtype: 'complex64', shape: [1], data: [5, 6] }, { stacked: true }))).toEqual([
+      { name: 'result_0', dtype: 'complex64', shape: [1], data: Float32Array.of(5, 6) },
+    ]);
     expect(reason(encodeResult({ dtype: 'complex128', shape: [2], data: Float64Array.of(1, 2) }, { stacked: false }))).toBe(
       'return value: a complex128 ndarray of shape [2] needs 4 numbers (re and im interleaved), but data has 2',
     );
-    expect(complexArray(Float64Array.of(1, 2, 3, 4), undefined, [2, 2], 'complex64')).toEqual({ dtype: 'complex64', shape: [2, 2], data: Float32Array.of(1, 0, 2, 0, 3, 0, 4, 0) });
+    expect(complexArray(Float64Array.of(1, 2, 3, 4), undefined, [2, 2], 'complex64')).toEqual({
+      dtype: 'complex64',
+      shape: [2, 2],
+      data: Float32Array.of(1, 0, 2, 0, 3, 0, 4, 0),
+    });
   });
   test('ndarray rejects a mismatching shape', () => {
     expect(() => ndarray([1, 2, 3], [2, 2])).toThrow('ndarray shape [2, 2] holds 4 elements, got data with 3');
@@ -150,7 +215,23 @@ describe('stacking in memory', () => {
 
 describe('encodeResult: a returned plain object is named datasets (issue 20)', () => {
   test('each key a dataset of its value, nested objects groups', () => {
-    expect(datasets(encodeResult({ mean: 2, sd: 0.5, stats: { n: 3n, ok: true }, spectrum: Float32Array.of(1, 2), grid: [[1, 2], [3, 4]] }, { stacked: false }))).toEqual([
+    expect(
+      datasets(
+        encodeResult(
+          {
+            mean: 2,
+            sd: 0.5,
+            stats: { n: 3n, ok: true },
+            spectrum: Float32Array.of(1, 2),
+            grid: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+          { stacked: false },
+        ),
+      ),
+    ).toEqual([
       { name: 'mean', dtype: 'float64', shape: [], data: Float64Array.of(2) },
       { name: 'sd', dtype: 'float64', shape: [], data: Float64Array.of(0.5) },
       { name: 'stats/n', dtype: 'int64', shape: [], data: BigInt64Array.of(3n) },
@@ -160,8 +241,12 @@ describe('encodeResult: a returned plain object is named datasets (issue 20)', (
     ]);
     // {data, shape} stays one N-D value, at the top and inside.
     expect(datasets(encodeResult({ data: [1, 2], shape: [2] }, { stacked: false }))[0]!.name).toBe('result_0');
-    expect(datasets(encodeResult({ m: ndarray([1, 2, 3, 4], [2, 2]) }, { stacked: false }))).toEqual([{ name: 'm', dtype: 'float64', shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) }]);
-    expect(datasets(encodeResult(Object.assign(Object.create(null), { a: 'x' }), { stacked: false }))).toEqual([{ name: 'a', dtype: 'string', shape: [], data: ['x'] }]);
+    expect(datasets(encodeResult({ m: ndarray([1, 2, 3, 4], [2, 2]) }, { stacked: false }))).toEqual([
+      { name: 'm', dtype: 'float64', shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) },
+    ]);
+    expect(datasets(encodeResult(Object.assign(Object.create(null), { a: 'x' }), { stacked: false }))).toEqual([
+      { name: 'a', dtype: 'string', shape: [], data: ['x'] },
+    ]);
   });
   test('values HDF5 cannot hold, and empty objects, go to the serialized fallback with the key named', () => {
     expect(reason(encodeResult({ mean: 1, m: new Map() }, { stacked: false }))).toMatch(/^m: a Map has no HDF5/);
@@ -169,13 +254,28 @@ describe('encodeResult: a returned plain object is named datasets (issue 20)', (
     expect(reason(encodeResult({}, { stacked: false }))).toMatch(/empty object/);
     expect(reason(encodeResult({ a: {} }, { stacked: false }))).toMatch(/a is an empty object/);
     // Class instances, Maps and objects inside a tuple are not named results.
-    expect(encodeResult(new (class P { x = 1; })(), { stacked: false }).ok).toBe(false);
+    expect(
+      encodeResult(
+        new (class P {
+          x = 1;
+        })(),
+        { stacked: false },
+      ).ok,
+    ).toBe(false);
     expect(encodeResult([{ a: 1 }, 2], { stacked: false }).ok).toBe(false);
     // resultShape stacks positional result_0: an object is not stacked.
     expect(encodeResult({ a: 1 }, { stacked: true }).ok).toBe(false);
   });
-  test.each([['a/b', "'/'"], ['', 'empty'], ['.', 'group itself'], ['x\u0000', 'control'], [' pad', 'white space']])('key %j is refused, named', (key, why) => {
+  test.each([
+    ['a/b', "'/'"],
+    ['', 'empty'],
+    ['.', 'group itself'],
+    ['x\u0000', 'control'],
+    [' pad', 'white space'],
+  ])('key %j is refused, named', (key, why) => {
     expect(() => encodeResult({ ok: 1, nested: { [key]: 2 } }, { stacked: false })).toThrow(ResultLayoutError);
-    expect(() => encodeResult({ ok: 1, nested: { [key]: 2 } }, { stacked: false })).toThrow(new RegExp(`key ${JSON.stringify(`nested/${key}`).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')} cannot name an HDF5 dataset: .*${why}`));
+    expect(() => encodeResult({ ok: 1, nested: { [key]: 2 } }, { stacked: false })).toThrow(
+      new RegExp(`key ${JSON.stringify(`nested/${key}`).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')} cannot name an HDF5 dataset: .*${why}`),
+    );
   });
 });

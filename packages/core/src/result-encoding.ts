@@ -56,16 +56,7 @@ export type Dtype =
 export type NumericDtype = Exclude<Dtype, 'string'>;
 
 export type NumericArray =
-  | Float64Array
-  | Float32Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array;
+  Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
 export type DatasetData = NumericArray | string[] | boolean[];
 
@@ -244,7 +235,9 @@ function encodeValue(value: unknown): { dtype: Dtype; shape: number[]; data: Dat
     // scijs-style ndarrays can be strided views; only C-contiguous ones map 1:1 onto a dataset.
     const stride = value.stride;
     const contiguous = cStrides(shape);
-    const stridesMatch = stride === undefined || (Array.isArray(stride) && stride.length === shape.length && stride.every((step, dim) => step === contiguous[dim] || shape[dim] <= 1));
+    const stridesMatch =
+      stride === undefined ||
+      (Array.isArray(stride) && stride.length === shape.length && stride.every((step, dim) => step === contiguous[dim] || shape[dim] <= 1));
     if (!stridesMatch || (value.offset !== undefined && value.offset !== 0)) {
       return 'ndarray is a strided or offset view; copy it into a C-contiguous array first';
     }
@@ -318,7 +311,9 @@ function encodeNamed(object: Record<string, unknown>, prefix: string, datasets: 
   for (const key of keys) {
     const problem = unsafeHdf5Name(key);
     if (problem !== undefined) {
-      throw new ResultLayoutError(`the returned object's key ${JSON.stringify(prefix + key)} cannot name an HDF5 dataset: ${problem}; rename the key (letters, digits, '_', '-', ' ' and '.' are safe)`);
+      throw new ResultLayoutError(
+        `the returned object's key ${JSON.stringify(prefix + key)} cannot name an HDF5 dataset: ${problem}; rename the key (letters, digits, '_', '-', ' ' and '.' are safe)`,
+      );
     }
     const value = object[key];
     if (isPlainObject(value) && !isNdArrayLike(value)) {
@@ -481,7 +476,9 @@ export function placeInStack(stack: StackedArray, stackingDim: number, taskID: n
   const sourceParts = componentsOf(dataset.dtype as NumericDtype);
   const parts = componentsOf(stack.dtype);
   if (sourceParts > parts) {
-    throw new ResultLayoutError(`result_0 of call ${taskID} is ${dataset.dtype}, which cannot be stacked into the real dtype ${stack.dtype} without dropping the imaginary parts; set options.resultDtype to complex64 or complex128`);
+    throw new ResultLayoutError(
+      `result_0 of call ${taskID} is ${dataset.dtype}, which cannot be stacked into the real dtype ${stack.dtype} without dropping the imaginary parts; set options.resultDtype to complex64 or complex128`,
+    );
   }
   const outer = product(stack.shape.slice(0, stackingDim));
   const inner = product(stack.shape.slice(stackingDim + 1));

@@ -11,7 +11,10 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(outputDir, { recursive: true, force: true }));
 
-const call = (taskID: number) => ({ taskID, datasets: [{ name: 'result_0', dtype: 'float64' as const, shape: [2], data: new Float64Array([taskID, -taskID]) }] });
+const call = (taskID: number) => ({
+  taskID,
+  datasets: [{ name: 'result_0', dtype: 'float64' as const, shape: [2], data: new Float64Array([taskID, -taskID]) }],
+});
 
 test('frames round-trip with their typed arrays; nothing is written before flush', () => {
   const journal = new ResultJournal(outputDir);

@@ -39,7 +39,17 @@ interface RawRef {
   length: number;
 }
 const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView> = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 };
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -98,7 +108,11 @@ export class ResultJournal {
       chunks.push(raw);
       bodyLength = padded + raw.byteLength;
     }
-    if (bodyLength > 0xffffffff) throw new AcmeError('ERR_ACME_JOURNAL', `results of ${bodyLength} bytes cannot go into one journal frame (4 GiB at most); singleFile is not for results this large: use the default mode (a payload file per call)`);
+    if (bodyLength > 0xffffffff)
+      throw new AcmeError(
+        'ERR_ACME_JOURNAL',
+        `results of ${bodyLength} bytes cannot go into one journal frame (4 GiB at most); singleFile is not for results this large: use the default mode (a payload file per call)`,
+      );
     const head = chunks[0] as Buffer;
     head.writeUInt32LE(bodyLength, 0);
     FRAME_MAGIC.copy(head, 4);
@@ -146,7 +160,10 @@ function withRawData(entry: JournalEntry, body: Buffer, rawOffsets: number[]): J
     if (offset + ref.length * bytesPer > body.length) throw new Error('journal frame: raw data past its end');
     // body is a Buffer of its own (not pooled: frames with raw data are ≥ 64 KiB), 8-aligned.
     const start = body.byteOffset + offset;
-    const data = start % bytesPer === 0 ? new Type(body.buffer as ArrayBuffer, start, ref.length) : new Type(body.buffer.slice(start, start + ref.length * bytesPer) as ArrayBuffer, 0, ref.length);
+    const data =
+      start % bytesPer === 0
+        ? new Type(body.buffer as ArrayBuffer, start, ref.length)
+        : new Type(body.buffer.slice(start, start + ref.length * bytesPer) as ArrayBuffer, 0, ref.length);
     return { ...holder, data };
   };
   if ('packed' in entry) return { taskIDs: entry.taskIDs, packed: { ...entry.packed, columns: entry.packed.columns.map(resolve) } };
@@ -197,7 +214,7 @@ export function* readJournal(path: string): Generator<JournaledCall> {
   try {
     const size = fstatSync(fd).size;
     const head = Buffer.alloc(4);
-    for (let offset = 0; offset + 4 <= size; ) {
+    for (let offset = 0; offset + 4 <= size;) {
       readSync(fd, head, 0, 4, offset);
       const length = head.readUInt32LE(0);
       if (offset + 4 + length > size) break; // cut short by a crash

@@ -26,7 +26,8 @@ class ScriptedBackend implements ExecutionBackend {
       const attempt = (this.runs.get(taskID) ?? 0) + 1;
       this.runs.set(taskID, attempt);
       const reason = this.fail(taskID, attempt);
-      if (reason) events.onSettled(settledCall({ taskID, ok: false, error: { name: 'Error', message: `call ${taskID} failed at attempt ${attempt}` }, reason }));
+      if (reason)
+        events.onSettled(settledCall({ taskID, ok: false, error: { name: 'Error', message: `call ${taskID} failed at attempt ${attempt}` }, reason }));
       else events.onSettled(settledCall({ taskID, ok: true, value: taskID * 10 }));
     }
   }
@@ -65,7 +66,13 @@ test('attempts exhausted: the last failure is reported with its attempt count, e
   try {
     const reasons: FailureReason[] = ['timeout', 'worker-exit', 'timeout'];
     const backend = new ScriptedBackend((taskID, attempt) => (taskID === 2 ? reasons[attempt - 1] : undefined));
-    const pmap = new ParallelMap((x: number) => x, inputs, { verbose: false, outputDir: path.join(outputDir, 'run'), serializeResults: true, backend, retries: { attempts: 2, backoffMs: 0 } });
+    const pmap = new ParallelMap((x: number) => x, inputs, {
+      verbose: false,
+      outputDir: path.join(outputDir, 'run'),
+      serializeResults: true,
+      backend,
+      retries: { attempts: 2, backoffMs: 0 },
+    });
     const error = (await pmap.compute().catch((e) => e)) as ComputeError;
     expect(error.failures).toEqual([expect.objectContaining({ taskID: 2, reason: 'timeout', attempts: 3, message: 'call 2 failed at attempt 3' })]);
     expect(error.message).toContain('call 2 (timeout, after 3 attempts): Error: call 2 failed at attempt 3');
@@ -80,7 +87,12 @@ test('attempts exhausted: the last failure is reported with its attempt count, e
     const status = runStatus(path.join(outputDir, 'run'));
     expect(status.failed.map((r) => [r.taskID, r.attempt])).toEqual([[2, 3]]);
     expect(status.retried).toEqual([
-      { taskID: 2, state: 'failed', attempts: 3, failures: [expect.objectContaining({ reason: 'timeout' }), expect.objectContaining({ reason: 'worker-exit', attempt: 2 })] },
+      {
+        taskID: 2,
+        state: 'failed',
+        attempts: 3,
+        failures: [expect.objectContaining({ reason: 'timeout' }), expect.objectContaining({ reason: 'worker-exit', attempt: 2 })],
+      },
     ]);
   } finally {
     fs.rmSync(outputDir, { recursive: true, force: true });

@@ -53,7 +53,10 @@ export function checkRetries(value: unknown): RetryPolicy | undefined {
   }
   const attempts = raw.attempts ?? 1;
   if (!isAttemptCount(attempts)) {
-    throw new OptionError('retries', `options.retries.attempts must be a non-negative integer (how many times a failed call runs again), got ${describeValue(attempts)}`);
+    throw new OptionError(
+      'retries',
+      `options.retries.attempts must be a non-negative integer (how many times a failed call runs again), got ${describeValue(attempts)}`,
+    );
   }
   const on = raw.on ?? DEFAULT_RETRY_ON;
   const reasons = RETRY_REASONS.map((r) => `"${r}"`).join(', ');
@@ -67,7 +70,10 @@ export function checkRetries(value: unknown): RetryPolicy | undefined {
   });
   const backoffMs = raw.backoffMs ?? DEFAULT_BACKOFF_MS;
   if (!(typeof backoffMs === 'number' && backoffMs >= 0 && backoffMs <= MAX_TIMER_MS)) {
-    throw new OptionError('retries', `options.retries.backoffMs must be a number of milliseconds ≥ 0 (at most ${MAX_TIMER_MS}), got ${describeValue(backoffMs)}`);
+    throw new OptionError(
+      'retries',
+      `options.retries.backoffMs must be a number of milliseconds ≥ 0 (at most ${MAX_TIMER_MS}), got ${describeValue(backoffMs)}`,
+    );
   }
   if (attempts === 0) return undefined;
   return { attempts, on: [...new Set(on as RetryReason[])], backoffMs };
@@ -123,7 +129,9 @@ export class RetryRounds {
   async backoff(signal: AbortSignal): Promise<void> {
     const n = this.queued.length;
     const ms = backoffBefore(this.policy!, this.attempt);
-    this.logger.warn(`${n} failed ${n === 1 ? 'call runs' : 'calls run'} again in ${(ms / 1000).toFixed(1)} s (attempt ${this.attempt} of at most ${this.policy!.attempts + 1})`);
+    this.logger.warn(
+      `${n} failed ${n === 1 ? 'call runs' : 'calls run'} again in ${(ms / 1000).toFixed(1)} s (attempt ${this.attempt} of at most ${this.policy!.attempts + 1})`,
+    );
     signal.throwIfAborted();
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {

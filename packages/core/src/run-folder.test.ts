@@ -64,9 +64,11 @@ describe('writeAtomically', () => {
     ).toThrow('disk full');
     expect(readFileSync(path, 'utf8')).toBe('old');
     expect(readdirSync(dir)).toEqual(['f.h5']);
-    expect(() => writeAtomically(join(dir, 'never.h5'), () => {
-      throw new Error('refused');
-    })).toThrow('refused');
+    expect(() =>
+      writeAtomically(join(dir, 'never.h5'), () => {
+        throw new Error('refused');
+      }),
+    ).toThrow('refused');
     expect(existsSync(join(dir, 'never.h5'))).toBe(false);
   });
 });

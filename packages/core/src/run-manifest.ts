@@ -37,7 +37,8 @@ export function checkSameRun(outputDir: string, stored: RunManifest, spec: RunSp
   const o = spec.options;
   const differences: string[] = [];
   const compare = (what: string, theirs: unknown, mine: unknown) => {
-    if (JSON.stringify(theirs ?? null) !== JSON.stringify(mine ?? null)) differences.push(`${what} ${JSON.stringify(theirs)} there, ${JSON.stringify(mine)} here`);
+    if (JSON.stringify(theirs ?? null) !== JSON.stringify(mine ?? null))
+      differences.push(`${what} ${JSON.stringify(theirs)} there, ${JSON.stringify(mine)} here`);
   };
   compare('function name', stored.funcName, spec.func.name);
   compare('nInputs', stored.nInputs, spec.nInputs);
@@ -73,8 +74,14 @@ export function recordFunctionVersion(outputDir: string, stored: RunManifest, fu
   if (current === stored.fingerprint.function) return;
   const since = new Date().toISOString();
   const versions = stored.functionVersions ?? [{ function: stored.fingerprint.function, since: stored.createdAt }];
-  writeManifest(outputDir, { ...stored, fingerprint: { ...stored.fingerprint, function: current }, functionVersions: [...versions, { function: current, since }] });
-  logger.warn(`The function changed since this run started (options.allowChangedFunction): calls that run from now on (${since}) use the new version; the stored calls keep their results`);
+  writeManifest(outputDir, {
+    ...stored,
+    fingerprint: { ...stored.fingerprint, function: current },
+    functionVersions: [...versions, { function: current, since }],
+  });
+  logger.warn(
+    `The function changed since this run started (options.allowChangedFunction): calls that run from now on (${since}) use the new version; the stored calls keep their results`,
+  );
 }
 
 /** The distributed arguments as stored in .acme-ts/arguments.v8 (split values materialized). */

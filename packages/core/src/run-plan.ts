@@ -89,7 +89,8 @@ export function planRun(spec: RunSpec, backend: ExecutionBackend, logger: Logger
   if (o.logfile !== false) logger.attachFile(typeof o.logfile === 'string' ? o.logfile : layout.logPath(new Date()));
   const inputs = layout.container ? inputTable(spec.distribution, spec.distribution.parameterNames) : undefined;
   const createdContainer = createContainer(layout, inputs?.attributes);
-  if (createdContainer && inputs && inputs.skipped.length > 0) logger.debug(`Inputs not recorded as attributes of ${layout.containerPath}: ${inputs.skipped.join('; ')}`);
+  if (createdContainer && inputs && inputs.skipped.length > 0)
+    logger.debug(`Inputs not recorded as attributes of ${layout.containerPath}: ${inputs.skipped.join('; ')}`);
   const manifest = existing ?? runManifest(spec, backend.name, serializedArguments!);
   if (!existing) writeManifest(outputDir, manifest, serializedArguments);
   else recordFunctionVersion(outputDir, existing, spec.func, logger);
@@ -107,7 +108,8 @@ export function planRun(spec: RunSpec, backend: ExecutionBackend, logger: Logger
         : new PayloadFileRecorder(logger, layout, stored, statusLog);
   // A fresh skeleton maps every call; so does the container of an attempt that stored them all.
   recorder.containerMapsEveryCall = createdContainer || stored.size === spec.nInputs;
-  if (stored.size > 0) logger.info(`Found ${stored.size} of ${spec.nInputs} calls already done in ${outputDir}; running the other ${spec.nInputs - stored.size}`);
+  if (stored.size > 0)
+    logger.info(`Found ${stored.size} of ${spec.nInputs} calls already done in ${outputDir}; running the other ${spec.nInputs - stored.size}`);
   const pending = spec.only ? selectCalls(recorder.pending(), spec.only, logger) : recorder.pending();
   return { layout, recorder, pending, setup: runnerSetup(spec, layout, backend), createdFolder };
 }
@@ -116,7 +118,10 @@ export function planRun(spec: RunSpec, backend: ExecutionBackend, logger: Logger
 function selectCalls(pending: Float64Array, only: readonly number[], logger: Logger): Float64Array {
   const waiting = new Set(pending);
   const done = only.filter((id) => !waiting.has(id));
-  if (done.length > 0) logger.warn(`${done.length === 1 ? `Call ${done[0]} has` : `Calls ${done.join(', ')} have`} a result already and ${done.length === 1 ? 'is' : 'are'} not run again`);
+  if (done.length > 0)
+    logger.warn(
+      `${done.length === 1 ? `Call ${done[0]} has` : `Calls ${done.join(', ')} have`} a result already and ${done.length === 1 ? 'is' : 'are'} not run again`,
+    );
   return Float64Array.from(only.filter((id) => waiting.has(id)));
 }
 

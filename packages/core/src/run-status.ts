@@ -55,13 +55,13 @@ export interface RunJobs {
 export function readRunJobs(outputDir: string): RunJobs | undefined {
   try {
     const jobs = JSON.parse(readFileSync(runJobsPath(outputDir), 'utf8')) as Partial<RunJobs>;
-    const valid = typeof jobs.backend === 'string' && typeof jobs.updatedAt === 'string' && Array.isArray(jobs.jobIds) && jobs.jobIds.every((id) => typeof id === 'string');
+    const valid =
+      typeof jobs.backend === 'string' && typeof jobs.updatedAt === 'string' && Array.isArray(jobs.jobIds) && jobs.jobIds.every((id) => typeof id === 'string');
     return valid ? { backend: jobs.backend!, jobIds: jobs.jobIds!, updatedAt: jobs.updatedAt! } : undefined;
   } catch {
     return undefined; // none written (local backend), or torn: it is rewritten by rename
   }
 }
-
 
 /** A call that ran more than once in a row (options.retries): its outcome and the failed attempts before it. */
 export interface RetriedCall {
@@ -106,7 +106,18 @@ export function runStatus(outputDir: string): RunStatus {
   for (const file of journalFiles(dir)) for (const call of readJournal(file)) journaledIDs.add(call.taskID);
   const journaled = journaledIDs.size;
   const retried = retriedCalls(history, records, (taskID) => stored.has(taskID) || records.get(taskID)?.state === 'failed');
-  return { outputDir: dir, manifest, containerPath: layout.containerPath, done, failed, missing, journaled, client: liveClient(dir), jobs: readRunJobs(dir), retried };
+  return {
+    outputDir: dir,
+    manifest,
+    containerPath: layout.containerPath,
+    done,
+    failed,
+    missing,
+    journaled,
+    client: liveClient(dir),
+    jobs: readRunJobs(dir),
+    retried,
+  };
 }
 
 /** Calls (among `settled`) whose latest record is a later attempt, each with the failed attempts that led to it. */
@@ -139,12 +150,7 @@ function retriedCalls(history: CallRecord[], latest: Map<number, CallRecord>, se
  * manifest's createdAt). A payload file an ACME run, a hand or an earlier run left in the folder,
  * and a folder where a payload file belongs, are never a finished call.
  */
-export function findStoredCalls(
-  layout: RunLayout,
-  nInputs: number,
-  singleFile: boolean,
-  runStartedAt?: string,
-): Map<number, StoredCallInfo> {
+export function findStoredCalls(layout: RunLayout, nInputs: number, singleFile: boolean, runStartedAt?: string): Map<number, StoredCallInfo> {
   const found = new Map<number, StoredCallInfo>();
   const outputDir = layout.outputDir!;
   const records = readCallRecords(outputDir);

@@ -19,7 +19,11 @@ test('recordMany: one line for several calls, read back as one record per call',
   log.record({ taskID: 5, state: 'failed', at: '2026-01-01T00:00:02.000Z', reason: 'error', error: { name: 'Error', message: 'again' } });
   log.flush();
   const dir = join(outputDir, '.acme-ts', 'status');
-  expect(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8').trim().split('\n')).toHaveLength(4);
+  expect(
+    readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')
+      .trim()
+      .split('\n'),
+  ).toHaveLength(4);
   const records = readCallRecords(outputDir);
   expect([...records.keys()].sort((a, b) => a - b)).toEqual([4, 5, 6, 7, 8, 9, 10]);
   expect(records.get(9)).toEqual({ taskID: 9, state: 'done', at: '2026-01-01T00:00:01.500Z', stored: 'hdf5', durationMs: 0.1234567891234 });
@@ -34,7 +38,11 @@ test('records are written once they describe 1000 calls, not before', () => {
   const log = new StatusLog(outputDir, 'writer');
   const file = join(outputDir, '.acme-ts', 'status', 'writer.jsonl');
   const at = new Date().toISOString();
-  log.recordMany(Array.from({ length: 999 }, (_, i) => i), { state: 'done', at, stored: 'hdf5' }, 0);
+  log.recordMany(
+    Array.from({ length: 999 }, (_, i) => i),
+    { state: 'done', at, stored: 'hdf5' },
+    0,
+  );
   expect(readCallRecords(outputDir).size).toBe(0);
   log.record({ taskID: 999, state: 'done', at, stored: 'hdf5' });
   expect(readCallRecords(outputDir).size).toBe(1000);

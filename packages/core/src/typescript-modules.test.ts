@@ -7,10 +7,14 @@ import { loaderFlags } from './typescript-modules';
 const BUILT = join(__dirname, '..', 'dist', 'typescript-modules.js');
 
 function check(modulePath: string, execArgv: string[] = [], env: NodeJS.ProcessEnv = {}, prelude = '') {
-  const r = spawnSync(process.execPath, [...execArgv, '-e', `${prelude}require(${JSON.stringify(BUILT)}).checkTypeScriptModule(${JSON.stringify(modulePath)})`], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, ...env },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...execArgv, '-e', `${prelude}require(${JSON.stringify(BUILT)}).checkTypeScriptModule(${JSON.stringify(modulePath)})`],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...env },
+    },
+  );
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -32,15 +36,19 @@ describe('TypeScript task modules', () => {
   });
 
   test('loaderFlags keeps the loader flags and their values, for SLURM tasks', () => {
-    expect(loaderFlags(['--max-old-space-size=100', '--require', '/t/preflight.cjs', '--import', 'file:///t/loader.mjs', '--inspect', '--experimental-strip-types', '-r', 'x', '--loader=ts-node/esm'])).toEqual([
-      '--require',
-      '/t/preflight.cjs',
-      '--import',
-      'file:///t/loader.mjs',
-      '--experimental-strip-types',
-      '-r',
-      'x',
-      '--loader=ts-node/esm',
-    ]);
+    expect(
+      loaderFlags([
+        '--max-old-space-size=100',
+        '--require',
+        '/t/preflight.cjs',
+        '--import',
+        'file:///t/loader.mjs',
+        '--inspect',
+        '--experimental-strip-types',
+        '-r',
+        'x',
+        '--loader=ts-node/esm',
+      ]),
+    ).toEqual(['--require', '/t/preflight.cjs', '--import', 'file:///t/loader.mjs', '--experimental-strip-types', '-r', 'x', '--loader=ts-node/esm']);
   });
 });

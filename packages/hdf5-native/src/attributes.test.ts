@@ -73,9 +73,17 @@ with h5py.File(sys.argv[1], 'w') as f:
     }
     const d = h5dump(f);
     expect(d['/g'].attrs).toEqual({ f32: [0.5, 1.5], nums: [1, 2.5], bigs: [-3, 4], u8: [1, 255], bools: [true, false], strs: ['a', 'bé'], none: [], n: 2 });
-    const types = execFileSync(PYTHON, ['-c', `import h5py, sys
+    const types = execFileSync(
+      PYTHON,
+      [
+        '-c',
+        `import h5py, sys
 with h5py.File(sys.argv[1], 'r') as f:
-    print(' '.join(f'{k}:{v.dtype}:{v.shape}' for k, v in sorted(f['g'].attrs.items()) if hasattr(v, 'shape')))`, f], { encoding: 'utf8' }).trim();
+    print(' '.join(f'{k}:{v.dtype}:{v.shape}' for k, v in sorted(f['g'].attrs.items()) if hasattr(v, 'shape')))`,
+        f,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
     expect(types).toBe('bigs:int64:(2,) bools:bool:(2,) f32:float32:(2,) n:float64:() none:float64:(0,) nums:float64:(2,) strs:object:(2,) u8:uint8:(2,)');
     using h = H5File.open(f);
     const back = h.getAttributes('/g');
@@ -118,7 +126,7 @@ describe('create({ largeRootAttributes })', () => {
 });
 
 describe('writeRows attribute columns', () => {
-  test('row r\'s value becomes a scalar attribute of group r (h5py reads float64, int64 and bool)', () => {
+  test("row r's value becomes a scalar attribute of group r (h5py reads float64, int64 and bool)", () => {
     const f = file('rows-attrs.h5');
     {
       using h = H5File.create(f, { overwrite: true });
@@ -128,7 +136,9 @@ describe('writeRows attribute columns', () => {
         { name: 'n', dtype: 'int64', shape: [], data: BigInt64Array.of(-3n, 2n ** 62n), attribute: true },
         { name: 'flag', dtype: 'bool', shape: [], data: Uint8Array.of(1, 0), attribute: true },
       ]);
-      expect(() => h.writeRows(['x'], [{ name: 'a', dtype: 'float64', shape: [1], data: Float64Array.of(1), attribute: true }])).toThrow(/shape must be \[\] for an attribute column/);
+      expect(() => h.writeRows(['x'], [{ name: 'a', dtype: 'float64', shape: [1], data: Float64Array.of(1), attribute: true }])).toThrow(
+        /shape must be \[\] for an attribute column/,
+      );
     }
     const d = h5dump(f);
     expect(d['/comp_4'].attrs).toEqual({ mu: -1, n: -3, flag: true });

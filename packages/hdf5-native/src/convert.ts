@@ -4,12 +4,38 @@ import type { NativeData, NativeMapping, NativeVirtualSpec, NativeDatasetSpec } 
 import type { DataInput, DatasetSpec, Dtype, Selection, VirtualDatasetSpec, AttributeValue } from './types';
 
 const SIMPLE_DTYPES = new Set([
-  'float64', 'float32', 'float16', 'complex64', 'complex128', 'int8', 'int16', 'int32', 'int64',
-  'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'string',
+  'float64',
+  'float32',
+  'float16',
+  'complex64',
+  'complex128',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'bool',
+  'string',
 ]);
 const ELEMENT_BYTES: Record<string, number> = {
-  float64: 8, float32: 4, float16: 2, complex64: 8, complex128: 16, int8: 1, int16: 2, int32: 4, int64: 8,
-  uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1, string: 16,
+  float64: 8,
+  float32: 4,
+  float16: 2,
+  complex64: 8,
+  complex128: 16,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  uint16: 2,
+  uint32: 4,
+  uint64: 8,
+  bool: 1,
+  string: 16,
 };
 
 function show(value: unknown): string {
@@ -44,9 +70,7 @@ export function dtypeCode(dtype: unknown, name = 'dtype'): string {
     if (Number.isSafeInteger(n) && (n as number) > 0) return `S${n as number}`;
     throw invalidArg(`${name}.fixedString must be a positive integer, got ${show(n)}`);
   }
-  throw invalidArg(
-    `${name} must be one of ${[...SIMPLE_DTYPES].join(', ')} or { fixedString: n }, got ${show(dtype)}`,
-  );
+  throw invalidArg(`${name} must be one of ${[...SIMPLE_DTYPES].join(', ')} or { fixedString: n }, got ${show(dtype)}`);
 }
 
 export function dtypeFromCode(code: string): Dtype {
@@ -121,10 +145,14 @@ export function toNativeData(data: DataInput, name = 'data'): NativeData {
     return data;
   }
   switch (typeof data) {
-    case 'number': return Float64Array.of(data);
-    case 'bigint': return data > INT64_MAX ? BigUint64Array.of(data) : BigInt64Array.of(data);
-    case 'boolean': return Uint8Array.of(data ? 1 : 0);
-    case 'string': return [data];
+    case 'number':
+      return Float64Array.of(data);
+    case 'bigint':
+      return data > INT64_MAX ? BigUint64Array.of(data) : BigInt64Array.of(data);
+    case 'boolean':
+      return Uint8Array.of(data ? 1 : 0);
+    case 'string':
+      return [data];
   }
   if (!Array.isArray(data)) {
     throw invalidArg(`${name} must be a typed array, an array of numbers/bigints/booleans/strings or a single value, got ${show(data)}`);
@@ -201,8 +229,16 @@ export function toNativeVirtualSpec(spec: VirtualDatasetSpec): NativeVirtualSpec
 
 /** A typed array's dtype, by its tag (works across realms, unlike instanceof). */
 const TYPED_ARRAY_DTYPES: Record<string, string> = {
-  Float64Array: 'float64', Float32Array: 'float32', Int8Array: 'int8', Int16Array: 'int16', Int32Array: 'int32',
-  BigInt64Array: 'int64', Uint8Array: 'uint8', Uint8ClampedArray: 'uint8', Uint16Array: 'uint16', Uint32Array: 'uint32',
+  Float64Array: 'float64',
+  Float32Array: 'float32',
+  Int8Array: 'int8',
+  Int16Array: 'int16',
+  Int32Array: 'int32',
+  BigInt64Array: 'int64',
+  Uint8Array: 'uint8',
+  Uint8ClampedArray: 'uint8',
+  Uint16Array: 'uint16',
+  Uint32Array: 'uint32',
   BigUint64Array: 'uint64',
 };
 

@@ -48,7 +48,10 @@ describe('datasets of every dtype, checked with h5py', () => {
     h.createDataset('/conv', { dtype: 'int32', shape: [2, 2] });
     h.write('/conv', Float64Array.of(1, 2, 3, 4));
     h.createDataset('/rank3', { dtype: 'float32', shape: [2, 3, 4] });
-    h.write('/rank3', Float32Array.from({ length: 24 }, (_, i) => i));
+    h.write(
+      '/rank3',
+      Float32Array.from({ length: 24 }, (_, i) => i),
+    );
     h.createDataset('/empty', { dtype: 'float64', shape: [0, 5] });
   });
 
@@ -91,7 +94,13 @@ describe('datasets of every dtype, checked with h5py', () => {
     expect(dump['/ubig'].values).toEqual([String(2n ** 64n - 1n)]);
     expect(dump['/scalar']).toMatchObject({ shape: [], values: 42.5 });
     expect(dump['/sscalar']).toMatchObject({ shape: [], values: 'ünï' });
-    expect(dump['/conv']).toMatchObject({ dtype: 'int32', values: [[1, 2], [3, 4]] });
+    expect(dump['/conv']).toMatchObject({
+      dtype: 'int32',
+      values: [
+        [1, 2],
+        [3, 4],
+      ],
+    });
     expect(dump['/rank3'].values[1][2]).toEqual([20, 21, 22, 23]);
     expect(dump['/empty'].shape).toEqual([0, 5]);
   });
@@ -122,13 +131,18 @@ describe('fill values, hyperslabs, chunking, resize', () => {
       h.write('/s', ['x'], { start: [1], count: [1] });
       h.createDataset('/b', { dtype: 'bool', shape: [2], fillValue: true });
       expect(h.read('/a', { start: [1, 2], count: [2, 3] })).toEqual({
-        dtype: 'int32', shape: [2, 3], data: Int32Array.of(7, 8, -1, 9, 10, -1),
+        dtype: 'int32',
+        shape: [2, 3],
+        data: Int32Array.of(7, 8, -1, 9, 10, -1),
       });
     }
     const d = h5dump(f);
     expect(d['/a'].fillvalue).toBe(-1);
     expect(d['/a'].values).toEqual([
-      [-1, -1, -1, -1, -1], [-1, -1, 7, 8, -1], [-1, -1, 9, 10, -1], [-1, -1, -1, -1, -1],
+      [-1, -1, -1, -1, -1],
+      [-1, -1, 7, 8, -1],
+      [-1, -1, 9, 10, -1],
+      [-1, -1, -1, -1, -1],
     ]);
     expect(d['/h'].values).toEqual([0.0999755859375, 0.0999755859375, 0.0999755859375]);
     expect(d['/s'].values).toEqual(['n/a', 'x']);
@@ -226,15 +240,26 @@ describe('files, groups, listing, attributes', () => {
       { taskID: 7, host: 'x' },
     );
     const d = h5dump(f);
-    expect(d['/result_0'].values).toEqual([[1, 2], [3, 4]]);
+    expect(d['/result_0'].values).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(d['/grp/s'].values).toBe('héllo');
     expect(d['/h'].values).toEqual([4]);
     expect(d['/'].attrs).toEqual({ taskID: 7, host: 'x' });
-    expect(require('node:fs').readdirSync(dir).filter((n: string) => n.includes('.tmp-'))).toEqual([]);
+    expect(
+      require('node:fs')
+        .readdirSync(dir)
+        .filter((n: string) => n.includes('.tmp-')),
+    ).toEqual([]);
     // a failing write leaves neither the file nor a temporary one
     const g = file('atomic-bad.h5');
     expect(() => writeFileAtomic(g, [{ path: '/a', dtype: 'int8', shape: [3], data: [1, 2] }])).toThrow(/has 2 elements/);
-    expect(require('node:fs').readdirSync(dir).filter((n: string) => n.startsWith('atomic-bad'))).toEqual([]);
+    expect(
+      require('node:fs')
+        .readdirSync(dir)
+        .filter((n: string) => n.startsWith('atomic-bad')),
+    ).toEqual([]);
   });
 
   test('writeDatasets creates groups and datasets and writes them in one call, into an open file', () => {
@@ -256,12 +281,15 @@ describe('files, groups, listing, attributes', () => {
   test('writeRows: one group per row with a dataset per column, as writeDatasets would write them', () => {
     const f = file('rows.h5');
     const h5 = H5File.create(f);
-    h5.writeRows(['comp_3', 'comp_4'], [
-      { name: 'result_0', dtype: 'float64', shape: [], data: Float64Array.of(0.5, -1) },
-      { name: 'result_1', dtype: 'int16', shape: [2, 2], data: Int16Array.of(1, 2, 3, 4, 5, 6, 7, 8) },
-      { name: 'result_2', dtype: 'float16', shape: [1], data: Float32Array.of(0.333, 65504) },
-      { name: 'result_3', dtype: 'bool', shape: [2], data: Uint8Array.of(1, 0, 0, 1) },
-    ]);
+    h5.writeRows(
+      ['comp_3', 'comp_4'],
+      [
+        { name: 'result_0', dtype: 'float64', shape: [], data: Float64Array.of(0.5, -1) },
+        { name: 'result_1', dtype: 'int16', shape: [2, 2], data: Int16Array.of(1, 2, 3, 4, 5, 6, 7, 8) },
+        { name: 'result_2', dtype: 'float16', shape: [1], data: Float32Array.of(0.333, 65504) },
+        { name: 'result_3', dtype: 'bool', shape: [2], data: Uint8Array.of(1, 0, 0, 1) },
+      ],
+    );
     // The row that fails is named; the rows before it are complete.
     let failure: unknown;
     try {
@@ -280,11 +308,22 @@ describe('files, groups, listing, attributes', () => {
     const d = h5dump(f);
     expect(d['/comp_3/result_0']).toMatchObject({ dtype: 'float64', shape: [], values: 0.5 });
     expect(d['/comp_4/result_0']).toMatchObject({ dtype: 'float64', values: -1 });
-    expect(d['/comp_4/result_1']).toMatchObject({ dtype: 'int16', shape: [2, 2], values: [[5, 6], [7, 8]] });
+    expect(d['/comp_4/result_1']).toMatchObject({
+      dtype: 'int16',
+      shape: [2, 2],
+      values: [
+        [5, 6],
+        [7, 8],
+      ],
+    });
     expect(d['/comp_4/result_2']).toMatchObject({ dtype: 'float16', values: [65504] });
     expect(d['/comp_3/result_3']).toMatchObject({ dtype: 'bool', values: [true, false] });
     expect(d['/comp_5/result_0'].values).toBe(5);
-    expect(Object.keys(d).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_3', '/comp_4', '/comp_5']);
+    expect(
+      Object.keys(d)
+        .filter((k) => /^\/comp_\d+$/.test(k))
+        .sort(),
+    ).toEqual(['/comp_3', '/comp_4', '/comp_5']);
   });
 
   test('writeRows with numbered groups: prefix + number per row, the same checks and errors', () => {
@@ -314,7 +353,11 @@ describe('files, groups, listing, attributes', () => {
     expect(d['/comp_9007199254740992/result_0']).toMatchObject({ values: [5, 6] });
     expect(d['/runs/r1/x'].values).toBe(8);
     expect(d['/comp_11/result_0']).toMatchObject({ values: [0, 0] });
-    expect(Object.keys(d).filter((k) => /^\/comp_\d+$/.test(k)).sort()).toEqual(['/comp_10', '/comp_11', '/comp_2', '/comp_9007199254740992']);
+    expect(
+      Object.keys(d)
+        .filter((k) => /^\/comp_\d+$/.test(k))
+        .sort(),
+    ).toEqual(['/comp_10', '/comp_11', '/comp_2', '/comp_9007199254740992']);
   });
 
   test('libraryInfo', () => {

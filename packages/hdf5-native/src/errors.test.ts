@@ -36,12 +36,14 @@ describe('bad input gives a typed error that says what was wrong', () => {
     const e = thrown(() => h.write('/d', [1, 2, 3]));
     expect(e.code).toBe('ERR_INVALID_ARG');
     expect(e.message).toBe("data for '/d' has 3 elements but the dataset shape [2,3] holds 6");
-    expect(thrown(() => writeFileAtomic(path.join(dir, 'w.h5'), [{ path: '/a', dtype: 'int8', shape: [2, 2], data: [1] }])).message)
-      .toMatch(/has 1 elements but the dataset shape \[2,2\] holds 4/);
+    expect(thrown(() => writeFileAtomic(path.join(dir, 'w.h5'), [{ path: '/a', dtype: 'int8', shape: [2, 2], data: [1] }])).message).toMatch(
+      /has 1 elements but the dataset shape \[2,2\] holds 4/,
+    );
   });
 
   test('writeDatasets and writeFileAtomic check each dataset like createDataset and write', () => {
-    const w = (d: Record<string, unknown>) => thrown(() => h.writeDatasets([{ path: '/ok', dtype: 'float64', shape: [1], data: Float64Array.of(1), ...d } as never]));
+    const w = (d: Record<string, unknown>) =>
+      thrown(() => h.writeDatasets([{ path: '/ok', dtype: 'float64', shape: [1], data: Float64Array.of(1), ...d } as never]));
     expect(w({ path: 'a\0b' }).message).toMatch(/datasets\[0\]\.path must not contain a NUL byte/);
     expect(w({ path: '' }).message).toMatch(/datasets\[0\]\.path must be a non-empty string/);
     expect(w({ dtype: 'complex256' }).message).toMatch(/datasets\[0\]\.dtype must be one of float64.*got "complex256"/);
@@ -50,8 +52,9 @@ describe('bad input gives a typed error that says what was wrong', () => {
     expect(w({ data: new DataView(new ArrayBuffer(8)) }).message).toMatch(/datasets\[0\]\.data must be a typed array, not a DataView/);
     expect(w({ maxshape: [0] }).message).toMatch(/datasets\[0\]\.maxshape\[0\] must be null \(unlimited\) or an integer ≥ shape\[0\] = 1, got 0/);
     expect(thrown(() => h.writeDatasets([null as never])).message).toMatch(/datasets\[0\] must be an object, got null/);
-    expect(thrown(() => writeFileAtomic(path.join(dir, 'w2.h5'), [{ path: '/a', dtype: 'int9' as Dtype, shape: [1], data: Int8Array.of(1) }])).message)
-      .toMatch(/datasets\[0\]\.dtype must be one of/);
+    expect(thrown(() => writeFileAtomic(path.join(dir, 'w2.h5'), [{ path: '/a', dtype: 'int9' as Dtype, shape: [1], data: Int8Array.of(1) }])).message).toMatch(
+      /datasets\[0\]\.dtype must be one of/,
+    );
     expect(h.exists('/ok')).toBe(false);
   });
 
@@ -60,15 +63,23 @@ describe('bad input gives a typed error that says what was wrong', () => {
     expect(e.code).toBe('ERR_INVALID_ARG');
     expect(e.message).toMatch(/selection start \[1,2\] count \[1,2\] is out of range for '\/d' with shape \[2,3\]/);
     expect(thrown(() => h.read('/d', { start: [0], count: [1] })).message).toMatch(/must have 2 dimensions/);
-    expect(thrown(() => h.read('/d', { start: [-1, 0], count: [1, 1] })).message).toMatch(/selection\.start must be an array of non-negative integers, got \[-1,0\]/);
+    expect(thrown(() => h.read('/d', { start: [-1, 0], count: [1, 1] })).message).toMatch(
+      /selection\.start must be an array of non-negative integers, got \[-1,0\]/,
+    );
   });
 
   test('wrong kind of data, mixed arrays, bad shapes', () => {
     expect(thrown(() => h.write('/s', [1])).message).toMatch(/must be strings for a string dataset/);
-    expect(thrown(() => h.write('/d', ['a', 'b', 'c', 'd', 'e', 'f'])).message).toMatch(/must be numbers, bigints or booleans for a float64 dataset, got strings/);
+    expect(thrown(() => h.write('/d', ['a', 'b', 'c', 'd', 'e', 'f'])).message).toMatch(
+      /must be numbers, bigints or booleans for a float64 dataset, got strings/,
+    );
     expect(thrown(() => h.write('/d', [1, 'x'] as unknown as number[])).message).toMatch(/data\[1\] is "x" \(string\)/);
-    expect(thrown(() => h.createDataset('/y', { dtype: 'int8', shape: [1.5] })).message).toMatch(/spec\.shape must be an array of non-negative integers, got \[1\.5\]/);
-    expect(thrown(() => h.createDataset('/y', { dtype: 'int8', shape: [2], maxshape: [1] })).message).toMatch(/spec\.maxshape\[0\] must be null \(unlimited\) or an integer ≥ shape\[0\] = 2, got 1/);
+    expect(thrown(() => h.createDataset('/y', { dtype: 'int8', shape: [1.5] })).message).toMatch(
+      /spec\.shape must be an array of non-negative integers, got \[1\.5\]/,
+    );
+    expect(thrown(() => h.createDataset('/y', { dtype: 'int8', shape: [2], maxshape: [1] })).message).toMatch(
+      /spec\.maxshape\[0\] must be null \(unlimited\) or an integer ≥ shape\[0\] = 2, got 1/,
+    );
     h.createDataset('/y', { dtype: { fixedString: 2 }, shape: [1] });
     expect(thrown(() => h.write('/y', ['abc'])).message).toMatch(/data for '\/y'\[0\] is 3 bytes in UTF-8, longer than the fixedString size 2/);
     expect(thrown(() => h.resize('/d', [3, 3])).message).toBe("shape [3,3] exceeds the maxshape [2,3] of '/d'");
@@ -107,9 +118,13 @@ describe('bad input gives a typed error that says what was wrong', () => {
   test('non-existent folder, missing file, bad options', () => {
     const e = thrown(() => H5File.create(path.join(dir, 'no', 'such', 'dir', 'f.h5')));
     expect(e.code).toBe('ERR_HDF5');
-    expect(e.message).toMatch(/cannot create HDF5 file .*no\/such\/dir\/f\.h5' \(the folder .*no\/such\/dir\/ does not exist\)[\s\S]*No such file or directory/);
+    expect(e.message).toMatch(
+      /cannot create HDF5 file .*no\/such\/dir\/f\.h5' \(the folder .*no\/such\/dir\/ does not exist\)[\s\S]*No such file or directory/,
+    );
     expect(thrown(() => H5File.open(path.join(dir, 'missing.h5'))).message).toMatch(/cannot open HDF5 file .* for reading[\s\S]*No such file/);
-    expect(thrown(() => writeFileAtomic(path.join(dir, 'nodir', 'f.h5'), [])).message).toMatch(/the folder .*nodir\/ does not exist[\s\S]*No such file or directory/);
+    expect(thrown(() => writeFileAtomic(path.join(dir, 'nodir', 'f.h5'), [])).message).toMatch(
+      /the folder .*nodir\/ does not exist[\s\S]*No such file or directory/,
+    );
     // A file that exists is the other cause, and the message says so.
     H5File.create(path.join(dir, 'exists.h5')).close();
     expect(thrown(() => H5File.create(path.join(dir, 'exists.h5'))).message).toMatch(/it may already exist; pass overwrite: true to replace it/);

@@ -72,13 +72,15 @@ function writes(structure: ReturnType<typeof randomStructure>, random: () => num
 /** The seconds in little-endian uint32 at `at` of both files lie in [t0, t1]: a modification time. */
 function isTime(a: Buffer, b: Buffer, at: number, t0: number, t1: number): boolean {
   if (at < 0 || at + 4 > a.length) return false;
-  const x = a.readUInt32LE(at), y = b.readUInt32LE(at);
+  const x = a.readUInt32LE(at),
+    y = b.readUInt32LE(at);
   return x >= t0 && x <= t1 && y >= t0 && y <= t1;
 }
 
 /** Offsets where the files differ and which are not inside a 4-byte time. */
 function differencesButTimes(fa: string, fb: string, t0: number, t1: number): number[] {
-  const a = fs.readFileSync(fa), b = fs.readFileSync(fb);
+  const a = fs.readFileSync(fa),
+    b = fs.readFileSync(fb);
   if (a.length !== b.length) return [-1];
   const out: number[] = [];
   for (let i = 0; i < a.length; i++) {
@@ -88,7 +90,7 @@ function differencesButTimes(fa: string, fb: string, t0: number, t1: number): nu
   return out;
 }
 
-describe('files written from images equal libhdf5\'s (randomized)', () => {
+describe("files written from images equal libhdf5's (randomized)", () => {
   test('random dtypes, shapes and names: h5py reads both identically; bytes equal but for times', () => {
     const seed = process.env.FILE_IMAGES_SEED ? Number(process.env.FILE_IMAGES_SEED) : Date.now() % 2 ** 32;
     const random = generator(seed);
@@ -154,7 +156,8 @@ describe('files written from images equal libhdf5\'s (randomized)', () => {
     const script = `const h = require(${JSON.stringify(dist)});
       for (let k = 0; k < 4; k++) h.writeFileAtomic(${JSON.stringify(dir)} + '/env_' + k + '.h5', [{ path: 'v', dtype: 'int32', shape: [1], data: Int32Array.of(k) }]);
       console.log(JSON.stringify(h.fileImageStats()));`;
-    const run = (value: string) => execFileSync(process.execPath, ['-e', script], { env: { ...process.env, [FILE_IMAGES_ENV]: value }, encoding: 'utf8', stdio: 'pipe' });
+    const run = (value: string) =>
+      execFileSync(process.execPath, ['-e', script], { env: { ...process.env, [FILE_IMAGES_ENV]: value }, encoding: 'utf8', stdio: 'pipe' });
     expect(JSON.parse(run('off'))).toEqual({ images: 0, filesWritten: 0 });
     expect(JSON.parse(run('on'))).toEqual({ images: 1, filesWritten: 2 });
     expect(() => run('nope')).toThrow(/ACME_TS_HDF5_FILE_IMAGES must be on, off, 1, 0, true or false, got "nope"/);

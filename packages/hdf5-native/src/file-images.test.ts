@@ -25,7 +25,8 @@ function structure(f: string): string {
 }
 
 function differingOffsets(a: string, b: string): number[] {
-  const x = fs.readFileSync(a), y = fs.readFileSync(b);
+  const x = fs.readFileSync(a),
+    y = fs.readFileSync(b);
   expect(y.length).toBe(x.length);
   const out: number[] = [];
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) out.push(i);
@@ -52,7 +53,14 @@ describe('writeFileAtomic from file images', () => {
       const d = h5dump(file(`s_${k}.h5`));
       expect(Object.keys(d).sort()).toEqual(['/', '/result_0', '/result_1', '/result_2']);
       expect(d['/result_0']).toMatchObject({ dtype: 'float64', shape: [1], values: [2 * k + 0.5] });
-      expect(d['/result_1']).toMatchObject({ dtype: 'int32', shape: [2, 3], values: [[k, -1, 2], [3, 4, 2 ** 31 - 1]] });
+      expect(d['/result_1']).toMatchObject({
+        dtype: 'int32',
+        shape: [2, 3],
+        values: [
+          [k, -1, 2],
+          [3, 4, 2 ** 31 - 1],
+        ],
+      });
       expect(d['/result_2']).toMatchObject({ dtype: 'uint64', shape: [], values: String(2n ** 64n - 1n - BigInt(k)) });
       for (const t of mtimes(file(`s_${k}.h5`), ['result_0', 'result_1', 'result_2'])) {
         expect(t).toBeGreaterThanOrEqual(t0);
@@ -85,7 +93,7 @@ describe('writeFileAtomic from file images', () => {
     expect(second! - first!).toBeGreaterThanOrEqual(2);
   });
 
-  test('root attributes of numbers and bigints (a call\'s inputs) are patched in like values; the bytes are libhdf5\'s but for the times', () => {
+  test("root attributes of numbers and bigints (a call's inputs) are patched in like values; the bytes are libhdf5's but for the times", () => {
     const ds = (k: number): DatasetWrite[] => [{ path: 'mean', dtype: 'float64', shape: [], data: Float64Array.of(k / 3) }];
     const attrs = (k: number) => ({ mu: k * 0.25 - 1, 'n é': BigInt(k) - 2n ** 40n });
     const before = fileImageStats().filesWritten;
@@ -129,7 +137,8 @@ describe('writeFileAtomic from file images', () => {
     expect(() => writeFileAtomic(file('bad.h5'), ds(Float64Array.of(1, 2)))).toThrow(/has 2 elements/);
     expect(fs.existsSync(file('bad.h5'))).toBe(false);
     // Large files (over 256 KiB of values) are all values: never from an image.
-    for (let k = 0; k < 3; k++) writeFileAtomic(file(`large_${k}.h5`), [{ path: 'v', dtype: 'float64', shape: [40000], data: new Float64Array(40000).fill(k) }]);
+    for (let k = 0; k < 3; k++)
+      writeFileAtomic(file(`large_${k}.h5`), [{ path: 'v', dtype: 'float64', shape: [40000], data: new Float64Array(40000).fill(k) }]);
     expect(fileImageStats().filesWritten).toBe(before);
     expect(h5dump(file('large_2.h5'))['/v'].values.slice(0, 2)).toEqual([2, 2]);
     // Another shape is another structure; one written once is not kept (varying shapes cost nothing).

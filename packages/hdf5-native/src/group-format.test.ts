@@ -46,7 +46,11 @@ with h5py.File(sys.argv[1], 'w') as f:
     h5pys,
   ]);
   const groups = ['/', 'comp_0', 'comp_1'];
-  const links: [string, string][] = [['/', 'comp_0'], ['/', 'comp_2'], ['comp_0', 'result_0']];
+  const links: [string, string][] = [
+    ['/', 'comp_0'],
+    ['/', 'comp_2'],
+    ['comp_0', 'result_0'],
+  ];
   const expected = layout(h5pys, groups, links);
   // (A group that holds an external link needs link messages: a symbol table cannot hold one.)
   expect(expected).toEqual({
@@ -68,7 +72,15 @@ test('other names are UTF-8 and read back unchanged', () => {
   h.writeDatasets([{ path: 'grüße/wert', dtype: 'int32', shape: [1], data: [5] }]);
   h.createGroup('plain');
   h.close();
-  const { csets } = layout(f, ['/', 'plain'], [['/', 'grüße'], ['/', 'plain'], ['grüße', 'wert']]);
+  const { csets } = layout(
+    f,
+    ['/', 'plain'],
+    [
+      ['/', 'grüße'],
+      ['/', 'plain'],
+      ['grüße', 'wert'],
+    ],
+  );
   // The encoding follows the whole path given, as h5py's does.
   expect(csets).toEqual({ '//grüße': 1, '//plain': 0, 'grüße/wert': 1 });
   expect(h5dump(f)['/grüße/wert'].values).toEqual([5]);

@@ -2,12 +2,32 @@ import * as path from 'node:path';
 import { callNative, Hdf5Error, invalidArg } from './errors';
 import { native, type NativeDatasetWrite, type NativeFile } from './native';
 import {
-  checkAttributeValue, checkDims, checkPath, checkSelection, dtypeFromCode, isSimpleDtype, toNativeAttribute, toNativeData,
-  toNativeSpec, toNativeVirtualSpec,
+  checkAttributeValue,
+  checkDims,
+  checkPath,
+  checkSelection,
+  dtypeFromCode,
+  isSimpleDtype,
+  toNativeAttribute,
+  toNativeData,
+  toNativeSpec,
+  toNativeVirtualSpec,
 } from './convert';
 import type {
-  AttributeInput, AttributeReadValue, AttributeValue, DataInput, DatasetColumn, DatasetInfo, DatasetSpec, DatasetWrite, NodeEntry, NumberedGroups, ReadResult,
-  Selection, TypedArray, VirtualDatasetSpec,
+  AttributeInput,
+  AttributeReadValue,
+  AttributeValue,
+  DataInput,
+  DatasetColumn,
+  DatasetInfo,
+  DatasetSpec,
+  DatasetWrite,
+  NodeEntry,
+  NumberedGroups,
+  ReadResult,
+  Selection,
+  TypedArray,
+  VirtualDatasetSpec,
 } from './types';
 
 /** Options `allowed` are booleans, except those in `checked` (validated by the caller). */
@@ -319,12 +339,7 @@ export interface WriteFileAtomicOptions {
  * time patched in, without libhdf5's per-file set-up. `opts.fileImages: false` or
  * ACME_TS_HDF5_FILE_IMAGES=off turns it off.
  */
-export function writeFileAtomic(
-  filePath: string,
-  datasets: DatasetWrite[],
-  attributes?: Record<string, AttributeValue>,
-  opts?: WriteFileAtomicOptions,
-): void {
+export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attributes?: Record<string, AttributeValue>, opts?: WriteFileAtomicOptions): void {
   const o = checkOptions(opts, 'opts', ['fileImages']);
   const abs = path.resolve(checkPath(filePath, 'path'));
   const items = toNativeWrites(datasets);

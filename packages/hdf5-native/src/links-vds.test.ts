@@ -9,9 +9,7 @@ describe('external links', () => {
     const dir = tempDir('elink');
     fs.mkdirSync(path.join(dir, 'f_payload'));
     for (let i = 0; i < 3; i++) {
-      writeFileAtomic(path.join(dir, 'f_payload', `f_${i}.h5`), [
-        { path: '/result_0', dtype: 'float64', shape: [2], data: [i, i * 10] },
-      ]);
+      writeFileAtomic(path.join(dir, 'f_payload', `f_${i}.h5`), [{ path: '/result_0', dtype: 'float64', shape: [2], data: [i, i * 10] }]);
     }
     {
       using h = H5File.create(path.join(dir, 'f.h5'));
@@ -111,7 +109,16 @@ describe('virtual datasets', () => {
       });
     }
     const d = h5dump(path.join(dir, 'v.h5'));
-    expect(d['/v'].values).toEqual([[[0, 0], [0, 0]], [[1, 1], [1, 1]]]);
+    expect(d['/v'].values).toEqual([
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ]);
   });
 
   test('relocatable: the moved folder, opened from another cwd, reads the right values', () => {
@@ -124,7 +131,10 @@ describe('virtual datasets', () => {
     const elsewhere = tempDir('move-cwd');
     const d = h5dump(path.join(after, 'f.h5'), { cwd: elsewhere });
     expect(d['/result_0'].shape).toEqual([2, 4]);
-    expect(d['/result_0'].values).toEqual([[0, 1, -1, -1], [100, 101, 102, 103]]);
+    expect(d['/result_0'].values).toEqual([
+      [0, 1, -1, -1],
+      [100, 101, 102, 103],
+    ]);
     // h5dump (the C tool) agrees
     const text = execFileSync('h5dump', ['-d', '/result_0', path.join(after, 'f.h5')], { cwd: elsewhere, encoding: 'utf8' });
     expect(text).toMatch(/100, 101, 102, 103/);
@@ -136,7 +146,8 @@ describe('virtual datasets', () => {
     {
       using h = H5File.create(path.join(dir, 'v.h5'));
       h.createVirtualDataset('/v', {
-        dtype: 'float64', shape: [2],
+        dtype: 'float64',
+        shape: [2],
         mappings: [{ virtual: { start: [0], count: [2] }, file: 's.h5', dataset: '/d', source: { shape: [2] } }],
       });
     }

@@ -33,15 +33,19 @@ parentPort.postMessage(ops);
 
 test('several worker threads write different files at once; every file is valid', async () => {
   const dir = tempDir('threads');
-  const nWorkers = 4, nFiles = 150, nSlabs = 400;
+  const nWorkers = 4,
+    nFiles = 150,
+    nSlabs = 400;
   const ops = await Promise.all(
-    Array.from({ length: nWorkers }, (_, id) =>
-      new Promise<number>((resolve, reject) => {
-        const w = new Worker(WORKER, { eval: true, workerData: { dist: DIST, dir, id, nFiles, nSlabs } });
-        w.once('message', resolve);
-        w.once('error', reject);
-        w.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-      }),
+    Array.from(
+      { length: nWorkers },
+      (_, id) =>
+        new Promise<number>((resolve, reject) => {
+          const w = new Worker(WORKER, { eval: true, workerData: { dist: DIST, dir, id, nFiles, nSlabs } });
+          w.once('message', resolve);
+          w.once('error', reject);
+          w.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
+        }),
     ),
   );
   expect(ops.reduce((a, b) => a + b, 0)).toBe(nWorkers * (nFiles + 4 * nSlabs));

@@ -4,16 +4,25 @@
  * their values are interleaved (re0, im0, re1, im1, …) in a Float32Array/Float64Array.
  */
 export type Dtype =
-  | 'float64' | 'float32' | 'float16'
-  | 'complex64' | 'complex128'
-  | 'int8' | 'int16' | 'int32' | 'int64'
-  | 'uint8' | 'uint16' | 'uint32' | 'uint64'
-  | 'bool' | 'string'
+  | 'float64'
+  | 'float32'
+  | 'float16'
+  | 'complex64'
+  | 'complex128'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'bool'
+  | 'string'
   | { fixedString: number };
 
 export type TypedArray =
-  | Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+  Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
 export type DataInput = TypedArray | number[] | bigint[] | boolean[] | string[] | number | bigint | boolean | string;
 

@@ -10,7 +10,10 @@ const rounds = Number(process.argv[2] || 40);
 (async () => {
   for (let i = 0; i < rounds; i++) {
     const pool = new ThreadPool({ nWorkers: 2, runnerModule, setup: {} });
-    await pool.run(Array.from({ length: 200 }, (_, k) => k), () => {});
+    await pool.run(
+      Array.from({ length: 200 }, (_, k) => k),
+      () => {},
+    );
     await pool.close();
   }
   process.stdout.write(`closed ${rounds}\n`);

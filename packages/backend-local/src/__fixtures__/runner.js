@@ -9,8 +9,7 @@ exports.createRunner = async function createRunner(setup = {}) {
   if (setup.createDelayMs) await new Promise((resolve) => setTimeout(resolve, setup.createDelayMs));
   const behave = setup.behave || {};
   const tag = setup.tag;
-  const plain = (taskID) =>
-    setup.returnUndefined ? undefined : tag === undefined ? 2 * taskID : { value: 2 * taskID, tag };
+  const plain = (taskID) => (setup.returnUndefined ? undefined : tag === undefined ? 2 * taskID : { value: 2 * taskID, tag });
   // Executions per taskID, in memory the test shares (it outlives a worker that dies).
   const runCounts = setup.runCounts ? new Int32Array(setup.runCounts) : undefined;
   return {

@@ -165,7 +165,8 @@ export class FakeSlurmCluster implements SlurmClient {
     this.step(this.clock.now());
     const lose = this.loseNextAnswer;
     this.loseNextAnswer = undefined;
-    if (lose === 'timeout') throw new SlurmCommandError('ERR_SLURM_TIMEOUT', `sbatch did not finish within 60000 ms`, { argv: ['sbatch', ...argv], transient: true });
+    if (lose === 'timeout')
+      throw new SlurmCommandError('ERR_SLURM_TIMEOUT', `sbatch did not finish within 60000 ms`, { argv: ['sbatch', ...argv], transient: true });
     return { jobId: parseSbatchOutput(lose === 'unreadable' ? 'sbatch: Submitted (quiet)\n' : `${jobId}\n`, argv) };
   }
 
@@ -174,7 +175,8 @@ export class FakeSlurmCluster implements SlurmClient {
     this.queries.push({ at: this.clock.elapsed(), jobId });
     const tasks = new Map<number, ArrayTaskStatus>();
     for (const t of this.array(jobId)?.tasks ?? []) {
-      if (!t.vanished) tasks.set(t.index, { jobId: `${Number(jobId) + t.index + 1}`, state: t.state, reason: t.reason, exitCode: t.exitCode, signal: t.signal });
+      if (!t.vanished)
+        tasks.set(t.index, { jobId: `${Number(jobId) + t.index + 1}`, state: t.state, reason: t.reason, exitCode: t.exitCode, signal: t.signal });
     }
     return tasks;
   }
@@ -214,7 +216,7 @@ export class FakeSlurmCluster implements SlurmClient {
   /** Brings every task up to `now`: starts what may start, reports calls that are done, ends tasks. */
   private step(now: number): void {
     for (const array of this.arrays) {
-      for (let changed = true; changed; ) {
+      for (let changed = true; changed;) {
         changed = false;
         let running = array.tasks.filter((t) => t.state === 'RUNNING').length;
         for (const t of array.tasks) {
@@ -233,7 +235,12 @@ export class FakeSlurmCluster implements SlurmClient {
           for (; t.reported < due; t.reported++) this.reportCall(t, t.taskIDs[t.reported] as number);
           if (t.reported === limit) {
             const end = t.plan.end ?? { state: 'COMPLETED', afterCalls: limit };
-            this.finish(t, { state: end.state, exitCode: end.exitCode ?? (end.state === 'COMPLETED' ? 0 : null), signal: end.signal ?? null, reason: end.reason ?? 'None' });
+            this.finish(t, {
+              state: end.state,
+              exitCode: end.exitCode ?? (end.state === 'COMPLETED' ? 0 : null),
+              signal: end.signal ?? null,
+              reason: end.reason ?? 'None',
+            });
             if (t.plan.end?.stderr !== undefined && t.errPath !== undefined) writeFileSync(t.errPath, t.plan.end.stderr);
             changed = true;
           }

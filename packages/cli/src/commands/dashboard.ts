@@ -24,7 +24,8 @@ export function tunnelHint(url: string): string {
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be an integer 0–65535 (0 picks a free port), got ${JSON.stringify(value)}`, '--port');
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    throw new UsageError(`--port must be an integer 0–65535 (0 picks a free port), got ${JSON.stringify(value)}`, '--port');
   return Number(value);
 }
 
@@ -32,7 +33,10 @@ function parsePort(value: string | undefined): number {
 export async function dashboardCommand(argv: DashboardArgs, io: CliIO, signals: NodeJS.EventEmitter = process): Promise<number> {
   const folder = path.resolve(argv.folder);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-    throw new UsageError(`${folder} is not a folder; pass a run's output folder (printed by acme-ts run as "output folder:") or a folder holding runs`, '<folder>');
+    throw new UsageError(
+      `${folder} is not a folder; pass a run's output folder (printed by acme-ts run as "output folder:") or a folder holding runs`,
+      '<folder>',
+    );
   }
   let server;
   try {

@@ -35,7 +35,18 @@ export interface ExportStats {
 const SLAB_BYTES = 64 * 1024 * 1024;
 
 const ELEMENT_BYTES: Record<string, number> = {
-  float64: 8, float32: 4, float16: 2, int8: 1, int16: 2, int32: 4, int64: 8, uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1,
+  float64: 8,
+  float32: 4,
+  float16: 2,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  uint16: 2,
+  uint32: 4,
+  uint64: 8,
+  bool: 1,
   // Variable-length strings: a guess per element, only used to size slabs.
   string: 32,
 };
@@ -63,7 +74,10 @@ export function exportCommand(argv: ExportArgs, io: CliIO): number {
   // result while the run's records still call it done.
   if (stats.readFrom.has(target)) {
     rmSync(temporary, { force: true });
-    throw new OutputExistsError(target, `${target} holds results ${source.path} links to; exporting onto it would destroy them (even with --force): name another output file`);
+    throw new OutputExistsError(
+      target,
+      `${target} holds results ${source.path} links to; exporting onto it would destroy them (even with --force): name another output file`,
+    );
   }
   renameSync(temporary, target);
   const megabytes = (statSync(target).size / 1e6).toFixed(1);
@@ -156,7 +170,11 @@ function copyDataset(source: H5File, from: string, copy: H5File, to: string, sta
   try {
     info = source.info(from);
   } catch (error) {
-    throw new FileFormatError(source.path, `${from} in ${source.path} cannot be read (${(error as Error).message.split('\n')[0]}); export copies numeric, bool and string datasets`, { cause: error });
+    throw new FileFormatError(
+      source.path,
+      `${from} in ${source.path} cannot be read (${(error as Error).message.split('\n')[0]}); export copies numeric, bool and string datasets`,
+      { cause: error },
+    );
   }
   const spec: DatasetSpec = { dtype: info.dtype, shape: info.shape };
   // A regular dataset keeps an unlimited dimension; a virtual one becomes a plain array.

@@ -63,18 +63,20 @@ function checkFunctionArgument(func: string): string {
   const modulePath = path.resolve(func);
   const example = `acme-ts run ${func}#<export>`;
   if (!existsSync(modulePath)) {
-    throw new UsageError(`the function must be <module>#<export>, e.g. ./tasks.js#randout; got ${JSON.stringify(func)} (and ${modulePath} does not exist)`, '<module>#<export>');
+    throw new UsageError(
+      `the function must be <module>#<export>, e.g. ./tasks.js#randout; got ${JSON.stringify(func)} (and ${modulePath} does not exist)`,
+      '<module>#<export>',
+    );
   }
   let exports = '';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const loaded = require(modulePath) as Record<string, unknown>;
-    exports = Object.keys(loaded).filter((k) => typeof loaded[k] === 'function').join(', ');
+    exports = Object.keys(loaded)
+      .filter((k) => typeof loaded[k] === 'function')
+      .join(', ');
   } catch {
     // An ES module or a module that fails to load: the message below still says what to write.
   }
-  throw new UsageError(
-    `name the function to run: ${example}${exports ? `; ${func} exports the functions ${exports}` : ''}`,
-    '<module>#<export>',
-  );
+  throw new UsageError(`name the function to run: ${example}${exports ? `; ${func} exports the functions ${exports}` : ''}`, '<module>#<export>');
 }

@@ -14,10 +14,14 @@ export interface StatusArgs {
 /** The run folder an argument names; the container (`<f>.h5`) inside it is accepted too. */
 export function runFolder(argument: string): string {
   const absolute = path.resolve(argument);
-  if (!existsSync(absolute)) throw new UsageError(`${absolute} does not exist; pass the output folder of a run (printed by acme-ts run as "output folder:")`, '<output-folder>');
+  if (!existsSync(absolute))
+    throw new UsageError(`${absolute} does not exist; pass the output folder of a run (printed by acme-ts run as "output folder:")`, '<output-folder>');
   const folder = statSync(absolute).isFile() ? path.dirname(absolute) : absolute;
   if (!hasManifest(folder)) {
-    throw new UsageError(`${folder} holds no acme-ts run (no .acme-ts/manifest.json); pass the output folder a run printed as "output folder:"`, '<output-folder>');
+    throw new UsageError(
+      `${folder} holds no acme-ts run (no .acme-ts/manifest.json); pass the output folder a run printed as "output folder:"`,
+      '<output-folder>',
+    );
   }
   return folder;
 }
@@ -67,7 +71,12 @@ export function statusReport(status: RunStatus): StatusReport {
       taskID: c.taskID,
       state: c.state,
       attempts: c.attempts,
-      failures: c.failures.map((r) => ({ attempt: r.attempt ?? 1, reason: r.reason ?? 'unknown', name: r.error?.name ?? 'Error', message: r.error?.message ?? '' })),
+      failures: c.failures.map((r) => ({
+        attempt: r.attempt ?? 1,
+        reason: r.reason ?? 'unknown',
+        name: r.error?.name ?? 'Error',
+        message: r.error?.message ?? '',
+      })),
     })),
   };
 }
@@ -79,7 +88,7 @@ function firstLine(text: string): string {
 /** "0-3, 7, 9-12" */
 export function formatIdList(ids: readonly number[], limit = 20): string {
   const parts: string[] = [];
-  for (let i = 0; i < ids.length; ) {
+  for (let i = 0; i < ids.length;) {
     let j = i;
     while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
     parts.push(i === j ? `${ids[i]}` : `${ids[i]}-${ids[j]}`);

@@ -69,7 +69,14 @@
     const body = $('run-list').tBodies[0];
     body.replaceChildren(
       ...data.runs.map((r) =>
-        el('tr', { class: 'run-entry' }, el('td', {}, el('a', { href: pageUrl(r.id) }, r.id)), el('td', {}, r.function), el('td', {}, r.nInputs), el('td', {}, new Date(r.createdAt).toLocaleString())),
+        el(
+          'tr',
+          { class: 'run-entry' },
+          el('td', {}, el('a', { href: pageUrl(r.id) }, r.id)),
+          el('td', {}, r.function),
+          el('td', {}, r.nInputs),
+          el('td', {}, new Date(r.createdAt).toLocaleString()),
+        ),
       ),
     );
     $('runs-empty').hidden = data.runs.length > 0;
@@ -161,7 +168,9 @@
         ),
       ),
     );
-    const memory = s.live ? ` Client process memory: ${fmtBytes(s.live.memory.rss)} RSS, ${fmtBytes(s.live.memory.heapUsed)} heap (local worker threads share it).` : '';
+    const memory = s.live
+      ? ` Client process memory: ${fmtBytes(s.live.memory.rss)} RSS, ${fmtBytes(s.live.memory.heapUsed)} heap (local worker threads share it).`
+      : '';
     $('workers-note').textContent = (s.workersNote || (s.workers.length ? '' : 'No calls have settled yet.')) + memory;
   }
 
@@ -191,7 +200,14 @@
       name.textContent = lane.name;
       nodes.push(name);
       for (const call of lane.calls) {
-        const r = svg('rect', { class: `call ${call.ok ? 'ok' : 'failed'}`, x: x(call.start), y, width: Math.max(1, x(call.end) - x(call.start)), height: laneH, 'data-task': call.taskID });
+        const r = svg('rect', {
+          class: `call ${call.ok ? 'ok' : 'failed'}`,
+          x: x(call.start),
+          y,
+          width: Math.max(1, x(call.end) - x(call.start)),
+          height: laneH,
+          'data-task': call.taskID,
+        });
         const tip = svg('title');
         tip.textContent = `call ${call.taskID}: ${fmtMs(call.end - call.start)}${call.ok ? '' : ' (failed)'}`;
         r.append(tip);
@@ -231,7 +247,10 @@
   function renderHistogram(h) {
     const xs = h.counts.map((_, k) => (h.edges[k] + h.edges[k + 1]) / 2);
     const bars = typeof uPlot === 'undefined' ? undefined : uPlot.paths.bars({ size: [0.9, 100] });
-    const series = [{ label: 'duration', value: (_, v) => fmtMs(v) }, { label: 'calls', fill: 'rgba(46,125,50,0.5)', stroke: '#2e7d32', paths: bars }];
+    const series = [
+      { label: 'duration', value: (_, v) => fmtMs(v) },
+      { label: 'calls', fill: 'rgba(46,125,50,0.5)', stroke: '#2e7d32', paths: bars },
+    ];
     histogramPlot = chart(histogramPlot, 'histogram', 'duration (ms)', 'calls', series, [xs, h.counts]);
   }
 
@@ -252,7 +271,9 @@
             el('div', { class: 'head' }, `call ${f.taskID} — ${f.reason}${f.durationMs !== undefined ? `, after ${fmtMs(f.durationMs)}` : ''}`),
             el('div', { class: 'message' }, `${f.name}: ${f.message}`),
             f.stack ? el('details', {}, el('summary', {}, 'stack'), el('pre', {}, f.stack)) : null,
-            f.logPath ? el('p', {}, 'log: ', el('a', { href: api('/api/file', { run: runId || '.', which: 'call', task: f.taskID }), target: '_blank' }, f.logPath)) : null,
+            f.logPath
+              ? el('p', {}, 'log: ', el('a', { href: api('/api/file', { run: runId || '.', which: 'call', task: f.taskID }), target: '_blank' }, f.logPath))
+              : null,
           ),
         ),
       );
@@ -273,7 +294,15 @@
     ];
     const body = $('run-info').tBodies[0];
     const tr = rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, el('code', {}, v))));
-    if (s.logFile) tr.push(el('tr', {}, el('th', {}, 'log file'), el('td', {}, el('a', { href: api('/api/file', { run: runId || '.', which: 'log' }), target: '_blank' }, s.logFile))));
+    if (s.logFile)
+      tr.push(
+        el(
+          'tr',
+          {},
+          el('th', {}, 'log file'),
+          el('td', {}, el('a', { href: api('/api/file', { run: runId || '.', which: 'log' }), target: '_blank' }, s.logFile)),
+        ),
+      );
     if (s.functionSource) tr.push(el('tr', {}, el('th', {}, 'source'), el('td', {}, el('pre', {}, s.functionSource))));
     body.replaceChildren(...tr);
   }

@@ -39,12 +39,40 @@ beforeAll(async () => {
   log.record({ taskID: 3, state: 'done', at: new Date(t + 200).toISOString(), stored: 'hdf5', durationMs: 250 });
   mkdirSync(join(runDir, 'slurm_logs'));
   writeFileSync(join(runDir, 'slurm_logs', '9_0.err'), 'Traceback: out of memory\n');
-  log.record({ taskID: 4, state: 'failed', at: new Date(t + 300).toISOString(), reason: 'out-of-memory', error: { name: 'Error', message: 'killed <b>here</b>', stack: 'Error: killed\n    at work' }, logPath: join(runDir, 'slurm_logs', '9_0.err') });
+  log.record({
+    taskID: 4,
+    state: 'failed',
+    at: new Date(t + 300).toISOString(),
+    reason: 'out-of-memory',
+    error: { name: 'Error', message: 'killed <b>here</b>', stack: 'Error: killed\n    at work' },
+    logPath: join(runDir, 'slurm_logs', '9_0.err'),
+  });
   // Records that name files outside the run folder (a tampered or moved folder): never served.
-  log.record({ taskID: 5, state: 'failed', at: new Date(t + 400).toISOString(), reason: 'error', error: { name: 'Error', message: 'x' }, logPath: '/etc/passwd' });
+  log.record({
+    taskID: 5,
+    state: 'failed',
+    at: new Date(t + 400).toISOString(),
+    reason: 'error',
+    error: { name: 'Error', message: 'x' },
+    logPath: '/etc/passwd',
+  });
   symlinkSync('/etc/passwd', join(runDir, 'slurm_logs', 'link.err'));
-  log.record({ taskID: 6, state: 'failed', at: new Date(t + 500).toISOString(), reason: 'error', error: { name: 'Error', message: 'y' }, logPath: join(runDir, 'slurm_logs', 'link.err') });
-  log.record({ taskID: 7, state: 'failed', at: new Date(t + 600).toISOString(), reason: 'error', error: { name: 'Error', message: 'z' }, logPath: join(runDir, '..', 'run-b', 'x.err') });
+  log.record({
+    taskID: 6,
+    state: 'failed',
+    at: new Date(t + 500).toISOString(),
+    reason: 'error',
+    error: { name: 'Error', message: 'y' },
+    logPath: join(runDir, 'slurm_logs', 'link.err'),
+  });
+  log.record({
+    taskID: 7,
+    state: 'failed',
+    at: new Date(t + 600).toISOString(),
+    reason: 'error',
+    error: { name: 'Error', message: 'z' },
+    logPath: join(runDir, '..', 'run-b', 'x.err'),
+  });
   log.flush();
   writeManifest(join(root, 'nested', 'run-b'), manifest(3));
   server = await DashboardServer.start(root, { pollIntervalMs: 50 });
@@ -104,14 +132,18 @@ test('a folder holding runs lists them; runs are named by id, never by a path', 
   expect((await get('/api/run?run=nested/../run-a')).status).toBe(404);
 });
 
-test('the snapshot counts are runStatus()\'s; the timeline chains a batch backwards from its time', async () => {
+test("the snapshot counts are runStatus()'s; the timeline chains a batch backwards from its time", async () => {
   const snap = JSON.parse((await get('/api/run?run=run-a')).body) as RunSnapshot;
   const status = runStatus(runDir);
   expect(snap.counts).toMatchObject({ done: status.done.length, failed: status.failed.length, missing: status.missing.length, running: 0, pending: 0 });
   expect(snap.counts).toMatchObject({ done: 4, failed: 4, missing: 2 });
   expect(snap.state).toBe('incomplete');
   expect(snap.rerunCommand).toBe(`acme-ts rerun ${runDir}`);
-  expect(snap.failed.find((f) => f.taskID === 4)).toMatchObject({ reason: 'out-of-memory', message: 'killed <b>here</b>', logPath: join('slurm_logs', '9_0.err') });
+  expect(snap.failed.find((f) => f.taskID === 4)).toMatchObject({
+    reason: 'out-of-memory',
+    message: 'killed <b>here</b>',
+    logPath: join('slurm_logs', '9_0.err'),
+  });
   const calls = snap.timeline.lanes.flatMap((l) => l.calls).sort((a, b) => a.taskID - b.taskID);
   // Calls 0-2 were one batch ending at t: 2 ran last, 0 first.
   expect(calls[2]!.end - calls[2]!.start).toBe(100);
@@ -120,7 +152,7 @@ test('the snapshot counts are runStatus()\'s; the timeline chains a batch backwa
   expect(snap.histogram.counts.reduce((a, b) => a + b, 0)).toBe(4);
 });
 
-test('a failed call\'s log is served only when its record names a file inside the run folder', async () => {
+test("a failed call's log is served only when its record names a file inside the run folder", async () => {
   const log = await get('/api/file?run=run-a&which=call&task=4');
   expect(log.status).toBe(200);
   expect(log.body).toContain('out of memory');
@@ -132,7 +164,16 @@ test('a failed call\'s log is served only when its record names a file inside th
 });
 
 test('paths outside the fixed asset list are not found, however they are written', async () => {
-  for (const path of ['/assets/../../package.json', '/assets/%2e%2e/%2e%2e/package.json', '/assets/..%2f..%2fpackage.json', '/assets/app.js/../../../../etc/passwd', '/../../etc/passwd', '/etc/passwd', '/assets/', '/run-a/.acme-ts/manifest.json']) {
+  for (const path of [
+    '/assets/../../package.json',
+    '/assets/%2e%2e/%2e%2e/package.json',
+    '/assets/..%2f..%2fpackage.json',
+    '/assets/app.js/../../../../etc/passwd',
+    '/../../etc/passwd',
+    '/etc/passwd',
+    '/assets/',
+    '/run-a/.acme-ts/manifest.json',
+  ]) {
     const reply = await get(path);
     expect([403, 404]).toContain(reply.status);
     expect(reply.body).not.toContain('root:');

@@ -44,7 +44,8 @@ const LOG_TAIL_BYTES = 512 * 1024;
 const SNAPSHOT_COST_FACTOR = 10;
 
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
@@ -164,7 +165,12 @@ export class DashboardServer {
     const dashboard = new DashboardServer(folder, options);
     await new Promise<void>((resolveListen, reject) => {
       dashboard.server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new DashboardError(`the dashboard cannot listen on 127.0.0.1:${options.port ?? 0}: ${error.code ?? error.message}${error.code === 'EADDRINUSE' ? ' (the port is taken; choose another or 0 for a free one)' : ''}`, { cause: error })),
+        reject(
+          new DashboardError(
+            `the dashboard cannot listen on 127.0.0.1:${options.port ?? 0}: ${error.code ?? error.message}${error.code === 'EADDRINUSE' ? ' (the port is taken; choose another or 0 for a free one)' : ''}`,
+            { cause: error },
+          ),
+        ),
       );
       dashboard.server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
     });
@@ -226,7 +232,8 @@ export class DashboardServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    if (!LOOPBACK_NAMES.has(host)) return this.refuse(res, 403, 'the dashboard answers only requests to 127.0.0.1 or localhost (through ssh -L from elsewhere)');
+    if (!LOOPBACK_NAMES.has(host))
+      return this.refuse(res, 403, 'the dashboard answers only requests to 127.0.0.1 or localhost (through ssh -L from elsewhere)');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return this.refuse(res, 405, 'the dashboard is read-only: GET and HEAD only');

@@ -40,7 +40,10 @@ afterAll(() => {
 });
 
 const writeClient = (pid: number) =>
-  writeFileSync(join(dir, '.acme-ts', 'client.json'), JSON.stringify({ host: hostname(), pid, since: new Date(t).toISOString(), heartbeat: new Date(t).toISOString(), backend: 'local' }));
+  writeFileSync(
+    join(dir, '.acme-ts', 'client.json'),
+    JSON.stringify({ host: hostname(), pid, since: new Date(t).toISOString(), heartbeat: new Date(t).toISOString(), backend: 'local' }),
+  );
 
 test('a live client: running, its session on the timeline, running calls unknown without live.json', () => {
   writeClient(sleeper.pid!);

@@ -101,7 +101,11 @@ function insideRun(outputDir: string, path: string | undefined): string | undefi
 }
 
 function progressSeries(records: CallRecord[], t0: number): [number[], number[]] {
-  const ends = records.filter((r) => r.reason !== 'aborted').map((r) => Date.parse(r.at)).filter(Number.isFinite).sort((a, b) => a - b);
+  const ends = records
+    .filter((r) => r.reason !== 'aborted')
+    .map((r) => Date.parse(r.at))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   const xs: number[] = [];
   const ys: number[] = [];
   const step = Math.max(1, Math.ceil(ends.length / PROGRESS_POINTS));
@@ -212,7 +216,11 @@ export function readRunSnapshot(outputDir: string, workers?: WorkerReport): RunS
     failed,
     failedOmitted: Math.max(0, status.failed.length - FAILED_LIMIT),
     workers: workers?.workers ?? laneWorkers(timeline, status.client !== undefined, now),
-    workersNote: workers?.note ?? (records.length > 0 ? 'The local backend does not report which thread ran a call: each line is a worker slot reconstructed from the calls\' start and end times (calls in one slot never overlap).' : null),
+    workersNote:
+      workers?.note ??
+      (records.length > 0
+        ? "The local backend does not report which thread ran a call: each line is a worker slot reconstructed from the calls' start and end times (calls in one slot never overlap)."
+        : null),
     rerunCommand: complete || status.client ? null : `acme-ts rerun ${shellWord(dir)}`,
     updatedAt: new Date().toISOString(),
   };
