@@ -63,7 +63,33 @@ export function functionSignature(ref: FunctionReference): SignatureResult {
   return { ok: true, signature: signatureOfNode(node, ref.exportName) };
 }
 
+/**
+ * A function whose parameter list is plain names with literal defaults (`x, y = 3`), read
+ * without the parser: loading acorn and its first parse cost a fresh process ≈ 10 ms, a quarter
+ * of a run of 10⁴ tiny calls. Anything else (patterns, rest, strings, comments, nested
+ * parentheses, a body that reads `arguments`) is acorn's.
+ */
+const SIMPLE_HEAD = /^(?:async\s+)?(?:function\b\s*\*?\s*[\w$]*\s*\(([^()]*)\)|\(([^()]*)\)\s*=>|([A-Za-z_$][\w$]*)\s*=>)/;
+const PLAIN_PARAMETER = /^\s*([A-Za-z_$][\w$]*)\s*(=\s*(?:[-+]?\d[\w.]*|true|false|null|undefined)\s*)?$/;
+
+export function simpleSignature(source: string, name: string): Signature | undefined {
+  if (/\barguments\b/.test(source)) return undefined;
+  const head = SIMPLE_HEAD.exec(source.trimStart());
+  if (!head) return undefined;
+  const list = head[1] ?? head[2] ?? head[3]!;
+  if (list.trim() === '') return { name, params: [], usesArguments: false };
+  const params: Parameter[] = [];
+  for (const part of list.split(',')) {
+    const m = PLAIN_PARAMETER.exec(part);
+    if (!m) return undefined;
+    params.push({ name: m[1]!, display: `${m[1]!}${m[2] ? ' = …' : ''}`, rest: false, hasDefault: m[2] !== undefined, objectPattern: false });
+  }
+  return { name, params, usesArguments: false };
+}
+
 function signatureOfSource(source: string, name: string): SignatureResult {
+  const simple = simpleSignature(source, name);
+  if (simple) return { ok: true, signature: simple };
   try {
     return { ok: true, signature: signatureOfNode(parseFunctionSource(source, `function ${name}`).node, name) };
   } catch (error) {
