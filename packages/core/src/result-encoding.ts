@@ -34,24 +34,10 @@
 import { ResultLayoutError, describeValue } from './errors';
 import { encodeComplex, isComplexDtype } from './complex';
 import { hdf5 } from './hdf5';
+import type { Dtype as Hdf5Dtype } from '@acme-ts/hdf5-native';
 
-/** Dataset element types, named as in @acme-ts/hdf5-native. */
-export type Dtype =
-  | 'float64'
-  | 'float32'
-  | 'float16'
-  | 'complex64'
-  | 'complex128'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'bool'
-  | 'string';
+/** Dataset element types by name: @acme-ts/hdf5-native's (its fixed-length strings aside). */
+export type Dtype = Extract<Hdf5Dtype, string>;
 
 export type NumericDtype = Exclude<Dtype, 'string'>;
 

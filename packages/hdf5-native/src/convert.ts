@@ -20,6 +20,7 @@ const SIMPLE_DTYPES = new Set([
   'bool',
   'string',
 ]);
+/** Bytes per element in memory (variable-length strings: the size of their descriptor). */
 const ELEMENT_BYTES: Record<string, number> = {
   float64: 8,
   float32: 4,
@@ -100,9 +101,14 @@ export function checkMaxshape(value: unknown, shape: number[], name: string): nu
   });
 }
 
+/** Bytes one element of `dtype` takes (fixed strings: their length); for sizing reads and chunks. */
+export function elementBytes(dtype: Dtype): number {
+  return typeof dtype === 'string' ? (ELEMENT_BYTES[dtype] ?? 8) : dtype.fixedString;
+}
+
 /** Chunk shape for resizable datasets without explicit chunks: at most ~1 MiB per chunk. */
 function defaultChunks(shape: number[], maxshape: number[], dtype: string): number[] {
-  const bytes = ELEMENT_BYTES[dtype] ?? 8;
+  const bytes = elementBytes(dtype as Dtype);
   const chunks = shape.map((d, i) => Math.max(1, d > 0 ? d : maxshape[i]! > 0 ? Math.min(maxshape[i]!, 1024) : 1024));
   while (chunks.reduce((a, b) => a * b, 1) * bytes > 1 << 20) {
     const largest = chunks.indexOf(Math.max(...chunks));

@@ -7,7 +7,7 @@
 
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { H5File, type DatasetSpec, type Dtype } from '@acme-ts/hdf5-native';
+import { H5File, elementBytes, type DatasetSpec, type Dtype } from '@acme-ts/hdf5-native';
 import { FileFormatError, OutputExistsError } from '../errors';
 import type { CliIO } from '../io';
 import { openExisting } from './inspect';
@@ -33,23 +33,6 @@ export interface ExportStats {
 
 /** Bytes read and written at once; a bigger dataset is copied in slabs along its first axis. */
 const SLAB_BYTES = 64 * 1024 * 1024;
-
-const ELEMENT_BYTES: Record<string, number> = {
-  float64: 8,
-  float32: 4,
-  float16: 2,
-  int8: 1,
-  int16: 2,
-  int32: 4,
-  int64: 8,
-  uint8: 1,
-  uint16: 2,
-  uint32: 4,
-  uint64: 8,
-  bool: 1,
-  // Variable-length strings: a guess per element, only used to size slabs.
-  string: 32,
-};
 
 export function exportCommand(argv: ExportArgs, io: CliIO): number {
   const target = path.resolve(argv.target);
@@ -194,8 +177,8 @@ function copyValues(source: H5File, from: string, copy: H5File, to: string, dtyp
     return;
   }
   const rowElements = shape.slice(1).reduce((a, b) => a * b, 1);
-  const elementBytes = typeof dtype === 'string' ? (ELEMENT_BYTES[dtype] ?? 8) : dtype.fixedString;
-  const rowsPerSlab = Math.max(1, Math.floor(SLAB_BYTES / Math.max(1, rowElements * elementBytes)));
+  // Variable-length strings count as their descriptors: a guess, only used to size slabs.
+  const rowsPerSlab = Math.max(1, Math.floor(SLAB_BYTES / Math.max(1, rowElements * elementBytes(dtype))));
   const rows = shape[0]!;
   if (rowsPerSlab >= rows) {
     copy.write(to, source.read(from).data);
