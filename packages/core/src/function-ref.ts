@@ -16,7 +16,8 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FunctionReferenceError, describeValue } from './errors';
-import { outerVariables } from './free-variables';
+import { outerVariables, plainlyClosed } from './free-variables';
+import { simpleSignature } from './parameters';
 import { isClassSource, isNativeSource, parseFunctionSource } from './function-source';
 import { checkTypeScriptModule } from './typescript-modules';
 
@@ -120,8 +121,17 @@ function resolveSource(fn: UserFunction, nameOverride: string | undefined): Func
   if (isClassSource(text)) {
     throw new FunctionReferenceError(`${label} is a class, not a function; pass a function that creates and uses the instance`);
   }
-  const { node, source } = parseFunctionSource(text, label);
-  const outer = outerVariables(node);
+  const simple = simpleSignature(text, ownName);
+  // Most shipped functions plainly use nothing from outside: then the parser is not loaded.
+  const { node, source } =
+    simple &&
+    plainlyClosed(
+      text,
+      simple.params.map((p) => p.name!),
+    )
+      ? { node: undefined, source: text }
+      : parseFunctionSource(text, label);
+  const outer = node ? outerVariables(node) : [];
   if (outer.length > 0) {
     throw new FunctionReferenceError(
       `${label} uses variables from outside its body (${outer.join(', ')}), which do not exist where workers run it; ` +
