@@ -10,7 +10,7 @@ export type { ResolvedSlurmOptions, SlurmBackendOptions } from './backend-option
 export type { RetryPolicy, RetryRule, SlurmRetryOptions } from './retry-policy';
 export { SlurmRunError } from './errors';
 export type { SlurmErrorCode, SlurmRunErrorCode } from './errors';
-export { LOG_DIR_NAME, RUN_JOBS_FILE, SLURM_META_DIR, readSubmissions } from './submission-files';
+export { LOG_DIR_NAME, SLURM_META_DIR, readSubmissions } from './submission-files';
 export type { ArrayRecord, StatusLine, SubmissionRecord } from './submission-files';
 export { SlurmCommandError, SlurmOptionError, describeValue } from './errors';
 export type { SlurmCommandErrorCode } from './errors';

@@ -11,7 +11,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loaderFlags, settledCall } from '@acme-ts/core/backend';
+import { loaderFlags, settledCall, writeFileAtomically } from '@acme-ts/core/backend';
 import type { ExecutionBackend } from '@acme-ts/core';
 import type { CallOutcome, ExecutionEvents, ExecutionJob, FailureReason } from '@acme-ts/core/backend';
 import { SlurmCommandError, SlurmRunError } from './errors';
@@ -43,7 +43,6 @@ import {
   slurmMetaDir,
   statusPath,
   valuePath,
-  writeFileAtomicSync,
   writeRunJobs,
   writeV8,
   type ArrayRecord,
@@ -338,7 +337,7 @@ export class SlurmBackend implements ExecutionBackend {
     // Only our own paths (and the client's module loader flags, e.g. tsx's, so a TypeScript task
     // module loads as it does in the client) go into the script; the run folder reaches the task
     // through its environment.
-    writeFileAtomicSync(
+    writeFileAtomically(
       script,
       `#!/bin/sh\n# acme-ts array task (@acme-ts/backend-slurm)\nexec ${[process.execPath, ...loaderFlags(), ARRAY_TASK_ENTRY].map(shellQuote).join(' ')}\n`,
     );

@@ -15,14 +15,14 @@
  * Value files are written under a temporary name and renamed before the status line that
  * announces them is appended, so a status line always refers to a complete file.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { writeFileAtomically, writeRunJobs as writeCoreRunJobs } from '@acme-ts/core/backend';
 import type { CallPayload, RunnerSetup, StoredCall } from '@acme-ts/core/backend';
 
 export const SLURM_META_DIR = join('.acme-ts', 'slurm');
 /** Backend-neutral: core's runStatus() reads it (core does not depend on this package). */
-export const RUN_JOBS_FILE = join('.acme-ts', 'jobs.json');
 export const LOG_DIR_NAME = 'slurm_logs';
 /** Environment variables the batch script's task reads. */
 export const SUBMISSION_DIR_ENV = 'ACME_TS_SLURM_SUBMISSION';
@@ -104,16 +104,8 @@ export function valuePath(submissionDir: string, taskID: number): string {
   return join(submissionDir, 'values', `${taskID}.v8`);
 }
 
-let tmpCounter = 0;
-/** Write under a temporary name, then rename: a file that exists is complete. */
-export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
 export function writeV8(path: string, value: unknown): void {
-  writeFileAtomicSync(path, serialize(value));
+  writeFileAtomically(path, serialize(value));
 }
 
 export function readV8<T>(path: string): T {
@@ -127,12 +119,11 @@ export function appendSubmission(outputDir: string, record: SubmissionRecord): v
 }
 
 /**
- * `.acme-ts/jobs.json`: `{ backend: "slurm", jobIds, updatedAt }`, the job arrays a client has
- * submitted or adopted for its calls since its compute() began (retries included), rewritten
- * whole (atomically) each time one is added.
+ * `.acme-ts/jobs.json` (core's writeRunJobs): the job arrays a client has submitted or adopted
+ * for its calls since its compute() began (retries included), rewritten whole each time one is added.
  */
 export function writeRunJobs(outputDir: string, jobIds: readonly string[]): void {
-  writeFileAtomicSync(join(outputDir, RUN_JOBS_FILE), `${JSON.stringify({ backend: 'slurm', jobIds, updatedAt: new Date().toISOString() })}\n`);
+  writeCoreRunJobs(outputDir, 'slurm', jobIds);
 }
 
 /**

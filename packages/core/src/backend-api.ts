@@ -25,3 +25,6 @@ export type {
   SettledBatch,
   SplitArgument,
 } from './backend';
+// The run folder's records a backend writes (docs/run-folder.md), with core's one atomic-write helper.
+export { writeRunJobs } from './run-status';
+export { writeFileAtomically } from './run-folder';

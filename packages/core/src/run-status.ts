@@ -9,7 +9,7 @@ import { readCallHistory, readCallRecords, readManifest, type CallRecord, type R
 import type { NumericDtype } from './result-encoding';
 import { journalFiles, readJournal } from './result-journal';
 import { liveClient, type RunClient } from './run-lock';
-import { parseResultFileName, runJobsPath } from './run-folder';
+import { parseResultFileName, runJobsPath, writeFileAtomically } from './run-folder';
 
 export interface StoredCallInfo {
   stored: 'hdf5' | 'serialized';
@@ -61,6 +61,11 @@ export function readRunJobs(outputDir: string): RunJobs | undefined {
   } catch {
     return undefined; // none written (local backend), or torn: it is rewritten by rename
   }
+}
+
+/** Writes `.acme-ts/jobs.json` whole (a backend that submits batch jobs, at each new job). */
+export function writeRunJobs(outputDir: string, backend: string, jobIds: readonly string[]): void {
+  writeFileAtomically(runJobsPath(outputDir), `${JSON.stringify({ backend, jobIds, updatedAt: new Date().toISOString() })}\n`);
 }
 
 /** A call that ran more than once in a row (options.retries): its outcome and the failed attempts before it. */
