@@ -149,8 +149,16 @@ export function addRunFlags<T>(y: Argv<T>): Argv<T & RunFlags> {
       .option('n-inputs', { type: 'string', nargs: 1, describe: 'number of calls: a non-negative integer or "auto" (from the inputs\' lengths)' })
       .option('output-dir', { alias: 'o', type: 'string', nargs: 1, describe: "the run's folder (default: ./ACME_<date>-<time>)" })
       .option('write-worker-results', { type: 'boolean', describe: 'store results in files (default); --no-write-worker-results prints them as JSON' })
-      .option('result-shape', { type: 'string', nargs: 1, describe: "stack result_0 of every call: e.g. null,10,9 (null: the calls' axis; inf: unlimited)" })
-      .option('result-dtype', { type: 'string', nargs: 1, describe: 'dtype of the stacked array (float64, float32, float16, int32, …)' })
+      .option('result-shape', {
+        type: 'string',
+        nargs: 1,
+        describe: `stack result_0 of every call: e.g. null,10,9 (null: the calls' axis; inf: unlimited), or keys of a returned object: '{"spectrum":[null,1024]}'`,
+      })
+      .option('result-dtype', {
+        type: 'string',
+        nargs: 1,
+        describe: `dtype of the stacked array (float64, float32, float16, int32, …), or per stacked key: '{"spectrum":"float32"}'`,
+      })
       .option('single-file', { type: 'boolean', describe: 'all results in the container instead of one payload file per call' })
       .option('serialize-results', { type: 'boolean', describe: "store each call's raw value as <f>_<i>.v8 (v8 serialization) instead of HDF5" })
       .option('name', { type: 'string', nargs: 1, describe: "name of the files (<name>.h5) instead of the function's" }),
@@ -194,9 +202,18 @@ export function parseSeconds(value: string | undefined, flag: string): number | 
   return seconds;
 }
 
-/** "null,10,9" or "[null, 10, 9]" → [null, 10, 9]; "inf"/"Infinity" is an unlimited dimension. */
-export function parseResultShape(value: string | undefined): (number | null)[] | undefined {
+/**
+ * "null,10,9" or "[null, 10, 9]" → [null, 10, 9]; "inf"/"Infinity" is an unlimited dimension.
+ * The named form is a JSON object of such shapes by returned key:
+ * '{"spectrum": [null, 1024], "mean": [null]}' (an unlimited dimension as "inf").
+ */
+export function parseResultShape(value: string | undefined): (number | null)[] | Record<string, (number | null)[]> | undefined {
   if (value === undefined) return undefined;
+  if (value.trim().startsWith('{')) return parseNamedResultShape(value);
+  return parseShapeEntries(value, '--result-shape entries');
+}
+
+function parseShapeEntries(value: string, what: string): (number | null)[] {
   const items = value
     .trim()
     .replace(/^[[(]|[\])]$/g, '')
@@ -204,13 +221,47 @@ export function parseResultShape(value: string | undefined): (number | null)[] |
     .map((s) => s.trim());
   return items.map((item, index) => {
     if (/^(null|none)$/i.test(item)) return null;
-    if (/^(inf|infinity)$/i.test(item)) return Infinity;
+    if (/^"?(inf|infinity)"?$/i.test(item)) return Infinity;
     if (/^\d+$/.test(item)) return Number(item);
     throw new UsageError(
-      `--result-shape entries must be non-negative integers, null (the calls' axis) or inf (unlimited), separated by commas like null,10,9; entry ${index + 1} is ${JSON.stringify(item)}`,
+      `${what} must be non-negative integers, null (the calls' axis) or inf (unlimited), separated by commas like null,10,9; entry ${index + 1} is ${JSON.stringify(item)}`,
       '--result-shape',
     );
   });
+}
+
+/** '{"spectrum": [null, 1024]}' → { spectrum: [null, 1024] } (core checks the keys and shapes). */
+function parseNamedResultShape(value: string): Record<string, (number | null)[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    throw new UsageError(
+      `--result-shape with named keys must be a JSON object of shapes like '{"spectrum": [null, 1024], "mean": [null]}' (${(err as Error).message})`,
+      '--result-shape',
+    );
+  }
+  const named: Record<string, (number | null)[]> = {};
+  for (const [key, shape] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!Array.isArray(shape)) {
+      throw new UsageError(`--result-shape's key ${JSON.stringify(key)} must be a shape like [null, 1024], got ${JSON.stringify(shape)}`, '--result-shape');
+    }
+    named[key] = parseShapeEntries(shape.map((entry) => (entry === null ? 'null' : String(entry))).join(','), `--result-shape's ${key} entries`);
+  }
+  return named;
+}
+
+/** "float32", or a JSON object of dtypes by stacked key: '{"spectrum": "float32"}'. */
+export function parseResultDtype(value: string | undefined): ParallelMapOptions['resultDtype'] {
+  if (value === undefined || !value.trim().startsWith('{')) return value as ParallelMapOptions['resultDtype']; // core checks the name
+  try {
+    return JSON.parse(value) as ParallelMapOptions['resultDtype'];
+  } catch (err) {
+    throw new UsageError(
+      `--result-dtype must be one dtype name or a JSON object of them by stacked key like '{"spectrum": "float32"}' (${(err as Error).message})`,
+      '--result-dtype',
+    );
+  }
 }
 
 function parsePositiveInteger(value: string | undefined, flag: string): number | undefined {
@@ -353,7 +404,7 @@ export function runOptions(flags: RunFlags): ParallelMapOptions {
   if (flags.outputDir !== undefined) options.outputDir = flags.outputDir;
   const shape = parseResultShape(flags.resultShape);
   if (shape !== undefined) options.resultShape = shape;
-  if (flags.resultDtype !== undefined) options.resultDtype = flags.resultDtype as ParallelMapOptions['resultDtype']; // core checks the name
+  if (flags.resultDtype !== undefined) options.resultDtype = parseResultDtype(flags.resultDtype);
   if (flags.singleFile !== undefined) options.singleFile = flags.singleFile;
   if (flags.serializeResults !== undefined) options.serializeResults = flags.serializeResults;
   if (flags.name !== undefined) options.name = flags.name;

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { hasManifest, readRunJobs, runStatus, type CallFailure, type CoreErrorCode, type ParallelMap } from '@acme-ts/core';
-import { dryRunAsks, stackResults } from '@acme-ts/core/internal';
+import { dryRunAsks, stackCallValues } from '@acme-ts/core/internal';
 import { CliError, EXIT, UsageError } from './errors';
 import { inFlagTerms } from './flags';
 import { colorsFor, type CliIO } from './io';
@@ -132,7 +132,7 @@ export async function executeRun(pmap: ParallelMap, io: CliIO, options: SessionO
 
   if (memory) {
     if (!aborted && failed === 0) {
-      const output = pmap.options.resultShape ? stackResults(values, pmap.options.resultShape, pmap.options.resultDtype) : values;
+      const output = pmap.options.resultShape ? stackCallValues(values, pmap.options.resultShape, pmap.options.resultDtype) : values;
       io.stdout.write(`${toJson(output)}\n`);
     } else if (okCount > 0) {
       io.stdout.write(`${toJson(values)}\n`);

@@ -4,6 +4,7 @@
 // wherever it runs.
 
 import type { FunctionReference } from './function-ref';
+import type { StackedKey } from './named-result-shape';
 import type { NumericDtype } from './result-encoding';
 import type { PackedCalls } from './packed-calls';
 
@@ -46,8 +47,11 @@ export interface RunnerSetup {
   sink: ResultSink;
   /** Absolute paths the runner writes to (absent in memory mode). */
   paths?: { outputDir: string; payloadDir?: string; funcName: string };
+  /** The array form of resultShape (a stacked result_0) and its dtype. */
   resultShape?: (number | null)[];
   resultDtype?: NumericDtype;
+  /** The named form of resultShape: the returned object's stacked keys. */
+  stackedKeys?: StackedKey[];
   /**
    * Numeric payloads in memory all threads of one host share (a SharedArrayBuffer): set by a
    * backend instead of sending each batch its payloads; the runner then reads call i's payload

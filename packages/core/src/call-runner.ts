@@ -111,6 +111,7 @@ const fs = () => require('node:fs') as typeof import('node:fs');
 const resultEncoding = () => require('./result-encoding') as typeof import('./result-encoding');
 const packedCalls = () => require('./packed-calls') as typeof import('./packed-calls');
 const inputTable = () => require('./input-table') as typeof import('./input-table');
+const namedResultShape = () => require('./named-result-shape') as typeof import('./named-result-shape');
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -122,6 +123,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const sharedValues = setup.sharedPayloads?.values;
   const sharedFirstTaskID = setup.sharedPayloads?.firstTaskID ?? 0;
   const expectedSlot = setup.resultShape ? slotShape(setup.resultShape) : undefined;
+  const stackedKeys = setup.stackedKeys;
   let payloadDirReady = false;
   const { argumentsOf, splitValues, soleArgument } = assembleArguments(setup);
   // The split inputs each payload file records (absent in the other modes).
@@ -161,7 +163,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       return { stored: 'serialized', path };
     }
     const stacked = 'stacked' in sink && sink.stacked;
-    const encoded = resultEncoding().encodeResult(value, { stacked });
+    const encoded = stackedKeys ? namedResultShape().encodeNamedResult(taskID, value, stackedKeys) : resultEncoding().encodeResult(value, { stacked });
     if (!encoded.ok) return serializeFallback(taskID, value, encoded.reason);
     const datasets = encoded.datasets;
     if (stacked && expectedSlot) {
@@ -199,7 +201,12 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   }
 
   const inMemory = sink.kind === 'memory';
-  const finish = (taskID: number, value: unknown, payload: CallPayload): unknown => (inMemory ? value : store(taskID, value, payload));
+  /** In memory, the named resultShape's object is checked per call (stacked when compute() ends), as in the file modes. */
+  const kept = (taskID: number, value: unknown): unknown => {
+    if (stackedKeys) namedResultShape().encodeNamedResult(taskID, value, stackedKeys);
+    return value;
+  };
+  const finish = (taskID: number, value: unknown, payload: CallPayload): unknown => (inMemory ? kept(taskID, value) : store(taskID, value, payload));
   // The usual call (one argument, no `this`) calls the function directly: in a worker's first
   // thousands of calls (interpreted code) every call level counts.
   const direct = soleArgument !== undefined && soleRange === undefined && !usesThis;
@@ -208,7 +215,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const settle = (taskID: number, value: unknown, payload: CallPayload): unknown => {
     if (!isPromiseLike(value)) {
       leaveSoleCall();
-      return inMemory ? value : store(taskID, value, payload);
+      return inMemory ? kept(taskID, value) : store(taskID, value, payload);
     }
     return Promise.resolve(value).then(
       (resolved) => {
@@ -250,7 +257,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     };
     return runner;
   }
-  if (inMemory && direct && sharedValues !== undefined) {
+  if (inMemory && direct && sharedValues !== undefined && !stackedKeys) {
     runner.runNumbers = (firstTaskID, from, to, out, hooks) => {
       const offset = firstTaskID - sharedFirstTaskID;
       const marks = hooks.callMarks;

@@ -30,7 +30,7 @@ test('singleFile writer: packed calls, a refused one fails alone, the copy repla
   const layout = singleFileLayout();
   createContainer(layout);
   const journal = new ResultJournal(outputDir);
-  const writer = new SingleFileWriter(layout.containerPath!, undefined, journal);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, journal);
   expect(writer.writeRows([0, 1, 2], packed(0, 1, 2))).toEqual(new Map());
   // comp_2 exists already (libhdf5 refuses it); the calls around it are written.
   const refused = writer.writeRows([3, 2, 4], packed(3, 2, 4));
@@ -55,7 +55,7 @@ test('singleFile writer: the copy is held in memory up to its limit, then writte
   const copy = `${layout.containerPath}.writing-${process.pid}`;
   const sizeAtStart = statSync(layout.containerPath!).size;
   // Room for the container and about two more calls.
-  const writer = new SingleFileWriter(layout.containerPath!, undefined, undefined, sizeAtStart + 2 * 1536 + 100);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, sizeAtStart + 2 * 1536 + 100);
   // In memory and on disk, from a small metadata cache: many small groups are written faster.
   expect(copyOf(writer).metadataCacheSize().maxBytes).toBe(SMALL_METADATA_CACHE_BYTES);
   writer.writeRows([0, 1], packed(0, 1));
@@ -83,13 +83,13 @@ test("recoverSingleFileRun: a dead client's journal goes into the container, wit
   createContainer(layout);
   // On disk (limit 0): this test's "dead" client is still open in this process, and a copy held
   // in memory keeps its lock against the same process's next open (a file descriptor of its own).
-  const writer = new SingleFileWriter(layout.containerPath!, undefined, new ResultJournal(outputDir), 0);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), 0);
   writer.writeRows([4, 7], packed(4, 7));
   writer.flushJournal();
   writer.write(9, [{ name: 'result_0', dtype: 'float64', shape: [1], data: Float64Array.of(18) }]); // buffered only: lost
   // The client dies here: no close(). Its copy is left, and the container is as it began.
   const status = new StatusLog(outputDir, 'next-client');
-  expect(recoverSingleFileRun(layout, undefined, status)).toBe(2);
+  expect(recoverSingleFileRun(layout, status)).toBe(2);
   const dump = h5dump(layout.containerPath!);
   expect(
     Object.keys(dump)
@@ -103,20 +103,20 @@ test("recoverSingleFileRun: a dead client's journal goes into the container, wit
   ]);
   expect(readdirSync(join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
   expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
-  expect(recoverSingleFileRun(layout, undefined, status)).toBe(0);
+  expect(recoverSingleFileRun(layout, status)).toBe(0);
 });
 
 test('recoverSingleFileRun with resultShape: journaled slots of the stacked dataset are written again', () => {
   const layout = planLayout({ funcName: 'f', nInputs: 4, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 2], resultDtype: 'float32' });
   createContainer(layout);
-  const writer = new SingleFileWriter(layout.containerPath!, [null, 2], new ResultJournal(outputDir), 0); // on disk: see above
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), 0); // on disk: see above
   writer.write(2, [
     { name: 'result_0', dtype: 'float32', shape: [2], data: Float32Array.of(1.5, -1.5) },
     { name: 'result_1', dtype: 'string', shape: [], data: ['two'] },
   ]);
   writer.flushJournal();
   // The client dies before close().
-  expect(recoverSingleFileRun(layout, [null, 2], new StatusLog(outputDir, 'next-client'))).toBe(1);
+  expect(recoverSingleFileRun(layout, new StatusLog(outputDir, 'next-client'))).toBe(1);
   const dump = h5dump(layout.containerPath!);
   expect(dump['/result_0']).toMatchObject({ dtype: 'float32', shape: [4, 2] });
   expect((dump['/result_0'].values as number[][])[2]).toEqual([1.5, -1.5]);
@@ -127,7 +127,7 @@ test('singleFile writer with resultShape: packed calls fill their slots a run of
   const layout = planLayout({ funcName: 'f', nInputs: 6, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 2], resultDtype: 'float32' });
   createContainer(layout);
   const journal = new ResultJournal(outputDir);
-  const writer = new SingleFileWriter(layout.containerPath!, [null, 2], journal);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, journal);
   const pairs = (...xs: number[]) =>
     packStoredCalls(
       xs.map((x) => ({
@@ -183,7 +183,7 @@ test('recoverSingleFileRun: a copy another process holds open (a living writer, 
       holder.stdout.once('data', () => resolve());
       holder.once('exit', (code) => reject(new Error(`holder exited with ${code}`)));
     });
-    expect(() => recoverSingleFileRun(layout, undefined, new StatusLog(outputDir, 'next-client'))).toThrow(
+    expect(() => recoverSingleFileRun(layout, new StatusLog(outputDir, 'next-client'))).toThrow(
       expect.objectContaining({ code: 'ERR_ACME_RUN_BUSY', message: expect.stringContaining(copy) }),
     );
   } finally {
@@ -191,7 +191,7 @@ test('recoverSingleFileRun: a copy another process holds open (a living writer, 
     await new Promise((resolve) => holder.once('exit', resolve));
   }
   // Once its writer is gone the copy is a dead one's, and removed.
-  expect(recoverSingleFileRun(layout, undefined, new StatusLog(outputDir, 'next-client'))).toBe(0);
+  expect(recoverSingleFileRun(layout, new StatusLog(outputDir, 'next-client'))).toBe(0);
   expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
 });
 
@@ -200,10 +200,10 @@ test('singleFile writer: a copy whose stacked result_0 will outgrow the in-memor
   const layout = planLayout({ funcName: 'f', nInputs: 100, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 1000], resultDtype: 'float64' });
   createContainer(layout);
   const size = statSync(layout.containerPath!).size;
-  const small = new SingleFileWriter(layout.containerPath!, [null, 1000], undefined, size + 800_000 + 4096);
+  const small = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, size + 800_000 + 4096);
   expect(small.inMemory).toBe(true);
   small.close();
-  const big = new SingleFileWriter(layout.containerPath!, [null, 1000], undefined, size + 800_000 - 4096);
+  const big = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, size + 800_000 - 4096);
   expect(big.inMemory).toBe(false);
   big.write(3, [{ name: 'result_0', dtype: 'float64', shape: [1000], data: new Float64Array(1000).fill(3) }]);
   big.close();

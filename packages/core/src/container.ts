@@ -7,7 +7,7 @@ import type { AttributeInput, H5File } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
 import { allocateTypedArray, encodedByteSize, type EncodedDataset } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
-import type { RunLayout } from './layout';
+import type { RunLayout, StackPlan } from './layout';
 import { leftoverJournals, readJournal, type ResultJournal } from './result-journal';
 import type { StatusLog } from './run-store';
 import { AcmeError } from './errors';
@@ -80,15 +80,16 @@ export class SingleFileWriter {
   /** The in-memory copy's size, estimated; undefined once the copy is on disk. */
   private inMemoryBytes: number | undefined;
   private readonly workPath: string;
-  private readonly stackingDim: number;
-  private readonly unlimitedDim: number;
-  private currentExtent?: number[];
+  /** The stacked datasets by name (result_0, or the named resultShape's keys). */
+  private readonly stacks: Map<string, StackPlan>;
+  /** Current extents of stacks with an unlimited dimension, once read. */
+  private readonly currentExtents = new Map<string, number[]>();
   /** comp_i groups already in the container (from an interrupted earlier attempt). */
   private readonly existingGroups: Set<string>;
 
   constructor(
     private readonly containerPath: string,
-    private readonly resultShape?: (number | null)[],
+    stacks: readonly StackPlan[],
     /** Absent when replaying a journal (recoverSingleFileRun). */
     private readonly journal?: ResultJournal,
     private readonly inMemoryLimit = IN_MEMORY_LIMIT_BYTES,
@@ -98,20 +99,23 @@ export class SingleFileWriter {
     const size = statSync(this.workPath).size;
     this.inMemoryBytes = size < inMemoryLimit ? size : undefined;
     this.file = this.openCopy(this.inMemoryBytes !== undefined);
-    this.stackingDim = resultShape ? resultShape.indexOf(null) : -1;
-    this.unlimitedDim = resultShape ? resultShape.indexOf(Infinity) : -1;
+    this.stacks = new Map(stacks.map((stack) => [stack.name, stack]));
     this.existingGroups = new Set(this.file.list('/').map((e) => e.name));
     // libhdf5 allocates a contiguous stacked result_0 whole (and writes its fill value) at the
     // first slot written: in memory, a container of 200 × 8 MB results took 1.6 GB of RSS, and
     // written back at the limit, its close cost seconds. Such a copy stays on disk from the start.
-    if (this.inMemoryBytes !== undefined && resultShape && this.stackedStorageBytes() + this.inMemoryBytes >= inMemoryLimit) this.grew(inMemoryLimit);
+    if (this.inMemoryBytes !== undefined && this.stacks.size > 0 && this.stackedStorageBytes() + this.inMemoryBytes >= inMemoryLimit) this.grew(inMemoryLimit);
   }
 
-  /** What the stacked result_0 will take in the file once allocated (0 when chunked: it grows by chunks). */
+  /** What the stacked datasets will take in the file once allocated (0 for chunked ones: they grow by chunks). */
   private stackedStorageBytes(): number {
-    const info = this.file.info('result_0');
-    if (info.layout !== 'contiguous' || typeof info.dtype !== 'string' || info.dtype === 'string') return 0;
-    return info.shape.reduce((a, b) => a * b, 1) * allocateTypedArray(info.dtype, 1).byteLength;
+    let bytes = 0;
+    for (const name of this.stacks.keys()) {
+      const info = this.file.info(name);
+      if (info.layout !== 'contiguous' || typeof info.dtype !== 'string' || info.dtype === 'string') continue;
+      bytes += info.shape.reduce((a, b) => a * b, 1) * allocateTypedArray(info.dtype, 1).byteLength;
+    }
+    return bytes;
   }
 
   write(taskID: number, datasets: EncodedDataset[]): void {
@@ -119,9 +123,13 @@ export class SingleFileWriter {
     // A re-run replaces whatever an interrupted attempt left of this call.
     if (this.existingGroups.delete(group)) this.file.remove(group);
     let rest = datasets;
-    if (this.resultShape && datasets[0]) {
-      this.writeSlot(taskID, datasets[0]);
-      rest = datasets.slice(1);
+    if (this.stacks.size > 0) {
+      rest = [];
+      for (const d of datasets) {
+        const stack = this.stacks.get(d.name);
+        if (stack) this.writeSlots(stack, taskID, 1, d.shape, d.data);
+        else rest.push(d);
+      }
     }
     // One native call creates comp_i and all its datasets.
     if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
@@ -154,23 +162,19 @@ export class SingleFileWriter {
     return this.inMemoryBytes !== undefined;
   }
 
-  /** Writes call i's result_0 into slot i of the stacked dataset, growing an unlimited dim exactly. */
-  private writeSlot(taskID: number, d: EncodedDataset): void {
-    this.writeSlots(taskID, 1, d.shape, d.data);
-  }
-
   /**
-   * Writes the result_0 of calls firstTaskID … firstTaskID + nCalls - 1 (each of shape `slot`,
-   * validated against resultShape by the call runner) into their slots: one hyperslab. `data`
-   * holds them back to back, which is the block's layout only when the stacking dim is the first.
+   * Writes the stacked value (result_0 or a stacked key) of calls firstTaskID … firstTaskID +
+   * nCalls - 1 (each of shape `slot`, validated against resultShape by the call runner) into
+   * their slots of `stack`: one hyperslab, growing an unlimited dim exactly. `data` holds them
+   * back to back, which is the block's layout only when the stacking dim is the first.
    */
-  private writeSlots(firstTaskID: number, nCalls: number, slot: number[], data: unknown): void {
-    const shape = this.resultShape!;
+  private writeSlots(stack: StackPlan, firstTaskID: number, nCalls: number, slot: number[], data: unknown): void {
+    const { shape, stackingDim, unlimitedDim, name } = stack;
     const start: number[] = [];
     const count: number[] = [];
     let s = 0;
     for (let dim = 0; dim < shape.length; dim++) {
-      if (dim === this.stackingDim) {
+      if (dim === stackingDim) {
         start.push(firstTaskID);
         count.push(nCalls);
       } else {
@@ -178,31 +182,32 @@ export class SingleFileWriter {
         count.push(slot[s++]!);
       }
     }
-    if (this.unlimitedDim >= 0) {
-      this.currentExtent ??= this.file.info('result_0').shape;
-      const needed = count[this.unlimitedDim]!;
-      if (needed > this.currentExtent[this.unlimitedDim]!) {
-        this.currentExtent = this.currentExtent.slice();
-        this.currentExtent[this.unlimitedDim] = needed;
-        this.file.resize('result_0', this.currentExtent);
+    if (unlimitedDim !== undefined) {
+      let extent = this.currentExtents.get(name) ?? this.file.info(name).shape;
+      const needed = count[unlimitedDim]!;
+      if (needed > extent[unlimitedDim]!) {
+        extent = extent.slice();
+        extent[unlimitedDim] = needed;
+        this.file.resize(name, extent);
       }
+      this.currentExtents.set(name, extent);
     }
-    this.file.write('result_0', data as never, { start, count });
+    this.file.write(name, data as never, { start, count });
   }
 
   /**
-   * Writes packed calls (call k → `comp_<taskIDs[k]>`; with resultShape, result_0 into slot
-   * taskIDs[k] and any further datasets into comp_<taskIDs[k]>) in one native call per stretch
-   * of calls libhdf5 takes. Returns the calls it refused, by index k, with why.
+   * Writes packed calls (call k → `comp_<taskIDs[k]>`; with resultShape, each stacked column into
+   * slot taskIDs[k] and any further datasets into comp_<taskIDs[k]>) in one native call per
+   * stretch of calls libhdf5 takes. Returns the calls it refused, by index k, with why.
    */
   writeRows(taskIDs: ArrayLike<number>, packed: PackedCalls): Map<number, Error> {
     const n = packed.count;
     let columns = packed.columns;
-    if (this.resultShape) {
-      const slots = columns[0]!;
-      columns = columns.slice(1);
+    if (this.stacks.size > 0) {
+      const slots = columns.filter((c) => this.stacks.has(c.name));
+      columns = columns.filter((c) => !this.stacks.has(c.name));
       try {
-        this.writeSlotRuns(taskIDs, n, slots);
+        for (const column of slots) this.writeSlotRuns(this.stacks.get(column.name)!, taskIDs, n, column);
       } catch {
         // Call by call, to fail only the calls libhdf5 refuses (slots written again are the same).
         const refused = new Map<number, Error>();
@@ -240,21 +245,21 @@ export class SingleFileWriter {
       if (refused.size === 0) this.journal.addPacked(taskIDs, packed);
       else for (let k = 0; k < n; k++) if (!refused.has(k)) this.journal.add(taskIDs[k]!, unpackCall(packed, k));
     }
-    // A group per call, unless resultShape took the calls' only dataset.
+    // A group per call, unless resultShape took all the calls' datasets.
     let bytes = columns.length > 0 ? n * GROUP_BYTES : 0;
     for (const c of packed.columns) bytes += c.data.byteLength;
     this.grew(bytes);
     return refused;
   }
 
-  /** resultShape: the packed calls' result_0, one hyperslab per run of consecutive taskIDs. */
-  private writeSlotRuns(taskIDs: ArrayLike<number>, n: number, slots: PackedCalls['columns'][number]): void {
+  /** resultShape: the packed calls' values of one stack, one hyperslab per run of consecutive taskIDs. */
+  private writeSlotRuns(stack: StackPlan, taskIDs: ArrayLike<number>, n: number, slots: PackedCalls['columns'][number]): void {
     const rowLength = slots.data.length / n;
     for (let k = 0; k < n;) {
       let m = 1;
       // Back to back in memory is the block's layout only when the stacking dim is the first.
-      if (this.stackingDim === 0) while (k + m < n && taskIDs[k + m] === taskIDs[k]! + m) m++;
-      this.writeSlots(taskIDs[k]!, m, slots.shape, slots.data.subarray(k * rowLength, (k + m) * rowLength));
+      if (stack.stackingDim === 0) while (k + m < n && taskIDs[k + m] === taskIDs[k]! + m) m++;
+      this.writeSlots(stack, taskIDs[k]!, m, slots.shape, slots.data.subarray(k * rowLength, (k + m) * rowLength));
       k += m;
     }
   }
@@ -297,7 +302,7 @@ export class SingleFileWriter {
  * goes into the container, with a status record per call, so it is not computed again.
  * Returns the number of calls recovered. Throws if another living client writes the run.
  */
-export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | null)[] | undefined, statusLog: StatusLog): number {
+export function recoverSingleFileRun(layout: RunLayout, statusLog: StatusLog): number {
   const containerPath = layout.containerPath!;
   // Living clients first: their journals are not left over.
   removeDeadWritersCopies(containerPath);
@@ -310,7 +315,7 @@ export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | n
     const at = new Date().toISOString();
     for (const journal of journals) {
       for (const call of readJournal(journal)) {
-        writer ??= new SingleFileWriter(containerPath, resultShape);
+        writer ??= new SingleFileWriter(containerPath, layout.stacks);
         writer.write(call.taskID, call.datasets);
         statusLog.record({ taskID: call.taskID, state: 'done', at, stored: 'hdf5', names: call.datasets.map((d) => d.name) });
         recovered++;
@@ -353,7 +358,8 @@ function removeDeadWritersCopies(containerPath: string): void {
 }
 
 /**
- * After the calls: extra return values of resultShape runs become comp_i/result_k links
+ * After the calls: the further return values (or unstacked keys) of resultShape runs become
+ * comp_i/<name> links
  * (ACME's layout), and calls whose value had to be serialized lose their comp_i link, so the
  * container never holds a link to a file that does not exist.
  */

@@ -6,7 +6,8 @@ import { randomInt } from 'node:crypto';
 import { createRunner } from './call-runner';
 import { OptionError } from './errors';
 import type { Logger } from './logger';
-import { encodeResult } from './result-encoding';
+import { encodeNamedResult, type StackedKey } from './named-result-shape';
+import { encodeResult, encodeValue } from './result-encoding';
 import type { RunPlan, RunSpec } from './run-plan';
 
 /** The dry run asks whether to continue: stdin and stderr (where it asks) are a terminal. */
@@ -49,8 +50,12 @@ export async function dryRun(spec: RunSpec, { setup, pending }: RunPlan, logger:
   const mb = Math.max(0, process.memoryUsage().rss - rss0) / 1e6;
   const summary = `Dry-run completed. Elapsed time is ${seconds.toFixed(3)} seconds, estimated memory consumption was ${mb.toFixed(1)} MB.`;
   logger.info(summary);
+  const stacking = setup.stackedKeys && describeNamedStacking(taskID, value, setup.stackedKeys, spec.nInputs, spec.options.mode === 'memory');
+  if (stacking) logger.info(stacking);
   if (spec.options.mode === 'hdf5') {
-    const encoded = encodeResult(value, { stacked: spec.options.resultShape !== undefined });
+    const encoded = setup.stackedKeys
+      ? encodeNamedResult(taskID, value, setup.stackedKeys)
+      : encodeResult(value, { stacked: spec.options.resultShape !== undefined });
     if (!encoded.ok) {
       throw new OptionError(
         'dryrun',
@@ -62,5 +67,24 @@ export async function dryRun(spec: RunSpec, { setup, pending }: RunPlan, logger:
   logger.flush();
   // The summary again when the console does not show INFO lines (verbose: false, the CLI).
   const shown = spec.options.verbose !== false;
-  return askYesNo(`${shown ? '' : `${summary}\n`}Do you want to continue executing ${name} with the provided arguments? [Y/n] `);
+  return askYesNo(
+    `${shown ? '' : `${summary}\n${stacking ? `${stacking}\n` : ''}`}Do you want to continue executing ${name} with the provided arguments? [Y/n] `,
+  );
+}
+
+/**
+ * What the named resultShape makes of the dry run's value (the runner checked it already):
+ * e.g. `spectrum [1024] → spectrum (8, 1024) float32, mean [] → mean (8,) float64; per call: sd`.
+ */
+function describeNamedStacking(taskID: number, value: unknown, keys: readonly StackedKey[], nInputs: number, inMemory: boolean): string {
+  const object = value as Record<string, unknown>;
+  const stacked = keys.map((key) => {
+    const encoded = encodeValue(object[key.name]);
+    const slot = typeof encoded === 'string' ? '?' : `[${encoded.shape.join(', ')}]`;
+    const shape = key.shape.map((extent) => (extent === null ? nInputs : extent === Infinity ? 'inf' : extent));
+    return `${key.name} ${slot} → ${key.name} (${shape.join(', ')}${shape.length === 1 ? ',' : ''}) ${key.dtype}`;
+  });
+  const rest = Object.keys(object).filter((name) => !keys.some((key) => key.name === name));
+  const perCall = rest.length === 0 ? 'no other keys' : `per call${inMemory ? ' (in rest[i])' : ' (comp_i)'}: ${rest.join(', ')}`;
+  return `Dry-run: call ${taskID} returned the stacked keys ${stacked.join(', ')}; ${perCall}`;
 }

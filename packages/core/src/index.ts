@@ -14,6 +14,7 @@ export { taskContext } from './task-context';
 export type { TaskContext } from './task-context';
 export { ndarray } from './result-encoding';
 export type { Dtype as ResultDtype, NdArray, NumericArray, NumericDtype, StackedArray, StackedResults } from './result-encoding';
+export type { NamedStackedResults } from './named-result-shape';
 export type { ResultArrayDtype, ResultArrayFactory, ResultArrayTypes } from './result-buffers';
 export { complexArray } from './complex';
 export type { ComplexArray, ComplexDtype } from './complex';

@@ -14,6 +14,7 @@ export type { Parameter, Signature, SignatureResult } from './parameters';
 export { resolveFunctionReference, checkFunctionName, ANONYMOUS_FUNCTION_NAME } from './function-ref';
 export { currentTaskContext, runInTaskContext } from './task-context';
 export { encodeResult, stackResults, allocateStack, placeInStack, isTypedArray } from './result-encoding';
+export { stackCallValues, encodeNamedResult, isNamedResultShape, stackedKeys } from './named-result-shape';
 export type { EncodedDataset, EncodedResult } from './result-encoding';
 export { planLayout, missingFillValue } from './layout';
 export type { RunLayout, ContainerSkeleton } from './layout';

@@ -7,7 +7,10 @@
  *   resultShape        <f>.h5 (libver latest): virtual dataset result_0 of shape S, slot i ←
  *                      "<f>_payload/<f>_i.h5"/result_0; extra return values → comp_i/result_k
  *                      links (callLinks)
- *   resultShape+single <f>.h5: regular dataset result_0 of shape S (fill 0)
+ *   resultShape+single <f>.h5: regular dataset result_0 of shape S (fill NaN for floats)
+ *   named resultShape  the same per stacked key, named by the key (`{ spectrum: [null, 1024] }`:
+ *                      <f>.h5's spectrum, slot i ← "<f>_payload/<f>_i.h5"/spectrum); the other
+ *                      keys → comp_i/<key> links (a nested object's group as one link)
  *   serialized         <f>_<i>.v8, no container
  *   memory             nothing
  *
@@ -21,6 +24,7 @@ import type { DatasetSpec, VirtualDatasetSpec, VirtualMapping } from '@acme-ts/h
 import { AcmeError } from './errors';
 import type { ResultMode } from './options';
 import type { NumericDtype } from './result-encoding';
+import { stackedKeys, type NamedResultShape, type ResolvedResultDtype, type ResultShape, type StackedKey } from './named-result-shape';
 import { containerFileName, logFileName, metaDir, payloadDirName, payloadFileName, serializedFileName } from './run-folder';
 
 export interface ExternalLinkPlan {
@@ -50,9 +54,24 @@ export interface LayoutInput {
   outputDir: string | undefined;
   mode: ResultMode;
   singleFile: boolean;
-  /** As in the options: one null (stacking dimension), entries ≥ 0, at most one Infinity. */
-  resultShape?: readonly (number | null)[];
-  resultDtype: NumericDtype;
+  /**
+   * As in the options: one null (stacking dimension), entries ≥ 0, at most one Infinity; or the
+   * named form, such a shape per stacked key.
+   */
+  resultShape?: ResultShape;
+  resultDtype: ResolvedResultDtype;
+}
+
+/** A dataset at the container's root that stacks one value of every call. */
+export interface StackPlan {
+  /** `result_0` (the array form of resultShape) or the stacked key (the named form). */
+  name: string;
+  /** The option's shape with null → nInputs; Infinity kept. */
+  shape: number[];
+  stackingDim: number;
+  /** Index of the Infinity entry, if any. */
+  unlimitedDim: number | undefined;
+  dtype: NumericDtype;
 }
 
 export interface RunLayout {
@@ -60,9 +79,11 @@ export interface RunLayout {
   nInputs: number;
   mode: ResultMode;
   singleFile: boolean;
-  /** resultShape is in effect (stacked result_0). */
+  /** resultShape is in effect (a stacked result_0, or stacked keys). */
   stacked: boolean;
-  /** resultShape with null → nInputs and Infinity kept; undefined when not stacked. */
+  /** Every stacked dataset (empty when not stacked). */
+  stacks: StackPlan[];
+  /** The array form of resultShape with null → nInputs and Infinity kept; undefined otherwise. */
   stackedShape: number[] | undefined;
   stackingDim: number | undefined;
   /** Index of the Infinity entry, if any. */
@@ -86,8 +107,9 @@ export interface RunLayout {
   logPath(date: Date): string;
   /**
    * The container's links to call i's payload file once it holds datasets `names`: default mode
-   * `comp_i` → the file's root; resultShape mode `comp_i/<name>` for every name but result_0;
-   * none in singleFile mode (real groups) and without a container.
+   * `comp_i` → the file's root; resultShape mode `comp_i/<name>` for every name (a nested one's
+   * first group) but the stacked ones; none in singleFile mode (real groups) and without a
+   * container.
    */
   callLinks(taskID: number, names: readonly string[]): ExternalLinkPlan[];
 }
@@ -105,10 +127,17 @@ export function planLayout(input: LayoutInput): RunLayout {
   const hdf5 = mode === 'hdf5';
   const singleFile = hdf5 && input.singleFile;
   const stacked = mode !== 'serialized' && input.resultShape !== undefined;
-  const stackingDim = stacked ? input.resultShape!.indexOf(null) : undefined;
-  const stackedShape = stacked ? input.resultShape!.map((extent) => (extent === null ? nInputs : extent)) : undefined;
+  const arrayForm = stacked && Array.isArray(input.resultShape) ? input.resultShape : undefined;
+  const stackingDim = arrayForm ? arrayForm.indexOf(null) : undefined;
+  const stackedShape = arrayForm ? arrayForm.map((extent) => (extent === null ? nInputs : extent)) : undefined;
   const unlimited = stackedShape?.indexOf(Infinity);
   const unlimitedDim = unlimited !== undefined && unlimited >= 0 ? unlimited : undefined;
+  const stacks: StackPlan[] = !stacked
+    ? []
+    : arrayForm
+      ? [{ name: 'result_0', shape: stackedShape!, stackingDim: stackingDim!, unlimitedDim, dtype: resultDtype as NumericDtype }]
+      : stackedKeys(input.resultShape as NamedResultShape, resultDtype).map((key) => stackPlan(key, nInputs));
+  const stackedNames = new Set(stacks.map((stack) => stack.name));
 
   const payloadDir = payloadDirName(funcName);
   const payloadRelativePath = (taskID: number) => `${payloadDir}/${payloadFileName(funcName, taskID)}`;
@@ -117,13 +146,15 @@ export function planLayout(input: LayoutInput): RunLayout {
   let container: ContainerSkeleton | undefined;
   if (hdf5) {
     container = { libverLatest: false, virtualDatasets: [], datasets: [] };
-    if (stacked && singleFile) {
-      container.datasets.push({ path: 'result_0', spec: stackedDatasetSpec(stackedShape!, unlimitedDim, resultDtype) });
-    } else if (stacked) {
+    for (const stack of stacks) {
+      if (singleFile) {
+        container.datasets.push({ path: stack.name, spec: stackedDatasetSpec(stack.shape, stack.unlimitedDim, stack.dtype) });
+        continue;
+      }
       container.libverLatest = true;
       container.virtualDatasets.push({
-        path: 'result_0',
-        spec: virtualDatasetSpec(stackedShape!, stackingDim!, unlimitedDim, resultDtype, taskIDs.map(payloadRelativePath)),
+        path: stack.name,
+        spec: virtualDatasetSpec(stack.shape, stack.stackingDim, stack.unlimitedDim, stack.dtype, stack.name, taskIDs.map(payloadRelativePath)),
       });
     }
     // comp_i (a group in singleFile mode, an external link otherwise) is added when call i has
@@ -136,6 +167,7 @@ export function planLayout(input: LayoutInput): RunLayout {
     mode,
     singleFile,
     stacked,
+    stacks,
     stackedShape,
     stackingDim,
     unlimitedDim,
@@ -152,10 +184,19 @@ export function planLayout(input: LayoutInput): RunLayout {
       if (!hdf5 || singleFile) return [];
       const file = payloadRelativePath(taskID);
       if (!stacked) return [{ path: `comp_${taskID}`, file, object: '/' }];
-      // ACME's link target: the dataset's name, relative to the payload file's root.
-      return names.filter((name) => name !== 'result_0').map((name) => ({ path: `comp_${taskID}/${name}`, file, object: name }));
+      // ACME's link target: the dataset's name, relative to the payload file's root; a nested
+      // object's datasets through one link to its group.
+      const linked = new Set(names.map((name) => name.split('/')[0]!).filter((name) => !stackedNames.has(name)));
+      return [...linked].map((name) => ({ path: `comp_${taskID}/${name}`, file, object: name }));
     },
   };
+}
+
+/** A stacked key of the named resultShape as a dataset of the container. */
+function stackPlan(key: StackedKey, nInputs: number): StackPlan {
+  const shape = key.shape.map((extent) => (extent === null ? nInputs : extent));
+  const unlimited = shape.indexOf(Infinity);
+  return { name: key.name, shape, stackingDim: key.shape.indexOf(null), unlimitedDim: unlimited >= 0 ? unlimited : undefined, dtype: key.dtype };
 }
 
 /**
@@ -180,11 +221,19 @@ function stackedDatasetSpec(shape: number[], unlimitedDim: number | undefined, d
 }
 
 /**
- * The VDS result_0: slot i along the stacking dimension maps the whole result_0 of payload file i.
+ * A stacked VDS (`dataset`: result_0 or a stacked key): slot i along the stacking dimension maps
+ * the whole dataset of that name in payload file i.
  * With an unlimited dimension both sides are declared unlimited (virtual count 'unlimited',
  * source extent 0 / maxshape null), so HDF5 takes the real length from the payload files.
  */
-function virtualDatasetSpec(shape: number[], stackingDim: number, unlimitedDim: number | undefined, dtype: NumericDtype, files: string[]): VirtualDatasetSpec {
+function virtualDatasetSpec(
+  shape: number[],
+  stackingDim: number,
+  unlimitedDim: number | undefined,
+  dtype: NumericDtype,
+  dataset: string,
+  files: string[],
+): VirtualDatasetSpec {
   const slotShape = shape.filter((_, dim) => dim !== stackingDim);
   const source = (): VirtualMapping['source'] =>
     unlimitedDim === undefined
@@ -203,7 +252,7 @@ function virtualDatasetSpec(shape: number[], stackingDim: number, unlimitedDim: 
       count: shape.map((extent, dim) => (dim === stackingDim ? 1 : extent === Infinity ? ('unlimited' as const) : extent)),
     },
     file,
-    dataset: 'result_0',
+    dataset,
     source: source(),
   }));
   const spec: VirtualDatasetSpec = {

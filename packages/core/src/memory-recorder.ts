@@ -3,8 +3,7 @@
 
 import type { SettledBatch } from './backend';
 import type { Logger } from './logger';
-import type { NumericDtype } from './result-encoding';
-import { stackResults } from './result-encoding';
+import { stackCallValues, type ResolvedResultDtype, type ResultShape } from './named-result-shape';
 import { ResultRecorder } from './result-recorder';
 
 /** The values of a ParallelMap's calls and which calls have one. */
@@ -24,7 +23,7 @@ export class MemoryRecorder extends ResultRecorder {
   constructor(
     private readonly memory: MemoryResults,
     logger: Logger,
-    private readonly stacking?: { resultShape: (number | null)[]; resultDtype: NumericDtype },
+    private readonly stacking?: { resultShape: ResultShape; resultDtype: ResolvedResultDtype },
   ) {
     super(logger);
   }
@@ -74,7 +73,7 @@ export class MemoryRecorder extends ResultRecorder {
   }
 
   results(): unknown {
-    if (this.stacking) return stackResults(this.memory.values, this.stacking.resultShape, this.stacking.resultDtype);
+    if (this.stacking) return stackCallValues(this.memory.values, this.stacking.resultShape, this.stacking.resultDtype);
     // The array itself, not a copy (10⁶ values): a later compute() returns it again.
     return this.memory.values;
   }

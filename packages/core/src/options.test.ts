@@ -171,7 +171,7 @@ describe('validateOptions errors: one per validation', () => {
       'resultShape type',
       { resultShape: 5 },
       'resultShape',
-      'options.resultShape must be an array like [null, 10] (null marks the dimension along which calls are stacked), got 5',
+      'options.resultShape must be an array like [null, 10] (null marks the dimension along which calls are stacked), or an object of them by returned key like { spectrum: [null, 1024] }, got 5',
     ],
     [
       'resultShape entry',

@@ -26,6 +26,7 @@ export interface RunProgress {
 }
 import { checkCreatableFolder, checkWritableFile } from './writable-path';
 import type { NumericDtype } from './result-encoding';
+import { checkNamedResultDtype, checkNamedResultShape, checkShapeEntries, type ResolvedResultDtype, type ResultShape } from './named-result-shape';
 import { checkRetries, type RetriesOption, type RetryPolicy } from './retries';
 import { resolveDashboardSetting, type DashboardSetting, type ResolvedDashboardSetting } from './dashboard/dashboard-setting';
 
@@ -38,10 +39,17 @@ export interface ParallelMapOptions {
   writeWorkerResults?: boolean;
   /** Output folder; default: an `ACME_YYYYMMDD-hhmmss-ffffff` folder. Only used when writing. */
   outputDir?: string;
-  /** Stack result_0 of every call into one array; exactly one `null` marks the stacking dimension. */
-  resultShape?: readonly (number | null)[];
-  /** dtype of the stacked array (numpy names accepted); default 'float64'. */
-  resultDtype?: ResultDtypeName;
+  /**
+   * Stack result_0 of every call into one array; exactly one `null` marks the stacking dimension.
+   * Or, named: `{ spectrum: [null, 1024], mean: [null] }` stacks those keys of every call's
+   * returned object, one dataset per key (the object's other keys stay per call).
+   */
+  resultShape?: readonly (number | null)[] | Readonly<Record<string, readonly (number | null)[]>>;
+  /**
+   * dtype of the stacked array (numpy names accepted); default 'float64'. With the named
+   * resultShape: one dtype for every key, or an object of dtypes by key (others float64).
+   */
+  resultDtype?: ResultDtypeName | Readonly<Record<string, ResultDtypeName>>;
   /** Write all results into the one container instead of one payload file per call. */
   singleFile?: boolean;
   /** ACME's write_pickle: each call's raw return value is v8-serialized to `<f>_<i>.v8`. */
@@ -114,10 +122,12 @@ export interface ResolvedOptions {
   writeWorkerResults: boolean;
   /** Absolute; undefined when not writing or when an automatic folder is to be made. */
   outputDir: string | undefined;
-  resultShape: (number | null)[] | undefined;
-  /** Index of the `null` in resultShape. */
+  /** The array form (a stacked result_0) or the named form (stacked keys). */
+  resultShape: ResultShape | undefined;
+  /** Index of the `null` in the array form of resultShape. */
   stackingDim: number | undefined;
-  resultDtype: NumericDtype;
+  /** One dtype (array form, or no resultShape), or one per key of the named resultShape. */
+  resultDtype: ResolvedResultDtype;
   singleFile: boolean;
   serializeResults: boolean;
   nWorkers: 'auto' | number;
@@ -442,18 +452,20 @@ export function validateOptions(raw: unknown): ResolvedOptions {
     resolvedStackingDim = undefined;
   }
 
-  let resultDtype: NumericDtype = 'float64';
+  let resultDtype: ResolvedResultDtype = 'float64';
   const rawDtype = raw.resultDtype;
-  if (rawDtype !== undefined) {
+  if (resultShape !== undefined && !Array.isArray(resultShape)) {
+    resultDtype = checkNamedResultDtype(rawDtype, resultShape, normalizeDtype, DTYPE_NAMES);
+  } else if (rawDtype !== undefined) {
     const normalized = typeof rawDtype === 'string' ? normalizeDtype(rawDtype) : undefined;
     if (normalized === undefined) {
-      throw new OptionError(
-        'resultDtype',
-        `options.resultDtype must be a numeric dtype name (float64, float32, float16, complex64, complex128, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, or numpy aliases such as "float", "double" or "complex"), got ${describeValue(rawDtype)}`,
-      );
+      const hint = isPlainObject(rawDtype) ? '; an object of dtypes by key goes with a named options.resultShape like { spectrum: [null, 1024] }' : '';
+      throw new OptionError('resultDtype', `options.resultDtype must be a numeric dtype name (${DTYPE_NAMES}), got ${describeValue(rawDtype)}${hint}`);
     }
     resultDtype = normalized;
   }
+  // Checked, then dropped with the named resultShape it belongs to (serializeResults).
+  if (resolvedShape === undefined && typeof resultDtype !== 'string') resultDtype = 'float64';
 
   const nWorkers = raw.nWorkers ?? 'auto';
   if (nWorkers !== 'auto' && !(isNonNegativeInteger(nWorkers) && nWorkers >= 1)) {
@@ -560,37 +572,19 @@ export function validateOptions(raw: unknown): ResolvedOptions {
   };
 }
 
-function checkResultShape(value: unknown, writeWorkerResults: boolean): { resultShape: (number | null)[] | undefined; stackingDim: number | undefined } {
+/** The dtype names options.resultDtype's messages list. */
+const DTYPE_NAMES =
+  'float64, float32, float16, complex64, complex128, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, or numpy aliases such as "float", "double" or "complex"';
+
+function checkResultShape(value: unknown, writeWorkerResults: boolean): { resultShape: ResultShape | undefined; stackingDim: number | undefined } {
   if (value === undefined) return { resultShape: undefined, stackingDim: undefined };
+  if (isPlainObject(value)) return { resultShape: checkNamedResultShape(value, writeWorkerResults), stackingDim: undefined };
   if (!Array.isArray(value)) {
     throw new OptionError(
       'resultShape',
-      `options.resultShape must be an array like [null, 10] (null marks the dimension along which calls are stacked), got ${describeValue(value)}`,
+      `options.resultShape must be an array like [null, 10] (null marks the dimension along which calls are stacked), or an object of them by returned key like { spectrum: [null, 1024] }, got ${describeValue(value)}`,
     );
   }
-  value.forEach((entry: unknown, index) => {
-    if (entry === null || entry === Infinity || isNonNegativeInteger(entry)) return;
-    throw new OptionError(
-      'resultShape',
-      `options.resultShape entries must be non-negative integers, Infinity or null, got ${describeValue(entry)} at index ${index}`,
-    );
-  });
-  const nulls = value.filter((entry) => entry === null).length;
-  if (nulls !== 1) {
-    throw new OptionError(
-      'resultShape',
-      `options.resultShape must contain exactly one null (the dimension along which calls are stacked), got ${describeValue(value)}`,
-    );
-  }
-  const infinities = value.filter((entry) => entry === Infinity).length;
-  if (infinities > 1) {
-    throw new OptionError('resultShape', `options.resultShape may contain at most one Infinity (unlimited dimension), got ${describeValue(value)}`);
-  }
-  if (infinities === 1 && !writeWorkerResults) {
-    throw new OptionError(
-      'resultShape',
-      `options.resultShape may only contain Infinity when options.writeWorkerResults is true (in-memory results are allocated before the calls run), got ${describeValue(value)}`,
-    );
-  }
-  return { resultShape: [...(value as (number | null)[])], stackingDim: value.indexOf(null) };
+  const shape = checkShapeEntries(value, 'options.resultShape', writeWorkerResults);
+  return { resultShape: shape, stackingDim: shape.indexOf(null) };
 }

@@ -13,7 +13,7 @@ import { distributeArguments, type Distribution } from './arguments';
 import { resolveFunctionReference, type FunctionInput, type FunctionReference } from './function-ref';
 import { bindArguments } from './argument-binding';
 import { functionSignature } from './parameters';
-import { checkCallCount, validateOptions, type ParallelMapOptions, type ResolvedOptions, type ResultDtypeName } from './options';
+import { checkCallCount, validateOptions, type ParallelMapOptions, type ResolvedOptions } from './options';
 import { Logger } from './logger';
 import { AcmeError, ComputeError, OptionError, StorageError, describeValue } from './errors';
 import { InProcessBackend } from './in-process-backend';
@@ -25,6 +25,7 @@ import { dryRun } from './dry-run';
 import { executeRun, type Execution } from './execute-run';
 import { finishRun } from './finish-run';
 import type { StackedResults } from './result-encoding';
+import type { NamedStackedResults } from './named-result-shape';
 import type { RunDashboard } from './dashboard/run-dashboard';
 import { logFileName } from './run-folder';
 
@@ -36,15 +37,17 @@ export type ParallelMapInit = Omit<ParallelMapOptions, 'backend'> & { backend?: 
 /**
  * What compute() resolves with, by the options' type: file paths when results are written
  * (`writeWorkerResults` absent or true), the values in memory (`false`; with `resultShape` one
- * StackedResults), and the union when the options' type does not tell.
+ * StackedResults, with the named resultShape one NamedStackedResults), and the union when the options' type does not tell.
  */
 export type ComputeResult<O> = O extends { writeWorkerResults: false }
   ? O extends { resultShape: readonly (number | null)[] }
     ? StackedResults
-    : unknown[]
+    : O extends { resultShape: Readonly<Record<string, readonly (number | null)[]>> }
+      ? NamedStackedResults
+      : unknown[]
   : O extends { writeWorkerResults?: true | undefined }
     ? string[]
-    : string[] | unknown[] | StackedResults;
+    : string[] | unknown[] | StackedResults | NamedStackedResults;
 
 export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
   readonly func: FunctionReference;
@@ -225,7 +228,7 @@ export class ParallelMap<O extends ParallelMapInit = ParallelMapInit> {
       singleFile: manifest.singleFile,
       serializeResults: manifest.storage === 'serialized',
       resultShape: manifest.resultShape,
-      resultDtype: manifest.resultDtype as ResultDtypeName,
+      resultDtype: manifest.resultDtype as ParallelMapOptions['resultDtype'],
       timeout: manifest.timeoutMs,
       name: manifest.funcName,
       // A run made in debug mode (in-process) or with a backend object resumes on the default backend.

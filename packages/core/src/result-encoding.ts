@@ -191,7 +191,7 @@ function cStrides(shape: readonly number[]): number[] {
 }
 
 /** One return value → dataset contents, or a reason it is not storable. */
-function encodeValue(value: unknown): { dtype: Dtype; shape: number[]; data: DatasetData } | string {
+export function encodeValue(value: unknown): { dtype: Dtype; shape: number[]; data: DatasetData } | string {
   const kind = scalarKind(value);
   if (kind !== undefined) {
     const packed = packScalars(kind, [value]);
@@ -423,14 +423,14 @@ function squeeze(shape: readonly number[]): number[] {
 }
 
 /** Converts one element to what `target`'s element type accepts (numpy-like unsafe cast). */
-function converter(target: NumericDtype, taskID: number): (value: unknown) => number | bigint {
+function converter(target: NumericDtype, taskID: number, name: string): (value: unknown) => number | bigint {
   if (target === 'bool') return (value) => (value === 0 || value === 0n || value === false ? 0 : 1);
   if (target === 'int64' || target === 'uint64') {
     return (value) => {
       if (typeof value === 'bigint') return value;
       const number = Number(value);
       if (!Number.isFinite(number)) {
-        throw new ResultLayoutError(`result_0 of call ${taskID} contains ${number}, which cannot be stored as ${target}`);
+        throw new ResultLayoutError(`${name} of call ${taskID} contains ${number}, which cannot be stored as ${target}`);
       }
       return BigInt(Math.trunc(number));
     };
@@ -439,7 +439,7 @@ function converter(target: NumericDtype, taskID: number): (value: unknown) => nu
 }
 
 /**
- * Put call `taskID`'s result_0 into slot `taskID` along `stackingDim`. The dataset's shape must
+ * Put call `taskID`'s stacked value (result_0, or a key of the named resultShape) into slot `taskID` along `stackingDim`. The dataset's shape must
  * equal the slot shape (the stack's shape without the stacking dimension); size-1 dimensions are
  * ignored in that comparison, as numpy's assignment does.
  */
@@ -453,22 +453,22 @@ export function placeInStack(stack: StackedArray, stackingDim: number, taskID: n
   const actual = squeeze(dataset.shape);
   if (expected.length !== actual.length || !expected.every((extent, i) => extent === actual[i])) {
     throw new ResultLayoutError(
-      `result_0 of call ${taskID} has shape [${dataset.shape.join(', ')}], but resultShape expects [${slotShape.join(', ')}] per call`,
+      `${dataset.name} of call ${taskID} has shape [${dataset.shape.join(', ')}], but resultShape expects [${slotShape.join(', ')}] per call`,
     );
   }
   if (dataset.dtype === 'string') {
-    throw new ResultLayoutError(`result_0 of call ${taskID} holds strings, which cannot be stacked into dtype ${stack.dtype}`);
+    throw new ResultLayoutError(`${dataset.name} of call ${taskID} holds strings, which cannot be stacked into dtype ${stack.dtype}`);
   }
   const sourceParts = componentsOf(dataset.dtype as NumericDtype);
   const parts = componentsOf(stack.dtype);
   if (sourceParts > parts) {
     throw new ResultLayoutError(
-      `result_0 of call ${taskID} is ${dataset.dtype}, which cannot be stacked into the real dtype ${stack.dtype} without dropping the imaginary parts; set options.resultDtype to complex64 or complex128`,
+      `${dataset.name} of call ${taskID} is ${dataset.dtype}, which cannot be stacked into the real dtype ${stack.dtype} without dropping the imaginary parts; set options.resultDtype to complex64 or complex128`,
     );
   }
   const outer = product(stack.shape.slice(0, stackingDim));
   const inner = product(stack.shape.slice(stackingDim + 1));
-  const convert = converter(stack.dtype, taskID);
+  const convert = converter(stack.dtype, taskID, dataset.name);
   let source = dataset.data as ArrayLike<unknown>;
   // Half precision rounded as the float16 files are (the addon's rounding, numpy's).
   if (stack.dtype === 'float16') source = hdf5().roundToFloat16(Float64Array.from(source as ArrayLike<number>, Number));

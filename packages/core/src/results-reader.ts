@@ -51,8 +51,18 @@ export class ResultsContainer {
   private collect(group: string, prefix: string, into: Record<string, StoredArray>): void {
     for (const entry of this.file.list(group)) {
       const path = `${group}/${entry.name}`;
-      if (entry.kind === 'group') this.collect(path, `${prefix}${entry.name}/`, into);
+      if (entry.kind === 'group' || (entry.kind === 'external-link' && this.isGroup(path))) this.collect(path, `${prefix}${entry.name}/`, into);
       else into[prefix + entry.name] = this.file.read(path);
+    }
+  }
+
+  /** Whether an external link leads to a group (a nested object's, with the named resultShape). */
+  private isGroup(path: string): boolean {
+    try {
+      this.file.list(path);
+      return true;
+    } catch {
+      return false;
     }
   }
 

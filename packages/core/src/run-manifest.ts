@@ -4,7 +4,7 @@
 import { broadcast, isRange, range, split, type ArgumentPlan, type Distribution } from './arguments';
 import { OptionError } from './errors';
 import type { RunSpec } from './run-plan';
-import { writeManifest, type RunManifest } from './run-store';
+import { encodeShape, writeManifest, type RunManifest } from './run-store';
 import type { FunctionReference } from './function-ref';
 import type { Logger } from './logger';
 import { argumentsFingerprint, functionFingerprint } from './run-fingerprint';
@@ -44,8 +44,8 @@ export function checkSameRun(outputDir: string, stored: RunManifest, spec: RunSp
   compare('nInputs', stored.nInputs, spec.nInputs);
   compare('storage', stored.storage, o.mode === 'serialized' ? 'serialized' : 'hdf5');
   compare('singleFile', stored.singleFile, o.singleFile);
-  compare('resultShape', stored.resultShape?.map(String), o.resultShape?.map(String));
-  compare('resultDtype', stored.resultDtype, o.resultDtype);
+  compare('resultShape', sortedKeys(encodeShape(stored.resultShape)), sortedKeys(encodeShape(o.resultShape)));
+  compare('resultDtype', sortedKeys(stored.resultDtype), sortedKeys(o.resultDtype));
   if (stored.fingerprint && serializedArguments && stored.fingerprint.arguments !== argumentsFingerprint(serializedArguments)) {
     differences.push('the arguments differ (split, broadcast or keyword values)');
   }
@@ -62,6 +62,12 @@ export function checkSameRun(outputDir: string, stored: RunManifest, spec: RunSp
       `the function changed since the run in ${outputDir} started (${what} differs), so its stored calls and the missing ones would come from different code. Choose a new outputDir to run everything with the new code, or set options.allowChangedFunction: true (\`acme-ts rerun ${outputDir} --allow-changed-code\`) to keep the stored calls and run the missing ones with the new code (the run records which calls ran with which version)`,
     );
   }
+}
+
+/** The named form's keys in one order: `{ a, b }` and `{ b, a }` are the same run. */
+function sortedKeys<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as T;
 }
 
 /** A changed function that was allowed: the manifest records since when the new version runs. */

@@ -13,6 +13,8 @@ import type { FunctionReference } from './function-ref';
 import { planLayout, type RunLayout } from './layout';
 import type { Logger } from './logger';
 import { MemoryRecorder, MemoryResults } from './memory-recorder';
+import { isNamedResultShape, stackedKeys } from './named-result-shape';
+import type { NumericDtype } from './result-encoding';
 import { cleanupOldRuns, OLD_RUNS_WARNING_COUNT } from './old-runs';
 import type { ResolvedOptions } from './options';
 import { PayloadFileRecorder } from './payload-file-recorder';
@@ -96,7 +98,7 @@ export function planRun(spec: RunSpec, backend: ExecutionBackend, logger: Logger
   else recordFunctionVersion(outputDir, existing, spec.func, logger);
   const statusLog = new StatusLog(outputDir);
   if (o.singleFile) {
-    const recovered = recoverSingleFileRun(layout, o.resultShape, statusLog);
+    const recovered = recoverSingleFileRun(layout, statusLog);
     if (recovered > 0) logger.warn(`Recovered ${recovered} results that an interrupted client had stored into ${layout.containerPath} (from its journal)`);
   }
   const stored = findStoredCalls(layout, spec.nInputs, o.singleFile, manifest.createdAt);
@@ -104,7 +106,7 @@ export function planRun(spec: RunSpec, backend: ExecutionBackend, logger: Logger
     o.mode === 'serialized'
       ? new SerializedRecorder(logger, layout, stored, statusLog)
       : o.singleFile
-        ? new SingleFileRecorder(logger, layout, stored, statusLog, o.resultShape)
+        ? new SingleFileRecorder(logger, layout, stored, statusLog)
         : new PayloadFileRecorder(logger, layout, stored, statusLog);
   // A fresh skeleton maps every call; so does the container of an attempt that stored them all.
   recorder.containerMapsEveryCall = createdContainer || stored.size === spec.nInputs;
@@ -146,8 +148,9 @@ function runnerSetup(spec: RunSpec, layout: RunLayout | undefined, backend: Exec
             ? { kind: 'encoded', stacked, finishOnHost }
             : { kind: 'payload-file', stacked, finishOnHost },
     paths: layout?.outputDir ? { outputDir: layout.outputDir, payloadDir: layout.payloadDir, funcName: spec.func.name } : undefined,
-    resultShape: o.resultShape,
-    resultDtype: o.resultDtype,
+    ...(isNamedResultShape(o.resultShape)
+      ? { stackedKeys: stackedKeys(o.resultShape, o.resultDtype) }
+      : { resultShape: o.resultShape, resultDtype: o.resultDtype as NumericDtype }),
   };
 }
 

@@ -4,9 +4,9 @@
 
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { ResolvedResultDtype } from './named-result-shape';
 import { planLayout, type RunLayout } from './layout';
 import { readCallHistory, readCallRecords, readManifest, type CallRecord, type RunManifest } from './run-store';
-import type { NumericDtype } from './result-encoding';
 import { journalFiles, readJournal } from './result-journal';
 import { liveClient, type RunClient } from './run-lock';
 import { parseResultFileName, runJobsPath, writeFileAtomically } from './run-folder';
@@ -89,7 +89,7 @@ export function runStatus(outputDir: string): RunStatus {
     mode: manifest.storage,
     singleFile: manifest.singleFile,
     resultShape: manifest.resultShape,
-    resultDtype: manifest.resultDtype as NumericDtype,
+    resultDtype: manifest.resultDtype as ResolvedResultDtype,
   });
   const stored = findStoredCalls(layout, manifest.nInputs, manifest.singleFile, manifest.createdAt);
   const history = readCallHistory(dir);

@@ -10,13 +10,14 @@ import type { FunctionReference } from './function-ref';
 import type { Dtype } from '@acme-ts/hdf5-native';
 import { AcmeError } from './errors';
 import type { RunFingerprint } from './run-fingerprint';
+import type { ResultShape, ShapeEntries } from './named-result-shape';
 import { argumentsPath, manifestPath, META_DIR, statusDir, writeFileAtomically } from './run-folder';
 
 export const MANIFEST_VERSION = 1;
 
 export type StorageMode = 'hdf5' | 'serialized';
 
-/** JSON-able description of a run; Infinity in resultShape is stored as the string "Infinity". */
+/** JSON-able description of a run; Infinity in resultShape is stored as the string "Infinity" (in either form). */
 export interface RunManifest {
   version: number;
   createdAt: string;
@@ -25,8 +26,10 @@ export interface RunManifest {
   nInputs: number;
   storage: StorageMode;
   singleFile: boolean;
-  resultShape?: (number | null)[];
-  resultDtype: Dtype;
+  /** The array form, or the named form (stacked key → shape). */
+  resultShape?: ResultShape;
+  /** One dtype, or one per stacked key of the named resultShape. */
+  resultDtype: Dtype | Record<string, Dtype>;
   timeoutMs?: number;
   backend: string;
   /** Backend-specific settings of the last submission (SLURM: partition, memory, …). */
@@ -71,12 +74,19 @@ function joinNumbers(numbers: ArrayLike<number>): string {
   return ArrayBuffer.isView(numbers) ? (numbers as Float64Array).join(',') : Array.from(numbers).join(',');
 }
 
-function encodeShape(shape: (number | null)[] | undefined): (number | null | string)[] | undefined {
-  return shape?.map((n) => (n === Infinity ? 'Infinity' : n));
+type EncodedEntries = (number | null | string)[];
+
+/** resultShape as JSON: Infinity (which JSON lacks) as the string "Infinity", in either form. */
+export function encodeShape(shape: ResultShape | undefined): EncodedEntries | Record<string, EncodedEntries> | undefined {
+  const entries = (s: ShapeEntries) => s.map((n) => (n === Infinity ? 'Infinity' : n));
+  if (shape === undefined || Array.isArray(shape)) return shape && entries(shape);
+  return Object.fromEntries(Object.entries(shape).map(([key, s]) => [key, entries(s)]));
 }
 
-function decodeShape(shape: (number | null | string)[] | undefined): (number | null)[] | undefined {
-  return shape?.map((n) => (n === 'Infinity' ? Infinity : (n as number | null)));
+function decodeShape(shape: EncodedEntries | Record<string, EncodedEntries> | undefined): ResultShape | undefined {
+  const entries = (s: EncodedEntries) => s.map((n) => (n === 'Infinity' ? Infinity : (n as number | null)));
+  if (shape === undefined || Array.isArray(shape)) return shape && entries(shape);
+  return Object.fromEntries(Object.entries(shape).map(([key, s]) => [key, entries(s)]));
 }
 
 export function hasManifest(outputDir: string): boolean {

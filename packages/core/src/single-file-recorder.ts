@@ -16,9 +16,9 @@ import { StoredResultRecorder } from './stored-result-recorder';
 export class SingleFileRecorder extends StoredResultRecorder {
   private readonly writer: SingleFileWriter;
 
-  constructor(logger: Logger, layout: RunLayout, stored: Map<number, StoredCallInfo>, statusLog: StatusLog, resultShape: (number | null)[] | undefined) {
+  constructor(logger: Logger, layout: RunLayout, stored: Map<number, StoredCallInfo>, statusLog: StatusLog) {
     super(logger, layout, stored, statusLog);
-    const writer = new SingleFileWriter(layout.containerPath!, resultShape, new ResultJournal(layout.outputDir!));
+    const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(layout.outputDir!));
     // A status record says "done" only once the journal holds the call's datasets.
     statusLog.beforeFlush = () => writer.flushJournal();
     this.writer = writer;

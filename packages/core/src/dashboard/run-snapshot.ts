@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runStatus } from '../run-status';
 import { metaDir } from '../run-folder';
-import { readCallRecords, type CallRecord } from '../run-store';
+import { encodeShape, readCallRecords, type CallRecord } from '../run-store';
 import type { RunClient } from '../run-lock';
 import type { CallFailure } from '../errors';
 import { buildTimeline, durationHistogram, type Histogram, type Timeline } from './call-timeline';
@@ -196,7 +196,7 @@ export function readRunSnapshot(outputDir: string, workers?: WorkerReport): RunS
     options: {
       storage: m.storage,
       singleFile: m.singleFile,
-      ...(m.resultShape ? { resultShape: m.resultShape.map((n) => (n === Infinity ? 'Infinity' : n)) } : {}),
+      ...(m.resultShape ? { resultShape: encodeShape(m.resultShape) } : {}),
       resultDtype: m.resultDtype,
       ...(m.timeoutMs !== undefined ? { timeoutMs: m.timeoutMs } : {}),
       ...(m.backendOptions ? { backendOptions: m.backendOptions } : {}),
