@@ -3,7 +3,7 @@
 import { isRange } from '@acme-ts/core';
 import { UsageError, InputError } from './errors';
 import { explainParseFailure, main } from './cli';
-import { inFlagTerms, parseResultShape, parseSeconds, parseTaskIDs, retrySettings, runOptions, executionOptions } from './flags';
+import { inFlagTerms, parseResultDtype, parseResultShape, parseSeconds, parseTaskIDs, retrySettings, runOptions, executionOptions } from './flags';
 import { parseInput, parseKeywordInput } from './inputs';
 import { formatProgress, RunProgress } from './progress';
 import { formatSummary, toJson } from './session';
@@ -60,6 +60,13 @@ test('flag values: result shape, durations, counts, conflicts', () => {
   expect(parseResultShape('[None, inf]')).toEqual([null, Infinity]);
   expect(parseResultShape('(null, Infinity, 3)')).toEqual([null, Infinity, 3]);
   expect(() => parseResultShape('null,-1')).toThrow(/entry 2 is "-1"/);
+  // The named form: a JSON object of shapes by returned key.
+  expect(parseResultShape('{"spectrum": [null, 1024], "trace": [null, "inf"]}')).toEqual({ spectrum: [null, 1024], trace: [null, Infinity] });
+  expect(() => parseResultShape('{"spectrum": [null, 1024]')).toThrow(/--result-shape with named keys must be a JSON object of shapes like/);
+  expect(() => parseResultShape('{"spectrum": 3}')).toThrow(`--result-shape's key "spectrum" must be a shape like [null, 1024], got 3`);
+  expect(() => parseResultShape('{"spectrum": [null, -1]}')).toThrow(/--result-shape's spectrum entries must be non-negative integers.*entry 2 is "-1"/);
+  expect(parseResultDtype('{"spectrum": "float32"}')).toEqual({ spectrum: 'float32' });
+  expect(parseResultDtype('int8')).toBe('int8');
   expect(parseSeconds('90', '--timeout')).toBe(90);
   expect(parseSeconds('500ms', '--timeout')).toBe(0.5);
   expect(parseSeconds('5m', '--timeout')).toBe(300);

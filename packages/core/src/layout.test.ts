@@ -89,3 +89,45 @@ describe('planLayout with resultShape', () => {
     expect(layout.callLinks(0, ['result_0'])).toEqual([]);
   });
 });
+
+describe('planLayout with the named resultShape', () => {
+  const named = { spectrum: [null, 2], mean: [Infinity, null] };
+  const dtypes = { spectrum: 'float32' as const, mean: 'int32' as const };
+
+  test('multi-file: one VDS per key, named by it, mapping that key of every payload file; the other keys are linked per call', () => {
+    const layout = planLayout({ ...base, nInputs: 2, mode: 'hdf5', resultShape: named, resultDtype: dtypes });
+    expect([layout.stacked, layout.stackedShape]).toEqual([true, undefined]);
+    expect(layout.stacks).toEqual([
+      { name: 'spectrum', shape: [2, 2], stackingDim: 0, unlimitedDim: undefined, dtype: 'float32' },
+      { name: 'mean', shape: [Infinity, 2], stackingDim: 1, unlimitedDim: 0, dtype: 'int32' },
+    ]);
+    const [spectrum, mean] = layout.container!.virtualDatasets;
+    expect(layout.container!.libverLatest).toBe(true);
+    expect(spectrum!.path).toBe('spectrum');
+    expect(spectrum!.spec).toMatchObject({ dtype: 'float32', shape: [2, 2], fillValue: NaN });
+    expect(spectrum!.spec.mappings[1]).toEqual({
+      virtual: { start: [1, 0], count: [1, 2] },
+      file: 'f_payload/f_1.h5',
+      dataset: 'spectrum',
+      source: { shape: [2] },
+    });
+    expect(mean!.path).toBe('mean');
+    expect(mean!.spec).toMatchObject({ dtype: 'int32', shape: [0, 2], maxshape: [null, 2], fillValue: 0 });
+    expect(mean!.spec.mappings[0]!.dataset).toBe('mean');
+    expect(layout.callLinks(1, ['spectrum', 'mean', 'sd', 'fit/slope', 'fit/ok'])).toEqual([
+      { path: 'comp_1/sd', file: 'f_payload/f_1.h5', object: 'sd' },
+      { path: 'comp_1/fit', file: 'f_payload/f_1.h5', object: 'fit' },
+    ]);
+  });
+
+  test('singleFile: one regular dataset per key; memory: stacks only', () => {
+    const single = planLayout({ ...base, nInputs: 2, mode: 'hdf5', singleFile: true, resultShape: named, resultDtype: dtypes });
+    expect(single.container!.datasets).toEqual([
+      { path: 'spectrum', spec: { dtype: 'float32', shape: [2, 2], fillValue: NaN } },
+      { path: 'mean', spec: { dtype: 'int32', shape: [0, 2], maxshape: [null, 2], fillValue: 0 } },
+    ]);
+    expect(single.callLinks(0, ['sd'])).toEqual([]);
+    const memory = planLayout({ ...base, outputDir: undefined, mode: 'memory', resultShape: { spectrum: [null, 2] }, resultDtype: { spectrum: 'float64' } });
+    expect([memory.container, memory.stacks.map((s) => s.name)]).toEqual([undefined, ['spectrum']]);
+  });
+});

@@ -178,8 +178,9 @@ function describeSlot(slot: (number | null)[]): string {
 export function encodeNamedResult(taskID: number, value: unknown, keys: readonly StackedKey[]): EncodedResult {
   const names = keys.map((k) => k.name).join(', ');
   if (!isPlainObject(value) || ('data' in value && 'shape' in value)) {
+    const what = isPlainObject(value) ? 'an ndarray ({ data, shape })' : describeValue(value);
     throw new ResultLayoutError(
-      `call ${taskID} returned ${describeValue(value)}, but options.resultShape stacks the keys ${names} of a returned object: return an object like { ${keys[0]!.name}: … }`,
+      `call ${taskID} returned ${what}, but options.resultShape stacks the keys ${names} of a returned object: return an object like { ${keys[0]!.name}: … }`,
     );
   }
   for (const key of keys) {

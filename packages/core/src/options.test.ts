@@ -297,11 +297,91 @@ describe('validateOptions errors: one per validation', () => {
       'retries',
       'options.retries.backoffMs must be a number of milliseconds ≥ 0 (at most 2147483647), got -5',
     ],
+    [
+      'named resultShape: a key HDF5 cannot name',
+      { resultShape: { 'a/b': [null] } },
+      'resultShape',
+      `options.resultShape key "a/b" cannot name a stacked HDF5 dataset: '/' separates HDF5 path components; rename the key (in options.resultShape and in what the function returns)`,
+    ],
+    [
+      'named resultShape: a key that would collide with a call group',
+      { resultShape: { comp_3: [null] } },
+      'resultShape',
+      `options.resultShape key "comp_3" cannot name a stacked HDF5 dataset: the container's calls are its comp_<i> groups; rename the key (in options.resultShape and in what the function returns)`,
+    ],
+    [
+      'named resultShape: no key',
+      { resultShape: {} },
+      'resultShape',
+      'options.resultShape must name at least one key to stack, like { spectrum: [null, 1024] }, got {}',
+    ],
+    [
+      'named resultShape: an entry that is not a shape',
+      { resultShape: { spectrum: 1024 } },
+      'resultShape',
+      'options.resultShape.spectrum must be an array like [null, 10] (null marks the dimension along which calls are stacked), got 1024',
+    ],
+    [
+      'named resultShape: no null',
+      { resultShape: { mean: [null], spectrum: [1024] } },
+      'resultShape',
+      'options.resultShape.spectrum must contain exactly one null (the dimension along which calls are stacked), got [1024]',
+    ],
+    [
+      'named resultShape: a bad entry',
+      { resultShape: { spectrum: [null, -1] } },
+      'resultShape',
+      'options.resultShape.spectrum entries must be non-negative integers, Infinity or null, got -1 at index 1',
+    ],
+    [
+      'named resultShape: Infinity in memory',
+      { writeWorkerResults: false, resultShape: { trace: [null, Infinity] } },
+      'resultShape',
+      'options.resultShape.trace may only contain Infinity when options.writeWorkerResults is true (in-memory results are allocated before the calls run), got [null, Infinity]',
+    ],
+    [
+      'named resultDtype: a key resultShape does not stack',
+      { resultShape: { spectrum: [null, 4], mean: [null] }, resultDtype: { spectrum: 'float32', sd: 'float32' } },
+      'resultDtype',
+      'options.resultDtype.sd names no key of options.resultShape (spectrum, mean); add sd to options.resultShape or remove it from options.resultDtype',
+    ],
+    [
+      'named resultDtype: a bad name for a key',
+      { resultShape: { spectrum: [null, 4] }, resultDtype: { spectrum: 'float128' } },
+      'resultDtype',
+      'options.resultDtype.spectrum must be a numeric dtype name (float64, float32, float16, complex64, complex128, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, or numpy aliases such as "float", "double" or "complex"), got "float128"',
+    ],
+    [
+      'named resultDtype: neither a name nor an object',
+      { resultShape: { spectrum: [null, 4] }, resultDtype: 5 },
+      'resultDtype',
+      "options.resultDtype must be one dtype name or an object of them by key of options.resultShape (e.g. { spectrum: 'float32' }), got 5",
+    ],
+    [
+      'resultDtype by key without the named resultShape',
+      { resultShape: [null, 4], resultDtype: { spectrum: 'float32' } },
+      'resultDtype',
+      'options.resultDtype must be a numeric dtype name (float64, float32, float16, complex64, complex128, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, or numpy aliases such as "float", "double" or "complex"), got an object; an object of dtypes by key goes with a named options.resultShape like { spectrum: [null, 1024] }',
+    ],
   ])('%s', (_label, raw, option, message) => {
     const error = rejection(raw);
     expect(error.code).toBe('ERR_ACME_OPTION');
     expect(error.option).toBe(option);
     expect(error.message).toBe(message);
+  });
+
+  test('the named resultShape: shapes by key, resultDtype one name for all keys or by key (float64 where not given)', () => {
+    const byKey = validateOptions({ resultShape: { spectrum: [null, 1024], mean: [null] }, resultDtype: { spectrum: 'f4' } });
+    expect(byKey.resultShape).toEqual({ spectrum: [null, 1024], mean: [null] });
+    expect(byKey.resultDtype).toEqual({ spectrum: 'float32', mean: 'float64' });
+    expect(byKey.stackingDim).toBeUndefined();
+    expect(validateOptions({ resultShape: { spectrum: [null, 2], mean: [null] }, resultDtype: 'int32' }).resultDtype).toEqual({
+      spectrum: 'int32',
+      mean: 'int32',
+    });
+    // Dropped with the resultShape it belongs to when results are serialized.
+    const serialized = validateOptions({ serializeResults: true, resultShape: { mean: [null] }, resultDtype: { mean: 'int8' } });
+    expect([serialized.resultShape, serialized.resultDtype]).toEqual([undefined, 'float64']);
   });
 
   test('verbose is checked before nInputs, as in ACME', () => {
