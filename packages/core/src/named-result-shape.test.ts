@@ -84,7 +84,7 @@ describe('stackNamedResults: in memory', () => {
     );
     expect(result.stacked.pair).toEqual({ dtype: 'int32', shape: [2, 2], data: Int32Array.of(1, 3, 2, 4) });
     expect(result.stacked.n!.dtype).toBe('float16');
-    expect(Array.from(result.stacked.n!.data)).toEqual([0.0999755859375, 2]);
+    expect(Array.from(result.stacked.n!.data as Float32Array)).toEqual([0.0999755859375, 2]);
     expect(result.rest).toEqual([{ label: 'a' }, {}]);
     expect(Object.isFrozen(result.rest[1])).toBe(true);
   });
