@@ -206,7 +206,8 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     if (stackedKeys) namedResultShape().encodeNamedResult(taskID, value, stackedKeys);
     return value;
   };
-  const finish = (taskID: number, value: unknown, payload: CallPayload): unknown => (inMemory ? kept(taskID, value) : store(taskID, value, payload));
+  const finish = (taskID: number, value: unknown, payload: CallPayload): unknown =>
+    inMemory ? (stackedKeys ? kept(taskID, value) : value) : store(taskID, value, payload);
   // The usual call (one argument, no `this`) calls the function directly: in a worker's first
   // thousands of calls (interpreted code) every call level counts.
   const direct = soleArgument !== undefined && soleRange === undefined && !usesThis;
@@ -215,7 +216,8 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const settle = (taskID: number, value: unknown, payload: CallPayload): unknown => {
     if (!isPromiseLike(value)) {
       leaveSoleCall();
-      return inMemory ? kept(taskID, value) : store(taskID, value, payload);
+      // No function level more for the usual in-memory call (interpreted code: each one counts).
+      return inMemory ? (stackedKeys ? kept(taskID, value) : value) : store(taskID, value, payload);
     }
     return Promise.resolve(value).then(
       (resolved) => {

@@ -123,6 +123,42 @@ test('recoverSingleFileRun with resultShape: journaled slots of the stacked data
   expect(dump['/comp_2/result_1'].values).toBe('two');
 });
 
+test('recoverSingleFileRun with the named resultShape: journaled keys go to their stacked datasets again, the others to comp_i', () => {
+  const layout = planLayout({
+    funcName: 'f',
+    nInputs: 3,
+    outputDir,
+    mode: 'hdf5',
+    singleFile: true,
+    resultShape: { spectrum: [null, 2], mean: [null, Infinity] },
+    resultDtype: { spectrum: 'float32', mean: 'int16' },
+  });
+  createContainer(layout);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), 0);
+  writer.write(1, [
+    { name: 'spectrum', dtype: 'float32', shape: [2], data: Float64Array.of(0.5, 1.5) },
+    { name: 'mean', dtype: 'int16', shape: [3], data: Float64Array.of(7, 8, 9) },
+    { name: 'fit/ok', dtype: 'bool', shape: [], data: [true] },
+  ]);
+  writer.flushJournal();
+  // The client dies before close().
+  expect(recoverSingleFileRun(layout, new StatusLog(outputDir, 'next-client'))).toBe(1);
+  const dump = h5dump(layout.containerPath!);
+  expect(dump['/spectrum']).toMatchObject({
+    dtype: 'float32',
+    shape: [3, 2],
+    values: [
+      [null, null],
+      [0.5, 1.5],
+      [null, null],
+    ],
+  });
+  expect(dump['/mean']).toMatchObject({ dtype: 'int16', shape: [3, 3], maxshape: [3, null] });
+  expect((dump['/mean'].values as number[][])[1]).toEqual([7, 8, 9]);
+  expect(dump['/comp_1/fit/ok'].values).toBe(true);
+  expect(dump['/comp_1/spectrum']).toBeUndefined();
+});
+
 test('singleFile writer with resultShape: packed calls fill their slots a run of taskIDs at a time; a refused slot fails its call alone', () => {
   const layout = planLayout({ funcName: 'f', nInputs: 6, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 2], resultDtype: 'float32' });
   createContainer(layout);
