@@ -228,6 +228,17 @@ test('acme-ts run --result-shape with a JSON object of keys, --result-dtype per 
   });
   expect(target(dump['/comp_3/sd']).values).toBe(0.3);
 
+  // In memory: the stacked arrays by key and each call's other keys, as JSON.
+  const memory = await acme(['run', `${TASKS}#sweepFailOdd`, '[0,2]', '1', '--result-shape', shape, '--no-write-worker-results', '-q'], { cwd: work });
+  expect(memory.code).toBe(0);
+  expect(JSON.parse(memory.stdout)).toEqual({
+    stacked: { spectrum: { dtype: 'float64', shape: [2, 3], data: [0, 0, 0, 2, 4, 6] }, mean: { dtype: 'float64', shape: [2], data: [0, 1] } },
+    rest: [
+      { sd: 0, fit: { slope: 0, ok: false } },
+      { sd: 0.2, fit: { slope: 2, ok: true } },
+    ],
+  });
+
   const bad = await acme(['run', `${TASKS}#sweepFailOdd`, 'range:0:2', '1', '--result-shape', '{"spectrum": [3]}'], { cwd: work });
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('--result-shape.spectrum must contain exactly one null (the dimension along which calls are stacked), got [3]');
