@@ -104,6 +104,9 @@ export class RowReader {
       const perBlock = Math.max(1, Math.floor(BLOCK_BYTES / Math.max(1, datasetBytes({ dtype: source.dtype, shape: rowShape }))));
       const count = Math.min(perBlock, source.shape[0]! - index);
       const read = openChecked(source, (h5) => h5.read(source.dataset, { start: [index, ...rowShape.map(() => 0)], count: [count, ...rowShape] }));
+      // A row of a megabyte or more is read alone and given to the call as it is: no copy, and
+      // nothing kept (the worker's memory is then one row).
+      if (count === 1 && rowShape.length > 0) return { data: read.data, shape: rowShape };
       block = { first: index, count, data: read.data as never };
       this.#blocks.set(key, block);
     }
