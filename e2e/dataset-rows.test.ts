@@ -83,7 +83,11 @@ test("a file removed before the workers read it fails each call, naming file and
   await gone.close();
   expect(error).toBeInstanceOf(ComputeError);
   expect((error as ComputeError).failures.map((f) => [f.taskID, f.name, f.message])).toEqual(
-    [0, 1, 2].map((i) => [i, 'InputFileError', expect.stringContaining(`the HDF5 file ${file} (dataset /m) no longer exists: it was removed or moved after the run recorded it`)]),
+    [0, 1, 2].map((i) => [
+      i,
+      'InputFileError',
+      expect.stringContaining(`the HDF5 file ${file} (dataset /m) no longer exists: it was removed or moved after the run recorded it`),
+    ]),
   );
 });
 

@@ -77,7 +77,7 @@ describe('datasetRows: a dataset split by rows, read where the call runs', () =>
     expect(() => datasetRows(file, 'x')).toThrow(/dataset must be an absolute path inside the file such as "\/x"/);
   });
 
-  test("a file removed or changed after the input was made fails the read, naming file and dataset and the fix", () => {
+  test('a file removed or changed after the input was made fails the read, naming file and dataset and the fix', () => {
     const file = writeFile('d.h5', [{ path: '/m', dtype: 'float64', shape: [4, 3], data: matrix(4, 3) }]);
     const { source } = datasetRows(file, '/m');
     const before = statSync(file);
@@ -91,14 +91,20 @@ describe('datasetRows: a dataset split by rows, read where the call runs', () =>
     })();
     expect(caught).toBeInstanceOf(InputFileError);
     expect(caught).toMatchObject({ code: 'ERR_ACME_INPUT_FILE', file, dataset: '/m' });
-    expect(caught!.message).toMatch(/^the input file .*d\.h5 \(dataset \/m\) changed after the run recorded it \(size \d+ → \d+ bytes, modified .* → .*\).*start a new run/);
+    expect(caught!.message).toMatch(
+      /^the input file .*d\.h5 \(dataset \/m\) changed after the run recorded it \(size \d+ → \d+ bytes, modified .* → .*\).*start a new run/,
+    );
     // Same size and time (a copy made with cp -p): the dataset's shape still tells.
     const sameSize = writeFile('d.h5', [{ path: '/m', dtype: 'float64', shape: [3, 4], data: matrix(3, 4) }]);
     utimesSync(sameSize, before.atime, before.mtime);
     const restamped = { ...source, size: statSync(file).size, mtimeNs: statSync(file, { bigint: true }).mtimeNs.toString() };
-    expect(() => new RowReader().row(restamped, 0)).toThrow(`the input dataset /m of ${file} changed after the run recorded it: it was float64 [4, 3], it is float64 [3, 4]`);
+    expect(() => new RowReader().row(restamped, 0)).toThrow(
+      `the input dataset /m of ${file} changed after the run recorded it: it was float64 [4, 3], it is float64 [3, 4]`,
+    );
     rmSync(file);
-    expect(() => new RowReader().row(source, 1)).toThrow(`the HDF5 file ${file} (dataset /m) no longer exists: it was removed or moved after the run recorded it`);
+    expect(() => new RowReader().row(source, 1)).toThrow(
+      `the HDF5 file ${file} (dataset /m) no longer exists: it was removed or moved after the run recorded it`,
+    );
   });
 });
 
@@ -127,7 +133,9 @@ describe('datasetRows in the argument rules', () => {
     const d = distributeArguments([datasetRows(file, '/m'), [1, 2, 3]], { v: broadcast(datasetRows(file, '/v')) }, 3);
     expect(d.positional[0]).toEqual({ mode: 'broadcast', value: { data: matrix(2, 2), shape: [2, 2] } });
     expect(d.keyword.v).toEqual({ mode: 'broadcast', value: Int32Array.of(4, 5) });
-    expect(() => distributeArguments([split(datasetRows(file, '/m')), [1, 2, 3]], undefined, 3)).toThrow(/marked split\(\) but has 2 elements, not nInputs = 3/);
+    expect(() => distributeArguments([split(datasetRows(file, '/m')), [1, 2, 3]], undefined, 3)).toThrow(
+      /marked split\(\) but has 2 elements, not nInputs = 3/,
+    );
   });
 
   test("the input table names its source instead of reading it (never an argument's name)", () => {
@@ -135,7 +143,10 @@ describe('datasetRows in the argument rules', () => {
     const d = distributeArguments([datasetRows(file, '/m'), [1, 2], 5], undefined, 'auto');
     const table = inputTable(d, ['rows', 'x', 'rows_source']);
     expect(table.attributes).toEqual({ x: Float64Array.of(1, 2), rows_source: 5 });
-    expect(table.skipped).toEqual([`rows: its rows are read by the workers from ${file}:/m (named by rows_source)`, 'rows_source: another argument has its name']);
+    expect(table.skipped).toEqual([
+      `rows: its rows are read by the workers from ${file}:/m (named by rows_source)`,
+      'rows_source: another argument has its name',
+    ]);
     expect(inputTable(d, ['rows', 'x', 'y']).attributes).toEqual({ x: Float64Array.of(1, 2), y: 5, rows_source: `${file}:/m` });
   });
 

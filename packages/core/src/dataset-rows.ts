@@ -54,9 +54,14 @@ export function datasetRows(file: string, dataset: string): DatasetRows {
     const info = h5.info(dataset);
     return { file: absolute, dataset, dtype: info.dtype, shape: info.shape, ...identity };
   });
-  if (source.shape.length === 0) throw new InputFileError(absolute, dataset, `${absolute}:${dataset} is a scalar: it has no rows to split; read it and pass the value`);
+  if (source.shape.length === 0)
+    throw new InputFileError(absolute, dataset, `${absolute}:${dataset} is a scalar: it has no rows to split; read it and pass the value`);
   if (source.dtype === 'complex64' || source.dtype === 'complex128')
-    throw new InputFileError(absolute, dataset, `${absolute}:${dataset} is complex (${source.dtype}): datasetRows reads real, integer, bool and string datasets`);
+    throw new InputFileError(
+      absolute,
+      dataset,
+      `${absolute}:${dataset} is complex (${source.dtype}): datasetRows reads real, integer, bool and string datasets`,
+    );
   return rowsOf(source);
 }
 
@@ -142,9 +147,14 @@ function fileIdentity(file: string, dataset: string, missing: string): { size: n
     return { size: Number(stat.size), mtimeNs: stat.mtimeNs.toString() };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputFileError(file, dataset, code === 'ENOENT' ? `the HDF5 file ${file} (dataset ${dataset}) ${missing}` : `cannot read ${file} (${(error as Error).message})`, {
-      cause: error,
-    });
+    throw new InputFileError(
+      file,
+      dataset,
+      code === 'ENOENT' ? `the HDF5 file ${file} (dataset ${dataset}) ${missing}` : `cannot read ${file} (${(error as Error).message})`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
