@@ -31,7 +31,7 @@ test('split:h5:big.h5:/x (400 MiB) runs one call per row with a 64 MB heap, the 
   const bytes = fs.statSync(path.join(work, 'big.h5')).size;
   expect(bytes).toBeGreaterThan(400 * 2 ** 20);
   const peakFile = path.join(work, 'peak-rss');
-  const r = await acme(['run', `${TASKS}#rowSum`, 'split:h5:big.h5:/x', '-o', 'sums', '--n-workers', '2'], {
+  const r = await acme(['run', `${TASKS}#sumOfRow`, 'split:h5:big.h5:/x', '-o', 'sums', '--n-workers', '2'], {
     cwd: work,
     env: { NODE_OPTIONS: `--max-old-space-size=64 --require ${PEAK_RSS}`, ACME_TEST_PEAK_RSS_FILE: peakFile },
   });
@@ -44,7 +44,7 @@ test('split:h5:big.h5:/x (400 MiB) runs one call per row with a 64 MB heap, the 
   const check = python(
     [
       'import json',
-      "with h5py.File('big.h5') as src, h5py.File('sums/rowSum.h5') as f:",
+      "with h5py.File('big.h5') as src, h5py.File('sums/sumOfRow.h5') as f:",
       "    sums = {int(k.split('_')[1]): float(f[k]['result_0'][0]) for k in f}",
       `    expected = np.concatenate([src['x'][r:r + 50].sum(axis=1) for r in range(0, ${ROWS}, 50)])`,
       `    print(json.dumps({'n': len(sums), 'worst': max(abs(sums[i] - expected[i]) / expected[i].clip(1) for i in range(${ROWS})), 'source': f.attrs['row_source'], 'names': sorted(f.attrs.keys())}))`,
@@ -60,8 +60,8 @@ test("a file removed before the workers read it fails each call, naming file and
   python("with h5py.File('small.h5', 'w') as f:\n    f['m'] = np.arange(6.).reshape(3, 2)", work);
   const file = path.join(work, 'small.h5');
   const outputDir = path.join(work, 'small-run');
-  const rowSum = `${TASKS}#rowSum`;
-  const first = new ParallelMap(rowSum, [datasetRows(file, '/m')], { verbose: false, nWorkers: 2, outputDir });
+  const sumOfRow = `${TASKS}#sumOfRow`;
+  const first = new ParallelMap(sumOfRow, [datasetRows(file, '/m')], { verbose: false, nWorkers: 2, outputDir });
   try {
     expect(await first.compute()).toHaveLength(3);
   } finally {
@@ -69,12 +69,12 @@ test("a file removed before the workers read it fails each call, naming file and
   }
   // Rewritten after the run: the same command is another run (the fingerprint covers the file).
   python("with h5py.File('small.h5', 'w') as f:\n    f['m'] = np.arange(6.).reshape(3, 2) * 2", work);
-  const again = new ParallelMap(rowSum, [datasetRows(file, '/m')], { verbose: false, nWorkers: 2, outputDir });
+  const again = new ParallelMap(sumOfRow, [datasetRows(file, '/m')], { verbose: false, nWorkers: 2, outputDir });
   await expect(again.compute().finally(() => again.close())).rejects.toThrow(/already holds another run .*the arguments differ/);
   // The resumed run reads its recorded source again: refused, naming the file.
   expect(() => ParallelMap.resume(outputDir)).toThrow(`the input file ${file} (dataset /m) changed after the run recorded it`);
 
-  const gone = new ParallelMap(rowSum, [datasetRows(file, '/m')], { verbose: false, nWorkers: 2, writeWorkerResults: false });
+  const gone = new ParallelMap(sumOfRow, [datasetRows(file, '/m')], { verbose: false, nWorkers: 2, writeWorkerResults: false });
   fs.rmSync(file);
   const error = await gone.compute().then(
     () => undefined,
