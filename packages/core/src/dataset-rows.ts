@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Dtype, H5File } from '@acme-ts/hdf5-native';
-import { InputFileError } from './errors';
+import { AcmeError, ArgumentDistributionError, InputFileError } from './errors';
 import { hdf5 } from './hdf5';
 
 /** Where a split input's rows come from: plain data (it crosses to workers and into arguments.v8). */
@@ -44,9 +44,9 @@ const BLOCK_BYTES = 1 << 20;
  * `broadcast()`), the whole dataset is read in the client instead, as an Array would be sent.
  */
 export function datasetRows(file: string, dataset: string): DatasetRows {
-  if (typeof file !== 'string' || file === '') throw new TypeError(`datasetRows(file, dataset): file must be a file name, got ${String(file)}`);
+  if (typeof file !== 'string' || file === '') throw new ArgumentDistributionError(`datasetRows(file, dataset): file must be a file name, got ${String(file)}`);
   if (typeof dataset !== 'string' || !dataset.startsWith('/'))
-    throw new TypeError(`datasetRows(file, dataset): dataset must be an absolute path inside the file such as "/x", got ${String(dataset)}`);
+    throw new ArgumentDistributionError(`datasetRows(file, dataset): dataset must be an absolute path inside the file such as "/x", got ${String(dataset)}`);
   const absolute = resolve(file);
   const identity = fileIdentity(absolute, dataset, 'does not exist');
   const source = withOpenFile(absolute, dataset, (h5) => {
@@ -104,7 +104,7 @@ export class RowReader {
     let block = this.#blocks.get(key);
     if (!block || index < block.first || index >= block.first + block.count) {
       if (!Number.isInteger(index) || index < 0 || index >= source.shape[0]!)
-        throw new RangeError(`row ${index} of ${source.file}:${source.dataset} does not exist (it has ${source.shape[0]} rows)`);
+        throw new AcmeError('ERR_ACME_INTERNAL', `internal: row ${index} of ${source.file}:${source.dataset} does not exist (it has ${source.shape[0]} rows)`);
       const rowShape = source.shape.slice(1);
       const perBlock = Math.max(1, Math.floor(BLOCK_BYTES / Math.max(1, datasetBytes({ dtype: source.dtype, shape: rowShape }))));
       const count = Math.min(perBlock, source.shape[0]! - index);
