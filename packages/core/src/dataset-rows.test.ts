@@ -49,13 +49,23 @@ describe('datasetRows: a dataset split by rows, read where the call runs', () =>
     expect([0, 1].map((i) => reader.row(datasetRows(file, '/b').source, i))).toEqual([true, false]);
   });
 
-  test('rows across block boundaries (blocks of about 1 MiB of consecutive rows), in any order', () => {
+  test('rows across block boundaries, in any order; consecutive reads grow from 64 KiB to 1 MiB blocks, a jump starts small again', () => {
     const n = 300_000;
     const file = writeFile('big.h5', [{ path: '/x', dtype: 'float64', shape: [n], data: Float64Array.from({ length: n }, (_, i) => i * 0.5) }]);
     const { source } = datasetRows(file, '/x');
-    const reader = new RowReader();
-    for (const i of [n - 1, 0, 131071, 131072, 262143, 262144, 5, n - 2]) expect(reader.row(source, i)).toBe(i * 0.5);
-    expect(() => reader.row(source, n)).toThrow(/internal: row 300000 of .*big\.h5:\/x does not exist \(it has 300000 rows\)/);
+    const opens = jest.spyOn(H5File, 'open');
+    try {
+      const reader = new RowReader();
+      for (let i = 0; i < n; i++) if (reader.row(source, i) !== i * 0.5) throw new Error(`row ${i}`);
+      // 8192 + 16384 + 32768 + 65536 + 131072 rows, then the last 46048: one file open each.
+      expect(opens).toHaveBeenCalledTimes(6);
+      opens.mockClear();
+      for (const i of [n - 1, 0, 131071, 131072, 262143, 262144, 5, n - 2]) expect(reader.row(source, i)).toBe(i * 0.5);
+      expect(opens).toHaveBeenCalledTimes(5); // n - 1 is in the last block read, 131072 in 131071's, 262144 in 262143's
+      expect(() => reader.row(source, n)).toThrow(/internal: row 300000 of .*big\.h5:\/x does not exist \(it has 300000 rows\)/);
+    } finally {
+      opens.mockRestore();
+    }
   });
 
   test("a row is the call's own copy: changing it does not change what a later call (a retry) gets", () => {

@@ -34,8 +34,13 @@ export interface DatasetRows extends ArrayLike<unknown> {
 
 const ROWS_BRAND = Symbol.for('acme-ts.datasetRows');
 
-/** A block read holds at least one row and otherwise about this many bytes. */
-const BLOCK_BYTES = 1 << 20;
+/**
+ * A block read holds at least one row and otherwise about this many bytes: the first, and again
+ * after a jump, FIRST_BLOCK_BYTES (a SLURM chunk's or a retry's scattered calls read little they
+ * do not use); each block that continues the previous one twice as many, up to MAX_BLOCK_BYTES.
+ */
+const FIRST_BLOCK_BYTES = 1 << 16;
+const MAX_BLOCK_BYTES = 1 << 20;
 
 /**
  * The rows of `dataset` in the HDF5 file `file` (relative to the current directory) as a split
@@ -98,6 +103,8 @@ export function datasetBytes(source: Pick<DatasetRowsSource, 'dtype' | 'shape'>)
  */
 export class RowReader {
   readonly #blocks = new Map<string, { first: number; count: number; data: ArrayLike<unknown> & { slice(a: number, b: number): unknown } }>();
+  /** Per source: the row after the last read, and the bytes the next read may take. */
+  readonly #next = new Map<string, { index: number; bytes: number }>();
 
   row(source: DatasetRowsSource, index: number): unknown {
     const key = `${source.file}\0${source.dataset}`;
@@ -106,11 +113,14 @@ export class RowReader {
       if (!Number.isInteger(index) || index < 0 || index >= source.shape[0]!)
         throw new AcmeError('ERR_ACME_INTERNAL', `internal: row ${index} of ${source.file}:${source.dataset} does not exist (it has ${source.shape[0]} rows)`);
       const rowShape = source.shape.slice(1);
-      const perBlock = Math.max(1, Math.floor(BLOCK_BYTES / Math.max(1, datasetBytes({ dtype: source.dtype, shape: rowShape }))));
+      const next = this.#next.get(key);
+      const bytes = next?.index === index ? Math.min(MAX_BLOCK_BYTES, 2 * next.bytes) : FIRST_BLOCK_BYTES;
+      const perBlock = Math.max(1, Math.floor(bytes / Math.max(1, datasetBytes({ dtype: source.dtype, shape: rowShape }))));
       const count = Math.min(perBlock, source.shape[0]! - index);
       const read = openChecked(source, (h5) => h5.read(source.dataset, { start: [index, ...rowShape.map(() => 0)], count: [count, ...rowShape] }));
-      // A row of a megabyte or more is read alone and given to the call as it is: no copy, and
-      // nothing kept (the worker's memory is then one row).
+      this.#next.set(key, { index: index + count, bytes });
+      // A row read alone (a large one) is given to the call as it is: no copy, and nothing kept
+      // (the worker's memory is then one row).
       if (count === 1 && rowShape.length > 0) return { data: read.data, shape: rowShape };
       block = { first: index, count, data: read.data as never };
       this.#blocks.set(key, block);
