@@ -2,7 +2,8 @@
 // files as the local backend: both run folders are read with h5py and compared file by file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ParallelMap, range, readSerializedResult } from '@acme-ts/core';
+import { ParallelMap, datasetRows, range, readSerializedResult } from '@acme-ts/core';
+import { H5File } from '@acme-ts/hdf5-native';
 import { tempDir } from './support/h5';
 import { TASKS, dumpRunFolder, serializedFiles, startCluster, submittedJobIds, waitUntilNoLiveJobs } from './fixtures/slurm-support';
 
@@ -122,6 +123,23 @@ test('in memory: the same values (tuples, stacked float16), and no scratch folde
   } finally {
     process.chdir(cwd);
   }
+});
+
+test("dataset rows: each array task reads its calls' rows from the file, the files the same as locally", async () => {
+  const file = path.join(work, 'rows.h5');
+  const h5 = H5File.create(file);
+  h5.writeDatasets([{ path: '/m', dtype: 'float64', shape: [12, 3], data: Float64Array.from({ length: 36 }, (_, i) => i) }]);
+  h5.close();
+  const rowTotal = function rowTotal(row: { data: Float64Array }) {
+    let total = 0;
+    for (const v of row.data) total += v;
+    return total;
+  };
+  const run = await both('rows', rowTotal, [datasetRows(file, '/m')], {});
+  const s = dumpRunFolder(run.dirs.slurm);
+  expect(s).toEqual(dumpRunFolder(run.dirs.local));
+  const totals = Array.from({ length: 12 }, (_, i) => (s['rowTotal.h5']![`/comp_${i}/result_0`] as { values: number[] }).values[0]);
+  expect(totals).toEqual(Array.from({ length: 12 }, (_, i) => 9 * i + 3));
 });
 
 function run2rel(result: unknown, dir: string): unknown {

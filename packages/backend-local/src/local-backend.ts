@@ -100,7 +100,7 @@ const SHARED_PAYLOADS_MAX_SPREAD = 4;
  * payload that is not a number, so other runs pay for one call).
  */
 function sharedNumericPayloads(job: ExecutionJob): RunnerSetup['sharedPayloads'] {
-  if (job.setup.splits.filter((split) => !split.range).length !== 1) return undefined;
+  if (job.setup.splits.filter((split) => !split.range && !split.rows).length !== 1) return undefined;
   const { taskIDs, payloadSource } = job;
   if (taskIDs.length === 0) return undefined;
   // Ascending taskIDs (ExecutionJob's contract): the memory spans the first to the last, so a

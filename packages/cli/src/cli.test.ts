@@ -1,6 +1,10 @@
 // The CLI's parsing pieces in-process: inputs, flag values, core messages in flag terms,
 // "did you mean" for flags, progress and summary lines, colors.
-import { isRange } from '@acme-ts/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDatasetRows, isRange, type DatasetRows } from '@acme-ts/core';
+import { H5File } from '@acme-ts/hdf5-native';
 import { UsageError, InputError } from './errors';
 import { explainParseFailure, main } from './cli';
 import { inFlagTerms, parseResultDtype, parseResultShape, parseSeconds, parseTaskIDs, retrySettings, runOptions, executionOptions } from './flags';
@@ -203,4 +207,42 @@ test('--only: taskIDs and ranges, ascending and each once', () => {
   expect(parseTaskIDs('17-20,3, 18', '--only')).toEqual([3, 17, 18, 19, 20]);
   expect(() => parseTaskIDs('5-3', '--only')).toThrow('--only takes taskIDs and ranges separated by commas, like 3,17-20; got "5-3"');
   expect(() => parseTaskIDs('', '--only')).toThrow('got ""');
+});
+
+describe('h5: inputs: which datasets the workers read by rows (core datasetRows)', () => {
+  let dir: string;
+  let file: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'acme-cli-h5-rows-'));
+    file = join(dir, 'd.h5');
+    const h5 = H5File.create(file);
+    h5.writeDatasets([
+      { path: '/v', dtype: 'float64', shape: [3], data: Float64Array.of(1, 2, 3) },
+      { path: '/col', dtype: 'int32', shape: [3, 1], data: Int32Array.of(4, 5, 6) },
+      { path: '/m', dtype: 'float64', shape: [3, 2], data: Float64Array.of(0, 1, 2, 3, 4, 5) },
+      { path: '/z', dtype: 'complex128', shape: [2], data: Float64Array.of(1, 2, 3, 4) },
+    ]);
+    h5.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const lazy = (text: string) => parseInput(text, 'input 1', { cwd: dir, lazyDatasetBytes: 0 });
+
+  test('above the size limit, a dataset the rules would split (1-D, or only its first extent above 1) is read by rows, the same values', () => {
+    const v = lazy('h5:d.h5:/v');
+    expect(isDatasetRows(v)).toBe(true);
+    expect(Array.from({ length: 3 }, (_, i) => (v as ArrayLike<unknown>)[i])).toEqual([1, 2, 3]);
+    const col = lazy('h5:d.h5:/col') as DatasetRows;
+    expect([isDatasetRows(col), col.length, col[2]]).toEqual([true, 3, { data: Int32Array.of(6), shape: [1] }]);
+    // Below it (16 MiB by default), read whole as before.
+    expect(parseInput('h5:d.h5:/v', 'input 1', { cwd: dir })).toEqual(Float64Array.of(1, 2, 3));
+  });
+
+  test('a 2-D dataset stays one broadcast {data, shape} unless split:h5: splits it along its first axis; complex stays whole', () => {
+    expect(lazy('h5:d.h5:/m')).toEqual({ data: Float64Array.of(0, 1, 2, 3, 4, 5), shape: [3, 2] });
+    const forced = parseInput('split:h5:d.h5:/m', 'input 1', { cwd: dir }) as { values: DatasetRows };
+    expect(isDatasetRows(forced.values)).toBe(true);
+    expect(forced.values[1]).toEqual({ data: Float64Array.of(2, 3), shape: [2] });
+    expect(lazy('h5:d.h5:/z')).toEqual(Float64Array.of(1, 2, 3, 4));
+    expect(() => value(`split:h5:${file}:/nothing`)).toThrow(/has no dataset \/nothing; its datasets: \/col, \/m, \/v, \/z/);
+  });
 });

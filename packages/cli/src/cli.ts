@@ -42,7 +42,9 @@ const INPUT_HELP = `Inputs (positional, and the value of --kwarg name=value; a -
   4  -2.5  true  null  [1,2,3]  '{"a":1}'  '"text"'   literals and JSON
   @x.json                       the JSON in a file
   range:100  range:0:100:5      a range of integers (split: one per call)
-  h5:data.h5:/x                 a dataset of an HDF5 file (1-D: one element per call)
+  h5:data.h5:/x                 a dataset of an HDF5 file (1-D: one element per call;
+                                above 16 MiB the workers read their calls' rows)
+  split:h5:data.h5:/x           its rows, one per call, read by the workers (any rank)
   files:'data/*.txt'            the matching files' paths, sorted (one call per file)
   split:<input>  broadcast:<input>   force the rule; otherwise lists whose length is the
                                 number of calls are split, everything else is broadcast`;

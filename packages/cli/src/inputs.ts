@@ -8,16 +8,18 @@
 //   [1,2,3]  {"a":1}  '"text"'          JSON (a JSON string keeps words like "true" a string)
 //   @x.json                            the JSON in a file
 //   range:100  range:0:100[:step]      core's lazy range
-//   h5:data.h5:/x                      a dataset of an HDF5 file (1-D → typed array, N-D → {data, shape})
+//   h5:data.h5:/x                      a dataset of an HDF5 file (1-D → typed array, N-D → {data, shape});
+//                                      above 16 MiB one that would be split is core's datasetRows
+//                                      (each worker reads its calls' rows), and so is split:h5:…
 //   files:data/*.txt                   the matching files' absolute paths, sorted: one call per file
 //   split:<input>  broadcast:<input>   force the rule for that input
 //   anything else                      the word itself, as a string
 
 import { readFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { broadcast, range, split } from '@acme-ts/core';
+import { broadcast, datasetRows, range, split } from '@acme-ts/core';
 import { suggestName } from '@acme-ts/core/internal';
-import { H5File, type ReadResult } from '@acme-ts/hdf5-native';
+import { elementBytes, H5File, type Dtype, type ReadResult } from '@acme-ts/hdf5-native';
 import { InputError } from './errors';
 import { listDatasets } from './h5-tree';
 import { matchFiles } from './file-list';
@@ -31,7 +33,17 @@ const BIGINT = /^[-+]?\d+n$/;
 export interface InputContext {
   /** Base folder for relative file names (@x.json, h5:…). */
   cwd: string;
+  /** `h5:` datasets larger than this are read by the workers (default LAZY_DATASET_BYTES). */
+  lazyDatasetBytes?: number;
 }
+
+/**
+ * `h5:` datasets whose data take more than this are not read in the client when they are split
+ * (core's datasetRows). Smaller ones are read whole, as before: their values go into the
+ * container's input table (whose columns stop at the same 16 MiB) and the run's fingerprint
+ * hashes their content, and per-call reads would only cost time.
+ */
+export const LAZY_DATASET_BYTES = 16 * 2 ** 20;
 
 /**
  * The value an input word stands for. `flag` names the input in error messages
@@ -42,6 +54,8 @@ export function parseInput(text: string, flag: string, context: InputContext): u
   const rest = prefix === undefined ? '' : text.slice(prefix.length + 1);
   switch (prefix) {
     case 'split':
+      // split:h5:… splits a dataset of any rank along its first axis, read by the workers.
+      if (rest.startsWith('h5:')) return forceSplit(readDatasetInput(rest.slice(3), rest, flag, context, true), text, flag);
       return forceSplit(parseInput(rest, flag, context), text, flag);
     case 'broadcast':
       return broadcast(parseInput(rest, flag, context));
@@ -87,7 +101,7 @@ function forceSplit(value: unknown, text: string, flag: string): unknown {
   } catch (error) {
     throw new InputError(
       flag,
-      `${JSON.stringify(text)}: split: needs a list (JSON array, range:…, @file with an array, or a 1-D h5: dataset); ${(error as Error).message}`,
+      `${JSON.stringify(text)}: split: needs a list (JSON array, range:…, @file with an array, or an h5: dataset with at least one dimension); ${(error as Error).message}`,
     );
   }
 }
@@ -136,8 +150,13 @@ function readJsonFile(file: string, flag: string, context: InputContext): unknow
   return parseJson(text, flag, `the file ${absolute}`);
 }
 
-/** `file.h5:/dataset` → the dataset's values. The last ":/" separates file and dataset. */
-function readDatasetInput(rest: string, text: string, flag: string, context: InputContext): unknown {
+/**
+ * `file.h5:/dataset` → the dataset's values, or its rows for the workers to read (core's
+ * datasetRows) when it is split by force or would be split by the library's rules (1-D, or
+ * only its first extent above 1) and is larger than context.lazyDatasetBytes. The last ":/"
+ * separates file and dataset.
+ */
+function readDatasetInput(rest: string, text: string, flag: string, context: InputContext, forcedSplit = false): unknown {
   const at = rest.lastIndexOf(':/');
   if (at <= 0) {
     throw new InputError(flag, `${JSON.stringify(text)} names no dataset; write h5:FILE:/DATASET, e.g. h5:data.h5:/x`);
@@ -153,6 +172,12 @@ function readDatasetInput(rest: string, text: string, flag: string, context: Inp
       const names = listDatasets(h5, 20);
       throw new InputError(flag, `${JSON.stringify(text)}: ${file} has no dataset ${dataset}; its datasets: ${names.join(', ') || '(none)'}`);
     }
+    const info = h5.info(dataset);
+    if (readsRows(info.dtype, info.shape, forcedSplit, context.lazyDatasetBytes ?? LAZY_DATASET_BYTES)) {
+      h5.close();
+      h5 = undefined;
+      return datasetRows(file, dataset);
+    }
     result = h5.read(dataset);
   } catch (error) {
     if (error instanceof InputError) throw error;
@@ -165,6 +190,16 @@ function readDatasetInput(rest: string, text: string, flag: string, context: Inp
   if (result.shape.length === 0) return (result.data as ArrayLike<unknown>)[0];
   if (result.shape.length === 1) return result.data;
   return { data: result.data, shape: result.shape };
+}
+
+/** Whether a dataset is passed as rows the workers read rather than read here. */
+function readsRows(dtype: Dtype, shape: number[], forcedSplit: boolean, lazyBytes: number): boolean {
+  // Complex 1-D datasets arrive as their interleaved (re, im) array: kept as they are.
+  if (shape.length === 0 || dtype === 'complex64' || dtype === 'complex128') return false;
+  if (forcedSplit && shape.length > 1) return true;
+  const splitAlongFirst = shape.slice(1).every((extent) => extent === 1);
+  const bytes = shape.reduce((n, extent) => n * extent, typeof dtype === 'string' ? (dtype === 'string' ? 16 : elementBytes(dtype)) : dtype.fixedString);
+  return splitAlongFirst && bytes > lazyBytes;
 }
 
 /** `files:PATTERN` → the matching files, split over the calls (also when one file matches). */

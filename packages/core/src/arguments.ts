@@ -28,6 +28,7 @@
  */
 import { ArgumentDistributionError, describeValue } from './errors';
 import { isTypedArray, product } from './result-encoding';
+import { datasetBytes, isDatasetRows, readWholeDataset } from './dataset-rows';
 
 // ----------------------------------------------------------------------------------------------
 // Explicit markers and range
@@ -148,7 +149,7 @@ export interface DistributeOptions {
 export const DEFAULT_SIZE_WARNING_MB = 1024;
 
 function isArrayLikeCandidate(value: unknown): boolean {
-  return Array.isArray(value) || isTypedArray(value) || isRange(value);
+  return Array.isArray(value) || isTypedArray(value) || isRange(value) || isDatasetRows(value);
 }
 
 interface NdArrayLike {
@@ -268,13 +269,19 @@ export function distributeArguments(
     }
   }
 
+  const splits = (entry: Entry) => entry.forced !== 'broadcast' && entry.length === n;
+  // Dataset rows are read by the workers when split; broadcast, they are the whole dataset,
+  // read here like the Array every call would get.
   const plan = (entry: Entry): ArgumentPlan =>
-    entry.forced !== 'broadcast' && entry.length === n ? { mode: 'split', values: splitValues(entry.value) } : { mode: 'broadcast', value: entry.value };
+    splits(entry)
+      ? { mode: 'split', values: splitValues(entry.value) }
+      : { mode: 'broadcast', value: isDatasetRows(entry.value) ? readWholeDataset(entry.value.source) : entry.value };
 
   const warnings: string[] = [];
   const limitMB = options.sizeWarningMB ?? DEFAULT_SIZE_WARNING_MB;
   for (const entry of entries) {
-    const sizeMB = estimateSerializedSize(entry.value) / 1e6;
+    const value = entry.value;
+    const sizeMB = isDatasetRows(value) ? (splits(entry) ? 0 : datasetBytes(value.source) / 1e6) : estimateSerializedSize(value) / 1e6;
     if (sizeMB > limitMB) {
       warnings.push(
         `${entry.label} has an estimated size of ${sizeMB.toFixed(2)} MB, which exceeds the recommended limit of ${limitMB} MB; distributing large values to workers may be slow (pass a file name and load the data inside the function instead)`,

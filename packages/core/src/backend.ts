@@ -7,6 +7,7 @@ import type { FunctionReference } from './function-ref';
 import type { StackedKey } from './named-result-shape';
 import type { NumericDtype } from './result-encoding';
 import type { PackedCalls } from './packed-calls';
+import type { DatasetRowsSource } from './dataset-rows';
 
 /**
  * How each call's result leaves the call runner. Core chooses it (ParallelMap's run plan);
@@ -37,7 +38,7 @@ export interface RunnerSetup {
   nInputs: number;
   /** Broadcast arguments travel once per worker; split ones per call (see CallPayload). */
   broadcast: { positional: (unknown | undefined)[]; keyword: Record<string, unknown>; hasKwargs: boolean };
-  /** The split arguments, in payload order; a `range` split is computed from the taskID. */
+  /** The split arguments, in payload order; a `range` or `rows` split is computed from the taskID. */
   splits: SplitArgument[];
   /**
    * Payload-file modes: each split argument's attribute name on its call's payload file (see
@@ -65,14 +66,18 @@ export interface RunnerSetup {
   concurrency?: number;
 }
 
-/** Where a split argument goes, and for a `range` the arithmetic that replaces a payload. */
+/**
+ * Where a split argument goes, and for a `range` the arithmetic that replaces a payload, for
+ * `rows` the dataset the runner reads call i's row from (dataset-rows.ts).
+ */
 export interface SplitArgument {
   target: { positional: number } | { keyword: string };
   range?: { start: number; step: number };
+  rows?: DatasetRowsSource;
 }
 
 /**
- * The per-call part of a call's arguments: the values of the splits without a range, in
+ * The per-call part of a call's arguments: the values of the splits without a range or rows, in
  * RunnerSetup.splits order — `undefined` when there are none, the value itself when there is
  * one (so a batch of numeric inputs is a plain number array), else an array of them.
  * Opaque to backends: they carry it from `ExecutionJob.payloadFor` to `runCall`.

@@ -129,13 +129,15 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   // The split inputs each payload file records (absent in the other modes).
   const inputNames = setup.inputNames?.some((name) => typeof name === 'string') ? setup.inputNames : undefined;
   const soleRange = soleArgument?.range;
+  // A sole split read from a dataset: its value comes from the taskID, through splitValues.
+  const soleRows = soleArgument?.rows !== undefined;
   // The task context is also `this`; made per call only for functions that mention `this`
   // (taskContext() makes it on demand), so a trivial call allocates nothing for it.
   const usesThis = /\bthis\b/.test(Function.prototype.toString.call(fn));
   const invoke = (taskID: number, payload: CallPayload, self: TaskContext | undefined = usesThis ? soleCallContext() : undefined): unknown => {
     return soleArgument === undefined
       ? fn.apply(self, argumentsOf(taskID, payload))
-      : fn.call(self, soleRange ? soleRange.start + taskID * soleRange.step : payload);
+      : fn.call(self, soleRange ? soleRange.start + taskID * soleRange.step : soleRows ? splitValues(taskID, payload)[0] : payload);
   };
   // Lent result buffers come back only where this worker writes the result itself (store());
   // in the other sinks the results keep them (and the worker transfers them: handOff).
@@ -210,7 +212,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     inMemory ? (stackedKeys ? kept(taskID, value) : value) : store(taskID, value, payload);
   // The usual call (one argument, no `this`) calls the function directly: in a worker's first
   // thousands of calls (interpreted code) every call level counts.
-  const direct = soleArgument !== undefined && soleRange === undefined && !usesThis;
+  const direct = soleArgument !== undefined && soleRange === undefined && !soleRows && !usesThis;
 
   /** The result of the call the sole-call context describes (left when the value is final). */
   const settle = (taskID: number, value: unknown, payload: CallPayload): unknown => {

@@ -24,6 +24,7 @@ export type CoreErrorCode =
   | 'ERR_ACME_DASHBOARD'
   | 'ERR_ACME_JOURNAL'
   | 'ERR_ACME_UNSERIALIZABLE_RESULT'
+  | 'ERR_ACME_INPUT_FILE'
   | 'ERR_ACME_INTERNAL';
 
 /** The base of every acme-ts error above libhdf5; `Code` is the union of its package's codes. */
@@ -79,6 +80,20 @@ export class FunctionReferenceError extends AcmeError {
 export class ResultLayoutError extends AcmeError {
   constructor(message: string) {
     super('ERR_ACME_RESULT', message);
+  }
+}
+
+/**
+ * A file an input is read from (`datasetRows`) is missing, unreadable, or changed after the run
+ * recorded it: thrown where it is opened (the client, or a worker reading a call's row).
+ */
+export class InputFileError extends AcmeError {
+  readonly file: string;
+  readonly dataset: string;
+  constructor(file: string, dataset: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_ACME_INPUT_FILE', message, options);
+    this.file = file;
+    this.dataset = dataset;
   }
 }
 

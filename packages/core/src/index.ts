@@ -9,6 +9,8 @@ export type { RetriesOption, RetryReason } from './retries';
 export type { ParallelMapOptions, ResultDtypeName, RunProgress } from './options';
 export { split, broadcast, range, isRange } from './arguments';
 export type { Range } from './arguments';
+export { datasetRows, isDatasetRows } from './dataset-rows';
+export type { DatasetRows, DatasetRowsSource } from './dataset-rows';
 export type { FunctionInput, UserFunction } from './function-ref';
 export { taskContext } from './task-context';
 export type { TaskContext } from './task-context';
@@ -39,6 +41,7 @@ export {
   TaskContextError,
   ComputeError,
   StorageError,
+  InputFileError,
 } from './errors';
 export type { CallFailure, CoreErrorCode } from './errors';
 export type { SlurmSettings, SlurmRetrySettings } from './slurm-settings';

@@ -7,6 +7,7 @@
 import type { AttributeInput, AttributeValue } from '@acme-ts/hdf5-native';
 import type { SplitArgument } from './backend';
 import { isRange, type ArgumentPlan, type Distribution } from './arguments';
+import { isDatasetRows } from './dataset-rows';
 import { isTypedArray, unsafeHdf5Name } from './result-encoding';
 
 /** A column larger than this stays out of the container (2²¹ float64 inputs). */
@@ -77,6 +78,8 @@ export function argumentName(target: { positional: number } | { keyword: string 
  */
 export function callInputNames(splits: readonly SplitArgument[], parameterNames?: readonly (string | undefined)[]): (string | undefined)[] {
   return splits.map((s) => {
+    // A row of an N-D dataset is no scalar: not asked for (each ask copies the row).
+    if (s.rows && s.rows.shape.length > 1) return undefined;
     const name = argumentName(s.target, parameterNames);
     return unsafeHdf5Name(name) === undefined ? name : undefined;
   });
@@ -125,7 +128,16 @@ export function inputTable(distribution: Distribution, parameterNames: readonly 
     else if (byteSize(outcome.value) > MAX_ATTRIBUTE_BYTES) skipped.push(`${name}: its values take more than ${MAX_ATTRIBUTE_BYTES / 2 ** 20} MiB`);
     else attributes[name] = outcome.value;
   };
-  distribution.positional.forEach((plan, i) => add(argumentName({ positional: i }, parameterNames), plan));
-  for (const [key, plan] of Object.entries(distribution.keyword)) add(argumentName({ keyword: key }), plan);
+  // Dataset rows stay in their file (the workers read them): `<name>_source` names it instead,
+  // after every argument so that it never takes an argument's name.
+  const sources: [string, string][] = [];
+  const addRows = (name: string, plan: ArgumentPlan) => {
+    if (plan.mode !== 'split' || !isDatasetRows(plan.values)) return add(name, plan);
+    skipped.push(`${name}: its rows are read by the workers from ${plan.values.source.file}:${plan.values.source.dataset} (named by ${name}_source)`);
+    sources.push([`${name}_source`, `${plan.values.source.file}:${plan.values.source.dataset}`]);
+  };
+  distribution.positional.forEach((plan, i) => addRows(argumentName({ positional: i }, parameterNames), plan));
+  for (const [key, plan] of Object.entries(distribution.keyword)) addRows(argumentName({ keyword: key }), plan);
+  for (const [name, source] of sources) add(name, { mode: 'broadcast', value: source });
   return { attributes, skipped };
 }

@@ -8,6 +8,7 @@ import { encodeShape, writeManifest, type RunManifest } from './run-store';
 import type { FunctionReference } from './function-ref';
 import type { Logger } from './logger';
 import { argumentsFingerprint, functionFingerprint } from './run-fingerprint';
+import { isDatasetRows, reopenDatasetRows, type DatasetRowsSource } from './dataset-rows';
 
 export function runManifest(spec: RunSpec, backendName: string, serializedArguments: Uint8Array): RunManifest {
   const o = spec.options;
@@ -98,8 +99,12 @@ export interface StoredArguments {
   hasKwargs: boolean;
 }
 
-/** A range is stored as [start, stop, step], so a resumed run still computes it per call. */
-type StoredPlan = ArgumentPlan | { mode: 'split'; range: [number, number, number] };
+/**
+ * A range is stored as [start, stop, step], so a resumed run still computes it per call; dataset
+ * rows as their source (file, dataset, dtype, shape, the file's size and mtime), which is what
+ * the arguments' fingerprint then covers: a changed file is another run's input.
+ */
+type StoredPlan = ArgumentPlan | { mode: 'split'; range: [number, number, number] } | { mode: 'split'; rows: DatasetRowsSource };
 
 /** The distributed arguments in a form that survives v8 serialization (ranges kept as ranges). */
 export function storedArguments(distribution: Distribution): StoredArguments {
@@ -108,7 +113,9 @@ export function storedArguments(distribution: Distribution): StoredArguments {
       ? p
       : isRange(p.values)
         ? { mode: 'split', range: [p.values.start, p.values.stop, p.values.step] }
-        : { mode: 'split', values: materialize(p.values) as ArrayLike<unknown> };
+        : isDatasetRows(p.values)
+          ? { mode: 'split', rows: p.values.source }
+          : { mode: 'split', values: materialize(p.values) as ArrayLike<unknown> };
   return {
     nInputs: distribution.nInputs,
     positional: distribution.positional.map(plain),
@@ -117,10 +124,19 @@ export function storedArguments(distribution: Distribution): StoredArguments {
   };
 }
 
-/** The arguments and kwargs to give ParallelMap again, from storedArguments' record. */
+/**
+ * The arguments and kwargs to give ParallelMap again, from storedArguments' record. Dataset rows
+ * are refused (InputFileError) when their file is no longer the recorded one.
+ */
 export function argumentsFromStore(blob: StoredArguments): { args: unknown[]; kwargs?: Record<string, unknown> } {
   const asMarker = (p: StoredPlan) =>
-    p.mode === 'broadcast' ? broadcast(p.value) : 'range' in p ? split(range(...p.range)) : split(p.values as ArrayLike<unknown>);
+    p.mode === 'broadcast'
+      ? broadcast(p.value)
+      : 'range' in p
+        ? split(range(...p.range))
+        : 'rows' in p
+          ? split(reopenDatasetRows(p.rows))
+          : split(p.values as ArrayLike<unknown>);
   const args = blob.positional.map(asMarker);
   if (!blob.hasKwargs) return { args };
   return { args, kwargs: Object.fromEntries(Object.entries(blob.keyword).map(([k, p]) => [k, asMarker(p)])) };
