@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMALL_METADATA_CACHE_BYTES, type H5File } from '@acme-ts/hdf5-native';
@@ -7,7 +7,8 @@ import { h5dump } from '../../hdf5-native/src/__fixtures__/h5check';
 import { createContainer, recoverSingleFileRun, SingleFileWriter } from './container';
 import { planLayout } from './layout';
 import { packStoredCalls } from './packed-calls';
-import { readJournal, ResultJournal } from './result-journal';
+import type { EncodedDataset } from './result-encoding';
+import { isDataInCopy, readJournal, ResultJournal } from './result-journal';
 import { readCallRecords, StatusLog } from './run-store';
 
 let outputDir: string;
@@ -208,4 +209,89 @@ test('singleFile writer: a copy whose stacked result_0 will outgrow the in-memor
   big.write(3, [{ name: 'result_0', dtype: 'float64', shape: [1000], data: new Float64Array(1000).fill(3) }]);
   big.close();
   expect((h5dump(layout.containerPath!)['/result_0'].values as number[][])[3]![999]).toBe(3);
+});
+
+// Call `taskID` with two datasets large enough to be journaled by reference and a small one.
+const largeCall = (taskID: number): EncodedDataset[] => [
+  { name: 'result_0', dtype: 'float64', shape: [512, 512], data: Float64Array.from({ length: 1 << 18 }, (_, i) => taskID + i * 0.5) },
+  { name: 'result_1', dtype: 'int32', shape: [3], data: Int32Array.of(taskID, -1, 7) },
+  { name: 'result_2', dtype: 'int16', shape: [1 << 19], data: Int16Array.from({ length: 1 << 19 }, (_, i) => ((i * 7 + taskID) % 30000) - 15000) },
+];
+/** h5py's verdict on comp_<taskID> of `file` holding largeCall(taskID), value by value. */
+const h5pyHoldsLargeCall = (file: string, taskID: number): string =>
+  execFileSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      [
+        'import sys, h5py, numpy as np',
+        'g = h5py.File(sys.argv[1], "r")["comp_" + sys.argv[2]]; t = int(sys.argv[2]); i = np.arange(1 << 19)',
+        'print(g["result_0"].dtype == np.float64 and g["result_0"].shape == (512, 512) and np.array_equal(g["result_0"][()].ravel(), t + np.arange(1 << 18) * 0.5)',
+        '      and list(g["result_1"][()]) == [t, -1, 7] and g["result_2"].dtype == np.int16 and np.array_equal(g["result_2"][()], (i * 7 + t) % 30000 - 15000))',
+      ].join('\n'),
+      file,
+      String(taskID),
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+
+test("singleFile writer: large datasets are journaled by where libhdf5 wrote them in the copy; recovery reads them back from a dead client's copy exactly", () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  const journal = new ResultJournal(outputDir);
+  const writer = new SingleFileWriter(layout.containerPath!, undefined, journal);
+  writer.writeRows([0, 1], packed(0, 1));
+  expect(writer.inMemory).toBe(true);
+  writer.write(3, largeCall(3));
+  // On disk from the first large dataset on: the journal names places in the copy's file.
+  expect(writer.inMemory).toBe(false);
+  writer.write(8, largeCall(8));
+  writer.flushJournal();
+  // Places, not the 2 × 3 MiB of data; the small dataset by value.
+  expect(statSync(journal.path).size).toBeLessThan(4096);
+  const journaled = [...readJournal(journal.path)];
+  expect(journaled.map((c) => c.taskID)).toEqual([0, 1, 3, 8]);
+  expect(journaled[3]!.datasets.map((d) => isDataInCopy(d.data))).toEqual([true, false, true]);
+  // The client dies here: no close(). The next client reads the bytes from the dead one's copy.
+  const status = new StatusLog(outputDir, 'next-client');
+  expect(recoverSingleFileRun(layout, undefined, status)).toBe(4);
+  for (const taskID of [3, 8]) expect(h5pyHoldsLargeCall(layout.containerPath!, taskID)).toBe('True');
+  const small = 'import sys, h5py; print(list(h5py.File(sys.argv[1], "r")["comp_1/result_0"][()]))';
+  expect(execFileSync('/usr/bin/python3', ['-c', small, layout.containerPath!], { encoding: 'utf8' }).trim()).toBe('[2.0]');
+  expect([...readCallRecords(outputDir).values()].map((r) => [r.taskID, r.state])).toEqual([
+    [0, 'done'],
+    [1, 'done'],
+    [3, 'done'],
+    [8, 'done'],
+  ]);
+  // The copy went only after the journal that named it.
+  expect(readdirSync(join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
+  expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
+});
+
+test('recoverSingleFileRun, large datasets journaled by reference: a copy that replaced the container is read there; bytes found nowhere fail their call, never claim it', () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  // A client that died after its copy replaced the container, before it removed its journal.
+  const writer = new SingleFileWriter(layout.containerPath!, undefined, new ResultJournal(outputDir));
+  writer.write(3, largeCall(3));
+  writer.close();
+  expect(recoverSingleFileRun(layout, undefined, new StatusLog(outputDir, 'next-client'))).toBe(1);
+  expect(h5pyHoldsLargeCall(layout.containerPath!, 3)).toBe('True');
+  expect(readCallRecords(outputDir).get(3)).toMatchObject({ state: 'done' });
+
+  // A copy removed by hand: call 5's bytes are nowhere, so it is computed again.
+  const lost = new SingleFileWriter(layout.containerPath!, undefined, new ResultJournal(outputDir));
+  lost.write(5, largeCall(5));
+  lost.flushJournal();
+  rmSync(`${layout.containerPath}.writing-${process.pid}`);
+  expect(recoverSingleFileRun(layout, undefined, new StatusLog(outputDir, 'third-client'))).toBe(0);
+  expect(readCallRecords(outputDir).get(5)).toMatchObject({
+    state: 'failed',
+    reason: 'unknown',
+    error: { message: expect.stringContaining('could not be recovered') },
+  });
+  expect(h5pyHoldsLargeCall(layout.containerPath!, 3)).toBe('True');
+  expect(existsSync(join(outputDir, '.acme-ts', 'journal'))).toBe(true);
+  expect(readdirSync(join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
 });

@@ -1,14 +1,15 @@
 // Writes what the layout planner decided: the container skeleton before the calls run,
 // the single-file writes while they run, and the finishing links after.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { AttributeInput, H5File } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
-import { allocateTypedArray, encodedByteSize, type EncodedDataset } from './result-encoding';
+import { allocateTypedArray, encodedByteSize, type EncodedDataset, type NumericDtype } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
 import type { RunLayout } from './layout';
-import { leftoverJournals, readJournal, type ResultJournal } from './result-journal';
+import { isDataInCopy, leftoverJournals, readDataInCopy, readJournal, type JournaledCall, type JournaledDataset, type ResultJournal } from './result-journal';
 import type { StatusLog } from './run-store';
 import { AcmeError } from './errors';
 import { workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folder';
@@ -74,6 +75,14 @@ function editCopy(containerPath: string, edit: (file: H5File) => void): void {
 export const IN_MEMORY_LIMIT_BYTES = 128 * 2 ** 20;
 /** A call's group and dataset headers in the file, besides the data (measured: ≈ 1.4 KB). */
 const GROUP_BYTES = 1536;
+/**
+ * Datasets from this size on are journaled by where libhdf5 wrote them in the copy (DataInCopy),
+ * not by value: 200 results of 8 MB went to the page cache twice, on the host thread. Far above
+ * libhdf5's sieve buffer (64 KiB), so H5Dwrite hands such data to the file at once.
+ */
+export const BY_REFERENCE_MIN_BYTES = 1 << 20;
+/** Dtypes whose bytes in the file are the typed array's bytes (no conversion such as float16's). */
+const SAME_BYTES_IN_FILE = new Set<string>(['float32', 'float64', 'complex64', 'complex128', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 
 export class SingleFileWriter {
   private file: H5File;
@@ -92,8 +101,10 @@ export class SingleFileWriter {
     /** Absent when replaying a journal (recoverSingleFileRun). */
     private readonly journal?: ResultJournal,
     private readonly inMemoryLimit = IN_MEMORY_LIMIT_BYTES,
+    /** The copy's name (recoverSingleFileRun's must not be a dead client's copy of the same pid). */
+    workPath = workingCopyPath(containerPath),
   ) {
-    this.workPath = workingCopyPath(containerPath);
+    this.workPath = workPath;
     copyFileSync(containerPath, this.workPath);
     const size = statSync(this.workPath).size;
     this.inMemoryBytes = size < inMemoryLimit ? size : undefined;
@@ -123,18 +134,38 @@ export class SingleFileWriter {
       this.writeSlot(taskID, datasets[0]);
       rest = datasets.slice(1);
     }
+    // Large datasets are journaled by reference to their bytes in the copy, which must be on disk for that.
+    const byReference = this.journal !== undefined && rest.some(isByReference);
+    if (byReference) this.moveToDisk();
     // One native call creates comp_i and all its datasets.
     if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
     // Only what the container took: a replay must not fail where the run did.
-    this.journal?.add(taskID, datasets);
+    this.journal?.add(taskID, byReference ? datasets.map((d) => (rest.includes(d) ? this.referenceTo(group, d) : d)) : datasets);
     this.grew(GROUP_BYTES + encodedByteSize(datasets));
+  }
+
+  /**
+   * `d` (just written into `group`) as the journal holds it: where H5Dwrite put its bytes (they
+   * went to the file, not a libhdf5 buffer: see BY_REFERENCE_MIN_BYTES), or by value when libhdf5
+   * keeps them otherwise.
+   */
+  private referenceTo(group: string, d: EncodedDataset): JournaledDataset {
+    if (!isByReference(d)) return d;
+    const offset = this.file.rawDataOffset(`${group}/${d.name}`);
+    if (offset === undefined) return d;
+    const data = d.data as ArrayBufferView & { length: number };
+    return { ...d, data: { copy: basename(this.workPath), offset, type: data.constructor.name, length: data.length } };
   }
 
   /** Moves the copy to disk once it outgrew inMemoryLimit (close() writes it back, then it is reopened). */
   private grew(bytes: number): void {
     if (this.inMemoryBytes === undefined) return;
     this.inMemoryBytes += bytes;
-    if (this.inMemoryBytes < this.inMemoryLimit) return;
+    if (this.inMemoryBytes >= this.inMemoryLimit) this.moveToDisk();
+  }
+
+  private moveToDisk(): void {
+    if (this.inMemoryBytes === undefined) return;
     this.file.close();
     this.file = this.openCopy(false);
     this.inMemoryBytes = undefined;
@@ -299,46 +330,107 @@ export class SingleFileWriter {
  */
 export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | null)[] | undefined, statusLog: StatusLog): number {
   const containerPath = layout.containerPath!;
-  // Living clients first: their journals are not left over.
-  removeDeadWritersCopies(containerPath);
+  // Living clients first: their journals are not left over. The copies of dead ones stay until
+  // their journals are replayed: those name large datasets by where they lie in a copy.
+  const deadCopies = deadWritersCopies(containerPath);
   const journals = leftoverJournals(layout.outputDir!);
-  if (journals.length === 0) return 0;
   let recovered = 0;
-  let writer: SingleFileWriter | undefined;
-  try {
-    // Call by call, with a status record each: a journal may be larger than memory.
-    const at = new Date().toISOString();
-    for (const journal of journals) {
-      for (const call of readJournal(journal)) {
-        writer ??= new SingleFileWriter(containerPath, resultShape);
-        writer.write(call.taskID, call.datasets);
-        statusLog.record({ taskID: call.taskID, state: 'done', at, stored: 'hdf5', names: call.datasets.map((d) => d.name) });
-        recovered++;
+  if (journals.length > 0) {
+    let writer: SingleFileWriter | undefined;
+    try {
+      // Call by call, with a status record each: a journal may be larger than memory.
+      const at = new Date().toISOString();
+      for (const journal of journals) {
+        for (const call of readJournal(journal)) {
+          const datasets = journaledData(containerPath, call);
+          if ('lost' in datasets) {
+            // Should not happen (see DataInCopy); the call is computed again rather than claimed.
+            const message = `the result stored by an interrupted client could not be recovered: ${datasets.lost}`;
+            statusLog.record({ taskID: call.taskID, state: 'failed', at, reason: 'unknown', error: { name: 'AcmeError', message } });
+            continue;
+          }
+          // A copy of its own: a dead client of the same pid (a container's pid 1) named its copy as this client would.
+          writer ??= new SingleFileWriter(containerPath, resultShape, undefined, IN_MEMORY_LIMIT_BYTES, `${workingCopyPath(containerPath)}-recovery`);
+          writer.write(call.taskID, datasets);
+          statusLog.record({ taskID: call.taskID, state: 'done', at, stored: 'hdf5', names: datasets.map((d) => d.name) });
+          recovered++;
+        }
       }
+    } finally {
+      writer?.close();
     }
-  } finally {
-    writer?.close();
+    // Records may reach the file before the copy replaces the container: the journals, removed
+    // only after both, are replayed again if this client dies in between.
+    statusLog.flush();
+    for (const journal of journals) unlinkSync(journal);
   }
-  // Records may reach the file before the copy replaces the container: the journals, removed
-  // only after both, are replayed again if this client dies in between.
-  statusLog.flush();
-  for (const journal of journals) unlinkSync(journal);
+  for (const copy of deadCopies) rmSync(copy, { force: true });
   return recovered;
 }
 
 /**
- * Removes the copies of clients that died while writing (see editCopy). A living client keeps
- * its copy open, and libhdf5's lock on it (flock, across hosts where the file system has
- * locks) makes the run busy.
+ * A journaled call's datasets with their bytes, read from the dead client's copy where the
+ * journal holds only their place. A copy that is gone replaced the container when its client
+ * closed it (it died before removing its journal): the container holds the call then.
  */
-function removeDeadWritersCopies(containerPath: string): void {
+function journaledData(containerPath: string, call: JournaledCall): EncodedDataset[] | { lost: string } {
+  if (!call.datasets.some((d) => isDataInCopy(d.data))) return call.datasets as EncodedDataset[];
+  const datasets: EncodedDataset[] = [];
+  for (const d of call.datasets) {
+    if (!isDataInCopy(d.data)) {
+      datasets.push(d as EncodedDataset);
+      continue;
+    }
+    let data = readDataInCopy(dirname(containerPath), d.data);
+    if ('missing' in data) data = containerData(containerPath, `comp_${call.taskID}/${d.name}`, d) ?? data;
+    if ('missing' in data) return { lost: `${data.missing}, and the container holds no comp_${call.taskID}/${d.name} of its dtype and shape` };
+    datasets.push({ ...d, data: data as EncodedDataset['data'] });
+  }
+  return datasets;
+}
+
+/** The data of `path` in the container when it has `d`'s dtype and shape. */
+function containerData(containerPath: string, path: string, d: JournaledDataset): ArrayBufferView | undefined {
+  const file = hdf5().H5File.open(containerPath);
+  try {
+    if (!file.exists(path)) return undefined;
+    const got = file.read(path);
+    const sameShape = got.shape.length === d.shape.length && got.shape.every((n, i) => n === d.shape[i]);
+    return got.dtype === d.dtype && sameShape && ArrayBuffer.isView(got.data) ? got.data : undefined;
+  } finally {
+    file.close();
+  }
+}
+
+/** Whether `d`'s bytes are journaled by reference (see BY_REFERENCE_MIN_BYTES). */
+function isByReference(d: EncodedDataset): boolean {
+  const { data } = d;
+  return (
+    ArrayBuffer.isView(data) &&
+    data.byteLength >= BY_REFERENCE_MIN_BYTES &&
+    SAME_BYTES_IN_FILE.has(d.dtype) &&
+    data.constructor === allocateTypedArray(d.dtype as NumericDtype, 0).constructor &&
+    // The file's byte order is little-endian (hdf5-native's types).
+    endianness() === 'LE'
+  );
+}
+
+/**
+ * The copies of clients that died while writing (see editCopy and SingleFileWriter). A living
+ * client keeps its copy open, and libhdf5's lock on it (flock, across hosts where the file
+ * system has locks) makes the run busy. Opened read-only: libhdf5 would cut a dead writer's copy
+ * at its stale end-of-file address when closing it after writing, and the raw data past it
+ * are what its journal names.
+ */
+function deadWritersCopies(containerPath: string): string[] {
   const prefix = workingCopyPrefix(basename(containerPath));
   const dir = dirname(containerPath);
+  const dead: string[] = [];
   for (const entry of readdirSync(dir)) {
     if (!entry.startsWith(prefix)) continue;
     const copy = join(dir, entry);
     try {
-      hdf5().H5File.open(copy, { write: true }).close();
+      hdf5().H5File.open(copy).close();
     } catch (err) {
       // Anything but a lock (e.g. a copy a crash left unreadable) is a dead writer's.
       if (/unable to lock the file/i.test((err as Error).message)) {
@@ -348,8 +440,9 @@ function removeDeadWritersCopies(containerPath: string): void {
         );
       }
     }
-    unlinkSync(copy);
+    dead.push(copy);
   }
+  return dead;
 }
 
 /**
