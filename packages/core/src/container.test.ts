@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMALL_METADATA_CACHE_BYTES, type H5File } from '@acme-ts/hdf5-native';
@@ -294,4 +294,42 @@ test('recoverSingleFileRun, large datasets journaled by reference: a copy that r
   expect(h5pyHoldsLargeCall(layout.containerPath!, 3)).toBe('True');
   expect(existsSync(join(outputDir, '.acme-ts', 'journal'))).toBe(true);
   expect(readdirSync(join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
+});
+
+test('singleFile writer: the copy takes the container\'s place without a rename over it; a client that died in between leaves the copy to become the container', () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  const writer = new SingleFileWriter(layout.containerPath!, undefined, undefined, 0);
+  writer.writeRows([1, 2], packed(1, 2));
+  // A rename over an existing file makes ext4 write the whole renamed file back first.
+  const renames: [string, string, boolean][] = [];
+  const fs = require('node:fs') as typeof import('node:fs');
+  const realRename = fs.renameSync;
+  jest.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
+    renames.push([String(from), String(to), existsSync(to)]);
+    realRename(from, to);
+  });
+  try {
+    writer.close();
+  } finally {
+    jest.restoreAllMocks();
+  }
+  const container = layout.containerPath!;
+  expect(renames).toEqual([
+    [container, `${container}.replaced-${process.pid}`, false],
+    [`${container}.writing-${process.pid}`, container, false],
+  ]);
+  expect(readdirSync(outputDir).filter((f) => f.startsWith('f.h5.'))).toEqual([]);
+  expect(Object.keys(h5dump(container)).filter((k) => /^\/comp_\d+$/.test(k))).toEqual(['/comp_1', '/comp_2']);
+
+  // Died between the two renames: the closed copy becomes the container (not a fresh skeleton).
+  copyFileSync(container, `${container}.writing-4242`);
+  renameSync(container, `${container}.replaced-4242`);
+  expect(createContainer(layout)).toBe(false);
+  expect(Object.keys(h5dump(container)).filter((k) => /^\/comp_\d+$/.test(k))).toEqual(['/comp_1', '/comp_2']);
+  // Died after them: the old container stepped aside is removed, the one in place stays.
+  copyFileSync(container, `${container}.replaced-4243`);
+  expect(createContainer(layout)).toBe(false);
+  expect(readdirSync(outputDir).filter((f) => f.startsWith('f.h5.'))).toEqual([]);
+  expect(Object.keys(h5dump(container)).filter((k) => /^\/comp_\d+$/.test(k))).toEqual(['/comp_1', '/comp_2']);
 });

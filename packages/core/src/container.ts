@@ -12,7 +12,7 @@ import type { RunLayout } from './layout';
 import { isDataInCopy, leftoverJournals, readDataInCopy, readJournal, type JournaledCall, type JournaledDataset, type ResultJournal } from './result-journal';
 import type { StatusLog } from './run-store';
 import { AcmeError } from './errors';
-import { workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folder';
+import { replacedContainerPath, replacedContainerPrefix, workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folder';
 
 /**
  * Creates the container with its skeleton (and `rootAttributes` on its root) unless a previous
@@ -21,6 +21,7 @@ import { workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folde
 export function createContainer(layout: RunLayout, rootAttributes: Record<string, AttributeInput> = {}): boolean {
   if (layout.payloadDir) mkdirSync(layout.payloadDir, { recursive: true });
   const skeleton = layout.container;
+  if (skeleton && layout.singleFile) restoreReplacedContainer(layout.containerPath!);
   if (!skeleton || existsSync(layout.containerPath!)) return false;
   const attributes = Object.entries(rootAttributes);
   // A container that exists is a complete skeleton.
@@ -38,6 +39,26 @@ export function createContainer(layout: RunLayout, rootAttributes: Record<string
     }
   });
   return true;
+}
+
+/**
+ * A singleFile client that died between stepping its container aside and moving its closed copy
+ * into its place (SingleFileWriter.close) left no container: the copy, complete, becomes it (or,
+ * were it gone, the container comes back). A container stepped aside beside one in place is the
+ * old one, left by a client that died before removing it.
+ */
+function restoreReplacedContainer(containerPath: string): void {
+  const dir = dirname(containerPath);
+  const prefix = replacedContainerPrefix(basename(containerPath));
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(prefix)) continue;
+    const aside = join(dir, entry);
+    if (!existsSync(containerPath)) {
+      const copy = join(dir, workingCopyPrefix(basename(containerPath)) + entry.slice(prefix.length));
+      renameSync(existsSync(copy) ? copy : aside, containerPath);
+    }
+    rmSync(aside, { force: true });
+  }
 }
 
 /**
@@ -315,7 +336,14 @@ export class SingleFileWriter {
     }
     // The container stays as the last complete attempt left it; what the journal holds is replayed.
     if (failure !== undefined) throw failure;
+    // Not renamed over the container: ext4 then writes the whole copy back first (auto_da_alloc;
+    // 0.63 s of a 2.7 s run of 200 × 8 MB). The container steps aside meanwhile; a client that
+    // dies in between leaves the copy to take its place at the next start (restoreReplacedContainer).
+    const aside = replacedContainerPath(this.containerPath, this.workPath);
+    const stepped = existsSync(this.containerPath);
+    if (stepped) renameSync(this.containerPath, aside);
     renameSync(this.workPath, this.containerPath);
+    if (stepped) unlinkSync(aside);
   }
 
   discardJournal(): void {
