@@ -115,6 +115,21 @@ export class ResultBufferPool {
     for (const value of values) visit(value, 0);
   }
 
+  /**
+   * A copy of `array` in a buffer of its own, lent like resultArray's, so it leaves the worker by
+   * transfer (handOff). `array` itself stays the caller's (a function may keep what it returned):
+   * sent as it is, it would be copied twice, the second time on the host thread. A lent array
+   * is returned as it is.
+   */
+  lendCopy<T extends ArrayBufferView>(array: T): T {
+    if (this.lent.has(array.buffer as ArrayBuffer)) return array;
+    // slice() copies (a Buffer's would share its memory: not given here, see the caller).
+    const copy = (array as unknown as { slice(): T }).slice();
+    this.lent.add(copy.buffer as ArrayBuffer);
+    this.outstanding++;
+    return copy;
+  }
+
   /** Takes back the lent buffers behind `arrays` (the worker has written them; nothing else holds them). */
   reclaim(arrays: readonly unknown[]): void {
     for (const array of arrays) {
