@@ -333,3 +333,48 @@ test('singleFile writer: the copy takes the container\'s place without a rename 
   expect(readdirSync(outputDir).filter((f) => f.startsWith('f.h5.'))).toEqual([]);
   expect(Object.keys(h5dump(container)).filter((k) => /^\/comp_\d+$/.test(k))).toEqual(['/comp_1', '/comp_2']);
 });
+
+test('singleFile writer with resultShape: a large slot of the stacked result_0 is journaled by where it lies in the copy; recovery reads it from a dead copy, or from the container it replaced', () => {
+  const layout = planLayout({ funcName: 'f', nInputs: 4, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 512, 512], resultDtype: 'float64' });
+  createContainer(layout);
+  const block = (taskID: number) => Float64Array.from({ length: 1 << 18 }, (_, i) => taskID * 1000 + i * 0.25);
+  const call = (taskID: number): EncodedDataset[] => [
+    { name: 'result_0', dtype: 'float64', shape: [512, 512], data: block(taskID) },
+    { name: 'result_1', dtype: 'int32', shape: [], data: Int32Array.of(taskID) },
+  ];
+  const journal = new ResultJournal(outputDir);
+  const writer = new SingleFileWriter(layout.containerPath!, [null, 512, 512], journal);
+  writer.write(2, call(2));
+  writer.write(1, call(1));
+  writer.flushJournal();
+  expect(statSync(journal.path).size).toBeLessThan(4096);
+  expect([...readJournal(journal.path)].map((c) => c.datasets.map((d) => isDataInCopy(d.data)))).toEqual([
+    [true, false],
+    [true, false],
+  ]);
+  // The client dies: no close().
+  expect(recoverSingleFileRun(layout, [null, 512, 512], new StatusLog(outputDir, 'next-client'))).toBe(2);
+  const slots = (file: string) =>
+    execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        [
+          'import sys, h5py, numpy as np',
+          'f = h5py.File(sys.argv[1], "r"); d = f["result_0"]; i = np.arange(1 << 18) * 0.25',
+          'print([bool(np.array_equal(d[t].ravel(), t * 1000 + i)) if f"comp_{t}" in f else bool(np.isnan(d[t]).all()) for t in range(4)], d.shape)',
+        ].join('\n'),
+        file,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+  expect(slots(layout.containerPath!)).toBe('[True, True, True, True] (4, 512, 512)');
+
+  // A client that died after its copy replaced the container: the slot is read from the container.
+  const closing = new SingleFileWriter(layout.containerPath!, [null, 512, 512], new ResultJournal(outputDir));
+  closing.write(3, call(3));
+  closing.close();
+  expect(recoverSingleFileRun(layout, [null, 512, 512], new StatusLog(outputDir, 'third-client'))).toBe(1);
+  expect(readCallRecords(outputDir).get(3)).toMatchObject({ state: 'done' });
+  expect(slots(layout.containerPath!)).toBe('[True, True, True, True] (4, 512, 512)');
+});

@@ -151,8 +151,13 @@ export class SingleFileWriter {
     // A re-run replaces whatever an interrupted attempt left of this call.
     if (this.existingGroups.delete(group)) this.file.remove(group);
     let rest = datasets;
+    let slot: JournaledDataset | undefined;
     if (this.resultShape && datasets[0]) {
+      // A slot of a stacked dataset stacked along its first dim is one block of the file too.
+      const slotByReference = this.journal !== undefined && this.stackingDim === 0 && isByReference(datasets[0]);
+      if (slotByReference) this.moveToDisk();
       this.writeSlot(taskID, datasets[0]);
+      if (slotByReference) slot = this.slotReference(taskID, datasets[0]);
       rest = datasets.slice(1);
     }
     // Large datasets are journaled by reference to their bytes in the copy, which must be on disk for that.
@@ -161,8 +166,23 @@ export class SingleFileWriter {
     // One native call creates comp_i and all its datasets.
     if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
     // Only what the container took: a replay must not fail where the run did.
-    this.journal?.add(taskID, byReference ? datasets.map((d) => (rest.includes(d) ? this.referenceTo(group, d) : d)) : datasets);
+    if (this.journal) {
+      const journaled = slot || byReference ? datasets.map((d, k) => (k === 0 && slot ? slot : byReference && rest.includes(d) ? this.referenceTo(group, d) : d)) : datasets;
+      this.journal.add(taskID, journaled);
+    }
     this.grew(GROUP_BYTES + encodedByteSize(datasets));
+  }
+
+  /** Where the stacked result_0's raw data starts in the copy (it does not move once allocated). */
+  private stackedOffset?: number;
+
+  /** Slot `taskID` of the stacked result_0 (stacking dim first, just written) as the journal holds it. */
+  private slotReference(taskID: number, d: EncodedDataset): JournaledDataset {
+    this.stackedOffset ??= this.file.rawDataOffset('result_0');
+    if (this.stackedOffset === undefined) return d;
+    const data = d.data as ArrayBufferView & { length: number };
+    // Slots are back to back in C order: slot i starts i slots in (its shape is resultShape's rest).
+    return { ...d, data: { copy: basename(this.workPath), offset: this.stackedOffset + taskID * data.byteLength, type: data.constructor.name, length: data.length } };
   }
 
   /**
@@ -370,7 +390,7 @@ export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | n
       const at = new Date().toISOString();
       for (const journal of journals) {
         for (const call of readJournal(journal)) {
-          const datasets = journaledData(containerPath, call);
+          const datasets = journaledData(containerPath, call, resultShape !== undefined);
           if ('lost' in datasets) {
             // Should not happen (see DataInCopy); the call is computed again rather than claimed.
             const message = `the result stored by an interrupted client could not be recovered: ${datasets.lost}`;
@@ -401,30 +421,35 @@ export function recoverSingleFileRun(layout: RunLayout, resultShape: (number | n
  * journal holds only their place. A copy that is gone replaced the container when its client
  * closed it (it died before removing its journal): the container holds the call then.
  */
-function journaledData(containerPath: string, call: JournaledCall): EncodedDataset[] | { lost: string } {
+function journaledData(containerPath: string, call: JournaledCall, stacked: boolean): EncodedDataset[] | { lost: string } {
   if (!call.datasets.some((d) => isDataInCopy(d.data))) return call.datasets as EncodedDataset[];
   const datasets: EncodedDataset[] = [];
-  for (const d of call.datasets) {
+  for (const [k, d] of call.datasets.entries()) {
     if (!isDataInCopy(d.data)) {
       datasets.push(d as EncodedDataset);
       continue;
     }
     let data = readDataInCopy(dirname(containerPath), d.data);
-    if ('missing' in data) data = containerData(containerPath, `comp_${call.taskID}/${d.name}`, d) ?? data;
-    if ('missing' in data) return { lost: `${data.missing}, and the container holds no comp_${call.taskID}/${d.name} of its dtype and shape` };
+    // A slot of the stacked result_0 (stacking dim first: see slotReference), or comp_i's dataset.
+    const where = stacked && k === 0 ? { path: 'result_0', start: [call.taskID, ...d.shape.map(() => 0)], count: [1, ...d.shape] } : { path: `comp_${call.taskID}/${d.name}` };
+    if ('missing' in data) data = containerData(containerPath, where, d) ?? data;
+    if ('missing' in data) return { lost: `${data.missing}, and the container holds no ${where.path} of its dtype and shape for call ${call.taskID}` };
     datasets.push({ ...d, data: data as EncodedDataset['data'] });
   }
   return datasets;
 }
 
-/** The data of `path` in the container when it has `d`'s dtype and shape. */
-function containerData(containerPath: string, path: string, d: JournaledDataset): ArrayBufferView | undefined {
+/** The data at `where` in the container when it has `d`'s dtype and as many elements in its shape. */
+function containerData(containerPath: string, where: { path: string; start?: number[]; count?: number[] }, d: JournaledDataset): ArrayBufferView | undefined {
   const file = hdf5().H5File.open(containerPath);
   try {
-    if (!file.exists(path)) return undefined;
-    const got = file.read(path);
-    const sameShape = got.shape.length === d.shape.length && got.shape.every((n, i) => n === d.shape[i]);
+    if (!file.exists(where.path)) return undefined;
+    const got = where.start ? file.read(where.path, { start: where.start, count: where.count! }) : file.read(where.path);
+    const expected = where.count ?? d.shape;
+    const sameShape = got.shape.length === expected.length && got.shape.every((n, i) => n === expected[i]);
     return got.dtype === d.dtype && sameShape && ArrayBuffer.isView(got.data) ? got.data : undefined;
+  } catch {
+    return undefined; // e.g. a stacked result_0 of another shape
   } finally {
     file.close();
   }
