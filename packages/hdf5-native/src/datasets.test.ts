@@ -400,3 +400,25 @@ test('rawDataOffset: a contiguous dataset written is in the file at its offset b
   const check = 'import sys, h5py, numpy as np; d = h5py.File(sys.argv[1], "r")["comp_3/result_0"][()]; print(d.shape == (512, 512) and np.array_equal(d.ravel(), np.arange(512 * 512) * 0.5 - 7))';
   expect(execFileSync(PYTHON, ['-c', check, f], { encoding: 'utf8' }).trim()).toBe('True');
 });
+
+test('typed arrays over a SharedArrayBuffer are written like any other (writeDatasets, write, writeRows, writeFileAtomic)', () => {
+  const shared = new Float64Array(new SharedArrayBuffer(8 * 6), 8, 4);
+  shared.set([1.5, -2, 3.25, 4]);
+  const f = file('shared.h5');
+  const h = H5File.create(f);
+  h.writeDatasets([{ path: 'a', dtype: 'float64', shape: [2, 2], data: shared }]);
+  h.createDataset('b', { dtype: 'float64', shape: [4] });
+  h.write('b', shared);
+  h.writeRows({ prefix: 'comp_', numbers: [0, 1] }, [{ name: 'result_0', dtype: 'float64', shape: [2], data: shared }]);
+  h.close();
+  const atomic = file('shared-atomic.h5');
+  writeFileAtomic(atomic, [{ path: 'result_0', dtype: 'int16', shape: [3], data: new Int16Array(new SharedArrayBuffer(6)).fill(-7) }]);
+  const d = h5dump(f);
+  expect(d['/a'].values).toEqual([
+    [1.5, -2],
+    [3.25, 4],
+  ]);
+  expect(d['/b'].values).toEqual([1.5, -2, 3.25, 4]);
+  expect(d['/comp_1/result_0'].values).toEqual([3.25, 4]);
+  expect(h5dump(atomic)['/result_0'].values).toEqual([-7, -7, -7]);
+});
