@@ -146,7 +146,8 @@ export class SingleFileWriter {
     return info.shape.reduce((a, b) => a * b, 1) * allocateTypedArray(info.dtype, 1).byteLength;
   }
 
-  write(taskID: number, datasets: EncodedDataset[]): void {
+  /** Writes call `taskID`'s datasets; returns them as the journal holds them (undefined without a journal). */
+  write(taskID: number, datasets: EncodedDataset[]): JournaledDataset[] | undefined {
     const group = `comp_${taskID}`;
     // A re-run replaces whatever an interrupted attempt left of this call.
     if (this.existingGroups.delete(group)) this.file.remove(group);
@@ -166,11 +167,13 @@ export class SingleFileWriter {
     // One native call creates comp_i and all its datasets.
     if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
     // Only what the container took: a replay must not fail where the run did.
+    let journaled: JournaledDataset[] | undefined;
     if (this.journal) {
-      const journaled = slot || byReference ? datasets.map((d, k) => (k === 0 && slot ? slot : byReference && rest.includes(d) ? this.referenceTo(group, d) : d)) : datasets;
+      journaled = slot || byReference ? datasets.map((d, k) => (k === 0 && slot ? slot : byReference && rest.includes(d) ? this.referenceTo(group, d) : d)) : datasets;
       this.journal.add(taskID, journaled);
     }
     this.grew(GROUP_BYTES + encodedByteSize(datasets));
+    return journaled;
   }
 
   /** Where the stacked result_0's raw data starts in the copy (it does not move once allocated). */
