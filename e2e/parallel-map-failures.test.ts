@@ -172,7 +172,7 @@ test('singleFile, a client killed with SIGKILL mid-run: the container stays read
   expect(runStatus(outputDir)).toMatchObject({ journaled: 0, missing: [], failed: [] });
 });
 
-test("singleFile with large results, a client killed with SIGKILL mid-run: its journal names where they lie in its copy, and the next run recovers them exactly", async () => {
+test('singleFile with large results, a client killed with SIGKILL mid-run: its journal names where they lie in its copy, and the next run recovers them exactly', async () => {
   const outputDir = path.join(workDir(), 'killed-single-large');
   const container = path.join(outputDir, 'slowBlock.h5');
   const client = startClient(outputDir, 60, 100, 'single', 'slowBlock');

@@ -147,8 +147,11 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   // Lent result buffers come back only where this worker writes the result itself (store());
   // in the other sinks the results keep them (and the worker transfers them: handOff).
   // Only a worker thread's results reach the host by transfer or shared memory (a child process's are serialized).
-  const copiesForTransfer = sink.kind === 'encoded' && sink.finishOnHost === true && !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
-  const pool = new ResultBufferPool(copiesForTransfer ? new (require('./shared-result-buffers') as typeof import('./shared-result-buffers')).SharedResultBuffers() : undefined);
+  const toHostThread =
+    sink.kind === 'encoded' && sink.finishOnHost === true && !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
+  const pool = new ResultBufferPool(
+    toHostThread ? new (require('./shared-result-buffers') as typeof import('./shared-result-buffers')).SharedResultBuffers() : undefined,
+  );
   const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir, resultArray: pool.resultArray };
 
   function serializeTo(path: string, value: unknown): void {
@@ -185,10 +188,11 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
     }
     if (sink.kind === 'encoded') {
       const call: StoredCall = { stored: 'hdf5', names: datasets.map((d) => d.name), datasets };
-      if (copiesForTransfer) {
+      if (toHostThread) {
         for (let k = 0; k < datasets.length; k++) {
           const { data } = datasets[k]!;
-          if (ArrayBuffer.isView(data) && data.byteLength >= TRANSFERRED_COPY_MIN_BYTES && !Buffer.isBuffer(data)) datasets[k] = { ...datasets[k]!, data: pool.lendCopy(data) };
+          if (ArrayBuffer.isView(data) && data.byteLength >= TRANSFERRED_COPY_MIN_BYTES && !Buffer.isBuffer(data))
+            datasets[k] = { ...datasets[k]!, data: pool.lendCopy(data) };
           if (pool.isShared(datasets[k]!.data)) (call.sharedData ??= []).push(k);
         }
       }

@@ -296,7 +296,7 @@ test('recoverSingleFileRun, large datasets journaled by reference: a copy that r
   expect(readdirSync(join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
 });
 
-test('singleFile writer: the copy takes the container\'s place without a rename over it; a client that died in between leaves the copy to become the container', () => {
+test("singleFile writer: the copy takes the container's place without a rename over it; a client that died in between leaves the copy to become the container", () => {
   const layout = singleFileLayout();
   createContainer(layout);
   const writer = new SingleFileWriter(layout.containerPath!, undefined, undefined, 0);

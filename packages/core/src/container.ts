@@ -103,7 +103,20 @@ const GROUP_BYTES = 1536;
  */
 export const BY_REFERENCE_MIN_BYTES = 1 << 20;
 /** Dtypes whose bytes in the file are the typed array's bytes (no conversion such as float16's). */
-const SAME_BYTES_IN_FILE = new Set<string>(['float32', 'float64', 'complex64', 'complex128', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
+const SAME_BYTES_IN_FILE = new Set<string>([
+  'float32',
+  'float64',
+  'complex64',
+  'complex128',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+]);
 
 export class SingleFileWriter {
   private file: H5File;
@@ -169,7 +182,8 @@ export class SingleFileWriter {
     // Only what the container took: a replay must not fail where the run did.
     let journaled: JournaledDataset[] | undefined;
     if (this.journal) {
-      journaled = slot || byReference ? datasets.map((d, k) => (k === 0 && slot ? slot : byReference && rest.includes(d) ? this.referenceTo(group, d) : d)) : datasets;
+      journaled =
+        slot || byReference ? datasets.map((d, k) => (k === 0 && slot ? slot : byReference && rest.includes(d) ? this.referenceTo(group, d) : d)) : datasets;
       this.journal.add(taskID, journaled);
     }
     this.grew(GROUP_BYTES + encodedByteSize(datasets));
@@ -185,7 +199,10 @@ export class SingleFileWriter {
     if (this.stackedOffset === undefined) return d;
     const data = d.data as ArrayBufferView & { length: number };
     // Slots are back to back in C order: slot i starts i slots in (its shape is resultShape's rest).
-    return { ...d, data: { copy: basename(this.workPath), offset: this.stackedOffset + taskID * data.byteLength, type: data.constructor.name, length: data.length } };
+    return {
+      ...d,
+      data: { copy: basename(this.workPath), offset: this.stackedOffset + taskID * data.byteLength, type: data.constructor.name, length: data.length },
+    };
   }
 
   /**
@@ -434,7 +451,10 @@ function journaledData(containerPath: string, call: JournaledCall, stacked: bool
     }
     let data = readDataInCopy(dirname(containerPath), d.data);
     // A slot of the stacked result_0 (stacking dim first: see slotReference), or comp_i's dataset.
-    const where = stacked && k === 0 ? { path: 'result_0', start: [call.taskID, ...d.shape.map(() => 0)], count: [1, ...d.shape] } : { path: `comp_${call.taskID}/${d.name}` };
+    const where =
+      stacked && k === 0
+        ? { path: 'result_0', start: [call.taskID, ...d.shape.map(() => 0)], count: [1, ...d.shape] }
+        : { path: `comp_${call.taskID}/${d.name}` };
     if ('missing' in data) data = containerData(containerPath, where, d) ?? data;
     if ('missing' in data) return { lost: `${data.missing}, and the container holds no ${where.path} of its dtype and shape for call ${call.taskID}` };
     datasets.push({ ...d, data: data as EncodedDataset['data'] });

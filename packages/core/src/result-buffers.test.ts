@@ -16,7 +16,7 @@ describe('ResultBufferPool', () => {
     expect(pool.resultArray([7], 'int32').data.buffer).not.toBe(b.data.buffer);
   });
 
-  it('lendCopy: a copy in a buffer of its own, handed off for transfer while the original stays the caller\'s; a lent array is not copied again', () => {
+  it("lendCopy: a copy in a buffer of its own, handed off for transfer while the original stays the caller's; a lent array is not copied again", () => {
     const pool = new ResultBufferPool();
     const own = Float64Array.from({ length: 1000 }, (_, i) => i / 3);
     const copy = pool.lendCopy(own);

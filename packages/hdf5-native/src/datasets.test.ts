@@ -397,7 +397,8 @@ test('rawDataOffset: a contiguous dataset written is in the file at its offset b
   expect(() => h.rawDataOffset('missing')).toThrow(/missing/);
   h.close();
   // h5py reads the same values (i * 0.5 - 7 at flat index i).
-  const check = 'import sys, h5py, numpy as np; d = h5py.File(sys.argv[1], "r")["comp_3/result_0"][()]; print(d.shape == (512, 512) and np.array_equal(d.ravel(), np.arange(512 * 512) * 0.5 - 7))';
+  const check =
+    'import sys, h5py, numpy as np; d = h5py.File(sys.argv[1], "r")["comp_3/result_0"][()]; print(d.shape == (512, 512) and np.array_equal(d.ravel(), np.arange(512 * 512) * 0.5 - 7))';
   expect(execFileSync(PYTHON, ['-c', check, f], { encoding: 'utf8' }).trim()).toBe('True');
 });
 
