@@ -66,8 +66,8 @@ test('a new ParallelMap on the same outputDir resumes; another run there is refu
   await expect(other.compute()).rejects.toThrow(/options.outputDir .* already holds another run \(6 calls of failOdd\)/);
 });
 
-function startClient(outputDir: string, n: number, ms: number, mode: 'payload-files' | 'single' = 'payload-files') {
-  const child = spawn(process.execPath, [RUN_SLOW, outputDir, String(n), String(ms), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startClient(outputDir: string, n: number, ms: number, mode: 'payload-files' | 'single' = 'payload-files', func = 'slowSquare') {
+  const child = spawn(process.execPath, [RUN_SLOW, outputDir, String(n), String(ms), mode, func], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
@@ -169,6 +169,39 @@ test('singleFile, a client killed with SIGKILL mid-run: the container stays read
   for (const i of [0, doneBeforeKill[0]!, 59]) expect(dump[`/comp_${i}/result_0`].values).toEqual([i * i]);
   expect(fs.readdirSync(path.join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
   expect(fs.readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
+  expect(runStatus(outputDir)).toMatchObject({ journaled: 0, missing: [], failed: [] });
+});
+
+test('singleFile with large results, a client killed with SIGKILL mid-run: its journal names where they lie in its copy, and the next run recovers them exactly', async () => {
+  const outputDir = path.join(workDir(), 'killed-single-large');
+  const container = path.join(outputDir, 'slowBlock.h5');
+  const client = startClient(outputDir, 60, 100, 'single', 'slowBlock');
+  await client.waitFor(/^(done \d+\n){30}/);
+  client.child.kill('SIGKILL');
+  await client.exited;
+  const journalDir = path.join(outputDir, '.acme-ts', 'journal');
+  const journals = fs.readdirSync(journalDir);
+  expect(journals).toHaveLength(1);
+  const doneBeforeKill = [...readCallRecords(outputDir).values()].filter((r) => r.state === 'done').map((r) => r.taskID);
+  expect(doneBeforeKill.length).toBeGreaterThanOrEqual(1);
+  // 2 MiB per call, but the journal holds only places in the dead client's copy (which is left).
+  expect(fs.statSync(path.join(journalDir, journals[0]!)).size).toBeLessThan(1 << 20);
+  expect(fs.readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toHaveLength(1);
+
+  await using pmap = new ParallelMap(`${TASKS}#slowBlock`, [range(60), 100], { ...quiet, outputDir, singleFile: true });
+  const ran: number[] = [];
+  for await (const r of pmap.results()) if (r.ok) ran.push(r.taskID);
+  // Recovered from the dead client's copy, not run again.
+  expect(ran.filter((taskID) => doneBeforeKill.includes(taskID))).toEqual([]);
+  // h5py compares every call's block, value by value.
+  const check = [
+    'import sys, h5py, numpy as np',
+    'f = h5py.File(sys.argv[1], "r"); i = np.arange(512 * 512) * 0.5',
+    'print(sum(1 for t in range(60) if f[f"comp_{t}/result_0"].shape == (512, 512) and np.array_equal(f[f"comp_{t}/result_0"][()].ravel(), t + i)))',
+  ].join('\n');
+  expect(execFileSync(PYTHON, ['-c', check, container], { encoding: 'utf8' }).trim()).toBe('60');
+  expect(fs.readdirSync(journalDir)).toEqual([]);
+  expect(fs.readdirSync(outputDir).filter((f) => f.includes('.writing-') || f.includes('.replaced-'))).toEqual([]);
   expect(runStatus(outputDir)).toMatchObject({ journaled: 0, missing: [], failed: [] });
 });
 

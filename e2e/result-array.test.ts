@@ -50,7 +50,7 @@ describe('taskContext().resultArray()', () => {
     expect(slabsCorrect(pmap.resultsContainer!, false)).toEqual(Array(K).fill(true));
   });
 
-  test('singleFile: the result leaves the worker, so each call gets fresh memory (values intact)', async () => {
+  test('singleFile: the result leaves the worker in memory it shares with the client, which gives it back once written (values intact)', async () => {
     await using pmap = new ParallelMap(`${TASKS}#pooledSlab`, [range(K)], {
       ...quiet,
       name: 's',

@@ -31,7 +31,16 @@ export interface StoredCall {
   fallbackReason?: string;
   /** `datasets` still have to be written to `path` (see ResultSink finishOnHost). */
   deferred?: boolean;
+  /** The datasets (by index) whose data is in memory the host gives back once written (SharedResultBuffers). */
+  sharedData?: number[];
 }
+
+/**
+ * singleFile from a worker thread: typed arrays from this size on travel to the host as a copy
+ * the worker makes and transfers (ResultBufferPool.lendCopy), not structured-cloned: the clone's
+ * second copy (≈ 0.7 s of 200 × 8 MB) was the host thread's, the run's only writer.
+ */
+export const TRANSFERRED_COPY_MIN_BYTES = 1 << 20;
 
 /** Results up to this size are written by the host thread when the sink finishes on the host. */
 export const DEFERRED_WRITE_MAX_BYTES = 1 << 20;
@@ -141,7 +150,12 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   };
   // Lent result buffers come back only where this worker writes the result itself (store());
   // in the other sinks the results keep them (and the worker transfers them: handOff).
-  const pool = new ResultBufferPool();
+  // Only a worker thread's results reach the host by transfer or shared memory (a child process's are serialized).
+  const toHostThread =
+    sink.kind === 'encoded' && sink.finishOnHost === true && !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
+  const pool = new ResultBufferPool(
+    toHostThread ? new (require('./shared-result-buffers') as typeof import('./shared-result-buffers')).SharedResultBuffers() : undefined,
+  );
   const run: SoleRun = { nInputs: setup.nInputs, outputDir: paths?.outputDir, resultArray: pool.resultArray };
 
   function serializeTo(path: string, value: unknown): void {
@@ -176,7 +190,18 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       // (libhdf5 1.10's own float → float16 conversion is wrong).
       if (setup.resultDtype) first.dtype = setup.resultDtype;
     }
-    if (sink.kind === 'encoded') return { stored: 'hdf5', names: datasets.map((d) => d.name), datasets };
+    if (sink.kind === 'encoded') {
+      const call: StoredCall = { stored: 'hdf5', names: datasets.map((d) => d.name), datasets };
+      if (toHostThread) {
+        for (let k = 0; k < datasets.length; k++) {
+          const { data } = datasets[k]!;
+          if (ArrayBuffer.isView(data) && data.byteLength >= TRANSFERRED_COPY_MIN_BYTES && !Buffer.isBuffer(data))
+            datasets[k] = { ...datasets[k]!, data: pool.lendCopy(data) };
+          if (pool.isShared(datasets[k]!.data)) (call.sharedData ??= []).push(k);
+        }
+      }
+      return call;
+    }
     const dir = paths.payloadDir ?? paths.outputDir;
     const call: StoredCall = { stored: 'hdf5', path: join(dir, payloadFileName(paths.funcName, taskID)), names: datasets.map((d) => d.name), datasets };
     const attributes = inputNames && inputTable().callInputAttributes(inputNames, splitValues(taskID, payload));

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMALL_METADATA_CACHE_BYTES, type H5File } from '@acme-ts/hdf5-native';
@@ -7,7 +7,8 @@ import { h5dump } from '../../hdf5-native/src/__fixtures__/h5check';
 import { createContainer, recoverSingleFileRun, SingleFileWriter } from './container';
 import { planLayout } from './layout';
 import { packStoredCalls } from './packed-calls';
-import { readJournal, ResultJournal } from './result-journal';
+import type { EncodedDataset } from './result-encoding';
+import { isDataInCopy, readJournal, ResultJournal } from './result-journal';
 import { readCallRecords, StatusLog } from './run-store';
 
 let outputDir: string;
@@ -244,4 +245,218 @@ test('singleFile writer: a copy whose stacked result_0 will outgrow the in-memor
   big.write(3, [{ name: 'result_0', dtype: 'float64', shape: [1000], data: new Float64Array(1000).fill(3) }]);
   big.close();
   expect((h5dump(layout.containerPath!)['/result_0'].values as number[][])[3]![999]).toBe(3);
+});
+
+// Call `taskID` with two datasets large enough to be journaled by reference and a small one.
+const largeCall = (taskID: number): EncodedDataset[] => [
+  { name: 'result_0', dtype: 'float64', shape: [512, 512], data: Float64Array.from({ length: 1 << 18 }, (_, i) => taskID + i * 0.5) },
+  { name: 'result_1', dtype: 'int32', shape: [3], data: Int32Array.of(taskID, -1, 7) },
+  { name: 'result_2', dtype: 'int16', shape: [1 << 19], data: Int16Array.from({ length: 1 << 19 }, (_, i) => ((i * 7 + taskID) % 30000) - 15000) },
+];
+/** h5py's verdict on comp_<taskID> of `file` holding largeCall(taskID), value by value. */
+const h5pyHoldsLargeCall = (file: string, taskID: number): string =>
+  execFileSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      [
+        'import sys, h5py, numpy as np',
+        'g = h5py.File(sys.argv[1], "r")["comp_" + sys.argv[2]]; t = int(sys.argv[2]); i = np.arange(1 << 19)',
+        'print(g["result_0"].dtype == np.float64 and g["result_0"].shape == (512, 512) and np.array_equal(g["result_0"][()].ravel(), t + np.arange(1 << 18) * 0.5)',
+        '      and list(g["result_1"][()]) == [t, -1, 7] and g["result_2"].dtype == np.int16 and np.array_equal(g["result_2"][()], (i * 7 + t) % 30000 - 15000))',
+      ].join('\n'),
+      file,
+      String(taskID),
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+
+test("singleFile writer: large datasets are journaled by where libhdf5 wrote them in the copy; recovery reads them back from a dead client's copy exactly", () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  const journal = new ResultJournal(outputDir);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, journal);
+  writer.writeRows([0, 1], packed(0, 1));
+  expect(writer.inMemory).toBe(true);
+  writer.write(3, largeCall(3));
+  // On disk from the first large dataset on: the journal names places in the copy's file.
+  expect(writer.inMemory).toBe(false);
+  writer.write(8, largeCall(8));
+  writer.flushJournal();
+  // Places, not the 2 × 3 MiB of data; the small dataset by value.
+  expect(statSync(journal.path).size).toBeLessThan(4096);
+  const journaled = [...readJournal(journal.path)];
+  expect(journaled.map((c) => c.taskID)).toEqual([0, 1, 3, 8]);
+  expect(journaled[3]!.datasets.map((d) => isDataInCopy(d.data))).toEqual([true, false, true]);
+  // The client dies here: no close(). The next client reads the bytes from the dead one's copy.
+  const status = new StatusLog(outputDir, 'next-client');
+  expect(recoverSingleFileRun(layout, status)).toBe(4);
+  for (const taskID of [3, 8]) expect(h5pyHoldsLargeCall(layout.containerPath!, taskID)).toBe('True');
+  const small = 'import sys, h5py; print(list(h5py.File(sys.argv[1], "r")["comp_1/result_0"][()]))';
+  expect(execFileSync('/usr/bin/python3', ['-c', small, layout.containerPath!], { encoding: 'utf8' }).trim()).toBe('[2.0]');
+  expect([...readCallRecords(outputDir).values()].map((r) => [r.taskID, r.state])).toEqual([
+    [0, 'done'],
+    [1, 'done'],
+    [3, 'done'],
+    [8, 'done'],
+  ]);
+  // The copy went only after the journal that named it.
+  expect(readdirSync(join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
+  expect(readdirSync(outputDir).filter((f) => f.includes('.writing-'))).toEqual([]);
+});
+
+test('recoverSingleFileRun, large datasets journaled by reference: a copy that replaced the container is read there; bytes found nowhere fail their call, never claim it', () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  // A client that died after its copy replaced the container, before it removed its journal.
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir));
+  writer.write(3, largeCall(3));
+  writer.close();
+  expect(recoverSingleFileRun(layout, new StatusLog(outputDir, 'next-client'))).toBe(1);
+  expect(h5pyHoldsLargeCall(layout.containerPath!, 3)).toBe('True');
+  expect(readCallRecords(outputDir).get(3)).toMatchObject({ state: 'done' });
+
+  // A copy removed by hand: call 5's bytes are nowhere, so it is computed again.
+  const lost = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir));
+  lost.write(5, largeCall(5));
+  lost.flushJournal();
+  rmSync(`${layout.containerPath}.writing-${process.pid}`);
+  expect(recoverSingleFileRun(layout, new StatusLog(outputDir, 'third-client'))).toBe(0);
+  expect(readCallRecords(outputDir).get(5)).toMatchObject({
+    state: 'failed',
+    reason: 'unknown',
+    error: { message: expect.stringContaining('could not be recovered') },
+  });
+  expect(h5pyHoldsLargeCall(layout.containerPath!, 3)).toBe('True');
+  expect(existsSync(join(outputDir, '.acme-ts', 'journal'))).toBe(true);
+  expect(readdirSync(join(outputDir, '.acme-ts', 'journal'))).toEqual([]);
+});
+
+test("singleFile writer: the copy takes the container's place without a rename over it; a client that died in between leaves the copy to become the container", () => {
+  const layout = singleFileLayout();
+  createContainer(layout);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, 0);
+  writer.writeRows([1, 2], packed(1, 2));
+  // A rename over an existing file makes ext4 write the whole renamed file back first.
+  const renames: [string, string, boolean][] = [];
+  const fs = require('node:fs') as typeof import('node:fs');
+  const realRename = fs.renameSync;
+  jest.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
+    renames.push([String(from), String(to), existsSync(to)]);
+    realRename(from, to);
+  });
+  try {
+    writer.close();
+  } finally {
+    jest.restoreAllMocks();
+  }
+  const container = layout.containerPath!;
+  expect(renames).toEqual([
+    [container, `${container}.replaced-${process.pid}`, false],
+    [`${container}.writing-${process.pid}`, container, false],
+  ]);
+  expect(readdirSync(outputDir).filter((f) => f.startsWith('f.h5.'))).toEqual([]);
+  expect(Object.keys(h5dump(container)).filter((k) => /^\/comp_\d+$/.test(k))).toEqual(['/comp_1', '/comp_2']);
+
+  // Died between the two renames: the closed copy becomes the container (not a fresh skeleton).
+  copyFileSync(container, `${container}.writing-4242`);
+  renameSync(container, `${container}.replaced-4242`);
+  expect(createContainer(layout)).toBe(false);
+  expect(Object.keys(h5dump(container)).filter((k) => /^\/comp_\d+$/.test(k))).toEqual(['/comp_1', '/comp_2']);
+  // Died after them: the old container stepped aside is removed, the one in place stays.
+  copyFileSync(container, `${container}.replaced-4243`);
+  expect(createContainer(layout)).toBe(false);
+  expect(readdirSync(outputDir).filter((f) => f.startsWith('f.h5.'))).toEqual([]);
+  expect(Object.keys(h5dump(container)).filter((k) => /^\/comp_\d+$/.test(k))).toEqual(['/comp_1', '/comp_2']);
+});
+
+test('singleFile writer with resultShape: a large slot of the stacked result_0 is journaled by where it lies in the copy; recovery reads it from a dead copy, or from the container it replaced', () => {
+  const layout = planLayout({ funcName: 'f', nInputs: 4, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 512, 512], resultDtype: 'float64' });
+  createContainer(layout);
+  const block = (taskID: number) => Float64Array.from({ length: 1 << 18 }, (_, i) => taskID * 1000 + i * 0.25);
+  const call = (taskID: number): EncodedDataset[] => [
+    { name: 'result_0', dtype: 'float64', shape: [512, 512], data: block(taskID) },
+    { name: 'result_1', dtype: 'int32', shape: [], data: Int32Array.of(taskID) },
+  ];
+  const journal = new ResultJournal(outputDir);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, journal);
+  writer.write(2, call(2));
+  writer.write(1, call(1));
+  writer.flushJournal();
+  expect(statSync(journal.path).size).toBeLessThan(4096);
+  expect([...readJournal(journal.path)].map((c) => c.datasets.map((d) => isDataInCopy(d.data)))).toEqual([
+    [true, false],
+    [true, false],
+  ]);
+  // The client dies: no close().
+  expect(recoverSingleFileRun(layout, new StatusLog(outputDir, 'next-client'))).toBe(2);
+  const slots = (file: string) =>
+    execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        [
+          'import sys, h5py, numpy as np',
+          'f = h5py.File(sys.argv[1], "r"); d = f["result_0"]; i = np.arange(1 << 18) * 0.25',
+          'print([bool(np.array_equal(d[t].ravel(), t * 1000 + i)) if f"comp_{t}" in f else bool(np.isnan(d[t]).all()) for t in range(4)], d.shape)',
+        ].join('\n'),
+        file,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+  expect(slots(layout.containerPath!)).toBe('[True, True, True, True] (4, 512, 512)');
+
+  // A client that died after its copy replaced the container: the slot is read from the container.
+  const closing = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir));
+  closing.write(3, call(3));
+  closing.close();
+  expect(recoverSingleFileRun(layout, new StatusLog(outputDir, 'third-client'))).toBe(1);
+  expect(readCallRecords(outputDir).get(3)).toMatchObject({ state: 'done' });
+  expect(slots(layout.containerPath!)).toBe('[True, True, True, True] (4, 512, 512)');
+});
+
+test('singleFile writer with a named resultShape: large slots of each stacked key are journaled by where they lie in the copy, and recovered into their own datasets', () => {
+  const layout = planLayout({
+    funcName: 'f',
+    nInputs: 3,
+    outputDir,
+    mode: 'hdf5',
+    singleFile: true,
+    resultShape: { spectrum: [null, 512, 512], mean: [null] },
+    resultDtype: 'float64',
+  });
+  createContainer(layout);
+  const block = (taskID: number) => Float64Array.from({ length: 1 << 18 }, (_, i) => taskID * 1000 + i * 0.25);
+  const call = (taskID: number): EncodedDataset[] => [
+    { name: 'mean', dtype: 'float64', shape: [], data: Float64Array.of(taskID + 0.5) },
+    { name: 'spectrum', dtype: 'float64', shape: [512, 512], data: block(taskID) },
+    { name: 'note', dtype: 'int32', shape: [], data: Int32Array.of(taskID) },
+  ];
+  const journal = new ResultJournal(outputDir);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, journal);
+  writer.write(2, call(2));
+  writer.write(0, call(0));
+  writer.flushJournal();
+  // Only the 2 MiB slots by reference, wherever the key stands in the call's datasets.
+  expect(statSync(journal.path).size).toBeLessThan(4096);
+  expect([...readJournal(journal.path)].map((c) => c.datasets.map((d) => isDataInCopy(d.data)))).toEqual([
+    [false, true, false],
+    [false, true, false],
+  ]);
+  // The client dies: no close().
+  expect(recoverSingleFileRun(layout, new StatusLog(outputDir, 'next-client'))).toBe(2);
+  const read = execFileSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      [
+        'import sys, h5py, numpy as np',
+        'f = h5py.File(sys.argv[1], "r"); s = f["spectrum"]; i = np.arange(1 << 18) * 0.25',
+        'print([bool(np.array_equal(s[t].ravel(), t * 1000 + i)) for t in (0, 2)], bool(np.isnan(s[1]).all()), list(f["mean"][()]), int(f["comp_2/note"][()]))',
+      ].join('\n'),
+      layout.containerPath!,
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+  expect(read).toBe('[True, True] True [0.5, nan, 2.5] 2');
 });

@@ -1,17 +1,18 @@
 // Writes what the layout planner decided: the container skeleton before the calls run,
 // the single-file writes while they run, and the finishing links after.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { AttributeInput, H5File } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
-import { allocateTypedArray, encodedByteSize, type EncodedDataset } from './result-encoding';
+import { allocateTypedArray, encodedByteSize, type EncodedDataset, type NumericDtype } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
 import type { RunLayout, StackPlan } from './layout';
-import { leftoverJournals, readJournal, type ResultJournal } from './result-journal';
+import { isDataInCopy, leftoverJournals, readDataInCopy, readJournal, type JournaledCall, type JournaledDataset, type ResultJournal } from './result-journal';
 import type { StatusLog } from './run-store';
 import { AcmeError } from './errors';
-import { workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folder';
+import { replacedContainerPath, replacedContainerPrefix, workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folder';
 
 /**
  * Creates the container with its skeleton (and `rootAttributes` on its root) unless a previous
@@ -20,6 +21,7 @@ import { workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folde
 export function createContainer(layout: RunLayout, rootAttributes: Record<string, AttributeInput> = {}): boolean {
   if (layout.payloadDir) mkdirSync(layout.payloadDir, { recursive: true });
   const skeleton = layout.container;
+  if (skeleton && layout.singleFile) restoreReplacedContainer(layout.containerPath!);
   if (!skeleton || existsSync(layout.containerPath!)) return false;
   const attributes = Object.entries(rootAttributes);
   // A container that exists is a complete skeleton.
@@ -37,6 +39,26 @@ export function createContainer(layout: RunLayout, rootAttributes: Record<string
     }
   });
   return true;
+}
+
+/**
+ * A singleFile client that died between stepping its container aside and moving its closed copy
+ * into its place (SingleFileWriter.close) left no container: the copy, complete, becomes it (or,
+ * were it gone, the container comes back). A container stepped aside beside one in place is the
+ * old one, left by a client that died before removing it.
+ */
+function restoreReplacedContainer(containerPath: string): void {
+  const dir = dirname(containerPath);
+  const prefix = replacedContainerPrefix(basename(containerPath));
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(prefix)) continue;
+    const aside = join(dir, entry);
+    if (!existsSync(containerPath)) {
+      const copy = join(dir, workingCopyPrefix(basename(containerPath)) + entry.slice(prefix.length));
+      renameSync(existsSync(copy) ? copy : aside, containerPath);
+    }
+    rmSync(aside, { force: true });
+  }
 }
 
 /**
@@ -74,6 +96,27 @@ function editCopy(containerPath: string, edit: (file: H5File) => void): void {
 export const IN_MEMORY_LIMIT_BYTES = 128 * 2 ** 20;
 /** A call's group and dataset headers in the file, besides the data (measured: ≈ 1.4 KB). */
 const GROUP_BYTES = 1536;
+/**
+ * Datasets from this size on are journaled by where libhdf5 wrote them in the copy (DataInCopy),
+ * not by value: 200 results of 8 MB went to the page cache twice, on the host thread. Far above
+ * libhdf5's sieve buffer (64 KiB), so H5Dwrite hands such data to the file at once.
+ */
+export const BY_REFERENCE_MIN_BYTES = 1 << 20;
+/** Dtypes whose bytes in the file are the typed array's bytes (no conversion such as float16's). */
+const SAME_BYTES_IN_FILE = new Set<string>([
+  'float32',
+  'float64',
+  'complex64',
+  'complex128',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+]);
 
 export class SingleFileWriter {
   private file: H5File;
@@ -84,6 +127,8 @@ export class SingleFileWriter {
   private readonly stacks: Map<string, StackPlan>;
   /** Current extents of stacks with an unlimited dimension, once read. */
   private readonly currentExtents = new Map<string, number[]>();
+  /** Where each contiguous stacked dataset's raw data starts in the copy (it does not move once allocated). */
+  private readonly stackedOffsets = new Map<string, number | undefined>();
   /** comp_i groups already in the container (from an interrupted earlier attempt). */
   private readonly existingGroups: Set<string>;
 
@@ -93,15 +138,17 @@ export class SingleFileWriter {
     /** Absent when replaying a journal (recoverSingleFileRun). */
     private readonly journal?: ResultJournal,
     private readonly inMemoryLimit = IN_MEMORY_LIMIT_BYTES,
+    /** The copy's name (recoverSingleFileRun's must not be a dead client's copy of the same pid). */
+    workPath = workingCopyPath(containerPath),
   ) {
-    this.workPath = workingCopyPath(containerPath);
+    this.workPath = workPath;
     copyFileSync(containerPath, this.workPath);
     const size = statSync(this.workPath).size;
     this.inMemoryBytes = size < inMemoryLimit ? size : undefined;
     this.file = this.openCopy(this.inMemoryBytes !== undefined);
     this.stacks = new Map(stacks.map((stack) => [stack.name, stack]));
     this.existingGroups = new Set(this.file.list('/').map((e) => e.name));
-    // libhdf5 allocates a contiguous stacked result_0 whole (and writes its fill value) at the
+    // libhdf5 allocates a contiguous stacked dataset whole (and writes its fill value) at the
     // first slot written: in memory, a container of 200 × 8 MB results took 1.6 GB of RSS, and
     // written back at the limit, its close cost seconds. Such a copy stays on disk from the start.
     if (this.inMemoryBytes !== undefined && this.stacks.size > 0 && this.stackedStorageBytes() + this.inMemoryBytes >= inMemoryLimit) this.grew(inMemoryLimit);
@@ -118,31 +165,79 @@ export class SingleFileWriter {
     return bytes;
   }
 
-  write(taskID: number, datasets: EncodedDataset[]): void {
+  /** Writes call `taskID`'s datasets; returns them as the journal holds them (undefined without a journal). */
+  write(taskID: number, datasets: EncodedDataset[]): JournaledDataset[] | undefined {
     const group = `comp_${taskID}`;
     // A re-run replaces whatever an interrupted attempt left of this call.
     if (this.existingGroups.delete(group)) this.file.remove(group);
     let rest = datasets;
+    const slots = new Map<EncodedDataset, JournaledDataset>();
     if (this.stacks.size > 0) {
       rest = [];
       for (const d of datasets) {
         const stack = this.stacks.get(d.name);
-        if (stack) this.writeSlots(stack, taskID, 1, d.shape, d.data);
-        else rest.push(d);
+        if (!stack) {
+          rest.push(d);
+          continue;
+        }
+        // A slot of a stacked dataset stacked along its first dim is one block of the file too.
+        const slotByReference = this.journal !== undefined && stack.stackingDim === 0 && isByReference(d);
+        if (slotByReference) this.moveToDisk();
+        this.writeSlots(stack, taskID, 1, d.shape, d.data);
+        if (slotByReference) slots.set(d, this.slotReference(stack, taskID, d));
       }
     }
+    // Large datasets are journaled by reference to their bytes in the copy, which must be on disk for that.
+    const byReference = this.journal !== undefined && rest.some(isByReference);
+    if (byReference) this.moveToDisk();
     // One native call creates comp_i and all its datasets.
     if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
     // Only what the container took: a replay must not fail where the run did.
-    this.journal?.add(taskID, datasets);
+    let journaled: JournaledDataset[] | undefined;
+    if (this.journal) {
+      journaled =
+        slots.size > 0 || byReference ? datasets.map((d) => slots.get(d) ?? (byReference && rest.includes(d) ? this.referenceTo(group, d) : d)) : datasets;
+      this.journal.add(taskID, journaled);
+    }
     this.grew(GROUP_BYTES + encodedByteSize(datasets));
+    return journaled;
+  }
+
+  /** Slot `taskID` of a stacked dataset (stacking dim first, just written) as the journal holds it. */
+  private slotReference(stack: StackPlan, taskID: number, d: EncodedDataset): JournaledDataset {
+    if (!this.stackedOffsets.has(stack.name)) this.stackedOffsets.set(stack.name, this.file.rawDataOffset(stack.name));
+    const stackedOffset = this.stackedOffsets.get(stack.name);
+    if (stackedOffset === undefined) return d;
+    const data = d.data as ArrayBufferView & { length: number };
+    // Slots are back to back in C order: slot i starts i slots in (its shape is resultShape's rest).
+    return {
+      ...d,
+      data: { copy: basename(this.workPath), offset: stackedOffset + taskID * data.byteLength, type: data.constructor.name, length: data.length },
+    };
+  }
+
+  /**
+   * `d` (just written into `group`) as the journal holds it: where H5Dwrite put its bytes (they
+   * went to the file, not a libhdf5 buffer: see BY_REFERENCE_MIN_BYTES), or by value when libhdf5
+   * keeps them otherwise.
+   */
+  private referenceTo(group: string, d: EncodedDataset): JournaledDataset {
+    if (!isByReference(d)) return d;
+    const offset = this.file.rawDataOffset(`${group}/${d.name}`);
+    if (offset === undefined) return d;
+    const data = d.data as ArrayBufferView & { length: number };
+    return { ...d, data: { copy: basename(this.workPath), offset, type: data.constructor.name, length: data.length } };
   }
 
   /** Moves the copy to disk once it outgrew inMemoryLimit (close() writes it back, then it is reopened). */
   private grew(bytes: number): void {
     if (this.inMemoryBytes === undefined) return;
     this.inMemoryBytes += bytes;
-    if (this.inMemoryBytes < this.inMemoryLimit) return;
+    if (this.inMemoryBytes >= this.inMemoryLimit) this.moveToDisk();
+  }
+
+  private moveToDisk(): void {
+    if (this.inMemoryBytes === undefined) return;
     this.file.close();
     this.file = this.openCopy(false);
     this.inMemoryBytes = undefined;
@@ -289,7 +384,14 @@ export class SingleFileWriter {
     }
     // The container stays as the last complete attempt left it; what the journal holds is replayed.
     if (failure !== undefined) throw failure;
+    // Not renamed over the container: ext4 then writes the whole copy back first (auto_da_alloc;
+    // 0.63 s of a 2.7 s run of 200 × 8 MB). The container steps aside meanwhile; a client that
+    // dies in between leaves the copy to take its place at the next start (restoreReplacedContainer).
+    const aside = replacedContainerPath(this.containerPath, this.workPath);
+    const stepped = existsSync(this.containerPath);
+    if (stepped) renameSync(this.containerPath, aside);
     renameSync(this.workPath, this.containerPath);
+    if (stepped) unlinkSync(aside);
   }
 
   discardJournal(): void {
@@ -304,46 +406,114 @@ export class SingleFileWriter {
  */
 export function recoverSingleFileRun(layout: RunLayout, statusLog: StatusLog): number {
   const containerPath = layout.containerPath!;
-  // Living clients first: their journals are not left over.
-  removeDeadWritersCopies(containerPath);
+  // Living clients first: their journals are not left over. The copies of dead ones stay until
+  // their journals are replayed: those name large datasets by where they lie in a copy.
+  const deadCopies = deadWritersCopies(containerPath);
   const journals = leftoverJournals(layout.outputDir!);
-  if (journals.length === 0) return 0;
   let recovered = 0;
-  let writer: SingleFileWriter | undefined;
-  try {
-    // Call by call, with a status record each: a journal may be larger than memory.
-    const at = new Date().toISOString();
-    for (const journal of journals) {
-      for (const call of readJournal(journal)) {
-        writer ??= new SingleFileWriter(containerPath, layout.stacks);
-        writer.write(call.taskID, call.datasets);
-        statusLog.record({ taskID: call.taskID, state: 'done', at, stored: 'hdf5', names: call.datasets.map((d) => d.name) });
-        recovered++;
+  if (journals.length > 0) {
+    let writer: SingleFileWriter | undefined;
+    try {
+      // Call by call, with a status record each: a journal may be larger than memory.
+      const at = new Date().toISOString();
+      for (const journal of journals) {
+        for (const call of readJournal(journal)) {
+          const datasets = journaledData(containerPath, call, layout.stacks);
+          if ('lost' in datasets) {
+            // Should not happen (see DataInCopy); the call is computed again rather than claimed.
+            const message = `the result stored by an interrupted client could not be recovered: ${datasets.lost}`;
+            statusLog.record({ taskID: call.taskID, state: 'failed', at, reason: 'unknown', error: { name: 'AcmeError', message } });
+            continue;
+          }
+          // A copy of its own: a dead client of the same pid (a container's pid 1) named its copy as this client would.
+          writer ??= new SingleFileWriter(containerPath, layout.stacks, undefined, IN_MEMORY_LIMIT_BYTES, `${workingCopyPath(containerPath)}-recovery`);
+          writer.write(call.taskID, datasets);
+          statusLog.record({ taskID: call.taskID, state: 'done', at, stored: 'hdf5', names: datasets.map((d) => d.name) });
+          recovered++;
+        }
       }
+    } finally {
+      writer?.close();
     }
-  } finally {
-    writer?.close();
+    // Records may reach the file before the copy replaces the container: the journals, removed
+    // only after both, are replayed again if this client dies in between.
+    statusLog.flush();
+    for (const journal of journals) unlinkSync(journal);
   }
-  // Records may reach the file before the copy replaces the container: the journals, removed
-  // only after both, are replayed again if this client dies in between.
-  statusLog.flush();
-  for (const journal of journals) unlinkSync(journal);
+  for (const copy of deadCopies) rmSync(copy, { force: true });
   return recovered;
 }
 
 /**
- * Removes the copies of clients that died while writing (see editCopy). A living client keeps
- * its copy open, and libhdf5's lock on it (flock, across hosts where the file system has
- * locks) makes the run busy.
+ * A journaled call's datasets with their bytes, read from the dead client's copy where the
+ * journal holds only their place. A copy that is gone replaced the container when its client
+ * closed it (it died before removing its journal): the container holds the call then.
  */
-function removeDeadWritersCopies(containerPath: string): void {
+function journaledData(containerPath: string, call: JournaledCall, stacks: readonly StackPlan[]): EncodedDataset[] | { lost: string } {
+  if (!call.datasets.some((d) => isDataInCopy(d.data))) return call.datasets as EncodedDataset[];
+  const datasets: EncodedDataset[] = [];
+  for (const d of call.datasets) {
+    if (!isDataInCopy(d.data)) {
+      datasets.push(d as EncodedDataset);
+      continue;
+    }
+    let data = readDataInCopy(dirname(containerPath), d.data);
+    // A slot of a stacked dataset (stacking dim first: see slotReference), or comp_i's dataset.
+    const where = stacks.some((stack) => stack.name === d.name)
+      ? { path: d.name, start: [call.taskID, ...d.shape.map(() => 0)], count: [1, ...d.shape] }
+      : { path: `comp_${call.taskID}/${d.name}` };
+    if ('missing' in data) data = containerData(containerPath, where, d) ?? data;
+    if ('missing' in data) return { lost: `${data.missing}, and the container holds no ${where.path} of its dtype and shape for call ${call.taskID}` };
+    datasets.push({ ...d, data: data as EncodedDataset['data'] });
+  }
+  return datasets;
+}
+
+/** The data at `where` in the container when it has `d`'s dtype and as many elements in its shape. */
+function containerData(containerPath: string, where: { path: string; start?: number[]; count?: number[] }, d: JournaledDataset): ArrayBufferView | undefined {
+  const file = hdf5().H5File.open(containerPath);
+  try {
+    if (!file.exists(where.path)) return undefined;
+    const got = where.start ? file.read(where.path, { start: where.start, count: where.count! }) : file.read(where.path);
+    const expected = where.count ?? d.shape;
+    const sameShape = got.shape.length === expected.length && got.shape.every((n, i) => n === expected[i]);
+    return got.dtype === d.dtype && sameShape && ArrayBuffer.isView(got.data) ? got.data : undefined;
+  } catch {
+    return undefined; // e.g. a stacked dataset of another shape
+  } finally {
+    file.close();
+  }
+}
+
+/** Whether `d`'s bytes are journaled by reference (see BY_REFERENCE_MIN_BYTES). */
+function isByReference(d: EncodedDataset): boolean {
+  const { data } = d;
+  return (
+    ArrayBuffer.isView(data) &&
+    data.byteLength >= BY_REFERENCE_MIN_BYTES &&
+    SAME_BYTES_IN_FILE.has(d.dtype) &&
+    data.constructor === allocateTypedArray(d.dtype as NumericDtype, 0).constructor &&
+    // The file's byte order is little-endian (hdf5-native's types).
+    endianness() === 'LE'
+  );
+}
+
+/**
+ * The copies of clients that died while writing (see editCopy and SingleFileWriter). A living
+ * client keeps its copy open, and libhdf5's lock on it (flock, across hosts where the file
+ * system has locks) makes the run busy. Opened read-only: libhdf5 would cut a dead writer's copy
+ * at its stale end-of-file address when closing it after writing, and the raw data past it
+ * are what its journal names.
+ */
+function deadWritersCopies(containerPath: string): string[] {
   const prefix = workingCopyPrefix(basename(containerPath));
   const dir = dirname(containerPath);
+  const dead: string[] = [];
   for (const entry of readdirSync(dir)) {
     if (!entry.startsWith(prefix)) continue;
     const copy = join(dir, entry);
     try {
-      hdf5().H5File.open(copy, { write: true }).close();
+      hdf5().H5File.open(copy).close();
     } catch (err) {
       // Anything but a lock (e.g. a copy a crash left unreadable) is a dead writer's.
       if (/unable to lock the file/i.test((err as Error).message)) {
@@ -353,8 +523,9 @@ function removeDeadWritersCopies(containerPath: string): void {
         );
       }
     }
-    unlinkSync(copy);
+    dead.push(copy);
   }
+  return dead;
 }
 
 /**

@@ -16,6 +16,21 @@ describe('ResultBufferPool', () => {
     expect(pool.resultArray([7], 'int32').data.buffer).not.toBe(b.data.buffer);
   });
 
+  it("lendCopy: a copy in a buffer of its own, handed off for transfer while the original stays the caller's; a lent array is not copied again", () => {
+    const pool = new ResultBufferPool();
+    const own = Float64Array.from({ length: 1000 }, (_, i) => i / 3);
+    const copy = pool.lendCopy(own);
+    expect(copy).toBeInstanceOf(Float64Array);
+    expect(copy.buffer).not.toBe(own.buffer);
+    expect(copy).toEqual(own);
+    const lent = pool.resultArray([4], 'int16').data;
+    expect(pool.lendCopy(lent)).toBe(lent);
+    const transfers = new Set<ArrayBuffer>();
+    pool.handOff([{ stored: 'hdf5', datasets: [{ data: copy }, { data: own }, { data: lent }] }], transfers);
+    expect([...transfers]).toEqual([copy.buffer, lent.buffer]);
+    expect(own.length).toBe(1000);
+  });
+
   it('takes back only buffers it lent, once each, and keeps a bounded number free', () => {
     const pool = new ResultBufferPool();
     const own = new Float64Array(8);

@@ -6,10 +6,13 @@
  * the worker has written the result that holds it (payload files of large results); a result
  * that leaves the worker (memory mode, singleFile, small payload files the client writes) keeps
  * its buffer (transferred, not copied, when it goes to another thread: see handOff), and a lent
- * buffer that never comes back is simply collected: so reuse is always safe.
+ * buffer that never comes back is simply collected: so reuse is always safe. In singleFile mode
+ * from a worker thread, buffers of 1 MiB or more are shared with the host thread instead, which
+ * gives them back once written (shared-result-buffers.ts).
  */
 import { AcmeError } from './errors';
 import type { NdArray, NumericArray, NumericDtype } from './result-encoding';
+import type { SharedResultBuffers } from './shared-result-buffers';
 
 /** The element types resultArray() offers: those a typed array holds one element per slot. */
 export type ResultArrayDtype = Exclude<NumericDtype, 'float16' | 'complex64' | 'complex128' | 'bool'>;
@@ -82,8 +85,18 @@ export class ResultBufferPool {
   /** Buffers handed out again (for tests and the bench). */
   reused = 0;
 
+  /** `shared`: results leave for the host thread, which gives shared buffers back (singleFile from a worker thread). */
+  constructor(private readonly shared?: SharedResultBuffers) {}
+
+  /** Whether `data` is in a shared buffer the host gives back (see SharedResultBuffers). */
+  isShared(data: unknown): boolean {
+    return this.shared?.lends(data) ?? false;
+  }
+
   readonly resultArray = ((shape: readonly number[], dtype: ResultArrayDtype = 'float64'): NdArray<NumericArray> => {
     const { Ctor, length, bytes } = arrayLayout(shape, dtype);
+    const shared = this.shared?.acquire(bytes);
+    if (shared !== undefined) return { data: new Ctor(shared as unknown as ArrayBuffer, 0, length), shape: [...shape] };
     let buffer = this.free.get(bytes)?.pop();
     if (buffer === undefined) buffer = new ArrayBuffer(bytes);
     else this.reused++;
@@ -113,6 +126,29 @@ export class ResultBufferPool {
       for (const item of Array.isArray(value) ? value : Object.values(value)) visit(item, depth + 1);
     };
     for (const value of values) visit(value, 0);
+  }
+
+  /**
+   * A copy of `array` in a shared buffer the host gives back (SharedResultBuffers) when one is
+   * free, else in a buffer of its own, lent like resultArray's, so it leaves the worker by
+   * transfer (handOff). `array` itself stays the caller's (a function may keep what it returned):
+   * sent as it is, it would be copied twice, the second time on the host thread. A lent array
+   * is returned as it is.
+   */
+  lendCopy<T extends ArrayBufferView>(array: T): T {
+    if (this.lent.has(array.buffer as ArrayBuffer) || this.isShared(array)) return array;
+    const shared = this.shared?.acquire(array.byteLength);
+    if (shared !== undefined) {
+      const Ctor = array.constructor as new (buffer: SharedArrayBuffer, byteOffset: number, length: number) => T & { set(source: T): void };
+      const copy = new Ctor(shared, 0, (array as unknown as { length: number }).length);
+      copy.set(array);
+      return copy;
+    }
+    // slice() copies (a Buffer's would share its memory: not given here, see the caller).
+    const copy = (array as unknown as { slice(): T }).slice();
+    this.lent.add(copy.buffer as ArrayBuffer);
+    this.outstanding++;
+    return copy;
   }
 
   /** Takes back the lent buffers behind `arrays` (the worker has written them; nothing else holds them). */

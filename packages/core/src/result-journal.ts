@@ -3,6 +3,8 @@
 // 5000 of 20000 calls left a container every later open refused: "bad heap free list"), so a
 // run writes a copy of the container and appends each stored call's datasets here; after a
 // crash the next run replays the journals into the container (see recoverSingleFileRun).
+// Large datasets are journaled by where their bytes lie in the writer's copy (DataInCopy), not
+// by value: a run of 8 MB results wrote every byte twice, the host thread's bottleneck.
 
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync, writevSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -14,10 +16,34 @@ import { journalDir } from './run-folder';
 import { AcmeError } from './errors';
 import { isLiveProcess } from './process-liveness';
 
+/**
+ * A dataset's bytes that the journal does not hold: libhdf5 wrote them, contiguous and in C
+ * order, at `offset` of the writer's copy of the container (`copy`, a file name beside the
+ * container) before the journal named them. The copy is removed only after the journal, and
+ * libhdf5 frees (and could reuse) a dataset's space only when the dataset is removed, which a
+ * writer never does to a call it stored itself (see SingleFileWriter.write).
+ */
+export interface DataInCopy {
+  copy: string;
+  offset: number;
+  /** The typed array the bytes make (a TYPED_ARRAYS name), and its length. */
+  type: string;
+  length: number;
+}
+
+/** A dataset as the journal holds it: its data, or where its bytes are (DataInCopy). */
+export interface JournaledDataset extends Omit<EncodedDataset, 'data'> {
+  data: EncodedDataset['data'] | DataInCopy;
+}
+
 /** One stored call as the journal holds it. */
 export interface JournaledCall {
   taskID: number;
-  datasets: EncodedDataset[];
+  datasets: JournaledDataset[];
+}
+
+export function isDataInCopy(data: unknown): data is DataInCopy {
+  return data !== null && typeof data === 'object' && typeof (data as DataInCopy).copy === 'string' && typeof (data as DataInCopy).offset === 'number';
 }
 
 /** What a frame holds: calls one by one, or packed by column (see packed-calls.ts). */
@@ -81,9 +107,9 @@ export class ResultJournal {
     appendFileSync(this.path, '');
   }
 
-  add(taskID: number, datasets: EncodedDataset[]): void {
+  add(taskID: number, datasets: JournaledDataset[]): void {
     this.buffered.push({ taskID, datasets });
-    this.bufferedBytes += encodedByteSize(datasets);
+    for (const d of datasets) this.bufferedBytes += isDataInCopy(d.data) ? 64 : encodedByteSize([d as EncodedDataset]);
     if (this.bufferedBytes >= FLUSH_BYTES) this.flush();
   }
 
@@ -235,6 +261,30 @@ export function* readJournal(path: string): Generator<JournaledCall> {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The bytes of `ref` from its copy in `dir`, or why they cannot be had: the copy is gone (it
+ * replaced the container, so the container holds the call), or ends before them.
+ */
+export function readDataInCopy(dir: string, ref: DataInCopy): ArrayBufferView | { missing: string } {
+  const Type = TYPED_ARRAYS[ref.type];
+  if (!Type) throw new AcmeError('ERR_ACME_JOURNAL', `journal frame: unknown typed array ${ref.type}`);
+  const path = join(dir, ref.copy);
+  if (!existsSync(path)) return { missing: `${path} is gone` };
+  const bytesPer = (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const bytes = new Uint8Array(ref.length * bytesPer);
+  const fd = openSync(path, 'r');
+  try {
+    for (let done = 0; done < bytes.length;) {
+      const n = readSync(fd, bytes, done, bytes.length - done, ref.offset + done);
+      if (n === 0) return { missing: `${path} ends at byte ${ref.offset + done}, before the ${bytes.length} bytes at ${ref.offset} its journal names` };
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return new Type(bytes.buffer, 0, ref.length);
 }
 
 /** Every journal file in `outputDir`, of living clients too. */

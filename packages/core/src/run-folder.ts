@@ -5,7 +5,7 @@
 // Loaded by worker threads too (the call runner names its files here): nothing heavy.
 
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 /** acme-ts's own records inside the output folder (manifest, arguments, status, journal). */
@@ -80,6 +80,19 @@ export function workingCopyPath(containerPath: string): string {
 /** The prefix of every working copy of `containerFile` (of any client). */
 export function workingCopyPrefix(containerFile: string): string {
   return `${containerFile}.writing-`;
+}
+
+/**
+ * `<container>.replaced-<copy suffix>`: the container, stepped aside for a moment while the copy
+ * `<container>.writing-<copy suffix>` takes its place (see SingleFileWriter.close).
+ */
+export function replacedContainerPath(containerPath: string, copyPath: string): string {
+  return `${containerPath}.replaced-${basename(copyPath).slice(workingCopyPrefix(basename(containerPath)).length)}`;
+}
+
+/** The prefix of every container stepped aside (replacedContainerPath). */
+export function replacedContainerPrefix(containerFile: string): string {
+  return `${containerFile}.replaced-`;
 }
 
 /** Paths inside `<out>/.acme-ts/`. */

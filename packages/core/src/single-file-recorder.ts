@@ -8,7 +8,8 @@ import { SingleFileWriter } from './container';
 import type { RunLayout } from './layout';
 import type { Logger } from './logger';
 import type { PackedCalls } from './packed-calls';
-import { ResultJournal } from './result-journal';
+import { isDataInCopy, ResultJournal, type JournaledDataset } from './result-journal';
+import { releaseSharedResult } from './shared-result-buffers';
 import type { StoredCallInfo } from './run-status';
 import type { StatusLog } from './run-store';
 import { StoredResultRecorder } from './stored-result-recorder';
@@ -27,12 +28,16 @@ export class SingleFileRecorder extends StoredResultRecorder {
   protected recordSuccess(taskID: number, result: unknown, durationMs: number | undefined): void {
     const call = result as StoredCall;
     if (call.datasets) {
+      let journaled: JournaledDataset[] | undefined;
       try {
-        this.writer.write(taskID, call.datasets);
+        journaled = this.writer.write(taskID, call.datasets);
       } catch (err) {
         // A write libhdf5 refuses fails the call, not the run.
         return this.recordFailure(taskID, writeFailure(err as Error), 'error', { durationMs });
       }
+      // Memory a worker shares goes back to it once its bytes are in the copy and the journal
+      // names where (a dataset journaled by value is read again when the journal is flushed).
+      for (const k of call.sharedData ?? []) if (isDataInCopy(journaled?.[k]?.data)) releaseSharedResult(call.datasets[k]?.data);
     }
     this.recordStored(taskID, call, durationMs);
   }

@@ -20,8 +20,10 @@ export interface TaskContext {
    * numpy.empty) for the call to fill and return as its result (or as result_0). In a worker
    * whose result is written by that worker (payload files above 1 MiB: the default and
    * resultShape modes), its memory is reused by a later call once written, so a call of a large
-   * result allocates nothing; elsewhere it is a fresh array that moves to the client's thread
-   * without a copy (transferred). Keep no reference to it after returning it.
+   * result allocates nothing; so it is in singleFile mode from 1 MiB on (memory shared with the
+   * client's thread, given back once written: shared-result-buffers.ts); elsewhere it is a fresh
+   * array that moves to the client's thread without a copy (transferred). Keep no reference to
+   * it after returning it.
    */
   readonly resultArray: ResultArrayFactory;
 }

@@ -90,6 +90,7 @@ class File : public Napi::ObjectWrap<File> {
       InstanceMethod<&File::Read>("read"),
       InstanceMethod<&File::Info>("info"),
       InstanceMethod<&File::Resize>("resize"),
+      InstanceMethod<&File::RawDataOffset>("rawDataOffset"),
       InstanceMethod<&File::CreateExternalLink>("createExternalLink"),
       InstanceMethod<&File::CreateSoftLink>("createSoftLink"),
       InstanceMethod<&File::CreateVirtualDataset>("createVirtualDataset"),
@@ -205,6 +206,11 @@ class File : public Napi::ObjectWrap<File> {
     return run(info, [&](hid_t f) -> Napi::Value {
       resizeDataset(f, getString(info[0], "path"), getDims(info[1], "shape"));
       return info.Env().Undefined();
+    });
+  }
+  Napi::Value RawDataOffset(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      return Napi::Number::New(info.Env(), rawDataOffset(f, getString(info[0], "path")));
     });
   }
   Napi::Value CreateExternalLink(const Napi::CallbackInfo& info) {

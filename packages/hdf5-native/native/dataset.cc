@@ -197,6 +197,18 @@ Napi::Object datasetInfo(Napi::Env env, hid_t loc, const std::string& path) {
   return out;
 }
 
+// Where a contiguous dataset's raw data starts in the file, or -1 when it has no such block
+// (chunked, compact, virtual, external, or not allocated yet).
+double rawDataOffset(hid_t loc, const std::string& path) {
+  Hid dset = openDataset(loc, path);
+  haddr_t offset = H5Dget_offset(dset);
+  if (offset == HADDR_UNDEF) {
+    H5Eclear2(H5E_DEFAULT);
+    return -1;
+  }
+  return static_cast<double>(offset);
+}
+
 void resizeDataset(hid_t loc, const std::string& path, const std::vector<hsize_t>& shape) {
   Hid dset = openDataset(loc, path);
   Hid space = check(H5Dget_space(dset), "H5Dget_space");

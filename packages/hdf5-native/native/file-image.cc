@@ -1,4 +1,5 @@
 #include "file-image.h"
+#include "values.h"
 #include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
@@ -187,7 +188,7 @@ void FileImages::describe(const Napi::Array& datasets, const Napi::Array& attrib
     bytes += values.ByteLength();
     if (bytes > kMaxImageBytes) return;
     req.names.push_back(name);
-    req.values.push_back(static_cast<const uint8_t*>(values.ArrayBuffer().Data()) + values.ByteOffset());
+    req.values.push_back(typedArrayBytes(values));
     req.sizes.push_back(values.ByteLength());
   }
   req.key = std::move(key);

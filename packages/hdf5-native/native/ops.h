@@ -25,6 +25,7 @@ void createAndWriteDatasets(hid_t loc, const Napi::Array& datasets);
 Napi::Object readDataset(Napi::Env env, hid_t loc, const std::string& path, const Selection& sel);
 Napi::Object datasetInfo(Napi::Env env, hid_t loc, const std::string& path);
 void resizeDataset(hid_t loc, const std::string& path, const std::vector<hsize_t>& shape);
+double rawDataOffset(hid_t loc, const std::string& path);  // -1: no contiguous block in the file
 
 // virtual-dataset.cc
 void createVirtualDataset(hid_t loc, const std::string& path, const Napi::Object& spec);

@@ -84,6 +84,15 @@ double elementAsDouble(const void* p, napi_typedarray_type t, size_t i) {
 
 
 // `path` names the dataset in error messages.
+// napi_get_typedarray_info: it also takes an array over a SharedArrayBuffer (Napi::ArrayBuffer's
+// Data() refuses those, "Invalid argument").
+const uint8_t* typedArrayBytes(const Napi::TypedArray& ta) {
+  void* data = nullptr;
+  if (napi_get_typedarray_info(ta.Env(), ta, nullptr, nullptr, &data, nullptr, nullptr) != napi_ok)
+    throwInvalid("cannot read the memory of a typed array");
+  return static_cast<const uint8_t*>(data);
+}
+
 Values getValues(const Napi::Value& v, const std::string& path) {
   auto what = [&] { return "data for '" + path + "'"; };
   Values out;
@@ -91,7 +100,7 @@ Values getValues(const Napi::Value& v, const std::string& path) {
     Napi::TypedArray ta = v.As<Napi::TypedArray>();
     out.type = ta.TypedArrayType();
     out.length = ta.ElementLength();
-    out.ptr = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    out.ptr = typedArrayBytes(ta);
     return out;
   }
   if (v.IsArray()) {

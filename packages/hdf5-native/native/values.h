@@ -33,6 +33,8 @@ hid_t nativeTypeOf(napi_typedarray_type t);
 double elementAsDouble(const void* p, napi_typedarray_type t, size_t i);
 size_t bytesPerElement(napi_typedarray_type t);
 // `path` names the dataset in error messages.
+// The first byte of a typed array's elements (over an ArrayBuffer or a SharedArrayBuffer).
+const uint8_t* typedArrayBytes(const Napi::TypedArray& ta);
 Values getValues(const Napi::Value& v, const std::string& path);
 // `points`: how many values of `dtype` vals holds (complex: 2·points numbers interleaved, or
 // `points` real numbers).

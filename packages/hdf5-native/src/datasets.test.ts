@@ -1,7 +1,9 @@
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { H5File, writeFileAtomic, libraryInfo } from './index';
 import type { Dtype } from './index';
-import { h5dump, tempDir, type Dump } from './__fixtures__/h5check';
+import { h5dump, PYTHON, tempDir, type Dump } from './__fixtures__/h5check';
 
 const dir = tempDir('datasets');
 const file = (name: string) => path.join(dir, name);
@@ -363,4 +365,61 @@ describe('files, groups, listing, attributes', () => {
   test('libraryInfo', () => {
     expect(libraryInfo()).toEqual({ version: expect.stringMatching(/^1\.\d+\.\d+$/), threadsafe: true, fileLocking: 'on' });
   });
+});
+
+test('rawDataOffset: a contiguous dataset written is in the file at its offset before the file is closed; no offset for chunked or unwritten data', () => {
+  const f = file('raw-offset.h5');
+  using h = H5File.create(f);
+  const big = Float64Array.from({ length: 1 << 18 }, (_, i) => i * 0.5 - 7); // 2 MiB, above libhdf5's sieve buffer
+  h.writeDatasets([{ path: 'comp_3/result_0', dtype: 'float64', shape: [512, 512], data: big }]);
+  const small = Int16Array.of(1, -2, 3);
+  h.createDataset('small', { dtype: 'int16', shape: [3] });
+  expect(h.rawDataOffset('small')).toBeUndefined(); // allocated at its first write
+  h.write('small', small);
+  h.createDataset('chunked', { dtype: 'float64', shape: [4], chunks: [2] });
+  h.write('chunked', Float64Array.of(1, 2, 3, 4));
+  expect(h.rawDataOffset('chunked')).toBeUndefined();
+  // Read by plain file I/O while libhdf5 still holds the file open: the bytes went to the file.
+  const readAt = (offset: number, bytes: number) => {
+    const out = Buffer.alloc(bytes);
+    const fd = fs.openSync(f, 'r');
+    try {
+      expect(fs.readSync(fd, out, 0, bytes, offset)).toBe(bytes);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return out;
+  };
+  const at = h.rawDataOffset('comp_3/result_0')!;
+  expect(at).toBeGreaterThan(0);
+  expect(readAt(at, big.byteLength).equals(Buffer.from(big.buffer))).toBe(true);
+  expect(h.rawDataOffset('small')).toBeGreaterThan(0);
+  expect(() => h.rawDataOffset('missing')).toThrow(/missing/);
+  h.close();
+  // h5py reads the same values (i * 0.5 - 7 at flat index i).
+  const check =
+    'import sys, h5py, numpy as np; d = h5py.File(sys.argv[1], "r")["comp_3/result_0"][()]; print(d.shape == (512, 512) and np.array_equal(d.ravel(), np.arange(512 * 512) * 0.5 - 7))';
+  expect(execFileSync(PYTHON, ['-c', check, f], { encoding: 'utf8' }).trim()).toBe('True');
+});
+
+test('typed arrays over a SharedArrayBuffer are written like any other (writeDatasets, write, writeRows, writeFileAtomic)', () => {
+  const shared = new Float64Array(new SharedArrayBuffer(8 * 6), 8, 4);
+  shared.set([1.5, -2, 3.25, 4]);
+  const f = file('shared.h5');
+  const h = H5File.create(f);
+  h.writeDatasets([{ path: 'a', dtype: 'float64', shape: [2, 2], data: shared }]);
+  h.createDataset('b', { dtype: 'float64', shape: [4] });
+  h.write('b', shared);
+  h.writeRows({ prefix: 'comp_', numbers: [0, 1] }, [{ name: 'result_0', dtype: 'float64', shape: [2], data: shared }]);
+  h.close();
+  const atomic = file('shared-atomic.h5');
+  writeFileAtomic(atomic, [{ path: 'result_0', dtype: 'int16', shape: [3], data: new Int16Array(new SharedArrayBuffer(6)).fill(-7) }]);
+  const d = h5dump(f);
+  expect(d['/a'].values).toEqual([
+    [1.5, -2],
+    [3.25, 4],
+  ]);
+  expect(d['/b'].values).toEqual([1.5, -2, 3.25, 4]);
+  expect(d['/comp_1/result_0'].values).toEqual([3.25, 4]);
+  expect(h5dump(atomic)['/result_0'].values).toEqual([-7, -7, -7]);
 });

@@ -223,6 +223,18 @@ export class H5File {
     return { ...i, dtype: dtypeFromCode(i.dtype) };
   }
 
+  /**
+   * Where a contiguous dataset's raw data starts in the file (H5Dget_offset): its bytes lie there
+   * in C order, in the file's byte order. Undefined for chunked, compact, virtual or external
+   * datasets and for a contiguous one not written yet (libhdf5 allocates its space at the first write).
+   */
+  rawDataOffset(datasetPath: string): number | undefined {
+    const p = checkPath(datasetPath, 'path');
+    const h = this.#open();
+    const offset = callNative(() => h.rawDataOffset(p));
+    return offset < 0 ? undefined : offset;
+  }
+
   /** Changes the extent of a chunked dataset within its maxshape. */
   resize(datasetPath: string, shape: number[]): void {
     const p = checkPath(datasetPath, 'path');

@@ -16,6 +16,8 @@ export interface NativeFile {
   read(path: string, start?: number[], count?: number[]): { dtype: string; shape: number[]; data: unknown };
   info(path: string): NativeInfo;
   resize(path: string, shape: number[]): void;
+  /** -1 when the dataset has no contiguous block of raw data in the file. */
+  rawDataOffset(path: string): number;
   createExternalLink(path: string, file: string, objectPath: string): void;
   createSoftLink(path: string, target: string): void;
   createVirtualDataset(path: string, spec: NativeVirtualSpec): void;
