@@ -45,6 +45,11 @@ export interface WorkerBootData {
   callStateFile?: string;
   /** Batches the worker runs at once (ThreadPoolOptions.concurrency); default 1. */
   concurrency?: number;
+  /**
+   * See FinishedCalls: where a thread records each call of a timed batch as it finishes, so the
+   * pool keeps them when it kills the thread. Absent for a worker process (no shared memory).
+   */
+  finishedCalls?: SharedArrayBuffer;
 }
 
 /**

@@ -1,0 +1,151 @@
+// The calls of a running batch that finished since its last hand-over, kept in memory the pool
+// shares with the worker thread: a thread that the pool terminates (a call past its timeout) or
+// whose heap overflows runs no code at its end, so what it had not handed over would be lost
+// and its calls run again. The pool reads these records only after the thread has ended.
+
+// node:v8 on first use: a worker whose batches are untimed never needs it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const v8 = () => require('node:v8') as typeof import('node:v8');
+
+/** One call's outcome as recorded: what a BatchResult holds for it. */
+export interface FinishedCall {
+  ok: boolean;
+  value: unknown;
+  durationMs: number;
+}
+
+/** The recorded calls of one batch: calls from … from + calls.length − 1. */
+export interface FinishedCallsOfBatch {
+  batchSeq: number;
+  from: number;
+  calls: FinishedCall[];
+}
+
+/** Record kinds (Int32): a number (its Float64 follows), undefined, a v8-serialized value. */
+const NUMBER = 1;
+const UNDEFINED = 2;
+const SERIALIZED = 3;
+/** Header of a slot: Int32 batchSeq, Int32 from, Int32 count (published records), Int32 bytes used. */
+const SLOT_HEADER = 16;
+/** Header of a record: Int32 kind, Int32 ok, Float64 durationMs; then 8 bytes (a number) or Int32 length + bytes, padded to 8. */
+const RECORD_HEADER = 16;
+
+/**
+ * One slot per batch the worker runs at once (as CallState), each a region of `slotBytes`.
+ * The worker appends a record as each call finishes (begin() empties the slot after a
+ * hand-over); a record that does not fit is refused, and the worker then hands the calls over
+ * in a message instead. Records are published by an Atomics store of the count after their
+ * bytes are written, so the pool trusts exactly the calls counted.
+ */
+export class FinishedCalls {
+  /** Bytes for all slots of a worker: a slot holds what a batch finishes in about 1 ms (HAND_OVER_EVERY_MS). */
+  static readonly BYTES_PER_WORKER = 256 * 1024;
+  static readonly MIN_SLOT_BYTES = 4 * 1024;
+
+  private readonly ints: Int32Array;
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    slot: number,
+    private readonly slotBytes: number,
+  ) {
+    const offset = slot * slotBytes;
+    this.ints = new Int32Array(buffer, offset, SLOT_HEADER / 4);
+    this.bytes = new Uint8Array(buffer, offset, slotBytes);
+    this.view = new DataView(buffer, offset, slotBytes);
+  }
+
+  /** The buffer for a worker that runs `concurrency` batches at once. */
+  static buffer(concurrency: number): SharedArrayBuffer {
+    return new SharedArrayBuffer(FinishedCalls.slotBytes(concurrency) * concurrency);
+  }
+
+  static slotBytes(concurrency: number): number {
+    return Math.max(FinishedCalls.MIN_SLOT_BYTES, Math.floor(FinishedCalls.BYTES_PER_WORKER / concurrency / 8) * 8);
+  }
+
+  static slots(buffer: SharedArrayBuffer, concurrency: number): FinishedCalls[] {
+    const slotBytes = FinishedCalls.slotBytes(concurrency);
+    return Array.from({ length: concurrency }, (_, slot) => new FinishedCalls(buffer, slot, slotBytes));
+  }
+
+  // worker side
+  /** The slot now records batch `batchSeq` from its call `from` on (at its start, after each hand-over). */
+  begin(batchSeq: number, from: number): void {
+    Atomics.store(this.ints, 2, 0);
+    this.ints[0] = batchSeq;
+    this.ints[1] = from;
+    this.ints[3] = SLOT_HEADER;
+  }
+
+  /**
+   * Records call `index`'s outcome; false (nothing recorded) when it is not the next call of the
+   * slot, does not fit, or cannot be serialized: the caller then hands the calls over.
+   */
+  add(index: number, ok: boolean, value: unknown, durationMs: number): boolean {
+    const { ints, view } = this;
+    const count = ints[2]!;
+    if (index !== ints[1]! + count) return false;
+    const at = ints[3]!;
+    let end: number;
+    let kind: number;
+    if (typeof value === 'number') {
+      end = at + RECORD_HEADER + 8;
+      if (end > this.slotBytes) return false;
+      kind = NUMBER;
+      view.setFloat64(at + RECORD_HEADER, value, true);
+    } else if (value === undefined) {
+      end = at + RECORD_HEADER;
+      if (end > this.slotBytes) return false;
+      kind = UNDEFINED;
+    } else {
+      let serialized: Uint8Array;
+      try {
+        serialized = v8().serialize(value);
+      } catch {
+        return false;
+      }
+      const length = serialized.byteLength;
+      end = at + RECORD_HEADER + 8 + ((length + 7) & ~7);
+      if (end > this.slotBytes) return false;
+      kind = SERIALIZED;
+      view.setInt32(at + RECORD_HEADER, length, true);
+      this.bytes.set(serialized, at + RECORD_HEADER + 8);
+    }
+    view.setInt32(at, kind, true);
+    view.setInt32(at + 4, ok ? 1 : 0, true);
+    view.setFloat64(at + 8, durationMs, true);
+    ints[3] = end;
+    Atomics.store(ints, 2, count + 1);
+    return true;
+  }
+
+  // pool side, once the worker has ended
+  /** The recorded calls, or undefined when there are none. */
+  read(): FinishedCallsOfBatch | undefined {
+    const { ints, view } = this;
+    const count = Atomics.load(ints, 2);
+    if (count === 0) return undefined;
+    const calls: FinishedCall[] = [];
+    let at = SLOT_HEADER;
+    for (let k = 0; k < count; k++) {
+      const kind = view.getInt32(at, true);
+      const ok = view.getInt32(at + 4, true) === 1;
+      const durationMs = view.getFloat64(at + 8, true);
+      at += RECORD_HEADER;
+      let value: unknown;
+      if (kind === NUMBER) {
+        value = view.getFloat64(at, true);
+        at += 8;
+      } else if (kind === SERIALIZED) {
+        const length = view.getInt32(at, true);
+        value = v8().deserialize(this.bytes.subarray(at + 8, at + 8 + length));
+        at += 8 + ((length + 7) & ~7);
+      }
+      calls.push({ ok, value, durationMs });
+    }
+    return { batchSeq: ints[0]!, from: ints[1]!, calls };
+  }
+}
