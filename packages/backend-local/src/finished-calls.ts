@@ -3,6 +3,8 @@
 // whose heap overflows runs no code at its end, so what it had not handed over would be lost
 // and its calls run again. The pool reads these records only after the thread has ended.
 
+import { readCompactClone, writeCompactClone } from './compact-clone';
+
 // node:v8 on first use: a worker whose batches are untimed never needs it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const v8 = () => require('node:v8') as typeof import('node:v8');
@@ -21,13 +23,15 @@ export interface FinishedCallsOfBatch {
   calls: FinishedCall[];
 }
 
-/** Record kinds (Int32): a number (its Float64 follows), undefined, a v8-serialized value. */
+/** Record kinds (Int32): a number (its Float64 follows), undefined, a v8-serialized value, a compact clone. */
 const NUMBER = 1;
 const UNDEFINED = 2;
 const SERIALIZED = 3;
+/** A value in compact-clone.ts's encoding. */
+const COMPACT = 4;
 /** Header of a slot: Int32 batchSeq, Int32 from, Int32 count (published records), Int32 bytes used. */
 const SLOT_HEADER = 16;
-/** Header of a record: Int32 kind, Int32 ok, Float64 durationMs; then 8 bytes (a number) or Int32 length + bytes, padded to 8. */
+/** Header of a record: Int32 kind, Int32 ok, Float64 durationMs; then 8 bytes (a number), the compact clone, or Int32 length + v8's bytes; padded to 8. */
 const RECORD_HEADER = 16;
 
 /**
@@ -50,6 +54,13 @@ export class FinishedCalls {
     readonly buffer: SharedArrayBuffer,
     slot: number,
     private readonly slotBytes: number,
+    /**
+     * Whether values other than numbers and undefined are recorded (compact-clone.ts, or
+     * v8-serialized where it refuses: 2–4 µs, or ≈ 10 µs, a call): only in runs the pool may kill
+     * (a timeout) or that set heap limits. Otherwise add() refuses them and the calls after them
+     * until the next hand-over.
+     */
+    readonly recordsEveryValue = true,
   ) {
     const offset = slot * slotBytes;
     this.ints = new Int32Array(buffer, offset, SLOT_HEADER / 4);
@@ -66,9 +77,9 @@ export class FinishedCalls {
     return Math.max(FinishedCalls.MIN_SLOT_BYTES, Math.floor(FinishedCalls.BYTES_PER_WORKER / concurrency / 8) * 8);
   }
 
-  static slots(buffer: SharedArrayBuffer, concurrency: number): FinishedCalls[] {
+  static slots(buffer: SharedArrayBuffer, concurrency: number, recordsEveryValue = true): FinishedCalls[] {
     const slotBytes = FinishedCalls.slotBytes(concurrency);
-    return Array.from({ length: concurrency }, (_, slot) => new FinishedCalls(buffer, slot, slotBytes));
+    return Array.from({ length: concurrency }, (_, slot) => new FinishedCalls(buffer, slot, slotBytes, recordsEveryValue));
   }
 
   // worker side
@@ -82,7 +93,8 @@ export class FinishedCalls {
 
   /**
    * Records call `index`'s outcome; false (nothing recorded) when it is not the next call of the
-   * slot, does not fit, or cannot be serialized: the caller then hands the calls over.
+   * slot, does not fit, cannot be serialized or is not recorded (recordsEveryValue): the caller
+   * then hands the calls over (when recordsEveryValue).
    */
   add(index: number, ok: boolean, value: unknown, durationMs: number): boolean {
     const { ints, view } = this;
@@ -100,6 +112,11 @@ export class FinishedCalls {
       end = at + RECORD_HEADER;
       if (end > this.slotBytes) return false;
       kind = UNDEFINED;
+    } else if (!this.recordsEveryValue) {
+      return false;
+    } else if ((end = writeCompactClone(value, view, at + RECORD_HEADER, this.slotBytes) ?? -1) >= 0) {
+      end = (end + 7) & ~7;
+      kind = COMPACT;
     } else {
       let serialized: Uint8Array;
       try {
@@ -139,6 +156,10 @@ export class FinishedCalls {
       if (kind === NUMBER) {
         value = view.getFloat64(at, true);
         at += 8;
+      } else if (kind === COMPACT) {
+        const read = readCompactClone(view, at);
+        value = read.value;
+        at = (read.end + 7) & ~7;
       } else if (kind === SERIALIZED) {
         const length = view.getInt32(at, true);
         value = v8().deserialize(this.bytes.subarray(at + 8, at + 8 + length));

@@ -76,7 +76,7 @@ export class PoolWorker {
 
   /** Starts the thread. */
   constructor(
-    options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'createTransport' | 'concurrency' | 'isolation'>,
+    options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'timeoutMs' | 'createTransport' | 'concurrency' | 'isolation'>,
     events: PoolWorkerEvents,
   ) {
     this.concurrency = options.concurrency;
@@ -85,6 +85,9 @@ export class PoolWorker {
     if (this.concurrency > 1) bootData.concurrency = this.concurrency;
     if (options.isolation !== 'process') {
       bootData.finishedCalls = FinishedCalls.buffer(this.concurrency);
+      // Serializing every value costs ≈ 10 µs a call: only where the pool kills (a timeout) or
+      // the user bounded the heap; numbers are always recorded (two stores).
+      if (options.timeoutMs !== undefined || options.resourceLimits !== undefined) bootData.recordsEveryValue = true;
       this.finishedCalls = FinishedCalls.slots(bootData.finishedCalls, this.concurrency);
     }
     const createTransport = options.createTransport ?? (options.isolation === 'process' ? createChildProcessTransport : createWorkerThreadTransport);

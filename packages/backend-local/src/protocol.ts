@@ -50,6 +50,8 @@ export interface WorkerBootData {
    * pool keeps them when it kills the thread. Absent for a worker process (no shared memory).
    */
   finishedCalls?: SharedArrayBuffer;
+  /** See FinishedCalls.recordsEveryValue (default: numbers and undefined only). */
+  recordsEveryValue?: boolean;
 }
 
 /**

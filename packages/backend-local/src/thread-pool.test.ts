@@ -534,7 +534,7 @@ describe('ThreadPool failures', () => {
       expect(await executionsWhen('oom', { resourceLimits: { maxOldGenerationSizeMb: 32 } })).toEqual(once);
     }, 20_000);
 
-    it('a timeout right after tiny calls that return objects and throw (recorded serialized)', async () => {
+    it('a timeout right after tiny calls that return objects and throw', async () => {
       const runCounts = new SharedArrayBuffer(4 * 20);
       const behave: Record<number, string> = { 3: 'throw', 10: 'loop' };
       const pool = makePool({ nWorkers: 1, batch: 20, timeoutMs: 300, setup: { behave, runCounts, tag: 'x' } });

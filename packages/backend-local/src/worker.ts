@@ -86,7 +86,7 @@ const postToPool = (message: unknown, transfer: ArrayBuffer[] = []): void => {
 const { importModuleFile } = require(boot.moduleLoader) as typeof import('@acme-ts/core/function-loader');
 const concurrency = boot.concurrency ?? 1;
 const callStates = inProcess ? fileCallStates() : CallState.slots(boot.callState, concurrency);
-const finishedCallSlots = !inProcess && boot.finishedCalls ? FinishedCalls.slots(boot.finishedCalls, concurrency) : undefined;
+const finishedCallSlots = !inProcess && boot.finishedCalls ? FinishedCalls.slots(boot.finishedCalls, concurrency, boot.recordsEveryValue === true) : undefined;
 
 function fileCallStates(): CallState[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -354,7 +354,8 @@ class BatchRun {
     this.callState.endCall(this.nDone);
     this.nDone++;
     // Too big for the shared record (or not serializable): handed over in a message at once.
-    if (!recorded && !this.handOverFailed) this.handOver();
+    // (Not recorded by choice, !recordsEveryValue: left to the hand-over every 1 ms.)
+    if (!recorded && this.finished!.recordsEveryValue && !this.handOverFailed) this.handOver();
   }
 
   /** The calls finished since the last hand-over, for the pool to settle now (see PartialBatchResult). */
