@@ -20,6 +20,7 @@ describe('compact clone', () => {
     ['typed arrays of each class', [new Float32Array([1.5]), new Int32Array([-3]), new Uint8Array([255]), new Uint8ClampedArray([7]), new Int16Array(0)]],
     ['an own __proto__ property and integer-like keys', JSON.parse('{"__proto__": 1, "2": "b", "1": "a"}') as unknown],
     ['an object without a prototype', Object.assign(Object.create(null) as object, { k: 1 })],
+    ['typed arrays after a nested one', { a: Array.from({ length: 60 }, (_, i) => i / 7), b: [{ c: new Float64Array([1, 2]) }], d: new Int8Array([-1]) }],
   ])('copies %s as structured cloning does', (_, value) => {
     const copied = compactRoundTrip(value);
     expect(copied).toBeDefined();
@@ -44,6 +45,7 @@ describe('compact clone', () => {
     ['a cycle', cyclic],
     ['a function', () => 1],
     ['a long array', new Array(100).fill(1)],
+    ['an object with a method', { toJSON: () => 1 }],
   ])('refuses %s (left to v8.serialize)', (_, value) => {
     expect(compactRoundTrip(value)).toBeUndefined();
   });
