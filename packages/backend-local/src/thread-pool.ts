@@ -374,9 +374,12 @@ export class ThreadPool {
       budgetMs: this.sizer.isAdaptive ? ADAPTIVE_BATCH_BUDGET_MS : Infinity,
       // Calls that run beside others, or in a process (whose call state is posted per change),
       // are always timed: the call state must tell a running call from a finished one, to
-      // blame the right call for a crash.
+      // blame the right call for a crash. So are calls the pool may kill (a timeout) or whose
+      // heap is bounded: a timed call is recorded as it finishes (FinishedCalls), so a call
+      // that is killed or overflows the heap does not take the calls before it along.
       timeEachCall:
         this.options.timeoutMs !== undefined ||
+        this.options.resourceLimits !== undefined ||
         this.options.concurrency > 1 ||
         this.options.isolation === 'process' ||
         !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
