@@ -58,7 +58,7 @@ describe('compact clone', () => {
 
 describe('FinishedCalls', () => {
   it('records calls from the last hand-over on, in order, and reads them back', () => {
-    const buffer = FinishedCalls.buffer(1);
+    const buffer = FinishedCalls.buffer(1, true);
     const [slot] = FinishedCalls.slots(buffer, 1);
     slot!.begin(7, 0);
     expect(slot!.add(0, true, 2, 0.5)).toBe(true);
@@ -84,17 +84,28 @@ describe('FinishedCalls', () => {
   });
 
   it('refuses a value too big for the slot, and other values when it records numbers only', () => {
-    const buffer = FinishedCalls.buffer(1);
-    const slot = new FinishedCalls(buffer, 0, FinishedCalls.slotBytes(1), false);
+    const buffer = FinishedCalls.buffer(1, true);
+    const slot = new FinishedCalls(buffer, 0, buffer.byteLength, false);
     slot.begin(1, 0);
-    expect(slot.add(0, true, new Float64Array(FinishedCalls.slotBytes(1) / 8), 1)).toBe(false);
+    expect(slot.add(0, true, new Float64Array(buffer.byteLength / 8), 1)).toBe(false);
     expect(slot.add(0, true, { plain: [1] }, 1)).toBe(false);
     expect(slot.add(0, true, 1.5, 1)).toBe(true);
     expect(slot.add(1, true, undefined, 1)).toBe(true);
   });
 
+  it('sizes a worker that records numbers only small, and refuses a number once its slot is full', () => {
+    const buffer = FinishedCalls.buffer(2, false);
+    expect(buffer.byteLength).toBe(2 * FinishedCalls.MIN_SLOT_BYTES);
+    const [slot] = FinishedCalls.slots(buffer, 2, false);
+    slot!.begin(1, 0);
+    let index = 0;
+    while (slot!.add(index, true, index, 0)) index++;
+    expect(index).toBe(Math.floor((FinishedCalls.MIN_SLOT_BYTES - 16) / 24));
+    expect(slot!.read()!.calls).toHaveLength(index);
+  });
+
   it('gives each slot of a worker running several batches its own region', () => {
-    const buffer = FinishedCalls.buffer(4);
+    const buffer = FinishedCalls.buffer(4, true);
     const slots = FinishedCalls.slots(buffer, 4);
     slots.forEach((slot, i) => slot.begin(i + 1, 0));
     slots.forEach((slot, i) => expect(slot.add(0, true, i, 0)).toBe(true));

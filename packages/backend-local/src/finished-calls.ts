@@ -42,7 +42,11 @@ const RECORD_HEADER = 16;
  * bytes are written, so the pool trusts exactly the calls counted.
  */
 export class FinishedCalls {
-  /** Bytes for all slots of a worker: a slot holds what a batch finishes in about 1 ms (HAND_OVER_EVERY_MS). */
+  /**
+   * Bytes for all slots of a worker that records every value: a slot holds what a batch
+   * finishes in about 1 ms (HAND_OVER_EVERY_MS). One that records numbers only needs a slot of
+   * MIN_SLOT_BYTES (170 calls; a number that does not fit is handed over at once).
+   */
   static readonly BYTES_PER_WORKER = 256 * 1024;
   static readonly MIN_SLOT_BYTES = 4 * 1024;
 
@@ -69,16 +73,14 @@ export class FinishedCalls {
   }
 
   /** The buffer for a worker that runs `concurrency` batches at once. */
-  static buffer(concurrency: number): SharedArrayBuffer {
-    return new SharedArrayBuffer(FinishedCalls.slotBytes(concurrency) * concurrency);
+  static buffer(concurrency: number, recordsEveryValue: boolean): SharedArrayBuffer {
+    const perSlot = recordsEveryValue ? Math.max(FinishedCalls.MIN_SLOT_BYTES, FinishedCalls.BYTES_PER_WORKER / concurrency) : FinishedCalls.MIN_SLOT_BYTES;
+    return new SharedArrayBuffer(Math.floor(perSlot / 8) * 8 * concurrency);
   }
 
-  static slotBytes(concurrency: number): number {
-    return Math.max(FinishedCalls.MIN_SLOT_BYTES, Math.floor(FinishedCalls.BYTES_PER_WORKER / concurrency / 8) * 8);
-  }
-
+  /** The slots of `buffer` (from buffer()), one per batch the worker runs at once. */
   static slots(buffer: SharedArrayBuffer, concurrency: number, recordsEveryValue = true): FinishedCalls[] {
-    const slotBytes = FinishedCalls.slotBytes(concurrency);
+    const slotBytes = Math.floor(buffer.byteLength / concurrency / 8) * 8;
     return Array.from({ length: concurrency }, (_, slot) => new FinishedCalls(buffer, slot, slotBytes, recordsEveryValue));
   }
 

@@ -84,10 +84,12 @@ export class PoolWorker {
     const bootData: WorkerBootData = { runnerModule: options.runnerModule, moduleLoader: FUNCTION_LOADER_PATH, callState };
     if (this.concurrency > 1) bootData.concurrency = this.concurrency;
     if (options.isolation !== 'process') {
-      bootData.finishedCalls = FinishedCalls.buffer(this.concurrency);
-      // Serializing every value costs ≈ 10 µs a call: only where the pool kills (a timeout) or
-      // the user bounded the heap; numbers are always recorded (two stores).
-      if (options.timeoutMs !== undefined || options.resourceLimits !== undefined) bootData.recordsEveryValue = true;
+      // Copying other values costs 2–25 µs a call (see FinishedCalls.recordsEveryValue): only
+      // where the pool kills (a timeout) or the user bounded the heap; numbers are always
+      // recorded (two stores).
+      const recordsEveryValue = options.timeoutMs !== undefined || options.resourceLimits !== undefined;
+      bootData.finishedCalls = FinishedCalls.buffer(this.concurrency, recordsEveryValue);
+      if (recordsEveryValue) bootData.recordsEveryValue = true;
       this.finishedCalls = FinishedCalls.slots(bootData.finishedCalls, this.concurrency);
     }
     const createTransport = options.createTransport ?? (options.isolation === 'process' ? createChildProcessTransport : createWorkerThreadTransport);

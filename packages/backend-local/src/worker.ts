@@ -354,8 +354,9 @@ class BatchRun {
     this.callState.endCall(this.nDone);
     this.nDone++;
     // Too big for the shared record (or not serializable): handed over in a message at once.
-    // (Not recorded by choice, !recordsEveryValue: left to the hand-over every 1 ms.)
-    if (!recorded && this.finished!.recordsEveryValue && !this.handOverFailed) this.handOver();
+    // (A value other than a number that a pool without kills does not record: left to the
+    // hand-over every 1 ms.)
+    if (!recorded && !this.handOverFailed && (this.finished!.recordsEveryValue || typeof value === 'number' || value === undefined)) this.handOver();
   }
 
   /** The calls finished since the last hand-over, for the pool to settle now (see PartialBatchResult). */
@@ -475,7 +476,8 @@ function portEndpoint(port: MessagePort): Comlink.Endpoint & { deliverWaiting():
 const HAND_OVER_EVERY_MS = 1;
 
 // A thread that ends while a batch runs first hands over the calls it finished: a call's
-// process.exit, or an exception nothing caught (a heap overflow or a termination runs no code).
+// process.exit, or an exception nothing caught (a heap overflow or a termination runs no code:
+// what it finished is in FinishedCalls).
 if (parentPort || inProcess) {
   const handOverBeforeEnd = () => {
     for (const batch of running) {
