@@ -16,7 +16,16 @@ describe('compact clone', () => {
     ['numbers, -0, NaN, Infinity', [1.5, -0, NaN, -Infinity]],
     ['strings with a lone surrogate and non-ASCII', ['', 'Grüße', '\ud800x', 'a'.repeat(300)]],
     ['null, booleans, undefined in arrays and objects', { a: null, b: true, c: false, d: undefined, e: [undefined, 1] }],
-    ['a nested stored call', { stored: 'hdf5', path: '/x/f_payload/f_3.h5', names: ['result_0'], datasets: [{ name: 'result_0', dtype: 'float64', shape: [1], data: new Float64Array([6]) }], deferred: true }],
+    [
+      'a nested stored call',
+      {
+        stored: 'hdf5',
+        path: '/x/f_payload/f_3.h5',
+        names: ['result_0'],
+        datasets: [{ name: 'result_0', dtype: 'float64', shape: [1], data: new Float64Array([6]) }],
+        deferred: true,
+      },
+    ],
     ['typed arrays of each class', [new Float32Array([1.5]), new Int32Array([-3]), new Uint8Array([255]), new Uint8ClampedArray([7]), new Int16Array(0)]],
     ['an own __proto__ property and integer-like keys', JSON.parse('{"__proto__": 1, "2": "b", "1": "a"}') as unknown],
     ['an object without a prototype', Object.assign(Object.create(null) as object, { k: 1 })],
@@ -39,6 +48,7 @@ describe('compact clone', () => {
     ['a Buffer', Buffer.from('ab')],
     ['a view into a larger buffer', new Float64Array(new ArrayBuffer(32), 8, 2)],
     ['a SharedArrayBuffer view', new Int32Array(new SharedArrayBuffer(8))],
+    // eslint-disable-next-line no-sparse-arrays
     ['an array with a hole', [1, , 3]],
     ['an array with an extra property', Object.assign([1, 2], { extra: true })],
     ['an object twice (cloning keeps it one object)', [shared, shared]],

@@ -5,8 +5,7 @@
 
 import { readCompactClone, writeCompactClone } from './compact-clone';
 
-// node:v8 on first use: a worker whose batches are untimed never needs it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// node:v8 on first use: only a value compact-clone.ts refuses needs it.
 const v8 = () => require('node:v8') as typeof import('node:v8');
 
 /** One call's outcome as recorded: what a BatchResult holds for it. */
