@@ -52,6 +52,12 @@ export class FinishedCalls {
   private readonly ints: Int32Array;
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
+  /**
+   * The slot as Int32 and Float64 elements, for the fixed fields (records are 8-aligned): element
+   * stores are several times cheaper than DataView calls in a worker's first, interpreted calls.
+   */
+  private readonly words: Int32Array;
+  private readonly doubles: Float64Array;
 
   constructor(
     readonly buffer: SharedArrayBuffer,
@@ -69,6 +75,8 @@ export class FinishedCalls {
     this.ints = new Int32Array(buffer, offset, SLOT_HEADER / 4);
     this.bytes = new Uint8Array(buffer, offset, slotBytes);
     this.view = new DataView(buffer, offset, slotBytes);
+    this.words = new Int32Array(buffer, offset, slotBytes / 4);
+    this.doubles = new Float64Array(buffer, offset, slotBytes / 8);
   }
 
   /** The buffer for a worker that runs `concurrency` batches at once. */
@@ -98,7 +106,7 @@ export class FinishedCalls {
    * then hands the calls over (when recordsEveryValue).
    */
   add(index: number, ok: boolean, value: unknown, durationMs: number): boolean {
-    const { ints, view } = this;
+    const { ints, view, words, doubles } = this;
     const count = ints[2]!;
     if (index !== ints[1]! + count) return false;
     const at = ints[3]!;
@@ -108,7 +116,7 @@ export class FinishedCalls {
       end = at + RECORD_HEADER + 8;
       if (end > this.slotBytes) return false;
       kind = NUMBER;
-      view.setFloat64(at + RECORD_HEADER, value, true);
+      doubles[(at + RECORD_HEADER) >> 3] = value;
     } else if (value === undefined) {
       end = at + RECORD_HEADER;
       if (end > this.slotBytes) return false;
@@ -132,9 +140,9 @@ export class FinishedCalls {
       view.setInt32(at + RECORD_HEADER, length, true);
       this.bytes.set(serialized, at + RECORD_HEADER + 8);
     }
-    view.setInt32(at, kind, true);
-    view.setInt32(at + 4, ok ? 1 : 0, true);
-    view.setFloat64(at + 8, durationMs, true);
+    words[at >> 2] = kind;
+    words[(at >> 2) + 1] = ok ? 1 : 0;
+    doubles[(at >> 3) + 1] = durationMs;
     ints[3] = end;
     Atomics.store(ints, 2, count + 1);
     return true;
@@ -143,19 +151,19 @@ export class FinishedCalls {
   // pool side, once the worker has ended
   /** The recorded calls, or undefined when there are none. */
   read(): FinishedCallsOfBatch | undefined {
-    const { ints, view } = this;
+    const { ints, view, words, doubles } = this;
     const count = Atomics.load(ints, 2);
     if (count === 0) return undefined;
     const calls: FinishedCall[] = [];
     let at = SLOT_HEADER;
     for (let k = 0; k < count; k++) {
-      const kind = view.getInt32(at, true);
-      const ok = view.getInt32(at + 4, true) === 1;
-      const durationMs = view.getFloat64(at + 8, true);
+      const kind = words[at >> 2];
+      const ok = words[(at >> 2) + 1] === 1;
+      const durationMs = doubles[(at >> 3) + 1]!;
       at += RECORD_HEADER;
       let value: unknown;
       if (kind === NUMBER) {
-        value = view.getFloat64(at, true);
+        value = doubles[at >> 3];
         at += 8;
       } else if (kind === COMPACT) {
         const read = readCompactClone(view, at);
