@@ -4,7 +4,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ComputeError, ParallelMap, range, readCallRecords, runStatus } from '@acme-ts/core';
-import { PYTHON, h5dump } from './support/h5';
+import { LocalBackend } from '@acme-ts/backend-local';
+import { PYTHON, h5copyExpand, h5dump } from './support/h5';
 import { TASKS, quiet, useWorkDir } from './support/run-fixtures';
 
 const RUN_SLOW = path.join(__dirname, 'fixtures', 'run-slow.js');
@@ -410,6 +411,54 @@ test('a call that ends its worker (process.exit) fails alone; the calls its work
   expect(error.failures.map((f) => [f.taskID, f.reason])).toEqual([[10, 'worker-exit']]);
   const executions = Object.fromEntries(fs.readdirSync(markers).map((name) => [name, fs.readFileSync(path.join(markers, name), 'utf8').length]));
   expect(executions).toEqual(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [String(i), 1])));
+});
+
+describe.each([
+  ['in memory', { writeWorkerResults: false }],
+  ['default mode', {}],
+  ['singleFile', { singleFile: true }],
+])('a worker killed right after quick calls (%s): each finished call ran once and keeps its result', (mode, modeOptions) => {
+  /**
+   * Runs markedThenStuck over 0 … 39 on one worker, call 30 killed (in the second batch, when
+   * the calls are warm: many finish within the 1 ms between hand-overs); checks that it alone
+   * failed for `reason`, each call ran once, and the values h5py (or results()) sees.
+   */
+  async function expectEachRanOnce(stuck: 'loop' | 'oom', reason: string, options: object) {
+    const dir = path.join(workDir(), `killed-${stuck}-${mode.replace(/ /g, '-')}`);
+    const markers = path.join(dir, 'markers');
+    fs.mkdirSync(markers, { recursive: true });
+    const inMemory = 'writeWorkerResults' in modeOptions;
+    const outputDir = inMemory ? {} : { outputDir: path.join(dir, 'out') };
+    await using pmap = new ParallelMap(`${TASKS}#markedThenStuck`, [range(40), markers, stuck, 30], { ...quiet, ...modeOptions, ...outputDir, ...options });
+    const values = new Map<number, number[]>();
+    const failures: [number, string | undefined][] = [];
+    for await (const r of pmap.results()) {
+      if (!r.ok) failures.push([r.taskID, r.error?.reason]);
+      else if (inMemory) values.set(r.taskID, Array.from(r.value as Float64Array));
+    }
+    if (!inMemory) {
+      // The container as h5py reads it (payload files' external links expanded).
+      const container = pmap.resultsContainer!;
+      const dump = 'singleFile' in modeOptions ? h5dump(container) : h5copyExpand(container, path.join(dir, 'expanded.h5'));
+      for (const [key, dataset] of Object.entries(dump)) {
+        const match = /^\/comp_(\d+)\/result_0$/.exec(key);
+        if (match) values.set(Number(match[1]), dataset.values as number[]);
+      }
+    }
+    const ids = Array.from({ length: 40 }, (_, i) => i);
+    expect(failures).toEqual([[30, reason]]);
+    const executions = Object.fromEntries(fs.readdirSync(markers).map((name) => [Number(name), fs.readFileSync(path.join(markers, name), 'utf8').length]));
+    expect(executions).toEqual(Object.fromEntries(ids.map((i) => [i, 1])));
+    expect([...values].sort((a, b) => a[0] - b[0])).toEqual(ids.filter((i) => i !== 30).map((i) => [i, [i, 2 * i]]));
+  }
+
+  test('timeout', async () => {
+    await expectEachRanOnce('loop', 'timeout', { nWorkers: 1, timeout: 500 });
+  });
+
+  test('out of memory (a heap limit of 32 MB, no timeout)', async () => {
+    await expectEachRanOnce('oom', 'out-of-memory', { backend: new LocalBackend({ nWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } }) });
+  });
 });
 
 test("isolation: 'process': a call that crashes natively (abort()) fails alone with the signal; the client and the other calls live on, in every storage mode", async () => {

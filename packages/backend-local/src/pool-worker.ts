@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { FUNCTION_LOADER_PATH } from '@acme-ts/core/backend';
 import { WorkerExitedError } from './errors';
 import type { ResolvedPoolOptions } from './options';
+import { FinishedCalls, type FinishedCallsOfBatch } from './finished-calls';
 import { CallState, type BatchRequest, type BatchResult, type PartialBatchResult, type WorkerBootData } from './protocol';
 import type { RunState } from './thread-pool';
 import { createChildProcessTransport, createWorkerThreadTransport, type WorkerExitInfo, type WorkerTransport } from './transport';
@@ -53,6 +54,8 @@ export interface PoolWorkerEvents {
 export class PoolWorker {
   /** One call-state slot per batch the worker may run at once. */
   readonly callStates: CallState[];
+  /** See FinishedCalls (threads only): read once the worker has ended. */
+  private readonly finishedCalls: FinishedCalls[] | undefined;
   /** Batches the worker runs at once (ThreadPoolOptions.concurrency). */
   readonly concurrency: number;
   state: 'starting' | 'ready' | 'exited' = 'starting';
@@ -73,13 +76,22 @@ export class PoolWorker {
 
   /** Starts the thread. */
   constructor(
-    options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'createTransport' | 'concurrency' | 'isolation'>,
+    options: Pick<ResolvedPoolOptions, 'runnerModule' | 'resourceLimits' | 'timeoutMs' | 'createTransport' | 'concurrency' | 'isolation'>,
     events: PoolWorkerEvents,
   ) {
     this.concurrency = options.concurrency;
     const callState = new SharedArrayBuffer(CallState.BYTES * this.concurrency);
     const bootData: WorkerBootData = { runnerModule: options.runnerModule, moduleLoader: FUNCTION_LOADER_PATH, callState };
     if (this.concurrency > 1) bootData.concurrency = this.concurrency;
+    if (options.isolation !== 'process') {
+      // Copying other values costs 2–25 µs a call (see FinishedCalls.recordsEveryValue): only
+      // where the pool kills (a timeout) or the user bounded the heap; numbers are always
+      // recorded (two stores).
+      const recordsEveryValue = options.timeoutMs !== undefined || options.resourceLimits !== undefined;
+      bootData.finishedCalls = FinishedCalls.buffer(this.concurrency, recordsEveryValue);
+      if (recordsEveryValue) bootData.recordsEveryValue = true;
+      this.finishedCalls = FinishedCalls.slots(bootData.finishedCalls, this.concurrency);
+    }
     const createTransport = options.createTransport ?? (options.isolation === 'process' ? createChildProcessTransport : createWorkerThreadTransport);
     this.transport = createTransport({
       entry: workerEntry(),
@@ -193,6 +205,15 @@ export class PoolWorker {
       if (state.running) running.push({ batch, index });
     }
     return { started, running };
+  }
+
+  /**
+   * The calls of `batch` the worker had finished and not handed over when it ended (see
+   * FinishedCalls); only once it has ended.
+   */
+  finishedCallsOf(batch: InFlightBatch): FinishedCallsOfBatch | undefined {
+    const recorded = this.finishedCalls?.[batch.slot]?.read();
+    return recorded?.batchSeq === batch.seq ? recorded : undefined;
   }
 
   /** When the call `blamed` started (sharedClockMs), if the worker recorded it. */

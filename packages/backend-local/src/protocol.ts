@@ -45,6 +45,13 @@ export interface WorkerBootData {
   callStateFile?: string;
   /** Batches the worker runs at once (ThreadPoolOptions.concurrency); default 1. */
   concurrency?: number;
+  /**
+   * See FinishedCalls: where a thread records each call of a timed batch as it finishes, so the
+   * pool keeps them when it kills the thread. Absent for a worker process (no shared memory).
+   */
+  finishedCalls?: SharedArrayBuffer;
+  /** See FinishedCalls.recordsEveryValue (default: numbers and undefined only). */
+  recordsEveryValue?: boolean;
 }
 
 /**
@@ -266,8 +273,8 @@ export const PARTIAL_RESULT = 'acme-ts:partial-batch-result';
  * handed over so that a worker that dies after them does not take their results along: at the
  * batch's end (ahead of its answer, which comlink posts a few promise hops later), before the
  * worker exits (process.exit, an uncaught exception), and in batches whose calls are timed one by
- * one, whenever a call starts ≥ 1 ms after the last hand-over (a call that then times out or runs
- * out of memory loses nothing that finished).
+ * one, whenever a call starts ≥ 1 ms after the last hand-over. A thread killed for a timeout or
+ * by a heap overflow runs no code: what it finished since then is in its FinishedCalls.
  */
 export type PartialBatchResult = BatchResult & {
   partial: true;

@@ -507,7 +507,7 @@ describe('ThreadPool failures', () => {
       const pool = makePool({ nWorkers: 1, batch: 20, setup: { behave, runCounts, sleepMs }, ...options });
       const { byID } = await runAll(pool, range(20));
       expect(failure(byID.get(10)).reason).toBe(misbehaviour === 'exit' ? 'worker-exit' : misbehaviour === 'loop' ? 'timeout' : 'out-of-memory');
-      for (const id of range(20).filter((id) => id !== 10)) expect(byID.get(id)).toMatchObject({ ok: true });
+      for (const id of range(20).filter((id) => id !== 10)) expect(byID.get(id)).toMatchObject({ ok: true, value: 2 * id });
       return Array.from(new Int32Array(runCounts));
     }
     const once = range(20).map(() => 1);
@@ -523,6 +523,27 @@ describe('ThreadPool failures', () => {
     it('out of memory', async () => {
       expect(await executionsWhen('oom', { resourceLimits: { maxOldGenerationSizeMb: 32 } }, 3)).toEqual(once);
     }, 20_000);
+
+    // Tiny calls finish within the 1 ms between hand-overs: the worker records each in shared
+    // memory (FinishedCalls), where the pool finds them after it killed the thread.
+    it('a timeout right after tiny calls', async () => {
+      expect(await executionsWhen('loop', { timeoutMs: 300 })).toEqual(once);
+    }, 10_000);
+
+    it('out of memory right after tiny calls', async () => {
+      expect(await executionsWhen('oom', { resourceLimits: { maxOldGenerationSizeMb: 32 } })).toEqual(once);
+    }, 20_000);
+
+    it('a timeout right after tiny calls that return objects and throw', async () => {
+      const runCounts = new SharedArrayBuffer(4 * 20);
+      const behave: Record<number, string> = { 3: 'throw', 10: 'loop' };
+      const pool = makePool({ nWorkers: 1, batch: 20, timeoutMs: 300, setup: { behave, runCounts, tag: 'x' } });
+      const { byID } = await runAll(pool, range(20));
+      expect(failure(byID.get(10)).reason).toBe('timeout');
+      expect(failure(byID.get(3)).error).toMatchObject({ name: 'RangeError', message: 'call 3 failed on purpose' });
+      for (const id of range(20).filter((id) => id !== 10 && id !== 3)) expect(byID.get(id)).toMatchObject({ ok: true, value: { value: 2 * id, tag: 'x' } });
+      expect(Array.from(new Int32Array(runCounts))).toEqual(once);
+    }, 10_000);
   });
 
   it('fails only the call whose result cannot be cloned', async () => {

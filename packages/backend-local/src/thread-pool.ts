@@ -374,9 +374,12 @@ export class ThreadPool {
       budgetMs: this.sizer.isAdaptive ? ADAPTIVE_BATCH_BUDGET_MS : Infinity,
       // Calls that run beside others, or in a process (whose call state is posted per change),
       // are always timed: the call state must tell a running call from a finished one, to
-      // blame the right call for a crash.
+      // blame the right call for a crash. So are calls the pool may kill (a timeout) or whose
+      // heap is bounded: a timed call is recorded as it finishes (FinishedCalls), so a call
+      // that is killed or overflows the heap does not take the calls before it along.
       timeEachCall:
         this.options.timeoutMs !== undefined ||
+        this.options.resourceLimits !== undefined ||
         this.options.concurrency > 1 ||
         this.options.isolation === 'process' ||
         !((this.sizer.meanCallMs ?? Infinity) < TINY_CALL_MS),
@@ -500,6 +503,10 @@ export class ThreadPool {
   // --- failures ----------------------------------------------------------------------------
 
   private handleExit(worker: PoolWorker, info: WorkerExitInfo): void {
+    // First the calls it finished after its last hand-over (killed for a timeout, out of
+    // memory: it ran no code at its end), as if handed over: they do not run again. While the
+    // batches are still the worker's, so a stop() in onSettled reports the rest as aborted.
+    for (const batch of worker.batches) if (!batch.run.stopped) this.settleFinishedCalls(worker, batch);
     const wasStarting = worker.state === 'starting';
     worker.state = 'exited';
     this.workers.delete(worker);
@@ -550,6 +557,27 @@ export class ThreadPool {
       }
     }
     this.pump(run);
+  }
+
+  /** Reports the calls of `batch` that its ended worker recorded as finished (FinishedCalls). */
+  private settleFinishedCalls(worker: PoolWorker, batch: InFlightBatch): void {
+    const recorded = worker.finishedCallsOf(batch);
+    // Records start at a hand-over; those the pool has already had are skipped.
+    const skip = batch.nSettled - (recorded?.from ?? Infinity);
+    if (!recorded || skip < 0) return;
+    const calls = recorded.calls.slice(skip, skip + batch.taskIDs.length - batch.nSettled);
+    if (calls.length === 0) return;
+    const durationsMs = Float64Array.from(calls, (call) => call.durationMs);
+    const result: BatchResult = {
+      batchSeq: batch.seq,
+      from: batch.nSettled,
+      nDone: batch.nSettled + calls.length,
+      durationsMs,
+      workMs: durationsMs.reduce((sum, ms) => sum + ms, 0),
+    };
+    if (calls.some((call) => !call.ok)) result.ok = Uint8Array.from(calls, (call) => (call.ok ? 1 : 0));
+    if (calls.some((call) => call.value !== undefined)) result.values = calls.map((call) => call.value);
+    this.settleBatch(batch.run, batch, result);
   }
 
   private countUnattributedDeath(run: RunState, info: WorkerExitInfo): void {

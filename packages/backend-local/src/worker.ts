@@ -3,6 +3,7 @@
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { isErrorLike } from './errors';
+import { FinishedCalls } from './finished-calls';
 import * as Comlink from 'comlink';
 import {
   CallState,
@@ -85,6 +86,7 @@ const postToPool = (message: unknown, transfer: ArrayBuffer[] = []): void => {
 const { importModuleFile } = require(boot.moduleLoader) as typeof import('@acme-ts/core/function-loader');
 const concurrency = boot.concurrency ?? 1;
 const callStates = inProcess ? fileCallStates() : CallState.slots(boot.callState, concurrency);
+const finishedCallSlots = !inProcess && boot.finishedCalls ? FinishedCalls.slots(boot.finishedCalls, concurrency, boot.recordsEveryValue === true) : undefined;
 
 function fileCallStates(): CallState[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -210,6 +212,10 @@ class BatchRun {
   private readonly transfers = new Set<ArrayBuffer>();
   private readonly batchStart: number;
   private readonly callState: CallState;
+  /** Timed batches of a thread: each finished call is recorded here until it is handed over. */
+  private readonly finished: FinishedCalls | undefined;
+  /** A hand-over failed (a value that cannot travel): the batch's answer fails as a whole. */
+  private handOverFailed = false;
   /** One clock reading per call: the end of a call is the start of the next. */
   private now: number;
   private callStart = 0;
@@ -228,6 +234,8 @@ class BatchRun {
     this.values = new ValueCollector(this.n);
     this.callState = callStates[request.slot ?? 0]!;
     this.callState.beginBatch(request.batchSeq);
+    this.finished = this.timeEachCall ? finishedCallSlots?.[request.slot ?? 0] : undefined;
+    this.finished?.begin(request.batchSeq, 0);
     this.batchStart = this.now = this.handedOverAt = sharedClockMs();
   }
 
@@ -323,23 +331,32 @@ class BatchRun {
   settle(value: unknown): void {
     this.values.set(this.nDone, value);
     if (this.runner.transferResults) collectTransferables(value, this.transfers);
-    this.endCall();
+    this.endCall(true, value);
   }
 
   fail(thrown: unknown): void {
     this.ok ??= new Uint8Array(this.n).fill(1);
     this.ok[this.nDone] = 0;
-    this.values.set(this.nDone, serializeError(thrown));
-    this.endCall();
+    const error = serializeError(thrown);
+    this.values.set(this.nDone, error);
+    this.endCall(false, error);
   }
 
-  private endCall(): void {
-    if (this.timeEachCall) {
-      this.now = sharedClockMs();
-      this.durationsMs![this.nDone] = this.now - this.callStart;
-      this.callState.endCall(this.nDone);
+  private endCall(ok: boolean, value: unknown): void {
+    if (!this.timeEachCall) {
+      this.nDone++;
+      return;
     }
+    this.now = sharedClockMs();
+    const durationMs = (this.durationsMs![this.nDone] = this.now - this.callStart);
+    // Recorded before the call state says it finished: a call counted as finished is recorded.
+    const recorded = this.finished === undefined || this.finished.add(this.nDone, ok, value, durationMs);
+    this.callState.endCall(this.nDone);
     this.nDone++;
+    // Too big for the shared record (or not serializable): handed over in a message at once.
+    // (A value other than a number that a pool without kills does not record: left to the
+    // hand-over every 1 ms.)
+    if (!recorded && !this.handOverFailed && (this.finished!.recordsEveryValue || typeof value === 'number' || value === undefined)) this.handOver();
   }
 
   /** The calls finished since the last hand-over, for the pool to settle now (see PartialBatchResult). */
@@ -356,10 +373,12 @@ class BatchRun {
     } catch {
       // A value that cannot travel: the batch's answer fails as a whole, and the pool finds the
       // culprit by running the calls one by one.
+      this.handOverFailed = true;
       return;
     }
     this.handedOver = this.nDone;
     this.handedOverAt = this.now;
+    this.finished?.begin(this.request.batchSeq, this.nDone);
   }
 
   /** The batch's answer: what was not handed over (usually nothing: then only its counts). */
@@ -457,7 +476,8 @@ function portEndpoint(port: MessagePort): Comlink.Endpoint & { deliverWaiting():
 const HAND_OVER_EVERY_MS = 1;
 
 // A thread that ends while a batch runs first hands over the calls it finished: a call's
-// process.exit, or an exception nothing caught (a heap overflow or a termination runs no code).
+// process.exit, or an exception nothing caught (a heap overflow or a termination runs no code:
+// what it finished is in FinishedCalls).
 if (parentPort || inProcess) {
   const handOverBeforeEnd = () => {
     for (const batch of running) {
