@@ -457,7 +457,12 @@ describe.each([
   });
 
   test('out of memory (a heap limit of 32 MB, no timeout)', async () => {
-    await expectEachRanOnce('oom', 'out-of-memory', { backend: new LocalBackend({ nWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } }) });
+    // Not on stderr: jest-worker takes "heap out of memory" there (Node's words, which the run's
+    // failure summary quotes) for its own child's crash and kills it.
+    const logged: string[] = [];
+    const logger = { info: () => {}, warn: () => {}, error: (m: string) => logged.push(m), debug: () => {} };
+    await expectEachRanOnce('oom', 'out-of-memory', { logger, backend: new LocalBackend({ nWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } }) });
+    expect(logged.join('\n')).toContain('call 30 (out-of-memory)');
   });
 });
 
