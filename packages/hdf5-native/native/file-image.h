@@ -2,7 +2,9 @@
 // values and the datasets' modification times. After libhdf5 wrote two files of a structure,
 // later ones are the second file's bytes with the values and times replaced, written
 // without libhdf5: creating an HDF5 file costs libhdf5 ≈ 1.3 M instructions (a fresh metadata
-// cache per file), far more than the few KiB it writes.
+// cache per file), far more than the few KiB it writes. Values of kDirectBytes or more are not
+// kept: such a file is the image's bytes and the caller's typed arrays in one writev, without
+// the libhdf5 lock, so threads write large files in parallel.
 #pragma once
 #include <napi.h>
 #include <cstdint>
