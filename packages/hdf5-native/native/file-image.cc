@@ -1,7 +1,11 @@
 #include "file-image.h"
 #include "values.h"
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <climits>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -34,26 +38,51 @@ uint16_t readU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] <<
 
 uint64_t readU64(const uint8_t* p) { return readU32(p) | static_cast<uint64_t>(readU32(p + 4)) << 32; }
 
-// Calls visit(type, dataOffset, size) for every message of the version-1 object header at `addr`
-// (all its chunks) until it returns false; false when the header cannot be read (or visit said
-// no). HDF5 file format: "Version 1 Object Header", "Object Header Continuation" (type 0x10).
+// A file libhdf5 wrote as an image keeps it: its bytes but for the values of its direct
+// datasets. at(offset, n) points at the n bytes from file offset `offset` when they are all kept
+// (in one piece), else nullptr; compact(offset) is where such an offset lies in `bytes`.
+struct FileView {
+  struct Piece {
+    uint64_t from, to, at;  // file [from, to) is bytes[at, at + to - from)
+  };
+  const std::vector<uint8_t>& bytes;
+  std::vector<Piece> pieces;
+  const Piece* find(uint64_t offset, uint64_t n) const {
+    for (const Piece& p : pieces)
+      if (offset >= p.from && offset <= p.to && n <= p.to - offset) return &p;
+    return nullptr;
+  }
+  const uint8_t* at(uint64_t offset, uint64_t n) const {
+    const Piece* p = find(offset, n);
+    return p ? bytes.data() + p->at + (offset - p->from) : nullptr;
+  }
+  uint64_t compact(uint64_t offset) const { return find(offset, 0)->at + (offset - find(offset, 0)->from); }
+};
+
+// Calls visit(type, dataOffset, size, data) for every message of the version-1 object header at
+// `addr` (all its chunks) until it returns false; false when the header cannot be read (or visit
+// said no). HDF5 file format: "Version 1 Object Header", "Object Header Continuation" (0x10).
 template <typename Visit>
-bool walkHeader(const std::vector<uint8_t>& file, uint64_t addr, Visit visit) {
+bool walkHeader(const FileView& file, uint64_t addr, Visit visit) {
   constexpr uint64_t kPrefix = 16, kMessageHeader = 8;
   constexpr uint16_t kContinuation = 0x10;
-  if (addr + kPrefix > file.size() || file[addr] != 1) return false;
-  std::vector<std::pair<uint64_t, uint64_t>> chunks{{addr + kPrefix, readU32(&file[addr + 8])}};
+  const uint8_t* prefix = file.at(addr, kPrefix);
+  if (!prefix || prefix[0] != 1) return false;
+  std::vector<std::pair<uint64_t, uint64_t>> chunks{{addr + kPrefix, readU32(prefix + 8)}};
   for (size_t c = 0; c < chunks.size(); c++) {
-    uint64_t pos = chunks[c].first, end = pos + chunks[c].second;
-    if (end > file.size() || chunks.size() > 64) return false;
-    while (pos + kMessageHeader <= end) {
-      uint16_t type = readU16(&file[pos]), size = readU16(&file[pos + 2]);
+    if (chunks.size() > 64) return false;
+    uint64_t first = chunks[c].first, length = chunks[c].second;
+    const uint8_t* chunk = file.at(first, length);
+    if (!chunk) return false;
+    uint64_t pos = 0;
+    while (pos + kMessageHeader <= length) {
+      uint16_t type = readU16(chunk + pos), size = readU16(chunk + pos + 2);
       uint64_t data = pos + kMessageHeader;
-      if (data + size > end) return false;
+      if (data + size > length) return false;
       if (type == kContinuation) {
         if (size < 16) return false;
-        chunks.emplace_back(readU64(&file[data]), readU64(&file[data + 8]));
-      } else if (!visit(type, data, size)) {
+        chunks.emplace_back(readU64(chunk + data), readU64(chunk + data + 8));
+      } else if (!visit(type, first + data, size, chunk + data)) {
         return false;
       }
       pos = data + size;
@@ -65,11 +94,11 @@ bool walkHeader(const std::vector<uint8_t>& file, uint64_t addr, Visit visit) {
 // Offsets of the 4-byte times in the modification-time messages (type 0x12) of the object
 // header at `addr`, appended to `out`; false when it cannot be read or holds a time outside
 // [from, to].
-bool findTimes(const std::vector<uint8_t>& file, uint64_t addr, uint32_t from, uint32_t to, std::vector<uint64_t>& out) {
+bool findTimes(const FileView& file, uint64_t addr, uint32_t from, uint32_t to, std::vector<uint64_t>& out) {
   constexpr uint16_t kMtime = 0x12;
-  return walkHeader(file, addr, [&](uint16_t type, uint64_t data, uint16_t size) {
+  return walkHeader(file, addr, [&](uint16_t type, uint64_t data, uint16_t size, const uint8_t* d) {
     if (type != kMtime) return true;
-    uint32_t t = size >= 8 && file[data] == 1 ? readU32(&file[data + 4]) : 0;
+    uint32_t t = size >= 8 && d[0] == 1 ? readU32(d + 4) : 0;
     if (t < from || t > to) return false;
     out.push_back(data + 4);
     return true;
@@ -81,23 +110,23 @@ uint64_t pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 // Where the value of each attribute `names[k]` of the object header at `addr` starts, from its
 // attribute message (type 0x0C; versions 1, with fields padded to 8 bytes, 2 and 3, unpadded,
 // 3 with a name-encoding byte); false when one is missing or its value is not 8 bytes.
-bool findAttributeValues(const std::vector<uint8_t>& file, uint64_t addr, const std::vector<std::string>& names, std::vector<uint64_t>& out) {
+bool findAttributeValues(const FileView& file, uint64_t addr, const std::vector<std::string>& names, std::vector<uint64_t>& out) {
   constexpr uint16_t kAttribute = 0x0C;
   out.assign(names.size(), 0);
   size_t found = 0;
-  bool ok = walkHeader(file, addr, [&](uint16_t type, uint64_t data, uint16_t size) {
+  bool ok = walkHeader(file, addr, [&](uint16_t type, uint64_t data, uint16_t size, const uint8_t* d) {
     if (type != kAttribute || size < 8) return true;
-    uint8_t version = file[data];
+    uint8_t version = d[0];
     if (version < 1 || version > 3) return false;
-    uint64_t nameSize = readU16(&file[data + 2]), typeSize = readU16(&file[data + 4]), spaceSize = readU16(&file[data + 6]);
-    uint64_t at = data + (version == 3 ? 9 : 8);
-    if (nameSize == 0 || at + nameSize > data + size) return false;
-    std::string name(reinterpret_cast<const char*>(&file[at]), nameSize - 1);
+    uint64_t nameSize = readU16(d + 2), typeSize = readU16(d + 4), spaceSize = readU16(d + 6);
+    uint64_t at = version == 3 ? 9 : 8;
+    if (nameSize == 0 || at + nameSize > size) return false;
+    std::string name(reinterpret_cast<const char*>(d + at), nameSize - 1);
     uint64_t value = version == 1 ? at + pad8(nameSize) + pad8(typeSize) + pad8(spaceSize) : at + nameSize + typeSize + spaceSize;
     for (size_t k = 0; k < names.size(); k++) {
       if (names[k] != name || out[k] != 0) continue;
-      if (value + 8 > data + size) return false;
-      out[k] = value;
+      if (value + 8 > size) return false;
+      out[k] = data + value;
       found++;
     }
     return true;
@@ -105,27 +134,53 @@ bool findAttributeValues(const std::vector<uint8_t>& file, uint64_t addr, const 
   return ok && found == names.size();
 }
 
-// Writes all of `bytes` to `fd`; 0 or the errno.
-int writeAll(int fd, const std::vector<uint8_t>& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n < 0 ? errno : EIO;
-    done += static_cast<size_t>(n);
+// Reads n bytes at `offset` of fd into `out`; false on an error or a short file.
+bool preadAll(int fd, uint8_t* out, uint64_t n, uint64_t offset) {
+  while (n > 0) {
+    ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    out += got;
+    n -= static_cast<uint64_t>(got);
+    offset += static_cast<uint64_t>(got);
   }
-  return 0;
+  return true;
 }
 
-bool readFile(const std::string& path, std::vector<uint8_t>& out, size_t limit) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  out.resize(limit + 1);
-  size_t n = std::fread(out.data(), 1, out.size(), f);
-  bool ok = !std::ferror(f) && n <= limit;
-  std::fclose(f);
-  out.resize(n);
-  return ok;
+// Whether the n bytes at `offset` of fd are `expected`'s.
+bool fileHolds(int fd, uint64_t offset, const uint8_t* expected, uint64_t n) {
+  std::vector<uint8_t> buffer(std::min<uint64_t>(n, 1 << 20));
+  for (uint64_t done = 0; done < n;) {
+    uint64_t k = std::min<uint64_t>(buffer.size(), n - done);
+    if (!preadAll(fd, buffer.data(), k, offset + done) || std::memcmp(buffer.data(), expected + done, k) != 0) return false;
+    done += k;
+  }
+  return true;
+}
+
+// Writes all of `parts` to `fd` (writev, IOV_MAX at a time, resuming after short writes); 0 or
+// the errno.
+int writeAll(int fd, std::vector<struct iovec> parts) {
+  size_t next = 0;
+  while (next < parts.size()) {
+    if (parts[next].iov_len == 0) {
+      next++;
+      continue;
+    }
+    int count = static_cast<int>(std::min<size_t>(parts.size() - next, IOV_MAX));
+    ssize_t n = ::writev(fd, &parts[next], count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : EIO;
+    size_t left = static_cast<size_t>(n);
+    while (left > 0 && next < parts.size()) {
+      size_t k = std::min(left, parts[next].iov_len);
+      parts[next].iov_base = static_cast<uint8_t*>(parts[next].iov_base) + k;
+      parts[next].iov_len -= k;
+      left -= k;
+      if (parts[next].iov_len == 0) next++;
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -184,12 +239,15 @@ void FileImages::describe(const Napi::Array& datasets, const Napi::Array& attrib
     // A wrong element count is libhdf5's path's error to report; nothing to store has no address.
     if (npoints != static_cast<double>(values.ElementLength()) || npoints == 0) return;
     key += '\x1e';
-    // A large file is all values: libhdf5's per-file cost does not matter, and it is not kept.
-    bytes += values.ByteLength();
+    // Large values are written from the typed array itself (not kept in the image); the image
+    // holds the rest, at most kMaxImageBytes.
+    bool direct = values.ByteLength() >= kDirectBytes;
+    if (!direct) bytes += values.ByteLength();
     if (bytes > kMaxImageBytes) return;
     req.names.push_back(name);
     req.values.push_back(typedArrayBytes(values));
     req.sizes.push_back(values.ByteLength());
+    req.direct.push_back(direct);
   }
   req.key = std::move(key);
 }
@@ -239,22 +297,60 @@ bool FileImages::locate(hid_t fid, const ImageRequest& req, ImageSlots& slots) {
 void FileImages::remember(const std::string& writtenPath, const ImageRequest& req, const ImageSlots& slots) {
   Image image;
   image.key = req.key;
-  if (!readFile(writtenPath, image.bytes, kMaxImageBytes)) return;
-  const std::vector<uint8_t>& file = image.bytes;
+  int fd = ::open(writtenPath.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return;
+  uint64_t fileSize = static_cast<uint64_t>(st.st_size);
+  // The direct datasets' values in file order: the image keeps the bytes between them.
+  std::vector<size_t> direct;
+  for (size_t i = 0; i < req.names.size(); i++)
+    if (req.direct[i]) direct.push_back(i);
+  std::sort(direct.begin(), direct.end(), [&](size_t a, size_t b) { return slots.valueOffsets[a] < slots.valueOffsets[b]; });
+  FileView view{image.bytes, {}};
+  uint64_t pos = 0, kept = 0;
+  for (size_t i : direct) {
+    uint64_t at = slots.valueOffsets[i];
+    if (at < pos || at > fileSize || req.sizes[i] > fileSize - at) return;
+    view.pieces.push_back({pos, at, kept});
+    kept += at - pos;
+    image.gaps.push_back({kept, i});
+    pos = at + req.sizes[i];
+  }
+  view.pieces.push_back({pos, fileSize, kept});
+  kept += fileSize - pos;
+  if (kept > kMaxImageBytes) return;
+  image.bytes.resize(kept);
+  for (const FileView::Piece& p : view.pieces)
+    if (!preadAll(fd, image.bytes.data() + p.at, p.to - p.from, p.from)) return;
   // The values must sit where libhdf5 said, and the times where the format puts them.
   for (size_t i = 0; i < req.names.size(); i++) {
     uint64_t at = slots.valueOffsets[i];
-    if (at + req.sizes[i] > file.size() || std::memcmp(&file[at], req.values[i], req.sizes[i]) != 0) return;
-    image.valueOffsets.push_back(at);
+    if (req.direct[i]) {
+      if (!fileHolds(fd, at, req.values[i], req.sizes[i])) return;
+      image.valueOffsets.push_back(0);
+      continue;
+    }
+    const uint8_t* p = view.at(at, req.sizes[i]);
+    if (!p || std::memcmp(p, req.values[i], req.sizes[i]) != 0) return;
+    image.valueOffsets.push_back(view.compact(at));
   }
   // The root group's header (objectAddresses[0]) holds the attributes.
   if (!req.attributeNames.empty()) {
-    if (!findAttributeValues(file, slots.objectAddresses[0], req.attributeNames, image.attributeOffsets)) return;
-    for (size_t k = 0; k < req.attributeNames.size(); k++)
-      if (std::memcmp(&file[image.attributeOffsets[k]], req.attributeValues[k].data(), 8) != 0) return;
+    if (!findAttributeValues(view, slots.objectAddresses[0], req.attributeNames, image.attributeOffsets)) return;
+    for (size_t k = 0; k < req.attributeNames.size(); k++) {
+      const uint8_t* p = view.at(image.attributeOffsets[k], 8);
+      if (!p || std::memcmp(p, req.attributeValues[k].data(), 8) != 0) return;
+      image.attributeOffsets[k] = view.compact(image.attributeOffsets[k]);
+    }
   }
   for (uint64_t addr : slots.objectAddresses)
-    if (!findTimes(file, addr, slots.writtenFrom, slots.writtenTo, image.mtimeOffsets)) return;
+    if (!findTimes(view, addr, slots.writtenFrom, slots.writtenTo, image.mtimeOffsets)) return;
+  for (uint64_t& at : image.mtimeOffsets) at = view.compact(at);  // inside a header: kept
   if (images_.size() >= kMaxImages) images_.pop_front();
   images_.push_back(std::move(image));
 }
@@ -264,12 +360,23 @@ void FileImages::write(const ImageRequest& req, const std::string& path, const s
   if (!image) throw AddonError("ERR_HDF5", "internal: no file image for '" + path + "'");
   thread_local std::vector<uint8_t> bytes;
   bytes.assign(image->bytes.begin(), image->bytes.end());
-  for (size_t i = 0; i < req.values.size(); i++) std::memcpy(&bytes[image->valueOffsets[i]], req.values[i], req.sizes[i]);
+  for (size_t i = 0; i < req.values.size(); i++)
+    if (!req.direct[i]) std::memcpy(&bytes[image->valueOffsets[i]], req.values[i], req.sizes[i]);
   for (size_t k = 0; k < req.attributeValues.size(); k++) std::memcpy(&bytes[image->attributeOffsets[k]], req.attributeValues[k].data(), 8);
   // libhdf5 stamps a dataset with the time it was created (seconds, little-endian).
   uint32_t now = stampSeconds();
   for (uint64_t at : image->mtimeOffsets)
     for (int b = 0; b < 4; b++) bytes[at + b] = static_cast<uint8_t>(now >> (8 * b));
+  // The file: the patched bytes with each direct dataset's values, from the caller's typed
+  // array (no copy), where the image left them out. Plain file I/O: no libhdf5 lock.
+  std::vector<struct iovec> parts;
+  uint64_t pos = 0;
+  for (const Gap& gap : image->gaps) {
+    parts.push_back({bytes.data() + pos, gap.at - pos});
+    parts.push_back({const_cast<uint8_t*>(req.values[gap.dataset]), req.sizes[gap.dataset]});
+    pos = gap.at;
+  }
+  parts.push_back({bytes.data() + pos, bytes.size() - pos});
 
   // An unnamed file in the folder (O_TMPFILE), linked in under its name once complete: the
   // name appears with the whole file, and a crash leaves nothing behind. Measured on ext4:
@@ -278,7 +385,7 @@ void FileImages::write(const ImageRequest& req, const std::string& path, const s
   std::string folder = path.substr(0, path.find_last_of('/') + 1);
   int fd = ::open(folder.empty() ? "." : folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
   if (fd >= 0) {
-    int err = writeAll(fd, bytes);
+    int err = writeAll(fd, parts);
     if (err != 0) {
       ::close(fd);
       throw AddonError("ERR_HDF5", "cannot write '" + path + "': " + std::strerror(err));
@@ -301,7 +408,7 @@ void FileImages::write(const ImageRequest& req, const std::string& path, const s
     int err = errno;
     throw AddonError("ERR_HDF5", "cannot create HDF5 file '" + tmp + "'" + whyCannotCreate(tmp, true) + ": " + std::strerror(err));
   }
-  int err = writeAll(fd, bytes);
+  int err = writeAll(fd, parts);
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err != 0) {
     std::remove(tmp.c_str());

@@ -2,7 +2,9 @@
 // values and the datasets' modification times. After libhdf5 wrote two files of a structure,
 // later ones are the second file's bytes with the values and times replaced, written
 // without libhdf5: creating an HDF5 file costs libhdf5 ≈ 1.3 M instructions (a fresh metadata
-// cache per file), far more than the few KiB it writes.
+// cache per file), far more than the few KiB it writes. Values of kDirectBytes or more are not
+// kept: such a file is the image's bytes and the caller's typed arrays in one writev, without
+// the libhdf5 lock, so threads write large files in parallel.
 #pragma once
 #include <napi.h>
 #include <cstdint>
@@ -25,6 +27,9 @@ struct ImageRequest {
   std::vector<std::string> names;
   std::vector<const uint8_t*> values;  // the typed arrays' bytes, laid out as the file type
   std::vector<size_t> sizes;
+  // Per dataset: values of kDirectBytes or more are not kept in the image; a file from it gets
+  // them straight from the typed array (writev), the image holding only the bytes around them.
+  std::vector<bool> direct;
   // Root attributes an image can hold: scalars of float64 (numbers) or int64 (bigints), their
   // values as the file stores them (little-endian).
   std::vector<std::string> attributeNames;
@@ -61,15 +66,24 @@ class FileImages {
   size_t imageCount() const { return images_.size(); }
   size_t filesWritten() const { return filesWritten_; }
 
-  // Images kept at most (the oldest goes), and the largest file kept as an image.
+  // Images kept at most (the oldest goes); the most bytes an image keeps (the file without its
+  // direct datasets' values); datasets of at least kDirectBytes are written from the caller's
+  // typed array, not kept.
   static constexpr size_t kMaxImages = 8, kMaxSeenOnce = 64;
   static constexpr size_t kMaxImageBytes = 256 * 1024;
+  static constexpr size_t kDirectBytes = 64 * 1024;
 
  private:
+  // Where a direct dataset's values go: before bytes[at] (kept bytes are the file without them).
+  struct Gap {
+    uint64_t at;
+    size_t dataset;
+  };
   struct Image {
     std::string key;
-    std::vector<uint8_t> bytes;
-    std::vector<uint64_t> valueOffsets;
+    std::vector<uint8_t> bytes;  // the file but for its direct datasets' values
+    std::vector<Gap> gaps;  // in file order
+    std::vector<uint64_t> valueOffsets;  // in bytes (direct datasets: unused)
     std::vector<uint64_t> attributeOffsets;  // in ImageRequest::attributeNames' order
     std::vector<uint64_t> mtimeOffsets;
   };

@@ -116,6 +116,68 @@ describe('writeFileAtomic from file images', () => {
     expect(h5dump(file('in_other.h5'))['/'].attrs).toEqual({ mu: 1, 'n é': 2 });
   });
 
+  test("values of 64 KiB or more are written from the typed array, not kept: the bytes are libhdf5's but for the times", () => {
+    // Large values in a shared buffer at an offset (as taskContext().resultArray() lends them),
+    // a large int32 dataset, a small one and root attributes.
+    const shared = new Float64Array(new SharedArrayBuffer(8 * (300 * 300 + 3)), 8 * 3, 300 * 300);
+    const ds = (k: number): DatasetWrite[] => {
+      shared.forEach((_, i) => (shared[i] = k * 1e6 + i + 0.25));
+      const ints = new Int32Array(70000).map((_, i) => i * (k + 1) - 35000);
+      return [
+        { path: 'result_0', dtype: 'float64', shape: [300, 300], data: shared },
+        { path: 'small', dtype: 'uint16', shape: [3], data: Uint16Array.of(k, 1, 65535) },
+        { path: 'result_1', dtype: 'int32', shape: [70000], data: ints },
+      ];
+    };
+    const before = fileImageStats().filesWritten;
+    const t0 = Math.floor(Date.now() / 1000);
+    for (let k = 0; k < 4; k++) writeFileAtomic(file(`big_${k}.h5`), ds(k), { x: k / 7, n: BigInt(k) });
+    writeFileAtomic(file('big_3-libhdf5.h5'), ds(3), { x: 3 / 7, n: 3n }, { fileImages: false });
+    const t1 = Math.ceil(Date.now() / 1000);
+    expect(fileImageStats().filesWritten - before).toBe(2);
+    // The same layout as libhdf5 chose (contiguous, late allocation, the same offsets).
+    expect(structure(file('big_3.h5'))).toBe(structure(file('big_3-libhdf5.h5')));
+    expect(structure(file('big_3.h5'))).toMatch(/CONTIGUOUS[\s\S]*H5D_ALLOC_TIME_LATE/);
+    const a = fs.readFileSync(file('big_3.h5')),
+      b = fs.readFileSync(file('big_3-libhdf5.h5'));
+    expect(a.length).toBe(b.length);
+    for (const at of differingOffsets(file('big_3.h5'), file('big_3-libhdf5.h5'))) {
+      // Only inside 4-byte times of both files.
+      const inTime = [0, 1, 2, 3].some((k) => at - k >= 0 && [a, b].every((f) => f.readUInt32LE(at - k) >= t0 && f.readUInt32LE(at - k) <= t1));
+      expect({ at, inTime }).toEqual({ at, inTime: true });
+    }
+    // h5py: big_3 reads as libhdf5's file; a few values of big_2 and big_3.
+    const script = `import h5py, sys, json, numpy as np
+def summary(name):
+    with h5py.File(name, 'r') as f:
+        r0, r1 = f['result_0'][()], f['result_1'][()]
+        return {'attrs': {k: float(v) for k, v in f.attrs.items()}, 'small': f['small'][()].tolist(), 'r0': [r0.shape, float(r0[0, 0]), float(r0[299, 299])],
+                'r1': [r1.dtype.name, int(r1[0]), int(r1[1]), int(r1[69999])]}
+with h5py.File(sys.argv[1], 'r') as a, h5py.File(sys.argv[2], 'r') as b:
+    same = sorted(a) == sorted(b) and all(np.array_equal(a[n][()], b[n][()]) and a[n].dtype == b[n].dtype for n in a) and dict(a.attrs) == dict(b.attrs)
+print(json.dumps({'same': same, 'files': [summary(n) for n in sys.argv[3:]]}))`;
+    const seen = JSON.parse(
+      execFileSync(PYTHON, ['-c', script, file('big_3.h5'), file('big_3-libhdf5.h5'), file('big_2.h5'), file('big_3.h5')], { encoding: 'utf8' }),
+    );
+    expect(seen.same).toBe(true);
+    [2, 3].forEach((k, j) =>
+      expect(seen.files[j]).toEqual({
+        attrs: { x: k / 7, n: k },
+        small: [k, 1, 65535],
+        r0: [[300, 300], k * 1e6 + 0.25, k * 1e6 + 89999.25],
+        r1: ['int32', -35000, k + 1 - 35000, 69999 * (k + 1) - 35000],
+      }),
+    );
+    const dumps = [file('big_3.h5'), file('big_3-libhdf5.h5')].map((f) =>
+      execFileSync('h5dump', [f], { encoding: 'utf8', maxBuffer: 1 << 28 })
+        .split('\n')
+        .slice(1)
+        .join('\n'),
+    );
+    expect(dumps[0] === dumps[1]).toBe(true);
+    expect(temporaries()).toEqual([]);
+  });
+
   test('what an image cannot hold still goes through libhdf5, also after an image of the same names exists', () => {
     const ds = (data: Float64Array | Float32Array | number[]): DatasetWrite[] => [{ path: 'v', dtype: 'float64', shape: [3], data }];
     writeFileAtomic(file('conv_0.h5'), ds(Float64Array.of(1, 2, 3)));
@@ -136,17 +198,23 @@ describe('writeFileAtomic from file images', () => {
     // A wrong element count is still refused (by libhdf5's path), leaving no file.
     expect(() => writeFileAtomic(file('bad.h5'), ds(Float64Array.of(1, 2)))).toThrow(/has 2 elements/);
     expect(fs.existsSync(file('bad.h5'))).toBe(false);
-    // Large files (over 256 KiB of values) are all values: never from an image.
+    // Over 256 KiB of values below 64 KiB each: the image would be too large, libhdf5's path.
+    const medium = (k: number): DatasetWrite[] =>
+      [0, 1, 2, 3, 4].map((j) => ({ path: `m${j}`, dtype: 'float64', shape: [7000], data: new Float64Array(7000).fill(k) }));
+    for (let k = 0; k < 3; k++) writeFileAtomic(file(`medium_${k}.h5`), medium(k));
+    expect(fileImageStats().filesWritten).toBe(before);
+    expect(h5dump(file('medium_2.h5'))['/m4'].values.slice(0, 2)).toEqual([2, 2]);
+    // Values of 64 KiB or more are not kept in the image (written from the typed array).
     for (let k = 0; k < 3; k++)
       writeFileAtomic(file(`large_${k}.h5`), [{ path: 'v', dtype: 'float64', shape: [40000], data: new Float64Array(40000).fill(k) }]);
-    expect(fileImageStats().filesWritten).toBe(before);
+    expect(fileImageStats().filesWritten).toBe(before + 1);
     expect(h5dump(file('large_2.h5'))['/v'].values.slice(0, 2)).toEqual([2, 2]);
     // Another shape is another structure; one written once is not kept (varying shapes cost nothing).
     const images = fileImageStats().images;
     writeFileAtomic(file('once.h5'), [{ path: 'v', dtype: 'float64', shape: [5], data: new Float64Array(5) }]);
     expect(fileImageStats().images).toBe(images);
     for (let k = 0; k < 3; k++) writeFileAtomic(file(`shape_${k}.h5`), [{ path: 'v', dtype: 'float64', shape: [3, 1], data: Float64Array.of(k, 2, 1) }]);
-    expect(fileImageStats().filesWritten).toBe(before + 1);
+    expect(fileImageStats().filesWritten).toBe(before + 2);
     expect(h5dump(file('shape_2.h5'))['/v']).toMatchObject({ shape: [3, 1], values: [[2], [2], [1]] });
     expect(temporaries()).toEqual([]);
   });
@@ -203,6 +271,36 @@ describe('writeFileAtomic from file images', () => {
     );
     expect(stats.map((s) => s.filesWritten)).toEqual([198, 198, 198]);
     for (const id of [0, 1, 2]) for (const i of [0, 1, 199]) expect(h5dump(file(`w${id}_${i}.h5`))['/result_0'].values).toEqual([id, i]);
+    expect(temporaries()).toEqual([]);
+  });
+
+  test('two worker threads write large files from images at once: all complete and valid', async () => {
+    const dist = path.join(__dirname, '..', 'dist', 'index.js');
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { writeFileAtomic, fileImageStats } = require(workerData.dist);
+      const data = new Float64Array(200 * 200);
+      for (let i = 0; i < 30; i++) {
+        data.fill(workerData.id * 1000 + i);
+        writeFileAtomic(workerData.dir + '/wl' + workerData.id + '_' + i + '.h5', [{ path: 'result_0', dtype: 'float64', shape: [200, 200], data }]);
+      }
+      parentPort.postMessage(fileImageStats());`;
+    const stats = await Promise.all(
+      [0, 1].map(
+        (id) =>
+          new Promise<{ filesWritten: number }>((resolve, reject) => {
+            const w = new Worker(source, { eval: true, workerData: { dist, dir, id } });
+            w.once('message', resolve);
+            w.once('error', reject);
+          }),
+      ),
+    );
+    expect(stats.map((s) => s.filesWritten)).toEqual([28, 28]);
+    for (const id of [0, 1])
+      for (const i of [0, 2, 29]) {
+        const v = h5dump(file(`wl${id}_${i}.h5`))['/result_0'].values;
+        expect([v.length, v[0][0], v[199][199]]).toEqual([200, id * 1000 + i, id * 1000 + i]);
+      }
     expect(temporaries()).toEqual([]);
   });
 });

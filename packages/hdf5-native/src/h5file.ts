@@ -348,7 +348,9 @@ export interface WriteFileAtomicOptions {
  * File images (a shortcut, on by default): from the third file of a structure in this thread on
  * (same root-level dataset names, dtypes and shapes, values in the dtype's own typed array, no
  * attributes), files are the bytes libhdf5 wrote for the second one with the new values and
- * time patched in, without libhdf5's per-file set-up. `opts.fileImages: false` or
+ * time patched in, without libhdf5's per-file set-up; values of 64 KiB or more are written
+ * straight from their typed array (not kept in the image), outside the libhdf5 lock, so threads
+ * write large files in parallel. `opts.fileImages: false` or
  * ACME_TS_HDF5_FILE_IMAGES=off turns it off.
  */
 export function writeFileAtomic(filePath: string, datasets: DatasetWrite[], attributes?: Record<string, AttributeValue>, opts?: WriteFileAtomicOptions): void {
