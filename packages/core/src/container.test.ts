@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SMALL_METADATA_CACHE_BYTES, type H5File } from '@acme-ts/hdf5-native';
 import { h5dump } from '../../hdf5-native/src/__fixtures__/h5check';
 import { createContainer, recoverSingleFileRun, SingleFileWriter } from './container';
-import { planLayout } from './layout';
+import { planLayout, type RunLayout } from './layout';
 import { packStoredCalls } from './packed-calls';
 import type { EncodedDataset } from './result-encoding';
 import { isDataInCopy, readJournal, ResultJournal } from './result-journal';
@@ -125,15 +125,7 @@ test('recoverSingleFileRun with resultShape: journaled slots of the stacked data
 });
 
 test('recoverSingleFileRun with the named resultShape: journaled keys go to their stacked datasets again, the others to comp_i', () => {
-  const layout = planLayout({
-    funcName: 'f',
-    nInputs: 3,
-    outputDir,
-    mode: 'hdf5',
-    singleFile: true,
-    resultShape: { spectrum: [null, 2], mean: [null, Infinity] },
-    resultDtype: { spectrum: 'float32', mean: 'int16' },
-  });
+  const layout = namedSingleFileLayout({ spectrum: [null, 2], mean: [null, Infinity] }, { spectrum: 'float32', mean: 'int16' });
   createContainer(layout);
   const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), 0);
   writer.write(1, [
@@ -373,18 +365,11 @@ test("singleFile writer: the copy takes the container's place without a rename o
 test('singleFile writer with resultShape: a large slot of the stacked result_0 is journaled by where it lies in the copy; recovery reads it from a dead copy, or from the container it replaced', () => {
   const layout = planLayout({ funcName: 'f', nInputs: 4, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 512, 512], resultDtype: 'float64' });
   createContainer(layout);
-  const block = (taskID: number) => Float64Array.from({ length: 1 << 18 }, (_, i) => taskID * 1000 + i * 0.25);
   const call = (taskID: number): EncodedDataset[] => [
-    { name: 'result_0', dtype: 'float64', shape: [512, 512], data: block(taskID) },
+    { name: 'result_0', dtype: 'float64', shape: [512, 512], data: slotBlock(taskID) },
     { name: 'result_1', dtype: 'int32', shape: [], data: Int32Array.of(taskID) },
   ];
-  const journal = new ResultJournal(outputDir);
-  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, journal);
-  writer.write(2, call(2));
-  writer.write(1, call(1));
-  writer.flushJournal();
-  expect(statSync(journal.path).size).toBeLessThan(4096);
-  expect([...readJournal(journal.path)].map((c) => c.datasets.map((d) => isDataInCopy(d.data)))).toEqual([
+  expect(journalPlaces(layout, [2, 1], call)).toEqual([
     [true, false],
     [true, false],
   ]);
@@ -416,30 +401,15 @@ test('singleFile writer with resultShape: a large slot of the stacked result_0 i
 });
 
 test('singleFile writer with a named resultShape: large slots of each stacked key are journaled by where they lie in the copy, and recovered into their own datasets', () => {
-  const layout = planLayout({
-    funcName: 'f',
-    nInputs: 3,
-    outputDir,
-    mode: 'hdf5',
-    singleFile: true,
-    resultShape: { spectrum: [null, 512, 512], mean: [null] },
-    resultDtype: 'float64',
-  });
+  const layout = namedSingleFileLayout({ spectrum: [null, 512, 512], mean: [null] }, 'float64');
   createContainer(layout);
-  const block = (taskID: number) => Float64Array.from({ length: 1 << 18 }, (_, i) => taskID * 1000 + i * 0.25);
   const call = (taskID: number): EncodedDataset[] => [
     { name: 'mean', dtype: 'float64', shape: [], data: Float64Array.of(taskID + 0.5) },
-    { name: 'spectrum', dtype: 'float64', shape: [512, 512], data: block(taskID) },
+    { name: 'spectrum', dtype: 'float64', shape: [512, 512], data: slotBlock(taskID) },
     { name: 'note', dtype: 'int32', shape: [], data: Int32Array.of(taskID) },
   ];
-  const journal = new ResultJournal(outputDir);
-  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, journal);
-  writer.write(2, call(2));
-  writer.write(0, call(0));
-  writer.flushJournal();
   // Only the 2 MiB slots by reference, wherever the key stands in the call's datasets.
-  expect(statSync(journal.path).size).toBeLessThan(4096);
-  expect([...readJournal(journal.path)].map((c) => c.datasets.map((d) => isDataInCopy(d.data)))).toEqual([
+  expect(journalPlaces(layout, [2, 0], call)).toEqual([
     [false, true, false],
     [false, true, false],
   ]);
@@ -460,3 +430,26 @@ test('singleFile writer with a named resultShape: large slots of each stacked ke
   ).trim();
   expect(read).toBe('[True, True] True [0.5, nan, 2.5] 2');
 });
+
+/** A 512 × 512 float64 slot (2 MiB: journaled by reference) of values taskID·1000 + 0.25·i. */
+function slotBlock(taskID: number): Float64Array {
+  return Float64Array.from({ length: 1 << 18 }, (_, i) => taskID * 1000 + i * 0.25);
+}
+
+/**
+ * Writes `taskIDs`' calls through a journaled writer that is never closed (its client dies),
+ * checks the journal holds places, not data, and returns which datasets it holds by place.
+ */
+function journalPlaces(layout: RunLayout, taskIDs: number[], call: (taskID: number) => EncodedDataset[]): boolean[][] {
+  const journal = new ResultJournal(outputDir);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, journal);
+  for (const taskID of taskIDs) writer.write(taskID, call(taskID));
+  writer.flushJournal();
+  expect(statSync(journal.path).size).toBeLessThan(4096);
+  return [...readJournal(journal.path)].map((c) => c.datasets.map((d) => isDataInCopy(d.data)));
+}
+
+/** singleFile mode, 3 calls, with a named resultShape. */
+function namedSingleFileLayout(resultShape: Record<string, (number | null)[]>, resultDtype: Parameters<typeof planLayout>[0]['resultDtype']): RunLayout {
+  return planLayout({ funcName: 'f', nInputs: 3, outputDir, mode: 'hdf5', singleFile: true, resultShape, resultDtype });
+}

@@ -102,21 +102,8 @@ const GROUP_BYTES = 1536;
  * libhdf5's sieve buffer (64 KiB), so H5Dwrite hands such data to the file at once.
  */
 export const BY_REFERENCE_MIN_BYTES = 1 << 20;
-/** Dtypes whose bytes in the file are the typed array's bytes (no conversion such as float16's). */
-const SAME_BYTES_IN_FILE = new Set<string>([
-  'float32',
-  'float64',
-  'complex64',
-  'complex128',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-]);
+/** Dtypes whose bytes in the file differ from the typed array's (float16 is converted; bool and string are not plain numbers). */
+const CONVERTED_IN_FILE = new Set<string>(['float16', 'bool', 'string']);
 
 export class SingleFileWriter {
   private file: H5File;
@@ -491,7 +478,7 @@ function isByReference(d: EncodedDataset): boolean {
   return (
     ArrayBuffer.isView(data) &&
     data.byteLength >= BY_REFERENCE_MIN_BYTES &&
-    SAME_BYTES_IN_FILE.has(d.dtype) &&
+    !CONVERTED_IN_FILE.has(d.dtype) &&
     data.constructor === allocateTypedArray(d.dtype as NumericDtype, 0).constructor &&
     // The file's byte order is little-endian (hdf5-native's types).
     endianness() === 'LE'
