@@ -241,5 +241,5 @@ test('acme-ts run --result-shape with a JSON object of keys, --result-dtype per 
 
   const bad = await acme(['run', `${TASKS}#sweepFailOdd`, 'range:0:2', '1', '--result-shape', '{"spectrum": [3]}'], { cwd: work });
   expect(bad.code).toBe(2);
-  expect(bad.stderr).toContain('--result-shape.spectrum must contain exactly one null (the dimension along which calls are stacked), got [3]');
+  expect(bad.stderr).toContain("--result-shape's key spectrum must contain exactly one null (the dimension along which calls are stacked), got [3]");
 });

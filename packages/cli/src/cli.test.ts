@@ -107,6 +107,7 @@ test('flag values: result shape, durations, counts, conflicts', () => {
   expect(inFlagTerms('options.slurm.gpusPerWorker must be at most 4')).toBe('--gpus-per-worker must be at most 4');
   expect(inFlagTerms('options.slurm.retries.outOfMemory.maxMemory must be a memory size')).toBe('slurm.retries.outOfMemory.maxMemory must be a memory size');
   expect(executionOptions({ logfile: false }).logfile).toBe(false);
+  expect(inFlagTerms('options.resultDtype.mean must be a numeric dtype name')).toBe("--result-dtype's key mean must be a numeric dtype name");
 });
 
 test('core messages are said in flags', () => {

@@ -431,18 +431,22 @@ export function flagFor(option: string): string {
  * `positional argument 0` / `args[0]` → `input 1`, `keyword argument y` → `--kwarg y`.
  */
 export function inFlagTerms(message: string): string {
-  return message
-    .replace(
-      /automatic input distribution failed: found 0 objects containing 0 to 0 elements\. Please specify `nInputs` manually\./,
-      'no input is a list to split over the calls; give one (e.g. range:0:10) or set --n-inputs N to make N calls with these inputs',
-    )
-    .replace(/options\.slurm\.(\w+)/g, (_, name: string) => flagFor(name))
-    .replace(/options\.kwargs\.(\w+)/g, (_, name: string) => `--kwarg ${name}`)
-    .replace(/\bpass it in args\b/g, 'pass it as an input')
-    .replace(/options\.(\w+)/g, (_, name: string) => flagFor(name))
-    .replace(/\b(?:positional argument |args\[)(\d+)\]?/g, (_, index: string) => `input ${Number(index) + 1}`)
-    .replace(/\bkeyword argument (\w+)/g, (_, name: string) => `--kwarg ${name}`)
-    .replace(/`nInputs`|\bnInputs\b/g, '--n-inputs')
-    .replace(/set one of them to false/g, 'drop one of them')
-    .replace(/compute\(\) again \(or (`acme-ts rerun [^`]*`)\)/g, '$1');
+  return (
+    message
+      .replace(
+        /automatic input distribution failed: found 0 objects containing 0 to 0 elements\. Please specify `nInputs` manually\./,
+        'no input is a list to split over the calls; give one (e.g. range:0:10) or set --n-inputs N to make N calls with these inputs',
+      )
+      .replace(/options\.slurm\.(\w+)/g, (_, name: string) => flagFor(name))
+      .replace(/options\.kwargs\.(\w+)/g, (_, name: string) => `--kwarg ${name}`)
+      // A key of an object-valued option (the named resultShape): "--result-shape's key spectrum".
+      .replace(/options\.(resultShape|resultDtype)\.(\w+)/g, (_, option: string, key: string) => `${flagFor(option)}'s key ${key}`)
+      .replace(/\bpass it in args\b/g, 'pass it as an input')
+      .replace(/options\.(\w+)/g, (_, name: string) => flagFor(name))
+      .replace(/\b(?:positional argument |args\[)(\d+)\]?/g, (_, index: string) => `input ${Number(index) + 1}`)
+      .replace(/\bkeyword argument (\w+)/g, (_, name: string) => `--kwarg ${name}`)
+      .replace(/`nInputs`|\bnInputs\b/g, '--n-inputs')
+      .replace(/set one of them to false/g, 'drop one of them')
+      .replace(/compute\(\) again \(or (`acme-ts rerun [^`]*`)\)/g, '$1')
+  );
 }
