@@ -14,6 +14,7 @@ import { hdf5 } from './hdf5';
 import type { PackedCalls } from './packed-calls';
 import type { AttributeValue } from '@acme-ts/hdf5-native';
 import { ResultBufferPool } from './result-buffers';
+import { describeSlot, fitsSlot, slotShape } from './slot-shape';
 
 /** What a call reports in the modes that store results (not the in-memory value itself). */
 export interface StoredCall {
@@ -99,18 +100,11 @@ export type NumberRunEnd =
   | { index: number; stop: 'value'; value: unknown }
   | { index: number; stop: 'error'; error: unknown };
 
-/** The shape one call's result_0 must have in resultShape mode (stacking dim removed). */
-export function slotShape(resultShape: (number | null)[]): (number | null)[] {
-  const stackingDim = resultShape.indexOf(null);
-  // Infinity (an unlimited dimension) accepts any length: null marks "any" here.
-  return resultShape.filter((_, i) => i !== stackingDim).map((n) => (n === Infinity ? null : (n as number)));
-}
-
 function checkSlotShape(taskID: number, got: number[], expected: (number | null)[]): void {
-  const ok = got.length === expected.length && got.every((n, i) => expected[i] === null || expected[i] === n);
-  if (!ok) {
-    const want = `[${expected.map((n) => (n === null ? 'any' : n)).join(', ')}]`;
-    throw new ResultLayoutError(`call ${taskID} returned result_0 of shape [${got.join(', ')}], but options.resultShape expects ${want} per call`);
+  if (!fitsSlot(got, expected)) {
+    throw new ResultLayoutError(
+      `call ${taskID} returned result_0 of shape [${got.join(', ')}], but options.resultShape expects ${describeSlot(expected)} per call`,
+    );
   }
 }
 

@@ -195,12 +195,8 @@ export class SingleFileWriter {
     if (!this.stackedOffsets.has(stack.name)) this.stackedOffsets.set(stack.name, this.file.rawDataOffset(stack.name));
     const stackedOffset = this.stackedOffsets.get(stack.name);
     if (stackedOffset === undefined) return d;
-    const data = d.data as ArrayBufferView & { length: number };
     // Slots are back to back in C order: slot i starts i slots in (its shape is resultShape's rest).
-    return {
-      ...d,
-      data: { copy: basename(this.workPath), offset: stackedOffset + taskID * data.byteLength, type: data.constructor.name, length: data.length },
-    };
+    return this.placeInCopy(d, stackedOffset + taskID * (d.data as ArrayBufferView).byteLength);
   }
 
   /**
@@ -211,7 +207,11 @@ export class SingleFileWriter {
   private referenceTo(group: string, d: EncodedDataset): JournaledDataset {
     if (!isByReference(d)) return d;
     const offset = this.file.rawDataOffset(`${group}/${d.name}`);
-    if (offset === undefined) return d;
+    return offset === undefined ? d : this.placeInCopy(d, offset);
+  }
+
+  /** `d` as the journal holds it when its bytes lie at `offset` in the copy (DataInCopy). */
+  private placeInCopy(d: EncodedDataset, offset: number): JournaledDataset {
     const data = d.data as ArrayBufferView & { length: number };
     return { ...d, data: { copy: basename(this.workPath), offset, type: data.constructor.name, length: data.length } };
   }

@@ -7,6 +7,7 @@
 import { OptionError, ResultLayoutError, describeValue } from './errors';
 import { isComplexDtype } from './complex';
 import { hdf5 } from './hdf5';
+import { describeSlot, fitsSlot, slotShape } from './slot-shape';
 import {
   allocateStack,
   encodeResult,
@@ -158,16 +159,6 @@ export function checkNamedResultDtype(
   return dtypes;
 }
 
-/** One call's slot shape: the key's shape without the calls' axis; null = any length (Infinity). */
-function slotShape(shape: ShapeEntries): (number | null)[] {
-  const stackingDim = shape.indexOf(null);
-  return shape.filter((_, dim) => dim !== stackingDim).map((extent) => (extent === Infinity ? null : extent));
-}
-
-function describeSlot(slot: (number | null)[]): string {
-  return `[${slot.map((extent) => (extent === null ? 'any' : extent)).join(', ')}]`;
-}
-
 /**
  * Call `taskID`'s returned value as datasets (the object's keys, nested objects as groups), the
  * stacked keys checked against their slot and set to their dtype. A call that returned no object,
@@ -197,8 +188,7 @@ export function encodeNamedResult(taskID: number, value: unknown, keys: readonly
   for (const key of keys) {
     const dataset = encoded.datasets.find((d) => d.name === key.name)!;
     const slot = slotShape(key.shape);
-    const fits = dataset.shape.length === slot.length && dataset.shape.every((extent, dim) => slot[dim] === null || slot[dim] === extent);
-    if (!fits) {
+    if (!fitsSlot(dataset.shape, slot)) {
       throw new ResultLayoutError(
         `call ${taskID} returned ${key.name} of shape [${dataset.shape.join(', ')}], but options.resultShape.${key.name} expects ${describeSlot(slot)} per call`,
       );
