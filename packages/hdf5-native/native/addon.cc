@@ -83,6 +83,7 @@ class File : public Napi::ObjectWrap<File> {
       InstanceMethod<&File::List>("list"),
       InstanceMethod<&File::Exists>("exists"),
       InstanceMethod<&File::Remove>("remove"),
+      InstanceMethod<&File::MoveLink>("moveLink"),
       InstanceMethod<&File::CreateDataset>("createDataset"),
       InstanceMethod<&File::Write>("write"),
       InstanceMethod<&File::WriteDatasets>("writeDatasets"),
@@ -164,6 +165,12 @@ class File : public Napi::ObjectWrap<File> {
   Napi::Value Remove(const Napi::CallbackInfo& info) {
     return run(info, [&](hid_t f) -> Napi::Value {
       removeLink(f, getString(info[0], "path"));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value MoveLink(const Napi::CallbackInfo& info) {
+    return run(info, [&](hid_t f) -> Napi::Value {
+      moveLink(f, getString(info[0], "from"), getString(info[1], "to"));
       return info.Env().Undefined();
     });
   }

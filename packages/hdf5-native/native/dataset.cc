@@ -140,11 +140,20 @@ static CreatedDataset createFromSpec(hid_t loc, const std::string& path, const N
   Hid space = makeSpace(shape, hasMax ? &maxshape : nullptr);
   // A creation property list costs as much as the dataset itself for small files: only when needed.
   Napi::Value fill = spec.Get("fillValue");
+  // Checked in TypeScript: contiguous, no fill value, a type of fixed size.
+  bool reserveSpace = spec.Get("reserveSpace").ToBoolean().Value();
   Hid dcpl;
-  if (!chunks.empty() || !(fill.IsUndefined() || fill.IsNull())) {
+  if (!chunks.empty() || !(fill.IsUndefined() || fill.IsNull()) || reserveSpace) {
     dcpl = check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate(dcpl)");
     if (!chunks.empty()) checkStatus(H5Pset_chunk(dcpl, static_cast<int>(chunks.size()), chunks.data()), "H5Pset_chunk " + dimsText(chunks));
     setFillValue(dcpl, ftype, dtype, fill);
+    if (reserveSpace) {
+      // Its place in the file is known at once (H5Dget_offset), and nothing is written there
+      // until somebody writes the data.
+      checkStatus(H5Pset_layout(dcpl, H5D_CONTIGUOUS), "H5Pset_layout");
+      checkStatus(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time");
+      checkStatus(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+    }
   }
   CreatedDataset created;
   created.dset = Hid(H5Dcreate2(loc, path.c_str(), ftype, space, lcplFor(path), dcpl.valid() ? dcpl.get() : H5P_DEFAULT, H5P_DEFAULT));

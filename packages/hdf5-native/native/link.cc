@@ -1,4 +1,4 @@
-// Links: external and soft links, removal, existence.
+// Links: external and soft links, moves, removal, existence.
 #include "values.h"
 
 namespace h5n {
@@ -15,6 +15,10 @@ void createSoftLink(hid_t loc, const std::string& path, const std::string& targe
 
 void removeLink(hid_t loc, const std::string& path) {
   checkStatus(H5Ldelete(loc, path.c_str(), H5P_DEFAULT), "cannot remove '" + path + "'");
+}
+
+void moveLink(hid_t loc, const std::string& from, const std::string& to) {
+  checkStatus(H5Lmove(loc, from.c_str(), loc, to.c_str(), lcplFor(to), H5P_DEFAULT), "cannot move '" + from + "' to '" + to + "'");
 }
 
 bool linkExists(hid_t loc, const std::string& path) {

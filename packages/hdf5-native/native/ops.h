@@ -48,6 +48,7 @@ Napi::Array listChildren(Napi::Env env, hid_t loc, const std::string& path);
 void createExternalLink(hid_t loc, const std::string& path, const std::string& file, const std::string& objectPath);
 void createSoftLink(hid_t loc, const std::string& path, const std::string& target);
 void removeLink(hid_t loc, const std::string& path);
+void moveLink(hid_t loc, const std::string& from, const std::string& to);  // creates missing groups of `to`
 bool linkExists(hid_t loc, const std::string& path);
 
 }  // namespace h5n

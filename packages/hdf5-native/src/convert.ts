@@ -132,6 +132,13 @@ export function toNativeSpec(spec: DatasetSpec, name = 'spec'): NativeDatasetSpe
     out.chunks = defaultChunks(shape, out.maxshape, dtype);
   }
   if (spec.fillValue !== undefined) out.fillValue = checkFill(spec.fillValue, dtype, `${name}.fillValue`);
+  if (spec.reserveSpace !== undefined && spec.reserveSpace !== false) {
+    if (spec.reserveSpace !== true) throw invalidArg(`${name}.reserveSpace must be a boolean, got ${show(spec.reserveSpace)}`);
+    const other = out.chunks ? 'chunks or a maxshape other than shape' : out.fillValue !== undefined ? 'fillValue' : undefined;
+    if (other) throw invalidArg(`${name}.reserveSpace cannot be combined with ${name}.${other}: reserved space is contiguous and never filled`);
+    if (dtype === 'string') throw invalidArg(`${name}.reserveSpace needs a dtype of fixed size, got 'string' (variable-length)`);
+    out.reserveSpace = true;
+  }
   return out;
 }
 

@@ -423,3 +423,43 @@ test('typed arrays over a SharedArrayBuffer are written like any other (writeDat
   expect(d['/comp_1/result_0'].values).toEqual([3.25, 4]);
   expect(h5dump(atomic)['/result_0'].values).toEqual([-7, -7, -7]);
 });
+
+test('reserveSpace: the dataset has its place at creation, nothing is written there, and bytes written at rawDataOffset by another writer are its values once moved (moveLink)', () => {
+  const f = file('reserved.h5');
+  const h = H5File.create(f);
+  h.createDataset('reserve/r0', { dtype: 'float64', shape: [512, 512], reserveSpace: true });
+  h.createDataset('reserve/r1', { dtype: 'int16', shape: [3], reserveSpace: true });
+  const at = h.rawDataOffset('reserve/r0')!;
+  expect(at).toBeGreaterThan(0);
+  expect(h.rawDataOffset('reserve/r1')).toBeGreaterThan(0);
+  expect(h.info('reserve/r0').layout).toBe('contiguous');
+  // Never filled: the reserved 2 MiB take no disk blocks until they are written (a sparse file).
+  h.flush();
+  expect(fs.statSync(f).blocks * 512).toBeLessThan(512 * 512 * 8);
+  const values = Float64Array.from({ length: 512 * 512 }, (_, i) => i * 0.25 - 3);
+  const fd = fs.openSync(f, 'r+');
+  try {
+    fs.writeSync(fd, values, 0, values.byteLength, at);
+  } finally {
+    fs.closeSync(fd);
+  }
+  h.moveLink('reserve/r0', 'comp_7/result_0');
+  h.remove('reserve');
+  expect(h.rawDataOffset('comp_7/result_0')).toBe(at);
+  expect(h.read('comp_7/result_0').data).toEqual(values);
+  h.close();
+  const check =
+    'import sys, h5py, numpy as np; f = h5py.File(sys.argv[1], "r"); d = f["comp_7/result_0"][()]; print(list(f.keys()), d.shape == (512, 512) and np.array_equal(d.ravel(), np.arange(512 * 512) * 0.25 - 3))';
+  expect(execFileSync(PYTHON, ['-c', check, f], { encoding: 'utf8' }).trim()).toBe("['comp_7'] True");
+});
+
+test('reserveSpace and moveLink: bad input is named', () => {
+  using h = H5File.create(file('reserved-bad.h5'));
+  expect(() => h.createDataset('a', { dtype: 'float64', shape: [4], chunks: [2], reserveSpace: true })).toThrow(
+    'spec.reserveSpace cannot be combined with spec.chunks or a maxshape other than shape: reserved space is contiguous and never filled',
+  );
+  expect(() => h.createDataset('a', { dtype: 'float64', shape: [4], fillValue: 0, reserveSpace: true })).toThrow('spec.reserveSpace cannot be combined with spec.fillValue');
+  expect(() => h.createDataset('a', { dtype: 'string', shape: [4], reserveSpace: true })).toThrow("spec.reserveSpace needs a dtype of fixed size, got 'string'");
+  expect(() => h.createDataset('a', { dtype: 'float64', shape: [4], reserveSpace: 1 as never })).toThrow('spec.reserveSpace must be a boolean, got 1');
+  expect(() => h.moveLink('missing', 'b')).toThrow(/cannot move 'missing' to 'b'/);
+});

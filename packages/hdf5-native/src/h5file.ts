@@ -149,6 +149,14 @@ export class H5File {
     callNative(() => h.remove(p));
   }
 
+  /** Moves the link `from` to `to` (creating the groups `to` lacks): the object keeps its place in the file. */
+  moveLink(from: string, to: string): void {
+    const f = checkPath(from, 'from');
+    const t = checkPath(to, 'to');
+    const h = this.#writable(`move '${f}' to '${t}'`);
+    callNative(() => h.moveLink(f, t));
+  }
+
   createDataset(datasetPath: string, spec: DatasetSpec): void {
     const p = checkPath(datasetPath, 'path');
     const nspec = toNativeSpec(spec);

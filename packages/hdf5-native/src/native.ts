@@ -9,6 +9,7 @@ export interface NativeFile {
   list(path: string): unknown[];
   exists(path: string): boolean;
   remove(path: string): void;
+  moveLink(from: string, to: string): void;
   createDataset(path: string, spec: NativeDatasetSpec): void;
   write(path: string, data: NativeData, start?: number[], count?: number[]): void;
   writeDatasets(datasets: NativeDatasetWrite[]): void;
@@ -38,6 +39,7 @@ export interface NativeDatasetSpec {
   maxshape?: number[];
   chunks?: number[];
   fillValue?: AttributeValue;
+  reserveSpace?: true;
 }
 export interface NativeDatasetWrite extends NativeDatasetSpec {
   path: string;

@@ -39,6 +39,13 @@ export interface DatasetSpec {
   maxshape?: (number | null)[];
   chunks?: number[];
   fillValue?: number | bigint | boolean | string;
+  /**
+   * Contiguous storage allocated at creation and never filled: the dataset's bytes (at
+   * `rawDataOffset`, in C order and the file's byte order) are whatever is written there later,
+   * through this file or by another writer of the file at that offset. A dtype of fixed size;
+   * not with `chunks`, a `maxshape` other than `shape`, or `fillValue`.
+   */
+  reserveSpace?: boolean;
 }
 
 export interface DatasetWrite extends DatasetSpec {
