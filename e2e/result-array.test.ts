@@ -62,6 +62,24 @@ describe('taskContext().resultArray()', () => {
     expect(slabsCorrect(pmap.resultsContainer!, true)).toEqual(Array(K).fill(true));
   });
 
+  test.each([
+    ['worker threads (which write slabs into datasets the client reserved in its copy, copy-slots.ts)', 'thread'],
+    ['child processes (the client writes the slabs)', 'process'],
+  ] as const)('singleFile without resultShape, %s; h5py reads every value, nothing reserved is left', async (_what, isolation) => {
+    await using pmap = new ParallelMap(`${TASKS}#pooledSlab`, [range(K)], {
+      ...quiet,
+      name: 's',
+      singleFile: true,
+      isolation,
+      outputDir: path.join(workDir(), `single-${isolation}`),
+    });
+    await pmap.compute();
+    const container = pmap.resultsContainer!;
+    expect(slabsCorrect(container, false)).toEqual(Array(K).fill(true));
+    const script = 'import sys, h5py; f = h5py.File(sys.argv[1], "r"); print(set(f.keys()) == {"comp_%d" % k for k in range(12)}, ".acme-reserved" in f)';
+    expect(execFileSync(PYTHON, ['-c', script, container], { encoding: 'utf8' }).trim()).toBe('True False');
+  });
+
   test('in memory: a fresh array per call, returned as is', async () => {
     await using pmap = new ParallelMap(`${TASKS}#pooledSlab`, [range(K)], { ...quiet, resultShape: [null, 400, 400], writeWorkerResults: false });
     const stacked = (await pmap.compute()) as StackedResults;

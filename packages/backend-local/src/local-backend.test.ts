@@ -223,3 +223,8 @@ describe('LocalBackend result transfer', () => {
     }
   });
 });
+
+test('sharedMemory: worker threads share memory with the client (a SharedArrayBuffer in the setup), child processes do not', () => {
+  expect(new LocalBackend({ nWorkers: 1 }).sharedMemory).toBe(true);
+  expect(new LocalBackend({ nWorkers: 1, isolation: 'process' }).sharedMemory).toBe(false);
+});

@@ -30,6 +30,8 @@ export class LocalBackend implements ExecutionBackend {
   readonly callsPerWorker: number;
   /** The workers are threads of this process: core's recorder may finish small results here. */
   readonly finishOnHost = true;
+  /** Worker threads share memory with this thread; child processes (isolation 'process') do not. */
+  readonly sharedMemory: boolean;
   private pool?: ThreadPool;
   private poolTimeoutMs?: number;
 
@@ -44,6 +46,7 @@ export class LocalBackend implements ExecutionBackend {
       throw new PoolOptionError(`options.concurrency must be a positive integer, got ${JSON.stringify(perWorker)}`);
     }
     this.callsPerWorker = perWorker;
+    this.sharedMemory = options.isolation !== 'process';
   }
 
   private poolFor(timeoutMs: number | undefined): ThreadPool {

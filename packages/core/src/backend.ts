@@ -8,6 +8,7 @@ import type { StackedKey } from './named-result-shape';
 import type { NumericDtype } from './result-encoding';
 import type { PackedCalls } from './packed-calls';
 import type { DatasetRowsSource } from './dataset-rows';
+import type { CopySlotTable } from './copy-slots';
 
 /**
  * How each call's result leaves the call runner. Core chooses it (ParallelMap's run plan);
@@ -28,7 +29,16 @@ export type ResultSink =
    * `finishOnHost` the runner packs a batch's calls of one structure by column
    * (CallRunner.packResults) for the recorder to write in one native call.
    */
-  | { kind: 'encoded'; stacked: boolean; finishOnHost?: boolean }
+  | {
+      kind: 'encoded';
+      stacked: boolean;
+      finishOnHost?: boolean;
+      /**
+       * Set where the runners are threads of this process (ExecutionBackend.sharedMemory):
+       * datasets reserved in the container's copy that a runner writes a large result into itself.
+       */
+      copySlots?: CopySlotTable;
+    }
   /** The runner writes `<f>_<i>.v8` (serialized results, ACME's write_pickle). */
   | { kind: 'serialized' };
 
@@ -173,6 +183,11 @@ export interface ExecutionBackend {
    * to core's recorder here — writing a small payload file, packing a singleFile batch by column.
    */
   readonly finishOnHost?: boolean;
+  /**
+   * Set by a backend whose runners are threads of this process: a SharedArrayBuffer in the
+   * RunnerSetup is the same memory in them (not copied, as to another process).
+   */
+  readonly sharedMemory?: boolean;
   /**
    * Optional: a job with these settings follows soon. Start what is slow to start (worker
    * threads) now, so it overlaps the caller's own preparation of the job.

@@ -8,7 +8,7 @@ import { assembleArguments } from './call-arguments';
 import { payloadFileName, serializedFileName, writeFileAtomically } from './run-folder';
 import { loadFunction } from './function-loader';
 import { enterSoleCall, leaveSoleCall, runAsConcurrentCall, soleCall, soleCallContext, type SoleRun, type TaskContext } from './task-context';
-import type { EncodedDataset } from './result-encoding';
+import type { JournaledDataset } from './result-journal';
 import { AcmeError, ResultLayoutError } from './errors';
 import { hdf5 } from './hdf5';
 import type { PackedCalls } from './packed-calls';
@@ -26,8 +26,11 @@ export interface StoredCall {
   names?: string[];
   /** The call's split inputs, as attributes of its payload file's root (input-table.ts). */
   attributes?: Record<string, AttributeValue>;
-  /** singleFile mode: the datasets for the client to write. */
-  datasets?: EncodedDataset[];
+  /**
+   * singleFile mode: the datasets for the client to write, or, DataInCopy, a dataset the runner
+   * wrote into a slot reserved in the container's copy (copy-slots.ts) for the client to link.
+   */
+  datasets?: JournaledDataset[];
   /** Why HDF5 could not hold the value (serialized fallback). */
   fallbackReason?: string;
   /** `datasets` still have to be written to `path` (see ResultSink finishOnHost). */
@@ -147,6 +150,11 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   // Only a worker thread's results reach the host by transfer or shared memory (a child process's are serialized).
   const toHostThread =
     sink.kind === 'encoded' && sink.finishOnHost === true && !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
+  const copySlots = toHostThread && sink.kind === 'encoded' ? sink.copySlots : undefined;
+  const writeIntoCopySlot = copySlots ? (require('./copy-slots') as typeof import('./copy-slots')).writeIntoCopySlot : undefined;
+  // Stacked datasets go into their slot of the stack, written by the host.
+  const isStackedName = (name: string): boolean =>
+    stackedKeys ? stackedKeys.some((key) => key.name === name) : expectedSlot !== undefined && name === 'result_0';
   const pool = new ResultBufferPool(
     toHostThread ? new (require('./shared-result-buffers') as typeof import('./shared-result-buffers')).SharedResultBuffers() : undefined,
   );
@@ -185,12 +193,21 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       if (setup.resultDtype) first.dtype = setup.resultDtype;
     }
     if (sink.kind === 'encoded') {
-      const call: StoredCall = { stored: 'hdf5', names: datasets.map((d) => d.name), datasets };
+      const stored: JournaledDataset[] = datasets;
+      const call: StoredCall = { stored: 'hdf5', names: datasets.map((d) => d.name), datasets: stored };
       if (toHostThread) {
         for (let k = 0; k < datasets.length; k++) {
-          const { data } = datasets[k]!;
-          if (ArrayBuffer.isView(data) && data.byteLength >= TRANSFERRED_COPY_MIN_BYTES && !Buffer.isBuffer(data))
-            datasets[k] = { ...datasets[k]!, data: pool.lendCopy(data) };
+          const d = datasets[k]!;
+          const { data } = d;
+          if (!ArrayBuffer.isView(data) || data.byteLength < TRANSFERRED_COPY_MIN_BYTES) continue;
+          // Written into the container's copy here: only where it lies goes to the host.
+          const inCopy = writeIntoCopySlot && !isStackedName(d.name) && resultEncoding().hasFileLayout(d) ? writeIntoCopySlot(copySlots!, d) : undefined;
+          if (inCopy) {
+            pool.reclaim([data]);
+            stored[k] = { ...d, data: inCopy };
+            continue;
+          }
+          if (!Buffer.isBuffer(data)) datasets[k] = { ...d, data: pool.lendCopy(data) };
           if (pool.isShared(datasets[k]!.data)) (call.sharedData ??= []).push(k);
         }
       }

@@ -7,6 +7,7 @@ import { h5dump } from '../../hdf5-native/src/__fixtures__/h5check';
 import { createContainer, recoverSingleFileRun, SingleFileWriter } from './container';
 import { planLayout, type RunLayout } from './layout';
 import { packStoredCalls } from './packed-calls';
+import { h5pyHoldsLargeCall, largeCall } from './__fixtures__/large-calls';
 import type { EncodedDataset } from './result-encoding';
 import { isDataInCopy, readJournal, ResultJournal } from './result-journal';
 import { readCallRecords, StatusLog } from './run-store';
@@ -56,7 +57,7 @@ test('singleFile writer: the copy is held in memory up to its limit, then writte
   const copy = `${layout.containerPath}.writing-${process.pid}`;
   const sizeAtStart = statSync(layout.containerPath!).size;
   // Room for the container and about two more calls.
-  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, sizeAtStart + 2 * 1536 + 100);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, { inMemoryLimit: sizeAtStart + 2 * 1536 + 100 });
   // In memory and on disk, from a small metadata cache: many small groups are written faster.
   expect(copyOf(writer).metadataCacheSize().maxBytes).toBe(SMALL_METADATA_CACHE_BYTES);
   writer.writeRows([0, 1], packed(0, 1));
@@ -84,7 +85,7 @@ test("recoverSingleFileRun: a dead client's journal goes into the container, wit
   createContainer(layout);
   // On disk (limit 0): this test's "dead" client is still open in this process, and a copy held
   // in memory keeps its lock against the same process's next open (a file descriptor of its own).
-  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), 0);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), { inMemoryLimit: 0 });
   writer.writeRows([4, 7], packed(4, 7));
   writer.flushJournal();
   writer.write(9, [{ name: 'result_0', dtype: 'float64', shape: [1], data: Float64Array.of(18) }]); // buffered only: lost
@@ -110,7 +111,7 @@ test("recoverSingleFileRun: a dead client's journal goes into the container, wit
 test('recoverSingleFileRun with resultShape: journaled slots of the stacked dataset are written again', () => {
   const layout = planLayout({ funcName: 'f', nInputs: 4, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 2], resultDtype: 'float32' });
   createContainer(layout);
-  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), 0); // on disk: see above
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), { inMemoryLimit: 0 }); // on disk: see above
   writer.write(2, [
     { name: 'result_0', dtype: 'float32', shape: [2], data: Float32Array.of(1.5, -1.5) },
     { name: 'result_1', dtype: 'string', shape: [], data: ['two'] },
@@ -127,7 +128,7 @@ test('recoverSingleFileRun with resultShape: journaled slots of the stacked data
 test('recoverSingleFileRun with the named resultShape: journaled keys go to their stacked datasets again, the others to comp_i', () => {
   const layout = namedSingleFileLayout({ spectrum: [null, 2], mean: [null, Infinity] }, { spectrum: 'float32', mean: 'int16' });
   createContainer(layout);
-  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), 0);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), { inMemoryLimit: 0 });
   writer.write(1, [
     { name: 'spectrum', dtype: 'float32', shape: [2], data: Float64Array.of(0.5, 1.5) },
     { name: 'mean', dtype: 'int16', shape: [3], data: Float64Array.of(7, 8, 9) },
@@ -229,39 +230,15 @@ test('singleFile writer: a copy whose stacked result_0 will outgrow the in-memor
   const layout = planLayout({ funcName: 'f', nInputs: 100, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 1000], resultDtype: 'float64' });
   createContainer(layout);
   const size = statSync(layout.containerPath!).size;
-  const small = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, size + 800_000 + 4096);
+  const small = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, { inMemoryLimit: size + 800_000 + 4096 });
   expect(small.inMemory).toBe(true);
   small.close();
-  const big = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, size + 800_000 - 4096);
+  const big = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, { inMemoryLimit: size + 800_000 - 4096 });
   expect(big.inMemory).toBe(false);
   big.write(3, [{ name: 'result_0', dtype: 'float64', shape: [1000], data: new Float64Array(1000).fill(3) }]);
   big.close();
   expect((h5dump(layout.containerPath!)['/result_0'].values as number[][])[3]![999]).toBe(3);
 });
-
-// Call `taskID` with two datasets large enough to be journaled by reference and a small one.
-const largeCall = (taskID: number): EncodedDataset[] => [
-  { name: 'result_0', dtype: 'float64', shape: [512, 512], data: Float64Array.from({ length: 1 << 18 }, (_, i) => taskID + i * 0.5) },
-  { name: 'result_1', dtype: 'int32', shape: [3], data: Int32Array.of(taskID, -1, 7) },
-  { name: 'result_2', dtype: 'int16', shape: [1 << 19], data: Int16Array.from({ length: 1 << 19 }, (_, i) => ((i * 7 + taskID) % 30000) - 15000) },
-];
-/** h5py's verdict on comp_<taskID> of `file` holding largeCall(taskID), value by value. */
-const h5pyHoldsLargeCall = (file: string, taskID: number): string =>
-  execFileSync(
-    '/usr/bin/python3',
-    [
-      '-c',
-      [
-        'import sys, h5py, numpy as np',
-        'g = h5py.File(sys.argv[1], "r")["comp_" + sys.argv[2]]; t = int(sys.argv[2]); i = np.arange(1 << 19)',
-        'print(g["result_0"].dtype == np.float64 and g["result_0"].shape == (512, 512) and np.array_equal(g["result_0"][()].ravel(), t + np.arange(1 << 18) * 0.5)',
-        '      and list(g["result_1"][()]) == [t, -1, 7] and g["result_2"].dtype == np.int16 and np.array_equal(g["result_2"][()], (i * 7 + t) % 30000 - 15000))',
-      ].join('\n'),
-      file,
-      String(taskID),
-    ],
-    { encoding: 'utf8' },
-  ).trim();
 
 test("singleFile writer: large datasets are journaled by where libhdf5 wrote them in the copy; recovery reads them back from a dead client's copy exactly", () => {
   const layout = singleFileLayout();
@@ -327,7 +304,7 @@ test('recoverSingleFileRun, large datasets journaled by reference: a copy that r
 test("singleFile writer: the copy takes the container's place without a rename over it; a client that died in between leaves the copy to become the container", () => {
   const layout = singleFileLayout();
   createContainer(layout);
-  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, 0);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, undefined, { inMemoryLimit: 0 });
   writer.writeRows([1, 2], packed(1, 2));
   // A rename over an existing file makes ext4 write the whole renamed file back first.
   const renames: [string, string, boolean][] = [];

@@ -2,14 +2,24 @@
 // the single-file writes while they run, and the finishing links after.
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { AttributeInput, H5File } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
-import { allocateTypedArray, encodedByteSize, type EncodedDataset, type NumericDtype } from './result-encoding';
+import { allocateTypedArray, encodedByteSize, hasFileLayout, type EncodedDataset, type NumericDtype } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
 import type { RunLayout, StackPlan } from './layout';
-import { isDataInCopy, leftoverJournals, readDataInCopy, readJournal, type JournaledCall, type JournaledDataset, type ResultJournal } from './result-journal';
+import {
+  dataInCopy,
+  isDataInCopy,
+  leftoverJournals,
+  readDataInCopy,
+  readJournal,
+  type DataInCopy,
+  type JournaledCall,
+  type JournaledDataset,
+  type ResultJournal,
+} from './result-journal';
+import { CopySlots } from './copy-slots';
 import type { StatusLog } from './run-store';
 import { AcmeError } from './errors';
 import { replacedContainerPath, replacedContainerPrefix, workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folder';
@@ -102,14 +112,28 @@ const GROUP_BYTES = 1536;
  * libhdf5's sieve buffer (64 KiB), so H5Dwrite hands such data to the file at once.
  */
 export const BY_REFERENCE_MIN_BYTES = 1 << 20;
-/** Dtypes whose bytes in the file differ from the typed array's (float16 is converted; bool and string are not plain numbers). */
-const CONVERTED_IN_FILE = new Set<string>(['float16', 'bool', 'string']);
+
+export interface SingleFileWriterOptions {
+  /** The in-memory copy's limit (IN_MEMORY_LIMIT_BYTES). */
+  inMemoryLimit?: number;
+  /** The copy's name (recoverSingleFileRun's must not be a dead client's copy of the same pid). */
+  workPath?: string;
+  /** Reserve datasets for workers to write large results into (copy-slots.ts): the runners share memory with this thread. */
+  copySlots?: boolean;
+}
+
+/** Where the reserved datasets of CopySlots wait in the copy (removed before it is closed). */
+const RESERVED_GROUP = '/.acme-reserved';
+const reservedSlotPath = (slot: number): string => `${RESERVED_GROUP}/slot_${slot}`;
+/** The most a copy holds reserved ahead (at least two datasets): 8 results of 8 MB. */
+const RESERVED_BYTES = 64 * 2 ** 20;
 
 export class SingleFileWriter {
   private file: H5File;
   /** The in-memory copy's size, estimated; undefined once the copy is on disk. */
   private inMemoryBytes: number | undefined;
   private readonly workPath: string;
+  private readonly inMemoryLimit: number;
   /** The stacked datasets by name (result_0, or the named resultShape's keys). */
   private readonly stacks: Map<string, StackPlan>;
   /** Current extents of stacks with an unlimited dimension, once read. */
@@ -118,17 +142,19 @@ export class SingleFileWriter {
   private readonly stackedOffsets = new Map<string, number | undefined>();
   /** comp_i groups already in the container (from an interrupted earlier attempt). */
   private readonly existingGroups: Set<string>;
+  /** Datasets reserved for workers to write large results into (copy-slots.ts); with `slots` only. */
+  readonly copySlots: CopySlots | undefined;
 
   constructor(
     private readonly containerPath: string,
     stacks: readonly StackPlan[],
     /** Absent when replaying a journal (recoverSingleFileRun). */
     private readonly journal?: ResultJournal,
-    private readonly inMemoryLimit = IN_MEMORY_LIMIT_BYTES,
-    /** The copy's name (recoverSingleFileRun's must not be a dead client's copy of the same pid). */
-    workPath = workingCopyPath(containerPath),
+    { inMemoryLimit = IN_MEMORY_LIMIT_BYTES, workPath = workingCopyPath(containerPath), copySlots = false }: SingleFileWriterOptions = {},
   ) {
+    this.inMemoryLimit = inMemoryLimit;
     this.workPath = workPath;
+    if (copySlots && journal) this.copySlots = new CopySlots(workPath);
     copyFileSync(containerPath, this.workPath);
     const size = statSync(this.workPath).size;
     this.inMemoryBytes = size < inMemoryLimit ? size : undefined;
@@ -152,11 +178,18 @@ export class SingleFileWriter {
     return bytes;
   }
 
-  /** Writes call `taskID`'s datasets; returns them as the journal holds them (undefined without a journal). */
-  write(taskID: number, datasets: EncodedDataset[]): JournaledDataset[] | undefined {
+  /**
+   * Writes call `taskID`'s datasets (those a worker wrote into a reserved slot of the copy are
+   * DataInCopy: they are linked); returns them as the journal holds them (undefined without a journal).
+   */
+  write(taskID: number, stored: readonly JournaledDataset[]): JournaledDataset[] | undefined {
     const group = `comp_${taskID}`;
     // A re-run replaces whatever an interrupted attempt left of this call.
     if (this.existingGroups.delete(group)) this.file.remove(group);
+    const inSlots = stored.filter((d) => isDataInCopy(d.data));
+    const datasets = (inSlots.length > 0 ? stored.filter((d) => !isDataInCopy(d.data)) : stored) as EncodedDataset[];
+    // Taken back first: a slot whose call fails below is reserved again, not lost.
+    const slotsTaken = inSlots.map((d) => this.takeSlot(group, d));
     let rest = datasets;
     const slots = new Map<EncodedDataset, JournaledDataset>();
     if (this.stacks.size > 0) {
@@ -177,17 +210,69 @@ export class SingleFileWriter {
     // Large datasets are journaled by reference to their bytes in the copy, which must be on disk for that.
     const byReference = this.journal !== undefined && rest.some(isByReference);
     if (byReference) this.moveToDisk();
-    // One native call creates comp_i and all its datasets.
-    if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
+    try {
+      // One native call creates comp_i and all its datasets.
+      if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
+      for (let k = 0; k < inSlots.length; k++) this.file.moveLink(reservedSlotPath(slotsTaken[k]!), `${group}/${inSlots[k]!.name}`);
+    } catch (err) {
+      // A call that fails leaves nothing of it (a retry in this run writes comp_i anew).
+      if (this.file.exists(group)) this.file.remove(group);
+      throw err;
+    }
     // Only what the container took: a replay must not fail where the run did.
     let journaled: JournaledDataset[] | undefined;
     if (this.journal) {
       journaled =
-        slots.size > 0 || byReference ? datasets.map((d) => slots.get(d) ?? (byReference && rest.includes(d) ? this.referenceTo(group, d) : d)) : datasets;
+        slots.size > 0 || byReference || inSlots.length > 0
+          ? stored.map(
+              (d) => slots.get(d as EncodedDataset) ?? (byReference && rest.includes(d as EncodedDataset) ? this.referenceTo(group, d as EncodedDataset) : d),
+            )
+          : datasets;
       this.journal.add(taskID, journaled);
     }
+    if (byReference && this.copySlots && this.copySlots.kind === undefined) this.chooseSlotKind(rest);
     this.grew(GROUP_BYTES + encodedByteSize(datasets));
     return journaled;
+  }
+
+  /** The slot whose reserved dataset a worker wrote `d` (of `group`) into, taken back. */
+  private takeSlot(group: string, d: JournaledDataset): number {
+    const place = d.data as DataInCopy;
+    const slot = place.copy === basename(this.workPath) ? this.copySlots?.take(place.offset) : undefined;
+    const kind = this.copySlots?.kind;
+    if (slot === undefined || !kind || d.dtype !== kind.dtype || d.shape.length !== kind.shape.length || d.shape.some((n, i) => n !== kind.shape[i])) {
+      throw new AcmeError(
+        'ERR_ACME_INTERNAL',
+        `internal: ${group}/${d.name} names bytes at ${place.offset} of ${place.copy}, which is no slot a worker claimed`,
+      );
+    }
+    return slot;
+  }
+
+  /** The run's first large dataset by reference gives the slots their kind (copy-slots.ts). */
+  private chooseSlotKind(written: EncodedDataset[]): void {
+    const slots = this.copySlots!;
+    const first = written.find((d) => isByReference(d) && slots.canHold(d.dtype, d.shape) && !this.stacks.has(d.name));
+    if (first) slots.setKind(first.dtype, first.shape);
+  }
+
+  /**
+   * Reserves datasets for empty slots, up to as many as `callsToCome` (the calls not recorded
+   * yet, those in flight among them) and RESERVED_BYTES: more would stay unwritten in the file.
+   */
+  reserveSlots(callsToCome: number): void {
+    const slots = this.copySlots;
+    const kind = slots?.kind;
+    if (!slots || !kind || this.inMemoryBytes !== undefined) return;
+    const bytes = kind.shape.reduce((a, b) => a * b, 1) * allocateTypedArray(kind.dtype as NumericDtype, 1).byteLength;
+    const wanted = Math.min(callsToCome, Math.max(2, Math.floor(RESERVED_BYTES / bytes))) - slots.nReserved;
+    const empty = slots.emptySlots();
+    for (let k = 0; k < Math.min(wanted, empty.length); k++) {
+      const path = reservedSlotPath(empty[k]!);
+      // A slot taken back (linked) left its name free; one never linked is still there.
+      if (!this.file.exists(path)) this.file.createDataset(path, { dtype: kind.dtype as NumericDtype, shape: kind.shape, reserveSpace: true });
+      slots.offer(empty[k]!, this.file.rawDataOffset(path)!);
+    }
   }
 
   /** Slot `taskID` of a stacked dataset (stacking dim first, just written) as the journal holds it. */
@@ -212,8 +297,7 @@ export class SingleFileWriter {
 
   /** `d` as the journal holds it when its bytes lie at `offset` in the copy (DataInCopy). */
   private placeInCopy(d: EncodedDataset, offset: number): JournaledDataset {
-    const data = d.data as ArrayBufferView & { length: number };
-    return { ...d, data: { copy: basename(this.workPath), offset, type: data.constructor.name, length: data.length } };
+    return { ...d, data: dataInCopy(basename(this.workPath), offset, d.data as ArrayBufferView) };
   }
 
   /** Moves the copy to disk once it outgrew inMemoryLimit (close() writes it back, then it is reopened). */
@@ -365,6 +449,12 @@ export class SingleFileWriter {
       failure = err;
     }
     try {
+      // Reserved datasets nobody wrote into: their space is freed (and the file cut where they end it).
+      if (this.copySlots && this.file.exists(RESERVED_GROUP)) this.file.remove(RESERVED_GROUP);
+    } catch (err) {
+      failure = err;
+    }
+    try {
       this.file.close();
     } catch (err) {
       failure ??= err;
@@ -413,7 +503,7 @@ export function recoverSingleFileRun(layout: RunLayout, statusLog: StatusLog): n
             continue;
           }
           // A copy of its own: a dead client of the same pid (a container's pid 1) named its copy as this client would.
-          writer ??= new SingleFileWriter(containerPath, layout.stacks, undefined, IN_MEMORY_LIMIT_BYTES, `${workingCopyPath(containerPath)}-recovery`);
+          writer ??= new SingleFileWriter(containerPath, layout.stacks, undefined, { workPath: `${workingCopyPath(containerPath)}-recovery` });
           writer.write(call.taskID, datasets);
           statusLog.record({ taskID: call.taskID, state: 'done', at, stored: 'hdf5', names: datasets.map((d) => d.name) });
           recovered++;
@@ -474,15 +564,7 @@ function containerData(containerPath: string, where: { path: string; start?: num
 
 /** Whether `d`'s bytes are journaled by reference (see BY_REFERENCE_MIN_BYTES). */
 function isByReference(d: EncodedDataset): boolean {
-  const { data } = d;
-  return (
-    ArrayBuffer.isView(data) &&
-    data.byteLength >= BY_REFERENCE_MIN_BYTES &&
-    !CONVERTED_IN_FILE.has(d.dtype) &&
-    data.constructor === allocateTypedArray(d.dtype as NumericDtype, 0).constructor &&
-    // The file's byte order is little-endian (hdf5-native's types).
-    endianness() === 'LE'
-  );
+  return ArrayBuffer.isView(d.data) && d.data.byteLength >= BY_REFERENCE_MIN_BYTES && hasFileLayout(d);
 }
 
 /**

@@ -155,6 +155,10 @@ export class ResultBufferPool {
   reclaim(arrays: readonly unknown[]): void {
     for (const array of arrays) {
       if (!ArrayBuffer.isView(array)) continue;
+      if (this.isShared(array)) {
+        this.shared!.giveBack(array);
+        continue;
+      }
       const buffer = array.buffer as ArrayBuffer;
       if (!this.lent.delete(buffer)) continue;
       this.outstanding--;

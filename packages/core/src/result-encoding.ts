@@ -31,6 +31,7 @@
  *    arrays, objects holding such values — is not storable: `{ ok: false, reason }`, and the
  *    caller falls back to serialization (ACME's emergency pickling).
  */
+import { endianness } from 'node:os';
 import { ResultLayoutError, describeValue } from './errors';
 import { encodeComplex, isComplexDtype } from './complex';
 import { hdf5 } from './hdf5';
@@ -376,6 +377,23 @@ const NO_EXTRA: readonly unknown[] = Object.freeze([]);
 /** Numbers per element of a stack of `dtype`: 2 for complex (re, im), else 1. */
 function componentsOf(dtype: NumericDtype): number {
   return isComplexDtype(dtype) ? 2 : 1;
+}
+
+/** Dtypes whose bytes in the file differ from the typed array's (float16 is converted; bool and string are not plain numbers). */
+const CONVERTED_IN_FILE = new Set<string>(['float16', 'bool', 'string']);
+
+/**
+ * Whether `d`'s typed array holds exactly the bytes its dataset holds in the file (a plain number
+ * type in the array of its own dtype, on a little-endian host: hdf5-native's file types are).
+ */
+export function hasFileLayout(d: EncodedDataset): boolean {
+  const { data } = d;
+  return (
+    ArrayBuffer.isView(data) &&
+    !CONVERTED_IN_FILE.has(d.dtype) &&
+    data.constructor === allocateTypedArray(d.dtype as NumericDtype, 0).constructor &&
+    endianness() === 'LE'
+  );
 }
 
 /** `length` elements of `dtype` (complex: 2·length numbers, interleaved). */

@@ -42,6 +42,11 @@ export interface JournaledCall {
   datasets: JournaledDataset[];
 }
 
+/** Where `array`'s bytes lie once written at `offset` of the copy named `copy` (its file name). */
+export function dataInCopy(copy: string, offset: number, array: ArrayBufferView): DataInCopy {
+  return { copy, offset, type: array.constructor.name, length: (array as ArrayBufferView & { length: number }).length };
+}
+
 export function isDataInCopy(data: unknown): data is DataInCopy {
   return data !== null && typeof data === 'object' && typeof (data as DataInCopy).copy === 'string' && typeof (data as DataInCopy).offset === 'number';
 }

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Distribution } from './arguments';
 import type { ExecutionBackend, RunnerSetup } from './backend';
 import type { CallArguments } from './call-arguments';
+import type { CopySlotTable } from './copy-slots';
 import { createContainer, recoverSingleFileRun } from './container';
 import { callInputNames, inputTable } from './input-table';
 import type { FunctionReference } from './function-ref';
@@ -106,14 +107,15 @@ export function planRun(spec: RunSpec, backend: ExecutionBackend, logger: Logger
     o.mode === 'serialized'
       ? new SerializedRecorder(logger, layout, stored, statusLog)
       : o.singleFile
-        ? new SingleFileRecorder(logger, layout, stored, statusLog)
+        ? new SingleFileRecorder(logger, layout, stored, statusLog, { copySlots: backend.sharedMemory === true })
         : new PayloadFileRecorder(logger, layout, stored, statusLog);
   // A fresh skeleton maps every call; so does the container of an attempt that stored them all.
   recorder.containerMapsEveryCall = createdContainer || stored.size === spec.nInputs;
   if (stored.size > 0)
     logger.info(`Found ${stored.size} of ${spec.nInputs} calls already done in ${outputDir}; running the other ${spec.nInputs - stored.size}`);
   const pending = spec.only ? selectCalls(recorder.pending(), spec.only, logger) : recorder.pending();
-  return { layout, recorder, pending, setup: runnerSetup(spec, layout, backend), createdFolder };
+  const copySlots = recorder instanceof SingleFileRecorder ? recorder.copySlots : undefined;
+  return { layout, recorder, pending, setup: runnerSetup(spec, layout, backend, copySlots), createdFolder };
 }
 
 /** The calls of `only` among the pending ones; those with a result already are named and skipped. */
@@ -127,7 +129,7 @@ function selectCalls(pending: Float64Array, only: readonly number[], logger: Log
   return Float64Array.from(only.filter((id) => waiting.has(id)));
 }
 
-function runnerSetup(spec: RunSpec, layout: RunLayout | undefined, backend: ExecutionBackend): RunnerSetup {
+function runnerSetup(spec: RunSpec, layout: RunLayout | undefined, backend: ExecutionBackend, copySlots?: CopySlotTable): RunnerSetup {
   const o = spec.options;
   const stacked = o.resultShape !== undefined;
   const finishOnHost = backend.finishOnHost === true;
@@ -145,7 +147,7 @@ function runnerSetup(spec: RunSpec, layout: RunLayout | undefined, backend: Exec
         : o.mode === 'serialized'
           ? { kind: 'serialized' }
           : o.singleFile
-            ? { kind: 'encoded', stacked, finishOnHost }
+            ? { kind: 'encoded', stacked, finishOnHost, ...(copySlots ? { copySlots } : {}) }
             : { kind: 'payload-file', stacked, finishOnHost },
     paths: layout?.outputDir ? { outputDir: layout.outputDir, payloadDir: layout.payloadDir, funcName: spec.func.name } : undefined,
     ...(isNamedResultShape(o.resultShape)

@@ -43,6 +43,11 @@ export class SharedResultBuffers {
     return buffer;
   }
 
+  /** Lends `data`'s buffer again (this worker wrote it itself: copy-slots.ts). */
+  giveBack(data: ArrayBufferView): void {
+    releaseSharedResult(data);
+  }
+
   /** Whether `data` is a whole buffer this worker lent (what the host may give back). */
   lends(data: unknown): boolean {
     if (!ArrayBuffer.isView(data) || !(data.buffer instanceof SharedArrayBuffer) || !this.own.has(data.buffer)) return false;

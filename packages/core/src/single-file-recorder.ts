@@ -5,6 +5,7 @@
 import type { SettledBatch } from './backend';
 import type { StoredCall } from './call-runner';
 import { SingleFileWriter } from './container';
+import type { CopySlotTable } from './copy-slots';
 import type { RunLayout } from './layout';
 import type { Logger } from './logger';
 import type { PackedCalls } from './packed-calls';
@@ -17,9 +18,13 @@ import { StoredResultRecorder } from './stored-result-recorder';
 export class SingleFileRecorder extends StoredResultRecorder {
   private readonly writer: SingleFileWriter;
 
-  constructor(logger: Logger, layout: RunLayout, stored: Map<number, StoredCallInfo>, statusLog: StatusLog) {
+  /**
+   * `copySlots`: the runners are threads of this process (ExecutionBackend.sharedMemory), so
+   * they can write large results into datasets reserved in the container's copy (copy-slots.ts).
+   */
+  constructor(logger: Logger, layout: RunLayout, stored: Map<number, StoredCallInfo>, statusLog: StatusLog, { copySlots = false } = {}) {
     super(logger, layout, stored, statusLog);
-    const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(layout.outputDir!));
+    const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(layout.outputDir!), { copySlots });
     // A status record says "done" only once the journal holds the call's datasets.
     statusLog.beforeFlush = () => writer.flushJournal();
     this.writer = writer;
@@ -40,6 +45,12 @@ export class SingleFileRecorder extends StoredResultRecorder {
       for (const k of call.sharedData ?? []) if (isDataInCopy(journaled?.[k]?.data)) releaseSharedResult(call.datasets[k]?.data);
     }
     this.recordStored(taskID, call, durationMs);
+    this.writer.reserveSlots(this.nMissing);
+  }
+
+  /** The slots the runners may write large results into (RunnerSetup's sink), if any. */
+  get copySlots(): CopySlotTable | undefined {
+    return this.writer.copySlots?.forRunners;
   }
 
   protected override recordPacked(batch: SettledBatch, packed: PackedCalls): void {

@@ -458,8 +458,12 @@ test('reserveSpace and moveLink: bad input is named', () => {
   expect(() => h.createDataset('a', { dtype: 'float64', shape: [4], chunks: [2], reserveSpace: true })).toThrow(
     'spec.reserveSpace cannot be combined with spec.chunks or a maxshape other than shape: reserved space is contiguous and never filled',
   );
-  expect(() => h.createDataset('a', { dtype: 'float64', shape: [4], fillValue: 0, reserveSpace: true })).toThrow('spec.reserveSpace cannot be combined with spec.fillValue');
-  expect(() => h.createDataset('a', { dtype: 'string', shape: [4], reserveSpace: true })).toThrow("spec.reserveSpace needs a dtype of fixed size, got 'string'");
+  expect(() => h.createDataset('a', { dtype: 'float64', shape: [4], fillValue: 0, reserveSpace: true })).toThrow(
+    'spec.reserveSpace cannot be combined with spec.fillValue',
+  );
+  expect(() => h.createDataset('a', { dtype: 'string', shape: [4], reserveSpace: true })).toThrow(
+    "spec.reserveSpace needs a dtype of fixed size, got 'string'",
+  );
   expect(() => h.createDataset('a', { dtype: 'float64', shape: [4], reserveSpace: 1 as never })).toThrow('spec.reserveSpace must be a boolean, got 1');
   expect(() => h.moveLink('missing', 'b')).toThrow(/cannot move 'missing' to 'b'/);
 });
