@@ -12,6 +12,10 @@
  *   acme_layout vds     DIR N   DIR/f.h5 (libver latest) with a virtual dataset result_0 of shape
  *                               (N, 1000, 1000), fill NaN, slot i <- f_payload/f_i.h5:/result_0,
  *                               then the N payload files, each one 1000x1000 float64 dataset
+ *   …-fill (default-big-fill, single-big-fill, vds-fill)   the files a ParallelMap run of
+ *                               bench/cases/fixtures/large.js writes, value for value: call i's
+ *                               1000x1000 result holds i everywhere, filled just before it is
+ *                               written (the others write one buffer, filled before the clock)
  * Files are created directly under their final names (no temporary name + rename).
  */
 #include <hdf5.h>
@@ -33,6 +37,13 @@ static void write_payload(const char *dir, int i, int rank, const hsize_t *dims,
   if (H5Fclose(f) < 0) die("H5Fclose payload");
 }
 
+/* `big` holding call i's values when each call fills its own (fill_each), else as it is. */
+static double *filled(double *big, int fill_each, int i) {
+  if (fill_each)
+    for (int k = 0; k < 1000 * 1000; k++) big[k] = i;
+  return big;
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: acme_layout default|single|vds DIR N\n");
@@ -43,9 +54,12 @@ int main(int argc, char **argv) {
   char path[4096], name[64], target[128];
   hsize_t one[1] = {1}, big_dims[2] = {1000, 1000};
   double *big = NULL;
-  /* default-big and single-big: default and single with an 8 MB result_0 per call. */
+  /* …-fill: each call's values are computed (filled) before they are written. */
   size_t mode_len = strlen(mode);
-  int big_results = mode_len > 4 && strcmp(mode + mode_len - 4, "-big") == 0;
+  int fill_each = mode_len > 5 && strcmp(mode + mode_len - 5, "-fill") == 0;
+  if (fill_each) mode_len -= 5;
+  /* default-big and single-big: default and single with an 8 MB result_0 per call. */
+  int big_results = mode_len > 4 && strncmp(mode + mode_len - 4, "-big", 4) == 0;
   char base_mode[32];
   snprintf(base_mode, sizeof base_mode, "%.*s", (int)(big_results ? mode_len - 4 : mode_len), mode);
   mode = base_mode;
@@ -56,7 +70,7 @@ int main(int argc, char **argv) {
   /* One call's result_0: [2i], or the 1000x1000 buffer. */
   int rank = big_results ? 2 : 1;
   const hsize_t *dims = big_results ? big_dims : one;
-#define RESULT_OF(i) (big_results ? big : (v = 2.0 * (i), &v))
+#define RESULT_OF(i) (big_results ? filled(big, fill_each, i) : (v = 2.0 * (i), &v))
   double v;
 
   double t0 = now_ms();
@@ -125,7 +139,7 @@ int main(int argc, char **argv) {
     H5Pclose(fapl);
     snprintf(path, sizeof path, "%s/f_payload", dir);
     if (mkdir(path, 0777) != 0) die("mkdir");
-    for (int i = 0; i < n; i++) write_payload(dir, i, 2, big_dims, big);
+    for (int i = 0; i < n; i++) write_payload(dir, i, 2, big_dims, filled(big, fill_each, i));
   } else {
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
