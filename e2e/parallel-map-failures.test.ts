@@ -466,6 +466,32 @@ describe.each([
   });
 });
 
+test('singleFile, 1 MiB results that the worker writes into datasets reserved in the copy: a worker killed on a timeout keeps each finished call (ran once, h5py reads its values)', async () => {
+  const dir = path.join(workDir(), 'killed-slots');
+  const markers = path.join(dir, 'markers');
+  fs.mkdirSync(markers, { recursive: true });
+  const length = 1 << 17;
+  await using pmap = new ParallelMap(`${TASKS}#markedThenStuck`, [range(40), markers, 'loop', 35, length], {
+    ...quiet,
+    singleFile: true,
+    outputDir: path.join(dir, 'out'),
+    nWorkers: 1,
+    timeout: 500,
+  });
+  const failures: [number, string | undefined][] = [];
+  for await (const r of pmap.results()) if (!r.ok) failures.push([r.taskID, r.error?.reason]);
+  expect(failures).toEqual([[35, 'timeout']]);
+  const executions = fs.readdirSync(markers).map((name) => fs.readFileSync(path.join(markers, name), 'utf8').length);
+  expect(executions).toEqual(Array(40).fill(1));
+  const check = [
+    'import sys, h5py, numpy as np',
+    'f = h5py.File(sys.argv[1], "r")',
+    `ok = [t for t in range(40) if f"comp_{t}" in f and np.array_equal(f[f"comp_{t}/result_0"][()], np.tile([t, 2 * t], ${length / 2}))]`,
+    'print(len(ok), 35 in ok, ".acme-reserved" in f)',
+  ].join('\n');
+  expect(execFileSync(PYTHON, ['-c', check, pmap.resultsContainer!], { encoding: 'utf8' }).trim()).toBe('39 False False');
+});
+
 test("isolation: 'process': a call that crashes natively (abort()) fails alone with the signal; the client and the other calls live on, in every storage mode", async () => {
   const crashing = new Function('return function crashing(x) { if (x === 3) process.abort(); return 2 * x; }')();
   await using mem = new ParallelMap(crashing, [range(8)], { ...quiet, nWorkers: 2, isolation: 'process', writeWorkerResults: false });
