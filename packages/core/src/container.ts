@@ -142,7 +142,7 @@ export class SingleFileWriter {
   private readonly stackedOffsets = new Map<string, number | undefined>();
   /** comp_i groups already in the container (from an interrupted earlier attempt). */
   private readonly existingGroups: Set<string>;
-  /** Datasets reserved for workers to write large results into (copy-slots.ts); with `slots` only. */
+  /** Datasets reserved for workers to write large results into (copy-slots.ts); with the `copySlots` option only. */
   readonly copySlots: CopySlots | undefined;
 
   constructor(
