@@ -151,8 +151,8 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
   const toHostThread =
     sink.kind === 'encoded' && sink.finishOnHost === true && !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
   const copySlots = toHostThread && sink.kind === 'encoded' ? sink.copySlots : undefined;
-  const writeIntoCopySlot = copySlots ? (require('./copy-slots') as typeof import('./copy-slots')).writeIntoCopySlot : undefined;
-  // Stacked datasets go into their slot of the stack, written by the host.
+  const copySlotsModule = copySlots ? (require('./copy-slots') as typeof import('./copy-slots')) : undefined;
+  // Stacked datasets go into their call's slot of the stack.
   const isStackedName = (name: string): boolean =>
     stackedKeys ? stackedKeys.some((key) => key.name === name) : expectedSlot !== undefined && name === 'result_0';
   const pool = new ResultBufferPool(
@@ -201,7 +201,12 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
           const { data } = d;
           if (!ArrayBuffer.isView(data) || data.byteLength < TRANSFERRED_COPY_MIN_BYTES) continue;
           // Written into the container's copy here: only where it lies goes to the host.
-          const inCopy = writeIntoCopySlot && !isStackedName(d.name) && resultEncoding().hasFileLayout(d) ? writeIntoCopySlot(copySlots!, d) : undefined;
+          const inCopy =
+            copySlots && resultEncoding().hasFileLayout(d)
+              ? isStackedName(d.name)
+                ? copySlotsModule!.writeIntoStackSlot(copySlots, taskID, d)
+                : copySlotsModule!.writeIntoCopySlot(copySlots, d)
+              : undefined;
           if (inCopy) {
             pool.reclaim([data]);
             stored[k] = { ...d, data: inCopy };

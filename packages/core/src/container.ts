@@ -7,7 +7,7 @@ import type { AttributeInput, H5File } from '@acme-ts/hdf5-native';
 import { hdf5 } from './hdf5';
 import { allocateTypedArray, encodedByteSize, hasFileLayout, type EncodedDataset, type NumericDtype } from './result-encoding';
 import { unpackCall, type PackedCalls } from './packed-calls';
-import type { RunLayout, StackPlan } from './layout';
+import { missingFillValue, type RunLayout, type StackPlan } from './layout';
 import {
   dataInCopy,
   isDataInCopy,
@@ -127,6 +127,8 @@ const RESERVED_GROUP = '/.acme-reserved';
 const reservedSlotPath = (slot: number): string => `${RESERVED_GROUP}/slot_${slot}`;
 /** The most a copy holds reserved ahead (at least two datasets): 8 results of 8 MB. */
 const RESERVED_BYTES = 64 * 2 ** 20;
+/** Unwritten slots are filled in writes of about this size (fillUnwrittenSlots). */
+const FILL_WRITE_BYTES = 16 * 2 ** 20;
 
 export class SingleFileWriter {
   private file: H5File;
@@ -142,6 +144,8 @@ export class SingleFileWriter {
   private readonly stackedOffsets = new Map<string, number | undefined>();
   /** comp_i groups already in the container (from an interrupted earlier attempt). */
   private readonly existingGroups: Set<string>;
+  /** Per contiguous stack allocated by this writer (or not yet): 1 for each slot it wrote. */
+  private readonly slotsWritten = new Map<string, Uint8Array>();
   /** Datasets reserved for workers to write large results into (copy-slots.ts); with the `copySlots` option only. */
   readonly copySlots: CopySlots | undefined;
 
@@ -154,16 +158,27 @@ export class SingleFileWriter {
   ) {
     this.inMemoryLimit = inMemoryLimit;
     this.workPath = workPath;
-    if (copySlots && journal) this.copySlots = new CopySlots(workPath);
+    // A stack's slots have a place of their own when it is contiguous and stacked along its first dim.
+    if (copySlots && journal)
+      this.copySlots = new CopySlots(
+        workPath,
+        stacks.filter((stack) => stack.stackingDim === 0 && stack.unlimitedDim === undefined).map((stack) => stack.name),
+      );
     copyFileSync(containerPath, this.workPath);
     const size = statSync(this.workPath).size;
     this.inMemoryBytes = size < inMemoryLimit ? size : undefined;
     this.file = this.openCopy(this.inMemoryBytes !== undefined);
     this.stacks = new Map(stacks.map((stack) => [stack.name, stack]));
     this.existingGroups = new Set(this.file.list('/').map((e) => e.name));
-    // libhdf5 allocates a contiguous stacked dataset whole (and writes its fill value) at the
-    // first slot written: in memory, a container of 200 × 8 MB results took 1.6 GB of RSS, and
-    // written back at the limit, its close cost seconds. Such a copy stays on disk from the start.
+    // A contiguous stacked dataset not allocated yet is, at its first slot, without its fill
+    // value (layout.ts: neverFill): close() fills the slots this writer did not write.
+    for (const stack of stacks) {
+      if (stack.unlimitedDim !== undefined || this.file.rawDataOffset(stack.name) !== undefined) continue;
+      this.slotsWritten.set(stack.name, new Uint8Array(stack.shape[stack.stackingDim]!));
+    }
+    // libhdf5 allocates a contiguous stacked dataset whole at the first slot written: in memory,
+    // a container of 200 × 8 MB results took 1.6 GB of RSS, and written back at the limit, its
+    // close cost seconds. Such a copy stays on disk from the start.
     if (this.inMemoryBytes !== undefined && this.stacks.size > 0 && this.stackedStorageBytes() + this.inMemoryBytes >= inMemoryLimit) this.grew(inMemoryLimit);
   }
 
@@ -186,8 +201,12 @@ export class SingleFileWriter {
     const group = `comp_${taskID}`;
     // A re-run replaces whatever an interrupted attempt left of this call.
     if (this.existingGroups.delete(group)) this.file.remove(group);
-    const inSlots = stored.filter((d) => isDataInCopy(d.data));
-    const datasets = (inSlots.length > 0 ? stored.filter((d) => !isDataInCopy(d.data)) : stored) as EncodedDataset[];
+    const inCopy = stored.filter((d) => isDataInCopy(d.data));
+    const datasets = (inCopy.length > 0 ? stored.filter((d) => !isDataInCopy(d.data)) : stored) as EncodedDataset[];
+    // A worker wrote these: slots of a stack in place, others into reserved datasets.
+    const inStacks = inCopy.filter((d) => this.stacks.has(d.name));
+    const inSlots = inStacks.length > 0 ? inCopy.filter((d) => !this.stacks.has(d.name)) : inCopy;
+    for (const d of inStacks) this.checkStackPlace(taskID, d);
     // Taken back first: a slot whose call fails below is reserved again, not lost.
     const slotsTaken = inSlots.map((d) => this.takeSlot(group, d));
     let rest = datasets;
@@ -214,6 +233,7 @@ export class SingleFileWriter {
       // One native call creates comp_i and all its datasets.
       if (rest.length > 0) this.file.writeDatasets(rest.map((d) => ({ path: `${group}/${d.name}`, dtype: d.dtype, shape: d.shape, data: d.data as never })));
       for (let k = 0; k < inSlots.length; k++) this.file.moveLink(reservedSlotPath(slotsTaken[k]!), `${group}/${inSlots[k]!.name}`);
+      for (const d of inStacks) this.slotsWritten.get(d.name)?.fill(1, taskID, taskID + 1);
     } catch (err) {
       // A call that fails leaves nothing of it (a retry in this run writes comp_i anew).
       if (this.file.exists(group)) this.file.remove(group);
@@ -223,7 +243,7 @@ export class SingleFileWriter {
     let journaled: JournaledDataset[] | undefined;
     if (this.journal) {
       journaled =
-        slots.size > 0 || byReference || inSlots.length > 0
+        slots.size > 0 || byReference || inCopy.length > 0
           ? stored.map(
               (d) => slots.get(d as EncodedDataset) ?? (byReference && rest.includes(d as EncodedDataset) ? this.referenceTo(group, d as EncodedDataset) : d),
             )
@@ -233,6 +253,18 @@ export class SingleFileWriter {
     if (byReference && this.copySlots && this.copySlots.kind === undefined) this.chooseSlotKind(rest);
     this.grew(GROUP_BYTES + encodedByteSize(datasets));
     return journaled;
+  }
+
+  /** `d`, a slot of its stack that a worker wrote, lies where call `taskID`'s slot does. */
+  private checkStackPlace(taskID: number, d: JournaledDataset): void {
+    const place = d.data as DataInCopy;
+    const stack = this.copySlots?.stackPlace(d.name);
+    if (place.copy !== basename(this.workPath) || !stack || place.offset !== stack.offset + taskID * stack.slotBytes) {
+      throw new AcmeError(
+        'ERR_ACME_INTERNAL',
+        `internal: slot ${taskID} of ${d.name} names bytes at ${place.offset} of ${place.copy}, which is not where that slot lies`,
+      );
+    }
   }
 
   /** The slot whose reserved dataset a worker wrote `d` (of `group`) into, taken back. */
@@ -280,6 +312,8 @@ export class SingleFileWriter {
     if (!this.stackedOffsets.has(stack.name)) this.stackedOffsets.set(stack.name, this.file.rawDataOffset(stack.name));
     const stackedOffset = this.stackedOffsets.get(stack.name);
     if (stackedOffset === undefined) return d;
+    // From now on the workers write this stack's slots themselves (copy-slots.ts).
+    this.copySlots?.publishStack(stack.name, stackedOffset, (d.data as ArrayBufferView).byteLength);
     // Slots are back to back in C order: slot i starts i slots in (its shape is resultShape's rest).
     return this.placeInCopy(d, stackedOffset + taskID * (d.data as ArrayBufferView).byteLength);
   }
@@ -359,6 +393,35 @@ export class SingleFileWriter {
       this.currentExtents.set(name, extent);
     }
     this.file.write(name, data as never, { start, count });
+    this.slotsWritten.get(name)?.fill(1, firstTaskID, firstTaskID + nCalls);
+  }
+
+  /**
+   * Writes the fill value (layout.ts's missingFillValue) into the slots of the stacks this writer
+   * allocated that it did not write: libhdf5 left them unfilled (neverFill). A stack never
+   * allocated reads as its fill value anyway.
+   */
+  private fillUnwrittenSlots(): void {
+    for (const [name, written] of this.slotsWritten) {
+      if (!written.includes(0) || this.file.rawDataOffset(name) === undefined) continue;
+      const stack = this.stacks.get(name)!;
+      const slotLength = stack.shape.reduce((a, b) => a * b, 1) / stack.shape[stack.stackingDim]!;
+      const slotBytes = slotLength * allocateTypedArray(stack.dtype, 1).byteLength;
+      const perWrite = Math.max(1, Math.floor(FILL_WRITE_BYTES / slotBytes));
+      const slot = stack.shape.filter((_, dim) => dim !== stack.stackingDim);
+      for (let i = 0; i < written.length;) {
+        if (written[i] === 1) {
+          i++;
+          continue;
+        }
+        let n = 1;
+        while (i + n < written.length && written[i + n] === 0 && n < perWrite) n++;
+        const fill = allocateTypedArray(stack.dtype, n * slotLength);
+        if (Number.isNaN(missingFillValue(stack.dtype))) fill.fill(Number.NaN as never);
+        this.writeSlots(stack, i, n, slot, fill);
+        i += n;
+      }
+    }
   }
 
   /**
@@ -449,10 +512,11 @@ export class SingleFileWriter {
       failure = err;
     }
     try {
+      this.fillUnwrittenSlots();
       // Reserved datasets nobody wrote into: their space is freed (and the file cut where they end it).
       if (this.copySlots && this.file.exists(RESERVED_GROUP)) this.file.remove(RESERVED_GROUP);
     } catch (err) {
-      failure = err;
+      failure ??= err;
     }
     try {
       this.file.close();

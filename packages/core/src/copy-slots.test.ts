@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { h5pyHoldsLargeCall, largeCall } from './__fixtures__/large-calls';
 import { createContainer, recoverSingleFileRun, SingleFileWriter } from './container';
-import { N_COPY_SLOTS, writeIntoCopySlot, type CopySlotTable } from './copy-slots';
+import { N_COPY_SLOTS, writeIntoCopySlot, writeIntoStackSlot, type CopySlotTable } from './copy-slots';
 import { planLayout } from './layout';
 import type { EncodedDataset } from './result-encoding';
 import { isDataInCopy, readJournal, ResultJournal, type JournaledDataset } from './result-journal';
@@ -118,4 +118,42 @@ test('reserved ahead: no more than the calls to come, the table’s slots, and 6
   expect(big.writer.copySlots!.nReserved).toBe(2);
   big.writer.close();
   big.writer.discardJournal();
+});
+
+test('resultShape: once its first slot allocated the stack, workers write their slots in place; slots no call wrote read NaN; a slot claimed elsewhere is refused', () => {
+  const layout = planLayout({ funcName: 'f', nInputs: 6, outputDir, mode: 'hdf5', singleFile: true, resultShape: [null, 512, 512], resultDtype: 'float64' });
+  createContainer(layout);
+  const writer = new SingleFileWriter(layout.containerPath!, layout.stacks, new ResultJournal(outputDir), { copySlots: true });
+  const table = writer.copySlots!.forRunners;
+  expect(table.stacks).toEqual(['result_0']);
+  const slab = (t: number): EncodedDataset => ({
+    name: 'result_0',
+    dtype: 'float64',
+    shape: [512, 512],
+    data: Float64Array.from({ length: 1 << 18 }, (_, i) => t + i),
+  });
+  // Not allocated yet: nothing published, the worker sends its data.
+  expect(writeIntoStackSlot(table, 1, slab(1))).toBeUndefined();
+  writer.write(0, [slab(0)]);
+  const at = writer.copySlots!.stackPlace('result_0')!;
+  expect(at.slotBytes).toBe(2 * 2 ** 20);
+  for (const t of [1, 3, 5]) {
+    const inCopy = writeIntoStackSlot(table, t, slab(t))!;
+    expect(inCopy.offset).toBe(at.offset + t * at.slotBytes);
+    writer.write(t, [{ ...slab(t), data: inCopy }]);
+  }
+  // Another slot's place for call 2: refused, loudly.
+  const elsewhere = writeIntoStackSlot(table, 4, slab(2))!;
+  expect(() => writer.write(2, [{ ...slab(2), data: elsewhere }])).toThrow(
+    /internal: slot 2 of result_0 names bytes at \d+ of .*, which is not where that slot lies/,
+  );
+  writer.close();
+  writer.discardJournal();
+  const check = [
+    'import sys, h5py, numpy as np',
+    'd = h5py.File(sys.argv[1], "r")["result_0"]; i = np.arange(1 << 18)',
+    'print([bool(np.array_equal(d[t].ravel(), t + i)) for t in (0, 1, 3, 5)], [bool(np.isnan(d[t]).all()) for t in (2, 4)])',
+  ].join('\n');
+  // Call 4's bytes were written (by the refused "call 2") but no call 4 was recorded: NaN.
+  expect(execFileSync('/usr/bin/python3', ['-c', check, layout.containerPath!], { encoding: 'utf8' }).trim()).toBe('[True, True, True, True] [True, True]');
 });

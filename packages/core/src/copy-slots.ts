@@ -11,16 +11,21 @@
  * reserved dataset's link to comp_i/<name> and journals it by reference, as it does the large
  * datasets it writes itself. A claimed slot that never comes back (its worker killed) stays
  * claimed; reserved datasets nobody claimed are removed when the copy is closed.
+ * A contiguous stacked dataset (resultShape, stacked along its first dimension) needs no
+ * reservation: once libhdf5 has allocated it, call i's slot lies at a known place, which the
+ * table publishes per stack; the worker writes its slot there and returns it as DataInCopy.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { EncodedDataset } from './result-encoding';
 import { dataInCopy, type DataInCopy } from './result-journal';
 
-/** What the runners get (ResultSink): the copy's path and the table of slots. */
+/** What the runners get (ResultSink): the copy's path, the table of slots, and the stacks in table order. */
 export interface CopySlotTable {
   copy: string;
   table: SharedArrayBuffer;
+  /** The stacked datasets' names (result_0, or the named resultShape's keys); entry j of the table's stacks. */
+  stacks: string[];
 }
 
 /** Slots in the table: results in flight on the workers and the host's backlog (8 × 8 MB). */
@@ -34,7 +39,10 @@ const DTYPE_AT = 8;
 const SHAPE_AT = DTYPE_AT + DTYPE_BYTES;
 const STATES_AT = SHAPE_AT + 8 * MAX_RANK;
 const OFFSETS_AT = STATES_AT + 4 * N_COPY_SLOTS;
-const TABLE_BYTES = OFFSETS_AT + 8 * N_COPY_SLOTS;
+// Then per stack a published flag (Int32, padded to 8 bytes), and where its slot 0 lies in the
+// copy and a slot's bytes (Float64).
+const STACKS_AT = OFFSETS_AT + 8 * N_COPY_SLOTS;
+const stackBytes = (nStacks: number): number => 8 * Math.ceil(nStacks / 2) + 16 * nStacks;
 
 /** A slot is empty (the host may reserve a dataset for it), ready to be claimed, or claimed by a worker. */
 const EMPTY = 0;
@@ -47,6 +55,10 @@ interface TableViews {
   shape: Float64Array;
   states: Int32Array;
   offsets: Float64Array;
+  /** Stack j: 1 once its place is published. */
+  stackPublished: Int32Array;
+  /** Stack j: [2j] where slot 0 lies, [2j + 1] a slot's bytes. */
+  stacks: Float64Array;
 }
 
 function views(table: SharedArrayBuffer): TableViews {
@@ -56,21 +68,52 @@ function views(table: SharedArrayBuffer): TableViews {
     shape: new Float64Array(table, SHAPE_AT, MAX_RANK),
     states: new Int32Array(table, STATES_AT, N_COPY_SLOTS),
     offsets: new Float64Array(table, OFFSETS_AT, N_COPY_SLOTS),
+    ...stackViews(table),
   };
+}
+
+function stackViews(table: SharedArrayBuffer): Pick<TableViews, 'stackPublished' | 'stacks'> {
+  let nStacks = 0;
+  while (STACKS_AT + stackBytes(nStacks + 1) <= table.byteLength) nStacks++;
+  const floatsAt = STACKS_AT + 8 * Math.ceil(nStacks / 2);
+  return { stackPublished: new Int32Array(table, STACKS_AT, nStacks), stacks: new Float64Array(table, floatsAt, 2 * nStacks) };
 }
 
 /** The host's side of the table. */
 export class CopySlots {
-  readonly table = new SharedArrayBuffer(TABLE_BYTES);
-  private readonly v = views(this.table);
+  readonly table: SharedArrayBuffer;
+  private readonly v: TableViews;
   /** The dtype and shape of every slot, once set. */
   private slotKind: { dtype: string; shape: number[] } | undefined;
 
-  constructor(readonly copy: string) {}
+  constructor(
+    readonly copy: string,
+    /** The stacked datasets' names (see CopySlotTable.stacks). */
+    private readonly stacks: readonly string[] = [],
+  ) {
+    this.table = new SharedArrayBuffer(STACKS_AT + stackBytes(stacks.length));
+    this.v = views(this.table);
+  }
 
   /** What the runners get. */
   get forRunners(): CopySlotTable {
-    return { copy: this.copy, table: this.table };
+    return { copy: this.copy, table: this.table, stacks: [...this.stacks] };
+  }
+
+  /** Stack `name`'s slot i lies at `offset + i * slotBytes` of the copy (published once, for good). */
+  publishStack(name: string, offset: number, slotBytes: number): void {
+    const j = this.stacks.indexOf(name);
+    if (j < 0 || Atomics.load(this.v.stackPublished, j) === 1) return;
+    this.v.stacks[2 * j] = offset;
+    this.v.stacks[2 * j + 1] = slotBytes;
+    Atomics.store(this.v.stackPublished, j, 1);
+  }
+
+  /** Where stack `name`'s slot 0 lies and a slot's bytes, once published. */
+  stackPlace(name: string): { offset: number; slotBytes: number } | undefined {
+    const j = this.stacks.indexOf(name);
+    if (j < 0 || Atomics.load(this.v.stackPublished, j) !== 1) return undefined;
+    return { offset: this.v.stacks[2 * j]!, slotBytes: this.v.stacks[2 * j + 1]! };
   }
 
   get kind(): { dtype: string; shape: number[] } | undefined {
@@ -145,6 +188,28 @@ export function writeIntoCopySlot(slots: CopySlotTable, d: EncodedDataset): Data
     return dataInCopy(basename(slots.copy), offset, data);
   }
   return undefined;
+}
+
+/**
+ * A worker's side, for `d` of stacked dataset `d.name` (call `taskID`'s slot): writes it at its
+ * place in the copy and returns that place; undefined when the stack's place is not published
+ * yet, `d` holds another number of bytes than a slot, or the write failed.
+ */
+export function writeIntoStackSlot(slots: CopySlotTable, taskID: number, d: EncodedDataset): DataInCopy | undefined {
+  let v = tableViews.get(slots.table);
+  if (v === undefined) tableViews.set(slots.table, (v = views(slots.table)));
+  const j = slots.stacks.indexOf(d.name);
+  if (j < 0 || Atomics.load(v.stackPublished, j) !== 1) return undefined;
+  const at = v.stacks[2 * j]!;
+  const data = d.data as ArrayBufferView;
+  if (data.byteLength !== v.stacks[2 * j + 1]) return undefined;
+  const offset = at + taskID * data.byteLength;
+  try {
+    writeAt(slots.copy, data, offset);
+  } catch {
+    return undefined;
+  }
+  return dataInCopy(basename(slots.copy), offset, data);
 }
 
 function isOfKind(v: TableViews, d: EncodedDataset): boolean {

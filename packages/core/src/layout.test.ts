@@ -74,7 +74,7 @@ describe('planLayout with resultShape', () => {
     expect(planLayout({ ...base, mode: 'hdf5', singleFile: true, resultShape: [null, 4] }).container).toEqual({
       libverLatest: false,
       virtualDatasets: [],
-      datasets: [{ path: 'result_0', spec: { dtype: 'float64', shape: [3, 4], fillValue: NaN } }],
+      datasets: [{ path: 'result_0', spec: { dtype: 'float64', shape: [3, 4], fillValue: NaN, neverFill: true } }],
     });
     expect(planLayout({ ...base, mode: 'hdf5', singleFile: true, resultShape: [Infinity, null], resultDtype: 'int32' }).container!.datasets).toEqual([
       { path: 'result_0', spec: { dtype: 'int32', shape: [0, 3], maxshape: [null, 3], fillValue: 0 } },
@@ -123,7 +123,7 @@ describe('planLayout with the named resultShape', () => {
   test('singleFile: one regular dataset per key; memory: stacks only', () => {
     const single = planLayout({ ...base, nInputs: 2, mode: 'hdf5', singleFile: true, resultShape: named, resultDtype: dtypes });
     expect(single.container!.datasets).toEqual([
-      { path: 'spectrum', spec: { dtype: 'float32', shape: [2, 2], fillValue: NaN } },
+      { path: 'spectrum', spec: { dtype: 'float32', shape: [2, 2], fillValue: NaN, neverFill: true } },
       { path: 'mean', spec: { dtype: 'int32', shape: [0, 2], maxshape: [null, 2], fillValue: 0 } },
     ]);
     expect(single.callLinks(0, ['sd'])).toEqual([]);

@@ -142,11 +142,13 @@ static CreatedDataset createFromSpec(hid_t loc, const std::string& path, const N
   Napi::Value fill = spec.Get("fillValue");
   // Checked in TypeScript: contiguous, no fill value, a type of fixed size.
   bool reserveSpace = spec.Get("reserveSpace").ToBoolean().Value();
+  bool neverFill = spec.Get("neverFill").ToBoolean().Value();
   Hid dcpl;
-  if (!chunks.empty() || !(fill.IsUndefined() || fill.IsNull()) || reserveSpace) {
+  if (!chunks.empty() || !(fill.IsUndefined() || fill.IsNull()) || reserveSpace || neverFill) {
     dcpl = check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate(dcpl)");
     if (!chunks.empty()) checkStatus(H5Pset_chunk(dcpl, static_cast<int>(chunks.size()), chunks.data()), "H5Pset_chunk " + dimsText(chunks));
     setFillValue(dcpl, ftype, dtype, fill);
+    if (neverFill) checkStatus(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
     if (reserveSpace) {
       // Its place in the file is known at once (H5Dget_offset), and nothing is written there
       // until somebody writes the data.

@@ -218,7 +218,7 @@ void FileImages::describe(const Napi::Array& datasets, const Napi::Array& attrib
     Napi::Object d = datasets.Get(i).As<Napi::Object>();
     Napi::Value pathV = d.Get("path"), dtypeV = d.Get("dtype"), shapeV = d.Get("shape"), data = d.Get("data");
     if (!pathV.IsString() || !dtypeV.IsString() || !shapeV.IsArray() || !data.IsTypedArray()) return;
-    if (!d.Get("maxshape").IsUndefined() || !d.Get("chunks").IsUndefined() || !d.Get("fillValue").IsUndefined() || !d.Get("reserveSpace").IsUndefined()) return;
+    if (!d.Get("maxshape").IsUndefined() || !d.Get("chunks").IsUndefined() || !d.Get("fillValue").IsUndefined() || !d.Get("reserveSpace").IsUndefined() || !d.Get("neverFill").IsUndefined()) return;
     std::string name = pathV.As<Napi::String>().Utf8Value();
     if (!name.empty() && name[0] == '/') name.erase(0, 1);
     // Datasets in subgroups would add groups (with their own times) to the image.

@@ -139,6 +139,11 @@ export function toNativeSpec(spec: DatasetSpec, name = 'spec'): NativeDatasetSpe
     if (dtype === 'string') throw invalidArg(`${name}.reserveSpace needs a dtype of fixed size, got 'string' (variable-length)`);
     out.reserveSpace = true;
   }
+  if (spec.neverFill !== undefined && spec.neverFill !== false) {
+    if (spec.neverFill !== true) throw invalidArg(`${name}.neverFill must be a boolean, got ${show(spec.neverFill)}`);
+    if (out.chunks) throw invalidArg(`${name}.neverFill cannot be combined with ${name}.chunks or a maxshape other than shape: it is for contiguous datasets`);
+    out.neverFill = true;
+  }
   return out;
 }
 

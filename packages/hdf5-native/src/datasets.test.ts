@@ -467,3 +467,24 @@ test('reserveSpace and moveLink: bad input is named', () => {
   expect(() => h.createDataset('a', { dtype: 'float64', shape: [4], reserveSpace: 1 as never })).toThrow('spec.reserveSpace must be a boolean, got 1');
   expect(() => h.moveLink('missing', 'b')).toThrow(/cannot move 'missing' to 'b'/);
 });
+
+test('neverFill: libhdf5 allocates the contiguous dataset at its first write without writing the fill value elsewhere; the fill value is still recorded', () => {
+  const f = file('never-fill.h5');
+  const h = H5File.create(f);
+  h.createDataset('stack', { dtype: 'float64', shape: [4, 512, 512], fillValue: NaN, neverFill: true });
+  h.createDataset('filled', { dtype: 'float64', shape: [4, 512, 512], fillValue: NaN });
+  const slot = new Float64Array(512 * 512).fill(7);
+  h.write('stack', slot, { start: [2, 0, 0], count: [1, 512, 512] });
+  h.flush();
+  // One 2 MiB slot on disk, not the 8 MiB dataset (the sparse rest reads as zeros).
+  expect(fs.statSync(f).blocks * 512).toBeLessThan(4 * 2 ** 20);
+  h.write('filled', slot, { start: [2, 0, 0], count: [1, 512, 512] });
+  h.flush();
+  expect(fs.statSync(f).blocks * 512).toBeGreaterThan(8 * 2 ** 20);
+  expect(() => h.createDataset('c', { dtype: 'float64', shape: [4], chunks: [2], neverFill: true })).toThrow(
+    'spec.neverFill cannot be combined with spec.chunks or a maxshape other than shape: it is for contiguous datasets',
+  );
+  h.close();
+  const check = 'import sys, h5py, numpy as np; d = h5py.File(sys.argv[1], "r")["stack"]; print(np.isnan(d.fillvalue), d[2, 5, 5], d[0, 5, 5])';
+  expect(execFileSync(PYTHON, ['-c', check, f], { encoding: 'utf8' }).trim()).toBe('True 7.0 0.0');
+});

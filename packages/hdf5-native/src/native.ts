@@ -40,6 +40,7 @@ export interface NativeDatasetSpec {
   chunks?: number[];
   fillValue?: AttributeValue;
   reserveSpace?: true;
+  neverFill?: true;
 }
 export interface NativeDatasetWrite extends NativeDatasetSpec {
   path: string;

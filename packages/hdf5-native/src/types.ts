@@ -46,6 +46,13 @@ export interface DatasetSpec {
    * not with `chunks`, a `maxshape` other than `shape`, or `fillValue`.
    */
   reserveSpace?: boolean;
+  /**
+   * libhdf5 does not write `fillValue` into the space it allocates for the dataset (a contiguous
+   * one: all of it, at the first write): what is never written holds whatever the file held
+   * there, so the writer fills such parts itself. The fill value is still recorded (readers
+   * report it). Not with `chunks` or a `maxshape` other than `shape`.
+   */
+  neverFill?: boolean;
 }
 
 export interface DatasetWrite extends DatasetSpec {
