@@ -12,7 +12,11 @@
  *   acme_layout vds     DIR N   DIR/f.h5 (libver latest) with a virtual dataset result_0 of shape
  *                               (N, 1000, 1000), fill NaN, slot i <- f_payload/f_i.h5:/result_0,
  *                               then the N payload files, each one 1000x1000 float64 dataset
- *   …-fill (default-big-fill, single-big-fill, vds-fill)   the files a ParallelMap run of
+ *   acme_layout single-stacked DIR N   DIR/f.h5 with a contiguous dataset result_0 of shape
+ *                               (N, 1000, 1000), fill value NaN recorded but never written (what
+ *                               acme-ts's singleFile + resultShape container holds), slot i
+ *                               written with one H5Dwrite of a hyperslab per call
+ *   …-fill (default-big-fill, single-big-fill, vds-fill, single-stacked-fill)   the files a ParallelMap run of
  *                               bench/cases/fixtures/large.js writes, value for value: call i's
  *                               1000x1000 result holds i everywhere, filled just before it is
  *                               written (the others write one buffer, filled before the clock)
@@ -63,7 +67,8 @@ int main(int argc, char **argv) {
   char base_mode[32];
   snprintf(base_mode, sizeof base_mode, "%.*s", (int)(big_results ? mode_len - 4 : mode_len), mode);
   mode = base_mode;
-  if (strcmp(mode, "vds") == 0 || big_results) {
+  int stacked = strcmp(mode, "single-stacked") == 0;
+  if (strcmp(mode, "vds") == 0 || big_results || stacked) {
     big = malloc(sizeof(double) * 1000 * 1000);
     for (int i = 0; i < 1000 * 1000; i++) big[i] = i * 1e-3;
   }
@@ -109,6 +114,29 @@ int main(int argc, char **argv) {
       write_dataset(g, "result_0", rank, dims, RESULT_OF(i));
       H5Gclose(g);
     }
+    if (H5Fclose(f) < 0) die("H5Fclose container");
+  } else if (stacked) {
+    snprintf(path, sizeof path, "%s/f.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) die("H5Fcreate container");
+    hsize_t sdims[3] = {(hsize_t)n, 1000, 1000};
+    hid_t space = H5Screate_simple(3, sdims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    double nan_fill = NAN;
+    H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan_fill);
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+    hid_t d = H5Dcreate2(f, "result_0", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d < 0) die("H5Dcreate2 stacked");
+    hid_t mspace = H5Screate_simple(2, big_dims, NULL);
+    for (int i = 0; i < n; i++) {
+      hsize_t start[3] = {(hsize_t)i, 0, 0}, count[3] = {1, 1000, 1000};
+      H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
+      if (H5Dwrite(d, H5T_NATIVE_DOUBLE, mspace, space, H5P_DEFAULT, filled(big, fill_each, i)) < 0) die("H5Dwrite slot");
+    }
+    H5Sclose(mspace);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(space);
     if (H5Fclose(f) < 0) die("H5Fclose container");
   } else if (strcmp(mode, "vds") == 0) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);

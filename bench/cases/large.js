@@ -169,6 +169,16 @@ module.exports = {
         { label: FRESH, run: pmapRun('single', 'fresh', N) },
         { label: POOLED, run: pmapRun('single', 'pooled', N) },
       ]),
+      bigBenchmark(
+        `singleFile + resultShape [null, 1000, 1000], ${N} × 8 MB`,
+        'single-stacked',
+        'single-stacked',
+        'one container f.h5 with a contiguous dataset result_0 of shape (200, 1000, 1000), fill value NaN recorded but not written',
+        [
+          { label: FRESH, run: pmapRun('single-stacked', 'fresh', N) },
+          { label: POOLED, run: pmapRun('single-stacked', 'pooled', N) },
+        ],
+      ),
       {
         name: `CPU-bound: ${N_SPIN} calls of a ≈ 20 ms pure-JS loop`,
         mode: 'spin',
