@@ -28,7 +28,8 @@ export interface StoredCall {
   attributes?: Record<string, AttributeValue>;
   /**
    * singleFile mode: the datasets for the client to write, or, DataInCopy, a dataset the runner
-   * wrote into a slot reserved in the container's copy (copy-slots.ts) for the client to link.
+   * wrote into the container's copy itself (copy-slots.ts: a dataset reserved there, for the
+   * client to link; or its call's slot of a stack).
    */
   datasets?: JournaledDataset[];
   /** Why HDF5 could not hold the value (serialized fallback). */
