@@ -20,6 +20,7 @@ import {
   type ResultJournal,
 } from './result-journal';
 import { CopySlots } from './copy-slots';
+import { RESERVED_GROUP_NAME } from './named-result-shape';
 import type { StatusLog } from './run-store';
 import { AcmeError } from './errors';
 import { replacedContainerPath, replacedContainerPrefix, workingCopyPath, workingCopyPrefix, writeAtomically } from './run-folder';
@@ -123,7 +124,7 @@ export interface SingleFileWriterOptions {
 }
 
 /** Where the reserved datasets of CopySlots wait in the copy (removed before it is closed). */
-const RESERVED_GROUP = '/.acme-reserved';
+const RESERVED_GROUP = `/${RESERVED_GROUP_NAME}`;
 const reservedSlotPath = (slot: number): string => `${RESERVED_GROUP}/slot_${slot}`;
 /** The most a copy holds reserved ahead (at least two datasets): 8 results of 8 MB. */
 const RESERVED_BYTES = 64 * 2 ** 20;
@@ -144,6 +145,8 @@ export class SingleFileWriter {
   private readonly stackedOffsets = new Map<string, number | undefined>();
   /** comp_i groups already in the container (from an interrupted earlier attempt). */
   private readonly existingGroups: Set<string>;
+  /** Reserving a dataset for the workers failed once (reserveSlots): no more are reserved. */
+  private reservationFailed = false;
   /** Per contiguous stack allocated by this writer (or not yet): 1 for each slot it wrote. */
   private readonly slotsWritten = new Map<string, Uint8Array>();
   /** Datasets reserved for workers to write large results into (copy-slots.ts); with the `copySlots` option only. */
@@ -292,19 +295,26 @@ export class SingleFileWriter {
    * Reserves datasets for empty slots, up to as many as `callsToCome` (the calls not recorded
    * yet, those in flight among them) and RESERVED_BYTES: more would stay unwritten in the file.
    */
-  reserveSlots(callsToCome: number): void {
+  reserveSlots(callsToCome: number): Error | undefined {
     const slots = this.copySlots;
     const kind = slots?.kind;
-    if (!slots || !kind || this.inMemoryBytes !== undefined) return;
+    if (!slots || !kind || this.inMemoryBytes !== undefined || this.reservationFailed) return undefined;
     const bytes = kind.shape.reduce((a, b) => a * b, 1) * allocateTypedArray(kind.dtype as NumericDtype, 1).byteLength;
     const wanted = Math.min(callsToCome, Math.max(2, Math.floor(RESERVED_BYTES / bytes))) - slots.nReserved;
     const empty = slots.emptySlots();
-    for (let k = 0; k < Math.min(wanted, empty.length); k++) {
-      const path = reservedSlotPath(empty[k]!);
-      // A slot taken back (linked) left its name free; one never linked is still there.
-      if (!this.file.exists(path)) this.file.createDataset(path, { dtype: kind.dtype as NumericDtype, shape: kind.shape, reserveSpace: true });
-      slots.offer(empty[k]!, this.file.rawDataOffset(path)!);
+    try {
+      for (let k = 0; k < Math.min(wanted, empty.length); k++) {
+        const path = reservedSlotPath(empty[k]!);
+        // A slot taken back (linked) left its name free; one never linked is still there.
+        if (!this.file.exists(path)) this.file.createDataset(path, { dtype: kind.dtype as NumericDtype, shape: kind.shape, reserveSpace: true });
+        slots.offer(empty[k]!, this.file.rawDataOffset(path)!);
+      }
+    } catch (err) {
+      // Slots only save time: without them the client writes what the workers send.
+      this.reservationFailed = true;
+      return err as Error;
     }
+    return undefined;
   }
 
   /** Slot `taskID` of a stacked dataset (stacking dim first, just written) as the journal holds it. */

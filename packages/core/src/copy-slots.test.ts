@@ -9,6 +9,7 @@ import { planLayout } from './layout';
 import type { EncodedDataset } from './result-encoding';
 import { isDataInCopy, readJournal, ResultJournal, type JournaledDataset } from './result-journal';
 import { StatusLog } from './run-store';
+import type { H5File } from '@acme-ts/hdf5-native';
 
 let outputDir: string;
 beforeEach(() => {
@@ -156,4 +157,19 @@ test('resultShape: once its first slot allocated the stack, workers write their 
   ].join('\n');
   // Call 4's bytes were written (by the refused "call 2") but no call 4 was recorded: NaN.
   expect(execFileSync('/usr/bin/python3', ['-c', check, layout.containerPath!], { encoding: 'utf8' }).trim()).toBe('[True, True, True, True] [True, True]');
+});
+
+test('reserving fails (here: its group’s name taken): the writer says why once, reserves no more, and goes on writing what the workers send', () => {
+  const { layout, writer, table } = slotWriter();
+  writer.write(0, largeCall(0));
+  (writer as unknown as { file: H5File }).file.createDataset('/.acme-reserved', { dtype: 'int8', shape: [1] });
+  expect(writer.reserveSlots(3)?.message).toMatch(/acme-reserved\/slot_0/);
+  expect(writer.reserveSlots(3)).toBeUndefined();
+  expect(writer.copySlots!.nReserved).toBe(0);
+  const call = workerCall(table, 1);
+  expect(placed(call)).toEqual([false, false, false]);
+  writer.write(1, call);
+  writer.close();
+  writer.discardJournal();
+  for (const t of [0, 1]) expect(h5pyHoldsLargeCall(layout.containerPath!, t)).toBe('True');
 });

@@ -98,6 +98,8 @@ export function checkShapeEntries(value: unknown, label: string, writeWorkerResu
 
 /** The calls' groups at the container's root: a stacked dataset of that name would collide. */
 const CALL_GROUP = /^comp_\d+$/;
+/** The group in which the singleFile writer keeps datasets reserved for workers (container.ts). */
+export const RESERVED_GROUP_NAME = '.acme-reserved';
 
 /** Checks the named form (a plain object of shapes by key) and returns a copy. */
 export function checkNamedResultShape(value: Record<string, unknown>, writeWorkerResults: boolean): NamedResultShape {
@@ -107,7 +109,13 @@ export function checkNamedResultShape(value: Record<string, unknown>, writeWorke
   }
   const named: NamedResultShape = {};
   for (const key of keys) {
-    const problem = unsafeHdf5Name(key) ?? (CALL_GROUP.test(key) ? "the container's calls are its comp_<i> groups" : undefined);
+    const problem =
+      unsafeHdf5Name(key) ??
+      (CALL_GROUP.test(key)
+        ? "the container's calls are its comp_<i> groups"
+        : key === RESERVED_GROUP_NAME
+          ? 'the singleFile writer keeps that name for itself'
+          : undefined);
     if (problem !== undefined) {
       throw new OptionError(
         'resultShape',

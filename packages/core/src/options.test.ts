@@ -310,6 +310,12 @@ describe('validateOptions errors: one per validation', () => {
       `options.resultShape key "comp_3" cannot name a stacked HDF5 dataset: the container's calls are its comp_<i> groups; rename the key (in options.resultShape and in what the function returns)`,
     ],
     [
+      "named resultShape: the singleFile writer's own group name",
+      { resultShape: { '.acme-reserved': [null] } },
+      'resultShape',
+      `options.resultShape key ".acme-reserved" cannot name a stacked HDF5 dataset: the singleFile writer keeps that name for itself; rename the key (in options.resultShape and in what the function returns)`,
+    ],
+    [
       'named resultShape: no key',
       { resultShape: {} },
       'resultShape',

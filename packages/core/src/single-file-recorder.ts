@@ -45,7 +45,11 @@ export class SingleFileRecorder extends StoredResultRecorder {
       for (const k of call.sharedData ?? []) if (isDataInCopy(journaled?.[k]?.data)) releaseSharedResult(call.datasets[k]?.data);
     }
     this.recordStored(taskID, call, durationMs);
-    this.writer.reserveSlots(this.nMissing);
+    const refused = this.writer.reserveSlots(this.nMissing);
+    if (refused)
+      this.logger.debug(
+        `The workers' large results go through this thread from now on: reserving space for them in ${this.layout.containerPath}'s copy failed (${refused.message})`,
+      );
   }
 
   /** The slots the runners may write large results into (RunnerSetup's sink), if any. */
