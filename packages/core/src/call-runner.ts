@@ -194,6 +194,7 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
       if (setup.resultDtype) first.dtype = setup.resultDtype;
     }
     if (sink.kind === 'encoded') {
+      // The same array, typed for what it may hold once a worker wrote a dataset into the copy.
       const stored: JournaledDataset[] = datasets;
       const call: StoredCall = { stored: 'hdf5', names: datasets.map((d) => d.name), datasets: stored };
       if (toHostThread) {
@@ -213,8 +214,8 @@ export async function createRunner(setup: RunnerSetup): Promise<CallRunner> {
             stored[k] = { ...d, data: inCopy };
             continue;
           }
-          if (!Buffer.isBuffer(data)) datasets[k] = { ...d, data: pool.lendCopy(data) };
-          if (pool.isShared(datasets[k]!.data)) (call.sharedData ??= []).push(k);
+          if (!Buffer.isBuffer(data)) stored[k] = { ...d, data: pool.lendCopy(data) };
+          if (pool.isShared(stored[k]!.data)) (call.sharedData ??= []).push(k);
         }
       }
       return call;

@@ -20,6 +20,7 @@ import {
   type ResultJournal,
 } from './result-journal';
 import { CopySlots } from './copy-slots';
+import { fitsSlot } from './slot-shape';
 import { RESERVED_GROUP_NAME } from './named-result-shape';
 import type { StatusLog } from './run-store';
 import { AcmeError } from './errors';
@@ -275,7 +276,7 @@ export class SingleFileWriter {
     const place = d.data as DataInCopy;
     const slot = place.copy === basename(this.workPath) ? this.copySlots?.take(place.offset) : undefined;
     const kind = this.copySlots?.kind;
-    if (slot === undefined || !kind || d.dtype !== kind.dtype || d.shape.length !== kind.shape.length || d.shape.some((n, i) => n !== kind.shape[i])) {
+    if (slot === undefined || !kind || d.dtype !== kind.dtype || !fitsSlot(d.shape, kind.shape)) {
       throw new AcmeError(
         'ERR_ACME_INTERNAL',
         `internal: ${group}/${d.name} names bytes at ${place.offset} of ${place.copy}, which is no slot a worker claimed`,
@@ -627,8 +628,7 @@ function containerData(containerPath: string, where: { path: string; start?: num
     if (!file.exists(where.path)) return undefined;
     const got = where.start ? file.read(where.path, { start: where.start, count: where.count! }) : file.read(where.path);
     const expected = where.count ?? d.shape;
-    const sameShape = got.shape.length === expected.length && got.shape.every((n, i) => n === expected[i]);
-    return got.dtype === d.dtype && sameShape && ArrayBuffer.isView(got.data) ? got.data : undefined;
+    return got.dtype === d.dtype && fitsSlot(got.shape, expected) && ArrayBuffer.isView(got.data) ? got.data : undefined;
   } catch {
     return undefined; // e.g. a stacked dataset of another shape
   } finally {

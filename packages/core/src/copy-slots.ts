@@ -61,22 +61,16 @@ interface TableViews {
   stacks: Float64Array;
 }
 
-function views(table: SharedArrayBuffer): TableViews {
+function views(table: SharedArrayBuffer, nStacks: number): TableViews {
   return {
     kind: new Int32Array(table, KIND_AT, 2),
     dtype: new Uint8Array(table, DTYPE_AT, DTYPE_BYTES),
     shape: new Float64Array(table, SHAPE_AT, MAX_RANK),
     states: new Int32Array(table, STATES_AT, N_COPY_SLOTS),
     offsets: new Float64Array(table, OFFSETS_AT, N_COPY_SLOTS),
-    ...stackViews(table),
+    stackPublished: new Int32Array(table, STACKS_AT, nStacks),
+    stacks: new Float64Array(table, STACKS_AT + 8 * Math.ceil(nStacks / 2), 2 * nStacks),
   };
-}
-
-function stackViews(table: SharedArrayBuffer): Pick<TableViews, 'stackPublished' | 'stacks'> {
-  let nStacks = 0;
-  while (STACKS_AT + stackBytes(nStacks + 1) <= table.byteLength) nStacks++;
-  const floatsAt = STACKS_AT + 8 * Math.ceil(nStacks / 2);
-  return { stackPublished: new Int32Array(table, STACKS_AT, nStacks), stacks: new Float64Array(table, floatsAt, 2 * nStacks) };
 }
 
 /** The host's side of the table. */
@@ -92,7 +86,7 @@ export class CopySlots {
     private readonly stacks: readonly string[] = [],
   ) {
     this.table = new SharedArrayBuffer(STACKS_AT + stackBytes(stacks.length));
-    this.v = views(this.table);
+    this.v = views(this.table, stacks.length);
   }
 
   /** What the runners get. */
@@ -165,6 +159,13 @@ export class CopySlots {
 
 const tableViews = new WeakMap<SharedArrayBuffer, TableViews>();
 
+/** A worker's views of the table, made at its first use. */
+function viewsOf(slots: CopySlotTable): TableViews {
+  let v = tableViews.get(slots.table);
+  if (v === undefined) tableViews.set(slots.table, (v = views(slots.table, slots.stacks.length)));
+  return v;
+}
+
 /**
  * A worker's side: writes `d`'s bytes into a ready slot of its kind and returns where they lie;
  * undefined (nothing claimed) when the table has no kind yet, `d` is of another kind, no slot is
@@ -172,8 +173,7 @@ const tableViews = new WeakMap<SharedArrayBuffer, TableViews>();
  * The caller checked that `d`'s typed array holds the bytes the file holds (hasFileLayout).
  */
 export function writeIntoCopySlot(slots: CopySlotTable, d: EncodedDataset): DataInCopy | undefined {
-  let v = tableViews.get(slots.table);
-  if (v === undefined) tableViews.set(slots.table, (v = views(slots.table)));
+  const v = viewsOf(slots);
   if (Atomics.load(v.kind, 0) !== 1 || !isOfKind(v, d)) return undefined;
   const data = d.data as ArrayBufferView;
   for (let s = 0; s < N_COPY_SLOTS; s++) {
@@ -196,8 +196,7 @@ export function writeIntoCopySlot(slots: CopySlotTable, d: EncodedDataset): Data
  * yet, `d` holds another number of bytes than a slot, or the write failed.
  */
 export function writeIntoStackSlot(slots: CopySlotTable, taskID: number, d: EncodedDataset): DataInCopy | undefined {
-  let v = tableViews.get(slots.table);
-  if (v === undefined) tableViews.set(slots.table, (v = views(slots.table)));
+  const v = viewsOf(slots);
   const j = slots.stacks.indexOf(d.name);
   if (j < 0 || Atomics.load(v.stackPublished, j) !== 1) return undefined;
   const at = v.stacks[2 * j]!;
